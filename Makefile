@@ -1,0 +1,55 @@
+# Parley — two commands: `make run` and `make test`. See README.md.
+.PHONY: all deps build build-test run test test-unit test-fuzz test-e2e bench format clean
+
+BUILD_DIR      ?= build
+TEST_BUILD_DIR ?= build/asan
+BENCH_BUILD_DIR ?= build/bench
+JOBS           ?= $(shell nproc)
+FUZZ_RUNS      ?= 20000
+RUN_ARGS       ?=
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+# Optimised build used by `make run`: build/parleyd and build/parley.
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@scripts/run-parleyd $(RUN_ARGS)
+
+# One clang build with ASan+UBSan and fuzzer coverage serves the unit tests, the
+# fuzz targets and the end-to-end tests (which start this build's parleyd).
+build-test: deps
+	@CXX=clang++ cmake -S . -B $(TEST_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DPARLEY_SANITIZE=ON -DPARLEY_FUZZ=ON -DPARLEY_WERROR=ON -DPARLEY_TESTS=ON >/dev/null
+	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
+
+test: build-test
+	@$(MAKE) --no-print-directory test-unit test-fuzz test-e2e
+
+test-unit:
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Each fuzz target runs a bounded number of inputs from its seed corpus; a crash fails the run.
+test-fuzz:
+	@scripts/run-fuzzers $(TEST_BUILD_DIR)/fuzz $(FUZZ_RUNS)
+
+test-e2e:
+	@PARLEYD=$(TEST_BUILD_DIR)/parleyd PARLEY_CLI=$(TEST_BUILD_DIR)/parley \
+	  node --test --test-concurrency=1 --test-reporter=spec tests/
+
+bench: deps
+	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF -DPARLEY_BENCH=ON >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
+	@if [ -x $(BENCH_BUILD_DIR)/parley_bench ]; then $(BENCH_BUILD_DIR)/parley_bench; else echo "no benchmarks yet"; fi
+
+format:
+	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

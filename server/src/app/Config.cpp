@@ -1,0 +1,187 @@
+#include "app/Config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+
+#include "obs/Logger.h"
+
+namespace parley::app {
+
+namespace {
+
+struct FlagSpec {
+  std::string_view flag;
+  std::string_view env;
+  std::string_view arg;
+  std::string_view help;
+};
+
+constexpr FlagSpec kFlags[] = {
+    {"--listen", "PARLEY_LISTEN", "HOST:PORT",
+     "HTTP and WebSocket address (default 127.0.0.1:5080)"},
+    {"--public-url", "PARLEY_PUBLIC_URL", "URL",
+     "base URL clients use to reach parleyd (default derived from --listen)"},
+    {"--rtc-port", "PARLEY_RTC_PORT", "PORT", "first media UDP/TCP port (default 5090)"},
+    {"--rtc-ip", "PARLEY_RTC_IP", "IP", "media address announced to clients (default: listen host)"},
+    {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
+    {"--api-key", "PARLEY_API_KEY", "KEY", "make sure this project exists (with --api-secret)"},
+    {"--api-secret", "PARLEY_API_SECRET", "SECRET", "secret of the --api-key project"},
+    {"--tls-cert", "PARLEY_TLS_CERT", "FILE", "PEM certificate chain: serve HTTPS/WSS"},
+    {"--tls-key", "PARLEY_TLS_KEY", "FILE", "PEM private key for --tls-cert"},
+    {"--log-level", "PARLEY_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)"},
+    {"--max-body-bytes", "PARLEY_MAX_BODY_BYTES", "N",
+     "largest HTTP request body accepted (default 1048576)"},
+};
+
+core::Result<Config> fail(std::string message) {
+  return core::Result<Config>::fail(core::Error::Code::Invalid, std::move(message));
+}
+
+template <class Int>
+bool parseInt(std::string_view s, Int& out, Int min, Int max) {
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < (long long)min || v > (long long)max)
+    return false;
+  out = static_cast<Int>(v);
+  return true;
+}
+
+// Applies one setting; `source` names where it came from for error messages.
+std::optional<std::string> apply(Config& c, std::string_view flag, const std::string& value,
+                                 std::string_view source) {
+  auto bad = [&](std::string_view what) {
+    return std::string(source) + ": " + std::string(what) + " (got \"" + value + "\")";
+  };
+  if (flag == "--listen") {
+    auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) return bad("expected HOST:PORT");
+    std::string host = value.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::uint16_t port = 0;
+    if (!parseInt<std::uint16_t>(std::string_view(value).substr(colon + 1), port, 0, 65535))
+      return bad("invalid port");
+    c.listenHost = host;
+    c.listenPort = port;
+  } else if (flag == "--public-url") {
+    if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+      return bad("must start with http:// or https://");
+    c.publicUrl = value;
+    while (!c.publicUrl.empty() && c.publicUrl.back() == '/') c.publicUrl.pop_back();
+  } else if (flag == "--rtc-port") {
+    if (!parseInt<std::uint16_t>(value, c.rtcPort, 1, 65535)) return bad("invalid port");
+  } else if (flag == "--rtc-ip") {
+    if (value.empty()) return bad("empty address");
+    c.rtcIp = value;
+  } else if (flag == "--data-dir") {
+    if (value.empty()) return bad("empty directory");
+    c.dataDir = value;
+  } else if (flag == "--api-key") {
+    if (value.empty() || value.size() > 64) return bad("invalid API key");
+    for (char ch : value)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) return bad("invalid API key");
+    c.apiKey = value;
+  } else if (flag == "--api-secret") {
+    if (value.size() < 8 || value.size() > 256) return bad("secret must be 8 to 256 characters");
+    c.apiSecret = value;
+  } else if (flag == "--tls-cert") {
+    c.tlsCert = value;
+  } else if (flag == "--tls-key") {
+    c.tlsKey = value;
+  } else if (flag == "--log-level") {
+    if (!obs::Logger::parseLevel(value)) return bad("expected debug, info, warn or error");
+    c.logLevel = value;
+  } else if (flag == "--max-body-bytes") {
+    if (!parseInt<std::size_t>(value, c.maxBodyBytes, 1024, std::size_t(1) << 30))
+      return bad("expected 1024 to 1073741824");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+core::Result<Config> Config::parse(const std::vector<std::string>& args, const EnvLookup& env) {
+  Config c;
+  for (const auto& f : kFlags) {
+    if (auto v = env(f.env)) {
+      if (auto err = apply(c, f.flag, *v, f.env)) return fail(*err);
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      c.help = true;
+      continue;
+    }
+    std::string flag(a), value;
+    bool haveValue = false;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+      flag = std::string(a.substr(0, eq));
+      value = std::string(a.substr(eq + 1));
+      haveValue = true;
+    }
+    const FlagSpec* spec = nullptr;
+    for (const auto& f : kFlags)
+      if (f.flag == flag) spec = &f;
+    if (!spec) return fail("unknown argument: " + std::string(a) + " (see --help)");
+    if (!haveValue) {
+      if (i + 1 >= args.size()) return fail(flag + " needs a value");
+      value = args[++i];
+    }
+    if (auto err = apply(c, spec->flag, value, flag)) return fail(*err);
+  }
+  if (c.tlsCert.empty() != c.tlsKey.empty()) return fail("--tls-cert and --tls-key go together");
+  if (c.apiKey.empty() != c.apiSecret.empty()) return fail("--api-key and --api-secret go together");
+  if (c.listenPort == 0 && c.publicUrl.empty() && !c.help) {
+    // Port 0 is allowed (tests pick free ports) but then the public URL cannot be derived
+    // until bind time; the server fills it in after listening.
+  }
+  return c;
+}
+
+Config::EnvLookup Config::processEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::string Config::usage() {
+  std::string out =
+      "Usage: parleyd [options]\n"
+      "\n"
+      "Parley: a self-hosted video platform that speaks the OpenTok protocols.\n"
+      "Serves the REST API, the client protocol and (later) media on one origin.\n"
+      "\n"
+      "Options (each also read from the environment variable shown):\n";
+  for (const auto& f : kFlags) {
+    std::string left = "  " + std::string(f.flag) + " " + std::string(f.arg);
+    left.resize(std::max<std::size_t>(left.size() + 1, 30), ' ');
+    out += left + std::string(f.help) + "  [" + std::string(f.env) + "]\n";
+  }
+  out += "  --help                      show this text\n";
+  out +=
+      "\n"
+      "On first start with an empty data directory and no --api-key, parleyd creates a\n"
+      "project and prints its API key and secret once. Manage projects with `parley`.\n";
+  return out;
+}
+
+std::string Config::effectivePublicUrl() const {
+  if (!publicUrl.empty()) return publicUrl;
+  std::string host = listenHost;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(tls() ? "https://" : "http://") + host + ":" + std::to_string(listenPort);
+}
+
+std::string Config::effectiveRtcIp() const {
+  if (!rtcIp.empty()) return rtcIp;
+  if (listenHost == "0.0.0.0" || listenHost == "::" || listenHost.empty()) return "127.0.0.1";
+  return listenHost;
+}
+
+}  // namespace parley::app

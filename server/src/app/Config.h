@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/Result.h"
+
+namespace parley::app {
+
+// parleyd's settings. Each flag has a PARLEY_* environment twin; a flag beats the
+// environment, which beats the default.
+struct Config {
+  std::string listenHost = "127.0.0.1";
+  std::uint16_t listenPort = 5080;
+  std::string publicUrl;  // "" → derived from listen address and TLS
+  std::uint16_t rtcPort = 5090;
+  std::string rtcIp;  // "" → derived from the listen host
+  std::string dataDir = "./parley-data";
+  std::string apiKey;
+  std::string apiSecret;
+  std::string tlsCert;
+  std::string tlsKey;
+  std::string logLevel = "info";
+  std::size_t maxBodyBytes = 1024 * 1024;
+  bool help = false;
+
+  using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+  // Parses argv (without argv[0]) and the environment. Errors name the bad flag.
+  static core::Result<Config> parse(const std::vector<std::string>& args, const EnvLookup& env);
+  static EnvLookup processEnvironment();
+  static std::string usage();
+
+  bool tls() const { return !tlsCert.empty(); }
+  // The base URL clients use: publicUrl without a trailing slash, or derived.
+  std::string effectivePublicUrl() const;
+  std::string effectiveRtcIp() const;
+};
+
+}  // namespace parley::app

@@ -1,0 +1,44 @@
+#include "app/ProjectAdmin.h"
+
+#include "core/Clock.h"
+#include "core/Credentials.h"
+#include "store/StoreError.h"
+
+namespace parley::app {
+
+store::Project ProjectAdmin::create(std::string_view name) {
+  store::Project p;
+  p.name = name;
+  p.secret = core::Credentials::newApiSecret();
+  p.createdAtMs = core::Clock::nowMs();
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    p.apiKey = core::Credentials::newApiKey();
+    if (store_.findProject(p.apiKey)) continue;
+    store_.insertProject(p);
+    return p;
+  }
+  throw store::StoreError("could not find an unused API key");
+}
+
+bool ProjectAdmin::ensure(std::string_view apiKey, std::string_view secret, std::string_view name) {
+  if (auto existing = store_.findProject(apiKey)) {
+    if (existing->secret == secret) return false;
+    store_.updateProjectSecret(apiKey, secret);
+    return true;
+  }
+  store::Project p;
+  p.apiKey = apiKey;
+  p.secret = secret;
+  p.name = name;
+  p.createdAtMs = core::Clock::nowMs();
+  store_.insertProject(p);
+  return true;
+}
+
+std::string ProjectAdmin::rotateSecret(std::string_view apiKey) {
+  std::string secret = core::Credentials::newApiSecret();
+  if (!store_.updateProjectSecret(apiKey, secret)) return {};
+  return secret;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,90 @@
+#include "app/Server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "app/ProjectAdmin.h"
+#include "http/ApiServer.h"
+#include "http/HttpServer.h"
+#include "obs/Logger.h"
+#include "store/SqliteStore.h"
+#include "store/StoreError.h"
+
+namespace parley::app {
+
+using obs::Logger;
+
+int Server::run() {
+  Logger::setLevel(*Logger::parseLevel(config_.logLevel));
+  std::error_code fsError;
+  std::filesystem::create_directories(config_.dataDir, fsError);
+  if (fsError) {
+    Logger::error("cannot create data directory", {{"dir", config_.dataDir}, {"error", fsError.message()}});
+    return 1;
+  }
+  std::string dbPath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
+
+  std::unique_ptr<store::SqliteStore> store;
+  try {
+    store = std::make_unique<store::SqliteStore>(dbPath);
+    ProjectAdmin projects(*store);
+    if (!config_.apiKey.empty()) {
+      if (projects.ensure(config_.apiKey, config_.apiSecret, "default"))
+        Logger::info("project configured from flags", {{"apiKey", config_.apiKey}});
+    } else if (store->listProjects().empty()) {
+      auto project = projects.create("default");
+      // Shown once: afterwards `parley project list` and `rotate-secret` manage it.
+      std::printf("Created a project for this server (shown only once):\n  API key: %s\n  API secret: %s\n",
+                  project.apiKey.c_str(), project.secret.c_str());
+      std::fflush(stdout);
+      Logger::info("project created on first start", {{"apiKey", project.apiKey}});
+    }
+  } catch (const store::StoreError& e) {
+    Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
+    return 1;
+  }
+
+  boost::asio::io_context io(1);
+  std::unique_ptr<http::ApiServer> api;
+  http::HttpServer::Options httpOptions;
+  httpOptions.host = config_.listenHost;
+  httpOptions.port = config_.listenPort;
+  httpOptions.maxBodyBytes = config_.maxBodyBytes;
+  httpOptions.tlsCertFile = config_.tlsCert;
+  httpOptions.tlsKeyFile = config_.tlsKey;
+  http::HttpServer httpServer(io, httpOptions, [&api](http::HttpRequest& r) { return api->handle(r); });
+  try {
+    httpServer.start();
+  } catch (const std::exception& e) {
+    Logger::error("cannot start the HTTP server", {{"error", e.what()}});
+    return 1;
+  }
+  if (config_.listenPort == 0) config_.listenPort = httpServer.port();
+  std::string publicUrl = config_.effectivePublicUrl();
+  api = std::make_unique<http::ApiServer>(
+      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), config_.rtcPort}, *store);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    Logger::info("shutting down", {{"signal", signal}});
+    httpServer.stop();
+    io.stop();
+  });
+
+  Logger::info("parleyd ready", {{"listen", config_.listenHost + ":" + std::to_string(config_.listenPort)},
+                                 {"publicUrl", publicUrl},
+                                 {"dataDir", config_.dataDir},
+                                 {"tls", config_.tls()}});
+  std::printf("parleyd is listening on %s\n", publicUrl.c_str());
+  std::fflush(stdout);
+  io.run();
+  Logger::info("stopped");
+  return 0;
+}
+
+}  // namespace parley::app

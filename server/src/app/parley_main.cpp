@@ -1,0 +1,201 @@
+// `parley`: the operator CLI. Works directly on the data directory's SQLite file, so it
+// can run next to a live parleyd (both use WAL mode and a busy timeout).
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/ProjectAdmin.h"
+#include "core/Clock.h"
+#include "core/Json.h"
+#include "core/Role.h"
+#include "core/TokenMinter.h"
+#include "session/SessionCatalog.h"
+#include "store/SqliteStore.h"
+#include "store/StoreError.h"
+
+namespace {
+
+using parley::core::Json;
+
+constexpr const char* kUsage =
+    "Usage: parley [--data-dir DIR] COMMAND [options] [--json]\n"
+    "\n"
+    "Operator tool for a Parley data directory (default ./parley-data or $PARLEY_DATA_DIR).\n"
+    "\n"
+    "Commands:\n"
+    "  project create [--name NAME]            new project; prints its API key and secret\n"
+    "  project list                            API keys and names\n"
+    "  project rotate-secret --project KEY     new secret; the old one stops working\n"
+    "  session create --project KEY [--media-mode routed|relayed] [--archive-mode manual|always]\n"
+    "                 [--location IPV4] [--e2ee]\n"
+    "  token create --session ID [--role subscriber|publisher|publisheronly|moderator]\n"
+    "               [--data TEXT] [--expire UNIX_SECONDS] [--layout CLASSES] [--format jwt|t1]\n"
+    "\n"
+    "--json prints machine-readable output.\n";
+
+struct Args {
+  std::vector<std::string> words;
+  std::map<std::string, std::string> options;  // --name value; flags map to "true"
+};
+
+int usageError(const std::string& message) {
+  std::fprintf(stderr, "parley: %s\n\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+void print(bool json, const Json& value, const std::string& human) {
+  if (json) std::printf("%s\n", value.dump().c_str());
+  else std::printf("%s", human.c_str());
+}
+
+std::string option(const Args& a, const std::string& name, const std::string& fallback = {}) {
+  auto it = a.options.find(name);
+  return it == a.options.end() ? fallback : it->second;
+}
+
+int projectCommand(parley::store::Store& store, const Args& a, bool json) {
+  parley::app::ProjectAdmin admin(store);
+  const std::string& verb = a.words.size() > 1 ? a.words[1] : "";
+  if (verb == "create") {
+    auto p = admin.create(option(a, "--name", "default"));
+    print(json, Json::object({{"apiKey", p.apiKey}, {"apiSecret", p.secret}, {"name", p.name}}),
+          "API key: " + p.apiKey + "\nAPI secret: " + p.secret + "\n");
+    return 0;
+  }
+  if (verb == "list") {
+    Json list = Json::array();
+    std::string human;
+    for (const auto& p : store.listProjects()) {
+      list.push(Json::object({{"apiKey", p.apiKey}, {"name", p.name}, {"createdAt", p.createdAtMs}}));
+      human += p.apiKey + "\t" + p.name + "\n";
+    }
+    print(json, list, human.empty() ? "no projects\n" : human);
+    return 0;
+  }
+  if (verb == "rotate-secret") {
+    std::string key = option(a, "--project");
+    if (key.empty()) return usageError("project rotate-secret needs --project KEY");
+    std::string secret = admin.rotateSecret(key);
+    if (secret.empty()) {
+      std::fprintf(stderr, "parley: no project with API key %s\n", key.c_str());
+      return 1;
+    }
+    print(json, Json::object({{"apiKey", key}, {"apiSecret", secret}}),
+          "API key: " + key + "\nAPI secret: " + secret + "\n");
+    return 0;
+  }
+  return usageError("unknown project command");
+}
+
+int sessionCommand(parley::store::Store& store, const Args& a, bool json) {
+  if (a.words.size() < 2 || a.words[1] != "create") return usageError("unknown session command");
+  std::string key = option(a, "--project");
+  if (key.empty()) return usageError("session create needs --project KEY");
+  if (!store.findProject(key)) {
+    std::fprintf(stderr, "parley: no project with API key %s\n", key.c_str());
+    return 1;
+  }
+  // Same validation as POST /session/create, fed from the CLI's options.
+  std::map<std::string, std::string, std::less<>> fields;
+  std::string mediaMode = option(a, "--media-mode", "relayed");
+  if (mediaMode != "routed" && mediaMode != "relayed") return usageError("--media-mode is routed or relayed");
+  fields["p2p.preference"] = mediaMode == "routed" ? "disabled" : "enabled";
+  if (a.options.count("--archive-mode")) fields["archiveMode"] = option(a, "--archive-mode");
+  if (a.options.count("--location")) fields["location"] = option(a, "--location");
+  if (a.options.count("--e2ee")) fields["e2ee"] = "true";
+  auto properties = parley::session::SessionCatalog::parseCreateOptions(
+      [&](std::string_view name) -> std::optional<std::string> {
+        auto it = fields.find(name);
+        if (it == fields.end()) return std::nullopt;
+        return it->second;
+      });
+  if (!properties) {
+    std::fprintf(stderr, "parley: %s\n", properties.error().message.c_str());
+    return 1;
+  }
+  parley::session::SessionCatalog catalog(store);
+  auto record = catalog.create(key, properties.value());
+  print(json, Json::object({{"sessionId", record.sessionId}}), record.sessionId + "\n");
+  return 0;
+}
+
+int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
+  if (a.words.size() < 2 || a.words[1] != "create") return usageError("unknown token command");
+  std::string sessionId = option(a, "--session");
+  if (sessionId.empty()) return usageError("token create needs --session ID");
+  auto session = store.findSession(sessionId);
+  if (!session) {
+    std::fprintf(stderr, "parley: no session %s\n", sessionId.c_str());
+    return 1;
+  }
+  auto project = store.findProject(session->apiKey);
+  if (!project) {
+    std::fprintf(stderr, "parley: the session's project %s is gone\n", session->apiKey.c_str());
+    return 1;
+  }
+  parley::core::TokenMinter::Options o;
+  auto role = parley::core::parseRole(option(a, "--role", "publisher"));
+  if (!role) return usageError("--role is subscriber, publisher, publisheronly or moderator");
+  o.role = *role;
+  o.createTime = parley::core::Clock::nowSeconds();
+  o.connectionData = option(a, "--data");
+  o.initialLayoutClassList = option(a, "--layout");
+  if (o.connectionData.size() > 1000) return usageError("--data is longer than 1000 characters");
+  if (a.options.count("--expire")) {
+    char* end = nullptr;
+    std::string text = option(a, "--expire");
+    long long expire = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end || expire <= o.createTime || expire > o.createTime + 30 * 24 * 3600)
+      return usageError("--expire must be a Unix time within the next 30 days");
+    o.expireTime = expire;
+  }
+  std::string format = option(a, "--format", "jwt");
+  std::string token;
+  if (format == "jwt") token = parley::core::TokenMinter::jwt(project->apiKey, project->secret, sessionId, o);
+  else if (format == "t1") token = parley::core::TokenMinter::t1(project->apiKey, project->secret, sessionId, o);
+  else return usageError("--format is jwt or t1");
+  print(json, Json::object({{"token", token}}), token + "\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  std::string dataDir = std::getenv("PARLEY_DATA_DIR") ? std::getenv("PARLEY_DATA_DIR") : "./parley-data";
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--json") {
+      json = true;
+    } else if (arg == "--e2ee") {
+      a.options[arg] = "true";
+    } else if (arg.rfind("--", 0) == 0) {
+      if (i + 1 >= argc) return usageError(arg + " needs a value");
+      if (arg == "--data-dir") dataDir = argv[++i];
+      else a.options[arg] = argv[++i];
+    } else {
+      a.words.push_back(arg);
+    }
+  }
+  if (a.words.empty()) return usageError("no command given");
+  try {
+    std::filesystem::create_directories(dataDir);
+    parley::store::SqliteStore store((std::filesystem::path(dataDir) / "parley.db").string());
+    const std::string& group = a.words[0];
+    if (group == "project") return projectCommand(store, a, json);
+    if (group == "session") return sessionCommand(store, a, json);
+    if (group == "token") return tokenCommand(store, a, json);
+    return usageError("unknown command " + group);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parley: %s\n", e.what());
+    return 1;
+  }
+}

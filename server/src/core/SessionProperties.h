@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::core {
+
+enum class MediaMode { Routed, Relayed };
+enum class ArchiveMode { Manual, Always };
+
+std::string_view mediaModeName(MediaMode m);  // "routed" / "relayed"
+std::optional<MediaMode> parseMediaMode(std::string_view s);
+std::string_view archiveModeName(ArchiveMode m);  // "manual" / "always"
+std::optional<ArchiveMode> parseArchiveMode(std::string_view s);
+
+// The properties chosen at session creation (spec §3.4.1) that the server remembers.
+struct SessionProperties {
+  MediaMode mediaMode = MediaMode::Relayed;  // SDK default p2p.preference=enabled
+  ArchiveMode archiveMode = ArchiveMode::Manual;
+  std::string location;  // IPv4 hint or ""
+  bool e2ee = false;
+  std::string archiveName;
+  std::string archiveResolution;
+};
+
+}  // namespace parley::core

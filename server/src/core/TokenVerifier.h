@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ClientToken.h"
+#include "core/Result.h"
+
+namespace parley::core {
+
+// Verifies OpenTok client tokens: legacy "T1==" and HS256 JWTs, in the field orders
+// of every official SDK (spec §2). Pure: the caller supplies the secret look-up and
+// the clock.
+class TokenVerifier {
+ public:
+  using SecretLookup = std::function<std::optional<std::string>(std::string_view apiKey)>;
+
+  static constexpr std::size_t kMaxTokenLength = 8192;
+  static constexpr std::size_t kMaxConnectionData = 1000;
+  static constexpr std::size_t kMaxLayoutClassList = 1024;
+  static constexpr std::int64_t kDefaultLifetime = 24 * 3600;
+  static constexpr std::int64_t kMaxLifetime = 30 * 24 * 3600;
+  static constexpr std::int64_t kClockSkew = 300;  // seconds tolerated for create/iat in the future
+
+  // Checks syntax, signature (project selected by partner_id / iss), expiry (absent →
+  // 24 h from creation; more than 30 days after creation → Invalid), role, data lengths,
+  // and that the token's session ID decodes to the token's API key.
+  // Does NOT check which session the caller wants: compare result.sessionId yourself.
+  static Result<ClientToken> verify(std::string_view token, const SecretLookup& secretFor,
+                                    std::int64_t nowSeconds);
+};
+
+}  // namespace parley::core

@@ -1,0 +1,148 @@
+#include "http/ApiServer.h"
+
+#include <chrono>
+
+#include "http/ProxyPath.h"
+#include "obs/Logger.h"
+#include "obs/Metrics.h"
+#include "store/StoreError.h"
+
+namespace parley::http {
+
+namespace {
+
+std::string pathOfUrl(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  auto slash = url.find('/', scheme + 3);
+  if (slash == std::string_view::npos) return {};
+  return std::string(url.substr(slash));
+}
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+constexpr std::string_view kIndexPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Parley</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem}
+code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><h1>Parley is running</h1>
+<p>This server speaks the OpenTok REST API and client protocol.
+Point an OpenTok server SDK at this origin, for example in Node:</p>
+<pre>const OpenTok = require('opentok');
+const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
+<p>Health: <a href="healthz">/healthz</a> · Metrics: <a href="metrics">/metrics</a></p>
+</body></html>
+)";
+
+}  // namespace
+
+ApiServer::ApiServer(Settings settings, store::Store& store)
+    : settings_(std::move(settings)),
+      basePath_(pathOfUrl(settings_.publicUrl)),
+      store_(store),
+      catalog_(store),
+      auth_(store),
+      sessionCreate_(auth_, catalog_),
+      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(), catalog_) {
+  addRoutes();
+}
+
+void ApiServer::addRoutes() {
+  router_.add("GET", "/healthz", [](const HttpRequest&, const PathParams&) {
+    return HttpResponse::json(200, core::Json::object({{"status", "ok"}}));
+  });
+  router_.add("GET", "/metrics", [](const HttpRequest&, const PathParams&) {
+    return HttpResponse::text(200, obs::Metrics::instance().render(), "text/plain; version=0.0.4");
+  });
+  router_.add("GET", "/", [](const HttpRequest&, const PathParams&) {
+    return HttpResponse::text(200, std::string(kIndexPage), "text/html; charset=utf-8");
+  });
+  router_.add("POST", "/session/create",
+              [this](const HttpRequest& r, const PathParams&) { return sessionCreate_.handle(r); });
+  router_.add("GET", "/session/{sessionId}", [this](const HttpRequest& r, const PathParams& p) {
+    return sessionInfo_.handle(r, p.find("sessionId")->second);
+  });
+  // The client's configuration service (spec §5.3): an empty object keeps its defaults.
+  router_.add("GET", "/project/{apiKey}/config.json", [](const HttpRequest&, const PathParams&) {
+    return HttpResponse::json(200, core::Json::object());
+  });
+}
+
+void ApiServer::addCors(const HttpRequest& request, HttpResponse& response) {
+  auto origin = request.header("Origin");
+  response.setHeader("Access-Control-Allow-Origin", origin ? *origin : "*");
+  if (origin) response.setHeader("Vary", "Origin");
+}
+
+HttpResponse ApiServer::preflight(const HttpRequest& request) {
+  HttpResponse r = HttpResponse::empty(204);
+  r.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+  // Echo what the browser asks for: the client's custom X-TB-* and X-OPENTOK-AUTH headers.
+  auto asked = request.header("Access-Control-Request-Headers");
+  r.setHeader("Access-Control-Allow-Headers",
+              asked ? std::string(*asked)
+                    : "X-OPENTOK-AUTH, X-TB-VERSION, X-TB-CLIENT-VERSION, X-TB-CONNECTIONID, "
+                      "X-TB-TOKEN-AUTH, Content-Type, Accept");
+  r.setHeader("Access-Control-Max-Age", "600");
+  return r;
+}
+
+HttpResponse ApiServer::dispatch(HttpRequest& request) {
+  if (request.method == "OPTIONS") return preflight(request);
+  // Client analytics (spec §5.6): accepted and dropped, wherever the logging URL points.
+  if (request.method == "POST" &&
+      (endsWith(request.path, "/logging/ClientEvent") || endsWith(request.path, "/logging/ClientQos"))) {
+    return HttpResponse::empty(204);
+  }
+  auto match = router_.match(request.method, request.path);
+  if (match.handler) return (*match.handler)(request, match.params);
+  if (match.pathKnown) {
+    HttpResponse r = HttpResponse::error(405, "Method not allowed");
+    std::string allow;
+    for (const auto& m : match.allowedMethods) allow += (allow.empty() ? "" : ", ") + m;
+    r.setHeader("Allow", allow);
+    return r;
+  }
+  return HttpResponse::error(404, "Not found", "No resource at " + request.path);
+}
+
+HttpResponse ApiServer::handle(HttpRequest& request) {
+  auto started = std::chrono::steady_clock::now();
+  auto qmark = request.target.find('?');
+  std::string rawPath = request.target.substr(0, qmark);
+  request.query = qmark == std::string::npos ? "" : request.target.substr(qmark + 1);
+  request.path = ProxyPath::strip(rawPath, basePath_);
+
+  HttpResponse response;
+  try {
+    response = dispatch(request);
+  } catch (const store::StoreError& e) {
+    obs::Logger::error("storage failure", {{"path", request.path}, {"error", e.what()}});
+    response = HttpResponse::error(500, "Internal error", "storage failure");
+  } catch (const std::exception& e) {
+    obs::Logger::error("handler failure", {{"path", request.path}, {"error", e.what()}});
+    response = HttpResponse::error(500, "Internal error");
+  }
+  addCors(request, response);
+
+  auto& metrics = obs::Metrics::instance();
+  metrics.counter("parley_http_requests_total", "HTTP requests answered").add();
+  if (response.status >= 400)
+    metrics.counter("parley_http_errors_total", "HTTP responses with status >= 400").add();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  auto level = response.status >= 500 ? obs::Logger::Level::Error
+               : response.status >= 400 ? obs::Logger::Level::Info
+                                        : obs::Logger::Level::Debug;
+  obs::Logger::log(level, "http",
+                   {{"method", request.method},
+                    {"path", request.path},
+                    {"status", response.status},
+                    {"us", static_cast<long long>(micros)},
+                    {"remote", request.remoteAddress}});
+  return response;
+}
+
+}  // namespace parley::http

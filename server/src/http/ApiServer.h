@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http/HttpRequest.h"
+#include "http/HttpResponse.h"
+#include "http/RestAuthenticator.h"
+#include "http/Router.h"
+#include "http/SessionCreateHandler.h"
+#include "http/SessionInfoHandler.h"
+#include "session/SessionCatalog.h"
+#include "store/Store.h"
+
+namespace parley::http {
+
+// Everything parleyd answers over HTTP: the routes, and around them what every
+// request gets — proxy-path normalisation, CORS, JSON errors, metrics, a log line.
+class ApiServer {
+ public:
+  struct Settings {
+    std::string publicUrl;  // without trailing slash
+    std::string rtcIp;
+    std::uint16_t rtcPort = 5090;
+  };
+
+  ApiServer(Settings settings, store::Store& store);
+  HttpResponse handle(HttpRequest& request);
+
+ private:
+  HttpResponse dispatch(HttpRequest& request);
+  void addRoutes();
+  static void addCors(const HttpRequest& request, HttpResponse& response);
+  static HttpResponse preflight(const HttpRequest& request);
+
+  Settings settings_;
+  std::string basePath_;
+  store::Store& store_;
+  session::SessionCatalog catalog_;
+  RestAuthenticator auth_;
+  SessionCreateHandler sessionCreate_;
+  SessionInfoHandler sessionInfo_;
+  Router router_;
+};
+
+}  // namespace parley::http

@@ -1,0 +1,236 @@
+#include "http/HttpServer.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "obs/Logger.h"
+#include "obs/Metrics.h"
+
+namespace parley::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using Logger = obs::Logger;
+
+struct Shared {
+  HttpServer::Options options;
+  HttpServer::Handler handler;
+};
+
+std::string describe(const tcp::socket& s) {
+  boost::system::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// One client connection; Stream is beast::tcp_stream or beast::ssl_stream of it.
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  template <class... Args>
+  Connection(std::shared_ptr<const Shared> shared, std::string remote, Args&&... args)
+      : shared_(std::move(shared)), remote_(std::move(remote)), stream_(std::forward<Args>(args)...) {}
+
+  void start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  Logger::debug("tls handshake failed",
+                                                {{"remote", self->remote_}, {"error", ec.message()}});
+                                  return;
+                                }
+                                self->readRequest();
+                              });
+    } else {
+      readRequest();
+    }
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void readRequest() {
+    parser_.emplace();
+    parser_->body_limit(shared_->options.maxBodyBytes);
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.maxHeaderBytes));
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->onRead(ec);
+                      });
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated) {
+      close();
+      return;
+    }
+    if (ec) {
+      // Malformed request: answer once and close, the stream position is unknown.
+      int status = 400;
+      std::string message = "Malformed HTTP request";
+      if (ec == bhttp::error::body_limit) {
+        status = 413;
+        message = "Request body too large";
+      } else if (ec == bhttp::error::header_limit) {
+        status = 431;
+        message = "Request headers too large";
+      } else if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category() ||
+                 ec == bhttp::error::partial_message) {
+        Logger::debug("http read failed", {{"remote", remote_}, {"error", ec.message()}});
+        close();
+        return;
+      }
+      Logger::warn("bad http request", {{"remote", remote_}, {"status", status}, {"error", ec.message()}});
+      obs::Metrics::instance()
+          .counter("parley_http_errors_total", "HTTP responses with status >= 400", {})
+          .add();
+      send(HttpResponse::error(status, message, ec.message()), false);
+      return;
+    }
+
+    auto& req = parser_->get();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
+    request.body = std::move(req.body());
+    request.remoteAddress = remote_;
+    request.secure = kTls;
+    bool keepAlive = req.keep_alive();
+    HttpResponse response = shared_->handler(request);
+    send(std::move(response), keepAlive);
+  }
+
+  void send(HttpResponse response, bool keepAlive) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(response.status));
+    res->set(bhttp::field::server, "parleyd");
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    res->body() = std::move(response.body);
+    res->keep_alive(keepAlive);
+    res->prepare_payload();
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
+                         if (ec || !keepAlive) {
+                           self->close();
+                           return;
+                         }
+                         self->readRequest();
+                       });
+  }
+
+  void close() {
+    beast::error_code ec;
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  std::shared_ptr<const Shared> shared_;
+  std::string remote_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(asio::io_context& io, Options options, Handler handler)
+      : io_(io), acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler)})) {}
+
+  void start() {
+    const auto& o = shared_->options;
+    if (!o.tlsCertFile.empty()) {
+      ssl_.emplace(asio::ssl::context::tls_server);
+      ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+      boost::system::error_code ec;
+      ssl_->use_certificate_chain_file(o.tlsCertFile, ec);
+      if (ec) throw std::runtime_error("cannot load TLS certificate " + o.tlsCertFile + ": " + ec.message());
+      ssl_->use_private_key_file(o.tlsKeyFile, asio::ssl::context::pem, ec);
+      if (ec) throw std::runtime_error("cannot load TLS key " + o.tlsKeyFile + ": " + ec.message());
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(o.host, ec);
+    if (ec) throw std::runtime_error("invalid listen address " + o.host);
+    tcp::endpoint endpoint(address, o.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " +
+                               ec.message());
+    accept();
+  }
+
+  void stop() {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+
+  std::uint16_t port() const {
+    boost::system::error_code ec;
+    auto ep = acceptor_.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        std::string remote = describe(socket);
+        if (ssl_) {
+          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(shared_, remote, std::move(socket), *ssl_)
+              ->start();
+        } else {
+          std::make_shared<Connection<beast::tcp_stream>>(shared_, remote, std::move(socket))->start();
+        }
+      } else {
+        Logger::warn("accept failed", {{"error", ec.message()}});
+      }
+      if (acceptor_.is_open()) accept();
+    });
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  std::optional<asio::ssl::context> ssl_;
+  std::shared_ptr<const Shared> shared_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, Options options, Handler handler)
+    : impl_(std::make_unique<Impl>(io, std::move(options), std::move(handler))) {}
+HttpServer::~HttpServer() = default;
+void HttpServer::start() { impl_->start(); }
+void HttpServer::stop() { impl_->stop(); }
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+}  // namespace parley::http

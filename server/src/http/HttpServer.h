@@ -1,0 +1,47 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/HttpRequest.h"
+#include "http/HttpResponse.h"
+
+namespace parley::http {
+
+// HTTP/1.1 (and HTTPS) server on the control thread's io_context. The one place that
+// uses Boost.Beast for HTTP; handlers see only HttpRequest/HttpResponse.
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(HttpRequest&)>;
+
+  struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 5080;  // 0 → any free port (see port())
+    std::size_t maxBodyBytes = 1024 * 1024;
+    std::size_t maxHeaderBytes = 16 * 1024;
+    std::chrono::seconds readTimeout{30};
+    std::string tlsCertFile;  // both set → HTTPS only
+    std::string tlsKeyFile;
+  };
+
+  HttpServer(boost::asio::io_context& io, Options options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting. Throws std::runtime_error with a readable message.
+  void start();
+  // Stops accepting; open connections finish their current exchange.
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::http

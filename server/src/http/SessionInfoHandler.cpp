@@ -1,0 +1,92 @@
+#include "http/SessionInfoHandler.h"
+
+#include "core/Clock.h"
+#include "http/SessionCreateHandler.h"
+#include "obs/Logger.h"
+
+namespace parley::http {
+
+namespace {
+
+std::string hostOf(std::string_view url) {
+  auto scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  return std::string(rest.substr(0, rest.find('/')));
+}
+
+std::string websocketUrl(std::string_view publicUrl) {
+  if (publicUrl.rfind("https://", 0) == 0) return "wss://" + std::string(publicUrl.substr(8));
+  if (publicUrl.rfind("http://", 0) == 0) return "ws://" + std::string(publicUrl.substr(7));
+  return std::string(publicUrl);
+}
+
+}  // namespace
+
+HttpResponse SessionInfoHandler::errorElement(int code, std::string_view message) {
+  core::Json error = core::Json::object(
+      {{"code", code}, {"errorMessage", core::Json::object({{"message", message}})}});
+  return HttpResponse::json(200, core::Json::array({core::Json::object({{"error", error}})}));
+}
+
+HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::string& sessionId) {
+  auto token = request.header("X-OPENTOK-AUTH");
+  if (!token || token->empty()) return errorElement(403, "Invalid token format");
+  auto verified = core::TokenVerifier::verify(*token, secrets_, core::Clock::nowSeconds());
+  if (!verified) {
+    obs::Logger::info("session info: token rejected",
+                      {{"sessionId", sessionId}, {"reason", verified.error().message}});
+    if (verified.error().code == core::Error::Code::Malformed) return errorElement(403, "Invalid token format");
+    return errorElement(403, "Invalid token: " + verified.error().message);
+  }
+  const auto& claims = verified.value();
+  if (claims.sessionId != sessionId) {
+    obs::Logger::info("session info: token is for another session", {{"sessionId", sessionId}});
+    return errorElement(403, "Invalid token: the token is for another session");
+  }
+  auto record = catalog_.find(sessionId);
+  if (!record || record->apiKey != claims.apiKey) {
+    return errorElement(404, "Session not found");
+  }
+
+  const auto& p = record->properties;
+  bool relayed = p.mediaMode == core::MediaMode::Relayed;
+  std::string host = hostOf(settings_.publicUrl);
+  core::Json properties = core::Json::object({
+      {"p2p", core::Json::object({{"preference", core::Json::object({{"value", relayed ? "enabled" : "disabled"}})}})},
+      {"simulcast", false},
+      {"reconnection", true},
+      {"renegotiation", true},
+      {"e2ee", p.e2ee},
+      {"h264", true},
+      {"vp8", true},
+      {"vp9", true},
+      {"priorityVideoCodec", ""},
+      {"clientCandidates", nullptr},
+      {"streamSimulcastRidEnabled", false},
+      {"singlePeerConnection", false},
+      {"hybridSession", false},
+      {"archiveMode", core::archiveModeName(p.archiveMode)},
+  });
+  // The media port answers STUN (ICE-lite), so it doubles as the STUN server entry that
+  // keeps the client from making its extra un-proxied session-info call (spec §5.4.1).
+  core::Json iceServers = core::Json::array({core::Json::object(
+      {{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" + std::to_string(settings_.rtcPort)})}})});
+  core::Json info = core::Json::object({
+      {"session_id", record->sessionId},
+      {"project_id", record->apiKey},
+      {"partner_id", record->apiKey},
+      {"create_dt", SessionCreateHandler::formatCreateDate(record->createdAtMs)},
+      {"session_status", nullptr},
+      {"status_invalid", nullptr},
+      {"media_server_hostname", host},
+      {"messaging_server_url", host},
+      {"messaging_url", websocketUrl(settings_.publicUrl) + std::string(kRumorPath)},
+      {"symphony_address", kSymphonyAddress},
+      {"ice_servers", iceServers},
+      {"ice_credential_expiration", 86100},
+      {"properties", properties},
+  });
+  return HttpResponse::json(200, core::Json::array({info}));
+}
+
+}  // namespace parley::http

@@ -1,0 +1,108 @@
+#include "store/Migrations.h"
+
+#include <array>
+#include <string>
+
+#include "store/SqliteStatement.h"
+#include "store/SqliteTransaction.h"
+#include "store/StoreError.h"
+
+namespace parley::store {
+
+namespace {
+
+// Plain CREATE TABLE (no IF NOT EXISTS): a table already present means the file is not
+// what its user_version says, and we would rather stop than adopt an unknown shape.
+// Keys are NOT NULL explicitly: SQLite lets a non-INTEGER PRIMARY KEY hold NULL otherwise.
+constexpr std::array kMigrations{
+    Migration{1, "projects and sessions",
+              R"sql(
+CREATE TABLE projects (
+  api_key TEXT PRIMARY KEY NOT NULL,
+  secret TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  session_id TEXT PRIMARY KEY NOT NULL,
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  media_mode TEXT NOT NULL CHECK (media_mode IN ('routed', 'relayed')),
+  archive_mode TEXT NOT NULL CHECK (archive_mode IN ('manual', 'always')),
+  location TEXT NOT NULL DEFAULT '',
+  e2ee INTEGER NOT NULL DEFAULT 0 CHECK (e2ee IN (0, 1)),
+  archive_name TEXT NOT NULL DEFAULT '',
+  archive_resolution TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX sessions_api_key ON sessions(api_key);
+)sql"},
+};
+
+void checkKnownVersion(int version, int latest) {
+  if (version > latest) {
+    throw StoreError("database schema version " + std::to_string(version) +
+                     " is newer than this build of Parley supports (" + std::to_string(latest) +
+                     "); upgrade Parley or use a matching database");
+  }
+  if (version < 0) {
+    throw StoreError("database schema version " + std::to_string(version) + " is invalid");
+  }
+}
+
+bool schemaIsEmpty(sqlite3* db) {
+  SqliteStatement query(db, "SELECT count(*) FROM sqlite_schema");
+  query.step();
+  return query.columnInt64(0) == 0;
+}
+
+}  // namespace
+
+std::span<const Migration> schemaMigrations() {
+  return kMigrations;
+}
+
+int readUserVersion(sqlite3* db) {
+  SqliteStatement query(db, "PRAGMA user_version");
+  if (!query.step()) throw StoreError("reading schema version: no result");
+  return static_cast<int>(query.columnInt64(0));
+}
+
+void applyMigrations(sqlite3* db, std::span<const Migration> migrations) {
+  const int latest = static_cast<int>(migrations.size());
+  for (int i = 0; i < latest; ++i) {
+    if (migrations[static_cast<std::size_t>(i)].version != i + 1) {
+      throw StoreError("migration list out of order at entry " + std::to_string(i));
+    }
+  }
+
+  // Common case first, without the write lock: already up to date.
+  int version = readUserVersion(db);
+  checkKnownVersion(version, latest);
+
+  for (const Migration& migration : migrations) {
+    if (version >= migration.version) continue;
+    SqliteTransaction transaction(db);
+    // Another process may have migrated while we waited for the write lock.
+    version = readUserVersion(db);
+    checkKnownVersion(version, latest);
+    if (version >= migration.version) continue;
+    if (version == 0 && !schemaIsEmpty(db)) {
+      throw StoreError(
+          "database has schema version 0 but already contains tables; "
+          "it is not a Parley database");
+    }
+    const std::string context =
+        "migration " + std::to_string(migration.version) + " (" + migration.description + ")";
+    try {
+      execSql(db, migration.sql);
+      // PRAGMA takes no bound parameters; the number is ours, not outside input.
+      execSql(db, ("PRAGMA user_version = " + std::to_string(migration.version)).c_str());
+      transaction.commit();
+    } catch (const StoreError& e) {
+      throw StoreError(context + ": " + e.what());
+    }
+    version = migration.version;
+  }
+}
+
+}  // namespace parley::store

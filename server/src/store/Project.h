@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace parley::store {
+
+// A tenant: its numeric API key and the secret that signs its tokens and REST JWTs.
+struct Project {
+  std::string apiKey;
+  std::string secret;
+  std::string name;
+  std::int64_t createdAtMs = 0;
+};
+
+}  // namespace parley::store

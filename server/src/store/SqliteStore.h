@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/Store.h"
+
+struct sqlite3;
+
+namespace parley::store {
+
+class SqliteStatement;
+
+// The Store on one SQLite file (WAL mode). Opening applies pending schema migrations
+// inside a transaction; the schema version lives in PRAGMA user_version.
+// Not thread-safe: one owner thread per instance (open another instance per thread).
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database at `path` (":memory:" for tests).
+  // Throws StoreError on failure, or if the file's schema is newer than this build knows.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  int schemaVersion();
+  static int latestSchemaVersion();
+
+  std::optional<Project> findProject(std::string_view apiKey) override;
+  std::vector<Project> listProjects() override;
+  void insertProject(const Project& project) override;
+  bool updateProjectSecret(std::string_view apiKey, std::string_view secret) override;
+  void insertSession(const SessionRecord& session) override;
+  std::optional<SessionRecord> findSession(std::string_view sessionId) override;
+  std::size_t countSessions(std::string_view apiKey) override;
+
+ private:
+  void migrate();
+  // The prepared statement for `sql`, prepared on first use and kept for reuse.
+  SqliteStatement& statement(std::string_view sql);
+  void close() noexcept;
+
+  sqlite3* db_ = nullptr;
+  // Keyed by the SQL text; the keys view string literals, which live for the program.
+  std::unordered_map<std::string_view, std::unique_ptr<SqliteStatement>> statements_;
+};
+
+}  // namespace parley::store
