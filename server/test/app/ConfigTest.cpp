@@ -1,0 +1,101 @@
+#include "app/Config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace parley::app {
+namespace {
+
+Config::EnvLookup envOf(std::map<std::string, std::string> values) {
+  return [values](std::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(ConfigTest, DefaultsMatchTheDocumentation) {
+  auto c = Config::parse({}, envOf({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->listenHost, "127.0.0.1");
+  EXPECT_EQ(c->listenPort, 5080);
+  EXPECT_EQ(c->rtcPort, 5090);
+  EXPECT_EQ(c->dataDir, "./parley-data");
+  EXPECT_EQ(c->logLevel, "info");
+  EXPECT_EQ(c->effectivePublicUrl(), "http://127.0.0.1:5080");
+  EXPECT_EQ(c->effectiveRtcIp(), "127.0.0.1");
+}
+
+TEST(ConfigTest, FlagsInBothSpellings) {
+  auto c = Config::parse({"--listen", "0.0.0.0:6000", "--rtc-port=7000", "--data-dir", "/tmp/x",
+                          "--api-key", "1234", "--api-secret", "secretsecret", "--log-level", "debug"},
+                         envOf({}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->listenHost, "0.0.0.0");
+  EXPECT_EQ(c->listenPort, 6000);
+  EXPECT_EQ(c->rtcPort, 7000);
+  EXPECT_EQ(c->dataDir, "/tmp/x");
+  EXPECT_EQ(c->apiKey, "1234");
+  EXPECT_EQ(c->logLevel, "debug");
+  // A wildcard listen address is not something a client can dial.
+  EXPECT_EQ(c->effectivePublicUrl(), "http://127.0.0.1:6000");
+}
+
+TEST(ConfigTest, EnvironmentIsOverriddenByFlags) {
+  auto env = envOf({{"PARLEY_LISTEN", "127.0.0.2:1234"}, {"PARLEY_DATA_DIR", "/env/dir"},
+                    {"PARLEY_PUBLIC_URL", "https://video.example.com/"}});
+  auto c = Config::parse({"--data-dir", "/flag/dir"}, env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->listenHost, "127.0.0.2");
+  EXPECT_EQ(c->listenPort, 1234);
+  EXPECT_EQ(c->dataDir, "/flag/dir");
+  EXPECT_EQ(c->effectivePublicUrl(), "https://video.example.com");
+}
+
+TEST(ConfigTest, TlsMakesTheDerivedUrlHttps) {
+  auto c = Config::parse({"--tls-cert", "c.pem", "--tls-key", "k.pem"}, envOf({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->tls());
+  EXPECT_EQ(c->effectivePublicUrl(), "https://127.0.0.1:5080");
+}
+
+TEST(ConfigTest, BadInputIsRejectedWithTheFlagName) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string mentions;
+  };
+  std::vector<Case> cases = {
+      {{"--listen", "nope"}, "--listen"},
+      {{"--listen", "127.0.0.1:99999"}, "--listen"},
+      {{"--rtc-port", "0"}, "--rtc-port"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--public-url", "ftp://x"}, "--public-url"},
+      {{"--bogus"}, "--bogus"},
+      {{"--data-dir"}, "--data-dir"},
+      {{"--tls-cert", "c.pem"}, "--tls-key"},
+      {{"--api-key", "123"}, "--api-secret"},
+      {{"--api-key", "12 3", "--api-secret", "secretsecret"}, "--api-key"},
+  };
+  for (const auto& k : cases) {
+    auto c = Config::parse(k.args, envOf({}));
+    ASSERT_FALSE(c.ok()) << k.args[0];
+    EXPECT_NE(c.error().message.find(k.mentions), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(ConfigTest, BadEnvironmentNamesTheVariable) {
+  auto c = Config::parse({}, envOf({{"PARLEY_RTC_PORT", "abc"}}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("PARLEY_RTC_PORT"), std::string::npos);
+}
+
+TEST(ConfigTest, UsageListsEveryFlag) {
+  std::string usage = Config::usage();
+  for (const char* flag : {"--listen", "--public-url", "--rtc-port", "--rtc-ip", "--data-dir", "--api-key",
+                           "--api-secret", "--tls-cert", "--tls-key", "--log-level", "--help"})
+    EXPECT_NE(usage.find(flag), std::string::npos) << flag;
+}
+
+}  // namespace
+}  // namespace parley::app
