@@ -138,6 +138,7 @@ describe('parley CLI', () => {
     cliSessions.relayed = mk(['--media-mode', 'relayed']);
     cliSessions.archived = mk(['--media-mode', 'routed', '--archive-mode', 'always']);
     cliSessions.located = mk(['--media-mode', 'routed', '--archive-mode', 'manual', '--location', '12.34.56.78']);
+    cliSessions.e2ee = mk(['--media-mode', 'routed', '--e2ee']);
     for (const [name, sid] of Object.entries(cliSessions)) {
       assert.equal(typeof sid, 'string', name);
       const f = decodeSessionId(sid);
@@ -178,6 +179,12 @@ describe('parley CLI', () => {
     assert.equal(d.fields.connection_data, 'name=op');
     assert.equal(Number(d.fields.expire_time), expire);
 
+    // --layout sets the initial layout class list.
+    const withLayout = runCliJson(['token', 'create', '--session', sid, '--layout', 'focus full'], { dataDir: dir }).token;
+    assert.equal(decodeJwt(withLayout).payload.initial_layout_class_list, 'focus full');
+    const t1Layout = decodeT1(runCliJson(['token', 'create', '--session', sid, '--layout', 'focus full', '--format', 't1'], { dataDir: dir }).token);
+    assert.equal(t1Layout.fields.initial_layout_class_list, 'focus full');
+
     // Default format is a JWT; default role is publisher.
     const def = runCliJson(['token', 'create', '--session', sid], { dataDir: dir }).token;
     assert.equal(def.split('.').length, 3, `default token must be a JWT: ${def}`);
@@ -186,6 +193,11 @@ describe('parley CLI', () => {
     const text = runCli(['token', 'create', '--session', sid], { dataDir: dir });
     assert.equal(text.code, 0, describeCli(text));
     assert.match(text.stdout, /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/, describeCli(text));
+  });
+
+  test('PARLEY_DATA_DIR selects the data directory when --data-dir is absent', T, () => {
+    const list = runCliJson(['project', 'list'], { env: { PARLEY_DATA_DIR: dir } });
+    assert.deepEqual(list.map((p) => p.apiKey).sort(), [demo.apiKey, other.apiKey].sort());
   });
 
   test('CLI usage errors exit non-zero with a message', T, () => {
@@ -206,13 +218,14 @@ describe('parley CLI', () => {
   test('parleyd on the same data dir accepts CLI projects, sessions and tokens', T, async () => {
     server = await startParleyd({ apiKey: null, apiSecret: null, dataDir: dir });
     assert.doesNotMatch(server.stdout, /API secret:/, 'no new project may be created when projects exist');
-    const p2pOf = { relayedDefault: 'enabled', routed: 'disabled', relayed: 'enabled', archived: 'disabled', located: 'disabled' };
+    const p2pOf = { relayedDefault: 'enabled', routed: 'disabled', relayed: 'enabled', archived: 'disabled', located: 'disabled', e2ee: 'disabled' };
     for (const [name, sid] of Object.entries(cliSessions)) {
       for (const format of ['jwt', 't1']) {
         const { token } = runCliJson(['token', 'create', '--session', sid, '--role', 'moderator', '--data', 'name=op', '--expire', String(nowSeconds() + 600), '--format', format], { dataDir: dir });
         const res = await getSessionInfo(server.url, sid, token);
         try {
           assertGsiOk(res, sid, demo.apiKey, p2pOf[name]);
+          assert.equal(res.json()[0].properties.e2ee, name === 'e2ee', `properties.e2ee: ${res.body}`);
         } catch (err) {
           err.message = `[${name} ${format}] ${err.message}`;
           throw err;

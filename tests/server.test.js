@@ -25,6 +25,7 @@ import {
   getMetrics,
   metricValue,
   createSession,
+  restJwt,
 } from './lib/parleyd.js';
 
 const T = { timeout: 30000 };
@@ -190,8 +191,30 @@ describe('parleyd process', () => {
     }
   });
 
+  test('--max-body-bytes and PARLEY_MAX_BODY_BYTES set the request body limit', T, async () => {
+    for (const how of ['flag', 'env']) {
+      const server = how === 'flag'
+        ? await startParleyd({ extraArgs: ['--max-body-bytes', '2048'] })
+        : await startParleyd({ env: { PARLEY_MAX_BODY_BYTES: '2048' } });
+      try {
+        const post = (body) => request('POST', `${server.url}/session/create`, {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', 'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret) },
+          body,
+        });
+        const small = await post('p2p.preference=disabled&pad=' + 'a'.repeat(1500));
+        assert.equal(small.status, 200, `${how}: ${small.describe()}`);
+        const big = await post('p2p.preference=disabled&pad=' + 'a'.repeat(4000));
+        assert.equal(big.status, 413, `${how}: ${big.describe()}`);
+        assert.equal(big.mediaType, 'application/json');
+        assert.equal(big.json().code, 413);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
   test('--public-url decides the messaging_url clients receive', T, async () => {
-    const server = await startParleyd({ extraArgs: ['--public-url', 'https://video.example.test:8443/base'] });
+    const server = await startParleyd({ extraArgs: ['--public-url', 'https://video.example.test:8443/base', '--rtc-ip', '127.0.0.1'] });
     try {
       const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
       const s = await createSession(ot, { mediaMode: 'routed' });
@@ -217,13 +240,16 @@ describe('parleyd process', () => {
       PARLEY_API_SECRET: secret,
       PARLEY_RTC_PORT: String(await freeRtcPort()),
       PARLEY_LOG_LEVEL: 'debug',
+      PARLEY_PUBLIC_URL: 'http://env.example.test:7000',
+      PARLEY_RTC_IP: '127.0.0.1',
     };
     const server = spawnParleyd({ args: [], env, url: `http://127.0.0.1:${port}` });
     try {
       await server.waitReady();
       const ot = new OpenTok(key, secret, { apiUrl: server.url });
       const s = await createSession(ot, { mediaMode: 'routed' });
-      await gsiOk(Object.assign(server, { port }), ot, s.sessionId, 'disabled');
+      const el = await gsiOk(server, ot, s.sessionId, 'disabled');
+      assert.equal(new URL(el.messaging_url).host, 'env.example.test:7000', `PARLEY_PUBLIC_URL must set messaging_url: ${el.messaging_url}`);
       assert.ok(fs.readdirSync(dir).length > 0, 'PARLEY_DATA_DIR must be used for storage');
     } finally {
       await server.stop();
@@ -240,6 +266,27 @@ describe('parleyd process', () => {
     } finally {
       await server2.stop();
     }
+  });
+
+  test('--log-level debug logs more than --log-level error for the same traffic', T, async () => {
+    const outputs = {};
+    for (const level of ['error', 'debug']) {
+      const server = await startParleyd({ logLevel: level });
+      try {
+        const before = server.stdout.length + server.stderr.length;
+        for (let i = 0; i < 3; i++) {
+          await request('GET', `${server.url}/healthz`);
+          await request('GET', `${server.url}/no/such/route`);
+          await request('POST', `${server.url}/session/create`, { headers: { 'X-OPENTOK-AUTH': 'garbage' }, body: '' });
+          await getSessionInfo(server.url, '1_garbage', 'garbage');
+        }
+        await delay(300);
+        outputs[level] = server.stdout.length + server.stderr.length - before;
+      } finally {
+        await server.stop();
+      }
+    }
+    assert.ok(outputs.debug > outputs.error, `debug produced ${outputs.debug} bytes of log, error ${outputs.error}`);
   });
 
   test('SIGTERM with idle and half-open client connections still exits 0 promptly', T, async () => {
@@ -317,6 +364,21 @@ describe('parleyd process', () => {
       assert.equal(mu.port, String(server.port), el.messaging_url);
     } finally {
       await server.stop();
+    }
+
+    // The same through PARLEY_TLS_CERT / PARLEY_TLS_KEY.
+    const port = await freePort();
+    const viaEnv = spawnParleyd({
+      args: ['--listen', `127.0.0.1:${port}`, '--data-dir', tempDir(), '--rtc-port', String(await freeRtcPort()), '--api-key', randomApiKey(), '--api-secret', randomApiSecret()],
+      env: { PARLEY_TLS_CERT: cert, PARLEY_TLS_KEY: key },
+      url: `https://127.0.0.1:${port}`,
+    });
+    try {
+      await viaEnv.waitReady({ ca });
+      const h = await request('GET', `${viaEnv.url}/healthz`, { ca });
+      assert.equal(h.status, 200);
+    } finally {
+      await viaEnv.stop();
     }
   });
 });

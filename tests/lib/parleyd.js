@@ -211,8 +211,15 @@ export function spawnParleyd({ args, env = {}, url, binary = parleydPath() }) {
     },
     // Resolves with the exit info, or null if still running after `ms`.
     async waitExit(ms) {
-      const t = delay(ms).then(() => null);
-      return Promise.race([exited, t]);
+      let timer;
+      const t = new Promise((r) => {
+        timer = setTimeout(() => r(null), ms);
+      });
+      try {
+        return await Promise.race([exited, t]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async waitReady({ timeoutMs = 20000, ca } = {}) {
       const deadline = Date.now() + timeoutMs;
@@ -630,4 +637,13 @@ export function rawResponseBody(text) {
   const cl = head.match(/\r\ncontent-length:\s*(\d+)/);
   if (cl) body = body.slice(0, Number(cl[1]));
   return Buffer.from(body, 'latin1').toString('utf8');
+}
+
+// A T1 token from ordered [key, value] pairs; `spaces` chooses how spaces are encoded in the
+// signed data: '%20' (Node's querystring) or '+' (Ruby, Python).
+export function t1FromPairs(apiKey, apiSecret, pairs, { spaces = '+' } = {}) {
+  const enc = (v) => encodeURIComponent(String(v)).replace(/%20/g, spaces);
+  const data = pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  const sig = crypto.createHmac('sha1', apiSecret).update(data).digest('hex');
+  return 'T1==' + Buffer.from(`partner_id=${apiKey}&sig=${sig}:${data}`, 'utf8').toString('base64');
 }

@@ -33,6 +33,14 @@ constexpr FlagSpec kFlags[] = {
     {"--log-level", "PARLEY_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)"},
     {"--max-body-bytes", "PARLEY_MAX_BODY_BYTES", "N",
      "largest HTTP request body accepted (default 1048576)"},
+    {"--max-frame-bytes", "PARLEY_MAX_FRAME_BYTES", "N", "largest Rumor frame accepted (default 262144)"},
+    {"--max-connections", "PARLEY_MAX_CONNECTIONS", "N", "connections per session (default 100)"},
+    {"--max-streams", "PARLEY_MAX_STREAMS", "N", "streams per session (default 50)"},
+    {"--signal-rate", "PARLEY_SIGNAL_RATE", "N", "signals per second per connection (default 20, burst 50)"},
+    {"--signaling-timeout", "PARLEY_SIGNALING_TIMEOUT", "MS",
+     "drop a client socket silent this long (default 30000)"},
+    {"--reconnect-grace", "PARLEY_RECONNECT_GRACE", "MS",
+     "keep a connection whose socket dropped this long (default 30000)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -93,6 +101,24 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--log-level") {
     if (!obs::Logger::parseLevel(value)) return bad("expected debug, info, warn or error");
     c.logLevel = value;
+  } else if (flag == "--max-frame-bytes") {
+    if (!parseInt<std::size_t>(value, c.maxFrameBytes, 1024, std::size_t(16) << 20))
+      return bad("expected 1024 to 16777216");
+  } else if (flag == "--max-connections") {
+    if (!parseInt<std::size_t>(value, c.sessionLimits.maxConnectionsPerSession, 1, 100000))
+      return bad("expected 1 to 100000");
+  } else if (flag == "--max-streams") {
+    if (!parseInt<std::size_t>(value, c.sessionLimits.maxStreamsPerSession, 1, 100000))
+      return bad("expected 1 to 100000");
+  } else if (flag == "--signal-rate") {
+    int rate = 0;
+    if (!parseInt<int>(value, rate, 1, 10000)) return bad("expected 1 to 10000");
+    c.sessionLimits.signalsPerSecond = rate;
+    c.sessionLimits.signalBurst = std::max(rate * 2.5, 1.0);
+  } else if (flag == "--signaling-timeout" || flag == "--reconnect-grace") {
+    long long ms = 0;
+    if (!parseInt<long long>(value, ms, 100, 3600000)) return bad("expected 100 to 3600000 ms");
+    (flag == "--signaling-timeout" ? c.signalingTimeout : c.reconnectGrace) = std::chrono::milliseconds(ms);
   } else if (flag == "--max-body-bytes") {
     if (!parseInt<std::size_t>(value, c.maxBodyBytes, 1024, std::size_t(1) << 30))
       return bad("expected 1024 to 1073741824");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/Result.h"
+#include "session/SessionLimits.h"
 
 namespace parley::app {
 
@@ -26,6 +28,10 @@ struct Config {
   std::string tlsKey;
   std::string logLevel = "info";
   std::size_t maxBodyBytes = 1024 * 1024;
+  std::size_t maxFrameBytes = 256 * 1024;
+  std::chrono::milliseconds signalingTimeout{30000};
+  std::chrono::milliseconds reconnectGrace{30000};
+  session::SessionLimits sessionLimits;
   bool help = false;
 
   using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;

@@ -11,6 +11,9 @@
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
 #include "obs/Logger.h"
+#include "obs/Metrics.h"
+#include "session/SessionManager.h"
+#include "signaling/SignalingServer.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
 
@@ -49,6 +52,22 @@ int Server::run() {
   }
 
   boost::asio::io_context io(1);
+  auto secrets = [&store](std::string_view apiKey) -> std::optional<std::string> {
+    auto project = store->findProject(apiKey);
+    if (!project) return std::nullopt;
+    return project->secret;
+  };
+  session::SessionManager sessions(*store, config_.sessionLimits, secrets);
+  signaling::SignalingServer::Settings signalingSettings;
+  signalingSettings.silenceTimeout = config_.signalingTimeout;
+  signalingSettings.reconnectGrace = config_.reconnectGrace;
+  signalingSettings.frameLimits.maxFrameBytes = config_.maxFrameBytes;
+  signaling::SignalingServer signaling(io, sessions, signalingSettings);
+  auto& metrics = obs::Metrics::instance();
+  metrics.gauge("parley_live_sessions", "Sessions with connected clients",
+                [&sessions] { return double(sessions.liveSessionCount()); });
+  metrics.gauge("parley_connections", "Connected clients", [&sessions] { return double(sessions.connectionCount()); });
+  metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", [&signaling] { return double(signaling.socketCount()); });
   std::unique_ptr<http::ApiServer> api;
   http::HttpServer::Options httpOptions;
   httpOptions.host = config_.listenHost;
@@ -56,7 +75,12 @@ int Server::run() {
   httpOptions.maxBodyBytes = config_.maxBodyBytes;
   httpOptions.tlsCertFile = config_.tlsCert;
   httpOptions.tlsKeyFile = config_.tlsKey;
+  httpOptions.maxWebSocketMessage = config_.maxFrameBytes;
   http::HttpServer httpServer(io, httpOptions, [&api](http::HttpRequest& r) { return api->handle(r); });
+  httpServer.setUpgradeHandler([&](http::HttpRequest& r) -> std::shared_ptr<http::WebSocketHandler> {
+    api->prepare(r);
+    return signaling.accept(r);
+  });
   try {
     httpServer.start();
   } catch (const std::exception& e) {
@@ -66,13 +90,14 @@ int Server::run() {
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
   api = std::make_unique<http::ApiServer>(
-      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), config_.rtcPort}, *store);
+      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), config_.rtcPort}, *store, sessions);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     Logger::info("shutting down", {{"signal", signal}});
     httpServer.stop();
+    signaling.shutdown();
     io.stop();
   });
 
@@ -83,6 +108,10 @@ int Server::run() {
   std::printf("parleyd is listening on %s\n", publicUrl.c_str());
   std::fflush(stdout);
   io.run();
+  // Gauges read objects that are about to go away.
+  metrics.gauge("parley_live_sessions", "Sessions with connected clients", {});
+  metrics.gauge("parley_connections", "Connected clients", {});
+  metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", {});
   Logger::info("stopped");
   return 0;
 }

@@ -38,7 +38,9 @@ std::string Base64::encode(std::string_view bytes, Alphabet alphabet, bool pad) 
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto byte = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
     out += chars[(n >> 18) & 63];
@@ -63,13 +65,12 @@ std::string Base64::encode(std::string_view bytes, Alphabet alphabet, bool pad) 
 }
 
 std::optional<std::string> Base64::decode(std::string_view text, Alphabet alphabet, bool lenient) {
-  const auto& table = lenient                           ? kLenientTable
+  const auto& table = lenient                          ? kLenientTable
                       : alphabet == Alphabet::Standard ? kStandardTable
                                                        : kUrlSafeTable;
   // Padding is optional, but when present it must complete the last quantum exactly.
   std::size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=')
-    ++padding;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
   if (padding > 0 && text.size() % 4 != 0) return std::nullopt;
   const std::string_view body = text.substr(0, text.size() - padding);
   // One leftover character cannot encode a whole byte.
@@ -82,7 +83,7 @@ std::optional<std::string> Base64::decode(std::string_view text, Alphabet alphab
   for (char ch : body) {
     const std::uint8_t v = table[static_cast<unsigned char>(ch)];
     if (v == kInvalid) return std::nullopt;  // includes a '=' in the middle
-    acc = ((acc << 6) | v) & 0xFFFu;  // at most 12 live bits
+    acc = ((acc << 6) | v) & 0xFFFu;         // at most 12 live bits
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

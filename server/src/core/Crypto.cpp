@@ -32,8 +32,8 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (key.size() > INT_MAX) fatal("HMAC key size");
-  if (HMAC(md, bytesOf(key), static_cast<int>(key.size()), bytesOf(data), data.size(), out,
-           &len) == nullptr)
+  if (HMAC(md, bytesOf(key), static_cast<int>(key.size()), bytesOf(data), data.size(), out, &len) ==
+      nullptr)
     fatal("HMAC");
   return std::string(reinterpret_cast<const char*>(out), len);
 }

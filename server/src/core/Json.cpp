@@ -154,10 +154,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       char c = text_[pos_++];
       out <<= 4;
-      if (c >= '0' && c <= '9') out |= std::uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') out |= std::uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') out |= std::uint32_t(c - 'A' + 10);
-      else return setError("bad hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        out |= std::uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        out |= std::uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        out |= std::uint32_t(c - 'A' + 10);
+      else
+        return setError("bad hex digit in \\u escape");
     }
     return true;
   }
@@ -216,14 +220,30 @@ class JsonParser {
       if (pos_ >= text_.size()) return setError("unterminated escape");
       char e = text_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           std::uint32_t cp;
           if (!hex4(cp)) return false;
@@ -244,6 +264,42 @@ class JsonParser {
           return setError("invalid escape");
       }
     }
+  }
+
+  // For a syntactically valid JSON number: is its magnitude below 1, judging by the
+  // decimal exponent of its first significant digit (explicit exponent included)?
+  static bool underflows(std::string_view num) {
+    std::size_t i = num.empty() || num[0] != '-' ? 0 : 1;
+    std::int64_t lead = 0;  // decimal exponent of the first non-zero digit
+    bool found = false;
+    std::int64_t intDigits = 0;
+    for (; i < num.size() && num[i] >= '0' && num[i] <= '9'; ++i, ++intDigits) {
+      if (!found && num[i] != '0') {
+        found = true;
+        lead = -intDigits;
+      }
+    }
+    if (found) lead += intDigits - 1;
+    if (i < num.size() && num[i] == '.') {
+      ++i;
+      for (std::int64_t k = 1; i < num.size() && num[i] >= '0' && num[i] <= '9'; ++i, ++k) {
+        if (!found && num[i] != '0') {
+          found = true;
+          lead = -k;
+        }
+      }
+    }
+    if (!found) return true;  // zero
+    std::int64_t exp = 0;
+    if (i < num.size() && (num[i] == 'e' || num[i] == 'E')) {
+      ++i;
+      const bool negative = i < num.size() && num[i] == '-';
+      if (i < num.size() && (num[i] == '-' || num[i] == '+')) ++i;
+      for (; i < num.size(); ++i)
+        if (exp < 1'000'000'000) exp = exp * 10 + (num[i] - '0');  // saturate
+      if (negative) exp = -exp;
+    }
+    return lead + exp < 0;
   }
 
   bool parseNumber(Json& out) {
@@ -285,6 +341,12 @@ class JsonParser {
     auto [p, ec] = std::from_chars(first, last, d);
     if (p != last || (ec != std::errc() && ec != std::errc::result_out_of_range))
       return setError("invalid number");
+    if (ec == std::errc::result_out_of_range) {
+      // from_chars leaves `d` untouched when out of range. Underflow becomes ±0 as in
+      // JSON.parse; overflow has no JSON representation (1e999 must not read as 0).
+      if (!underflows(text_.substr(start, pos_ - start))) return setError("number out of range");
+      d = text_[start] == '-' ? -0.0 : 0.0;
+    }
     if (!std::isfinite(d)) return setError("number out of range");
     out = Json(d);
     return true;
@@ -302,7 +364,11 @@ Json::Json(double v) : type_(Type::Number), number_(v) {
     isInteger_ = true;
     int_ = static_cast<std::int64_t>(v);
   }
-  if (!std::isfinite(v)) number_ = 0;  // JSON has no NaN/Inf
+  if (!std::isfinite(v)) {  // JSON has no NaN/Inf: store 0
+    number_ = 0;
+    isInteger_ = true;
+    int_ = 0;
+  }
 }
 
 Json Json::array(std::initializer_list<Json> items) {
@@ -414,12 +480,18 @@ std::optional<bool> Json::getBool(std::string_view key) const {
 bool operator==(const Json& a, const Json& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
-    case Json::Type::Null: return true;
-    case Json::Type::Bool: return a.bool_ == b.bool_;
-    case Json::Type::Number: return a.number_ == b.number_ && a.int_ == b.int_;
-    case Json::Type::String: return a.string_ == b.string_;
-    case Json::Type::Array: return a.items_ == b.items_;
-    case Json::Type::Object: return a.keys_ == b.keys_ && a.items_ == b.items_;
+    case Json::Type::Null:
+      return true;
+    case Json::Type::Bool:
+      return a.bool_ == b.bool_;
+    case Json::Type::Number:
+      return a.number_ == b.number_ && a.int_ == b.int_;
+    case Json::Type::String:
+      return a.string_ == b.string_;
+    case Json::Type::Array:
+      return a.items_ == b.items_;
+    case Json::Type::Object:
+      return a.keys_ == b.keys_ && a.items_ == b.items_;
   }
   return false;
 }
@@ -430,13 +502,27 @@ void Json::appendQuoted(std::string& out, std::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -452,16 +538,27 @@ void Json::appendQuoted(std::string& out, std::string_view s) {
 
 void Json::dumpTo(std::string& out) const {
   switch (type_) {
-    case Type::Null: out += "null"; break;
-    case Type::Bool: out += bool_ ? "true" : "false"; break;
+    case Type::Null:
+      out += "null";
+      break;
+    case Type::Bool:
+      out += bool_ ? "true" : "false";
+      break;
     case Type::Number: {
       char buf[32];
       auto res = isInteger_ ? std::to_chars(buf, buf + sizeof buf, int_)
                             : std::to_chars(buf, buf + sizeof buf, number_);
+      // A double beyond 2^53 can come out digits-only ("1223456789012345700"), which
+      // would parse back as a different, exact int64. Keep it visibly a double.
+      if (!isInteger_ &&
+          std::string_view(buf, res.ptr - buf).find_first_of(".eE") == std::string_view::npos)
+        res = std::to_chars(buf, buf + sizeof buf, number_, std::chars_format::scientific);
       out.append(buf, res.ptr);
       break;
     }
-    case Type::String: appendQuoted(out, string_); break;
+    case Type::String:
+      appendQuoted(out, string_);
+      break;
     case Type::Array:
       out += '[';
       for (std::size_t i = 0; i < items_.size(); ++i) {

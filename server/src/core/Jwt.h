@@ -11,7 +11,7 @@ namespace parley::core {
 // A compact-serialised JWS (header.payload.signature) — only what OpenTok uses: HS256.
 class Jwt {
  public:
-  static constexpr std::size_t kMaxLength = 8192;
+  static constexpr std::size_t kMaxLength = 32768;  // client tokens can be large: see TokenVerifier
 
   // Splits and decodes; both parts must be JSON objects. No signature check yet.
   static std::optional<Jwt> parse(std::string_view token, std::string* error = nullptr);

@@ -89,12 +89,15 @@ Result<ClientToken> finish(Claims c, std::int64_t now) {
     if (!parsed) return fail(Code::Invalid, "unknown role");
     role = *parsed;
   }
-  if (c.scope && *c.scope != kScope) return fail(Code::Invalid, "token scope is not session.connect");
+  if (c.scope && *c.scope != kScope)
+    return fail(Code::Invalid, "token scope is not session.connect");
 
-  if (c.createTime < 0 || c.createTime > kMaxTime) return fail(Code::Invalid, "create time out of range");
+  if (c.createTime < 0 || c.createTime > kMaxTime)
+    return fail(Code::Invalid, "create time out of range");
   if (c.expireTime && (*c.expireTime < 0 || *c.expireTime > kMaxTime))
     return fail(Code::Invalid, "expire time out of range");
-  if (c.createTime > now + TokenVerifier::kClockSkew) return fail(Code::Expired, "token not yet valid");
+  if (c.createTime > now + TokenVerifier::kClockSkew)
+    return fail(Code::Expired, "token not yet valid");
   const std::int64_t expire = c.expireTime.value_or(c.createTime + TokenVerifier::kDefaultLifetime);
   if (expire - c.createTime > TokenVerifier::kMaxLifetime + kLifetimeSlack)
     return fail(Code::Invalid, "token lifetime exceeds 30 days");
@@ -111,7 +114,8 @@ Result<ClientToken> finish(Claims c, std::int64_t now) {
 
   const auto session = SessionId::decode(c.sessionId);
   if (!session) return fail(Code::Invalid, "token session ID is not valid");
-  if (session->apiKey != c.apiKey) return fail(Code::Invalid, "token session belongs to another project");
+  if (session->apiKey != c.apiKey)
+    return fail(Code::Invalid, "token session belongs to another project");
 
   token.apiKey = std::move(c.apiKey);
   token.sessionId = std::move(c.sessionId);
@@ -227,7 +231,8 @@ Result<ClientToken> verifyJwt(std::string_view token, const TokenVerifier::Secre
   if (!secret) return fail(Code::UnknownProject, "unknown API key");
   if (!jwt->verifyHs256(*secret)) return fail(Code::BadSignature, "token signature does not match");
 
-  if (const Json* ist = payload.find("ist"); ist && !(ist->isString() && ist->asString() == "project"))
+  if (const Json* ist = payload.find("ist");
+      ist && !(ist->isString() && ist->asString() == "project"))
     return fail(Code::Invalid, "token issuer type is not project");
 
   auto stringClaim = [&](std::string_view name, std::optional<std::string>& out) {

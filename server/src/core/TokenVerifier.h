@@ -18,7 +18,10 @@ class TokenVerifier {
  public:
   using SecretLookup = std::function<std::optional<std::string>(std::string_view apiKey)>;
 
-  static constexpr std::size_t kMaxTokenLength = 8192;
+  // Room for the largest tokens the SDKs mint: 1000 non-ASCII characters of connection
+  // data (plus a layout class list) percent-encoded in a T1 token, or \u-escaped by
+  // Python's JSON encoder, then base64-encoded, exceed 16 KiB.
+  static constexpr std::size_t kMaxTokenLength = 32768;
   static constexpr std::size_t kMaxConnectionData = 1000;
   static constexpr std::size_t kMaxLayoutClassList = 1024;
   static constexpr std::int64_t kDefaultLifetime = 24 * 3600;

@@ -39,14 +39,15 @@ const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
 
 }  // namespace
 
-ApiServer::ApiServer(Settings settings, store::Store& store)
+ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions)
     : settings_(std::move(settings)),
       basePath_(pathOfUrl(settings_.publicUrl)),
       store_(store),
       catalog_(store),
       auth_(store),
       sessionCreate_(auth_, catalog_),
-      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(), catalog_) {
+      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(), catalog_),
+      liveSessions_(auth_, sessions) {
   addRoutes();
 }
 
@@ -69,6 +70,14 @@ void ApiServer::addRoutes() {
   router_.add("GET", "/project/{apiKey}/config.json", [](const HttpRequest&, const PathParams&) {
     return HttpResponse::json(200, core::Json::object());
   });
+  liveSessions_.addRoutes(router_);
+}
+
+void ApiServer::prepare(HttpRequest& request) const {
+  auto qmark = request.target.find('?');
+  std::string rawPath = request.target.substr(0, qmark);
+  request.query = qmark == std::string::npos ? "" : request.target.substr(qmark + 1);
+  request.path = ProxyPath::strip(rawPath, basePath_);
 }
 
 void ApiServer::addCors(const HttpRequest& request, HttpResponse& response) {
@@ -111,10 +120,7 @@ HttpResponse ApiServer::dispatch(HttpRequest& request) {
 
 HttpResponse ApiServer::handle(HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();
-  auto qmark = request.target.find('?');
-  std::string rawPath = request.target.substr(0, qmark);
-  request.query = qmark == std::string::npos ? "" : request.target.substr(qmark + 1);
-  request.path = ProxyPath::strip(rawPath, basePath_);
+  prepare(request);
 
   HttpResponse response;
   try {

@@ -5,11 +5,13 @@
 
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
+#include "http/LiveSessionHandler.h"
 #include "http/RestAuthenticator.h"
 #include "http/Router.h"
 #include "http/SessionCreateHandler.h"
 #include "http/SessionInfoHandler.h"
 #include "session/SessionCatalog.h"
+#include "session/SessionManager.h"
 #include "store/Store.h"
 
 namespace parley::http {
@@ -24,8 +26,12 @@ class ApiServer {
     std::uint16_t rtcPort = 5090;
   };
 
-  ApiServer(Settings settings, store::Store& store);
+  ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);
   HttpResponse handle(HttpRequest& request);
+  // Splits the query off and removes the public base path and any OpenTok.js proxy
+  // prefix (spec §5.5) from request.path. handle() does it too; WebSocket upgrades
+  // use it directly.
+  void prepare(HttpRequest& request) const;
 
  private:
   HttpResponse dispatch(HttpRequest& request);
@@ -40,6 +46,7 @@ class ApiServer {
   RestAuthenticator auth_;
   SessionCreateHandler sessionCreate_;
   SessionInfoHandler sessionInfo_;
+  LiveSessionHandler liveSessions_;
   Router router_;
 };
 

@@ -5,6 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 
@@ -25,6 +28,7 @@ using Logger = obs::Logger;
 struct Shared {
   HttpServer::Options options;
   HttpServer::Handler handler;
+  UpgradeHandler upgrade;
 };
 
 std::string describe(const tcp::socket& s) {
@@ -34,12 +38,128 @@ std::string describe(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// An accepted WebSocket. Holds the upper layer's handler; the handler holds only a
+// weak reference back (through WebSocketSink), so closing breaks no cycle by hand.
+template <class Stream>
+class WebSocketSession : public WebSocketSink, public std::enable_shared_from_this<WebSocketSession<Stream>> {
+ public:
+  WebSocketSession(std::shared_ptr<Shared> shared, std::string remote, Stream&& stream,
+                   std::shared_ptr<WebSocketHandler> handler)
+      : shared_(std::move(shared)), remote_(std::move(remote)), ws_(std::move(stream)), handler_(std::move(handler)) {}
+
+  template <class Request>
+  void accept(const Request& req) {
+    ws_.binary(true);
+    ws_.read_message_max(shared_->options.maxWebSocketMessage);
+    beast::get_lowest_layer(ws_).expires_never();
+    beast::websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    timeouts.idle_timeout = beast::websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.set_option(beast::websocket::stream_base::decorator(
+        [](beast::websocket::response_type& res) { res.set(bhttp::field::server, "parleyd"); }));
+    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        Logger::debug("websocket accept failed", {{"remote", self->remote_}, {"error", ec.message()}});
+        self->finish();
+        return;
+      }
+      self->open_ = true;
+      self->handler_->onOpen(self);
+      self->read();
+    });
+  }
+
+  void sendBinary(std::string message) override {
+    if (!open_ || closing_) return;
+    queuedBytes_ += message.size();
+    if (queuedBytes_ > shared_->options.maxWebSocketQueue) {
+      Logger::warn("websocket peer too slow, dropping it", {{"remote", remote_}});
+      queue_.clear();
+      queuedBytes_ = 0;
+      close(1008);
+      return;
+    }
+    queue_.push_back(std::move(message));
+    if (!writing_) writeNext();
+  }
+
+  void close(std::uint16_t code) override {
+    if (!open_ || closing_) return;
+    closing_ = true;
+    closeCode_ = code;
+    if (!writing_) doClose();
+  }
+
+  const std::string& remoteAddress() const override { return remote_; }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        if (ec == beast::websocket::error::message_too_big)
+          Logger::warn("websocket message too large", {{"remote", self->remote_}});
+        self->finish();
+        return;
+      }
+      std::string message = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      bool binary = self->ws_.got_binary();
+      if (self->handler_) self->handler_->onMessage(std::move(message), binary);
+      if (self->open_) self->read();
+    });
+  }
+
+  void writeNext() {
+    if (queue_.empty()) {
+      writing_ = false;
+      if (closing_) doClose();
+      return;
+    }
+    writing_ = true;
+    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      self->queuedBytes_ -= std::min(self->queuedBytes_, self->queue_.front().size());
+      self->queue_.pop_front();
+      self->writeNext();
+    });
+  }
+
+  void doClose() {
+    ws_.async_close(beast::websocket::close_reason(closeCode_),
+                    [self = this->shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  // Tells the handler once, then lets go of it.
+  void finish() {
+    open_ = false;
+    if (auto handler = std::move(handler_)) handler->onClose();
+    handler_.reset();
+  }
+
+  std::shared_ptr<Shared> shared_;
+  std::string remote_;
+  beast::websocket::stream<Stream> ws_;
+  std::shared_ptr<WebSocketHandler> handler_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queuedBytes_ = 0;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::uint16_t closeCode_ = 1000;
+};
+
 // One client connection; Stream is beast::tcp_stream or beast::ssl_stream of it.
 template <class Stream>
 class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
   template <class... Args>
-  Connection(std::shared_ptr<const Shared> shared, std::string remote, Args&&... args)
+  Connection(std::shared_ptr<Shared> shared, std::string remote, Args&&... args)
       : shared_(std::move(shared)), remote_(std::move(remote)), stream_(std::forward<Args>(args)...) {}
 
   void start() {
@@ -105,6 +225,17 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
 
     auto& req = parser_->get();
+    if (beast::websocket::is_upgrade(req)) {
+      upgrade(req);
+      return;
+    }
+    bool keepAlive = req.keep_alive();
+    HttpRequest request = toRequest(req);
+    HttpResponse response = shared_->handler(request);
+    send(std::move(response), keepAlive);
+  }
+
+  HttpRequest toRequest(bhttp::request<bhttp::string_body>& req) {
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -112,9 +243,19 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     request.body = std::move(req.body());
     request.remoteAddress = remote_;
     request.secure = kTls;
-    bool keepAlive = req.keep_alive();
-    HttpResponse response = shared_->handler(request);
-    send(std::move(response), keepAlive);
+    return request;
+  }
+
+  void upgrade(bhttp::request<bhttp::string_body>& req) {
+    HttpRequest request = toRequest(req);
+    std::shared_ptr<WebSocketHandler> handler;
+    if (shared_->upgrade) handler = shared_->upgrade(request);
+    if (!handler) {
+      send(HttpResponse::error(404, "Not found", "No WebSocket service at " + request.target), false);
+      return;
+    }
+    auto session = std::make_shared<WebSocketSession<Stream>>(shared_, remote_, std::move(stream_), std::move(handler));
+    session->accept(req);
   }
 
   void send(HttpResponse response, bool keepAlive) {
@@ -149,7 +290,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
   }
 
-  std::shared_ptr<const Shared> shared_;
+  std::shared_ptr<Shared> shared_;
   std::string remote_;
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -190,6 +331,8 @@ class HttpServer::Impl {
     accept();
   }
 
+  void setUpgradeHandler(UpgradeHandler handler) { shared_->upgrade = std::move(handler); }
+
   void stop() {
     boost::system::error_code ec;
     acceptor_.close(ec);
@@ -223,13 +366,14 @@ class HttpServer::Impl {
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   std::optional<asio::ssl::context> ssl_;
-  std::shared_ptr<const Shared> shared_;
+  std::shared_ptr<Shared> shared_;
 };
 
 HttpServer::HttpServer(asio::io_context& io, Options options, Handler handler)
     : impl_(std::make_unique<Impl>(io, std::move(options), std::move(handler))) {}
 HttpServer::~HttpServer() = default;
 void HttpServer::start() { impl_->start(); }
+void HttpServer::setUpgradeHandler(UpgradeHandler handler) { impl_->setUpgradeHandler(std::move(handler)); }
 void HttpServer::stop() { impl_->stop(); }
 std::uint16_t HttpServer::port() const { return impl_->port(); }
 

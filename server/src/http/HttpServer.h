@@ -9,6 +9,7 @@
 
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
+#include "http/WebSocket.h"
 
 namespace parley::http {
 
@@ -26,6 +27,8 @@ class HttpServer {
     std::chrono::seconds readTimeout{30};
     std::string tlsCertFile;  // both set → HTTPS only
     std::string tlsKeyFile;
+    std::size_t maxWebSocketMessage = 256 * 1024;
+    std::size_t maxWebSocketQueue = 4 * 1024 * 1024;  // unsent bytes before a slow reader is dropped
   };
 
   HttpServer(boost::asio::io_context& io, Options options, Handler handler);
@@ -33,6 +36,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Called for WebSocket upgrade requests; without it upgrades get 404.
+  void setUpgradeHandler(UpgradeHandler handler);
   // Binds and starts accepting. Throws std::runtime_error with a readable message.
   void start();
   // Stops accepting; open connections finish their current exchange.

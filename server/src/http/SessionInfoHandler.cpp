@@ -81,7 +81,7 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"media_server_hostname", host},
       {"messaging_server_url", host},
       {"messaging_url", websocketUrl(settings_.publicUrl) + std::string(kRumorPath)},
-      {"symphony_address", kSymphonyAddress},
+      {"symphony_address", session::kServerAddress},
       {"ice_servers", iceServers},
       {"ice_credential_expiration", 86100},
       {"properties", properties},

@@ -6,6 +6,7 @@
 #include "core/TokenVerifier.h"
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
+#include "session/OutboundMessage.h"
 #include "session/SessionCatalog.h"
 
 namespace parley::http {
@@ -21,7 +22,6 @@ class SessionInfoHandler {
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
   };
-  static constexpr std::string_view kSymphonyAddress = "symphony.parley";
   static constexpr std::string_view kRumorPath = "/rumorwebsocketsv2";
 
   SessionInfoHandler(Settings settings, core::TokenVerifier::SecretLookup secrets,

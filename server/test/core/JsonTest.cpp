@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 namespace parley::core {
@@ -14,7 +15,9 @@ Json parseOk(std::string_view text) {
   return v.value_or(Json());
 }
 
-bool parses(std::string_view text) { return Json::parse(text).has_value(); }
+bool parses(std::string_view text) {
+  return Json::parse(text).has_value();
+}
 
 TEST(JsonTest, ParsesScalars) {
   EXPECT_TRUE(parseOk("null").isNull());
@@ -48,11 +51,13 @@ TEST(JsonTest, ParsesContainersAndKeepsOrder) {
 TEST(JsonTest, DumpsCompactly) {
   Json v = Json::object({{"s", "a\"b\\c\n\t\x01"}, {"n", 3}, {"d", 0.25}, {"z", nullptr}});
   v.set("arr", Json::array({true, false, Json::object()}));
-  EXPECT_EQ(v.dump(),
-            R"({"s":"a\"b\\c\n\t\u0001","n":3,"d":0.25,"z":null,"arr":[true,false,{}]})");
+  EXPECT_EQ(v.dump(), R"({"s":"a\"b\\c\n\t\u0001","n":3,"d":0.25,"z":null,"arr":[true,false,{}]})");
   EXPECT_EQ(Json(1.0).dump(), "1");
   EXPECT_EQ(Json(1e300).dump(), "1e+300");
   EXPECT_EQ(Json(std::numeric_limits<double>::infinity()).dump(), "0");  // no Inf in JSON
+  EXPECT_EQ(Json(std::numeric_limits<double>::quiet_NaN()).dump(), "0");
+  EXPECT_EQ(Json(1e20).dump(), "1e+20");
+  EXPECT_EQ(Json(9007199254740994.0).dump(), "9.007199254740994e+15");
 }
 
 TEST(JsonTest, IntegerOverloadsDoNotRecurse) {
@@ -77,9 +82,9 @@ TEST(JsonTest, Escapes) {
 
 TEST(JsonTest, Surrogates) {
   EXPECT_EQ(parseOk(R"("\ud83d\ude00")").asString(), "\xf0\x9f\x98\x80");
-  EXPECT_FALSE(parses(R"("\ud83d")"));         // lone high
-  EXPECT_FALSE(parses(R"("\ude00")"));         // lone low
-  EXPECT_FALSE(parses(R"("\ud83d\u0041")"));   // high + non-low
+  EXPECT_FALSE(parses(R"("\ud83d")"));        // lone high
+  EXPECT_FALSE(parses(R"("\ude00")"));        // lone low
+  EXPECT_FALSE(parses(R"("\ud83d\u0041")"));  // high + non-low
   EXPECT_FALSE(parses(R"("\ud83dx")"));
 }
 
@@ -94,9 +99,10 @@ TEST(JsonTest, Utf8Validation) {
 }
 
 TEST(JsonTest, RejectsSyntaxErrors) {
-  for (const char* bad : {"", " ", "nul", "tru", "[1,]", "[1 2]", "{\"a\"}", "{\"a\":}", "{a:1}",
-                          "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "NaN", "Infinity",
-                          "[", "]", "{}}", "1 2", "\"a\" x", "'a'", "1e999"}) {
+  for (const char* bad :
+       {"",           " ",  "nul", "tru", "[1,]",    "[1 2]", "{\"a\"}", "{\"a\":}", "{a:1}",
+        "{\"a\":1,}", "01", "1.",  ".5",  "-",       "1e",    "+1",      "NaN",      "Infinity",
+        "[",          "]",  "{}}", "1 2", "\"a\" x", "'a'",   "1e999"}) {
     EXPECT_FALSE(parses(bad)) << bad;
   }
 }
@@ -133,6 +139,26 @@ TEST(JsonTest, BigIntegers) {
   EXPECT_DOUBLE_EQ(big.asDouble(), 18446744073709551616.0);
   EXPECT_FALSE(parseOk(R"({"t":1e30})").getInt("t"));  // no silent wrap-around
   EXPECT_EQ(parseOk(R"({"t":1764000000.9})").getInt("t"), 1764000000);
+  // A large double must not turn into an int64 on the way back (found by json_fuzz).
+  const Json d = parseOk("1223456789012345667.90");
+  EXPECT_FALSE(d.isInteger());
+  EXPECT_NE(d.dump().find("e+18"), std::string::npos) << d.dump();
+  EXPECT_EQ(*Json::parse(d.dump()), d);
+}
+
+TEST(JsonTest, OutOfRangeDoubles) {
+  EXPECT_EQ(parseOk("1e-400").asDouble(), 0.0);
+  EXPECT_TRUE(std::signbit(parseOk("-1e-400").asDouble()));
+  EXPECT_EQ(parseOk("0." + std::string(400, '0') + "1").asDouble(), 0.0);
+  EXPECT_EQ(parseOk("1e-99999999999999999999").asDouble(), 0.0);
+  EXPECT_EQ(parseOk("123e-500").asDouble(), 0.0);
+  EXPECT_GT(parseOk("4.9e-324").asDouble(), -1.0);  // denormal or 0, either is fine
+  EXPECT_DOUBLE_EQ(parseOk("1.7976931348623157e308").asDouble(), 1.7976931348623157e308);
+  EXPECT_FALSE(parses("1e400"));
+  EXPECT_FALSE(parses("-1e400"));
+  EXPECT_FALSE(parses("1" + std::string(400, '0')));
+  EXPECT_FALSE(parses("0.001e99999999999999999999"));
+  EXPECT_FALSE(parses("[1e309]"));
 }
 
 TEST(JsonTest, RoundTrip) {

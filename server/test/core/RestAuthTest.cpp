@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "TokenVectors.h"
 #include "core/Base64.h"
 #include "core/Crypto.h"
 #include "core/Jwt.h"
-#include "TokenVectors.h"
 
 namespace parley::core {
 namespace {
@@ -27,16 +27,14 @@ void expectError(const Result<std::string>& r, Code code) {
   EXPECT_EQ(r.error().code, code) << r.error().message;
 }
 
-std::string sign(const Json& payload, const Json& header = Json::object({{"alg", "HS256"},
-                                                                          {"typ", "JWT"}})) {
+std::string sign(const Json& payload,
+                 const Json& header = Json::object({{"alg", "HS256"}, {"typ", "JWT"}})) {
   return Jwt::signHs256(header, payload, tv::kSecret);
 }
 
 Json nodePayload() {
-  return Json::object({{"iss", tv::kApiKey},
-                       {"ist", "project"},
-                       {"iat", tv::kCreate},
-                       {"exp", tv::kCreate + 300}});
+  return Json::object(
+      {{"iss", tv::kApiKey}, {"ist", "project"}, {"iat", tv::kCreate}, {"exp", tv::kCreate + 300}});
 }
 
 TEST(RestAuthTest, AcceptsEverySdkFormat) {

@@ -16,9 +16,9 @@ std::string payloadOf(const std::string& id) {
 TEST(SessionIdTest, GenerateHasOpenTokShape) {
   const std::string id = SessionId::generate("47665971", "", 1739538894959, true);
   ASSERT_EQ(id.substr(0, 2), "1_");
-  EXPECT_EQ(id.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 2),
-            std::string::npos)
+  EXPECT_EQ(
+      id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 2),
+      std::string::npos)
       << id;  // URL-safe, no padding
   const std::string plain = payloadOf(id);
   EXPECT_EQ(plain.substr(0, 26), "1~47665971~~1739538894959~");
@@ -53,7 +53,8 @@ TEST(SessionIdTest, GenerateIsUnique) {
 
 // Session IDs from the Ruby SDK's cassettes and the Python SDK's fixtures (spec §1.2).
 TEST(SessionIdTest, DecodesRealSdkFixtures) {
-  auto p = SessionId::decode("1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg");
+  auto p = SessionId::decode(
+      "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->apiKey, "123456");
   EXPECT_EQ(p->location, "");
@@ -62,7 +63,8 @@ TEST(SessionIdTest, DecodesRealSdkFixtures) {
   EXPECT_EQ(p->flags, "");
 
   p = SessionId::decode(
-      "1_MX4xMjM0NTZ-MTIuMzQuNTYuNzh-TW9uIE1hciAxNyAwMTo0ODo1NSBQRFQgMjAxNH4wLjM0MTM0MzE0MDIyOTU4Mjh-");
+      "1_MX4xMjM0NTZ-MTIuMzQuNTYuNzh-"
+      "TW9uIE1hciAxNyAwMTo0ODo1NSBQRFQgMjAxNH4wLjM0MTM0MzE0MDIyOTU4Mjh-");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->apiKey, "123456");
   EXPECT_EQ(p->location, "12.34.56.78");
@@ -72,7 +74,8 @@ TEST(SessionIdTest, DecodesRealSdkFixtures) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->random, "0.49013025");
 
-  p = SessionId::decode("1_MX40NzY2NTk3MX5-MTczOTUzODg5NDk1OX5ROW1jWEcxUXJOM1RJWXU4eStwcHgvZ3N-UH5-");
+  p = SessionId::decode(
+      "1_MX40NzY2NTk3MX5-MTczOTUzODg5NDk1OX5ROW1jWEcxUXJOM1RJWXU4eStwcHgvZ3N-UH5-");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->apiKey, "47665971");
   EXPECT_EQ(p->createdAt, "1739538894959");
@@ -81,7 +84,8 @@ TEST(SessionIdTest, DecodesRealSdkFixtures) {
 
   // Vonage application UUID as the key.
   p = SessionId::decode(
-      "1_MX4yOWY3NjBmOC03Y2UxLTQ2YzktYWRlMy1mMmRlZGVlNGVkNWZ-fjE3MjY0NjI1ODg2NDd-MTF4TGExYmJoelBlR1FHbVhzbWd4STBrfn5-");
+      "1_MX4yOWY3NjBmOC03Y2UxLTQ2YzktYWRlMy1mMmRlZGVlNGVkNWZ-fjE3MjY0NjI1ODg2NDd-"
+      "MTF4TGExYmJoelBlR1FHbVhzbWd4STBrfn5-");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->apiKey, "29f760f8-7ce1-46c9-ade3-f2dedee4ed5f");
   EXPECT_EQ(p->flags, "");
@@ -94,7 +98,8 @@ TEST(SessionIdTest, DecodesRealSdkFixtures) {
 
 TEST(SessionIdTest, AcceptsStandardAlphabetAndPadding) {
   // The SDKs map '-'/'_' to '+'/'/' before decoding; an ID written that way still works.
-  auto p = SessionId::decode("1_MX4xMjM0NTZ+fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR+MC42ODM3ODk1MzQ0OTQyODA4fg==");
+  auto p = SessionId::decode(
+      "1_MX4xMjM0NTZ+fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR+MC42ODM3ODk1MzQ0OTQyODA4fg==");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->apiKey, "123456");
 }
@@ -102,16 +107,18 @@ TEST(SessionIdTest, AcceptsStandardAlphabetAndPadding) {
 TEST(SessionIdTest, RejectsInvalidIds) {
   EXPECT_FALSE(SessionId::decode(""));
   EXPECT_FALSE(SessionId::decode("1_"));
-  EXPECT_FALSE(SessionId::decode("x_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"));
-  EXPECT_FALSE(SessionId::decode("1-MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"));
+  EXPECT_FALSE(SessionId::decode(
+      "x_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"));
+  EXPECT_FALSE(SessionId::decode(
+      "1-MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg"));
   // Not base64 / not printable ASCII: a Python test fixture that is deliberately bogus.
   EXPECT_FALSE(SessionId::decode("2_MX4xMDBfjE0Mzc2NzY1NDgwMTJ-TjMzfn4"));
   EXPECT_FALSE(SessionId::decode("1_!!!!"));
   const auto encode = [](std::string_view plain) {
     return "1_" + Base64::encode(plain, Base64::Alphabet::UrlSafe, false);
   };
-  EXPECT_FALSE(SessionId::decode(encode("1~123456~~date~")));     // too few fields
-  EXPECT_FALSE(SessionId::decode(encode("1~~~date~random~")));    // empty API key
+  EXPECT_FALSE(SessionId::decode(encode("1~123456~~date")));       // too few fields
+  EXPECT_FALSE(SessionId::decode(encode("1~~~date~random~")));     // empty API key
   EXPECT_FALSE(SessionId::decode(encode("x~123~~date~random~")));  // field 0 not a version
   EXPECT_FALSE(SessionId::decode(encode("1~12\x01~~date~random~")));
   EXPECT_FALSE(SessionId::decode(encode("1~\xc3\xbc~~date~random~")));

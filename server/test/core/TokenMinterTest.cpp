@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "TokenVectors.h"
 #include "core/Base64.h"
 #include "core/FormData.h"
 #include "core/Jwt.h"
 #include "core/TokenVerifier.h"
-#include "TokenVectors.h"
 
 namespace parley::core {
 namespace {
@@ -66,9 +66,9 @@ TEST(TokenMinterTest, T1HasNodeFieldOrderAndEncoding) {
   ASSERT_TRUE(form);
   std::vector<std::string> names;
   for (const auto& f : form->fields()) names.push_back(f.first);
-  EXPECT_EQ(names, (std::vector<std::string>{"session_id", "create_time", "nonce", "role",
-                                             "expire_time", "connection_data",
-                                             "initial_layout_class_list", "scope"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"session_id", "create_time", "nonce", "role", "expire_time",
+                                      "connection_data", "initial_layout_class_list", "scope"}));
   // The SDK's T1 token lists the same fields in the same order.
   const std::string nodePlain = *Base64::decode(tv::kNodeT1Moderator.substr(4));
   const auto nodeForm = FormData::parse(nodePlain.substr(nodePlain.find(':') + 1));

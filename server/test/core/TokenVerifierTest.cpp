@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "TokenVectors.h"
 #include "core/Base64.h"
 #include "core/Crypto.h"
 #include "core/Jwt.h"
 #include "core/TokenMinter.h"
-#include "TokenVectors.h"
 
 namespace parley::core {
 namespace {
@@ -37,8 +37,8 @@ std::string b64url(std::string_view s) {
 std::string t1(std::string_view data, std::string_view secret = tv::kSecret,
                std::string_view key = tv::kApiKey) {
   const std::string sig = Crypto::toHex(Crypto::hmacSha1(secret, data));
-  return "T1==" + Base64::encode("partner_id=" + std::string(key) + "&sig=" + sig + ":" +
-                                 std::string(data));
+  return "T1==" +
+         Base64::encode("partner_id=" + std::string(key) + "&sig=" + sig + ":" + std::string(data));
 }
 
 std::string jwt(const Json& payload, std::string_view secret = tv::kSecret) {
@@ -110,7 +110,15 @@ TEST(TokenVerifierTest, NodeT1PublisherOnlyUnicodeData) {
   const auto r = verify(tv::kNodeT1PublisherOnly);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->role, Role::PublisherOnly);
-  EXPECT_EQ(r->connectionData, "\xc3\xbcn\xc3\xafc\xc3\xb8""d\xc3\xa9 \xe2\x9c\x93");
+  EXPECT_EQ(r->connectionData,
+            "\xc3\xbc"
+            "n"
+            "\xc3\xaf"
+            "c"
+            "\xc3\xb8"
+            "d"
+            "\xc3\xa9"
+            " \xe2\x9c\x93");
 }
 
 // ---- Ruby and Python formats ----
@@ -202,8 +210,8 @@ TEST(TokenVerifierTest, WrongSecret) {
   const TokenVerifier::SecretLookup wrong = [](std::string_view) {
     return std::optional<std::string>("not-the-secret");
   };
-  for (std::string_view token : {tv::kNodeJwtDefault, tv::kNodeT1Default, tv::kRubyT1,
-                                 tv::kRubyJwt, tv::kPythonT1, tv::kPythonJwt}) {
+  for (std::string_view token : {tv::kNodeJwtDefault, tv::kNodeT1Default, tv::kRubyT1, tv::kRubyJwt,
+                                 tv::kPythonT1, tv::kPythonJwt}) {
     expectError(TokenVerifier::verify(token, wrong, tv::kCreate), Code::BadSignature);
   }
   expectError(verify(tv::kJwtWrongSecret), Code::BadSignature);
@@ -226,7 +234,8 @@ TEST(TokenVerifierTest, TamperedJwtPayload) {
   const std::size_t dot2 = token.find('.', dot1 + 1);
   Json payload = Jwt::parse(token)->payload();
   payload.set("role", "moderator");
-  const std::string forged = token.substr(0, dot1 + 1) + b64url(payload.dump()) + token.substr(dot2);
+  const std::string forged =
+      token.substr(0, dot1 + 1) + b64url(payload.dump()) + token.substr(dot2);
   expectError(verify(forged), Code::BadSignature);
 }
 
@@ -317,8 +326,8 @@ TEST(TokenVerifierTest, RoleRules) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->role, Role::Publisher);
 
-  const std::string base = "session_id=" + std::string(tv::kSession) +
-                           "&create_time=" + std::to_string(tv::kCreate);
+  const std::string base =
+      "session_id=" + std::string(tv::kSession) + "&create_time=" + std::to_string(tv::kCreate);
   expectError(verify(t1(base + "&role=owner")), Code::Invalid);
   EXPECT_TRUE(verify(t1(base)).ok());
 }
@@ -357,9 +366,9 @@ TEST(TokenVerifierTest, JwtClaimVariants) {
   expectError(verify(jwt(p)), Code::Malformed);
   // The header may list typ and alg in either order.
   p = basePayload();
-  EXPECT_TRUE(verify(Jwt::signHs256(Json::object({{"typ", "JWT"}, {"alg", "HS256"}}), p,
-                                    tv::kSecret))
-                  .ok());
+  EXPECT_TRUE(
+      verify(Jwt::signHs256(Json::object({{"typ", "JWT"}, {"alg", "HS256"}}), p, tv::kSecret))
+          .ok());
 }
 
 TEST(TokenVerifierTest, T1FieldOrderAndExtras) {
@@ -380,8 +389,8 @@ TEST(TokenVerifierTest, T1FieldOrderAndExtras) {
 TEST(TokenVerifierTest, T1Malformed) {
   const std::string session = "session_id=" + std::string(tv::kSession);
   const std::string create = "&create_time=" + std::to_string(tv::kCreate);
-  expectError(verify(t1(session)), Code::Malformed);                    // no create_time
-  expectError(verify(t1(create.substr(1))), Code::Malformed);           // no session_id
+  expectError(verify(t1(session)), Code::Malformed);           // no create_time
+  expectError(verify(t1(create.substr(1))), Code::Malformed);  // no session_id
   expectError(verify(t1(session + "&create_time=soon")), Code::Malformed);
   expectError(verify(t1(session + "&create_time=-1")), Code::Malformed);
   expectError(verify(t1(session + "&create_time=")), Code::Malformed);

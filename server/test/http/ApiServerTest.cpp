@@ -18,7 +18,13 @@ constexpr const char* kSecret = "0123456789abcdef0123456789abcdef01234567";
 
 class ApiServerTest : public ::testing::Test {
  protected:
-  ApiServerTest() : store_(":memory:"), api_({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store_) {
+  ApiServerTest()
+      : store_(":memory:"),
+        sessions_(store_, {}, [this](std::string_view key) -> std::optional<std::string> {
+          auto p = store_.findProject(key);
+          return p ? std::optional(p->secret) : std::nullopt;
+        }),
+        api_({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store_, sessions_) {
     store_.insertProject({kKey, kSecret, "test", 1});
   }
 
@@ -61,6 +67,7 @@ class ApiServerTest : public ::testing::Test {
   }
 
   store::SqliteStore store_;
+  session::SessionManager sessions_;
   ApiServer api_;
 };
 

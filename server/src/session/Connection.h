@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/Json.h"
+#include "core/Role.h"
+
+namespace parley::session {
+
+// A client's presence in a live session, created by Raptor connection create.
+struct Connection {
+  std::string id;  // chosen by the client (spec §1.3)
+  std::string sessionId;
+  std::string apiKey;
+  core::Role role = core::Role::Publisher;
+  std::string data;  // token connection_data
+  std::vector<std::string> initialLayoutClasses;
+  std::int64_t creationTime = 0;  // ms
+  bool eventsSuppressed = false;  // connectionEventsSuppressed
+  std::string userAgent;
+  std::vector<std::string> capabilities;
+
+  // Raptor connection object (spec §7.5).
+  core::Json toJson() const;
+  // The REST/webhook shape: {"id","createdAt","data"}.
+  core::Json toWebhookJson() const;
+};
+
+}  // namespace parley::session

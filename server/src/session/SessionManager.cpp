@@ -1,0 +1,559 @@
+#include "session/SessionManager.h"
+
+#include <chrono>
+
+#include "core/Clock.h"
+#include "core/Crypto.h"
+#include "obs/Logger.h"
+
+namespace parley::session {
+
+namespace {
+
+using core::Json;
+using obs::Logger;
+
+// Client-chosen identifiers (connection, stream, subscriber ids) end up in URIs and
+// log lines: keep them to UUID-like tokens.
+bool isValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+bool isSignalTypeChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+std::vector<std::string> splitSpaces(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    std::size_t j = s.find(' ', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+double steadySeconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool isJsepMethod(std::string_view m) {
+  return m == "offer" || m == "answer" || m == "pranswer" || m == "candidate";
+}
+
+}  // namespace
+
+SessionManager::SessionManager(store::Store& store, SessionLimits limits,
+                               core::TokenVerifier::SecretLookup secrets, Clock clock)
+    : store_(store), limits_(limits), secrets_(std::move(secrets)), clock_(clock ? std::move(clock) : steadySeconds) {}
+
+LiveSession* SessionManager::findSession(std::string_view sessionId) {
+  auto it = sessions_.find(sessionId);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+const LiveSession* SessionManager::session(std::string_view sessionId) const {
+  auto it = sessions_.find(sessionId);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+LiveSession* SessionManager::sessionOf(std::string_view connectionId) {
+  auto it = connectionSession_.find(connectionId);
+  return it == connectionSession_.end() ? nullptr : findSession(it->second);
+}
+
+void SessionManager::send(const std::string& connectionId, const OutboundMessage& message) {
+  if (output_) output_->send(connectionId, message);
+}
+
+void SessionManager::broadcast(LiveSession& s, const OutboundMessage& message, bool connectionEvent,
+                               std::string_view subject) {
+  for (const auto& id : s.connectionOrder) {
+    const Connection& c = s.connections.at(id);
+    if (connectionEvent && c.eventsSuppressed && c.id != subject) continue;
+    send(id, message);
+  }
+}
+
+Json SessionManager::connectionObject(const LiveSession& s, std::string_view connectionId) const {
+  const Connection* c = s.connection(connectionId);
+  return c ? c->toJson() : Json::object({{"id", connectionId}});
+}
+
+// ---------------------------------------------------------------- connect
+
+Reply SessionManager::connect(const std::string& connectionId, std::string_view token, const InboundRequest& r) {
+  if (!isValidId(connectionId) || r.param("connection") != connectionId)
+    return Reply::error(400, "invalidConnectionId");
+  auto verified = core::TokenVerifier::verify(token, secrets_, core::Clock::nowSeconds());
+  if (!verified) {
+    Logger::info("connect refused: bad token", {{"connectionId", connectionId}, {"reason", verified.error().message}});
+    return Reply::error(403, "invalidToken");
+  }
+  const auto& claims = verified.value();
+  const std::string sessionId = r.param("session");
+  if (claims.sessionId != sessionId || claims.apiKey != r.param("partner")) {
+    Logger::info("connect refused: token for another session", {{"connectionId", connectionId}});
+    return Reply::error(403, "invalidToken");
+  }
+
+  LiveSession* s = findSession(sessionId);
+  if (!s) {
+    auto record = store_.findSession(sessionId);
+    if (!record || record->apiKey != claims.apiKey) return Reply::error(404, "sessionNotFound");
+    auto live = std::make_unique<LiveSession>();
+    live->record = *record;
+    s = live.get();
+    sessions_.emplace(sessionId, std::move(live));
+  }
+
+  auto owner = connectionSession_.find(connectionId);
+  bool retry = owner != connectionSession_.end();
+  if (retry && owner->second != sessionId) return Reply::error(409, "connectionIdInUse");
+  if (!retry) {
+    if (s->connections.size() >= limits_.maxConnectionsPerSession) {
+      if (s->connections.empty()) sessions_.erase(sessionId);
+      return Reply::error(409, "connectionLimitExceeded");
+    }
+    Connection c;
+    c.id = connectionId;
+    c.sessionId = sessionId;
+    c.apiKey = claims.apiKey;
+    c.role = claims.role;
+    c.data = claims.connectionData;
+    c.initialLayoutClasses = splitSpaces(claims.initialLayoutClassList);
+    c.creationTime = core::Clock::nowMs();
+    c.eventsSuppressed = r.content.getBool("connectionEventsSuppressed").value_or(false);
+    c.userAgent = r.content.getString("userAgent").value_or("");
+    if (const Json* caps = r.content.find("capabilities"); caps && caps->isArray())
+      for (const auto& cap : caps->items())
+        if (cap.isString()) c.capabilities.push_back(cap.asString());
+    s->connections.emplace(connectionId, c);
+    s->connectionOrder.push_back(connectionId);
+    connectionSession_[connectionId] = sessionId;
+    signalBuckets_[connectionId] = RateBucket{limits_.signalBurst, clock_()};
+    Logger::info("connection created", {{"sessionId", sessionId},
+                                        {"connectionId", connectionId},
+                                        {"role", core::roleName(c.role)},
+                                        {"connections", static_cast<long long>(s->connections.size())}});
+  }
+
+  // Session state (spec §7.4): every connection and stream, archives, mute state.
+  Json connections = Json::array();
+  for (const auto& id : s->connectionOrder) connections.push(s->connections.at(id).toJson());
+  Json streams = Json::array();
+  for (const auto& id : s->streamOrder) {
+    const Stream& st = s->streams.at(id);
+    if (st.announced) streams.push(st.toJson(connectionObject(*s, st.connectionId)));
+  }
+  Json state = Json::object({{"connection", connections}, {"stream", streams}, {"archive", Json::array()}});
+  if (s->muteAllActive) state.set("mute", Json::object({{"active", true}}));
+
+  const Connection& self = s->connections.at(connectionId);
+  OutboundMessage created{std::string(kServerAddress), "created", s->connectionUri(connectionId), self.toJson(), std::nullopt};
+  if (retry) {
+    send(connectionId, created);  // a retried connect still waits for its own `created`
+  } else {
+    broadcast(*s, created, true, connectionId);
+    if (listener_) listener_->connectionCreated(self);
+  }
+  return Reply::ok(state);
+}
+
+// ---------------------------------------------------------------- dispatch
+
+Reply SessionManager::handle(const std::string& connectionId, const InboundRequest& r) {
+  LiveSession* s = sessionOf(connectionId);
+  if (!s) return Reply::error(403, "notConnected");
+  if (r.param("session") != s->record.sessionId || r.param("partner") != s->record.apiKey)
+    return Reply::error(403, "wrongSession");
+  const Connection self = s->connections.at(connectionId);  // copy: handlers may remove it
+
+  const std::string& m = r.method;
+  const std::string& res = r.resource;
+  if (res == "connection" && m == "delete") return onConnectionDelete(*s, self, r);
+  if (res == "stream" && m == "create") return onStreamCreate(*s, self, r);
+  if (res == "stream" && m == "delete") return onStreamDelete(*s, self, r);
+  if (res == "stream" && m == "update") return onStreamUpdate(*s, self, r);
+  if (res == "stream_channel" && m == "update") return onChannelUpdate(*s, self, r);
+  if (res == "subscriber" && m == "create") return onSubscriberCreate(*s, self, r);
+  if (res == "subscriber" && m == "delete") return onSubscriberDelete(*s, self, r);
+  if ((res == "subscriber" || res == "stream") && isJsepMethod(m)) return onJsep(*s, self, r);
+  if (res == "signal" && m == "signal") return onSignal(*s, self, r);
+  if (res == "session" && m == "update") return onSessionUpdate(*s, self, r);
+  // Subscriber channel changes, sender stats, migration hooks…: acknowledged so that
+  // nothing stays pending in the client (spec §7.2).
+  return Reply::ok();
+}
+
+// ---------------------------------------------------------------- connections
+
+Reply SessionManager::onConnectionDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  std::string target = r.param("connection");
+  if (target == self.id) return removeConnection(s, self.id, "clientDisconnected", false);
+  if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
+  if (!s.connection(target)) return Reply::error(404, "notFound");
+  Logger::info("force disconnect", {{"sessionId", s.record.sessionId}, {"by", self.id}, {"target", target}});
+  return removeConnection(s, target, "forceDisconnected", true);
+}
+
+void SessionManager::disconnect(const std::string& connectionId, const std::string& reason) {
+  LiveSession* s = sessionOf(connectionId);
+  if (s) removeConnection(*s, connectionId, reason, false);
+}
+
+Reply SessionManager::removeConnection(LiveSession& s, const std::string& connectionId, const std::string& reason,
+                                       bool forced) {
+  if (!s.connection(connectionId)) return Reply::error(404, "notFound");
+  // Its subscriptions, then its streams, then the connection itself (spec §7.6.5).
+  std::vector<std::string> subs;
+  for (const auto& [id, sub] : s.subscribers)
+    if (sub.connectionId == connectionId) subs.push_back(id);
+  for (const auto& id : subs) removeSubscriber(s, id);
+  std::vector<std::string> owned;
+  for (const auto& id : s.streamOrder)
+    if (s.streams.at(id).connectionId == connectionId) owned.push_back(id);
+  for (const auto& id : owned) removeStream(s, id, reason);
+
+  Connection gone = s.connections.at(connectionId);
+  OutboundMessage deleted{std::string(kServerAddress), "deleted", s.connectionUri(connectionId), Json::object(), reason};
+  // A forced disconnect is also told to its target, whose client then leaves by itself.
+  broadcast(s, deleted, true, forced ? std::string_view(connectionId) : std::string_view());
+  s.connections.erase(connectionId);
+  std::erase(s.connectionOrder, connectionId);
+  connectionSession_.erase(connectionId);
+  signalBuckets_.erase(connectionId);
+  if (forced && output_) output_->detach(connectionId);
+  Logger::info("connection deleted",
+               {{"sessionId", s.record.sessionId}, {"connectionId", connectionId}, {"reason", reason}});
+  if (listener_) listener_->connectionDestroyed(gone, reason);
+  if (s.connections.empty()) sessions_.erase(s.record.sessionId);  // `s` is gone after this
+  return Reply::ok();
+}
+
+// ---------------------------------------------------------------- streams
+
+Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  if (!core::canPublish(self.role)) return Reply::error(403, "forbiddenConnection");
+  std::string streamId = r.param("stream");
+  if (!isValidId(streamId)) return Reply::error(400, "invalidStreamId");
+  if (s.streams.count(streamId)) return Reply::error(409, "streamExists");
+  if (s.streams.size() >= limits_.maxStreamsPerSession) return Reply::error(409, "streamLimitExceeded");
+  if (s.record.properties.mediaMode == core::MediaMode::Routed)
+    return Reply::error(409, "routedMediaUnavailable");
+
+  Stream st;
+  st.id = streamId;
+  st.connectionId = self.id;
+  st.creationTime = core::Clock::nowMs();
+  st.layoutClassList = self.initialLayoutClasses;
+  const Json& c = r.content;
+  st.name = c.getString("name").value_or("");
+  if (st.name.size() > 1000) return Reply::error(400, "invalidName");
+  if (const Json* channels = c.find("channel"); channels && channels->isArray()) {
+    for (const auto& ch : channels->items())
+      if (ch.isObject() && ch.getString("id")) st.channels.push(ch);
+  }
+  for (const char* key : {"publisherAudioFallbackEnabled", "subscriberAudioFallbackEnabled", "customProperties",
+                          "minBitrate", "e2ee"}) {
+    if (const Json* v = c.find(key)) st.extra.set(key, *v);
+  }
+  st.announced = true;  // relayed: no media to wait for (spec §8.4 step 1)
+  s.streams.emplace(streamId, st);
+  s.streamOrder.push_back(streamId);
+  Logger::info("stream created", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
+
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(streamId), st.toJson(self.toJson()), std::nullopt});
+  // A session under force-mute makes new publishers start muted (spec §7.8.3).
+  if (s.muteAllActive && !s.muteExclusions.count(streamId)) sendMute(s, s.streams.at(streamId));
+  if (listener_) listener_->streamCreated(s.streams.at(streamId), self);
+  return Reply::ok();
+}
+
+Reply SessionManager::onStreamDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  std::string streamId = r.param("stream");
+  const Stream* st = s.stream(streamId);
+  if (!st) return Reply::error(404, "notFound");
+  if (st->connectionId == self.id) {
+    removeStream(s, streamId, "clientDisconnected");
+    return Reply::ok();
+  }
+  if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
+  Logger::info("force unpublish", {{"sessionId", s.record.sessionId}, {"by", self.id}, {"streamId", streamId}});
+  removeStream(s, streamId, "forceUnpublished");
+  return Reply::ok();
+}
+
+void SessionManager::removeStream(LiveSession& s, const std::string& streamId, const std::string& reason) {
+  auto it = s.streams.find(streamId);
+  if (it == s.streams.end()) return;
+  std::vector<std::string> subs;
+  for (const auto& [id, sub] : s.subscribers)
+    if (sub.streamId == streamId) subs.push_back(id);
+  for (const auto& id : subs) s.subscribers.erase(id);  // everyone drops the stream below
+  Stream gone = std::move(it->second);
+  s.streams.erase(it);
+  std::erase(s.streamOrder, streamId);
+  if (gone.announced)
+    broadcast(s, OutboundMessage{std::string(kServerAddress), "deleted", s.streamUri(streamId), Json::object(), reason});
+  Logger::info("stream deleted", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"reason", reason}});
+  if (listener_) {
+    const Connection* owner = s.connection(gone.connectionId);
+    if (owner) listener_->streamDestroyed(gone, *owner, reason);
+  }
+}
+
+Reply SessionManager::onStreamUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  if (r.content.getString("reason") != "mute") return Reply::ok();
+  if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
+  const Stream* st = s.stream(r.param("stream"));
+  if (!st) return Reply::error(404, "notFound");
+  sendMute(s, *st);
+  return Reply::ok();
+}
+
+void SessionManager::sendMute(LiveSession& s, const Stream& stream) {
+  Json content = Json::object({{"reason", "mute"}, {"active", true}, {"channels", Json::array({"audio"})}});
+  send(stream.connectionId, OutboundMessage{std::string(kServerAddress), "update", s.streamUri(stream.id), content, std::nullopt});
+}
+
+Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  auto it = s.streams.find(r.param("stream"));
+  if (it == s.streams.end()) return Reply::error(404, "notFound");
+  if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
+  Json* channel = it->second.channel(r.param("channel"));
+  if (!channel) return Reply::error(404, "notFound");
+  for (std::size_t i = 0; i < r.content.keys().size(); ++i) {
+    const std::string& key = r.content.keys()[i];
+    if (key == "id" || key == "type") continue;  // identity of the channel stays
+    channel->set(key, r.content.valueAt(i));
+  }
+  // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, r.content, std::nullopt});
+  return Reply::ok();
+}
+
+// ---------------------------------------------------------------- subscribers and JSEP
+
+Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  if (!core::canSubscribe(self.role)) return Reply::error(403, "forbiddenConnection");
+  std::string streamId = r.param("stream");
+  std::string subscriberId = r.param("subscriber");
+  const Stream* st = s.stream(streamId);
+  if (!st || !st->announced) return Reply::error(404, "streamNotFound");
+  if (!isValidId(subscriberId)) return Reply::error(400, "invalidSubscriberId");
+  if (auto existing = s.subscribers.find(subscriberId);
+      existing != s.subscribers.end() && existing->second.connectionId != self.id)
+    return Reply::error(409, "subscriberExists");
+
+  Subscriber sub;
+  sub.id = subscriberId;
+  sub.streamId = streamId;
+  sub.connectionId = self.id;
+  sub.peerId = core::Crypto::uuid4();
+  if (const Json* channels = r.content.find("channel"); channels && channels->isArray()) sub.channels = *channels;
+  s.subscribers[subscriberId] = sub;
+  // Relayed: the publisher makes one peer connection per subscriber (spec §8.4 step 3).
+  send(st->connectionId,
+       OutboundMessage{self.id, "generateoffer", s.subscriberUri(streamId, subscriberId),
+                       Json::object({{"peerId", sub.peerId}, {"sourceStreamId", "P2P"}}), std::nullopt});
+  return Reply::ok();
+}
+
+Reply SessionManager::onSubscriberDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  auto it = s.subscribers.find(r.param("subscriber"));
+  if (it == s.subscribers.end()) return Reply::ok();  // already gone: deleting is idempotent
+  if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
+  removeSubscriber(s, it->first);
+  return Reply::ok();
+}
+
+void SessionManager::removeSubscriber(LiveSession& s, const std::string& subscriberId) {
+  auto it = s.subscribers.find(subscriberId);
+  if (it == s.subscribers.end()) return;
+  Subscriber sub = it->second;
+  s.subscribers.erase(it);
+  if (const Stream* st = s.stream(sub.streamId)) {
+    send(st->connectionId, OutboundMessage{sub.connectionId, "deleted", s.subscriberUri(sub.streamId, sub.id),
+                                           Json::object(), std::nullopt});
+  }
+}
+
+Reply SessionManager::onJsep(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  const Stream* st = s.stream(r.param("stream"));
+  if (!st) return Reply::error(404, "streamNotFound");
+  if (r.resource != "subscriber") return Reply::error(404, "noMediaServer");  // routed media: the SFU
+  auto it = s.subscribers.find(r.param("subscriber"));
+  if (it == s.subscribers.end()) return Reply::error(404, "subscriberNotFound");
+  const Subscriber& sub = it->second;
+  // Relay rule (spec §8.4 step 6): owner ↔ subscribing connection, nobody else.
+  std::string to;
+  if (self.id == st->connectionId) to = sub.connectionId;
+  else if (self.id == sub.connectionId) to = st->connectionId;
+  else return Reply::error(403, "forbidden");
+  send(to, OutboundMessage{self.id, r.method, r.uri, r.content, std::nullopt});
+  return Reply::ok();
+}
+
+// ---------------------------------------------------------------- signals
+
+SessionManager::ActionResult SessionManager::validateSignal(const Json* type, const Json* data) const {
+  if (type) {
+    if (!type->isString()) return {Outcome::Invalid, "signal type must be a string"};
+    const std::string& t = type->asString();
+    if (t.size() > limits_.maxSignalType) return {Outcome::Invalid, "signal type is longer than 128 characters"};
+    for (char c : t)
+      if (!isSignalTypeChar(c)) return {Outcome::Invalid, "signal type may only use letters, digits, '-', '.', '_', '~'"};
+  }
+  if (data && data->dump().size() > limits_.maxSignalData) return {Outcome::TooLarge, "signal data is larger than 8 kB"};
+  return {};
+}
+
+bool SessionManager::takeSignalToken(const std::string& connectionId) {
+  auto& b = signalBuckets_[connectionId];
+  double now = clock_();
+  b.tokens = std::min(limits_.signalBurst, b.tokens + (now - b.updated) * limits_.signalsPerSecond);
+  b.updated = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+Reply SessionManager::onSignal(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  if (!core::canSignal(self.role)) return Reply::error(403, "forbidden");
+  const Json* type = r.content.find("type");
+  const Json* data = r.content.find("data");
+  auto valid = validateSignal(type, data);
+  if (valid.outcome == Outcome::Invalid) return Reply::error(400, "invalidParameter");
+  if (valid.outcome == Outcome::TooLarge) return Reply::error(413, "tooLarge");
+  if (!takeSignalToken(self.id)) return Reply::error(429, "rateLimited");
+  std::optional<std::string_view> to;
+  std::string target = r.param("connection");
+  // Passing the Session object as `to` puts the session id here (spec §7.7.1): broadcast.
+  if (!target.empty() && target != s.record.sessionId) {
+    if (!s.connection(target)) return Reply::error(404, "notFound");
+    to = target;
+  }
+  deliverSignal(s, self.id, r.uri, type, data, to);
+  return Reply::ok();
+}
+
+void SessionManager::deliverSignal(LiveSession& s, const std::string& from, const std::string& uri,
+                                   const Json* type, const Json* data, std::optional<std::string_view> to) {
+  Json content = Json::object();
+  if (type) content.set("type", *type);
+  if (data) content.set("data", *data);
+  OutboundMessage message{from, "signal", uri, content, std::nullopt};
+  auto deliver = [&](const Connection& receiver) {
+    if (receiver.eventsSuppressed && !from.empty()) {
+      // Receivers that do not track connections need the sender inline (spec §7.4).
+      OutboundMessage withSender = message;
+      Json sender = connectionObject(s, from);
+      withSender.content.set("connection", sender);
+      withSender.content.set("fromConnection", sender);
+      send(receiver.id, withSender);
+    } else {
+      send(receiver.id, message);
+    }
+  };
+  if (to) {
+    deliver(s.connections.at(std::string(*to)));
+  } else {
+    for (const auto& id : s.connectionOrder) deliver(s.connections.at(id));
+  }
+}
+
+// ---------------------------------------------------------------- moderation: mute all
+
+Reply SessionManager::onSessionUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  if (r.content.getString("reason") != "mute") return Reply::ok();
+  if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
+  std::vector<std::string> exclusions;
+  if (const Json* ex = r.content.find("exclusion"); ex && ex->isArray())
+    for (const auto& id : ex->items())
+      if (id.isString()) exclusions.push_back(id.asString());
+  muteAll(s.record.sessionId, r.content.getBool("active").value_or(false), exclusions);
+  return Reply::ok();
+}
+
+SessionManager::ActionResult SessionManager::muteAll(std::string_view sessionId, bool active,
+                                                     const std::vector<std::string>& exclusions) {
+  LiveSession* s = findSession(sessionId);
+  if (!s) return {Outcome::NotFound, "no clients are connected to the session"};
+  s->muteAllActive = active;
+  s->muteExclusions.clear();
+  if (active) {
+    s->muteExclusions.insert(exclusions.begin(), exclusions.end());
+    for (const auto& id : s->streamOrder)
+      if (!s->muteExclusions.count(id)) sendMute(*s, s->streams.at(id));
+  }
+  broadcast(*s, OutboundMessage{std::string(kServerAddress), "update", s->uri(), Json::object({{"reason", "mute"}, {"active", active}}),
+                                std::nullopt});
+  return {};
+}
+
+// ---------------------------------------------------------------- REST actions
+
+SessionManager::ActionResult SessionManager::signalFromServer(std::string_view sessionId,
+                                                              std::optional<std::string_view> connectionId,
+                                                              const Json& type, const Json& data) {
+  const Json* t = type.isNull() ? nullptr : &type;
+  const Json* d = data.isNull() ? nullptr : &data;
+  auto valid = validateSignal(t, d);
+  if (valid.outcome != Outcome::Ok) return valid;
+  LiveSession* s = findSession(sessionId);
+  if (!s) return {Outcome::NotFound, "no clients are connected to the session"};
+  if (connectionId && !s->connection(*connectionId)) return {Outcome::NotFound, "the connection is not connected"};
+  std::string uri = s->uri();
+  if (connectionId) uri += "/connection/" + std::string(*connectionId);
+  uri += "/signal/" + core::Crypto::uuid4();
+  // Empty sender: the client reports `from` as null for server signals (spec §7.7.3).
+  deliverSignal(*s, "", uri, t, d, connectionId);
+  return {};
+}
+
+SessionManager::ActionResult SessionManager::forceDisconnect(std::string_view sessionId,
+                                                             std::string_view connectionId) {
+  LiveSession* s = findSession(sessionId);
+  if (!s || !s->connection(connectionId)) return {Outcome::NotFound, "the connection is not connected"};
+  removeConnection(*s, std::string(connectionId), "forceDisconnected", true);
+  return {};
+}
+
+SessionManager::ActionResult SessionManager::muteStream(std::string_view sessionId, std::string_view streamId) {
+  LiveSession* s = findSession(sessionId);
+  const Stream* st = s ? s->stream(streamId) : nullptr;
+  if (!st) return {Outcome::NotFound, "no such stream"};
+  sendMute(*s, *st);
+  return {};
+}
+
+SessionManager::ActionResult SessionManager::setLayoutClasses(std::string_view sessionId, std::string_view streamId,
+                                                              const std::vector<std::string>& classes) {
+  LiveSession* s = findSession(sessionId);
+  if (!s) return {Outcome::NotFound, "no such stream"};
+  auto it = s->streams.find(streamId);
+  if (it == s->streams.end()) return {Outcome::NotFound, "no such stream"};
+  it->second.layoutClassList = classes;
+  return {};
+}
+
+std::vector<const Stream*> SessionManager::streams(std::string_view sessionId) const {
+  std::vector<const Stream*> out;
+  const LiveSession* s = session(sessionId);
+  if (!s) return out;
+  for (const auto& id : s->streamOrder) {
+    const Stream& st = s->streams.at(id);
+    if (st.announced) out.push_back(&st);
+  }
+  return out;
+}
+
+}  // namespace parley::session

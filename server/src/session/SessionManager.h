@@ -1,0 +1,112 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/TokenVerifier.h"
+#include "session/InboundRequest.h"
+#include "session/LiveSession.h"
+#include "session/SessionEventListener.h"
+#include "session/SessionLimits.h"
+#include "session/SessionOutput.h"
+#include "store/Store.h"
+
+namespace parley::session {
+
+// The Raptor v2 session logic (spec §7, §8.4): connections, streams, subscribers,
+// signals, moderation and the relay of WebRTC negotiation in relayed sessions.
+// Single-threaded (control thread), no sockets: requests come in as InboundRequest,
+// messages leave through SessionOutput, news goes up through SessionEventListener.
+class SessionManager {
+ public:
+  using Clock = std::function<double()>;  // seconds, monotonic
+
+  SessionManager(store::Store& store, SessionLimits limits, core::TokenVerifier::SecretLookup secrets,
+                 Clock clock = {});
+
+  void setOutput(SessionOutput* output) { output_ = output; }
+  void setListener(SessionEventListener* listener) { listener_ = listener; }
+
+  // Raptor `create …/connection/{cid}`. `token` is the frame's X-TB-TOKEN-AUTH header.
+  Reply connect(const std::string& connectionId, std::string_view token, const InboundRequest& request);
+  // Every other request of a connected client.
+  Reply handle(const std::string& connectionId, const InboundRequest& request);
+  // The connection is gone (clean leave, or its socket stayed away past the grace
+  // period): its streams and subscriptions are removed and everyone is told.
+  void disconnect(const std::string& connectionId, const std::string& reason);
+  bool isConnected(std::string_view connectionId) const { return connectionSession_.count(std::string(connectionId)) > 0; }
+
+  // ---- REST actions on live sessions (spec §3.4.4–§3.4.7) ----
+  enum class Outcome { Ok, NotFound, Invalid, TooLarge };
+  struct ActionResult {
+    Outcome outcome = Outcome::Ok;
+    std::string message;
+  };
+  ActionResult signalFromServer(std::string_view sessionId, std::optional<std::string_view> connectionId,
+                                const core::Json& type, const core::Json& data);
+  ActionResult forceDisconnect(std::string_view sessionId, std::string_view connectionId);
+  ActionResult muteStream(std::string_view sessionId, std::string_view streamId);
+  ActionResult muteAll(std::string_view sessionId, bool active, const std::vector<std::string>& exclusions);
+  ActionResult setLayoutClasses(std::string_view sessionId, std::string_view streamId,
+                                const std::vector<std::string>& classes);
+  // Streams of a live session in publish order; empty when nobody is connected.
+  std::vector<const Stream*> streams(std::string_view sessionId) const;
+  const LiveSession* session(std::string_view sessionId) const;
+
+  std::size_t liveSessionCount() const { return sessions_.size(); }
+  std::size_t connectionCount() const { return connectionSession_.size(); }
+
+  // Validates a signal's type and data the way the client does (spec §7.7.1, §9.3).
+  ActionResult validateSignal(const core::Json* type, const core::Json* data) const;
+
+ private:
+  struct RateBucket {
+    double tokens = 0;
+    double updated = 0;
+  };
+
+  LiveSession* findSession(std::string_view sessionId);
+  LiveSession* sessionOf(std::string_view connectionId);
+  void send(const std::string& connectionId, const OutboundMessage& message);
+  // To every connection of the session; `connectionEvent` skips those that suppressed
+  // connection events (but never the subject connection itself).
+  void broadcast(LiveSession& s, const OutboundMessage& message, bool connectionEvent = false,
+                 std::string_view subject = {});
+
+  Reply removeConnection(LiveSession& s, const std::string& connectionId, const std::string& reason, bool forced);
+  void removeStream(LiveSession& s, const std::string& streamId, const std::string& reason);
+  void removeSubscriber(LiveSession& s, const std::string& subscriberId);
+  core::Json connectionObject(const LiveSession& s, std::string_view connectionId) const;
+  void deliverSignal(LiveSession& s, const std::string& from, const std::string& uri,
+                     const core::Json* type, const core::Json* data, std::optional<std::string_view> to);
+  void sendMute(LiveSession& s, const Stream& stream);
+  bool takeSignalToken(const std::string& connectionId);
+
+  Reply onConnectionDelete(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onStreamCreate(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onStreamDelete(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onStreamUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onSubscriberCreate(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onSubscriberDelete(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onJsep(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onSignal(LiveSession& s, const Connection& self, const InboundRequest& r);
+  Reply onSessionUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
+
+  store::Store& store_;
+  SessionLimits limits_;
+  core::TokenVerifier::SecretLookup secrets_;
+  Clock clock_;
+  SessionOutput* output_ = nullptr;
+  SessionEventListener* listener_ = nullptr;
+  std::map<std::string, std::unique_ptr<LiveSession>, std::less<>> sessions_;
+  std::map<std::string, std::string, std::less<>> connectionSession_;  // connection → session id
+  std::map<std::string, RateBucket, std::less<>> signalBuckets_;
+};
+
+}  // namespace parley::session

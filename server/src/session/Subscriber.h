@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "core/Json.h"
+
+namespace parley::session {
+
+// One client's subscription to a stream (spec §7.9).
+struct Subscriber {
+  std::string id;  // widget id chosen by the subscribing client
+  std::string streamId;
+  std::string connectionId;  // the subscribing connection
+  std::string peerId;        // relayed: the peer connection id given in generateoffer
+  core::Json channels = core::Json::array();
+};
+
+}  // namespace parley::session

@@ -1,0 +1,66 @@
+#include "signaling/RumorSocket.h"
+
+#include "obs/Logger.h"
+#include "obs/Metrics.h"
+#include "signaling/SignalingServer.h"
+
+namespace parley::signaling {
+
+using obs::Logger;
+
+RumorSocket::RumorSocket(SignalingServer* server, std::string socketId, bool reconnect, std::string remote)
+    : server_(server), socketId_(std::move(socketId)), reconnect_(reconnect), remote_(std::move(remote)) {
+  lastInbound = std::chrono::steady_clock::now();
+  tokensUpdated_ = lastInbound;
+  tokens_ = server ? server->settings_.frameBurst : 0;
+}
+
+void RumorSocket::onOpen(std::shared_ptr<http::WebSocketSink> sink) {
+  sink_ = sink;
+  lastInbound = std::chrono::steady_clock::now();
+  if (server_) server_->onOpen(shared_from_this());
+}
+
+void RumorSocket::onMessage(std::string message, bool binary) {
+  if (!server_ || closed_) return;
+  auto now = std::chrono::steady_clock::now();
+  lastInbound = now;
+  const auto& settings = server_->settings_;
+  tokens_ = std::min(settings.frameBurst,
+                     tokens_ + std::chrono::duration<double>(now - tokensUpdated_).count() * settings.framesPerSecond);
+  tokensUpdated_ = now;
+  if (tokens_ < 1) {
+    Logger::warn("rumor socket over its frame rate, closing", {{"remote", remote_}, {"connectionId", connectionId}});
+    close(1008);
+    return;
+  }
+  tokens_ -= 1;
+  if (!binary) {
+    Logger::info("rumor: text message ignored", {{"remote", remote_}});
+    return;
+  }
+  std::string error;
+  auto frame = RumorFrame::parse(message, settings.frameLimits, &error);
+  if (!frame) {
+    obs::Metrics::instance().counter("parley_rumor_bad_frames_total", "Rumor frames that failed to parse").add();
+    Logger::info("rumor: malformed frame", {{"remote", remote_}, {"connectionId", connectionId}, {"error", error}});
+    return;
+  }
+  server_->onFrame(shared_from_this(), std::move(*frame));
+}
+
+void RumorSocket::onClose() {
+  if (closed_) return;
+  closed_ = true;
+  if (server_) server_->onClosed(shared_from_this());
+}
+
+void RumorSocket::sendFrame(const std::string& bytes) {
+  if (auto sink = sink_.lock()) sink->sendBinary(bytes);
+}
+
+void RumorSocket::close(std::uint16_t code) {
+  if (auto sink = sink_.lock()) sink->close(code);
+}
+
+}  // namespace parley::signaling
