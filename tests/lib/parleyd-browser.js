@@ -1,0 +1,56 @@
+// parleyd + the official `opentok` Node SDK, as the browser tests use them.
+// Builds on tests/lib/parleyd.js (startParleyd) without changing it.
+
+import OpenTok from 'opentok';
+import { startParleyd } from './parleyd.js';
+
+const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+
+// Starts parleyd (debug logs) and returns {server, ot, proxyUrl, ...helpers}.
+// proxyUrl is what pages pass to OT.setProxyUrl: parleyd itself routes
+// /<original host>/… (spec §5.5).
+export async function startBrowserBackend(opts = {}) {
+  const server = await startParleyd({ logLevel: 'debug', ...opts });
+  const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+  return {
+    server,
+    ot,
+    apiKey: server.apiKey,
+    proxyUrl: server.url,
+    createSession(sessionOpts = {}) {
+      return cb2p((cb) => ot.createSession(sessionOpts, cb)).then((s) => s.sessionId);
+    },
+    token(sessionId, { role = 'publisher', data, expireTime } = {}) {
+      const o = { role };
+      if (data !== undefined) o.data = data;
+      if (expireTime !== undefined) o.expireTime = expireTime;
+      return ot.generateToken(sessionId, o);
+    },
+    // REST (spec §3.4) through the SDK, promisified.
+    signal(sessionId, connectionId, payload) {
+      return cb2p((cb) => ot.signal(sessionId, connectionId, payload, cb));
+    },
+    forceDisconnect(sessionId, connectionId) {
+      return cb2p((cb) => ot.forceDisconnect(sessionId, connectionId, cb));
+    },
+    listStreams(sessionId) {
+      return cb2p((cb) => ot.listStreams(sessionId, cb));
+    },
+    getStream(sessionId, streamId) {
+      return cb2p((cb) => ot.getStream(sessionId, streamId, cb));
+    },
+    forceMuteAll(sessionId, options = {}) {
+      return cb2p((cb) => ot.forceMuteAll(sessionId, options, cb));
+    },
+    forceMuteStream(sessionId, streamId) {
+      return cb2p((cb) => ot.forceMuteStream(sessionId, streamId, cb));
+    },
+    disableForceMute(sessionId) {
+      return cb2p((cb) => ot.disableForceMute(sessionId, cb));
+    },
+    // Tail of parleyd's output for failure messages.
+    logTail(chars = 6000) {
+      return `\n===== parleyd (last ${chars} chars) =====\n${(server.stdout + server.stderr).slice(-chars)}`;
+    },
+  };
+}
