@@ -395,9 +395,10 @@ export class ClientPage {
     );
   }
 
-  diagnostics({ frames = 80, logs = 60 } = {}) {
+  diagnostics({ frames = 80, logs = 40 } = {}) {
     const parts = [`\n===== page ${this.name} =====`];
-    parts.push(`-- websockets: ${this.sockets.map((s) => `${s.url}${s.closed ? ' (closed)' : ''}`).join(', ') || 'none'}`);
+    const ws = this.sockets.slice(-4).map((s) => `  ${s.url}${s.closed ? ' (closed)' : ''}`);
+    parts.push(`-- websockets (${this.sockets.length}, last 4):\n${ws.join('\n')}`);
     parts.push(`-- http (last 20):\n${this.httpLog.slice(-20).join('\n')}`);
     parts.push(`-- rumor frames (last ${frames}):\n${this.frames.slice(-frames).join('\n')}`);
     parts.push(`-- console/errors (last ${logs}):\n${this.logs.slice(-logs).join('\n')}`);

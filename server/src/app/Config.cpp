@@ -41,6 +41,8 @@ constexpr FlagSpec kFlags[] = {
      "drop a client socket silent this long (default 30000)"},
     {"--reconnect-grace", "PARLEY_RECONNECT_GRACE", "MS",
      "keep a connection whose socket dropped this long (default 30000)"},
+    {"--callback-retry-ms", "PARLEY_CALLBACK_RETRY_MS", "MS",
+     "first webhook retry delay, doubled per failure up to 5 min (default 1000)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -119,6 +121,10 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 100, 3600000)) return bad("expected 100 to 3600000 ms");
     (flag == "--signaling-timeout" ? c.signalingTimeout : c.reconnectGrace) = std::chrono::milliseconds(ms);
+  } else if (flag == "--callback-retry-ms") {
+    long long ms = 0;
+    if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");
+    c.callbackRetryBase = std::chrono::milliseconds(ms);
   } else if (flag == "--max-body-bytes") {
     if (!parseInt<std::size_t>(value, c.maxBodyBytes, 1024, std::size_t(1) << 30))
       return bad("expected 1024 to 1073741824");

@@ -31,6 +31,7 @@ struct Config {
   std::size_t maxFrameBytes = 256 * 1024;
   std::chrono::milliseconds signalingTimeout{30000};
   std::chrono::milliseconds reconnectGrace{30000};
+  std::chrono::milliseconds callbackRetryBase{1000};  // first webhook retry; doubles per failure
   session::SessionLimits sessionLimits;
   bool help = false;
 

@@ -12,10 +12,12 @@
 #include "http/HttpServer.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
+#include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
 #include "signaling/SignalingServer.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
+#include "webhook/CallbackDeliverer.h"
 
 namespace parley::app {
 
@@ -58,6 +60,21 @@ int Server::run() {
     return project->secret;
   };
   session::SessionManager sessions(*store, config_.sessionLimits, secrets);
+  // Webhooks: the recorder fills the outbox on this thread; the deliverer POSTs it from
+  // its own thread, over its own connection to the same database file.
+  std::unique_ptr<webhook::CallbackDeliverer> deliverer;
+  try {
+    webhook::CallbackDeliverer::Settings deliverySettings;
+    deliverySettings.retry.base = config_.callbackRetryBase;
+    deliverer = std::make_unique<webhook::CallbackDeliverer>(
+        std::make_unique<store::SqliteStore>(dbPath), deliverySettings);
+  } catch (const store::StoreError& e) {
+    Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
+    return 1;
+  }
+  session::CallbackRecorder callbackRecorder(*store, [&deliverer] { deliverer->nudge(); });
+  sessions.setListener(&callbackRecorder);
+  deliverer->start();
   signaling::SignalingServer::Settings signalingSettings;
   signalingSettings.silenceTimeout = config_.signalingTimeout;
   signalingSettings.reconnectGrace = config_.reconnectGrace;
@@ -108,6 +125,7 @@ int Server::run() {
   std::printf("parleyd is listening on %s\n", publicUrl.c_str());
   std::fflush(stdout);
   io.run();
+  deliverer->stop();
   // Gauges read objects that are about to go away.
   metrics.gauge("parley_live_sessions", "Sessions with connected clients", {});
   metrics.gauge("parley_connections", "Connected clients", {});

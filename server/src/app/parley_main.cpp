@@ -9,9 +9,11 @@
 
 #include "app/ProjectAdmin.h"
 #include "core/Clock.h"
+#include "core/Crypto.h"
 #include "core/Json.h"
 #include "core/Role.h"
 #include "core/TokenMinter.h"
+#include "http/CallbackHandler.h"
 #include "session/SessionCatalog.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
@@ -33,6 +35,9 @@ constexpr const char* kUsage =
     "                 [--location IPV4] [--e2ee]\n"
     "  token create --session ID [--role subscriber|publisher|publisheronly|moderator]\n"
     "               [--data TEXT] [--expire UNIX_SECONDS] [--layout CLASSES] [--format jwt|t1]\n"
+    "  callback add --project KEY --group connection|stream --event created|destroyed --url URL\n"
+    "  callback list --project KEY                session-monitoring webhooks of a project\n"
+    "  callback remove --project KEY --id ID\n"
     "\n"
     "--json prints machine-readable output.\n";
 
@@ -161,6 +166,55 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   return 0;
 }
 
+// Same rules as POST /v2/project/{key}/callback (spec §3.4.12).
+int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
+  using parley::http::CallbackHandler;
+  const std::string& verb = a.words.size() > 1 ? a.words[1] : "";
+  if (verb != "add" && verb != "list" && verb != "remove") {
+    return usageError("unknown callback command");
+  }
+  std::string key = option(a, "--project");
+  if (key.empty()) return usageError("callback commands need --project KEY");
+  if (!store.findProject(key)) {
+    std::fprintf(stderr, "parley: no project with API key %s\n", key.c_str());
+    return 1;
+  }
+  if (verb == "add") {
+    parley::store::CallbackRegistration c;
+    c.id = parley::core::Crypto::uuid4();
+    c.apiKey = key;
+    c.group = option(a, "--group");
+    c.event = option(a, "--event");
+    c.url = option(a, "--url");
+    c.createdAtMs = parley::core::Clock::nowMs();
+    if (auto reason = CallbackHandler::validate(c.group, c.event, c.url)) return usageError(*reason);
+    auto stored = store.insertCallback(c);
+    print(json, CallbackHandler::toJson(stored), stored.id + "\n");
+    return 0;
+  }
+  if (verb == "list") {
+    Json list = Json::array();
+    std::string human;
+    for (const auto& c : store.listCallbacks(key)) {
+      list.push(CallbackHandler::toJson(c));
+      human += c.id + "\t" + c.group + "\t" + c.event + "\t" + c.url + "\n";
+    }
+    print(json, list, human.empty() ? "no callbacks\n" : human);
+    return 0;
+  }
+  if (verb == "remove") {
+    std::string id = option(a, "--id");
+    if (id.empty()) return usageError("callback remove needs --id ID");
+    if (!store.deleteCallback(key, id)) {
+      std::fprintf(stderr, "parley: project %s has no callback %s\n", key.c_str(), id.c_str());
+      return 1;
+    }
+    print(json, Json::object({{"id", id}, {"removed", true}}), "removed " + id + "\n");
+    return 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,6 +247,7 @@ int main(int argc, char** argv) {
     if (group == "project") return projectCommand(store, a, json);
     if (group == "session") return sessionCommand(store, a, json);
     if (group == "token") return tokenCommand(store, a, json);
+    if (group == "callback") return callbackCommand(store, a, json);
     return usageError("unknown command " + group);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parley: %s\n", e.what());

@@ -47,7 +47,8 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       auth_(store),
       sessionCreate_(auth_, catalog_),
       sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(), catalog_),
-      liveSessions_(auth_, sessions) {
+      liveSessions_(auth_, sessions),
+      callbacks_(auth_, store) {
   addRoutes();
 }
 
@@ -71,6 +72,7 @@ void ApiServer::addRoutes() {
     return HttpResponse::json(200, core::Json::object());
   });
   liveSessions_.addRoutes(router_);
+  callbacks_.addRoutes(router_);
 }
 
 void ApiServer::prepare(HttpRequest& request) const {

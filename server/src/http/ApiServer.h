@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "http/CallbackHandler.h"
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
 #include "http/LiveSessionHandler.h"
@@ -47,6 +48,7 @@ class ApiServer {
   SessionCreateHandler sessionCreate_;
   SessionInfoHandler sessionInfo_;
   LiveSessionHandler liveSessions_;
+  CallbackHandler callbacks_;
   Router router_;
 };
 

@@ -36,6 +36,32 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_api_key ON sessions(api_key);
 )sql"},
+    // The outbox holds finished JSON bodies rather than references to callbacks, so an
+    // event is delivered as it was when it happened even if the registration changes.
+    Migration{2, "session-monitoring callbacks and their delivery outbox",
+              R"sql(
+CREATE TABLE callbacks (
+  id TEXT PRIMARY KEY NOT NULL,
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  event_group TEXT NOT NULL CHECK (event_group IN ('connection', 'stream')),
+  event TEXT NOT NULL CHECK (event IN ('created', 'destroyed')),
+  url TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (api_key, event_group, event, url)
+);
+CREATE TABLE callback_outbox (
+  id INTEGER PRIMARY KEY,
+  api_key TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_ms INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX callback_outbox_due ON callback_outbox(next_attempt_at_ms);
+CREATE INDEX callback_outbox_url ON callback_outbox(url);
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "store/Migrations.h"
 #include "store/SqliteStatement.h"
+#include "store/SqliteTransaction.h"
 #include "store/StoreError.h"
 
 namespace parley::store {
@@ -32,6 +34,35 @@ constexpr std::string_view kFindSession =
     "SELECT session_id, api_key, media_mode, archive_mode, location, e2ee, archive_name, "
     "archive_resolution, created_at_ms FROM sessions WHERE session_id = ?1";
 constexpr std::string_view kCountSessions = "SELECT count(*) FROM sessions WHERE api_key = ?1";
+constexpr std::string_view kInsertCallback =
+    "INSERT INTO callbacks (id, api_key, event_group, event, url, created_at_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (api_key, event_group, event, url) DO NOTHING";
+constexpr std::string_view kFindCallbackByTarget =
+    "SELECT id, api_key, event_group, event, url, created_at_ms FROM callbacks "
+    "WHERE api_key = ?1 AND event_group = ?2 AND event = ?3 AND url = ?4";
+constexpr std::string_view kListCallbacks =
+    "SELECT id, api_key, event_group, event, url, created_at_ms FROM callbacks "
+    "WHERE api_key = ?1 ORDER BY created_at_ms, id";
+constexpr std::string_view kCallbacksFor =
+    "SELECT id, api_key, event_group, event, url, created_at_ms FROM callbacks "
+    "WHERE api_key = ?1 AND event_group = ?2 AND event = ?3 ORDER BY created_at_ms, id";
+constexpr std::string_view kDeleteCallback = "DELETE FROM callbacks WHERE api_key = ?1 AND id = ?2";
+constexpr std::string_view kEnqueueDelivery =
+    "INSERT INTO callback_outbox (api_key, url, body, attempts, next_attempt_at_ms, "
+    "created_at_ms, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kDueDeliveries =
+    "SELECT id, api_key, url, body, attempts, next_attempt_at_ms, created_at_ms, last_error "
+    "FROM callback_outbox WHERE next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2";
+constexpr std::string_view kCountDeliveries = "SELECT count(*) FROM callback_outbox";
+constexpr std::string_view kNextDelivery =
+    "SELECT next_attempt_at_ms FROM callback_outbox ORDER BY next_attempt_at_ms LIMIT 1";
+constexpr std::string_view kDeleteDelivery = "DELETE FROM callback_outbox WHERE id = ?1";
+constexpr std::string_view kDeferDeliveries =
+    "UPDATE callback_outbox SET next_attempt_at_ms = ?2 WHERE url = ?1 AND next_attempt_at_ms < ?2";
+constexpr std::string_view kMarkFailed =
+    "UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3 "
+    "WHERE id = ?1";
 
 // Borrows a cached statement for one call and resets it afterwards, also on error, so
 // the statement can be reused and keeps no read snapshot open.
@@ -65,6 +96,30 @@ Project readProject(const StatementUse& row) {
   project.name = row->columnText(2);
   project.createdAtMs = row->columnInt64(3);
   return project;
+}
+
+CallbackRegistration readCallback(const StatementUse& row) {
+  CallbackRegistration callback;
+  callback.id = row->columnText(0);
+  callback.apiKey = row->columnText(1);
+  callback.group = row->columnText(2);
+  callback.event = row->columnText(3);
+  callback.url = row->columnText(4);
+  callback.createdAtMs = row->columnInt64(5);
+  return callback;
+}
+
+OutboxEntry readOutboxEntry(const StatementUse& row) {
+  OutboxEntry entry;
+  entry.id = row->columnInt64(0);
+  entry.apiKey = row->columnText(1);
+  entry.url = row->columnText(2);
+  entry.body = row->columnText(3);
+  entry.attempts = static_cast<int>(row->columnInt64(4));
+  entry.nextAttemptAtMs = row->columnInt64(5);
+  entry.createdAtMs = row->columnInt64(6);
+  entry.lastError = row->columnText(7);
+  return entry;
 }
 
 }  // namespace
@@ -219,6 +274,149 @@ std::size_t SqliteStore::countSessions(std::string_view apiKey) {
     query->bind(1, apiKey);
     query->step();
     return static_cast<std::size_t>(query->columnInt64(0));
+  });
+}
+
+CallbackRegistration SqliteStore::insertCallback(const CallbackRegistration& callback) {
+  return asOperation("insertCallback", [&] {
+    // Insert-or-keep and the read back form one unit, so the caller always gets the row
+    // that is stored, whoever wrote it.
+    SqliteTransaction transaction(db_);
+    {
+      StatementUse insert(statement(kInsertCallback));
+      insert->bind(1, callback.id)
+          .bind(2, callback.apiKey)
+          .bind(3, callback.group)
+          .bind(4, callback.event)
+          .bind(5, callback.url)
+          .bind(6, callback.createdAtMs);
+      insert->run();
+    }
+    CallbackRegistration stored;
+    {
+      StatementUse query(statement(kFindCallbackByTarget));
+      query->bind(1, callback.apiKey)
+          .bind(2, callback.group)
+          .bind(3, callback.event)
+          .bind(4, callback.url);
+      if (!query->step()) throw StoreError("the inserted callback is missing");
+      stored = readCallback(query);
+    }
+    transaction.commit();
+    return stored;
+  });
+}
+
+std::vector<CallbackRegistration> SqliteStore::listCallbacks(std::string_view apiKey) {
+  return asOperation("listCallbacks", [&] {
+    StatementUse query(statement(kListCallbacks));
+    query->bind(1, apiKey);
+    std::vector<CallbackRegistration> callbacks;
+    while (query->step()) callbacks.push_back(readCallback(query));
+    return callbacks;
+  });
+}
+
+bool SqliteStore::deleteCallback(std::string_view apiKey, std::string_view id) {
+  return asOperation("deleteCallback", [&] {
+    StatementUse remove(statement(kDeleteCallback));
+    remove->bind(1, apiKey).bind(2, id);
+    remove->run();
+    return remove->changes() > 0;
+  });
+}
+
+std::vector<CallbackRegistration> SqliteStore::callbacksFor(std::string_view apiKey,
+                                                            std::string_view group,
+                                                            std::string_view event) {
+  return asOperation("callbacksFor", [&] {
+    StatementUse query(statement(kCallbacksFor));
+    query->bind(1, apiKey).bind(2, group).bind(3, event);
+    std::vector<CallbackRegistration> callbacks;
+    while (query->step()) callbacks.push_back(readCallback(query));
+    return callbacks;
+  });
+}
+
+void SqliteStore::enqueueDeliveries(const std::vector<OutboxEntry>& entries) {
+  if (entries.empty()) return;
+  asOperation("enqueueDeliveries", [&] {
+    SqliteTransaction transaction(db_);
+    for (const OutboxEntry& entry : entries) {
+      StatementUse insert(statement(kEnqueueDelivery));
+      insert->bind(1, entry.apiKey)
+          .bind(2, entry.url)
+          .bind(3, entry.body)
+          .bind(4, static_cast<std::int64_t>(entry.attempts))
+          .bind(5, entry.nextAttemptAtMs)
+          .bind(6, entry.createdAtMs)
+          .bind(7, entry.lastError);
+      insert->run();
+    }
+    transaction.commit();
+  });
+}
+
+std::vector<OutboxEntry> SqliteStore::dueDeliveries(std::int64_t nowMs, std::size_t limit) {
+  return asOperation("dueDeliveries", [&] {
+    StatementUse query(statement(kDueDeliveries));
+    const auto bounded = std::min<std::size_t>(limit, std::size_t{1} << 30);
+    query->bind(1, nowMs).bind(2, static_cast<std::int64_t>(bounded));
+    std::vector<OutboxEntry> entries;
+    while (query->step()) entries.push_back(readOutboxEntry(query));
+    return entries;
+  });
+}
+
+std::size_t SqliteStore::countDeliveries() {
+  return asOperation("countDeliveries", [&] {
+    StatementUse query(statement(kCountDeliveries));
+    query->step();
+    return static_cast<std::size_t>(query->columnInt64(0));
+  });
+}
+
+std::optional<std::int64_t> SqliteStore::nextDeliveryAtMs() {
+  return asOperation("nextDeliveryAtMs", [&]() -> std::optional<std::int64_t> {
+    StatementUse query(statement(kNextDelivery));
+    if (!query->step()) return std::nullopt;
+    return query->columnInt64(0);
+  });
+}
+
+bool SqliteStore::markDelivered(std::int64_t id) {
+  return asOperation("markDelivered", [&] {
+    StatementUse remove(statement(kDeleteDelivery));
+    remove->bind(1, id);
+    remove->run();
+    return remove->changes() > 0;
+  });
+}
+
+bool SqliteStore::markFailed(std::int64_t id, std::int64_t nextAttemptAtMs, std::string_view error) {
+  return asOperation("markFailed", [&] {
+    StatementUse update(statement(kMarkFailed));
+    update->bind(1, id).bind(2, nextAttemptAtMs).bind(3, error);
+    update->run();
+    return update->changes() > 0;
+  });
+}
+
+bool SqliteStore::dropDelivery(std::int64_t id) {
+  return asOperation("dropDelivery", [&] {
+    StatementUse remove(statement(kDeleteDelivery));
+    remove->bind(1, id);
+    remove->run();
+    return remove->changes() > 0;
+  });
+}
+
+std::size_t SqliteStore::deferDeliveries(std::string_view url, std::int64_t untilMs) {
+  return asOperation("deferDeliveries", [&] {
+    StatementUse update(statement(kDeferDeliveries));
+    update->bind(1, url).bind(2, untilMs);
+    update->run();
+    return static_cast<std::size_t>(update->changes());
   });
 }
 

@@ -35,6 +35,19 @@ class SqliteStore final : public Store {
   void insertSession(const SessionRecord& session) override;
   std::optional<SessionRecord> findSession(std::string_view sessionId) override;
   std::size_t countSessions(std::string_view apiKey) override;
+  CallbackRegistration insertCallback(const CallbackRegistration& callback) override;
+  std::vector<CallbackRegistration> listCallbacks(std::string_view apiKey) override;
+  bool deleteCallback(std::string_view apiKey, std::string_view id) override;
+  std::vector<CallbackRegistration> callbacksFor(std::string_view apiKey, std::string_view group,
+                                                 std::string_view event) override;
+  void enqueueDeliveries(const std::vector<OutboxEntry>& entries) override;
+  std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) override;
+  std::size_t countDeliveries() override;
+  std::optional<std::int64_t> nextDeliveryAtMs() override;
+  bool markDelivered(std::int64_t id) override;
+  bool markFailed(std::int64_t id, std::int64_t nextAttemptAtMs, std::string_view error) override;
+  bool dropDelivery(std::int64_t id) override;
+  std::size_t deferDeliveries(std::string_view url, std::int64_t untilMs) override;
 
  private:
   void migrate();

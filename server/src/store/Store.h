@@ -1,10 +1,13 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "store/CallbackRegistration.h"
+#include "store/OutboxEntry.h"
 #include "store/Project.h"
 #include "store/SessionRecord.h"
 
@@ -27,6 +30,36 @@ class Store {
   virtual void insertSession(const SessionRecord& session) = 0;
   virtual std::optional<SessionRecord> findSession(std::string_view sessionId) = 0;
   virtual std::size_t countSessions(std::string_view apiKey) = 0;
+
+  // ---- session-monitoring callbacks (webhooks) ----
+  // Registering the same (project, group, event, url) twice keeps the first registration
+  // and returns it, so a retried registration does not double every delivery.
+  virtual CallbackRegistration insertCallback(const CallbackRegistration& callback) = 0;
+  virtual std::vector<CallbackRegistration> listCallbacks(std::string_view apiKey) = 0;
+  // Returns false when the project has no callback with that id.
+  virtual bool deleteCallback(std::string_view apiKey, std::string_view id) = 0;
+  virtual std::vector<CallbackRegistration> callbacksFor(std::string_view apiKey,
+                                                         std::string_view group,
+                                                         std::string_view event) = 0;
+
+  // ---- webhook outbox ----
+  // Inserts all entries (ids ignored) in one transaction.
+  virtual void enqueueDeliveries(const std::vector<OutboxEntry>& entries) = 0;
+  // Entries whose next attempt is due at `nowMs`, earliest first.
+  virtual std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) = 0;
+  virtual std::size_t countDeliveries() = 0;
+  // The earliest next attempt of any entry; nullopt when the outbox is empty.
+  virtual std::optional<std::int64_t> nextDeliveryAtMs() = 0;
+  // Delivered: the row goes. Returns false when no such row.
+  virtual bool markDelivered(std::int64_t id) = 0;
+  // Counts a failed attempt and schedules the next one.
+  virtual bool markFailed(std::int64_t id, std::int64_t nextAttemptAtMs, std::string_view error) = 0;
+  // Given up: the row goes.
+  virtual bool dropDelivery(std::int64_t id) = 0;
+  // Moves every entry for `url` due before `untilMs` to `untilMs`, without counting an
+  // attempt: while one delivery to a receiver is failing, the others wait behind it.
+  // Returns how many entries moved.
+  virtual std::size_t deferDeliveries(std::string_view url, std::int64_t untilMs) = 0;
 };
 
 }  // namespace parley::store

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/Json.h"
+#include "session/Connection.h"
+#include "session/Stream.h"
+
+namespace parley::session {
+
+// The JSON bodies of session-monitoring callbacks (spec §4.1). Common members first:
+// sessionId, projectId (a string), event, [reason,] timestamp; then the subject.
+class CallbackPayload {
+ public:
+  static core::Json connectionCreated(const Connection& connection, std::int64_t nowMs);
+  static core::Json connectionDestroyed(const Connection& connection, const std::string& reason,
+                                        std::int64_t nowMs);
+  static core::Json streamCreated(const Stream& stream, const Connection& owner,
+                                  std::int64_t nowMs);
+  static core::Json streamDestroyed(const Stream& stream, const Connection& owner,
+                                    const std::string& reason, std::int64_t nowMs);
+
+  // {"id","connection":{…},"createdAt","name"[,"videoType"]}: no videoType for audio-only.
+  static core::Json streamJson(const Stream& stream, const Connection& owner);
+
+ private:
+  static core::Json common(const Connection& subject, const char* event, const std::string* reason,
+                           std::int64_t nowMs);
+};
+
+}  // namespace parley::session
