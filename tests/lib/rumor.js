@@ -48,6 +48,7 @@ export class RumorClient {
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
       const frame = decodeFrame(Buffer.from(data));
+      frame.bytes = Buffer.from(data);
       this.frames.push(frame);
       if (frame.type === Type.MESSAGE) {
         frame.raptor = JSON.parse(frame.payload);
@@ -104,18 +105,38 @@ export class RumorClient {
     return { status: Number(status.headers.STATUS), payload: status.payload ? JSON.parse(status.payload) : null, txid, frame: status };
   }
 
-  // CONNECT + SUBSCRIBE + connection create, as OpenTok.js does (spec §7.4).
-  async join({ apiKey, sessionId, token, connectionId = randomUUID(), symphony = 'symphony.parley', content = {} }) {
+  // CONNECT + SUBSCRIBE(session topic): the first frames on a new socket (spec §6.3).
+  hello({ apiKey, sessionId, connectionId = randomUUID(), symphony = 'symphony.parley' }) {
     this.connectionId = connectionId;
     this.symphony = symphony;
     this.apiKey = apiKey;
     this.sessionId = sessionId;
     this.sendFrame({ type: Type.CONNECT, headers: { uniqueId: connectionId, 'TRANSACTION-ID': randomUUID(), notifyDisconnectAddress: symphony } });
     this.sendFrame({ type: Type.SUBSCRIBE, addresses: [this.sessionUri()] });
-    const reply = await this.request('create', `${this.sessionUri()}/connection/${connectionId}`,
+  }
+
+  // CONNECT + SUBSCRIBE + connection create, as OpenTok.js does (spec §7.4).
+  // `uriConnectionId` puts another id than CONNECT's uniqueId in the create URI (for tests).
+  async join({ token, content = {}, uriConnectionId, ...ids }) {
+    this.hello(ids);
+    return this.request('create', `${this.sessionUri()}/connection/${uriConnectionId ?? this.connectionId}`,
       { userAgent: 'rumor-test', clientVersion: 'js-2.35.2', capabilities: ['forceMute'], ...content },
       { 'X-TB-TOKEN-AUTH': token });
-    return reply;
+  }
+
+  // Sends PING every `ms` like an idle OpenTok.js client (spec §6.6), until the socket closes.
+  keepalive(ms = 500) {
+    const timer = setInterval(() => { if (this.ws.readyState === WebSocket.OPEN) this.sendFrame({ type: Type.PING }); }, ms);
+    this.closed.then(() => clearInterval(timer));
+    return this;
+  }
+
+  // Index of the next frame to arrive: pass it as `from` to wait only for later frames.
+  mark() { return this.frames.length; }
+
+  // Server MESSAGEs received so far (from index `from`) matching method and URI part.
+  received(method, uriPart = '', from = 0) {
+    return this.frames.slice(from).filter((f) => f.type === Type.MESSAGE && f.raptor.method === method && f.raptor.uri.includes(uriPart));
   }
 
   sessionUri() { return `/v2/partner/${this.apiKey}/session/${this.sessionId}`; }

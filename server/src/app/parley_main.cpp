@@ -202,16 +202,14 @@ int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
     print(json, list, human.empty() ? "no callbacks\n" : human);
     return 0;
   }
-  if (verb == "remove") {
-    std::string id = option(a, "--id");
-    if (id.empty()) return usageError("callback remove needs --id ID");
-    if (!store.deleteCallback(key, id)) {
-      std::fprintf(stderr, "parley: project %s has no callback %s\n", key.c_str(), id.c_str());
-      return 1;
-    }
-    print(json, Json::object({{"id", id}, {"removed", true}}), "removed " + id + "\n");
-    return 0;
+  // remove
+  std::string id = option(a, "--id");
+  if (id.empty()) return usageError("callback remove needs --id ID");
+  if (!store.deleteCallback(key, id)) {
+    std::fprintf(stderr, "parley: project %s has no callback %s\n", key.c_str(), id.c_str());
+    return 1;
   }
+  print(json, Json::object({{"id", id}, {"removed", true}}), "removed " + id + "\n");
   return 0;
 }
 

@@ -50,6 +50,11 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store) {
   addRoutes();
+  // Families appear in /metrics from the start, at zero.
+  auto& metrics = obs::Metrics::instance();
+  metrics.counter("parley_http_requests_total", "HTTP requests answered");
+  metrics.counter("parley_http_errors_total", "HTTP responses with status >= 400");
+  metrics.counter("parley_sessions_created_total", "Sessions created through the REST API or the CLI");
 }
 
 void ApiServer::addRoutes() {

@@ -47,9 +47,8 @@ Json CallbackHandler::toJson(const store::CallbackRegistration& callback) {
                        {"createdAt", static_cast<long long>(callback.createdAtMs)}});
 }
 
-std::optional<std::string> CallbackHandler::validate(std::string_view group,
-                                                    std::string_view event,
-                                                    std::string_view url) {
+std::optional<std::string> CallbackHandler::validate(std::string_view group, std::string_view event,
+                                                     std::string_view url) {
   if (group != "connection" && group != "stream")
     return "group must be \"connection\" or \"stream\"";
   if (event != "created" && event != "destroyed")

@@ -70,8 +70,8 @@ class Exchange {
   bool failed(beast::error_code ec, const char* step) {
     if (!ec && !cancelled_) return false;
     if (result_.error.empty()) {
-      result_.error = cancelled_ ? std::string("cancelled")
-                                 : std::string(step) + ": " + ec.message();
+      result_.error =
+          cancelled_ ? std::string("cancelled") : std::string(step) + ": " + ec.message();
     }
     return true;
   }
@@ -80,9 +80,8 @@ class Exchange {
     if (failed(ec, "resolve")) return;
     auto& socket = beast::get_lowest_layer(stream_);
     socket.expires_after(options_.connectTimeout);
-    socket.async_connect(results, [this](beast::error_code e, const tcp::endpoint&) {
-      onConnect(e);
-    });
+    socket.async_connect(results,
+                         [this](beast::error_code e, const tcp::endpoint&) { onConnect(e); });
   }
 
   void onConnect(beast::error_code ec) {
@@ -181,8 +180,7 @@ HttpClient::HttpClient(Options options) : impl_(std::make_unique<Impl>(std::move
 HttpClient::~HttpClient() = default;
 
 HttpClient::Result HttpClient::post(std::string_view url, std::string body,
-                                    std::string_view contentType,
-                                    const std::atomic<bool>* cancel) {
+                                    std::string_view contentType, const std::atomic<bool>* cancel) {
   auto parsed = core::HttpUrl::parse(url);
   if (!parsed) return Result{0, "invalid URL"};
 
@@ -203,8 +201,8 @@ HttpClient::Result HttpClient::post(std::string_view url, std::string body,
   std::string error;
   asio::ssl::context* context = impl_->tlsContext(error);
   if (!context) return Result{0, error};
-  Exchange<beast::ssl_stream<beast::tcp_stream>> exchange(io, *parsed, request, impl_->options,
-                                                          io, *context);
+  Exchange<beast::ssl_stream<beast::tcp_stream>> exchange(io, *parsed, request, impl_->options, io,
+                                                          *context);
   auto& tlsStream = exchange.stream();
   beast::error_code notAnAddress;
   asio::ip::make_address(parsed->host, notAnAddress);

@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -286,8 +287,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
       });
     } else {
+      // Half-close, then read and drop what the client is still sending (an oversized
+      // body, say) for a bounded time: closing with unread input would make the kernel
+      // reset the connection and the client would never see our error response.
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      drainDeadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      drain();
     }
+  }
+
+  void drain() {
+    stream_.expires_at(drainDeadline_);
+    stream_.async_read_some(asio::buffer(drainBuffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+        return;
+      }
+      self->drain();
+    });
   }
 
   std::shared_ptr<Shared> shared_;
@@ -295,6 +313,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::chrono::steady_clock::time_point drainDeadline_;
+  std::array<char, 16384> drainBuffer_{};
 };
 
 }  // namespace
@@ -302,7 +322,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 class HttpServer::Impl {
  public:
   Impl(asio::io_context& io, Options options, Handler handler)
-      : io_(io), acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler)})) {}
+      : io_(io), acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), {}})) {}
 
   void start() {
     const auto& o = shared_->options;

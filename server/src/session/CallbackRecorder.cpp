@@ -17,9 +17,8 @@ CallbackRecorder::CallbackRecorder(store::Store& store, Nudge nudge, NowMs now)
 }
 
 void CallbackRecorder::connectionCreated(const Connection& connection) {
-  record(connection, "connection", "created", [&](std::int64_t nowMs) {
-    return CallbackPayload::connectionCreated(connection, nowMs);
-  });
+  record(connection, "connection", "created",
+         [&](std::int64_t nowMs) { return CallbackPayload::connectionCreated(connection, nowMs); });
 }
 
 void CallbackRecorder::connectionDestroyed(const Connection& connection,
@@ -30,9 +29,8 @@ void CallbackRecorder::connectionDestroyed(const Connection& connection,
 }
 
 void CallbackRecorder::streamCreated(const Stream& stream, const Connection& owner) {
-  record(owner, "stream", "created", [&](std::int64_t nowMs) {
-    return CallbackPayload::streamCreated(stream, owner, nowMs);
-  });
+  record(owner, "stream", "created",
+         [&](std::int64_t nowMs) { return CallbackPayload::streamCreated(stream, owner, nowMs); });
 }
 
 void CallbackRecorder::streamDestroyed(const Stream& stream, const Connection& owner,
@@ -65,11 +63,10 @@ void CallbackRecorder::record(const Connection& subject, std::string_view group,
     }
     store_.enqueueDeliveries(entries);
   } catch (const store::StoreError& e) {
-    obs::Logger::error("cannot record webhook",
-                       {{"sessionId", subject.sessionId},
-                        {"group", group},
-                        {"event", event},
-                        {"error", e.what()}});
+    obs::Logger::error("cannot record webhook", {{"sessionId", subject.sessionId},
+                                                 {"group", group},
+                                                 {"event", event},
+                                                 {"error", e.what()}});
     obs::Metrics::instance()
         .counter("parley_callbacks_record_errors_total",
                  "Session events whose webhooks could not be stored")

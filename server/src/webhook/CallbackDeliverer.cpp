@@ -22,7 +22,7 @@ constexpr int kMaxBatchesPerPass = 16;
 
 obs::Metrics::Counter& deliveredCounter() {
   static auto& c = obs::Metrics::instance().counter("parley_callbacks_delivered_total",
-                                                     "Webhook POSTs answered with 2xx");
+                                                    "Webhook POSTs answered with 2xx");
   return c;
 }
 
@@ -33,8 +33,8 @@ obs::Metrics::Counter& failedCounter() {
 }
 
 obs::Metrics::Counter& droppedCounter() {
-  static auto& c = obs::Metrics::instance().counter(
-      "parley_callbacks_dropped_total", "Webhooks given up after the last retry");
+  static auto& c = obs::Metrics::instance().counter("parley_callbacks_dropped_total",
+                                                    "Webhooks given up after the last retry");
   return c;
 }
 
@@ -104,8 +104,8 @@ void CallbackDeliverer::run() {
       deliverDue();
       pending_ = store_->countDeliveries();
       if (auto next = store_->nextDeliveryAtMs()) {
-        const auto untilNext = std::chrono::milliseconds(
-            std::max<std::int64_t>(*next - settings_.nowMs(), 0));
+        const auto untilNext =
+            std::chrono::milliseconds(std::max<std::int64_t>(*next - settings_.nowMs(), 0));
         wait = std::min(wait, untilNext);
       }
     } catch (const std::exception& e) {
@@ -141,8 +141,9 @@ std::size_t CallbackDeliverer::deliverDue() {
         store_->markDelivered(entry.id);
         blockedUntil_.erase(entry.url);
         deliveredCounter().add();
-        Logger::debug("webhook delivered",
-                      {{"url", entry.url}, {"status", result.status}, {"attempts", entry.attempts + 1}});
+        Logger::debug(
+            "webhook delivered",
+            {{"url", entry.url}, {"status", result.status}, {"attempts", entry.attempts + 1}});
       } else {
         handleFailure(entry, result);
       }
@@ -160,8 +161,9 @@ void CallbackDeliverer::handleFailure(const store::OutboxEntry& entry,
   if (!next) {
     store_->dropDelivery(entry.id);
     droppedCounter().add();
-    Logger::error("webhook dropped after the last retry",
-                  {{"url", entry.url}, {"apiKey", entry.apiKey}, {"attempts", failures}, {"error", why}});
+    Logger::error(
+        "webhook dropped after the last retry",
+        {{"url", entry.url}, {"apiKey", entry.apiKey}, {"attempts", failures}, {"error", why}});
     return;
   }
   store_->markFailed(entry.id, *next, why);

@@ -33,8 +33,8 @@ class CallbackDeliverer {
     std::chrono::milliseconds pollInterval{500};
     std::chrono::milliseconds timeout{5000};  // connect, and then the rest of the exchange
     std::size_t batchSize = 32;
-    Post post;                               // empty → HTTP POST with HttpClient
-    std::function<std::int64_t()> nowMs;    // empty → wall clock
+    Post post;                            // empty → HTTP POST with HttpClient
+    std::function<std::int64_t()> nowMs;  // empty → wall clock
   };
 
   // `store` is used only by this deliverer (its thread once started).

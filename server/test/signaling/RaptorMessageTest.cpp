@@ -127,7 +127,8 @@ TEST(RaptorMessageTest, ChannelPlacementDecidesTheResource) {
 }
 
 TEST(RaptorMessageTest, ApiKeysAndIdsOfEveryKnownShape) {
-  for (const std::string& key : {"12345678", "47665971", "29f760f8-7ce1-46c9-ade3-f2dedee4ed5f"}) {
+  for (const std::string& key :
+       std::vector<std::string>{"12345678", "47665971", "29f760f8-7ce1-46c9-ade3-f2dedee4ed5f"}) {
     for (const std::string& session :
          {kSession,
           std::string("1_MX4yOWY3NjBmOC03Y2UxLTQ2YzktYWRlMy1mMmRlZGVlNGVkNWZ-fjE3MjY0NjI1ODg2NDd-"

@@ -1,0 +1,216 @@
+// SqliteStore's webhook tables: callback registrations and the delivery outbox.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "RawSqlite.h"
+#include "TempDirectory.h"
+#include "store/SqliteStore.h"
+#include "store/StoreError.h"
+
+namespace parley::store {
+namespace {
+
+using test::RawSqlite;
+using test::TempDirectory;
+
+CallbackRegistration makeCallback(std::string id, std::string group, std::string event,
+                                  std::string url, std::string apiKey = "1234",
+                                  std::int64_t at = 100) {
+  return CallbackRegistration{std::move(id),    std::move(apiKey), std::move(group),
+                              std::move(event), std::move(url),    at};
+}
+
+OutboxEntry makeEntry(std::string url, std::int64_t dueAt, std::string body = "{}") {
+  OutboxEntry entry;
+  entry.apiKey = "1234";
+  entry.url = std::move(url);
+  entry.body = std::move(body);
+  entry.nextAttemptAtMs = dueAt;
+  entry.createdAtMs = dueAt;
+  return entry;
+}
+
+std::vector<std::string> idsOf(const std::vector<CallbackRegistration>& callbacks) {
+  std::vector<std::string> ids;
+  for (const auto& c : callbacks) ids.push_back(c.id);
+  return ids;
+}
+
+std::vector<std::string> urlsOf(const std::vector<OutboxEntry>& entries) {
+  std::vector<std::string> urls;
+  for (const auto& e : entries) urls.push_back(e.url);
+  return urls;
+}
+
+class SqliteStoreCallbacksTest : public ::testing::Test {
+ protected:
+  SqliteStoreCallbacksTest() {
+    store_.insertProject({"1234", "secret", "one", 1});
+    store_.insertProject({"5678", "secret", "two", 1});
+  }
+
+  TempDirectory dir_;
+  std::string path_ = dir_.file("parley.db");
+  SqliteStore store_{path_};
+};
+
+// --- registrations ---
+
+TEST_F(SqliteStoreCallbacksTest, InsertListAndFindByGroupAndEvent) {
+  auto a =
+      store_.insertCallback(makeCallback("a", "connection", "created", "http://x/1", "1234", 10));
+  EXPECT_EQ(a.id, "a");
+  EXPECT_EQ(a.url, "http://x/1");
+  EXPECT_EQ(a.createdAtMs, 10);
+  store_.insertCallback(makeCallback("b", "stream", "destroyed", "http://x/2", "1234", 20));
+  store_.insertCallback(makeCallback("c", "connection", "created", "http://x/3", "1234", 30));
+  store_.insertCallback(makeCallback("d", "connection", "created", "http://y/1", "5678", 5));
+
+  EXPECT_EQ(idsOf(store_.listCallbacks("1234")), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(idsOf(store_.listCallbacks("5678")), (std::vector<std::string>{"d"}));
+  EXPECT_TRUE(store_.listCallbacks("9999").empty());
+  EXPECT_EQ(idsOf(store_.callbacksFor("1234", "connection", "created")),
+            (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(idsOf(store_.callbacksFor("1234", "stream", "destroyed")),
+            (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(store_.callbacksFor("1234", "stream", "created").empty());
+
+  const auto listed = store_.listCallbacks("1234");
+  EXPECT_EQ(listed[1].apiKey, "1234");
+  EXPECT_EQ(listed[1].group, "stream");
+  EXPECT_EQ(listed[1].event, "destroyed");
+}
+
+TEST_F(SqliteStoreCallbacksTest, SameTargetTwiceKeepsTheFirstRegistration) {
+  store_.insertCallback(makeCallback("first", "stream", "created", "http://x/", "1234", 10));
+  auto again =
+      store_.insertCallback(makeCallback("second", "stream", "created", "http://x/", "1234", 99));
+  EXPECT_EQ(again.id, "first");
+  EXPECT_EQ(again.createdAtMs, 10);
+  EXPECT_EQ(store_.listCallbacks("1234").size(), 1u);
+  // Another event or URL is another registration.
+  store_.insertCallback(makeCallback("third", "stream", "destroyed", "http://x/", "1234"));
+  store_.insertCallback(makeCallback("fourth", "stream", "created", "http://x/other", "1234"));
+  EXPECT_EQ(store_.listCallbacks("1234").size(), 3u);
+}
+
+TEST_F(SqliteStoreCallbacksTest, RefusesUnknownProjectAndBadGroupOrEvent) {
+  EXPECT_THROW(
+      store_.insertCallback(makeCallback("x", "connection", "created", "http://x/", "9999")),
+      StoreError);
+  EXPECT_THROW(store_.insertCallback(makeCallback("y", "archive", "created", "http://x/")),
+               StoreError);
+  EXPECT_THROW(store_.insertCallback(makeCallback("z", "stream", "updated", "http://x/")),
+               StoreError);
+  EXPECT_TRUE(store_.listCallbacks("1234").empty());
+}
+
+TEST_F(SqliteStoreCallbacksTest, DeleteOnlyWithinTheProject) {
+  store_.insertCallback(makeCallback("a", "connection", "created", "http://x/"));
+  EXPECT_FALSE(store_.deleteCallback("5678", "a"));
+  EXPECT_FALSE(store_.deleteCallback("1234", "nope"));
+  EXPECT_TRUE(store_.deleteCallback("1234", "a"));
+  EXPECT_FALSE(store_.deleteCallback("1234", "a"));
+  EXPECT_TRUE(store_.listCallbacks("1234").empty());
+}
+
+// --- outbox ---
+
+TEST_F(SqliteStoreCallbacksTest, DueDeliveriesInScheduleOrderWithLimit) {
+  store_.enqueueDeliveries({makeEntry("http://late/", 300), makeEntry("http://early/", 100),
+                            makeEntry("http://mid/", 200)});
+  EXPECT_EQ(store_.countDeliveries(), 3u);
+  EXPECT_EQ(store_.nextDeliveryAtMs(), 100);
+  EXPECT_TRUE(store_.dueDeliveries(99, 10).empty());
+  EXPECT_EQ(urlsOf(store_.dueDeliveries(200, 10)),
+            (std::vector<std::string>{"http://early/", "http://mid/"}));
+  EXPECT_EQ(urlsOf(store_.dueDeliveries(1000, 2)),
+            (std::vector<std::string>{"http://early/", "http://mid/"}));
+
+  auto entry = store_.dueDeliveries(100, 1).at(0);
+  EXPECT_GT(entry.id, 0);
+  EXPECT_EQ(entry.apiKey, "1234");
+  EXPECT_EQ(entry.body, "{}");
+  EXPECT_EQ(entry.attempts, 0);
+  EXPECT_EQ(entry.createdAtMs, 100);
+  EXPECT_EQ(entry.lastError, "");
+}
+
+TEST_F(SqliteStoreCallbacksTest, EmptyOutbox) {
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+  EXPECT_EQ(store_.nextDeliveryAtMs(), std::nullopt);
+  EXPECT_TRUE(store_.dueDeliveries(1'000'000, 10).empty());
+  store_.enqueueDeliveries({});
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+}
+
+TEST_F(SqliteStoreCallbacksTest, MarkFailedCountsAndReschedules) {
+  store_.enqueueDeliveries({makeEntry("http://x/", 100)});
+  const auto id = store_.dueDeliveries(100, 1).at(0).id;
+  EXPECT_TRUE(store_.markFailed(id, 2000, "HTTP 500"));
+  EXPECT_TRUE(store_.dueDeliveries(1999, 10).empty());
+  auto again = store_.dueDeliveries(2000, 10);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempts, 1);
+  EXPECT_EQ(again[0].nextAttemptAtMs, 2000);
+  EXPECT_EQ(again[0].lastError, "HTTP 500");
+  EXPECT_TRUE(store_.markFailed(id, 5000, "connect: refused"));
+  EXPECT_EQ(store_.dueDeliveries(5000, 10).at(0).attempts, 2);
+  EXPECT_FALSE(store_.markFailed(id + 100, 1, "x"));
+}
+
+TEST_F(SqliteStoreCallbacksTest, DeliveredAndDroppedRowsGo) {
+  store_.enqueueDeliveries({makeEntry("http://a/", 1), makeEntry("http://b/", 2)});
+  auto due = store_.dueDeliveries(10, 10);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_TRUE(store_.markDelivered(due[0].id));
+  EXPECT_FALSE(store_.markDelivered(due[0].id));
+  EXPECT_TRUE(store_.dropDelivery(due[1].id));
+  EXPECT_FALSE(store_.dropDelivery(due[1].id));
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+}
+
+TEST_F(SqliteStoreCallbacksTest, DeferMovesOnlyEarlierEntriesOfThatUrl) {
+  store_.enqueueDeliveries({makeEntry("http://down/", 10), makeEntry("http://down/", 20),
+                            makeEntry("http://down/", 900), makeEntry("http://up/", 10)});
+  EXPECT_EQ(store_.deferDeliveries("http://down/", 500), 2u);
+  EXPECT_EQ(urlsOf(store_.dueDeliveries(499, 10)), (std::vector<std::string>{"http://up/"}));
+  auto due = store_.dueDeliveries(500, 10);
+  EXPECT_EQ(due.size(), 3u);
+  for (const auto& e : due) EXPECT_EQ(e.attempts, 0);
+  EXPECT_EQ(store_.dueDeliveries(900, 10).size(), 4u);
+}
+
+TEST_F(SqliteStoreCallbacksTest, OutboxSurvivesReopenAndIsSharedBetweenInstances) {
+  store_.enqueueDeliveries({makeEntry("http://x/", 100, R"({"event":"connectionCreated"})")});
+  {
+    SqliteStore other(path_);  // like the deliverer's own connection
+    auto due = other.dueDeliveries(100, 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].body, R"({"event":"connectionCreated"})");
+    other.markFailed(due[0].id, 200, "HTTP 503");
+  }
+  EXPECT_EQ(store_.dueDeliveries(200, 10).at(0).attempts, 1);
+  RawSqlite raw(path_);
+  EXPECT_EQ(raw.queryInt("SELECT count(*) FROM callback_outbox"), 1);
+}
+
+TEST_F(SqliteStoreCallbacksTest, EnqueueIsAllOrNothing) {
+  OutboxEntry bad = makeEntry("http://x/", 1);
+  RawSqlite raw(path_);
+  // A trigger that fails the second insert: the first must roll back with it.
+  ASSERT_TRUE(raw.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON callback_outbox WHEN NEW.url = 'http://bad/' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END"));
+  EXPECT_THROW(
+      store_.enqueueDeliveries({makeEntry("http://good/", 1), makeEntry("http://bad/", 1)}),
+      StoreError);
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+  store_.enqueueDeliveries({bad});
+  EXPECT_EQ(store_.countDeliveries(), 1u);
+}
+
+}  // namespace
+}  // namespace parley::store
