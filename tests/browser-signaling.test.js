@@ -8,7 +8,7 @@
 //
 // Run: PARLEYD=build/browser-helper/parleyd node --test --test-concurrency=1 tests/browser-signaling.test.js
 
-import { describe, before, after, test } from 'node:test';
+import { describe, before, after, beforeEach, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -39,9 +39,30 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     if (be) await be.server.stop(); // throws on unclean exit or sanitizer report
   });
 
-  // Opens a client page that is closed at the end of the test `t`.
+  // Loading OpenTok.js (5.5 MB) into a fresh context is the slowest step on a busy machine, so
+  // two pages are loaded before each test (outside its time budget) and handed out by openPage.
+  let pool = [];
+  beforeEach(async () => {
+    const loaded = await Promise.allSettled([0, 1].map((i) => openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `pooled-${i}` })));
+    pool = loaded.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    for (const p of pool) pages.add(p);
+  }, { timeout: 100000 });
+
+  afterEach(async () => {
+    const left = pool;
+    pool = [];
+    await Promise.allSettled(left.map((p) => {
+      pages.delete(p);
+      return p.close();
+    }));
+  });
+
+  // Hands out a loaded client page (from the pool, else loads one); it is closed at the end of
+  // the test `t`.
   async function openPage(t, name) {
-    const p = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
+    let p = pool.shift();
+    if (p) p.name = name;
+    else p = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
     pages.add(p);
     t.after(async () => {
       pages.delete(p);

@@ -238,6 +238,27 @@ describe('signaling: signals (--signal-rate 5)', () => {
     }
   });
 
+  test('connectionEventsSuppressed: no other connections\' created/deleted, sender inline in signals', T, async () => {
+    const sid = await fx.session();
+    const a = await fx.join(sid, { data: 'who=a' });
+    const quiet = await fx.join(sid, { content: { connectionEventsSuppressed: true } });
+    const b = await fx.join(sid, { data: 'who=b' });
+    await a.waitForMessage('created', `/connection/${b.connectionId}`);
+    assert.equal(quiet.received('created', '/connection/').length, 1, 'only its own `connection created`');
+    const r = await b.request('signal', signalUri(b), { type: 'hello', data: 'q' });
+    assert.equal(r.status, 200);
+    const m = await quiet.waitForMessage('signal');
+    assert.equal(m.headers['X-TB-FROM-ADDRESS'], b.connectionId);
+    assert.equal(m.raptor.content.type, 'hello');
+    assert.equal(m.raptor.content.connection?.id, b.connectionId, `sender inline: ${m.payload}`);
+    assert.equal(m.raptor.content.connection?.data, 'who=b');
+    const plain = await a.waitForMessage('signal');
+    assert.deepEqual(plain.raptor.content, { type: 'hello', data: 'q' }, 'ordinary receivers get the plain content');
+    b.sendFrame({ type: Type.DISCONNECT, headers: { reconnect: '' } });
+    await a.waitForMessage('deleted', `/connection/${b.connectionId}`);
+    assert.ok(await noneWithin(quiet, isMsg('deleted', '/connection/')), 'no `connection deleted` for others');
+  });
+
   test('an unknown target → 404, nothing delivered', T, async () => {
     const { a, b } = await three();
     const r = await a.request('signal', signalUri(a, randomUUID()), { type: 'x', data: 'y' });

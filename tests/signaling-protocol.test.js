@@ -312,6 +312,33 @@ describe('signaling: streams (relayed)', () => {
     assert.equal(streamDeleted[0].raptor.reason, 'clientDisconnected');
   });
 
+  test('unsupported but well-formed messages are answered (200 or 404) so nothing stays pending; subscriber channel updates are not echoed', T, async () => {
+    const sid = await fx.session();
+    const pub = await fx.join(sid, { data: 'role=pub' });
+    const sub = await fx.join(sid);
+    const streamId = randomUUID();
+    await fx.publish(pub, streamId);
+    const subscriberId = randomUUID();
+    const subUri = `${sub.sessionUri()}/stream/${streamId}/subscriber/${subscriberId}`;
+    assert.equal((await sub.request('create', subUri, subscriberDescription(subscriberId, sub.connectionId))).status, 200);
+    const markPub = pub.mark();
+    const markSub = sub.mark();
+    const su = sub.sessionUri();
+    const tries = [
+      ['update', `${subUri}/channel/video1`, { active: false, activeReason: 'quality' }],
+      ['update', `${subUri}/channel/video1`, { preferredWidth: 320, preferredHeight: 240 }],
+      ['data', `${su}/stream/${streamId}/channel/downlinkStats1/data/${randomUUID()}`, { data: '{}', type: 'data' }],
+      ['migrate', `${su}/migrate`, {}],
+      ['frobnicate', `${su}/connection/${sub.connectionId}`, {}],
+    ];
+    for (const [method, uri, content] of tries) {
+      const r = await sub.request(method, uri, content);
+      assert.ok([200, 404].includes(r.status), `${method} ${uri} → ${r.status} ${JSON.stringify(r.payload)}`);
+    }
+    await delay(300);
+    assert.equal(pub.received('updated', '', markPub).length + sub.received('updated', '', markSub).length, 0, 'subscriber channel updates are not echoed');
+  });
+
   test('routed session: stream create → 409 routedMediaUnavailable (current behaviour, no SFU yet)', T, async () => {
     const sid = await fx.session('routed');
     const pub = await fx.join(sid);
@@ -415,6 +442,16 @@ describe('signaling: relayed subscribers and JSEP relay (§8.4)', () => {
     assert.equal(d.raptor.uri, uri);
     assert.equal(d.headers['X-TB-FROM-ADDRESS'], sub.connectionId);
     assert.deepEqual(d.raptor.content, {});
+  });
+
+  test('a subscribing connection that leaves: the publisher gets `subscriber deleted`', T, async () => {
+    const { pub, sub, subscriberId, uri } = await setup();
+    assert.equal((await sub.request('create', uri, subscriberDescription(subscriberId, sub.connectionId))).status, 200);
+    await pub.waitForMessage('generateoffer', `/subscriber/${subscriberId}`);
+    sub.sendFrame({ type: Type.DISCONNECT, headers: { reconnect: '' } });
+    const d = await pub.waitForMessage('deleted', `/subscriber/${subscriberId}`);
+    assert.equal(d.raptor.uri, uri);
+    await pub.waitForMessage('deleted', `/connection/${sub.connectionId}`);
   });
 
   test('subscribing to a nonexistent stream → 404; no generateoffer anywhere', T, async () => {

@@ -147,6 +147,23 @@ describe(`signaling: socket lifecycle (--signaling-timeout ${TIMEOUT_MS} --recon
     assert.ok(await noneWithin(a, isMsg('deleted', `/connection/${b.connectionId}`), GRACE_MS + 2 * SWEEP_MS));
   });
 
+  test('a client dropped for silence may come back within the grace (close code allows retrying)', T, async () => {
+    const sid = await fx.session();
+    const socketId = randomUUID();
+    const a = await fx.join(sid, { keepalive: PING_MS });
+    const b = await fx.join(sid, { openOpts: { socketId } });  // silent
+    await a.waitForMessage('created', `/connection/${b.connectionId}`);
+    const code = await b.closed;
+    // 1003 and 1011 tell OpenTok.js not to reconnect (spec §6.7, §6.8).
+    assert.ok(![1003, 1011].includes(code), `a silence drop must not forbid reconnection (close code ${code})`);
+    const b2 = await reopen(b, socketId);
+    const r = await b2.request('signal', `${b2.sessionUri()}/signal/${randomUUID()}`, { type: 'alive' });
+    assert.equal(r.status, 200, JSON.stringify(r.payload));
+    const m = await a.waitFor((f) => isMsg('signal')(f) && f.raptor.content.type === 'alive', { what: 'signal after coming back' });
+    assert.equal(m.headers['X-TB-FROM-ADDRESS'], b.connectionId);
+    assert.ok(await noneWithin(a, isMsg('deleted', `/connection/${b.connectionId}`), GRACE_MS + 2 * SWEEP_MS));
+  });
+
   test('reconnect=true with an unknown socketId → the server closes with 1011', T, async () => {
     const c = await fx.open({ socketId: randomUUID(), reconnect: true });
     const code = await Promise.race([c.closed, delay(3000).then(() => 'still open')]);

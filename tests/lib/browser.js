@@ -417,14 +417,20 @@ export class ClientPage {
 }
 
 // Opens pageUrl in a new BrowserContext and waits until window.parley and OT are there.
-export async function openClientPage(browser, { pageUrl, name = 'page', contextOptions = {} } = {}) {
+// otProperties (optional) becomes window.OTProperties before the client loads.
+export async function openClientPage(browser, { pageUrl, name = 'page', contextOptions = {}, otProperties, loadTimeoutMs = 45000 } = {}) {
   if (!pageUrl) throw new Error('openClientPage: pageUrl is required');
+  if (otProperties) {
+    const u = new URL(pageUrl);
+    u.searchParams.set('otProperties', JSON.stringify(otProperties));
+    pageUrl = u.toString();
+  }
   const context = await browser.newContext({ viewport: { width: 800, height: 600 }, ...contextOptions });
   const page = await context.newPage();
   const cp = new ClientPage({ name, context, page });
   cp._attach();
   try {
-    await page.goto(pageUrl, { waitUntil: 'load', timeout: 20000 });
+    await page.goto(pageUrl, { waitUntil: 'load', timeout: loadTimeoutMs });
     await page.waitForFunction(() => window.parley && window.OT, null, { timeout: 10000 });
   } catch (err) {
     const diag = cp.diagnostics();

@@ -44,6 +44,7 @@ export class RumorClient {
     this.messages = [];     // server MESSAGE frames with parsed Raptor payload
     this.waiters = [];
     this.autoAck = true;
+    ws.on('error', (err) => { this.error = err; });  // reported through `closed`
     this.closed = new Promise((resolve) => ws.on('close', (code) => { this.closeCode = code; resolve(code); this._wake(); }));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
@@ -68,8 +69,11 @@ export class RumorClient {
     if (socketId) target += `?socketId=${socketId}${reconnect ? '&reconnect=true' : ''}&attempt=${randomUUID()}`;
     const ws = new WebSocket(target);
     ws.binaryType = 'nodebuffer';
+    // Listen before 'open': frames sent right after the upgrade (e.g. re-sent messages on a
+    // reconnection) can arrive in the same TCP read and are emitted in the same tick.
+    const client = new RumorClient(ws);
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); ws.once('unexpected-response', (req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`))); });
-    return new RumorClient(ws);
+    return client;
   }
 
   _wake() { for (const w of this.waiters.splice(0)) w(); }

@@ -95,8 +95,9 @@ export async function signalingServer(extraArgs = []) {
       return r;
     },
 
-    // Closes every client of the test and checks what must hold for every server MESSAGE
-    // (spec §6.4, §7.1): X-TB-FROM-ADDRESS present, content an object.
+    // Closes every client of the test and checks what must hold for every frame the server
+    // sent (spec §6.3–§6.5, §7.1): only MESSAGE, STATUS and PONG; STATUS payloads empty or a
+    // JSON object; MESSAGEs with X-TB-FROM-ADDRESS, a session URI and an object content.
     async closeClients() {
       const list = clients;
       clients = [];
@@ -110,7 +111,15 @@ export async function signalingServer(extraArgs = []) {
       }));
       for (const c of list) {
         for (const f of c.frames) {
+          assert.ok([Type.MESSAGE, Type.STATUS, Type.PONG].includes(f.type), `server sent frame type ${f.type}: ${f.bytes.toString('hex')}`);
+          if (f.type === Type.STATUS && f.payload !== '') {
+            let body;
+            assert.doesNotThrow(() => { body = JSON.parse(f.payload); }, `STATUS payload is not JSON: ${f.payload}`);
+            assert.ok(body !== null && typeof body === 'object' && !Array.isArray(body), `STATUS payload must be an object: ${f.payload}`);
+          }
           if (f.type !== Type.MESSAGE) continue;
+          assert.ok(f.raptor.uri.startsWith(`/v2/partner/${server.apiKey}/session/`), `server MESSAGE uri: ${f.payload}`);
+          assert.equal(typeof f.raptor.method, 'string', `server MESSAGE method: ${f.payload}`);
           assert.equal(typeof f.headers['X-TB-FROM-ADDRESS'], 'string', `server MESSAGE without X-TB-FROM-ADDRESS: ${f.payload}`);
           assert.ok(f.raptor.content !== null && typeof f.raptor.content === 'object' && !Array.isArray(f.raptor.content),
             `server MESSAGE content must be an object: ${f.payload}`);
