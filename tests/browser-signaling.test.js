@@ -36,7 +36,13 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     await Promise.allSettled([...pages].map((p) => p.close()));
     await Promise.allSettled([...proxies].map((p) => p.close()));
     await Promise.allSettled([browser?.close(), web?.close()]);
-    if (be) await be.server.stop(); // throws on unclean exit or sanitizer report
+    if (!be) return;
+    try {
+      await be.server.stop(); // throws on unclean exit or sanitizer report
+    } finally {
+      // PARLEY_BROWSER_LOG=<file>: keep parleyd's whole output for debugging.
+      if (process.env.PARLEY_BROWSER_LOG) fs.writeFileSync(process.env.PARLEY_BROWSER_LOG, be.server.stdout + be.server.stderr);
+    }
   });
 
   // Loading OpenTok.js (5.5 MB) into a fresh context is the slowest step on a busy machine, so
@@ -97,9 +103,9 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     try {
       return await fn();
     } catch (err) {
-      const extra = list.filter(Boolean).map((p) => p.diagnostics?.() ?? '').join('') + (be ? be.logTail() : '');
-      if (!String(err.message).includes('===== page')) err.message += extra;
-      else err.message += be ? be.logTail() : '';
+      const msg = String(err.message);
+      const missing = list.filter((p) => p && !msg.includes(`===== page ${p.name} =====`));
+      err.message = msg + missing.map((p) => p.diagnostics()).join('') + (be ? be.logTail() : '');
       throw err;
     }
   }
@@ -282,7 +288,11 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
       assert.equal(sa.hasVideo, true);
       assert.equal(sb.connectionId, b.cid);
 
-      const [ra, rb] = await Promise.all([a.page.subscribe(pb.streamId), b.page.subscribe(pa.streamId)]);
+      const [ra, rb] = await Promise.all([a.page.subscribe(pb.streamId, { timeoutMs: 20000 }), b.page.subscribe(pa.streamId, { timeoutMs: 20000 })]);
+      // A subscriber hangs when the remote publisher cannot build its peer connection; the
+      // publisher page then reports an OT exception (e.g. 1500 "Failed to create PeerConnection").
+      const exceptions = [...(await a.page.events({ event: 'exception' })), ...(await b.page.events({ event: 'exception' }))];
+      assert.deepEqual(exceptions, [], 'no OT exceptions on the publishing pages');
       assert.deepEqual(ra, { ok: true });
       assert.deepEqual(rb, { ok: true });
 

@@ -148,7 +148,7 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   o.createTime = parley::core::Clock::nowSeconds();
   o.connectionData = option(a, "--data");
   o.initialLayoutClassList = option(a, "--layout");
-  if (o.connectionData.size() > 1000) return usageError("--data is longer than 1000 characters");
+  if (o.connectionData.size() > 1000) return usageError("--data is longer than 1000 characters");  // every SDK accepts 1000
   if (a.options.count("--expire")) {
     char* end = nullptr;
     std::string text = option(a, "--expire");

@@ -23,7 +23,7 @@ class HttpServer {
     std::string host = "127.0.0.1";
     std::uint16_t port = 5080;  // 0 → any free port (see port())
     std::size_t maxBodyBytes = 1024 * 1024;
-    std::size_t maxHeaderBytes = 16 * 1024;
+    std::size_t maxHeaderBytes = 64 * 1024;  // client tokens in headers can reach 32 KiB
     std::chrono::seconds readTimeout{30};
     std::string tlsCertFile;  // both set → HTTPS only
     std::string tlsKeyFile;
