@@ -417,6 +417,33 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     });
   });
 
+  test('joining while REST forceMuteAll is active: muted on entry, new publisher starts muted', T, async (t) => {
+    // Spec §7.8.3 / §6.5: the session state of a client connecting during force-mute carries
+    // "mute":{"active":true}; OpenTok.js then fires session muteForced and mutes every publisher
+    // it creates (Session.publish → forceMuteAudio → publisher muteForced).
+    const sessionId = await be.createSession({ mediaMode: 'relayed' });
+    const a = await join(t, sessionId, { name: 'early' });
+    await withDiagnostics([a.page], async () => {
+      await be.forceMuteAll(sessionId);
+      await a.page.waitForEvent({ event: 'muteForced', source: 'session', active: true });
+    });
+    const b = await join(t, sessionId, { name: 'late' });
+    await withDiagnostics([a.page, b.page], async () => {
+      await b.page.waitForEvent({ event: 'muteForced', source: 'session', active: true });
+      const p = await b.page.publish({ name: 'late cam' });
+      assert.ok(p.ok, JSON.stringify(p));
+      await b.page.waitForEvent({ event: 'muteForced', source: 'publisher' });
+      assert.equal((await b.page.call('publisherState')).hasAudio, false);
+      await a.page.waitFor(
+        (sid) => window.parley.state().streams.some((st) => st.streamId === sid && st.hasAudio === false && st.hasVideo === true),
+        p.streamId,
+        { message: `stream ${p.streamId} seen with hasAudio=false, hasVideo=true` },
+      );
+      await be.disableForceMute(sessionId);
+      await b.page.waitForEvent({ event: 'muteForced', source: 'session', active: false });
+    });
+  });
+
   test('moderator page: forceMuteStream and forceUnpublish another page\'s stream', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'relayed' });
     const [mod, a] = await joinAll(t, sessionId, [{ name: 'moderator', role: 'moderator' }, { name: 'alice' }]);

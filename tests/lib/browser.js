@@ -417,8 +417,16 @@ export class ClientPage {
 }
 
 // Opens pageUrl in a new BrowserContext and waits until window.parley and OT are there.
-// otProperties (optional) becomes window.OTProperties before the client loads.
-export async function openClientPage(browser, { pageUrl, name = 'page', contextOptions = {}, otProperties, loadTimeoutMs = 45000 } = {}) {
+// otProperties (optional) becomes window.OTProperties before the client loads; the default
+// comes from the environment variable PARLEY_OT_PROPERTIES (JSON), a diagnostic knob, e.g.
+// '{"sessionInfoOverrides":{"clientCandidates":"all"}}' to rule out one GSI property.
+export async function openClientPage(browser, {
+  pageUrl,
+  name = 'page',
+  contextOptions = {},
+  otProperties = process.env.PARLEY_OT_PROPERTIES ? JSON.parse(process.env.PARLEY_OT_PROPERTIES) : undefined,
+  loadTimeoutMs = 45000,
+} = {}) {
   if (!pageUrl) throw new Error('openClientPage: pageUrl is required');
   if (otProperties) {
     const u = new URL(pageUrl);

@@ -18,7 +18,7 @@ Config::EnvLookup envOf(std::map<std::string, std::string> values) {
 
 TEST(ConfigCallbackRetryTest, DefaultFlagAndEnvironment) {
   auto defaults = Config::parse({}, envOf({}));
-  ASSERT_TRUE(defaults.ok());
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
   EXPECT_EQ(defaults->callbackRetryBase, std::chrono::milliseconds(1000));
 
   auto flag = Config::parse({"--callback-retry-ms", "200"}, envOf({}));
@@ -34,7 +34,9 @@ TEST(ConfigCallbackRetryTest, OutOfRangeIsRejected) {
   for (const char* bad : {"0", "9", "300001", "soon", ""}) {
     auto c = Config::parse({"--callback-retry-ms", bad}, envOf({}));
     EXPECT_FALSE(c.ok()) << bad;
-    if (!c.ok()) EXPECT_NE(c.error().message.find("--callback-retry-ms"), std::string::npos);
+    if (!c.ok()) {
+      EXPECT_NE(c.error().message.find("--callback-retry-ms"), std::string::npos);
+    }
   }
   EXPECT_NE(Config::usage().find("--callback-retry-ms"), std::string::npos);
 }

@@ -102,7 +102,7 @@ TEST_F(CallbackHandlerTest, RegisteringTheSameTargetAgainReturnsTheSameCallback)
 TEST_F(CallbackHandlerTest, ValidatesGroupEventAndUrl) {
   const std::string longUrl =
       "http://example.com/" + std::string(CallbackHandler::kMaxUrlLength, 'a');
-  for (const std::string body : {
+  for (const std::string& body : {
            std::string("not json"),
            std::string("[]"),
            std::string(R"({"event":"created","url":"http://x/"})"),

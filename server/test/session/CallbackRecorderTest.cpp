@@ -99,7 +99,9 @@ TEST_F(CallbackRecorderTest, EachEventGoesToItsOwnRegistration) {
                       {"http://sc/", "streamCreated/-"},
                       {"http://sd/", "streamDestroyed/forceUnpublished"},
                       {"http://cd/", "connectionDestroyed/forceDisconnected"}}));
-  auto stream = Json::parse(rows[1].body)->find("stream");
+  auto streamCreated = Json::parse(rows[1].body);
+  ASSERT_TRUE(streamCreated);
+  const Json* stream = streamCreated->find("stream");
   ASSERT_TRUE(stream);
   EXPECT_EQ(stream->getString("id"), "stream-1");
   EXPECT_FALSE(stream->contains("videoType"));  // audio-only
