@@ -41,7 +41,7 @@ test-fuzz:
 
 test-e2e:
 	@PARLEYD=$(TEST_BUILD_DIR)/parleyd PARLEY_CLI=$(TEST_BUILD_DIR)/parley \
-	  node --test --test-concurrency=1 --test-reporter=spec tests/
+	  node --test --test-concurrency=1 tests/
 
 bench: deps
 	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF -DPARLEY_BENCH=ON >/dev/null

@@ -370,7 +370,16 @@ describe('session-monitoring callbacks across a restart', () => {
       const cid = client.connectionId;
       await publish(client);
       await leave(client);
-      await delay(2 * RETRY_MS);  // a few failed attempts against the closed port
+      // A few failed attempts against the closed port; the rows stay in the outbox.
+      const deadline = Date.now() + 10000;
+      let metrics = await getMetrics(first.url);
+      while (metricValue(metrics, 'parley_callbacks_failed_attempts_total') < 2 && Date.now() < deadline) {
+        await delay(50);
+        metrics = await getMetrics(first.url);
+      }
+      assert.ok(metricValue(metrics, 'parley_callbacks_failed_attempts_total') >= 2, metrics);
+      assert.equal(metricValue(metrics, 'parley_callbacks_pending'), 4, metrics);
+      assert.equal(metricValue(metrics, 'parley_callbacks_delivered_total') ?? 0, 0);
 
       const stopStarted = Date.now();
       await first.stop();  // SIGTERM: exit code 0, no sanitizer report
@@ -387,8 +396,8 @@ describe('session-monitoring callbacks across a restart', () => {
         if (got.stream) assert.equal(got.stream.connection.id, cid);
       }
       assert.equal(receiver.received.filter((p) => p.sessionId === sessionId).length, 4);
-      const metrics = await getMetrics(second.url);
-      assert.ok(metricValue(metrics, 'parley_callbacks_delivered_total') >= 4);
+      const after = await getMetrics(second.url);
+      assert.equal(metricValue(after, 'parley_callbacks_delivered_total'), 4, after);
     } finally {
       await receiver?.close();
       if (first) await first.terminate('SIGKILL');
