@@ -187,7 +187,8 @@ int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
     c.event = option(a, "--event");
     c.url = option(a, "--url");
     c.createdAtMs = parley::core::Clock::nowMs();
-    if (auto reason = CallbackHandler::validate(c.group, c.event, c.url)) return usageError(*reason);
+    if (auto reason = CallbackHandler::validate(c.group, c.event, c.url))
+      return usageError(*reason);
     auto stored = store.insertCallback(c);
     print(json, CallbackHandler::toJson(stored), stored.id + "\n");
     return 0;

@@ -51,6 +51,8 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
   const auto& p = record->properties;
   bool relayed = p.mediaMode == core::MediaMode::Relayed;
   std::string host = hostOf(settings_.publicUrl);
+  // No "clientCandidates": OpenTok.js hands it to RTCPeerConnection as iceTransportPolicy,
+  // where null is not a valid value and every peer connection would fail to construct.
   core::Json properties = core::Json::object({
       {"p2p", core::Json::object({{"preference", core::Json::object({{"value", relayed ? "enabled" : "disabled"}})}})},
       {"simulcast", false},
@@ -61,7 +63,6 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"vp8", true},
       {"vp9", true},
       {"priorityVideoCodec", ""},
-      {"clientCandidates", nullptr},
       {"streamSimulcastRidEnabled", false},
       {"singlePeerConnection", false},
       {"hybridSession", false},

@@ -393,7 +393,8 @@ bool SqliteStore::markDelivered(std::int64_t id) {
   });
 }
 
-bool SqliteStore::markFailed(std::int64_t id, std::int64_t nextAttemptAtMs, std::string_view error) {
+bool SqliteStore::markFailed(std::int64_t id, std::int64_t nextAttemptAtMs,
+                             std::string_view error) {
   return asOperation("markFailed", [&] {
     StatementUse update(statement(kMarkFailed));
     update->bind(1, id).bind(2, nextAttemptAtMs).bind(3, error);

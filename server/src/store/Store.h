@@ -53,7 +53,8 @@ class Store {
   // Delivered: the row goes. Returns false when no such row.
   virtual bool markDelivered(std::int64_t id) = 0;
   // Counts a failed attempt and schedules the next one.
-  virtual bool markFailed(std::int64_t id, std::int64_t nextAttemptAtMs, std::string_view error) = 0;
+  virtual bool markFailed(std::int64_t id, std::int64_t nextAttemptAtMs,
+                          std::string_view error) = 0;
   // Given up: the row goes.
   virtual bool dropDelivery(std::int64_t id) = 0;
   // Moves every entry for `url` due before `untilMs` to `untilMs`, without counting an

@@ -57,6 +57,10 @@ CallbackDeliverer::CallbackDeliverer(std::unique_ptr<store::Store> store, Settin
     };
   }
   settings_.batchSize = std::max<std::size_t>(settings_.batchSize, 1);
+  // Registered up front so that /metrics shows zeros rather than nothing.
+  deliveredCounter();
+  failedCounter();
+  droppedCounter();
 }
 
 CallbackDeliverer::~CallbackDeliverer() {

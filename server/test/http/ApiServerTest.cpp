@@ -156,7 +156,11 @@ TEST_F(ApiServerTest, SessionInfoForAValidClientToken) {
     EXPECT_EQ(info.getString("symphony_address"), "symphony.parley");
     const Json* ice = info.find("ice_servers");
     ASSERT_TRUE(ice && ice->isArray() && ice->size() > 0);
-    const Json* pref = info.find("properties")->find("p2p")->find("preference");
+    const Json* props = info.find("properties");
+    ASSERT_TRUE(props);
+    const Json* candidates = props->find("clientCandidates");
+    EXPECT_TRUE(!candidates || candidates->isString()) << "clientCandidates must be absent or a policy string";
+    const Json* pref = props->find("p2p")->find("preference");
     EXPECT_EQ(pref->getString("value"), "enabled");
   }
 }
