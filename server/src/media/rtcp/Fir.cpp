@@ -13,7 +13,9 @@ std::optional<Fir> Fir::parse(const uint8_t* data, size_t size) {
   return Fir(data, (h->contentSize() - kFixedSize) / kEntrySize);
 }
 
-uint32_t Fir::senderSsrc() const { return ByteOrder::read32(data_ + 4); }
+uint32_t Fir::senderSsrc() const {
+  return ByteOrder::read32(data_ + 4);
+}
 
 Fir::Entry Fir::entry(size_t index) const {
   if (index >= entries_) return {};

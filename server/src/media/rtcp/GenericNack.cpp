@@ -7,14 +7,17 @@ namespace parley::media::rtcp {
 
 std::optional<GenericNack> GenericNack::parse(const uint8_t* data, size_t size) {
   const auto h = RtcpHeader::parse(data, size);
-  if (!h || h->packetType() != RtcpHeader::kRtpFeedback || h->count() != kFmt)
-    return std::nullopt;
+  if (!h || h->packetType() != RtcpHeader::kRtpFeedback || h->count() != kFmt) return std::nullopt;
   if (h->contentSize() < kFixedSize + 4) return std::nullopt;
   return GenericNack(data, (h->contentSize() - kFixedSize) / 4);
 }
 
-uint32_t GenericNack::senderSsrc() const { return ByteOrder::read32(data_ + 4); }
-uint32_t GenericNack::mediaSsrc() const { return ByteOrder::read32(data_ + 8); }
+uint32_t GenericNack::senderSsrc() const {
+  return ByteOrder::read32(data_ + 4);
+}
+uint32_t GenericNack::mediaSsrc() const {
+  return ByteOrder::read32(data_ + 8);
+}
 
 uint16_t GenericNack::pid(size_t index) const {
   if (index >= entries_) return 0;
@@ -42,8 +45,8 @@ size_t GenericNack::lostSequenceNumbers(uint16_t* out, size_t capacity) const {
   return n;
 }
 
-size_t GenericNack::build(uint8_t* out, size_t capacity, uint32_t senderSsrc,
-                          uint32_t mediaSsrc, const uint16_t* lost, size_t count) {
+size_t GenericNack::build(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc,
+                          const uint16_t* lost, size_t count) {
   if (out == nullptr || lost == nullptr || count == 0 || capacity < kFixedSize + 4) return 0;
   size_t pos = kFixedSize;
   size_t i = 0;

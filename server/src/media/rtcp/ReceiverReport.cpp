@@ -12,7 +12,9 @@ std::optional<ReceiverReport> ReceiverReport::parse(const uint8_t* data, size_t 
   return ReceiverReport(data, h->count());
 }
 
-uint32_t ReceiverReport::ssrc() const { return ByteOrder::read32(data_ + 4); }
+uint32_t ReceiverReport::ssrc() const {
+  return ByteOrder::read32(data_ + 4);
+}
 
 ReportBlock ReceiverReport::reportBlock(size_t index) const {
   if (index >= count_) return {};

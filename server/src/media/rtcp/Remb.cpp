@@ -21,7 +21,9 @@ std::optional<Remb> Remb::parse(const uint8_t* data, size_t size) {
   return Remb(data, count);
 }
 
-uint32_t Remb::senderSsrc() const { return ByteOrder::read32(data_ + 4); }
+uint32_t Remb::senderSsrc() const {
+  return ByteOrder::read32(data_ + 4);
+}
 
 uint64_t Remb::bitrate() const {
   const unsigned exp = data_[17] >> 2;  // 0..63

@@ -11,8 +11,8 @@ ReportBlock ReportBlock::read(const uint8_t* p) {
   b.ssrc = ByteOrder::read32(p);
   b.fractionLost = p[4];
   const uint32_t lost = ByteOrder::read24(p + 5);
-  b.cumulativeLost = (lost & 0x800000u) != 0 ? static_cast<int32_t>(lost) - 0x1000000
-                                             : static_cast<int32_t>(lost);
+  b.cumulativeLost =
+      (lost & 0x800000u) != 0 ? static_cast<int32_t>(lost) - 0x1000000 : static_cast<int32_t>(lost);
   b.highestSequence = ByteOrder::read32(p + 8);
   b.jitter = ByteOrder::read32(p + 12);
   b.lastSenderReport = ByteOrder::read32(p + 16);

@@ -21,7 +21,7 @@ size_t chunkLength(const uint8_t* data, size_t pos, size_t end) {
     if (len > end - i - 2) return 0;
     i += 2 + len;
   }
-  ++i;                                 // the terminating zero
+  ++i;  // the terminating zero
   const size_t padded = (i + 3) & ~static_cast<size_t>(3);
   if (padded > end) return 0;
   return padded - pos;
@@ -39,7 +39,7 @@ std::optional<Sdes> Sdes::parse(const uint8_t* data, size_t size) {
     if (len == 0) return std::nullopt;
     pos += len;
   }
-  return Sdes(data, end, h->count());
+  return Sdes(data, h->count());
 }
 
 bool Sdes::Cursor::next(Item& item) {

@@ -47,9 +47,8 @@ class Sdes {
   }
 
  private:
-  Sdes(const uint8_t* data, size_t end, size_t count) : data_(data), end_(end), count_(count) {}
+  Sdes(const uint8_t* data, size_t count) : data_(data), count_(count) {}
   const uint8_t* data_;
-  size_t end_;  // content end
   size_t count_;
 };
 

@@ -1,6 +1,7 @@
 #include "media/rtcp/TransportFeedback.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "media/ByteOrder.h"
 #include "media/rtcp/RtcpHeader.h"
@@ -21,12 +22,78 @@ unsigned chunkSymbol(uint16_t chunk, size_t index) {
   return (chunk >> (12 - 2 * index)) & 0x3;
 }
 
+// Status symbol for a packet, or 3 when its delta cannot be encoded.
+unsigned symbolFor(const TransportFeedback::Packet& p) {
+  if (!p.received) return 0;
+  if (p.deltaTicks >= 0 && p.deltaTicks <= 255) return 1;
+  if (p.deltaTicks >= INT16_MIN && p.deltaTicks <= INT16_MAX) return 2;
+  return 3;
+}
+
 }  // namespace
+
+size_t TransportFeedback::build(uint8_t* out, size_t capacity, const Header& header,
+                                const Packet* packets, size_t count) {
+  if (out == nullptr || packets == nullptr || count == 0 || count > 0xFFFF) return 0;
+  if (header.referenceTime < -0x800000 || header.referenceTime > 0x7FFFFF) return 0;
+  if (capacity < kFixedSize) return 0;
+  size_t pos = kFixedSize;
+  size_t i = 0;
+  while (i < count) {
+    const unsigned first = symbolFor(packets[i]);
+    if (first == 3) return 0;
+    size_t run = 1;
+    while (i + run < count && run < 0x1FFF && symbolFor(packets[i + run]) == first) ++run;
+    uint16_t chunk = 0;
+    size_t used = 0;
+    bool oneBit = true;
+    for (size_t k = 0; k < 14 && i + k < count; ++k)
+      if (symbolFor(packets[i + k]) > 1) oneBit = false;
+    const size_t vectorCapacity = oneBit ? 14 : 7;
+    if (run >= vectorCapacity || i + run == count) {
+      chunk = static_cast<uint16_t>((first << 13) | run);
+      used = run;
+    } else {
+      chunk = oneBit ? 0x8000 : 0xC000;
+      for (size_t k = 0; k < vectorCapacity && i + k < count; ++k) {
+        const unsigned s = symbolFor(packets[i + k]);
+        if (s == 3) return 0;
+        chunk = static_cast<uint16_t>(chunk | (oneBit ? s << (13 - k) : s << (12 - 2 * k)));
+        ++used;
+      }
+    }
+    if (capacity - pos < 2) return 0;
+    ByteOrder::write16(out + pos, chunk);
+    pos += 2;
+    i += used;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const unsigned s = symbolFor(packets[k]);
+    if (s == 0) continue;
+    if (capacity - pos < s) return 0;
+    if (s == 1) {
+      out[pos] = static_cast<uint8_t>(packets[k].deltaTicks);
+    } else {
+      ByteOrder::write16(out + pos, static_cast<uint16_t>(packets[k].deltaTicks));
+    }
+    pos += s;
+  }
+  const size_t total = (pos + 3) & ~static_cast<size_t>(3);
+  if (capacity < total || total > 4 * 65536) return 0;
+  for (; pos < total; ++pos) out[pos] = 0;
+  RtcpHeader::write(out, kFmt, RtcpHeader::kRtpFeedback, total);
+  ByteOrder::write32(out + 4, header.senderSsrc);
+  ByteOrder::write32(out + 8, header.mediaSsrc);
+  ByteOrder::write16(out + 12, header.baseSequenceNumber);
+  ByteOrder::write16(out + 14, static_cast<uint16_t>(count));
+  ByteOrder::write24(out + 16, static_cast<uint32_t>(header.referenceTime) & 0xFFFFFFu);
+  out[19] = header.feedbackPacketCount;
+  return total;
+}
 
 std::optional<TransportFeedback> TransportFeedback::parse(const uint8_t* data, size_t size) {
   const auto h = RtcpHeader::parse(data, size);
-  if (!h || h->packetType() != RtcpHeader::kRtpFeedback || h->count() != kFmt)
-    return std::nullopt;
+  if (!h || h->packetType() != RtcpHeader::kRtpFeedback || h->count() != kFmt) return std::nullopt;
   const size_t end = h->contentSize();
   if (end < kFixedSize) return std::nullopt;
   size_t remaining = ByteOrder::read16(data + 14);
@@ -57,16 +124,25 @@ std::optional<TransportFeedback> TransportFeedback::parse(const uint8_t* data, s
   return TransportFeedback(data, pos, received);
 }
 
-uint32_t TransportFeedback::senderSsrc() const { return ByteOrder::read32(data_ + 4); }
-uint32_t TransportFeedback::mediaSsrc() const { return ByteOrder::read32(data_ + 8); }
-uint16_t TransportFeedback::baseSequenceNumber() const { return ByteOrder::read16(data_ + 12); }
-uint16_t TransportFeedback::packetStatusCount() const { return ByteOrder::read16(data_ + 14); }
-uint8_t TransportFeedback::feedbackPacketCount() const { return data_[19]; }
+uint32_t TransportFeedback::senderSsrc() const {
+  return ByteOrder::read32(data_ + 4);
+}
+uint32_t TransportFeedback::mediaSsrc() const {
+  return ByteOrder::read32(data_ + 8);
+}
+uint16_t TransportFeedback::baseSequenceNumber() const {
+  return ByteOrder::read16(data_ + 12);
+}
+uint16_t TransportFeedback::packetStatusCount() const {
+  return ByteOrder::read16(data_ + 14);
+}
+uint8_t TransportFeedback::feedbackPacketCount() const {
+  return data_[19];
+}
 
 int32_t TransportFeedback::referenceTime() const {
   const uint32_t raw = ByteOrder::read24(data_ + 16);
-  return (raw & 0x800000u) != 0 ? static_cast<int32_t>(raw) - 0x1000000
-                                : static_cast<int32_t>(raw);
+  return (raw & 0x800000u) != 0 ? static_cast<int32_t>(raw) - 0x1000000 : static_cast<int32_t>(raw);
 }
 
 TransportFeedback::Cursor::Cursor(const TransportFeedback& fb)

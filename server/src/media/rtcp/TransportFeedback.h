@@ -47,6 +47,20 @@ class TransportFeedback {
 
   static std::optional<TransportFeedback> parse(const uint8_t* data, size_t size);
 
+  struct Header {
+    uint32_t senderSsrc = 0;
+    uint32_t mediaSsrc = 0;
+    uint16_t baseSequenceNumber = 0;
+    int32_t referenceTime = 0;  // 64 ms units, must fit in signed 24 bits
+    uint8_t feedbackPacketCount = 0;
+  };
+  // Writes feedback for `count` consecutive packets starting at header.baseSequenceNumber
+  // (the packets' own sequenceNumber fields are ignored). Received deltas in 0..255 ticks
+  // take one byte, others in int16 range two. Returns the size written, or 0 if it does
+  // not fit, count is 0 or above 65535, or a delta or the reference time is out of range.
+  static size_t build(uint8_t* out, size_t capacity, const Header& header, const Packet* packets,
+                      size_t count);
+
   uint32_t senderSsrc() const;
   uint32_t mediaSsrc() const;
   uint16_t baseSequenceNumber() const;

@@ -12,8 +12,7 @@ std::optional<RtpPacket> RtpPacket::parse(uint8_t* data, size_t size) {
   return parseImpl(data, data, size);
 }
 
-std::optional<RtpPacket> RtpPacket::parseImpl(const uint8_t* data, uint8_t* writable,
-                                              size_t size) {
+std::optional<RtpPacket> RtpPacket::parseImpl(const uint8_t* data, uint8_t* writable, size_t size) {
   if (data == nullptr || size < kFixedHeaderSize) return std::nullopt;
   if ((data[0] >> 6) != 2) return std::nullopt;
   RtpPacket p(data, writable, size);
@@ -39,9 +38,15 @@ std::optional<RtpPacket> RtpPacket::parseImpl(const uint8_t* data, uint8_t* writ
   return p;
 }
 
-uint16_t RtpPacket::sequenceNumber() const { return ByteOrder::read16(data_ + 2); }
-uint32_t RtpPacket::timestamp() const { return ByteOrder::read32(data_ + 4); }
-uint32_t RtpPacket::ssrc() const { return ByteOrder::read32(data_ + 8); }
+uint16_t RtpPacket::sequenceNumber() const {
+  return ByteOrder::read16(data_ + 2);
+}
+uint32_t RtpPacket::timestamp() const {
+  return ByteOrder::read32(data_ + 4);
+}
+uint32_t RtpPacket::ssrc() const {
+  return ByteOrder::read32(data_ + 8);
+}
 
 uint32_t RtpPacket::csrc(size_t index) const {
   if (index >= csrcCount()) return 0;
@@ -88,6 +93,14 @@ std::optional<std::span<const uint8_t>> RtpPacket::extension(uint8_t id) const {
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::span<uint8_t>> RtpPacket::mutableExtension(uint8_t id) {
+  if (writable_ == nullptr) return std::nullopt;
+  const auto found = extension(id);
+  if (!found) return std::nullopt;
+  const auto offset = static_cast<size_t>(found->data() - data_);
+  return std::span<uint8_t>(writable_ + offset, found->size());
 }
 
 std::span<const uint8_t> RtpPacket::payload() const {

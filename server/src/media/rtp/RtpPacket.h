@@ -41,6 +41,10 @@ class RtpPacket {
   // empty span.
   std::optional<std::span<const uint8_t>> extension(uint8_t id) const;
 
+  // The same element, writable in place (e.g. to rewrite a transport-wide sequence
+  // number per consumer); nullopt on a read-only view.
+  std::optional<std::span<uint8_t>> mutableExtension(uint8_t id);
+
   size_t headerSize() const { return headerSize_; }
   size_t paddingSize() const { return paddingSize_; }
   std::span<const uint8_t> payload() const;

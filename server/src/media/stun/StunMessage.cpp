@@ -26,7 +26,9 @@ struct CrcTable {
 };
 constexpr CrcTable kCrcTable;
 
-constexpr size_t padded(size_t n) { return (n + 3) & ~static_cast<size_t>(3); }
+constexpr size_t padded(size_t n) {
+  return (n + 3) & ~static_cast<size_t>(3);
+}
 
 }  // namespace
 
@@ -106,7 +108,9 @@ std::optional<StunMessage> StunMessage::parse(const uint8_t* data, size_t size) 
   return m;
 }
 
-uint16_t StunMessage::type() const { return ByteOrder::read16(data_); }
+uint16_t StunMessage::type() const {
+  return ByteOrder::read16(data_);
+}
 
 std::optional<std::string_view> StunMessage::username() const {
   if (username_ == 0) return std::nullopt;
@@ -173,8 +177,8 @@ bool StunMessage::checkIntegrity(std::string_view key) const {
   // (header with adjusted length, then the body) for the packet path.
   std::string covered(reinterpret_cast<const char*>(data_), integrity_);
   uint8_t adjusted[2];
-  ByteOrder::write16(adjusted,
-                     static_cast<uint16_t>(integrity_ + kAttrHeader + kIntegritySize - kHeaderSize));
+  ByteOrder::write16(
+      adjusted, static_cast<uint16_t>(integrity_ + kAttrHeader + kIntegritySize - kHeaderSize));
   covered[2] = static_cast<char>(adjusted[0]);
   covered[3] = static_cast<char>(adjusted[1]);
   const std::string mac = core::Crypto::hmacSha1(key, covered);
@@ -183,9 +187,8 @@ bool StunMessage::checkIntegrity(std::string_view key) const {
   return core::Crypto::constantTimeEquals(mac, got);
 }
 
-size_t StunMessage::buildBindingSuccess(uint8_t* out, size_t capacity,
-                                        const uint8_t* transactionId, const Address& mapped,
-                                        std::string_view key) {
+size_t StunMessage::buildBindingSuccess(uint8_t* out, size_t capacity, const uint8_t* transactionId,
+                                        const Address& mapped, std::string_view key) {
   if (out == nullptr || transactionId == nullptr) return 0;
   if (mapped.family != 4 && mapped.family != 6) return 0;
   const size_t ipLen = mapped.family == 4 ? 4 : 16;
@@ -209,25 +212,59 @@ size_t StunMessage::buildBindingSuccess(uint8_t* out, size_t capacity,
   for (size_t i = 0; i < ipLen; ++i) v[4 + i] = mapped.ip[i] ^ out[4 + i];
   pos += kAttrHeader + xorLen;
 
-  // MESSAGE-INTEGRITY: the length field already counts up to the end of this attribute.
-  const size_t integrityAt = pos;
-  ByteOrder::write16(out + 2, static_cast<uint16_t>(integrityAt + kAttrHeader + kIntegritySize -
-                                                    kHeaderSize));
-  // TODO(perf): allocates; see checkIntegrity.
-  const std::string mac = core::Crypto::hmacSha1(
-      key, std::string_view(reinterpret_cast<const char*>(out), integrityAt));
-  ByteOrder::write16(out + pos, kAttrMessageIntegrity);
-  ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(kIntegritySize));
-  std::memcpy(out + pos + kAttrHeader, mac.data(), kIntegritySize);
-  pos += kAttrHeader + kIntegritySize;
+  return appendTrailer(out, pos, key);
+}
 
-  ByteOrder::write16(out + 2, static_cast<uint16_t>(total - kHeaderSize));
+size_t StunMessage::appendTrailer(uint8_t* out, size_t pos, std::string_view key) {
+  if (!key.empty()) {
+    // MESSAGE-INTEGRITY: the length field already counts up to the end of this attribute.
+    ByteOrder::write16(out + 2,
+                       static_cast<uint16_t>(pos + kAttrHeader + kIntegritySize - kHeaderSize));
+    // TODO(perf): allocates; see checkIntegrity.
+    const std::string mac =
+        core::Crypto::hmacSha1(key, std::string_view(reinterpret_cast<const char*>(out), pos));
+    ByteOrder::write16(out + pos, kAttrMessageIntegrity);
+    ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(kIntegritySize));
+    std::memcpy(out + pos + kAttrHeader, mac.data(), kIntegritySize);
+    pos += kAttrHeader + kIntegritySize;
+  }
+  ByteOrder::write16(out + 2,
+                     static_cast<uint16_t>(pos + kAttrHeader + kFingerprintSize - kHeaderSize));
   const uint32_t crc = crc32(out, pos) ^ kFingerprintXor;
   ByteOrder::write16(out + pos, kAttrFingerprint);
   ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(kFingerprintSize));
   ByteOrder::write32(out + pos + kAttrHeader, crc);
-  pos += kAttrHeader + kFingerprintSize;
-  return pos;
+  return pos + kAttrHeader + kFingerprintSize;
+}
+
+size_t StunMessage::buildBindingError(uint8_t* out, size_t capacity, const uint8_t* transactionId,
+                                      uint16_t code, std::string_view reason,
+                                      std::string_view key) {
+  if (out == nullptr || transactionId == nullptr) return 0;
+  if (code < 300 || code > 699 || reason.size() > 763) return 0;
+  const size_t errorLen = 4 + reason.size();
+  const size_t total = kHeaderSize + kAttrHeader + padded(errorLen) +
+                       (key.empty() ? 0 : kAttrHeader + kIntegritySize) + kAttrHeader +
+                       kFingerprintSize;
+  if (capacity < total) return 0;
+
+  ByteOrder::write16(out, kBindingError);
+  ByteOrder::write16(out + 2, 0);
+  ByteOrder::write32(out + 4, kMagicCookie);
+  std::memcpy(out + 8, transactionId, kTransactionIdSize);
+
+  size_t pos = kHeaderSize;
+  ByteOrder::write16(out + pos, kAttrErrorCode);
+  ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(errorLen));
+  uint8_t* v = out + pos + kAttrHeader;
+  v[0] = 0;
+  v[1] = 0;
+  v[2] = static_cast<uint8_t>(code / 100);
+  v[3] = static_cast<uint8_t>(code % 100);
+  if (!reason.empty()) std::memcpy(v + 4, reason.data(), reason.size());
+  std::memset(v + errorLen, 0, padded(errorLen) - errorLen);
+  pos += kAttrHeader + padded(errorLen);
+  return appendTrailer(out, pos, key);
 }
 
 }  // namespace parley::media::stun

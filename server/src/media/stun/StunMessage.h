@@ -76,11 +76,21 @@ class StunMessage {
   static size_t buildBindingSuccess(uint8_t* out, size_t capacity, const uint8_t* transactionId,
                                     const Address& mapped, std::string_view key);
 
+  // Writes a Binding error response with ERROR-CODE (`code` 300..699, `reason` at most 763
+  // bytes), MESSAGE-INTEGRITY when `key` is not empty, and FINGERPRINT. Returns the size,
+  // or 0 when it does not fit or the arguments are out of range.
+  static size_t buildBindingError(uint8_t* out, size_t capacity, const uint8_t* transactionId,
+                                  uint16_t code, std::string_view reason,
+                                  std::string_view key = {});
+
   // CRC-32 (ISO-HDLC, as in zlib) of `size` bytes.
   static uint32_t crc32(const uint8_t* data, size_t size);
 
  private:
   StunMessage(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  // Appends MESSAGE-INTEGRITY (unless `key` is empty) and FINGERPRINT at `pos`, fixing up
+  // the header length; the caller has checked the capacity. Returns the final size.
+  static size_t appendTrailer(uint8_t* out, size_t pos, std::string_view key);
 
   // Offsets of the attribute *values* (0 = absent) and their lengths.
   const uint8_t* data_;

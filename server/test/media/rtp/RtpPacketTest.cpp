@@ -89,14 +89,14 @@ TEST(RtpPacketTest, TwoByteExtensionLookup) {
 
 TEST(RtpPacketTest, ExtensionElementOverrunIsNotFound) {
   // One-byte element id 1 claims 16 bytes but the block has 3 left.
-  const std::vector<uint8_t> bytes = {0x90, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,
-                                      0xBE, 0xDE, 0, 1, 0x1F, 0,    0, 0};
+  const std::vector<uint8_t> bytes = {0x90, 0x60, 0,    1,    0, 0, 0,    0, 0, 0,
+                                      0,    1,    0xBE, 0xDE, 0, 1, 0x1F, 0, 0, 0};
   const auto p = RtpPacket::parse(bytes.data(), bytes.size());
   ASSERT_TRUE(p);
   EXPECT_FALSE(p->extension(1));
   // Id 15 stops processing.
-  const std::vector<uint8_t> stop = {0x90, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,
-                                     0xBE, 0xDE, 0, 1, 0xF0, 0, 0x10, 7};
+  const std::vector<uint8_t> stop = {0x90, 0x60, 0,    1,    0, 0, 0,    0, 0,    0,
+                                     0,    1,    0xBE, 0xDE, 0, 1, 0xF0, 0, 0x10, 7};
   const auto q = RtpPacket::parse(stop.data(), stop.size());
   ASSERT_TRUE(q);
   EXPECT_FALSE(q->extension(1));
@@ -169,6 +169,26 @@ TEST(RtpPacketTest, SettersRewriteInPlace) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->csrc(1), 0xBBBBBBBBu);
   EXPECT_EQ(again->payload().size(), 3u);
+}
+
+TEST(RtpPacketTest, MutableExtensionRewritesInPlace) {
+  auto bytes = kFull;
+  auto p = RtpPacket::parse(bytes.data(), bytes.size());
+  ASSERT_TRUE(p);
+  auto three = p->mutableExtension(3);
+  ASSERT_TRUE(three);
+  ASSERT_EQ(three->size(), 2u);
+  (*three)[0] = 0xAB;
+  (*three)[1] = 0xCD;
+  EXPECT_EQ(bytes[28], 0xAB);
+  EXPECT_EQ(bytes[29], 0xCD);
+  EXPECT_EQ((*p->extension(3))[1], 0xCD);
+  EXPECT_EQ((*p->extension(1))[0], 0x2A);
+  EXPECT_FALSE(p->mutableExtension(2));
+  const auto& constBytes = kFull;
+  auto ro = RtpPacket::parse(constBytes.data(), constBytes.size());
+  ASSERT_TRUE(ro);
+  EXPECT_FALSE(ro->mutableExtension(3));
 }
 
 TEST(RtpPacketTest, ReadOnlyViewRefusesSetters) {

@@ -18,14 +18,14 @@ const std::vector<uint8_t> kSampleRequest = {
     0x00, 0x01, 0x00, 0x58,  // Binding request, length 88
     0x21, 0x12, 0xa4, 0x42,  // magic cookie
     0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,  // transaction id
-    0x80, 0x22, 0x00, 0x10,  // SOFTWARE, 16
+    0x80, 0x22, 0x00, 0x10,                                                  // SOFTWARE, 16
     0x53, 0x54, 0x55, 0x4e, 0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x63, 0x6c, 0x69, 0x65, 0x6e,
-    0x74,                    // "STUN test client"
-    0x00, 0x24, 0x00, 0x04,  // PRIORITY
-    0x6e, 0x00, 0x01, 0xff,  //
-    0x80, 0x29, 0x00, 0x08,  // ICE-CONTROLLED
-    0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,  // tie breaker
-    0x00, 0x06, 0x00, 0x09,                          // USERNAME, 9
+    0x74,                                                                    // "STUN test client"
+    0x00, 0x24, 0x00, 0x04,                                                  // PRIORITY
+    0x6e, 0x00, 0x01, 0xff,                                                  //
+    0x80, 0x29, 0x00, 0x08,                                                  // ICE-CONTROLLED
+    0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,                          // tie breaker
+    0x00, 0x06, 0x00, 0x09,                                                  // USERNAME, 9
     0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76, 0x59, 0x20, 0x20, 0x20,  // "evtj:h6vY"+pad
     0x00, 0x08, 0x00, 0x14,                                                  // MESSAGE-INTEGRITY
     0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e, 0xf2, 0xb5, 0xb2, 0xd3, 0xf2,
@@ -41,13 +41,13 @@ const std::vector<uint8_t> kIpv4Response = {
     0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,  //
     0x80, 0x22, 0x00, 0x0b,  // SOFTWARE, 11: "test vector" + 0x20 pad
     0x74, 0x65, 0x73, 0x74, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x20,  //
-    0x00, 0x20, 0x00, 0x08,  // XOR-MAPPED-ADDRESS
-    0x00, 0x01, 0xa1, 0x47,  // IPv4, xor'd port
-    0xe1, 0x12, 0xa6, 0x43,  // xor'd address
-    0x00, 0x08, 0x00, 0x14,  // MESSAGE-INTEGRITY
-    0x2b, 0x91, 0xf5, 0x99, 0xfd, 0x9e, 0x90, 0xc3, 0x8c, 0x74, 0x89, 0xf9, 0x2a, 0xf9, 0xba,
-    0x53, 0xf0, 0x6b, 0xe7, 0xd7,  //
-    0x80, 0x28, 0x00, 0x04,        // FINGERPRINT
+    0x00, 0x20, 0x00, 0x08,                                                  // XOR-MAPPED-ADDRESS
+    0x00, 0x01, 0xa1, 0x47,                                                  // IPv4, xor'd port
+    0xe1, 0x12, 0xa6, 0x43,                                                  // xor'd address
+    0x00, 0x08, 0x00, 0x14,                                                  // MESSAGE-INTEGRITY
+    0x2b, 0x91, 0xf5, 0x99, 0xfd, 0x9e, 0x90, 0xc3, 0x8c, 0x74, 0x89, 0xf9,
+    0x2a, 0xf9, 0xba, 0x53, 0xf0, 0x6b, 0xe7, 0xd7,  //
+    0x80, 0x28, 0x00, 0x04,                          // FINGERPRINT
     0xc0, 0x7d, 0x4c, 0x96,
 };
 
@@ -56,7 +56,7 @@ const std::vector<uint8_t> kIpv6Response = {
     0x01, 0x01, 0x00, 0x48,  // Binding success, length 72
     0x21, 0x12, 0xa4, 0x42,  //
     0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,  //
-    0x80, 0x22, 0x00, 0x0b,  // SOFTWARE
+    0x80, 0x22, 0x00, 0x0b,                                                  // SOFTWARE
     0x74, 0x65, 0x73, 0x74, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x20,  //
     0x00, 0x20, 0x00, 0x14,  // XOR-MAPPED-ADDRESS, 20
     0x00, 0x02, 0xa1, 0x47,  // IPv6, xor'd port
@@ -158,33 +158,38 @@ TEST(StunMessageTest, RejectsAttributeAfterFingerprint) {
 }
 
 std::vector<uint8_t> header(uint16_t type, const std::vector<uint8_t>& attrs) {
-  std::vector<uint8_t> m = {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type),
+  std::vector<uint8_t> m = {static_cast<uint8_t>(type >> 8),
+                            static_cast<uint8_t>(type),
                             static_cast<uint8_t>(attrs.size() >> 8),
-                            static_cast<uint8_t>(attrs.size()), 0x21, 0x12, 0xa4, 0x42};
+                            static_cast<uint8_t>(attrs.size()),
+                            0x21,
+                            0x12,
+                            0xa4,
+                            0x42};
   for (int i = 0; i < 12; ++i) m.push_back(static_cast<uint8_t>(i + 1));
   m.insert(m.end(), attrs.begin(), attrs.end());
   return m;
 }
 
 TEST(StunMessageTest, UseCandidateControllingAndErrorCode) {
-  const auto bytes = header(StunMessage::kBindingError,
-                            {
-                                0x00, 0x25, 0x00, 0x00,                          // USE-CANDIDATE
-                                0x80, 0x2a, 0x00, 0x08,                          // ICE-CONTROLLING
-                                1,    2,    3,    4,    5, 6, 7, 8,              //
-                                0x00, 0x09, 0x00, 0x0c,                          // ERROR-CODE, 12
-                                0x00, 0x00, 0x04, 0x57,                          // 4, 87 → 487
-                                'R',  'o',  'l',  'e',  ' ', 'C', 'o', 'n',      //
-                            });
+  const auto bytes =
+      header(StunMessage::kBindingError, {
+                                             0x00, 0x25, 0x00, 0x00,  // USE-CANDIDATE
+                                             0x80, 0x2a, 0x00, 0x08,  // ICE-CONTROLLING
+                                             1,    2,    3,    4,    5,   6,   7,   8,  //
+                                             0x00, 0x09, 0x00, 0x0c,  // ERROR-CODE, 12
+                                             0x00, 0x00, 0x04, 0x57,  // 4, 87 → 487
+                                             'R',  'o',  'l',  'e',  ' ', 'C', 'o', 'n',  //
+                                         });
   auto m = StunMessage::parse(bytes.data(), bytes.size());
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->useCandidate());
   EXPECT_EQ(m->iceControlling(), 0x0102030405060708ull);
   ASSERT_TRUE(m->errorCode());
   EXPECT_EQ(m->errorCode()->code, 487);
-  const auto ok = header(StunMessage::kBindingError, {0x00, 0x09, 0x00, 0x0c, 0x00, 0x00,
-                                                      0x04, 0x57, 'R', 'o', 'l', 'e', ' ', 'C',
-                                                      'o', 'n'});
+  const auto ok = header(
+      StunMessage::kBindingError,
+      {0x00, 0x09, 0x00, 0x0c, 0x00, 0x00, 0x04, 0x57, 'R', 'o', 'l', 'e', ' ', 'C', 'o', 'n'});
   m = StunMessage::parse(ok.data(), ok.size());
   ASSERT_TRUE(m);
   ASSERT_TRUE(m->errorCode());
@@ -266,6 +271,39 @@ TEST(StunMessageTest, BuilderRoundTripIpv4AndIpv6) {
   }
 }
 
+TEST(StunMessageTest, BuildBindingErrorRoundTrip) {
+  const uint8_t tid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  uint8_t out[256];
+  for (const std::string_view key : {std::string_view(), std::string_view("pw")}) {
+    for (const std::string_view reason : {"", "a", "Role Conflict", "Unauthorized"}) {
+      const size_t n = StunMessage::buildBindingError(out, sizeof out, tid, 487, reason, key);
+      ASSERT_GT(n, 0u);
+      EXPECT_EQ(n % 4, 0u);
+      const auto m = StunMessage::parse(out, n);
+      ASSERT_TRUE(m);
+      EXPECT_EQ(m->type(), StunMessage::kBindingError);
+      ASSERT_TRUE(m->errorCode());
+      EXPECT_EQ(m->errorCode()->code, 487);
+      EXPECT_EQ(m->errorCode()->reason, reason);
+      EXPECT_TRUE(m->checkFingerprint());
+      EXPECT_EQ(m->hasMessageIntegrity(), !key.empty());
+      if (!key.empty()) {
+        EXPECT_TRUE(m->checkIntegrity(key));
+      }
+      for (size_t cap = 0; cap < n; ++cap)
+        EXPECT_EQ(StunMessage::buildBindingError(out, cap, tid, 487, reason, key), 0u);
+    }
+  }
+  EXPECT_EQ(StunMessage::buildBindingError(out, sizeof out, tid, 299, "x"), 0u);
+  EXPECT_EQ(StunMessage::buildBindingError(out, sizeof out, tid, 700, "x"), 0u);
+  const size_t n = StunMessage::buildBindingError(out, sizeof out, tid, 401, "x");
+  ASSERT_EQ(n, 40u);  // header 20 + ERROR-CODE 4+8 + FINGERPRINT 8
+  const auto m = StunMessage::parse(out, n);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->errorCode());
+  EXPECT_EQ(m->errorCode()->code, 401);
+}
+
 TEST(StunMessageTest, Crc32KnownValue) {
   const char* s = "123456789";
   EXPECT_EQ(StunMessage::crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
@@ -274,24 +312,25 @@ TEST(StunMessageTest, Crc32KnownValue) {
 // RFC 5769 §2.4: long-term credentials. key = MD5(username ":" realm ":" password).
 TEST(StunMessageTest, Rfc5769LongTermCredentials) {
   const std::vector<uint8_t> req = {
-      0x00, 0x01, 0x00, 0x60, 0x21, 0x12, 0xa4, 0x42,  //
+      0x00, 0x01, 0x00, 0x60, 0x21, 0x12, 0xa4, 0x42,                          //
       0x78, 0xad, 0x34, 0x33, 0xc6, 0xad, 0x72, 0xc0, 0x29, 0xda, 0x41, 0x2e,  // tid
       0x00, 0x06, 0x00, 0x12,  // USERNAME, 18: "マトリックス" in UTF-8
-      0xe3, 0x83, 0x9e, 0xe3, 0x83, 0x88, 0xe3, 0x83, 0xaa, 0xe3, 0x83, 0x83, 0xe3, 0x82, 0xaf,
-      0xe3, 0x82, 0xb9, 0x00, 0x00,  //
-      0x00, 0x15, 0x00, 0x1c,        // NONCE, 28
+      0xe3, 0x83, 0x9e, 0xe3, 0x83, 0x88, 0xe3, 0x83, 0xaa, 0xe3, 0x83, 0x83, 0xe3, 0x82,
+      0xaf, 0xe3, 0x82, 0xb9, 0x00, 0x00,  //
+      0x00, 0x15, 0x00, 0x1c,              // NONCE, 28
       0x66, 0x2f, 0x2f, 0x34, 0x39, 0x39, 0x6b, 0x39, 0x35, 0x34, 0x64, 0x36, 0x4f, 0x4c,
       0x33, 0x34, 0x6f, 0x4c, 0x39, 0x46, 0x53, 0x54, 0x76, 0x79, 0x36, 0x34, 0x73, 0x41,  //
       0x00, 0x14, 0x00, 0x0b,  // REALM, 11: "example.org"
       0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x6f, 0x72, 0x67, 0x00,  //
-      0x00, 0x08, 0x00, 0x14,  // MESSAGE-INTEGRITY
+      0x00, 0x08, 0x00, 0x14,                                                  // MESSAGE-INTEGRITY
       0xf6, 0x70, 0x24, 0x65, 0x6d, 0xd6, 0x4a, 0x3e, 0x02, 0xb8, 0xe0, 0x71, 0x2e, 0x85,
       0xc9, 0xa2, 0x8c, 0xa8, 0x96, 0x66,
   };
   const auto m = StunMessage::parse(req.data(), req.size());
   ASSERT_TRUE(m);
   ASSERT_TRUE(m->username());
-  EXPECT_EQ(*m->username(), "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9");
+  EXPECT_EQ(*m->username(),
+            "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9");
   const std::string material = std::string(*m->username()) + ":example.org:TheMatrIX";
   unsigned char md5[16];
   unsigned int mdLen = 0;
