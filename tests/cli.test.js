@@ -211,6 +211,7 @@ describe('parley CLI', () => {
     assertFails(runCli(['token', 'create', '--session', cliSessions.routed, '--expire', String(nowSeconds() - 10)], { dataDir: dir }), 'expiry in the past');
     assertFails(runCli(['token', 'create', '--session', cliSessions.routed, '--format', 'xml'], { dataDir: dir }), 'bad token format');
     assertFails(runCli(['project', 'rotate-secret', '--project', '99999999999'], { dataDir: dir }), 'rotate unknown project');
+    assertFails(runCli(['token', 'create', '--session', cliSessions.routed, '--expires', '1'], { dataDir: dir }), 'misspelt option');
     // Nothing was added by the failures.
     assert.equal(runCliJson(['project', 'list'], { dataDir: dir }).length, 2);
   });

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,13 @@ int main(int argc, char** argv) {
     }
   }
   if (a.words.empty()) return usageError("no command given");
+  // A misspelt option must not be silently ignored (it could mint a token without the
+  // intended expiry, say).
+  static const std::set<std::string> kKnownOptions = {
+      "--name",  "--project", "--media-mode", "--archive-mode", "--location", "--e2ee", "--session", "--role",
+      "--data",  "--expire",  "--layout",     "--format",       "--group",    "--event", "--url",   "--id"};
+  for (const auto& [name, value] : a.options)
+    if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {
     std::filesystem::create_directories(dataDir);
     parley::store::SqliteStore store((std::filesystem::path(dataDir) / "parley.db").string());
