@@ -1,0 +1,93 @@
+#include "media/rtp/SequenceRewriter.h"
+
+#include <algorithm>
+
+namespace parley::media::rtp {
+
+namespace {
+
+// Extends a 16-bit value to the int64 nearest to `reference`.
+int64_t unwrap16(uint16_t value, int64_t reference) {
+  const auto diff =
+      static_cast<int16_t>(static_cast<uint16_t>(value - static_cast<uint16_t>(reference)));
+  return reference + diff;
+}
+
+int64_t unwrap32(uint32_t value, int64_t reference) {
+  const auto diff =
+      static_cast<int32_t>(static_cast<uint32_t>(value - static_cast<uint32_t>(reference)));
+  return reference + diff;
+}
+
+constexpr int64_t kMaxElapsedUs = 24LL * 3600 * 1000 * 1000;  // clamp: keeps ticks small
+
+}  // namespace
+
+void SequenceRewriter::switchSource(std::chrono::microseconds elapsed) {
+  ++source_;
+  switchPending_ = true;
+  const int64_t us = std::clamp<int64_t>(elapsed.count(), 0, kMaxElapsedUs);
+  pendingTicks_ = std::max<int64_t>(1, us * static_cast<int64_t>(clockRate_) / 1000000);
+}
+
+std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t sequenceNumber,
+                                                                     uint32_t timestamp) {
+  int64_t inSeq = 0;
+  int64_t inTs = 0;
+  if (switchPending_) {
+    // First packet of a source: it anchors the unwrapping and the offsets.
+    inSeq = sequenceNumber;
+    inTs = timestamp;
+    firstInSeq_ = inSeq;
+    highestInSeq_ = inSeq;
+    highestInTs_ = inTs;
+    if (started_) {
+      seqDelta_ = highestOutSeq_ + 1 - inSeq;
+      tsDelta_ = highestOutTs_ + pendingTicks_ - inTs;
+    } else {
+      seqDelta_ = 0;  // the first source passes through unchanged
+      tsDelta_ = 0;
+      highestOutSeq_ = inSeq - 1;
+      highestOutTs_ = inTs;
+    }
+    switchPending_ = false;
+    started_ = true;
+  } else {
+    inSeq = unwrap16(sequenceNumber, highestInSeq_);
+    inTs = unwrap32(timestamp, highestInTs_);
+    if (inSeq < firstInSeq_) return std::nullopt;  // from before the switch
+    if (inSeq > highestInSeq_) {
+      highestInSeq_ = inSeq;
+      highestInTs_ = inTs;
+    }
+  }
+
+  const int64_t outSeq = inSeq + seqDelta_;
+  const int64_t outTs = inTs + tsDelta_;
+  if (outSeq > highestOutSeq_) {
+    highestOutSeq_ = outSeq;
+    highestOutTs_ = outTs;
+  }
+  if (highestOutSeq_ - outSeq < static_cast<int64_t>(kHistorySize)) {
+    // A packet reordered by more than the window would evict a newer entry; skip it.
+    Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
+    e.outgoing = outSeq;
+    e.incoming = sequenceNumber;
+    e.source = source_;
+  }
+  return Rewritten{static_cast<uint16_t>(outSeq), static_cast<uint32_t>(outTs)};
+}
+
+std::optional<SequenceRewriter::Origin> SequenceRewriter::origin(
+    uint16_t outgoingSequenceNumber) const {
+  if (!started_) return std::nullopt;
+  const int64_t outSeq = unwrap16(outgoingSequenceNumber, highestOutSeq_);
+  if (outSeq > highestOutSeq_ || highestOutSeq_ - outSeq >= static_cast<int64_t>(kHistorySize) ||
+      outSeq < 0)
+    return std::nullopt;
+  const Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
+  if (e.outgoing != outSeq) return std::nullopt;
+  return Origin{e.incoming, e.source};
+}
+
+}  // namespace parley::media::rtp

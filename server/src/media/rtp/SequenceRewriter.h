@@ -1,0 +1,78 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace parley::media::rtp {
+
+// Maps the (sequence number, timestamp) pairs of the packets forwarded to one consumer,
+// which may come from several sources over time (simulcast layers, a paused then resumed
+// stream), onto one continuous outgoing RTP sequence. Incoming values are unwrapped per
+// source (16-bit sequence numbers, 32-bit timestamps); after switchSource() the first
+// packet forwarded gets the last outgoing sequence number + 1 and a timestamp advanced from
+// the last one by the wall-clock gap, and packets of the new source older than that first
+// one are dropped. Recently sent outgoing sequence numbers can be mapped back to the
+// incoming ones (NACK handling). Fixed size, no allocation.
+class SequenceRewriter {
+ public:
+  static constexpr size_t kHistorySize = 1024;  // outgoing packets remembered for NACKs
+
+  struct Rewritten {
+    uint16_t sequenceNumber;
+    uint32_t timestamp;
+  };
+  struct Origin {
+    uint16_t sequenceNumber;  // incoming
+    uint32_t source;          // generation: number of switchSource() calls before it
+  };
+
+  explicit SequenceRewriter(uint32_t clockRate) : clockRate_(clockRate) {}
+
+  // The next packet passed to rewrite() starts a new source (typically its keyframe).
+  // `elapsed` is the wall-clock time since the last forwarded packet; the timestamp
+  // advances by it at the clock rate (at least one tick). Before any packet it is a no-op
+  // apart from starting a new generation.
+  void switchSource(std::chrono::microseconds elapsed);
+
+  // The outgoing values for an incoming packet of the current source, or nullopt when it
+  // must be dropped (older than the source's first forwarded packet).
+  std::optional<Rewritten> rewrite(uint16_t sequenceNumber, uint32_t timestamp);
+
+  // The incoming packet an outgoing sequence number was rewritten from, if it is among
+  // the last kHistorySize outgoing sequence numbers.
+  std::optional<Origin> origin(uint16_t outgoingSequenceNumber) const;
+
+  bool started() const { return started_; }
+  uint32_t source() const { return source_; }
+
+ private:
+  struct Entry {
+    int64_t outgoing = -1;  // extended outgoing sequence number, -1: empty
+    uint16_t incoming = 0;
+    uint32_t source = 0;
+  };
+
+  uint32_t clockRate_;
+  uint32_t source_ = 0;
+  bool started_ = false;
+  bool switchPending_ = true;
+  int64_t pendingTicks_ = 0;
+
+  // Current source, in extended (unwrapped) incoming units.
+  int64_t firstInSeq_ = 0;    // of the first forwarded packet; older ones are dropped
+  int64_t highestInSeq_ = 0;  // unwrap reference
+  int64_t highestInTs_ = 0;   // unwrap reference (timestamp of highestInSeq_'s packet)
+  int64_t seqDelta_ = 0;      // outgoing = incoming + delta
+  int64_t tsDelta_ = 0;
+
+  // Outgoing side, extended.
+  int64_t highestOutSeq_ = 0;
+  int64_t highestOutTs_ = 0;  // timestamp of the packet with the highest outgoing seq
+
+  std::array<Entry, kHistorySize> history_{};
+};
+
+}  // namespace parley::media::rtp
