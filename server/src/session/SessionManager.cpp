@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/ClientId.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
 #include "obs/Logger.h"
@@ -12,15 +13,6 @@ namespace {
 
 using core::Json;
 using obs::Logger;
-
-// Client-chosen identifiers (connection, stream, subscriber ids) end up in URIs and
-// log lines: keep them to UUID-like tokens.
-bool isValidId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
 
 bool isSignalTypeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
@@ -90,7 +82,7 @@ Json SessionManager::connectionObject(const LiveSession& s, std::string_view con
 // ---------------------------------------------------------------- connect
 
 Reply SessionManager::connect(const std::string& connectionId, std::string_view token, const InboundRequest& r) {
-  if (!isValidId(connectionId) || r.param("connection") != connectionId)
+  if (!core::isValidClientId(connectionId) || r.param("connection") != connectionId)
     return Reply::error(400, "invalidConnectionId");
   auto verified = core::TokenVerifier::verify(token, secrets_, core::Clock::nowSeconds());
   if (!verified) {
@@ -243,7 +235,7 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
 Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, const InboundRequest& r) {
   if (!core::canPublish(self.role)) return Reply::error(403, "forbiddenConnection");
   std::string streamId = r.param("stream");
-  if (!isValidId(streamId)) return Reply::error(400, "invalidStreamId");
+  if (!core::isValidClientId(streamId)) return Reply::error(400, "invalidStreamId");
   if (s.streams.count(streamId)) return Reply::error(409, "streamExists");
   if (s.streams.size() >= limits_.maxStreamsPerSession) return Reply::error(409, "streamLimitExceeded");
   if (s.record.properties.mediaMode == core::MediaMode::Routed)
@@ -348,7 +340,7 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
   std::string subscriberId = r.param("subscriber");
   const Stream* st = s.stream(streamId);
   if (!st || !st->announced) return Reply::error(404, "streamNotFound");
-  if (!isValidId(subscriberId)) return Reply::error(400, "invalidSubscriberId");
+  if (!core::isValidClientId(subscriberId)) return Reply::error(400, "invalidSubscriberId");
   if (auto existing = s.subscribers.find(subscriberId);
       existing != s.subscribers.end() && existing->second.connectionId != self.id)
     return Reply::error(409, "subscriberExists");

@@ -1,5 +1,6 @@
 #include "signaling/SignalingServer.h"
 
+#include "core/ClientId.h"
 #include "core/Crypto.h"
 #include "core/FormData.h"
 #include "obs/Logger.h"
@@ -35,13 +36,6 @@ std::string pongFrame() {
   return f.serialize();
 }
 
-bool validId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  return true;
-}
-
 }  // namespace
 
 SignalingServer::SignalingServer(boost::asio::io_context& io, session::SessionManager& sessions, Settings settings)
@@ -73,7 +67,7 @@ std::shared_ptr<http::WebSocketHandler> SignalingServer::accept(const http::Http
     socketId = form->get("socketId").value_or("");
     reconnect = form->get("reconnect").value_or("");
   }
-  if (!socketId.empty() && !validId(socketId)) return nullptr;
+  if (!socketId.empty() && !core::isValidClientId(socketId)) return nullptr;
   auto socket = std::make_shared<RumorSocket>(this, socketId, reconnect == "true", request.remoteAddress);
   sockets_.insert(socket);
   return socket;
@@ -161,7 +155,7 @@ void SignalingServer::onFrame(const std::shared_ptr<RumorSocket>& socket, RumorF
 
 void SignalingServer::onConnectFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame) {
   auto uniqueId = frame.header("uniqueId");
-  if (!uniqueId || !validId(*uniqueId)) {
+  if (!uniqueId || !core::isValidClientId(*uniqueId)) {
     Logger::info("rumor: CONNECT without a valid uniqueId", {{"remote", socket->remote()}});
     socket->close(1008);
     return;
