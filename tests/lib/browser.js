@@ -56,7 +56,9 @@ export async function launchBrowser({ args = [], headless = true } = {}) {
   if (!fs.existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath} (install the Debian package "chromium" or set CHROMIUM)`);
   }
-  return chromium.launch({ executablePath, headless, args: [...CHROMIUM_ARGS, ...args], timeout: 30000 });
+  // PARLEY_CHROMIUM_ARGS: extra flags for diagnostics, e.g. WebRTC logging.
+  const extra = process.env.PARLEY_CHROMIUM_ARGS ? process.env.PARLEY_CHROMIUM_ARGS.split(' ') : [];
+  return chromium.launch({ executablePath, headless, args: [...CHROMIUM_ARGS, ...args, ...extra], timeout: 30000 });
 }
 
 // ---------------------------------------------------------------------------------------

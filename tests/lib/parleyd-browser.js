@@ -2,7 +2,7 @@
 // Builds on tests/lib/parleyd.js (startParleyd) without changing it.
 
 import OpenTok from 'opentok';
-import { startParleyd } from './parleyd.js';
+import { startParleyd, restJwt } from './parleyd.js';
 
 const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 
@@ -47,6 +47,10 @@ export async function startBrowserBackend(opts = {}) {
     },
     disableForceMute(sessionId) {
       return cb2p((cb) => ot.disableForceMute(sessionId, cb));
+    },
+    // A REST JWT for parleyd's own endpoints (X-OPENTOK-AUTH).
+    restJwt() {
+      return restJwt(server.apiKey, server.apiSecret);
     },
     // Tail of parleyd's output for failure messages.
     logTail(chars = 6000) {

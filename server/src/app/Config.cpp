@@ -25,6 +25,9 @@ constexpr FlagSpec kFlags[] = {
      "base URL clients use to reach parleyd (default derived from --listen)"},
     {"--rtc-port", "PARLEY_RTC_PORT", "PORT", "first media UDP/TCP port (default 5090)"},
     {"--rtc-ip", "PARLEY_RTC_IP", "IP", "media address announced to clients (default: listen host)"},
+    {"--rtc-workers", "PARLEY_RTC_WORKERS", "N", "media worker threads, each on its own port (default: one per core)"},
+    {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
+     "testing only: drop this share of RTP packets each way (default 0)"},
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
     {"--api-key", "PARLEY_API_KEY", "KEY", "make sure this project exists (with --api-secret)"},
     {"--api-secret", "PARLEY_API_SECRET", "SECRET", "secret of the --api-key project"},
@@ -85,6 +88,10 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--rtc-ip") {
     if (value.empty()) return bad("empty address");
     c.rtcIp = value;
+  } else if (flag == "--rtc-workers") {
+    if (!parseInt<unsigned>(value, c.rtcWorkers, 1, 64)) return bad("must be 1..64");
+  } else if (flag == "--rtc-test-loss") {
+    if (!parseInt<unsigned>(value, c.rtcTestLossPercent, 0, 50)) return bad("must be 0..50");
   } else if (flag == "--data-dir") {
     if (value.empty()) return bad("empty directory");
     c.dataDir = value;

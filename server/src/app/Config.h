@@ -21,6 +21,8 @@ struct Config {
   std::string publicUrl;  // "" → derived from listen address and TLS
   std::uint16_t rtcPort = 5090;
   std::string rtcIp;  // "" → derived from the listen host
+  unsigned rtcWorkers = 0;  // 0 → one per core
+  unsigned rtcTestLossPercent = 0;
   std::string dataDir = "./parley-data";
   std::string apiKey;
   std::string apiSecret;

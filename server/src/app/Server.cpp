@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "app/ProjectAdmin.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
+#include "media/Sfu.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 #include "session/CallbackRecorder.h"
@@ -72,6 +74,25 @@ int Server::run() {
     Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
     return 1;
   }
+  // The SFU: media workers for routed sessions, each on its own UDP port.
+  std::unique_ptr<media::Sfu> sfu;
+  try {
+    media::Sfu::Settings sfuSettings;
+    sfuSettings.announcedIp = config_.effectiveRtcIp();
+    sfuSettings.bindIp = !config_.rtcIp.empty() ? "0.0.0.0" : config_.effectiveRtcIp();
+    sfuSettings.basePort = config_.rtcPort;
+    sfuSettings.workers = config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
+    sfuSettings.testLossPercent = config_.rtcTestLossPercent;
+    sfu = std::make_unique<media::Sfu>(io, sfuSettings);
+  } catch (const std::exception& e) {
+    Logger::error("cannot start the media workers", {{"error", e.what()}});
+    return 1;
+  }
+  sessions.setMedia(sfu.get());
+  sfu->start();
+  if (config_.rtcTestLossPercent)
+    Logger::warn("test loss enabled: media packets are dropped on purpose",
+                 {{"percent", static_cast<long long>(config_.rtcTestLossPercent)}});
   session::CallbackRecorder callbackRecorder(*store, [&deliverer] { deliverer->nudge(); });
   sessions.setListener(&callbackRecorder);
   deliverer->start();
@@ -85,6 +106,11 @@ int Server::run() {
                 [&sessions] { return double(sessions.liveSessionCount()); });
   metrics.gauge("parley_connections", "Connected clients", [&sessions] { return double(sessions.connectionCount()); });
   metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", [&signaling] { return double(signaling.socketCount()); });
+  metrics.gauge("parley_media_transports", "WebRTC transports on the media workers", [&sfu] {
+    double n = 0;
+    for (const auto& w : sfu->workers()) n += double(w->load());
+    return n;
+  });
   std::unique_ptr<http::ApiServer> api;
   http::HttpServer::Options httpOptions;
   httpOptions.host = config_.listenHost;
@@ -107,7 +133,7 @@ int Server::run() {
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
   api = std::make_unique<http::ApiServer>(
-      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), config_.rtcPort}, *store, sessions);
+      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort()}, *store, sessions);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -115,6 +141,7 @@ int Server::run() {
     Logger::info("shutting down", {{"signal", signal}});
     httpServer.stop();
     signaling.shutdown();
+    sfu->stop();
     io.stop();
   });
 
@@ -130,6 +157,9 @@ int Server::run() {
   metrics.gauge("parley_live_sessions", "Sessions with connected clients", {});
   metrics.gauge("parley_connections", "Connected clients", {});
   metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", {});
+  metrics.gauge("parley_media_transports", "WebRTC transports on the media workers", {});
+  sessions.setMedia(nullptr);
+  sfu.reset();
   Logger::info("stopped");
   return 0;
 }

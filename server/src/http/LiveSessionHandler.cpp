@@ -43,6 +43,8 @@ void LiveSessionHandler::addRoutes(Router& router) {
   router.add("GET", base + "/stream/{streamId}", bind(&LiveSessionHandler::getStream));
   router.add("POST", base + "/stream/{streamId}/mute", bind(&LiveSessionHandler::muteStream));
   router.add("POST", base + "/mute", bind(&LiveSessionHandler::muteAll));
+  // Parley's own debug view of the SFU: per-transport and per-stream statistics.
+  router.add("GET", base + "/media", bind(&LiveSessionHandler::mediaStats));
 }
 
 std::optional<HttpResponse> LiveSessionHandler::authorize(const HttpRequest& r, const PathParams& p) {
@@ -89,6 +91,10 @@ HttpResponse LiveSessionHandler::listStreams(const HttpRequest&, const PathParam
   Json items = Json::array();
   for (const auto* s : sessions_.streams(p.at("sessionId"))) items.push(s->toRestJson());
   return HttpResponse::json(200, Json::object({{"count", static_cast<long long>(items.size())}, {"items", items}}));
+}
+
+HttpResponse LiveSessionHandler::mediaStats(const HttpRequest&, const PathParams& p) {
+  return HttpResponse::json(200, sessions_.mediaStats(p.at("sessionId")));
 }
 
 HttpResponse LiveSessionHandler::getStream(const HttpRequest& r, const PathParams& p) {

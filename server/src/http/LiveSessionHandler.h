@@ -25,6 +25,7 @@ class LiveSessionHandler {
   HttpResponse setLayoutClasses(const HttpRequest& r, const PathParams& p);
   HttpResponse muteStream(const HttpRequest& r, const PathParams& p);
   HttpResponse muteAll(const HttpRequest& r, const PathParams& p);
+  HttpResponse mediaStats(const HttpRequest& r, const PathParams& p);
 
   // Authenticates for the path's project and checks the session belongs to it.
   std::optional<HttpResponse> authorize(const HttpRequest& r, const PathParams& p);

@@ -74,6 +74,46 @@ void SessionManager::broadcast(LiveSession& s, const OutboundMessage& message, b
   }
 }
 
+void SessionManager::sendAfterReply(const std::string& connectionId, OutboundMessage message) {
+  deferred_.emplace_back(connectionId, std::move(message));
+}
+
+void SessionManager::sendDeferred() {
+  auto pending = std::move(deferred_);
+  deferred_.clear();
+  for (auto& [to, message] : pending)
+    if (connectionSession_.count(to)) send(to, message);
+}
+
+void SessionManager::setMedia(media::MediaService* media) {
+  media_ = media;
+  if (media_) media_->setEvents(this);
+}
+
+bool SessionManager::routed(const LiveSession& s) const {
+  return s.record.properties.mediaMode == core::MediaMode::Routed;
+}
+
+void SessionManager::sendNegotiation(const std::string& to, const std::string& uri, const std::string& method,
+                                     const media::MediaService::Negotiation& n, const std::string& peerId) {
+  const std::string from(kServerAddress);
+  sendAfterReply(to, OutboundMessage{from, method, uri,
+                                     Json::object({{"type", method},
+                                                   {"sdp", n.sdp},
+                                                   {"peerId", peerId},
+                                                   {"sourceStreamId", "MANTIS"}}),
+                                     std::nullopt});
+  for (const auto& c : n.candidates) {
+    sendAfterReply(to, OutboundMessage{from, "candidate", uri,
+                                       Json::object({{"candidate", c},
+                                                     {"sdpMid", n.sdpMid},
+                                                     {"sdpMLineIndex", 0},
+                                                     {"peerId", peerId},
+                                                     {"sourceStreamId", "MANTIS"}}),
+                                       std::nullopt});
+  }
+}
+
 Json SessionManager::connectionObject(const LiveSession& s, std::string_view connectionId) const {
   const Connection* c = s.connection(connectionId);
   return c ? c->toJson() : Json::object({{"id", connectionId}});
@@ -179,6 +219,7 @@ Reply SessionManager::handle(const std::string& connectionId, const InboundReque
   if (res == "subscriber" && m == "delete") return onSubscriberDelete(*s, self, r);
   if ((res == "subscriber" || res == "stream") && isJsepMethod(m)) return onJsep(*s, self, r);
   if (res == "signal" && m == "signal") return onSignal(*s, self, r);
+  if (res == "subscriber_channel" && m == "update") return onSubscriberChannelUpdate(*s, self, r);
   if (res == "session" && m == "update") return onSessionUpdate(*s, self, r);
   // Subscriber channel changes, sender stats, migration hooks…: acknowledged so that
   // nothing stays pending in the client (spec §7.2).
@@ -238,8 +279,7 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, con
   if (!core::isValidClientId(streamId)) return Reply::error(400, "invalidStreamId");
   if (s.streams.count(streamId)) return Reply::error(409, "streamExists");
   if (s.streams.size() >= limits_.maxStreamsPerSession) return Reply::error(409, "streamLimitExceeded");
-  if (s.record.properties.mediaMode == core::MediaMode::Routed)
-    return Reply::error(409, "routedMediaUnavailable");
+  if (routed(s) && !media_) return Reply::error(409, "routedMediaUnavailable");
 
   Stream st;
   st.id = streamId;
@@ -257,16 +297,61 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, con
                           "minBitrate", "e2ee"}) {
     if (const Json* v = c.find(key)) st.extra.set(key, *v);
   }
-  st.announced = true;  // relayed: no media to wait for (spec §8.4 step 1)
+  Logger::info("stream created", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
+  if (routed(s)) {
+    // Routed: the publisher negotiates with the SFU first; everyone hears of the stream
+    // once its media reaches the SFU (spec §7.6.1, §8.2).
+    st.peerId = core::Crypto::uuid4();
+    s.streams.emplace(streamId, st);
+    s.streamOrder.push_back(streamId);
+    sendAfterReply(self.id, OutboundMessage{std::string(kServerAddress), "generateoffer", s.streamUri(streamId),
+                                            Json::object({{"peerId", st.peerId},
+                                                          {"sourceStreamId", "MANTIS"},
+                                                          {"simulcastEnabled", false}}),
+                                            std::nullopt});
+    return Reply::ok();
+  }
   s.streams.emplace(streamId, st);
   s.streamOrder.push_back(streamId);
-  Logger::info("stream created", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
-
-  broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(streamId), st.toJson(self.toJson()), std::nullopt});
-  // A session under force-mute makes new publishers start muted (spec §7.8.3).
-  if (s.muteAllActive && !s.muteExclusions.count(streamId)) sendMute(s, s.streams.at(streamId));
-  if (listener_) listener_->streamCreated(s.streams.at(streamId), self);
+  announceStream(s, s.streams.at(streamId));  // relayed: no media to wait for (spec §8.4 step 1)
   return Reply::ok();
+}
+
+void SessionManager::announceStream(LiveSession& s, Stream& st) {
+  if (st.announced) return;
+  st.announced = true;
+  const Connection* owner = s.connection(st.connectionId);
+  if (!owner) return;
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(st.id), st.toJson(owner->toJson()),
+                               std::nullopt});
+  // A session under force-mute makes new publishers start muted (spec §7.8.3).
+  if (s.muteAllActive && !s.muteExclusions.count(st.id)) sendMute(s, st);
+  if (listener_) listener_->streamCreated(st, *owner);
+}
+
+void SessionManager::publicationReady(const std::string& sessionId, const std::string& streamId) {
+  LiveSession* s = findSession(sessionId);
+  if (!s) return;
+  auto it = s->streams.find(streamId);
+  if (it == s->streams.end()) return;
+  Logger::info("stream media connected", {{"sessionId", sessionId}, {"streamId", streamId}});
+  announceStream(*s, it->second);
+}
+
+void SessionManager::publicationFailed(const std::string& sessionId, const std::string& streamId,
+                                       const std::string& reason) {
+  LiveSession* s = findSession(sessionId);
+  if (!s || !s->stream(streamId)) return;
+  Logger::info("stream media lost", {{"sessionId", sessionId}, {"streamId", streamId}, {"reason", reason}});
+  removeStream(*s, streamId, "mediaStopped");
+}
+
+void SessionManager::subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
+                                        const std::string& reason) {
+  LiveSession* s = findSession(sessionId);
+  if (!s) return;
+  Logger::info("subscriber media lost", {{"sessionId", sessionId}, {"subscriberId", subscriberId}, {"reason", reason}});
+  s->subscribers.erase(subscriberId);
 }
 
 Reply SessionManager::onStreamDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
@@ -289,7 +374,11 @@ void SessionManager::removeStream(LiveSession& s, const std::string& streamId, c
   std::vector<std::string> subs;
   for (const auto& [id, sub] : s.subscribers)
     if (sub.streamId == streamId) subs.push_back(id);
-  for (const auto& id : subs) s.subscribers.erase(id);  // everyone drops the stream below
+  for (const auto& id : subs) {
+    if (media_ && routed(s)) media_->unsubscribe(s.record.sessionId, id);
+    s.subscribers.erase(id);  // everyone drops the stream below
+  }
+  if (media_ && routed(s)) media_->unpublish(s.record.sessionId, streamId);
   Stream gone = std::move(it->second);
   s.streams.erase(it);
   std::erase(s.streamOrder, streamId);
@@ -313,6 +402,8 @@ Reply SessionManager::onStreamUpdate(LiveSession& s, const Connection& self, con
 
 void SessionManager::sendMute(LiveSession& s, const Stream& stream) {
   Json content = Json::object({{"reason", "mute"}, {"active", true}, {"channels", Json::array({"audio"})}});
+  // Routed: the SFU stops forwarding the audio now, whatever the client does.
+  if (media_ && routed(s)) media_->setPublisherTrack(s.record.sessionId, stream.id, media::TrackKind::Audio, false);
   send(stream.connectionId, OutboundMessage{std::string(kServerAddress), "update", s.streamUri(stream.id), content, std::nullopt});
 }
 
@@ -326,6 +417,14 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self, co
     const std::string& key = r.content.keys()[i];
     if (key == "id" || key == "type") continue;  // identity of the channel stays
     channel->set(key, r.content.valueAt(i));
+  }
+  if (media_ && routed(s)) {
+    if (auto active = r.content.getBool("active")) {
+      const std::string type = channel->getString("type").value_or("");
+      if (type == "audio" || type == "video")
+        media_->setPublisherTrack(s.record.sessionId, it->first,
+                                  type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
+    }
   }
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
   broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, r.content, std::nullopt});
@@ -351,6 +450,25 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
   sub.connectionId = self.id;
   sub.peerId = core::Crypto::uuid4();
   if (const Json* channels = r.content.find("channel"); channels && channels->isArray()) sub.channels = *channels;
+  if (routed(s)) {
+    if (!media_) return Reply::error(409, "routedMediaUnavailable");
+    bool audio = true, video = true;
+    for (const auto& ch : sub.channels.items()) {
+      if (!ch.isObject()) continue;
+      bool active = ch.getBool("active").value_or(true);
+      if (ch.getString("type") == "audio") audio = active;
+      if (ch.getString("type") == "video") video = active;
+    }
+    auto n = media_->subscribe(s.record.sessionId, streamId, subscriberId, audio, video);
+    if (!n.ok) {
+      Logger::warn("subscribe: no media", {{"streamId", streamId}, {"error", n.error}});
+      return Reply::error(404, "streamNotFound");
+    }
+    s.subscribers[subscriberId] = sub;
+    // The SFU offers; its audio and video share one msid stream (spec §8.3 step 2).
+    sendNegotiation(self.id, s.subscriberUri(streamId, subscriberId), "offer", n, sub.peerId);
+    return Reply::ok();
+  }
   s.subscribers[subscriberId] = sub;
   // Relayed: the publisher makes one peer connection per subscriber (spec §8.4 step 3).
   send(st->connectionId,
@@ -372,6 +490,10 @@ void SessionManager::removeSubscriber(LiveSession& s, const std::string& subscri
   if (it == s.subscribers.end()) return;
   Subscriber sub = it->second;
   s.subscribers.erase(it);
+  if (routed(s)) {
+    if (media_) media_->unsubscribe(s.record.sessionId, sub.id);  // `subscriberId` may be the erased key
+    return;
+  }
   if (const Stream* st = s.stream(sub.streamId)) {
     send(st->connectionId, OutboundMessage{sub.connectionId, "deleted", s.subscriberUri(sub.streamId, sub.id),
                                            Json::object(), std::nullopt});
@@ -381,7 +503,8 @@ void SessionManager::removeSubscriber(LiveSession& s, const std::string& subscri
 Reply SessionManager::onJsep(LiveSession& s, const Connection& self, const InboundRequest& r) {
   const Stream* st = s.stream(r.param("stream"));
   if (!st) return Reply::error(404, "streamNotFound");
-  if (r.resource != "subscriber") return Reply::error(404, "noMediaServer");  // routed media: the SFU
+  if (routed(s)) return onRoutedJsep(s, self, r, *st);
+  if (r.resource != "subscriber") return Reply::error(404, "noMediaServer");
   auto it = s.subscribers.find(r.param("subscriber"));
   if (it == s.subscribers.end()) return Reply::error(404, "subscriberNotFound");
   const Subscriber& sub = it->second;
@@ -391,6 +514,72 @@ Reply SessionManager::onJsep(LiveSession& s, const Connection& self, const Inbou
   else if (self.id == sub.connectionId) to = st->connectionId;
   else return Reply::error(403, "forbidden");
   send(to, OutboundMessage{self.id, r.method, r.uri, r.content, std::nullopt});
+  return Reply::ok();
+}
+
+Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r, const Stream& st) {
+  if (!media_) return Reply::error(404, "noMediaServer");
+  // Candidates: the SFU is ICE-lite and learns the browser's addresses from its checks.
+  if (r.method == "candidate") return Reply::ok();
+  const std::string sdp = r.content.getString("sdp").value_or("");
+  if (r.resource == "stream") {
+    if (self.id != st.connectionId) return Reply::error(403, "forbidden");
+    if (r.method != "offer") return Reply::ok();
+    auto n = media_->publisherOffer(s.record.sessionId, st.id, sdp);
+    if (!n.ok) {
+      Logger::warn("publisher offer refused", {{"streamId", st.id}, {"error", n.error}});
+      return Reply::error(400, "invalidSdp");
+    }
+    // Replies on the generateoffer URI with the client's own ids (spec §8.1).
+    std::string peerId = r.content.getString("peerId").value_or(st.peerId);
+    sendNegotiation(self.id, r.uri, "answer", n, peerId);
+    return Reply::ok();
+  }
+  auto it = s.subscribers.find(r.param("subscriber"));
+  if (it == s.subscribers.end()) return Reply::error(404, "subscriberNotFound");
+  if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
+  if (r.method == "answer" || r.method == "pranswer") {
+    auto n = media_->subscriberAnswer(s.record.sessionId, it->first, sdp);
+    if (!n.ok) {
+      Logger::warn("subscriber answer refused", {{"subscriberId", it->first}, {"error", n.error}});
+      return Reply::error(400, "invalidSdp");
+    }
+    return Reply::ok();
+  }
+  if (r.method == "offer") {
+    // Subscriber-initiated renegotiation (ICE restart, spec §8.5).
+    auto n = media_->subscriberOffer(s.record.sessionId, it->first, sdp);
+    if (!n.ok) {
+      Logger::warn("subscriber offer refused", {{"subscriberId", it->first}, {"error", n.error}});
+      return Reply::error(400, "invalidSdp");
+    }
+    sendNegotiation(self.id, r.uri, "answer", n, r.content.getString("peerId").value_or(it->second.peerId));
+    return Reply::ok();
+  }
+  return Reply::ok();
+}
+
+Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+  auto it = s.subscribers.find(r.param("subscriber"));
+  if (it == s.subscribers.end()) return Reply::ok();
+  if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
+  if (!media_ || !routed(s)) return Reply::ok();
+  const std::string channelId = r.param("channel");
+  const std::string kind = channelId.rfind("audio", 0) == 0 ? "audio" : channelId.rfind("video", 0) == 0 ? "video" : "";
+  if (kind.empty()) return Reply::ok();
+  if (auto active = r.content.getBool("active"))
+    media_->setSubscriberTrack(s.record.sessionId, it->first,
+                               kind == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
+  auto w = r.content.find("preferredWidth");
+  auto h = r.content.find("preferredHeight");
+  auto dimension = [](double v) { return v > 0 && v < 100000 ? static_cast<uint32_t>(v) : 0u; };
+  if (kind == "video" && w && h && w->isNumber() && h->isNumber()) {
+    uint32_t fullWidth = 0;
+    if (const Stream* st = s.stream(it->second.streamId))
+      if (const Json* v = st->channel("video1")) fullWidth = dimension(v->getNumber("width").value_or(0));
+    media_->setSubscriberPreferredSize(s.record.sessionId, it->first, dimension(w->asDouble()),
+                                       dimension(h->asDouble()), fullWidth);
+  }
   return Reply::ok();
 }
 
@@ -535,6 +724,12 @@ SessionManager::ActionResult SessionManager::setLayoutClasses(std::string_view s
   if (it == s->streams.end()) return {Outcome::NotFound, "no such stream"};
   it->second.layoutClassList = classes;
   return {};
+}
+
+Json SessionManager::mediaStats(const std::string& sessionId) const {
+  if (!media_)
+    return Json::object({{"sessionId", sessionId}, {"publications", Json::array()}, {"subscriptions", Json::array()}});
+  return media_->sessionStats(sessionId);
 }
 
 std::vector<const Stream*> SessionManager::streams(std::string_view sessionId) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/TokenVerifier.h"
+#include "media/MediaService.h"
 #include "session/InboundRequest.h"
 #include "session/LiveSession.h"
 #include "session/SessionEventListener.h"
@@ -22,7 +23,7 @@ namespace parley::session {
 // signals, moderation and the relay of WebRTC negotiation in relayed sessions.
 // Single-threaded (control thread), no sockets: requests come in as InboundRequest,
 // messages leave through SessionOutput, news goes up through SessionEventListener.
-class SessionManager {
+class SessionManager : public media::MediaService::Events {
  public:
   using Clock = std::function<double()>;  // seconds, monotonic
 
@@ -31,6 +32,18 @@ class SessionManager {
 
   void setOutput(SessionOutput* output) { output_ = output; }
   void setListener(SessionEventListener* listener) { listener_ = listener; }
+  // The SFU for routed sessions; without one, routed publishing is refused (409).
+  void setMedia(media::MediaService* media);
+
+  // Messages that must follow the STATUS of the request that caused them (the SFU's
+  // generateoffer, offers and answers): the signaling layer sends them after its reply.
+  void sendDeferred();
+
+  // media::MediaService::Events
+  void publicationReady(const std::string& sessionId, const std::string& streamId) override;
+  void publicationFailed(const std::string& sessionId, const std::string& streamId, const std::string& reason) override;
+  void subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
+                          const std::string& reason) override;
 
   // Raptor `create …/connection/{cid}`. `token` is the frame's X-TB-TOKEN-AUTH header.
   Reply connect(const std::string& connectionId, std::string_view token, const InboundRequest& request);
@@ -57,6 +70,8 @@ class SessionManager {
   // Streams of a live session in publish order; empty when nobody is connected.
   std::vector<const Stream*> streams(std::string_view sessionId) const;
   const LiveSession* session(std::string_view sessionId) const;
+  // The SFU's statistics of a routed session (empty lists when it has no media).
+  core::Json mediaStats(const std::string& sessionId) const;
 
   std::size_t liveSessionCount() const { return sessions_.size(); }
   std::size_t connectionCount() const { return connectionSession_.size(); }
@@ -73,6 +88,14 @@ class SessionManager {
   LiveSession* findSession(std::string_view sessionId);
   LiveSession* sessionOf(std::string_view connectionId);
   void send(const std::string& connectionId, const OutboundMessage& message);
+  void sendAfterReply(const std::string& connectionId, OutboundMessage message);
+  bool routed(const LiveSession& s) const;
+  void announceStream(LiveSession& s, Stream& st);
+  // Sends the SFU's description and its candidates (spec §8.2 step 4, §8.3 step 2).
+  void sendNegotiation(const std::string& to, const std::string& uri, const std::string& method,
+                       const media::MediaService::Negotiation& n, const std::string& peerId);
+  Reply onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r, const Stream& st);
+  Reply onSubscriberChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
   // To every connection of the session; `connectionEvent` skips those that suppressed
   // connection events (but never the subject connection itself).
   void broadcast(LiveSession& s, const OutboundMessage& message, bool connectionEvent = false,
@@ -104,6 +127,8 @@ class SessionManager {
   Clock clock_;
   SessionOutput* output_ = nullptr;
   SessionEventListener* listener_ = nullptr;
+  media::MediaService* media_ = nullptr;
+  std::vector<std::pair<std::string, OutboundMessage>> deferred_;
   std::map<std::string, std::unique_ptr<LiveSession>, std::less<>> sessions_;
   std::map<std::string, std::string, std::less<>> connectionSession_;  // connection → session id
   std::map<std::string, RateBucket, std::less<>> signalBuckets_;

@@ -19,6 +19,7 @@ struct Stream {
   core::Json extra = core::Json::object();    // other description members echoed back
   std::vector<std::string> layoutClassList;
   bool announced = false;  // `stream created` sent
+  std::string peerId;      // routed: the publisher's peer connection id (generateoffer)
 
   const core::Json* channel(std::string_view channelId) const;
   core::Json* channel(std::string_view channelId);

@@ -11,7 +11,7 @@ struct Subscriber {
   std::string id;  // widget id chosen by the subscribing client
   std::string streamId;
   std::string connectionId;  // the subscribing connection
-  std::string peerId;        // relayed: the peer connection id given in generateoffer
+  std::string peerId;        // the peer connection id (generateoffer relayed, offer routed)
   core::Json channels = core::Json::array();
 };
 

@@ -232,6 +232,7 @@ void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket,
     obs::Metrics::instance().counter("parley_raptor_errors_total", "Raptor requests refused").add();
   // The session may have removed this connection (a leave or a self-delete).
   reply(peerOf(*socket), socket, txid, result);
+  sessions_.sendDeferred();
 }
 
 void SignalingServer::reply(Peer* peer, const std::shared_ptr<RumorSocket>& socket, const std::string& transactionId,

@@ -49,6 +49,7 @@ class RtpPacket {
   size_t paddingSize() const { return paddingSize_; }
   std::span<const uint8_t> payload() const;
   const uint8_t* data() const { return data_; }
+  uint8_t* mutableData() const { return writable_; }  // null on a read-only view
   size_t size() const { return size_; }
 
   bool setSsrc(uint32_t ssrc);

@@ -1,0 +1,102 @@
+#include "media/Consumer.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "media/net/PacketSink.h"
+
+namespace parley::media {
+
+Consumer::Consumer(Producer& producer, uint32_t ssrc, std::string trackId)
+    : producer_(producer), ssrc_(ssrc), trackId_(std::move(trackId)), rewriter_(producer.track().clockRate()) {
+  if (producer_.layerCount() > 0) targetLayer_ = producer_.layerCount() - 1;
+}
+
+void Consumer::setEnabled(bool enabled) {
+  if (enabled && !enabled_) resync_ = true;
+  enabled_ = enabled;
+}
+
+bool Consumer::wantsKeyframe() const {
+  if (!isVideo() || !enabled_) return false;
+  return !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
+}
+
+std::optional<size_t> Consumer::keyframeLayer() const {
+  if (!wantsKeyframe()) return std::nullopt;
+  return targetLayer_;
+}
+
+size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot, int64_t nowUs) {
+  if (!enabled_) return 0;
+  if (isVideo()) {
+    const bool switching = !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
+    if (switching) {
+      // Only a keyframe of the wanted layer starts (or moves) the stream; until then the
+      // current layer, if any, keeps flowing.
+      if (layer == targetLayer_ && keyframe) {
+        if (currentLayer_) ++layerSwitches_;
+        rewriter_.switchSource(std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
+        currentLayer_ = layer;
+        resync_ = false;
+      } else if (resync_ || !currentLayer_ || layer != *currentLayer_) {
+        return 0;
+      }
+    } else if (layer != *currentLayer_) {
+      return 0;
+    }
+  } else if (resync_) {
+    rewriter_.switchSource(std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
+    resync_ = false;
+  }
+  auto out = rewriter_.rewrite(in.sequenceNumber(), in.timestamp());
+  if (!out) return 0;
+  size_t size = write(in, out->sequenceNumber, out->timestamp, slot, nowUs);
+  if (size) {
+    ++forwarded_;
+    lastForwardUs_ = nowUs;
+    stats_.onPacket(out->timestamp, size, nowUs);
+  }
+  return size;
+}
+
+size_t Consumer::prepareRetransmission(uint16_t seq, uint8_t* slot, int64_t nowUs) {
+  if (!currentLayer_) return 0;
+  auto origin = rewriter_.origin(seq);
+  if (!origin || origin->source != rewriter_.source()) return 0;
+  auto& buffer = *producer_.layer(*currentLayer_).buffer;
+  const int64_t nowMs = nowUs / 1000;
+  auto stored = buffer.find(origin->sequenceNumber, nowMs);
+  if (!stored || !buffer.markResent(origin->sequenceNumber, nowMs)) return 0;
+  auto in = rtp::RtpPacket::parse(stored->packet.data(), stored->packet.size());
+  if (!in) return 0;
+  // Same source: rewriting again yields the sequence number and timestamp sent before.
+  auto out = rewriter_.rewrite(in->sequenceNumber(), in->timestamp());
+  if (!out || out->sequenceNumber != seq) return 0;
+  size_t size = write(*in, out->sequenceNumber, out->timestamp, slot, nowUs);
+  if (size) ++retransmitted_;
+  return size;
+}
+
+size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot, int64_t nowUs) {
+  if (in.size() + 32 > net::PacketSink::kSlotSize) return 0;
+  std::memcpy(slot, in.data(), in.size());
+  auto p = rtp::RtpPacket::parse(slot, in.size());
+  if (!p) return 0;
+  p->setSsrc(ssrc_);
+  p->setSequenceNumber(seq);
+  p->setTimestamp(ts);
+  if (uint8_t id = producer_.track().ext.absSendTime) {
+    // abs-send-time is the SFU's own send time (6.18 fixed-point seconds), so the
+    // subscriber's delay-based estimate measures the SFU → subscriber path.
+    if (auto ext = p->mutableExtension(id); ext && ext->size() == 3) {
+      const uint32_t t = static_cast<uint32_t>(((nowUs << 18) / 1000000) & 0xFFFFFF);
+      (*ext)[0] = static_cast<uint8_t>(t >> 16);
+      (*ext)[1] = static_cast<uint8_t>(t >> 8);
+      (*ext)[2] = static_cast<uint8_t>(t);
+    }
+  }
+  return in.size();
+}
+
+}  // namespace parley::media

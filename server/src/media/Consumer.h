@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "media/Producer.h"
+#include "media/rtp/RtpPacket.h"
+#include "media/rtp/SendStatistics.h"
+#include "media/rtp/SequenceRewriter.h"
+
+namespace parley::media {
+
+// One track sent to one subscriber: picks the simulcast layer it forwards, and rewrites
+// each forwarded packet (SSRC, sequence number, timestamp) so the subscriber sees one
+// continuous RTP stream across layer switches and pauses.
+class Consumer {
+ public:
+  Consumer(Producer& producer, uint32_t ssrc, std::string trackId);
+
+  Producer& producer() { return producer_; }
+  const Producer& producer() const { return producer_; }
+  uint32_t ssrc() const { return ssrc_; }
+  const std::string& trackId() const { return trackId_; }
+  bool isVideo() const { return producer_.isVideo(); }
+
+  // The subscriber asked for this medium (subscribeToAudio/Video, channel `active`).
+  void setEnabled(bool enabled);
+  bool enabled() const { return enabled_; }
+
+  // Simulcast: the layer the consumer should move to (it switches on that layer's next
+  // keyframe). `current` is what it forwards now; nullopt before the first keyframe.
+  void setTargetLayer(size_t layer) { targetLayer_ = layer; }
+  size_t targetLayer() const { return targetLayer_; }
+  std::optional<size_t> currentLayer() const { return currentLayer_; }
+  // True while the consumer waits for a keyframe it should ask the publisher for.
+  bool wantsKeyframe() const;
+  std::optional<size_t> keyframeLayer() const;
+
+  // Writes the packet as this subscriber must get it into `slot` (PacketSink::kSlotSize
+  // bytes) and returns its size; 0 when it is not forwarded.
+  size_t prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot, int64_t nowUs);
+  // The packet with outgoing sequence number `seq` again, from the producer's buffer;
+  // 0 when it is gone or not ours.
+  size_t prepareRetransmission(uint16_t seq, uint8_t* slot, int64_t nowUs);
+
+  rtp::SendStatistics& stats() { return stats_; }
+  const rtp::SendStatistics& stats() const { return stats_; }
+  uint64_t forwarded() const { return forwarded_; }
+  uint64_t retransmitted() const { return retransmitted_; }
+  uint64_t layerSwitches() const { return layerSwitches_; }
+
+ private:
+  size_t write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot, int64_t nowUs);
+
+  Producer& producer_;
+  uint32_t ssrc_;
+  std::string trackId_;
+  rtp::SequenceRewriter rewriter_;
+  rtp::SendStatistics stats_;
+  bool enabled_ = true;
+  size_t targetLayer_ = 0;
+  std::optional<size_t> currentLayer_;
+  bool resync_ = false;  // re-enabled: restart on a keyframe
+  int64_t lastForwardUs_ = 0;
+  uint64_t forwarded_ = 0;
+  uint64_t retransmitted_ = 0;
+  uint64_t layerSwitches_ = 0;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "obs/Metrics.h"
+
+namespace parley::media {
+
+// Process-wide packet-path counters (relaxed atomics, shown at /metrics), one set per worker.
+struct MediaCounters {
+  obs::Metrics::Counter& rtpReceived;
+  obs::Metrics::Counter& rtpForwarded;
+  obs::Metrics::Counter& nacksSent;
+  obs::Metrics::Counter& nacksReceived;
+  obs::Metrics::Counter& retransmissions;
+  obs::Metrics::Counter& keyframeRequests;
+  obs::Metrics::Counter& datagramsReceived;
+  obs::Metrics::Counter& datagramsDropped;
+
+  static MediaCounters forWorker(unsigned index);
+};
+
+}  // namespace parley::media

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/Json.h"
+
+namespace parley::media {
+
+enum class TrackKind { Audio, Video };
+
+// What the session layer asks of the SFU, on the control thread (spec §8.2, §8.3, §8.5).
+// Implemented by Sfu; the session layer never sees SDP internals, sockets or workers.
+class MediaService {
+ public:
+  // Upward news, delivered on the control thread.
+  class Events {
+   public:
+    virtual ~Events() = default;
+    virtual void publicationReady(const std::string& sessionId, const std::string& streamId) = 0;
+    virtual void publicationFailed(const std::string& sessionId, const std::string& streamId,
+                                   const std::string& reason) = 0;
+    virtual void subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
+                                    const std::string& reason) = 0;
+  };
+
+  struct Negotiation {
+    bool ok = false;
+    std::string error;   // why not, safe to log
+    std::string sdp;     // the SFU's answer or offer ("" when nothing is to be sent)
+    std::vector<std::string> candidates;  // "candidate:…" lines for trickle messages
+    std::string sdpMid;  // the m-line the candidates belong to
+  };
+
+  virtual ~MediaService() = default;
+  virtual void setEvents(Events* events) = 0;
+
+  // A publisher's offer (first or renegotiation) → the SFU's answer.
+  virtual Negotiation publisherOffer(const std::string& sessionId, const std::string& streamId,
+                                     const std::string& offerSdp) = 0;
+  // A new subscription to a published stream → the SFU's offer.
+  virtual Negotiation subscribe(const std::string& sessionId, const std::string& streamId,
+                                const std::string& subscriberId, bool audio, bool video) = 0;
+  virtual Negotiation subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
+                                       const std::string& answerSdp) = 0;
+  // The subscriber's own offer (ICE restart) → the SFU's answer.
+  virtual Negotiation subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
+                                      const std::string& offerSdp) = 0;
+  virtual void unpublish(const std::string& sessionId, const std::string& streamId) = 0;
+  virtual void unsubscribe(const std::string& sessionId, const std::string& subscriberId) = 0;
+  // Stops or resumes forwarding a publisher's track (force mute, publishAudio(false)).
+  virtual void setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind,
+                                 bool active) = 0;
+  // A subscriber's subscribeToAudio/Video and preferred resolution.
+  virtual void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
+                                  bool active) = 0;
+  virtual void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
+                                          uint32_t width, uint32_t height, uint32_t fullWidth) = 0;
+  // Per-transport and per-stream statistics of one session (REST debug endpoint). Waits
+  // briefly for the session's worker to take the snapshot.
+  virtual core::Json sessionStats(const std::string& sessionId) = 0;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "media/TrackDescription.h"
+#include "media/rtp/NackGenerator.h"
+#include "media/rtp/ReceiveStatistics.h"
+#include "media/rtp/RetransmissionBuffer.h"
+#include "media/rtp/RtpPacket.h"
+
+namespace parley::media {
+
+// One track a publisher sends (its audio, or its video with up to three simulcast layers):
+// turns what arrives into forwardable packets (RTX unwrapped, duplicates dropped), keeps
+// receive statistics, the loss list the SFU NACKs, and the packets it may have to resend.
+class Producer {
+ public:
+  enum class CodecKind { Opus, Vp8, Vp9, H264, Av1, Other };
+
+  struct Layer {
+    uint32_t ssrc = 0;
+    uint32_t rtxSsrc = 0;
+    std::string rid;
+    std::unique_ptr<rtp::ReceiveStatistics> stats;
+    std::unique_ptr<rtp::NackGenerator> nack;
+    std::unique_ptr<rtp::RetransmissionBuffer> buffer;
+    int64_t lastPacketUs = 0;
+    int64_t lastKeyframeUs = 0;
+    int64_t lastKeyframeRequestUs = 0;
+    uint64_t keyframes = 0;
+    uint64_t retransmissionsReceived = 0;
+  };
+
+  struct Received {
+    size_t layer = 0;
+    bool keyframe = false;
+  };
+
+  explicit Producer(TrackDescription track);
+
+  const TrackDescription& track() const { return track_; }
+  bool isVideo() const { return track_.isVideo(); }
+  bool ownsSsrc(uint32_t ssrc) const;
+
+  // Takes a decrypted packet of this track. May rewrite it in place (RTX → original:
+  // `packet` is re-parsed). Returns what to forward, or nullopt for padding, duplicates
+  // and packets of unknown streams.
+  std::optional<Received> receive(rtp::RtpPacket& packet, uint8_t* data, int64_t nowUs);
+
+  size_t layerCount() const { return layers_.size(); }
+  Layer& layer(size_t i) { return layers_[i]; }
+  const Layer& layer(size_t i) const { return layers_[i]; }
+  // A layer is live when it sent a packet within the last second.
+  bool layerLive(size_t i, int64_t nowUs) const { return layers_[i].lastPacketUs && nowUs - layers_[i].lastPacketUs < 1000000; }
+  CodecKind codecOf(uint8_t payloadType) const;
+
+  // Forwarding stops while paused (force-muted audio, a publisher that stopped its video).
+  void setPaused(bool paused) { paused_ = paused; }
+  bool paused() const { return paused_; }
+
+  uint64_t duplicates() const { return duplicates_; }
+
+ private:
+  std::optional<size_t> findLayer(const rtp::RtpPacket& packet, bool& isRtx);
+  bool detectKeyframe(const rtp::RtpPacket& packet) const;
+
+  TrackDescription track_;
+  std::vector<Layer> layers_;
+  bool paused_ = false;
+  uint64_t duplicates_ = 0;
+};
+
+}  // namespace parley::media

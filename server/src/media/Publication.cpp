@@ -1,0 +1,209 @@
+#include "media/Publication.h"
+
+#include <algorithm>
+
+#include "core/Crypto.h"
+#include "media/ByteOrder.h"
+#include "media/Router.h"
+#include "media/Subscription.h"
+#include "media/rtcp/Fir.h"
+#include "media/rtcp/GenericNack.h"
+#include "media/rtcp/Pli.h"
+#include "media/rtcp/ReceiverReport.h"
+#include "media/rtcp/Remb.h"
+#include "media/rtcp/RtcpCompound.h"
+#include "media/rtcp/SenderReport.h"
+
+namespace parley::media {
+
+namespace {
+constexpr int64_t kNackIntervalUs = 20000;
+constexpr int64_t kFeedbackIntervalUs = 50000;
+constexpr int64_t kReportIntervalUs = 1000000;
+constexpr int64_t kKeyframeRequestIntervalUs = 300000;
+// The cap a REMB-only publisher is told (it has no transport-cc estimate to follow).
+constexpr uint64_t kRembBitrate = 3000000;
+
+uint32_t randomSsrc() {
+  std::string b = core::Crypto::randomBytes(4);
+  return ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 1;
+}
+}  // namespace
+
+Publication::Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
+                         std::unique_ptr<WebRtcTransport> transport)
+    : router_(router), streamId_(std::move(streamId)), transport_(std::move(transport)), localSsrc_(randomSsrc()) {
+  transport_->setListener(*this);
+  for (auto& t : tracks) {
+    if (t.transportCc && t.ext.transportCc) transportCcId_ = t.ext.transportCc;
+    producers_.push_back(std::make_unique<Producer>(std::move(t)));
+  }
+}
+
+Publication::~Publication() = default;
+
+Producer* Publication::producer(sdp::MediaKind kind) {
+  for (auto& p : producers_)
+    if (p->track().kind == kind) return p.get();
+  return nullptr;
+}
+
+void Publication::attach(Subscription* s) {
+  if (std::find(subscriptions_.begin(), subscriptions_.end(), s) == subscriptions_.end()) subscriptions_.push_back(s);
+}
+
+void Publication::detach(Subscription* s) { std::erase(subscriptions_, s); }
+
+void Publication::setPaused(sdp::MediaKind kind, bool paused) {
+  if (Producer* p = producer(kind)) p->setPaused(paused);
+}
+
+void Publication::requestKeyFrame(size_t layer, int64_t nowUs) {
+  Producer* video = producer(sdp::MediaKind::Video);
+  if (!video || layer >= video->layerCount() || !transport_->connected()) return;
+  auto& l = video->layer(layer);
+  if (l.ssrc == 0 || (l.lastKeyframeRequestUs && nowUs - l.lastKeyframeRequestUs < kKeyframeRequestIntervalUs)) return;
+  l.lastKeyframeRequestUs = nowUs;
+  uint8_t* slot = transport_->reserve();
+  size_t n = 0;
+  if (video->track().pli || !video->track().fir)
+    n = rtcp::Pli::build(slot, net::PacketSink::kSlotSize, localSsrc_, l.ssrc);
+  else
+    n = rtcp::Fir::build(slot, net::PacketSink::kSlotSize, localSsrc_, rtcp::Fir::Entry{l.ssrc, firSequence_++});
+  if (n && transport_->sendRtcp(slot, n)) {
+    ++keyframeRequests_;
+    router_.counters().keyframeRequests.add();
+  }
+}
+
+void Publication::onTransportConnected(WebRtcTransport&) {
+  if (announced_) return;
+  announced_ = true;
+  router_.publicationConnected(*this);
+}
+
+void Publication::onTransportClosed(WebRtcTransport&, std::string_view reason) {
+  closed_ = true;
+  closeReason_ = std::string(reason);
+}
+
+void Publication::onRtp(WebRtcTransport&, rtp::RtpPacket& packet, int64_t nowUs) {
+  if (router_.dropForTest()) return;  // test-only loss (off unless --rtc-test-loss)
+  if (transportCcId_) {
+    if (auto ext = packet.extension(transportCcId_); ext && ext->size() == 2)
+      transportCc_.onPacket(ByteOrder::read16(ext->data()), nowUs);
+  }
+  uint8_t* data = packet.mutableData();
+  if (!data) return;
+  const uint32_t ssrc = packet.ssrc();
+  Producer* target = nullptr;
+  for (auto& p : producers_)
+    if (p->ownsSsrc(ssrc)) target = p.get();
+  std::optional<Producer::Received> received;
+  if (target) {
+    received = target->receive(packet, data, nowUs);
+  } else {
+    // RID simulcast: an SSRC not seen yet binds to the layer its rid names.
+    for (auto& p : producers_) {
+      if (!p->isVideo()) continue;
+      received = p->receive(packet, data, nowUs);
+      if (p->ownsSsrc(ssrc)) target = p.get();
+      break;
+    }
+  }
+  router_.counters().rtpReceived.add();
+  if (!received || !target) return;
+  for (Subscription* s : subscriptions_) s->forward(*target, received->layer, received->keyframe, packet, nowUs);
+}
+
+void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int64_t nowUs) {
+  rtcp::RtcpCompound compound(data, size);
+  while (auto p = compound.next()) {
+    if (p->header.packetType() != 200) continue;
+    auto sr = rtcp::SenderReport::parse(p->data, p->size);
+    if (!sr) continue;
+    const auto info = sr->info();
+    for (auto& producer : producers_)
+      for (size_t i = 0; i < producer->layerCount(); ++i)
+        if (producer->layer(i).ssrc == info.ssrc) producer->layer(i).stats->onSenderReport(info.ntpTimestamp, nowUs);
+  }
+}
+
+void Publication::tick(int64_t nowUs) {
+  transport_->tick(nowUs / 1000);
+  if (!transport_->connected()) return;
+  if (nowUs - lastNackUs_ >= kNackIntervalUs) {
+    lastNackUs_ = nowUs;
+    sendNacks(nowUs);
+  }
+  if (transportCcId_ && nowUs - lastFeedbackUs_ >= kFeedbackIntervalUs) {
+    lastFeedbackUs_ = nowUs;
+    sendTransportFeedback();
+  }
+  if (nowUs - lastReportUs_ >= kReportIntervalUs) {
+    lastReportUs_ = nowUs;
+    sendReports(nowUs);
+  }
+}
+
+void Publication::sendNacks(int64_t nowUs) {
+  uint16_t lost[64];
+  for (auto& producer : producers_) {
+    for (size_t i = 0; i < producer->layerCount(); ++i) {
+      auto& layer = producer->layer(i);
+      if (layer.ssrc == 0) continue;
+      if (producer->track().nack) {
+        size_t n = layer.nack->collect(nowUs / 1000, rttMs_, lost, 64);
+        if (n) {
+          uint8_t* slot = transport_->reserve();
+          size_t size = rtcp::GenericNack::build(slot, net::PacketSink::kSlotSize, localSsrc_, layer.ssrc, lost, n);
+          if (size && transport_->sendRtcp(slot, size)) {
+            nacksSent_ += n;
+            router_.counters().nacksSent.add(n);
+          }
+        }
+      }
+      if (layer.nack->keyFrameNeeded()) {
+        layer.nack->clearKeyFrameRequest();
+        if (producer->isVideo()) requestKeyFrame(i, nowUs);
+      }
+    }
+  }
+}
+
+void Publication::sendTransportFeedback() {
+  Producer* media = producers_.empty() ? nullptr : producers_.front().get();
+  uint32_t mediaSsrc = media && media->layerCount() ? media->layer(0).ssrc : 0;
+  for (int i = 0; i < 8; ++i) {
+    uint8_t* slot = transport_->reserve();
+    size_t n = transportCc_.buildFeedback(slot, net::PacketSink::kSlotSize, localSsrc_, mediaSsrc);
+    if (n == 0) break;
+    if (transport_->sendRtcp(slot, n)) ++feedbackSent_;
+  }
+}
+
+void Publication::sendReports(int64_t nowUs) {
+  rtcp::ReportBlock blocks[8];
+  size_t count = 0;
+  std::vector<uint32_t> rembSsrcs;
+  bool remb = false;
+  for (auto& producer : producers_) {
+    if (producer->track().remb && !producer->track().transportCc) remb = true;
+    for (size_t i = 0; i < producer->layerCount() && count < 8; ++i) {
+      auto& layer = producer->layer(i);
+      if (layer.ssrc == 0 || layer.stats->packets() == 0) continue;
+      blocks[count++] = layer.stats->reportBlock(nowUs);
+      if (producer->isVideo()) rembSsrcs.push_back(layer.ssrc);
+    }
+  }
+  uint8_t* slot = transport_->reserve();
+  size_t size = rtcp::ReceiverReport::build(slot, net::PacketSink::kSlotSize, localSsrc_,
+                                            std::span<const rtcp::ReportBlock>(blocks, count));
+  if (remb && !rembSsrcs.empty() && size) {
+    size += rtcp::Remb::build(slot + size, net::PacketSink::kSlotSize - size - 32, localSsrc_, kRembBitrate,
+                              rembSsrcs);
+  }
+  if (size) transport_->sendRtcp(slot, size);
+}
+
+}  // namespace parley::media

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/Producer.h"
+#include "media/TrackDescription.h"
+#include "media/WebRtcTransport.h"
+#include "media/rtp/TransportCcRecorder.h"
+
+namespace parley::media {
+
+class Router;
+class Subscription;
+
+// A published stream at the SFU: the publisher's transport and its producers (audio and
+// video). Fans every packet out to the subscriptions attached to it and sends the
+// publisher what makes its stream good: NACKs, keyframe requests, transport-cc feedback,
+// REMB and receiver reports.
+class Publication final : public WebRtcTransport::Listener {
+ public:
+  Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
+              std::unique_ptr<WebRtcTransport> transport);
+  ~Publication() override;
+
+  const std::string& streamId() const { return streamId_; }
+  WebRtcTransport& transport() { return *transport_; }
+  Producer* producer(sdp::MediaKind kind);
+  const std::vector<std::unique_ptr<Producer>>& producers() const { return producers_; }
+  bool announced() const { return announced_; }
+
+  void attach(Subscription* s);
+  void detach(Subscription* s);
+  const std::vector<Subscription*>& subscriptions() const { return subscriptions_; }
+
+  // A PLI (or FIR) for one video layer, at most one per 300 ms per layer.
+  void requestKeyFrame(size_t layer, int64_t nowUs);
+  void setPaused(sdp::MediaKind kind, bool paused);
+
+  void tick(int64_t nowUs);
+  uint64_t nacksSent() const { return nacksSent_; }
+  uint64_t keyframeRequests() const { return keyframeRequests_; }
+  uint64_t feedbackSent() const { return feedbackSent_; }
+  int64_t rttMs() const { return rttMs_; }
+
+  // WebRtcTransport::Listener
+  void onTransportConnected(WebRtcTransport& t) override;
+  void onTransportClosed(WebRtcTransport& t, std::string_view reason) override;
+  void onRtp(WebRtcTransport& t, rtp::RtpPacket& packet, int64_t nowUs) override;
+  void onRtcp(WebRtcTransport& t, const uint8_t* data, size_t size, int64_t nowUs) override;
+
+  bool closed() const { return closed_; }
+  const std::string& closeReason() const { return closeReason_; }
+
+ private:
+  void sendNacks(int64_t nowUs);
+  void sendTransportFeedback();
+  void sendReports(int64_t nowUs);
+
+  Router& router_;
+  std::string streamId_;
+  std::unique_ptr<WebRtcTransport> transport_;
+  std::vector<std::unique_ptr<Producer>> producers_;
+  std::vector<Subscription*> subscriptions_;
+  rtp::TransportCcRecorder transportCc_;
+  uint8_t transportCcId_ = 0;
+  uint32_t localSsrc_;
+  bool announced_ = false;
+  bool closed_ = false;
+  std::string closeReason_;
+  int64_t lastNackUs_ = 0;
+  int64_t lastFeedbackUs_ = 0;
+  int64_t lastReportUs_ = 0;
+  int64_t rttMs_ = 100;
+  uint64_t nacksSent_ = 0;
+  uint64_t keyframeRequests_ = 0;
+  uint64_t feedbackSent_ = 0;
+  uint8_t firSequence_ = 0;
+};
+
+}  // namespace parley::media

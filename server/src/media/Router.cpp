@@ -1,0 +1,92 @@
+#include "media/Router.h"
+
+#include <vector>
+
+#include "media/Worker.h"
+
+namespace parley::media {
+
+Router::Router(Worker& worker, std::string sessionId) : worker_(worker), sessionId_(std::move(sessionId)) {}
+
+Router::~Router() {
+  for (auto& [id, s] : subscriptions_) worker_.unregisterTransport(&s->transport());
+  for (auto& [id, p] : publications_) worker_.unregisterTransport(&p->transport());
+}
+
+MediaCounters& Router::counters() { return worker_.counters(); }
+int64_t Router::nowUs() const { return worker_.nowUs(); }
+bool Router::dropForTest() { return worker_.dropForTest(); }
+
+Publication& Router::addPublication(std::unique_ptr<Publication> p) {
+  removePublication(p->streamId());
+  Publication& ref = *p;
+  worker_.registerTransport(&ref.transport());
+  publications_[ref.streamId()] = std::move(p);
+  return ref;
+}
+
+Subscription& Router::addSubscription(std::unique_ptr<Subscription> s) {
+  removeSubscription(s->subscriberId());
+  Subscription& ref = *s;
+  worker_.registerTransport(&ref.transport());
+  if (ref.publication()) ref.publication()->attach(&ref);
+  subscriptions_[ref.subscriberId()] = std::move(s);
+  return ref;
+}
+
+Publication* Router::publication(const std::string& streamId) {
+  auto it = publications_.find(streamId);
+  return it == publications_.end() ? nullptr : it->second.get();
+}
+
+Subscription* Router::subscription(const std::string& subscriberId) {
+  auto it = subscriptions_.find(subscriberId);
+  return it == subscriptions_.end() ? nullptr : it->second.get();
+}
+
+void Router::removePublication(const std::string& streamId) {
+  auto it = publications_.find(streamId);
+  if (it == publications_.end()) return;
+  for (Subscription* s : it->second->subscriptions()) s->publicationGone();
+  worker_.unregisterTransport(&it->second->transport());
+  publications_.erase(it);
+}
+
+void Router::removeSubscription(const std::string& subscriberId) {
+  auto it = subscriptions_.find(subscriberId);
+  if (it == subscriptions_.end()) return;
+  if (Publication* p = it->second->publication()) p->detach(it->second.get());
+  worker_.unregisterTransport(&it->second->transport());
+  subscriptions_.erase(it);
+}
+
+void Router::publicationConnected(Publication& p) { worker_.events().publicationConnected(sessionId_, p.streamId()); }
+
+void Router::subscriptionConnected(Subscription& s) {
+  worker_.events().subscriptionConnected(sessionId_, s.subscriberId());
+}
+
+void Router::tick(int64_t nowUs) {
+  std::vector<std::pair<std::string, std::string>> closedPublications;
+  std::vector<std::pair<std::string, std::string>> closedSubscriptions;
+  for (auto& [id, p] : publications_) {
+    p->tick(nowUs);
+    if (p->closed()) closedPublications.emplace_back(id, p->closeReason());
+  }
+  for (auto& [id, s] : subscriptions_) {
+    s->tick(nowUs);
+    if (s->closed()) closedSubscriptions.emplace_back(id, s->closeReason());
+  }
+  // Reported after the loops: the control thread removes the session objects, which
+  // then tells this router to remove them too (idempotent).
+  for (auto& [id, reason] : closedSubscriptions) {
+    removeSubscription(id);
+    worker_.events().subscriptionClosed(sessionId_, id, reason);
+  }
+  for (auto& [id, reason] : closedPublications) {
+    removePublication(id);
+    worker_.events().publicationClosed(sessionId_, id, reason);
+  }
+}
+
+}  // namespace parley::media

@@ -1,0 +1,482 @@
+#include "media/Sfu.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+#include <limits>
+
+#include "core/Crypto.h"
+#include "media/ByteOrder.h"
+#include "media/Consumer.h"
+#include "media/Publication.h"
+#include "media/Router.h"
+#include "media/Subscription.h"
+#include "media/WebRtcTransport.h"
+#include "obs/Logger.h"
+
+namespace parley::media {
+
+using obs::Logger;
+
+namespace {
+
+std::string randomToken(size_t n) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string bytes = core::Crypto::randomBytes(n);
+  std::string out(n, 'a');
+  for (size_t i = 0; i < n; ++i) out[i] = kAlphabet[static_cast<uint8_t>(bytes[i]) % 62];
+  return out;
+}
+
+uint32_t randomSsrc() {
+  std::string b = core::Crypto::randomBytes(4);
+  return ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 0x100;
+}
+
+sdp::MediaKind kindOf(TrackKind k) { return k == TrackKind::Audio ? sdp::MediaKind::Audio : sdp::MediaKind::Video; }
+
+MediaService::Negotiation failure(std::string error) {
+  MediaService::Negotiation n;
+  n.error = std::move(error);
+  return n;
+}
+
+}  // namespace
+
+Sfu::Sfu(boost::asio::io_context& control, Settings settings)
+    : control_(control), settings_(std::move(settings)), certificate_(dtls::DtlsCertificate::generate()) {
+  if (settings_.workers == 0) settings_.workers = 1;
+  for (unsigned i = 0; i < settings_.workers; ++i) {
+    Worker::Settings ws;
+    ws.bindIp = settings_.bindIp;
+    ws.port = settings_.basePort == 0 ? 0 : static_cast<uint16_t>(settings_.basePort + i);
+    ws.testLossPercent = settings_.testLossPercent;
+    if (i == 0) ws.stunPort = settings_.basePort == 0 ? 0 : settings_.basePort + static_cast<int>(settings_.workers);
+    workers_.push_back(std::make_unique<Worker>(i, ws, *this));
+  }
+}
+
+Sfu::~Sfu() {
+  *alive_ = false;
+  stop();
+}
+
+void Sfu::start() {
+  for (auto& w : workers_) w->start();
+}
+
+void Sfu::stop() {
+  for (auto& w : workers_) w->stop();
+}
+
+unsigned Sfu::place(const std::string& sessionId) {
+  auto it = placements_.find(sessionId);
+  if (it == placements_.end()) {
+    unsigned best = 0;
+    size_t bestLoad = std::numeric_limits<size_t>::max();
+    for (auto& w : workers_) {
+      if (w->load() < bestLoad) {
+        bestLoad = w->load();
+        best = w->index();
+      }
+    }
+    // Sessions already placed but still empty count too (their transports come next).
+    it = placements_.emplace(sessionId, Placement{best, 0}).first;
+    Logger::info("routed session placed", {{"sessionId", sessionId}, {"worker", static_cast<long long>(best)}});
+  }
+  ++it->second.objects;
+  return it->second.worker;
+}
+
+void Sfu::release(const std::string& sessionId) {
+  auto it = placements_.find(sessionId);
+  if (it == placements_.end()) return;
+  if (--it->second.objects == 0) {
+    Worker* w = workers_[it->second.worker].get();
+    w->post([w, sessionId] { w->removeRouterIfEmpty(sessionId); });
+    placements_.erase(it);
+  }
+}
+
+SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag, std::string password) const {
+  SdpNegotiator::LocalEndpoint e;
+  e.ip = settings_.announcedIp;
+  e.udpPort = workers_[worker]->port();
+  e.iceUfrag = std::move(ufrag);
+  e.icePassword = std::move(password);
+  e.fingerprint = certificate_->fingerprintSha256();
+  return e;
+}
+
+MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, const std::string& streamId,
+                                              const std::string& offerSdp) {
+  const std::string k = key(sessionId, streamId);
+  auto existing = publications_.find(k);
+  const bool renegotiation = existing != publications_.end();
+  std::string ufrag = renegotiation ? existing->second.localUfrag : randomToken(8);
+  std::string password = renegotiation ? existing->second.localPassword : randomToken(24);
+  const unsigned worker = renegotiation ? existing->second.worker : place(sessionId);
+  // First parse with the current credentials to learn whether the peer restarts ICE.
+  auto answer = SdpNegotiator::answerPublisher(offerSdp, endpoint(worker, ufrag, password));
+  if (!answer) {
+    if (!renegotiation) release(sessionId);
+    return failure(answer.error().message);
+  }
+  bool restart = renegotiation && answer->remote.iceUfrag != existing->second.remoteUfrag;
+  if (restart) {
+    ufrag = randomToken(8);
+    password = randomToken(24);
+    answer = SdpNegotiator::answerPublisher(offerSdp, endpoint(worker, ufrag, password));
+    if (!answer) return failure(answer.error().message);
+  }
+
+  Negotiation n;
+  n.ok = true;
+  n.sdp = answer->sdp;
+  n.sdpMid = answer->tracks.empty() ? "0" : answer->tracks.front().mid;
+  for (auto& c : SdpNegotiator::candidates(endpoint(worker, ufrag, password))) n.candidates.push_back("candidate:" + c);
+
+  if (renegotiation) {
+    // Same transport; a restart changes the ICE credentials. New tracks or SSRCs of a
+    // renegotiated publisher are not picked up (the client does not change them).
+    PublicationInfo& info = existing->second;
+    if (restart) {
+      std::string oldUfrag = info.localUfrag;
+      info.localUfrag = ufrag;
+      info.localPassword = password;
+      info.remoteUfrag = answer->remote.iceUfrag;
+      Worker* w = workers_[worker].get();
+      TransportDescription remote = answer->remote;
+      w->post([w, sessionId, streamId, ufrag, password, remote] {
+        Router* r = w->findRouter(sessionId);
+        Publication* p = r ? r->publication(streamId) : nullptr;
+        if (!p) return;
+        w->unregisterTransport(&p->transport());
+        p->transport().restartIce(ufrag, password, remote);
+        w->registerTransport(&p->transport());
+      });
+    }
+    return n;
+  }
+
+  PublicationInfo info;
+  info.worker = worker;
+  info.tracks = answer->tracks;
+  info.localUfrag = ufrag;
+  info.localPassword = password;
+  info.remoteUfrag = answer->remote.iceUfrag;
+  publications_[k] = info;
+  Worker* w = workers_[worker].get();
+  auto certificate = certificate_;
+  TransportDescription remote = answer->remote;
+  std::vector<TrackDescription> tracks = answer->tracks;
+  w->post([w, sessionId, streamId, ufrag, password, remote, tracks, certificate]() mutable {
+    Router& r = w->router(sessionId);
+    auto transport = std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, w->socket());
+    Publication& p = r.addPublication(std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
+    p.transport().setRemote(remote);
+  });
+  Logger::info("publisher negotiated", {{"sessionId", sessionId},
+                                        {"streamId", streamId},
+                                        {"tracks", static_cast<long long>(answer->tracks.size())},
+                                        {"worker", static_cast<long long>(worker)}});
+  return n;
+}
+
+std::vector<SdpNegotiator::OutgoingTrack> Sfu::outgoing(const SubscriptionInfo& info) const {
+  std::vector<SdpNegotiator::OutgoingTrack> out;
+  for (size_t i = 0; i < info.tracks.size(); ++i) out.push_back({&info.tracks[i], info.ssrcs[i], info.trackIds[i]});
+  return out;
+}
+
+MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std::string& streamId,
+                                         const std::string& subscriberId, bool audio, bool video) {
+  auto pub = publications_.find(key(sessionId, streamId));
+  if (pub == publications_.end()) return failure("stream has no media at the SFU");
+  const std::string k = key(sessionId, subscriberId);
+  if (subscriptions_.count(k)) unsubscribe(sessionId, subscriberId);
+
+  SubscriptionInfo info;
+  info.worker = place(sessionId);
+  info.streamId = streamId;
+  info.tracks = pub->second.tracks;
+  for (size_t i = 0; i < info.tracks.size(); ++i) {
+    info.ssrcs.push_back(randomSsrc());
+    info.trackIds.push_back(core::Crypto::uuid4());
+  }
+  info.localUfrag = randomToken(8);
+  info.localPassword = randomToken(24);
+  auto local = endpoint(info.worker, info.localUfrag, info.localPassword);
+  Negotiation n;
+  n.ok = true;
+  n.sdp = SdpNegotiator::offerSubscriber(outgoing(info), streamId, local, info.version);
+  n.sdpMid = info.tracks.empty() ? "0" : info.tracks.front().mid;
+  for (auto& c : SdpNegotiator::candidates(local)) n.candidates.push_back("candidate:" + c);
+  subscriptions_[k] = info;
+
+  Worker* w = workers_[info.worker].get();
+  auto certificate = certificate_;
+  auto ssrcs = info.ssrcs;
+  auto trackIds = info.trackIds;
+  std::string ufrag = info.localUfrag;
+  std::string password = info.localPassword;
+  auto alive = alive_;
+  w->post([this, alive, w, sessionId, streamId, subscriberId, ssrcs, trackIds, ufrag, password, certificate, audio,
+           video] {
+    Router& r = w->router(sessionId);
+    Publication* p = r.publication(streamId);
+    if (!p) {
+      // The stream went away while the command was on its way.
+      subscriptionClosed(sessionId, subscriberId, "stream gone");
+      return;
+    }
+    std::vector<std::unique_ptr<Consumer>> consumers;
+    for (size_t i = 0; i < p->producers().size() && i < ssrcs.size(); ++i)
+      consumers.push_back(std::make_unique<Consumer>(*p->producers()[i], ssrcs[i], trackIds[i]));
+    auto transport = std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, w->socket());
+    Subscription& s = r.addSubscription(
+        std::make_unique<Subscription>(r, subscriberId, *p, std::move(transport), std::move(consumers)));
+    s.setEnabled(sdp::MediaKind::Audio, audio);
+    s.setEnabled(sdp::MediaKind::Video, video);
+  });
+  return n;
+}
+
+MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
+                                                const std::string& answerSdp) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return failure("no such subscription");
+  auto answer = SdpNegotiator::readSubscriberAnswer(answerSdp);
+  if (!answer) return failure(answer.error().message);
+  SubscriptionInfo& info = it->second;
+  const bool restart = !info.remoteUfrag.empty() && info.remoteUfrag != answer->remote.iceUfrag;
+  info.remoteUfrag = answer->remote.iceUfrag;
+  Worker* w = workers_[info.worker].get();
+  TransportDescription remote = answer->remote;
+  std::string ufrag = info.localUfrag;
+  std::string password = info.localPassword;
+  w->post([w, sessionId, subscriberId, remote, restart, ufrag, password] {
+    Router* r = w->findRouter(sessionId);
+    Subscription* s = r ? r->subscription(subscriberId) : nullptr;
+    if (!s) return;
+    if (restart) s->transport().restartIce(ufrag, password, remote);
+    s->transport().setRemote(remote);
+  });
+  Negotiation n;
+  n.ok = true;
+  return n;
+}
+
+MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
+                                               const std::string& offerSdp) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return failure("no such subscription");
+  auto offer = SdpNegotiator::readSubscriberOffer(offerSdp);
+  if (!offer) return failure(offer.error().message);
+  SubscriptionInfo& info = it->second;
+  const bool restart = offer->remote.iceUfrag != info.remoteUfrag;
+  std::string oldUfrag = info.localUfrag;
+  if (restart) {
+    info.localUfrag = randomToken(8);
+    info.localPassword = randomToken(24);
+  }
+  info.remoteUfrag = offer->remote.iceUfrag;
+  auto local = endpoint(info.worker, info.localUfrag, info.localPassword);
+  Negotiation n;
+  n.sdp = SdpNegotiator::answerSubscriberOffer(offerSdp, outgoing(info), info.streamId, local);
+  if (n.sdp.empty()) return failure("cannot answer the subscriber's offer");
+  n.ok = true;
+  n.sdpMid = info.tracks.empty() ? "0" : info.tracks.front().mid;
+  for (auto& c : SdpNegotiator::candidates(local)) n.candidates.push_back("candidate:" + c);
+  Worker* w = workers_[info.worker].get();
+  TransportDescription remote = offer->remote;
+  // In our answer we take the role the offer leaves us: actpass → we are passive (server).
+  remote.dtlsRole = dtls::DtlsRole::Server;
+  std::string ufrag = info.localUfrag;
+  std::string password = info.localPassword;
+  w->post([w, sessionId, subscriberId, remote, restart, ufrag, password] {
+    Router* r = w->findRouter(sessionId);
+    Subscription* s = r ? r->subscription(subscriberId) : nullptr;
+    if (!s) return;
+    if (restart) {
+      w->unregisterTransport(&s->transport());
+      s->transport().restartIce(ufrag, password, remote);
+      w->registerTransport(&s->transport());
+    }
+    s->transport().setRemote(remote);
+  });
+  return n;
+}
+
+void Sfu::unpublish(const std::string& sessionId, const std::string& streamId) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  publications_.erase(it);
+  w->post([w, sessionId, streamId] {
+    if (Router* r = w->findRouter(sessionId)) r->removePublication(streamId);
+  });
+  release(sessionId);
+}
+
+void Sfu::unsubscribe(const std::string& sessionId, const std::string& subscriberId) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  subscriptions_.erase(it);
+  w->post([w, sessionId, subscriberId] {
+    if (Router* r = w->findRouter(sessionId)) r->removeSubscription(subscriberId);
+  });
+  release(sessionId);
+}
+
+void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind, bool active) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  w->post([w, sessionId, streamId, kind, active] {
+    Router* r = w->findRouter(sessionId);
+    if (Publication* p = r ? r->publication(streamId) : nullptr) p->setPaused(kindOf(kind), !active);
+  });
+}
+
+void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
+                             bool active) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  w->post([w, sessionId, subscriberId, kind, active] {
+    Router* r = w->findRouter(sessionId);
+    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr) s->setEnabled(kindOf(kind), active);
+  });
+}
+
+void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId, uint32_t width,
+                                     uint32_t height, uint32_t fullWidth) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  w->post([w, sessionId, subscriberId, width, height, fullWidth] {
+    Router* r = w->findRouter(sessionId);
+    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr) s->setPreferredSize(width, height, fullWidth);
+  });
+}
+
+core::Json Sfu::sessionStats(const std::string& sessionId) {
+  auto placed = placements_.find(sessionId);
+  if (placed == placements_.end()) {
+    return core::Json::object({{"sessionId", sessionId}, {"publications", core::Json::array()},
+                               {"subscriptions", core::Json::array()}});
+  }
+  Worker* w = workers_[placed->second.worker].get();
+  auto promise = std::make_shared<std::promise<core::Json>>();
+  auto future = promise->get_future();
+  w->post([w, sessionId, promise] {
+    using core::Json;
+    const int64_t now = w->nowUs();
+    auto transportJson = [](WebRtcTransport& t) {
+      const auto& st = t.stats();
+      return Json::object({{"id", t.id()},
+                           {"connected", t.connected()},
+                           {"address", t.selectedAddress()},
+                           {"packetsIn", static_cast<long long>(st.packetsIn)},
+                           {"bytesIn", static_cast<long long>(st.bytesIn)},
+                           {"packetsOut", static_cast<long long>(st.packetsOut)},
+                           {"bytesOut", static_cast<long long>(st.bytesOut)},
+                           {"srtpErrors", static_cast<long long>(st.srtpErrors)}});
+    };
+    Json pubs = Json::array();
+    Json subs = Json::array();
+    if (Router* r = w->findRouter(sessionId)) {
+      for (auto& [id, p] : r->publications()) {
+        Json tracks = Json::array();
+        for (auto& prod : p->producers()) {
+          Json layers = Json::array();
+          for (size_t i = 0; i < prod->layerCount(); ++i) {
+            auto& l = prod->layer(i);
+            layers.push(Json::object({{"ssrc", static_cast<long long>(l.ssrc)},
+                                      {"packets", static_cast<long long>(l.stats->packets())},
+                                      {"bytes", static_cast<long long>(l.stats->bytes())},
+                                      {"lost", static_cast<long long>(l.stats->lost())},
+                                      {"bitrate", static_cast<long long>(l.stats->bitrateBps(now))},
+                                      {"nacksRequested", static_cast<long long>(l.nack->nacksRequested())},
+                                      {"recovered", static_cast<long long>(l.nack->recovered())},
+                                      {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
+                                      {"keyframes", static_cast<long long>(l.keyframes)}}));
+          }
+          tracks.push(Json::object({{"kind", prod->isVideo() ? "video" : "audio"},
+                                    {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
+                                    {"paused", prod->paused()},
+                                    {"layers", layers}}));
+        }
+        pubs.push(Json::object({{"streamId", id},
+                                {"transport", transportJson(p->transport())},
+                                {"nacksSent", static_cast<long long>(p->nacksSent())},
+                                {"keyframeRequests", static_cast<long long>(p->keyframeRequests())},
+                                {"transportFeedback", static_cast<long long>(p->feedbackSent())},
+                                {"tracks", tracks}}));
+      }
+      for (auto& [id, s] : r->subscriptions()) {
+        Json consumers = Json::array();
+        for (auto& c : s->consumers()) {
+          Json item = Json::object({{"kind", c->isVideo() ? "video" : "audio"},
+                                    {"ssrc", static_cast<long long>(c->ssrc())},
+                                    {"enabled", c->enabled()},
+                                    {"forwarded", static_cast<long long>(c->forwarded())},
+                                    {"retransmitted", static_cast<long long>(c->retransmitted())},
+                                    {"layerSwitches", static_cast<long long>(c->layerSwitches())},
+                                    {"targetLayer", static_cast<long long>(c->targetLayer())}});
+          item.set("currentLayer", c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
+          if (auto rtt = c->stats().rttMs()) item.set("rttMs", Json(static_cast<long long>(*rtt)));
+          consumers.push(item);
+        }
+        subs.push(Json::object({{"subscriberId", id},
+                                {"streamId", s->publication() ? s->publication()->streamId() : ""},
+                                {"transport", transportJson(s->transport())},
+                                {"nacksReceived", static_cast<long long>(s->nacksReceived())},
+                                {"keyframeRequestsReceived", static_cast<long long>(s->keyframeRequestsReceived())},
+                                {"bandwidthEstimate", static_cast<long long>(s->bandwidthEstimate())},
+                                {"consumers", consumers}}));
+      }
+    }
+    Json result = Json::object({{"sessionId", sessionId},
+                                {"worker", static_cast<long long>(w->index())},
+                                {"publications", pubs},
+                                {"subscriptions", subs}});
+    promise->set_value(std::move(result));
+  });
+  if (future.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+    return core::Json::object({{"sessionId", sessionId}, {"error", "worker did not answer"}});
+  return future.get();
+}
+
+// ---- worker events: re-posted to the control thread
+
+void Sfu::publicationConnected(const std::string& sessionId, const std::string& streamId) {
+  auto alive = alive_;
+  boost::asio::post(control_, [this, alive, sessionId, streamId] {
+    if (*alive && events_ && publications_.count(key(sessionId, streamId))) events_->publicationReady(sessionId, streamId);
+  });
+}
+
+void Sfu::publicationClosed(const std::string& sessionId, const std::string& streamId, const std::string& reason) {
+  auto alive = alive_;
+  boost::asio::post(control_, [this, alive, sessionId, streamId, reason] {
+    if (!*alive || !publications_.count(key(sessionId, streamId))) return;
+    unpublish(sessionId, streamId);
+    if (events_) events_->publicationFailed(sessionId, streamId, reason);
+  });
+}
+
+void Sfu::subscriptionConnected(const std::string&, const std::string&) {}
+
+void Sfu::subscriptionClosed(const std::string& sessionId, const std::string& subscriberId, const std::string& reason) {
+  auto alive = alive_;
+  boost::asio::post(control_, [this, alive, sessionId, subscriberId, reason] {
+    if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;
+    unsubscribe(sessionId, subscriberId);
+    if (events_) events_->subscriptionFailed(sessionId, subscriberId, reason);
+  });
+}
+
+}  // namespace parley::media

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/MediaService.h"
+#include "media/SdpNegotiator.h"
+#include "media/TrackDescription.h"
+#include "media/Worker.h"
+#include "media/WorkerEvents.h"
+#include "media/dtls/DtlsCertificate.h"
+
+namespace parley::media {
+
+// The SFU as the control thread sees it: negotiates SDP, places each routed session on
+// the least-loaded worker, and sends the workers small commands (create a publication or
+// subscription, set the remote side, pause, remove). Worker news comes back posted.
+class Sfu final : public MediaService, public WorkerEvents {
+ public:
+  struct Settings {
+    std::string bindIp = "127.0.0.1";
+    std::string announcedIp = "127.0.0.1";
+    uint16_t basePort = 5090;  // worker i listens on basePort + i (0: ephemeral)
+    unsigned workers = 1;
+    unsigned testLossPercent = 0;
+  };
+  // The STUN server port announced in session info (next to the workers' ports).
+  uint16_t stunPort() const { return workers_.front()->stunPort(); }
+
+  Sfu(boost::asio::io_context& control, Settings settings);
+  ~Sfu() override;
+
+  void start();
+  void stop();
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  const std::string& fingerprint() const { return certificate_->fingerprintSha256(); }
+
+  // MediaService
+  void setEvents(Events* events) override { events_ = events; }
+  Negotiation publisherOffer(const std::string& sessionId, const std::string& streamId,
+                             const std::string& offerSdp) override;
+  Negotiation subscribe(const std::string& sessionId, const std::string& streamId, const std::string& subscriberId,
+                        bool audio, bool video) override;
+  Negotiation subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
+                               const std::string& answerSdp) override;
+  Negotiation subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
+                              const std::string& offerSdp) override;
+  void unpublish(const std::string& sessionId, const std::string& streamId) override;
+  void unsubscribe(const std::string& sessionId, const std::string& subscriberId) override;
+  void setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind,
+                         bool active) override;
+  void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
+                          bool active) override;
+  void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId, uint32_t width,
+                                  uint32_t height, uint32_t fullWidth) override;
+  core::Json sessionStats(const std::string& sessionId) override;
+
+ private:
+  struct PublicationInfo {
+    unsigned worker = 0;
+    std::vector<TrackDescription> tracks;
+    std::string localUfrag, localPassword, remoteUfrag;
+  };
+  struct SubscriptionInfo {
+    unsigned worker = 0;
+    std::string streamId;
+    std::vector<TrackDescription> tracks;  // copies of the publication's, at subscribe time
+    std::vector<uint32_t> ssrcs;
+    std::vector<std::string> trackIds;
+    std::string localUfrag, localPassword, remoteUfrag;
+    uint64_t version = 2;
+  };
+  struct Placement {
+    unsigned worker = 0;
+    size_t objects = 0;
+  };
+
+  static std::string key(const std::string& sessionId, const std::string& id) { return sessionId + "/" + id; }
+  unsigned place(const std::string& sessionId);
+  void release(const std::string& sessionId);
+  SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag, std::string password) const;
+  std::vector<SdpNegotiator::OutgoingTrack> outgoing(const SubscriptionInfo& info) const;
+
+  // WorkerEvents (worker threads)
+  void publicationConnected(const std::string& sessionId, const std::string& streamId) override;
+  void publicationClosed(const std::string& sessionId, const std::string& streamId, const std::string& reason) override;
+  void subscriptionConnected(const std::string& sessionId, const std::string& subscriberId) override;
+  void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
+                          const std::string& reason) override;
+
+  boost::asio::io_context& control_;
+  Settings settings_;
+  std::shared_ptr<const dtls::DtlsCertificate> certificate_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Events* events_ = nullptr;
+  std::map<std::string, Placement> placements_;
+  std::map<std::string, PublicationInfo> publications_;
+  std::map<std::string, SubscriptionInfo> subscriptions_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace parley::media

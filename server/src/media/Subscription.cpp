@@ -1,0 +1,204 @@
+#include "media/Subscription.h"
+
+#include <chrono>
+
+#include "core/Crypto.h"
+#include "media/ByteOrder.h"
+#include "media/Publication.h"
+#include "media/Router.h"
+#include "media/rtcp/Fir.h"
+#include "media/rtcp/GenericNack.h"
+#include "media/rtcp/Pli.h"
+#include "media/rtcp/ReceiverReport.h"
+#include "media/rtcp/Remb.h"
+#include "media/rtcp/RtcpCompound.h"
+#include "media/rtcp/SenderReport.h"
+
+namespace parley::media {
+
+namespace {
+constexpr int64_t kReportIntervalUs = 1000000;
+constexpr int64_t kSelectIntervalUs = 500000;
+
+uint64_t ntpNow() {
+  using namespace std::chrono;
+  const auto since = system_clock::now().time_since_epoch();
+  const uint64_t us = static_cast<uint64_t>(duration_cast<microseconds>(since).count());
+  const uint64_t seconds = us / 1000000 + 2208988800ull;  // 1900 → 1970
+  const uint64_t fraction = ((us % 1000000) << 32) / 1000000;
+  return seconds << 32 | fraction;
+}
+}  // namespace
+
+Subscription::Subscription(Router& router, std::string subscriberId, Publication& publication,
+                           std::unique_ptr<WebRtcTransport> transport, std::vector<std::unique_ptr<Consumer>> consumers)
+    : router_(router),
+      subscriberId_(std::move(subscriberId)),
+      publication_(&publication),
+      transport_(std::move(transport)),
+      consumers_(std::move(consumers)) {
+  transport_->setListener(*this);
+  std::string b = core::Crypto::randomBytes(4);
+  localSsrc_ = ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 1;
+}
+
+Subscription::~Subscription() = default;
+
+Consumer* Subscription::consumer(sdp::MediaKind kind) {
+  for (auto& c : consumers_)
+    if (c->producer().track().kind == kind) return c.get();
+  return nullptr;
+}
+
+Consumer* Subscription::consumerBySsrc(uint32_t ssrc) {
+  for (auto& c : consumers_)
+    if (c->ssrc() == ssrc) return c.get();
+  return nullptr;
+}
+
+void Subscription::forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet,
+                           int64_t nowUs) {
+  if (!connected_ || closed_) return;
+  for (auto& c : consumers_) {
+    if (&c->producer() != &producer) continue;
+    uint8_t* slot = transport_->reserve();
+    size_t size = c->prepare(packet, layer, keyframe, slot, nowUs);
+    if (size == 0) continue;
+    if (router_.dropForTest()) continue;  // test-only loss towards the subscriber
+    if (transport_->sendRtp(slot, size)) router_.counters().rtpForwarded.add();
+  }
+}
+
+void Subscription::setEnabled(sdp::MediaKind kind, bool enabled) {
+  if (Consumer* c = consumer(kind)) c->setEnabled(enabled);
+}
+
+void Subscription::setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth) {
+  (void)height;
+  maxLayerForSize_ = 2;
+  if (width == 0 || fullWidth == 0) return;
+  // Layers are ¼, ½ and full size: the smallest one at least as wide as asked for.
+  if (width * 4 <= fullWidth) maxLayerForSize_ = 0;
+  else if (width * 2 <= fullWidth) maxLayerForSize_ = 1;
+}
+
+void Subscription::onTransportConnected(WebRtcTransport&) {
+  connected_ = true;
+  router_.subscriptionConnected(*this);
+  // A picture as soon as possible: ask the publisher for a keyframe now.
+  const int64_t now = router_.nowUs();
+  for (auto& c : consumers_)
+    if (auto layer = c->keyframeLayer(); layer && publication_) publication_->requestKeyFrame(*layer, now);
+}
+
+void Subscription::onTransportClosed(WebRtcTransport&, std::string_view reason) {
+  closed_ = true;
+  closeReason_ = std::string(reason);
+}
+
+void Subscription::onRtp(WebRtcTransport&, rtp::RtpPacket&, int64_t) {
+  // Subscribers' m-lines are recvonly: whatever RTP comes is ignored.
+}
+
+void Subscription::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int64_t nowUs) {
+  rtcp::RtcpCompound compound(data, size);
+  uint16_t lost[128];
+  while (auto p = compound.next()) {
+    const uint8_t type = p->header.packetType();
+    const uint8_t fmt = p->header.count();
+    if (type == 201 || type == 200) {
+      auto handle = [&](const rtcp::ReportBlock& b) {
+        if (Consumer* c = consumerBySsrc(b.ssrc)) c->stats().onReceiverReport(b, nowUs, static_cast<uint32_t>(ntpNow() >> 16));
+      };
+      if (type == 201) {
+        if (auto rr = rtcp::ReceiverReport::parse(p->data, p->size))
+          for (size_t i = 0; i < rr->reportCount(); ++i) handle(rr->reportBlock(i));
+      } else if (auto sr = rtcp::SenderReport::parse(p->data, p->size)) {
+        for (size_t i = 0; i < sr->reportCount(); ++i) handle(sr->reportBlock(i));
+      }
+    } else if (type == 205 && fmt == rtcp::GenericNack::kFmt) {
+      auto nack = rtcp::GenericNack::parse(p->data, p->size);
+      if (!nack) continue;
+      Consumer* c = consumerBySsrc(nack->mediaSsrc());
+      if (!c) continue;
+      size_t n = nack->lostSequenceNumbers(lost, 128);
+      nacksReceived_ += n;
+      router_.counters().nacksReceived.add(n);
+      for (size_t i = 0; i < n; ++i) {
+        uint8_t* slot = transport_->reserve();
+        size_t len = c->prepareRetransmission(lost[i], slot, nowUs);
+        if (len && transport_->sendRtp(slot, len)) router_.counters().retransmissions.add();
+      }
+    } else if (type == 206 && (fmt == rtcp::Pli::kFmt || fmt == rtcp::Fir::kFmt)) {
+      uint32_t media = 0;
+      if (fmt == rtcp::Pli::kFmt) {
+        auto pli = rtcp::Pli::parse(p->data, p->size);
+        if (!pli) continue;
+        media = pli->mediaSsrc();
+      } else {
+        auto fir = rtcp::Fir::parse(p->data, p->size);
+        if (!fir || fir->entryCount() == 0) continue;
+        media = fir->entry(0).ssrc;
+      }
+      Consumer* c = consumerBySsrc(media);
+      if (!c || !c->isVideo() || !publication_) continue;
+      ++pliReceived_;
+      publication_->requestKeyFrame(c->currentLayer().value_or(c->targetLayer()), nowUs);
+    } else if (type == 206 && fmt == rtcp::Remb::kFmt) {
+      if (auto remb = rtcp::Remb::parse(p->data, p->size)) estimateBps_ = remb->bitrate();
+    }
+  }
+}
+
+void Subscription::selectLayer(int64_t nowUs) {
+  Consumer* video = consumer(sdp::MediaKind::Video);
+  if (!video) return;
+  const Producer& producer = video->producer();
+  const size_t count = producer.layerCount();
+  if (count <= 1) return;
+  // The highest live layer that fits the subscriber's estimate (and its preferred size);
+  // the lowest live one when none fits.
+  std::optional<size_t> best;
+  std::optional<size_t> lowestLive;
+  for (size_t i = 0; i < count; ++i) {
+    if (!producer.layerLive(i, nowUs)) continue;
+    if (!lowestLive) lowestLive = i;
+    if (i > maxLayerForSize_) continue;
+    const uint64_t rate = producer.layer(i).stats->bitrateBps(nowUs);
+    if (estimateBps_ == 0 || rate <= estimateBps_) best = i;
+  }
+  if (!best) best = lowestLive;
+  if (best && *best != video->targetLayer()) {
+    video->setTargetLayer(*best);
+    if (publication_) publication_->requestKeyFrame(*best, nowUs);
+  }
+}
+
+void Subscription::sendSenderReports(int64_t nowUs) {
+  const uint64_t ntp = ntpNow();
+  for (auto& c : consumers_) {
+    if (c->forwarded() == 0) continue;
+    uint8_t* slot = transport_->reserve();
+    auto info = c->stats().senderInfo(ntp, nowUs, c->producer().track().clockRate());
+    info.ssrc = c->ssrc();
+    size_t size = rtcp::SenderReport::build(slot, net::PacketSink::kSlotSize, info, {});
+    if (size) transport_->sendRtcp(slot, size);
+  }
+}
+
+void Subscription::tick(int64_t nowUs) {
+  transport_->tick(nowUs / 1000);
+  if (!connected_ || closed_ || !publication_) return;
+  for (auto& c : consumers_)
+    if (auto layer = c->keyframeLayer()) publication_->requestKeyFrame(*layer, nowUs);
+  if (nowUs - lastSelectUs_ >= kSelectIntervalUs) {
+    lastSelectUs_ = nowUs;
+    selectLayer(nowUs);
+  }
+  if (nowUs - lastReportUs_ >= kReportIntervalUs) {
+    lastReportUs_ = nowUs;
+    sendSenderReports(nowUs);
+  }
+}
+
+}  // namespace parley::media

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/Consumer.h"
+#include "media/WebRtcTransport.h"
+
+namespace parley::media {
+
+class Publication;
+class Router;
+
+// One subscriber's view of a publication: its transport and one consumer per medium.
+// Answers the subscriber's NACKs from the producer's buffer, turns its PLI/FIR into
+// (throttled) keyframe requests, and picks the simulcast layer its bandwidth allows.
+class Subscription final : public WebRtcTransport::Listener {
+ public:
+  Subscription(Router& router, std::string subscriberId, Publication& publication,
+               std::unique_ptr<WebRtcTransport> transport, std::vector<std::unique_ptr<Consumer>> consumers);
+  ~Subscription() override;
+
+  const std::string& subscriberId() const { return subscriberId_; }
+  WebRtcTransport& transport() { return *transport_; }
+  Publication* publication() { return publication_; }
+  void publicationGone() { publication_ = nullptr; }
+  Consumer* consumer(sdp::MediaKind kind);
+  const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
+
+  void forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet, int64_t nowUs);
+  void setEnabled(sdp::MediaKind kind, bool enabled);
+  // From the subscriber's preferredWidth/Height (0: no preference).
+  void setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth);
+
+  void tick(int64_t nowUs);
+  uint64_t bandwidthEstimate() const { return estimateBps_; }
+
+  // WebRtcTransport::Listener
+  void onTransportConnected(WebRtcTransport& t) override;
+  void onTransportClosed(WebRtcTransport& t, std::string_view reason) override;
+  void onRtp(WebRtcTransport& t, rtp::RtpPacket& packet, int64_t nowUs) override;
+  void onRtcp(WebRtcTransport& t, const uint8_t* data, size_t size, int64_t nowUs) override;
+
+  bool closed() const { return closed_; }
+  const std::string& closeReason() const { return closeReason_; }
+  uint64_t nacksReceived() const { return nacksReceived_; }
+  uint64_t keyframeRequestsReceived() const { return pliReceived_; }
+
+ private:
+  Consumer* consumerBySsrc(uint32_t ssrc);
+  void selectLayer(int64_t nowUs);
+  void sendSenderReports(int64_t nowUs);
+
+  Router& router_;
+  std::string subscriberId_;
+  Publication* publication_;
+  std::unique_ptr<WebRtcTransport> transport_;
+  std::vector<std::unique_ptr<Consumer>> consumers_;
+  uint32_t localSsrc_;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string closeReason_;
+  uint64_t estimateBps_ = 0;
+  uint32_t maxLayerForSize_ = 2;
+  int64_t lastReportUs_ = 0;
+  int64_t lastSelectUs_ = 0;
+  uint64_t nacksReceived_ = 0;
+  uint64_t pliReceived_ = 0;
+};
+
+}  // namespace parley::media

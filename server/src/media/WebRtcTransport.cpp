@@ -1,0 +1,151 @@
+#include "media/WebRtcTransport.h"
+
+#include <cstring>
+
+#include "obs/Logger.h"
+
+namespace parley::media {
+
+using obs::Logger;
+
+WebRtcTransport::WebRtcTransport(std::string id, std::string localUfrag, std::string localPassword,
+                                 std::shared_ptr<const dtls::DtlsCertificate> certificate, net::PacketSink& sink)
+    : id_(std::move(id)),
+      ice_(std::move(localUfrag), std::move(localPassword)),
+      certificate_(std::move(certificate)),
+      dtls_(std::make_unique<dtls::DtlsTransport>(certificate_, *this)),
+      sink_(sink) {}
+
+WebRtcTransport::~WebRtcTransport() = default;
+
+void WebRtcTransport::setRemote(const TransportDescription& remote) {
+  ice_.setRemoteUfrag(remote.iceUfrag);
+  dtls_->setRemoteFingerprint(remote.fingerprintHash, remote.fingerprint);
+  role_ = remote.dtlsRole;
+  if (!dtlsStarted_ && role_ == dtls::DtlsRole::Server) {
+    dtlsStarted_ = true;
+    dtls_->start(role_);
+  }
+  // As client we wait for a validated address to send the ClientHello to.
+  if (!dtlsStarted_ && ice_.hasSelected()) {
+    dtlsStarted_ = true;
+    dtls_->start(role_);
+  }
+}
+
+void WebRtcTransport::restartIce(std::string localUfrag, std::string localPassword,
+                                 const TransportDescription& remote) {
+  ice_.restart(std::move(localUfrag), std::move(localPassword), remote.iceUfrag);
+}
+
+bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::SocketAddress& from, int64_t nowMs) {
+  ++stats_.stunRequests;
+  uint8_t* out = sink_.reserve();
+  auto o = ice_.handleRequest(request, from, out, net::PacketSink::kSlotSize, nowMs);
+  if (o.responseSize) sink_.commit(o.responseSize, from);
+  if (stats_.stunRequests <= 3)
+    Logger::debug("ice: check", {{"transport", id_}, {"from", from.toString()}, {"valid", o.valid},
+                                 {"useCandidate", request.useCandidate()}, {"response", static_cast<long long>(o.responseSize)}});
+  if (o.selectedChanged)
+    Logger::debug("ice: selected address", {{"transport", id_}, {"address", from.toString()}});
+  if (o.valid && !dtlsStarted_ && role_ == dtls::DtlsRole::Client && !closed_) {
+    dtlsStarted_ = true;
+    dtls_->start(role_);
+  }
+  return o.valid;
+}
+
+void WebRtcTransport::onDtls(const uint8_t* data, size_t size, const net::SocketAddress& from) {
+  (void)from;
+  if (closed_) return;
+  const auto before = dtls_->state();
+  dtls_->receive(data, size);
+  if (dtls_->state() != before)
+    Logger::debug("dtls: state changed", {{"transport", id_}, {"state", static_cast<long long>(dtls_->state())}});
+}
+
+void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from,
+                             int64_t nowUs) {
+  (void)from;
+  if (!srtpIn_ || closed_) return;
+  ++stats_.packetsIn;
+  stats_.bytesIn += size;
+  if (isRtcp) {
+    if (!srtpIn_->unprotectRtcp(data, size)) {
+      ++stats_.srtpErrors;
+      return;
+    }
+    if (listener_) listener_->onRtcp(*this, data, size, nowUs);
+    return;
+  }
+  if (!srtpIn_->unprotectRtp(data, size)) {
+    ++stats_.srtpErrors;
+    return;
+  }
+  auto packet = rtp::RtpPacket::parse(data, size);
+  if (!packet) return;
+  if (listener_) listener_->onRtp(*this, *packet, nowUs);
+}
+
+bool WebRtcTransport::sendRtp(uint8_t* slot, size_t size) {
+  if (!srtpOut_ || !ice_.hasSelected() || closed_) return false;
+  if (!srtpOut_->protectRtp(slot, size, net::PacketSink::kSlotSize)) return false;
+  ++stats_.packetsOut;
+  stats_.bytesOut += size;
+  sink_.commit(size, ice_.selected());
+  return true;
+}
+
+bool WebRtcTransport::sendRtcp(uint8_t* slot, size_t size) {
+  if (!srtpOut_ || !ice_.hasSelected() || closed_) return false;
+  if (!srtpOut_->protectRtcp(slot, size, net::PacketSink::kSlotSize)) return false;
+  ++stats_.packetsOut;
+  stats_.bytesOut += size;
+  sink_.commit(size, ice_.selected());
+  return true;
+}
+
+void WebRtcTransport::tick(int64_t nowMs) {
+  if (closed_) return;
+  if (auto t = dtls_->timeout(); t && t->count() <= 0) dtls_->handleTimeout();
+  if (ice_.consentExpired(nowMs)) close("consent expired");
+}
+
+void WebRtcTransport::onDtlsSend(const uint8_t* data, size_t size) {
+  if (!ice_.hasSelected() || size > net::PacketSink::kSlotSize) return;
+  uint8_t* slot = sink_.reserve();
+  std::memcpy(slot, data, size);
+  sink_.commit(size, ice_.selected());
+}
+
+void WebRtcTransport::onDtlsConnected(srtp::SrtpProfile profile, std::span<const uint8_t> localKeyMaterial,
+                                      std::span<const uint8_t> remoteKeyMaterial) {
+  std::string error;
+  srtpOut_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Outbound, localKeyMaterial, &error);
+  srtpIn_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Inbound, remoteKeyMaterial, &error);
+  if (!srtpOut_ || !srtpIn_) {
+    srtpOut_.reset();
+    srtpIn_.reset();
+    close("srtp setup failed: " + error);
+    return;
+  }
+  profile_ = profile;
+  Logger::info("media transport connected",
+               {{"transport", id_},
+                {"address", ice_.selected().toString()},
+                {"srtp", profile == srtp::SrtpProfile::AeadAes128Gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80"}});
+  if (listener_) listener_->onTransportConnected(*this);
+}
+
+void WebRtcTransport::onDtlsFailed(std::string_view reason) { close(std::string("dtls: ") + std::string(reason)); }
+
+void WebRtcTransport::onDtlsClosed() { close("dtls closed by peer"); }
+
+void WebRtcTransport::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  Logger::info("media transport closed", {{"transport", id_}, {"reason", std::string(reason)}});
+  if (listener_) listener_->onTransportClosed(*this, reason);
+}
+
+}  // namespace parley::media

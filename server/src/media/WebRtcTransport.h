@@ -1,0 +1,100 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "media/TransportDescription.h"
+#include "media/dtls/DtlsCertificate.h"
+#include "media/dtls/DtlsTransport.h"
+#include "media/ice/IceLiteAgent.h"
+#include "media/net/PacketSink.h"
+#include "media/net/SocketAddress.h"
+#include "media/rtp/RtpPacket.h"
+#include "media/srtp/SrtpSession.h"
+#include "media/stun/StunMessage.h"
+
+namespace parley::media {
+
+// One browser peer connection at the SFU: ICE-lite, DTLS-SRTP, and the secure RTP/RTCP
+// in and out of it. Lives on one media worker; everything runs on that worker's thread.
+class WebRtcTransport final : public dtls::DtlsTransport::Listener {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onTransportConnected(WebRtcTransport& t) = 0;
+    // DTLS failed or was closed, or consent expired. The owner removes the transport
+    // later (not inside this call).
+    virtual void onTransportClosed(WebRtcTransport& t, std::string_view reason) = 0;
+    // A decrypted RTP packet, writable in place.
+    virtual void onRtp(WebRtcTransport& t, rtp::RtpPacket& packet, int64_t nowUs) = 0;
+    virtual void onRtcp(WebRtcTransport& t, const uint8_t* data, size_t size, int64_t nowUs) = 0;
+  };
+
+  struct Stats {
+    uint64_t packetsIn = 0, bytesIn = 0, packetsOut = 0, bytesOut = 0;
+    uint64_t srtpErrors = 0, stunRequests = 0;
+  };
+
+  WebRtcTransport(std::string id, std::string localUfrag, std::string localPassword,
+                  std::shared_ptr<const dtls::DtlsCertificate> certificate, net::PacketSink& sink);
+  ~WebRtcTransport() override;
+
+  const std::string& id() const { return id_; }
+  // The owner (publication or subscription) that gets this transport's news.
+  void setListener(Listener& listener) { listener_ = &listener; }
+  const std::string& localUfrag() const { return ice_.localUfrag(); }
+  // The browser's side (from its offer or answer); starts DTLS in the role it implies.
+  void setRemote(const TransportDescription& remote);
+  // ICE restart: new local credentials and the peer's new ufrag.
+  void restartIce(std::string localUfrag, std::string localPassword, const TransportDescription& remote);
+
+  // Worker dispatch. onStun returns true when `from` is a validated address of this peer.
+  bool onStun(const stun::StunMessage& request, const net::SocketAddress& from, int64_t nowMs);
+  void onDtls(const uint8_t* data, size_t size, const net::SocketAddress& from);
+  void onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from, int64_t nowUs);
+
+  // Sending: reserve() a slot, write the clear packet into it, then sendRtp/sendRtcp
+  // protects it in place and queues it. False when not connected (the slot is dropped).
+  uint8_t* reserve() { return sink_.reserve(); }
+  bool sendRtp(uint8_t* slot, size_t size);
+  bool sendRtcp(uint8_t* slot, size_t size);
+
+  // Timers: DTLS retransmission and consent freshness.
+  void tick(int64_t nowMs);
+
+  bool connected() const { return srtpOut_ != nullptr && srtpIn_ != nullptr; }
+  bool closed() const { return closed_; }
+  const Stats& stats() const { return stats_; }
+  std::string selectedAddress() const { return ice_.hasSelected() ? ice_.selected().toString() : ""; }
+  std::optional<srtp::SrtpProfile> srtpProfile() const { return profile_; }
+
+  // DtlsTransport::Listener
+  void onDtlsSend(const uint8_t* data, size_t size) override;
+  void onDtlsConnected(srtp::SrtpProfile profile, std::span<const uint8_t> localKeyMaterial,
+                       std::span<const uint8_t> remoteKeyMaterial) override;
+  void onDtlsFailed(std::string_view reason) override;
+  void onDtlsClosed() override;
+
+ private:
+  void close(std::string_view reason);
+
+  std::string id_;
+  ice::IceLiteAgent ice_;
+  std::shared_ptr<const dtls::DtlsCertificate> certificate_;
+  std::unique_ptr<dtls::DtlsTransport> dtls_;
+  net::PacketSink& sink_;
+  Listener* listener_ = nullptr;
+  std::unique_ptr<srtp::SrtpSession> srtpIn_;
+  std::unique_ptr<srtp::SrtpSession> srtpOut_;
+  std::optional<srtp::SrtpProfile> profile_;
+  bool dtlsStarted_ = false;
+  dtls::DtlsRole role_ = dtls::DtlsRole::Server;
+  bool closed_ = false;
+  Stats stats_;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,227 @@
+#include "media/Worker.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "media/Demux.h"
+#include "media/WebRtcTransport.h"
+#include "media/stun/StunMessage.h"
+#include "obs/Logger.h"
+
+namespace parley::media {
+
+using obs::Logger;
+
+namespace {
+constexpr auto kTickInterval = std::chrono::milliseconds(10);
+}
+
+Worker::Worker(unsigned index, Settings settings, WorkerEvents& events)
+    : index_(index),
+      settings_(std::move(settings)),
+      events_(events),
+      counters_(MediaCounters::forWorker(index)),
+      socket_(settings_.bindIp, settings_.port),
+      readable_(io_, socket_.fd()),
+      timer_(io_) {
+  nowUs_ = steadyNowUs();
+  if (settings_.stunPort >= 0) {
+    stunSocket_ = std::make_unique<net::UdpSocket>(settings_.bindIp, static_cast<uint16_t>(settings_.stunPort));
+    stunReadable_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, stunSocket_->fd());
+  }
+}
+
+Worker::~Worker() {
+  stop();
+  routers_.clear();
+  readable_.release();  // the UdpSocket owns the descriptor
+  if (stunReadable_) stunReadable_->release();
+}
+
+int64_t Worker::steadyNowUs() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+void Worker::start() {
+  waitReadable();
+  if (stunSocket_) waitStunReadable();
+  armTimer();
+  thread_ = std::thread([this] {
+    Logger::info("media worker started", {{"worker", static_cast<long long>(index_)}, {"port", static_cast<long long>(port())}});
+    io_.run();
+  });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  boost::asio::post(io_, [this] {
+    boost::system::error_code ec;
+    readable_.cancel(ec);
+    if (stunReadable_) stunReadable_->cancel(ec);
+    timer_.cancel();
+    routers_.clear();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+void Worker::post(std::function<void()> fn) {
+  boost::asio::post(io_, [this, fn = std::move(fn)] {
+    nowUs_ = steadyNowUs();
+    fn();
+    socket_.flush();
+  });
+}
+
+bool Worker::dropForTest() {
+  if (settings_.testLossPercent == 0) return false;
+  // xorshift64: cheap and deterministic enough for a test hook.
+  lossState_ ^= lossState_ << 13;
+  lossState_ ^= lossState_ >> 7;
+  lossState_ ^= lossState_ << 17;
+  return lossState_ % 100 < settings_.testLossPercent;
+}
+
+Router& Worker::router(const std::string& sessionId) {
+  auto& r = routers_[sessionId];
+  if (!r) r = std::make_unique<Router>(*this, sessionId);
+  return *r;
+}
+
+Router* Worker::findRouter(const std::string& sessionId) {
+  auto it = routers_.find(sessionId);
+  return it == routers_.end() ? nullptr : it->second.get();
+}
+
+void Worker::removeRouterIfEmpty(const std::string& sessionId) {
+  auto it = routers_.find(sessionId);
+  if (it != routers_.end() && it->second->empty()) routers_.erase(it);
+}
+
+void Worker::registerTransport(WebRtcTransport* t) {
+  byUfrag_[t->localUfrag()] = t;
+  load_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::unregisterTransport(WebRtcTransport* t) {
+  bool found = false;
+  for (auto it = byUfrag_.begin(); it != byUfrag_.end();) {
+    if (it->second == t) {
+      it = byUfrag_.erase(it);
+      found = true;
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = byAddress_.begin(); it != byAddress_.end();) {
+    if (it->second == t) it = byAddress_.erase(it);
+    else ++it;
+  }
+  if (found) load_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::waitReadable() {
+  readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec) return;
+    onReadable();
+    waitReadable();
+  });
+}
+
+void Worker::waitStunReadable() {
+  stunReadable_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [this](const boost::system::error_code& ec) {
+                              if (ec) return;
+                              size_t n = stunSocket_->receiveBatch();
+                              for (size_t i = 0; i < n; ++i)
+                                answerStun(stunSocket_->received(i), stunSocket_->receivedSize(i),
+                                           stunSocket_->receivedFrom(i), *stunSocket_);
+                              stunSocket_->flush();
+                              waitStunReadable();
+                            });
+}
+
+void Worker::answerStun(uint8_t* data, size_t size, const net::SocketAddress& from, net::UdpSocket& socket) {
+  auto msg = stun::StunMessage::parse(data, size);
+  if (!msg || msg->type() != stun::StunMessage::kBindingRequest) return;
+  // A plain STUN server answer: the browser learns its server-reflexive address.
+  uint8_t* out = socket.reserve();
+  size_t n =
+      stun::StunMessage::buildBindingSuccess(out, net::PacketSink::kSlotSize, msg->transactionId(), from.toStun(), {});
+  if (n) socket.commit(n, from);
+}
+
+void Worker::onReadable() {
+  for (int round = 0; round < 8; ++round) {
+    size_t n = socket_.receiveBatch();
+    if (n == 0) break;
+    nowUs_ = steadyNowUs();
+    for (size_t i = 0; i < n; ++i) dispatch(socket_.received(i), socket_.receivedSize(i), socket_.receivedFrom(i));
+    socket_.flush();
+    if (n < net::UdpSocket::kBatch) break;
+  }
+}
+
+void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from) {
+  counters_.datagramsReceived.add();
+  const PacketKind kind = Demux::classify(data, size);
+  if (kind == PacketKind::Stun) {
+    auto msg = stun::StunMessage::parse(data, size);
+    if (!msg || msg->type() != stun::StunMessage::kBindingRequest) {
+      counters_.datagramsDropped.add();
+      return;
+    }
+    auto username = msg->username();
+    if (!username) {
+      answerStun(data, size, from, socket_);
+      return;
+    }
+    auto colon = username->find(':');
+    auto it = byUfrag_.find(std::string(username->substr(0, colon)));
+    if (it == byUfrag_.end()) {
+      counters_.datagramsDropped.add();
+      return;
+    }
+    if (it->second->onStun(*msg, from, nowUs_ / 1000)) byAddress_[from.key()] = it->second;
+    return;
+  }
+  auto it = byAddress_.find(from.key());
+  if (it == byAddress_.end()) {
+    counters_.datagramsDropped.add();
+    return;
+  }
+  switch (kind) {
+    case PacketKind::Dtls:
+      it->second->onDtls(data, size, from);
+      break;
+    case PacketKind::Rtp:
+      it->second->onSrtp(data, size, false, from, nowUs_);
+      break;
+    case PacketKind::Rtcp:
+      it->second->onSrtp(data, size, true, from, nowUs_);
+      break;
+    default:
+      counters_.datagramsDropped.add();
+  }
+}
+
+void Worker::tick() {
+  nowUs_ = steadyNowUs();
+  for (auto it = routers_.begin(); it != routers_.end();) {
+    it->second->tick(nowUs_);
+    ++it;
+  }
+  socket_.flush();
+}
+
+void Worker::armTimer() {
+  timer_.expires_after(kTickInterval);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+    armTimer();
+  });
+}
+
+}  // namespace parley::media

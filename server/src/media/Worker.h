@@ -1,0 +1,101 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "media/MediaCounters.h"
+#include "media/Router.h"
+#include "media/WorkerEvents.h"
+#include "media/net/SocketAddress.h"
+#include "media/net/UdpSocket.h"
+
+namespace parley::media {
+
+class WebRtcTransport;
+
+// A media worker: one thread, one event loop, one UDP port. Owns the routers of the
+// sessions placed on it. Datagrams are read in batches, demultiplexed (RFC 7983) and handed
+// to the transport they belong to (by ICE ufrag for STUN, by remote address otherwise);
+// what the batch produces leaves in one sendmmsg.
+class Worker {
+ public:
+  struct Settings {
+    std::string bindIp = "127.0.0.1";
+    uint16_t port = 0;
+    unsigned testLossPercent = 0;  // test-only: share of RTP packets dropped each way
+    // A port that only answers plain STUN Binding requests (the STUN server the session
+    // info announces). It must not be a transport port: a browser drops ICE responses
+    // that come from its STUN server's address. -1: none.
+    int stunPort = -1;
+  };
+
+  Worker(unsigned index, Settings settings, WorkerEvents& events);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void stop();
+  unsigned index() const { return index_; }
+  uint16_t port() const { return socket_.localPort(); }
+  uint16_t stunPort() const { return stunSocket_ ? stunSocket_->localPort() : 0; }
+  // Runs `fn` on the worker thread; datagrams it queues are flushed afterwards.
+  void post(std::function<void()> fn);
+  // Transports on this worker (placement reads it from the control thread).
+  size_t load() const { return load_.load(std::memory_order_relaxed); }
+
+  // ---- worker thread only ----
+  Router& router(const std::string& sessionId);
+  Router* findRouter(const std::string& sessionId);
+  void removeRouterIfEmpty(const std::string& sessionId);
+  const std::map<std::string, std::unique_ptr<Router>>& routers() const { return routers_; }
+  net::UdpSocket& socket() { return socket_; }
+  WorkerEvents& events() { return events_; }
+  MediaCounters& counters() { return counters_; }
+  int64_t nowUs() const { return nowUs_; }
+  bool dropForTest();
+  void registerTransport(WebRtcTransport* t);
+  void unregisterTransport(WebRtcTransport* t);
+
+  // Handles one datagram as if it had arrived on the socket (used by the loop and by
+  // tests/benchmarks that drive a worker without a thread).
+  void dispatch(uint8_t* data, size_t size, const net::SocketAddress& from);
+  void tick();
+  static int64_t steadyNowUs();
+
+ private:
+  void waitReadable();
+  void onReadable();
+  void waitStunReadable();
+  void answerStun(uint8_t* data, size_t size, const net::SocketAddress& from, net::UdpSocket& socket);
+  void armTimer();
+
+  unsigned index_;
+  Settings settings_;
+  WorkerEvents& events_;
+  MediaCounters counters_;
+  boost::asio::io_context io_{1};
+  net::UdpSocket socket_;
+  boost::asio::posix::stream_descriptor readable_;
+  std::unique_ptr<net::UdpSocket> stunSocket_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> stunReadable_;
+  boost::asio::steady_timer timer_;
+  std::thread thread_;
+  std::atomic<size_t> load_{0};
+  int64_t nowUs_ = 0;
+  uint64_t lossState_ = 0x9E3779B97F4A7C15ull;
+  std::map<std::string, std::unique_ptr<Router>> routers_;
+  std::unordered_map<std::string, WebRtcTransport*> byUfrag_;
+  std::unordered_map<net::SocketAddress::Key, WebRtcTransport*, net::SocketAddress::KeyHash> byAddress_;
+};
+
+}  // namespace parley::media

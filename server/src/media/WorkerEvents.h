@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+namespace parley::media {
+
+// News from a media worker, called on the worker's thread; the implementation posts it to
+// the control thread.
+class WorkerEvents {
+ public:
+  virtual ~WorkerEvents() = default;
+  virtual void publicationConnected(const std::string& sessionId, const std::string& streamId) = 0;
+  virtual void publicationClosed(const std::string& sessionId, const std::string& streamId,
+                                 const std::string& reason) = 0;
+  virtual void subscriptionConnected(const std::string& sessionId, const std::string& subscriberId) = 0;
+  virtual void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
+                                  const std::string& reason) = 0;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "media/stun/StunMessage.h"
+
+namespace parley::media::net {
+
+// An IPv4 or IPv6 UDP/TCP endpoint in the form the socket calls take, with a 128-bit
+// key so transports can be found by remote address without allocating.
+class SocketAddress {
+ public:
+  SocketAddress() { std::memset(&storage_, 0, sizeof(storage_)); }
+  static std::optional<SocketAddress> parse(std::string_view ip, uint16_t port);
+  static SocketAddress fromSockaddr(const sockaddr* sa, socklen_t len);
+
+  const sockaddr* sockaddrPtr() const { return reinterpret_cast<const sockaddr*>(&storage_); }
+  sockaddr* sockaddrPtr() { return reinterpret_cast<sockaddr*>(&storage_); }
+  socklen_t length() const;
+  int family() const { return storage_.ss_family; }
+  uint16_t port() const;
+  std::string ip() const;
+  std::string toString() const;  // "1.2.3.4:5" or "[::1]:5"
+  stun::StunMessage::Address toStun() const;
+
+  struct Key {
+    uint64_t hi = 0, lo = 0;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.hi * 0x9E3779B97F4A7C15ull ^ k.lo); }
+  };
+  Key key() const;
+  bool operator==(const SocketAddress& o) const { return key() == o.key(); }
+
+ private:
+  sockaddr_storage storage_;
+};
+
+}  // namespace parley::media::net
