@@ -6,7 +6,10 @@
 
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { launchBrowser, startStaticServer, openClientPage, waitUntil } from './lib/browser.js';
 import { startBrowserBackend } from './lib/parleyd-browser.js';
@@ -94,4 +97,229 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
       assert.ok(video.forwarded > 30, `forwarded video to ${s.subscriberId}: ${JSON.stringify(s)}`);
     }
   });
+
+  test('a late subscriber gets a picture within 1 s of subscribing (keyframe request)', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const streamId = await publish(pub);
+    const early = await join(t, 'early', sessionId);
+    await subscribe(early, streamId);
+    await early.page.waitForFrames(streamId, 10);
+    // Long after the publisher's first keyframe: only a PLI from the SFU gives a new one.
+    await delay(4000);
+    const late = await join(t, 'late', sessionId);
+    await late.page.waitForEvent({ event: 'streamCreated', streamId });
+    const before = await mediaStats(sessionId);
+    const t0 = Date.now();
+    const r = await late.page.subscribe(streamId);
+    assert.ok(r.ok, JSON.stringify(r));
+    await late.page.waitForFrames(streamId, 0, { timeoutMs: 10000 });
+    const ms = Date.now() - t0;
+    t.diagnostic(`first decoded frame ${ms} ms after subscribe()`);
+    const after = await mediaStats(sessionId);
+    assert.ok(after.publications[0].keyframeRequests > before.publications[0].keyframeRequests, 'the SFU asked for a keyframe');
+    assert.ok(ms < 1000, `first frame took ${ms} ms`);
+  });
+
+  test('force-unpublish by a moderator tears down the media and stops the remote video', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const sub = await join(t, 'sub', sessionId);
+    const mod = await join(t, 'mod', sessionId, 'moderator');
+    const streamId = await publish(pub);
+    await subscribe(sub, streamId);
+    await sub.page.waitForFrames(streamId, 10);
+    await mod.page.waitForEvent({ event: 'streamCreated', streamId });
+    const mark = await sub.page.mark();
+    const r = await mod.page.call('forceUnpublish', [streamId]);
+    assert.ok(r.ok, JSON.stringify(r));
+    await sub.page.waitForEvent({ event: 'streamDestroyed', streamId, reason: 'forceUnpublished' }, { after: mark });
+    await waitUntil(async () => {
+      const st = await mediaStats(sessionId);
+      return st.publications.length === 0 && st.subscriptions.length === 0;
+    }, { message: 'SFU publication and subscription removed' });
+    const v = await sub.page.call('subscriberVideo', [streamId]);
+    assert.equal(v.found, false, `the subscriber widget is gone: ${JSON.stringify(v)}`);
+  });
+
+  test('force mute stops forwarding the audio at the SFU; unmuting resumes it', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const sub = await join(t, 'sub', sessionId);
+    const streamId = await publish(pub);
+    await subscribe(sub, streamId);
+    await sub.page.waitForFrames(streamId, 5);
+    const audioForwarded = async () => {
+      const st = await mediaStats(sessionId);
+      return st.subscriptions[0].consumers.find((c) => c.kind === 'audio').forwarded;
+    };
+    await be.forceMuteStream(sessionId, streamId);
+    await pub.page.waitForEvent({ event: 'muteForced' });
+    const a = await audioForwarded();
+    await delay(1000);
+    const b = await audioForwarded();
+    assert.ok(b - a < 5, `audio still forwarded while muted: ${a} → ${b}`);
+    const st = await mediaStats(sessionId);
+    assert.equal(st.publications[0].tracks.find((x) => x.kind === 'audio').paused, true);
+    // publishAudio(true) is how the muted client takes its audio back.
+    await pub.page.call('setPublishing', [{ audio: true }]);
+    await waitUntil(async () => {
+      const x = await audioForwarded();
+      return x - b > 10 ? x : null;
+    }, { message: 'audio forwarded again after publishAudio(true)' });
+  });
+});
+
+describe('routed media under packet loss (parleyd --rtc-test-loss 5)', () => {
+  let browser;
+  let web;
+  let be;
+
+  before(async () => {
+    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend({ extraArgs: ['--rtc-test-loss', '5'] })]);
+    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+
+  after(async () => {
+    await Promise.allSettled([browser?.close(), web?.close()]);
+    if (be) await be.server.stop();
+  });
+
+  test('NACKs recover lost packets both ways and the video keeps decoding', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pages = [];
+    t.after(() => Promise.allSettled(pages.map((p) => p.close())));
+    const open = async (name) => {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
+      pages.push(page);
+      await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+      return page;
+    };
+    const pub = await open('pub');
+    const sub = await open('sub');
+    const r = await pub.publish({ width: 320, height: 240 });
+    assert.ok(r.ok, JSON.stringify(r));
+    await sub.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
+    assert.ok((await sub.subscribe(r.streamId)).ok);
+    await sub.waitForFrames(r.streamId, 10, { timeoutMs: 30000 });
+    // Decoding goes on for the next seconds, frame after frame.
+    const samples = [];
+    for (let i = 0; i < 5; i++) {
+      samples.push((await sub.call('subscriberVideo', [r.streamId])).frames);
+      await delay(1000);
+    }
+    for (let i = 1; i < samples.length; i++) assert.ok(samples[i] > samples[i - 1], `frames stalled: ${samples}`);
+    const metrics = await (await fetch(`${be.server.url}/metrics`)).text();
+    const sum = (name) => metrics.split('\n').filter((l) => l.startsWith(name)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+    t.diagnostic(`nacks sent ${sum('parley_media_nacks_sent_total')}, nacks received ${sum('parley_media_nacks_received_total')}, retransmissions ${sum('parley_media_retransmissions_total')}`);
+    assert.ok(sum('parley_media_nacks_sent_total') > 0, 'the SFU NACKed the publisher');
+    assert.ok(sum('parley_media_nacks_received_total') > 0, 'the subscriber NACKed the SFU');
+    assert.ok(sum('parley_media_retransmissions_total') > 0, 'the SFU resent from its buffer');
+    const pubStats = await pub.call('publisherRtcStats');
+    assert.ok(pubStats.retransmittedPackets > 0, `the publisher retransmitted: ${JSON.stringify(pubStats)}`);
+  });
+});
+
+// Chrome's default fake camera compresses to a few hundred kbit/s whatever the bandwidth, so this
+// browser captures a noisy 640x480 clip (made here, in the Y4M format Chrome reads): the encoder
+// then needs all the bitrate the congestion controller gives it.
+function writeNoiseClip(file, frames = 8) {
+  const w = 640;
+  const h = 480;
+  const parts = [Buffer.from(`YUV4MPEG2 W${w} H${h} F30:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < frames; i++) {
+    parts.push(Buffer.from('FRAME\n'));
+    const frame = crypto.randomBytes((w * h * 3) / 2);
+    parts.push(frame);
+  }
+  fs.writeFileSync(file, Buffer.concat(parts));
+}
+
+describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
+  let browser;
+  let web;
+  let be;
+  const pages = new Set();
+  const clip = path.join(os.tmpdir(), `parley-noise-${process.pid}.y4m`);
+
+  before(async () => {
+    writeNoiseClip(clip);
+    const results = await Promise.allSettled([
+      launchBrowser({ args: [`--use-file-for-fake-video-capture=${clip}`] }),
+      startStaticServer(),
+      startBrowserBackend(),
+    ]);
+    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+
+  after(async () => {
+    await Promise.allSettled([...pages].map((p) => p.close()));
+    await Promise.allSettled([browser?.close(), web?.close()]);
+    fs.rmSync(clip, { force: true });
+    if (be) await be.server.stop();
+  });
+
+  async function join(t, name, sessionId) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
+    pages.add(page);
+    t.after(async () => {
+      pages.delete(page);
+      await page.close();
+    });
+    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+    return { page };
+  }
+
+  async function publish(p, opts) {
+    const r = await p.page.publish(opts);
+    if (!r.ok) throw new Error(`publish failed: ${JSON.stringify(r)}${p.page.diagnostics()}`);
+    return r.streamId;
+  }
+
+  async function subscribe(p, streamId) {
+    await p.page.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+    const r = await p.page.subscribe(streamId);
+    if (!r.ok) throw new Error(`subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}`);
+  }
+
+  async function mediaStats(sessionId) {
+    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
+      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
+    });
+    return res.json();
+  }
+
+  // Bytes sent by the publisher's video over `ms`, in bits per second.
+  async function publisherBitrate(p, ms = 2000) {
+    const a = await p.page.call('publisherRtcStats');
+    await delay(ms);
+    const b = await p.page.call('publisherRtcStats');
+    if (!a.ok || !b.ok) throw new Error(`publisherRtcStats failed: ${JSON.stringify([a, b])}`);
+    return { bps: ((b.bytesSent - a.bytesSent) * 8 * 1000) / (b.at - a.at), frameWidth: b.frameWidth, stats: b };
+  }
+
+  test('congestion feedback lets a 640x480 publisher go above 1 Mbps within 20 s', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const sub = await join(t, 'sub', sessionId);
+    const streamId = await publish(pub, { resolution: '640x480', width: 640, height: 480 });
+    await subscribe(sub, streamId);
+    const started = Date.now();
+    let last;
+    while (Date.now() - started < 20000) {
+      last = await publisherBitrate(pub);
+      if (last.bps > 1000000) break;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    t.diagnostic(`publisher video ${(last.bps / 1e6).toFixed(2)} Mbps after ${seconds} s, frame width ${last.frameWidth}`);
+    assert.ok(last.bps > 1000000, `publisher stayed at ${Math.round(last.bps / 1000)} kbps: ${JSON.stringify(last.stats)}`);
+    const stats = await mediaStats(sessionId);
+    assert.ok(stats.publications[0].transportFeedback > 0, 'the SFU sent transport-cc feedback');
+    await sub.page.waitForFrames(streamId, 30);
+  });
+
 });
