@@ -98,6 +98,32 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
     }
   });
 
+  test('simulcast: each subscriber gets the layer its preferred resolution asks for', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const big = await join(t, 'big', sessionId);
+    const small = await join(t, 'small', sessionId);
+    const streamId = await publish(pub, { resolution: '640x480', width: 640, height: 480 });
+    await subscribe(big, streamId);
+    await subscribe(small, streamId);
+    const layersLive = await waitUntil(async () => {
+      const st = await mediaStats(sessionId);
+      const video = st.publications[0].tracks.find((x) => x.kind === 'video');
+      return video.layers.length >= 2 && video.layers.every((l) => l.packets > 0) ? video.layers : null;
+    }, { timeoutMs: 20000, message: 'two simulcast layers arriving at the SFU' });
+    t.diagnostic(`layers: ${JSON.stringify(layersLive.map((l) => l.bitrate))}`);
+    assert.ok((await small.page.call('setPreferredResolution', [streamId, { width: 160, height: 120 }])).ok);
+    const widthOf = (p) => p.page.call('subscriberVideo', [streamId]).then((v) => v.videoWidth);
+    await waitUntil(async () => (await widthOf(small)) === 320, { timeoutMs: 15000, message: 'small subscriber on the 320x240 layer' });
+    await waitUntil(async () => (await widthOf(big)) === 640, { timeoutMs: 20000, message: 'big subscriber on the 640x480 layer' });
+    const st = await mediaStats(sessionId);
+    const current = st.subscriptions.map((s) => s.consumers.find((c) => c.kind === 'video').currentLayer).sort();
+    assert.deepEqual(current, [0, 1], `one subscriber per layer: ${JSON.stringify(st.subscriptions)}`);
+    // Both keep decoding after the switch.
+    await small.page.waitForFrames(streamId, 20);
+    await big.page.waitForFrames(streamId, 20);
+  });
+
   test('a late subscriber gets a picture within 1 s of subscribing (keyframe request)', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "media/codecs/Vp8PayloadDescriptor.h"
 #include "media/net/PacketSink.h"
 
 namespace parley::media {
@@ -37,6 +38,7 @@ size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, 
       if (layer == targetLayer_ && keyframe) {
         if (currentLayer_) ++layerSwitches_;
         rewriter_.switchSource(std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
+        vp8Rebase_ = true;
         currentLayer_ = layer;
         resync_ = false;
       } else if (resync_ || !currentLayer_ || layer != *currentLayer_) {
@@ -86,6 +88,7 @@ size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint
   p->setSsrc(ssrc_);
   p->setSequenceNumber(seq);
   p->setTimestamp(ts);
+  if (producer_.codecOf(p->payloadType()) == Producer::CodecKind::Vp8) rewriteVp8(*p, slot);
   if (uint8_t id = producer_.track().ext.absSendTime) {
     // abs-send-time is the SFU's own send time (6.18 fixed-point seconds), so the
     // subscriber's delay-based estimate measures the SFU → subscriber path.
@@ -97,6 +100,29 @@ size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint
     }
   }
   return in.size();
+}
+
+void Consumer::rewriteVp8(rtp::RtpPacket& p, uint8_t* slot) {
+  uint8_t* payload = slot + p.headerSize();
+  const size_t size = p.payload().size();
+  auto d = codecs::Vp8PayloadDescriptor::parse(payload, size);
+  if (!d || !d->hasPictureId()) return;
+  const uint16_t mask = d->longPictureId() ? 0x7FFF : 0x7F;
+  if (vp8Rebase_) {
+    // The first packet after a switch continues right after the last picture sent.
+    vp8Rebase_ = false;
+    pictureIdDelta_ = vp8Started_ ? static_cast<uint16_t>(lastPictureId_ + 1 - d->pictureId()) : 0;
+    tl0Delta_ = vp8Started_ && d->hasTl0PicIdx() ? static_cast<uint8_t>(lastTl0_ + 1 - d->tl0PicIdx()) : 0;
+  }
+  const uint16_t pictureId = static_cast<uint16_t>((d->pictureId() + pictureIdDelta_) & mask);
+  d->writePictureId(payload, size, pictureId);
+  lastPictureId_ = pictureId;
+  if (d->hasTl0PicIdx()) {
+    const uint8_t tl0 = static_cast<uint8_t>(d->tl0PicIdx() + tl0Delta_);
+    d->writeTl0PicIdx(payload, size, tl0);
+    lastTl0_ = tl0;
+  }
+  vp8Started_ = true;
 }
 
 }  // namespace parley::media

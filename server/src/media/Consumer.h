@@ -53,6 +53,9 @@ class Consumer {
 
  private:
   size_t write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot, int64_t nowUs);
+  // VP8 PictureID / TL0PICIDX continuity across layer switches (the receiver's frame
+  // reference tracking would otherwise see a jump back and drop frames).
+  void rewriteVp8(rtp::RtpPacket& p, uint8_t* slot);
 
   Producer& producer_;
   uint32_t ssrc_;
@@ -63,6 +66,12 @@ class Consumer {
   size_t targetLayer_ = 0;
   std::optional<size_t> currentLayer_;
   bool resync_ = false;  // re-enabled: restart on a keyframe
+  bool vp8Rebase_ = false;
+  bool vp8Started_ = false;
+  uint16_t pictureIdDelta_ = 0;
+  uint8_t tl0Delta_ = 0;
+  uint16_t lastPictureId_ = 0;
+  uint8_t lastTl0_ = 0;
   int64_t lastForwardUs_ = 0;
   uint64_t forwarded_ = 0;
   uint64_t retransmitted_ = 0;

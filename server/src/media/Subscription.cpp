@@ -168,6 +168,12 @@ void Subscription::selectLayer(int64_t nowUs) {
     if (estimateBps_ == 0 || rate <= estimateBps_) best = i;
   }
   if (!best) best = lowestLive;
+  // Hysteresis: stay on the current layer while it is within 25% of the estimate, so
+  // normal fluctuations of either figure do not flap between layers.
+  const size_t current = video->targetLayer();
+  if (best && *best < current && estimateBps_ != 0 && producer.layerLive(current, nowUs) && current <= maxLayerForSize_ &&
+      producer.layer(current).stats->bitrateBps(nowUs) * 4 <= estimateBps_ * 5)
+    best = current;
   if (best && *best != video->targetLayer()) {
     video->setTargetLayer(*best);
     if (publication_) publication_->requestKeyFrame(*best, nowUs);

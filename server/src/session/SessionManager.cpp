@@ -302,12 +302,16 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, con
     // Routed: the publisher negotiates with the SFU first; everyone hears of the stream
     // once its media reaches the SFU (spec §7.6.1, §8.2).
     st.peerId = core::Crypto::uuid4();
+    // Camera video is sent in simulcast layers the SFU picks from per subscriber (spec
+    // §8.6); screen shares stay single-layer, as OpenTok.js does by default.
+    const Json* video = st.channel("video1");
+    const bool simulcast = video && video->getString("source").value_or("camera") == "camera";
     s.streams.emplace(streamId, st);
     s.streamOrder.push_back(streamId);
     sendAfterReply(self.id, OutboundMessage{std::string(kServerAddress), "generateoffer", s.streamUri(streamId),
                                             Json::object({{"peerId", st.peerId},
                                                           {"sourceStreamId", "MANTIS"},
-                                                          {"simulcastEnabled", false}}),
+                                                          {"simulcastEnabled", simulcast}}),
                                             std::nullopt});
     return Reply::ok();
   }

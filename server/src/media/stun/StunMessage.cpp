@@ -267,4 +267,48 @@ size_t StunMessage::buildBindingError(uint8_t* out, size_t capacity, const uint8
   return appendTrailer(out, pos, key);
 }
 
+size_t StunMessage::buildBindingRequest(uint8_t* out, size_t capacity, const uint8_t* transactionId,
+                                        std::string_view username, std::string_view password,
+                                        uint32_t priority, bool useCandidate,
+                                        uint64_t iceControllingTieBreaker) {
+  if (out == nullptr || transactionId == nullptr) return 0;
+  if (username.size() > 513) return 0;  // what parse() accepts (RFC 8489 §14.3)
+  const size_t total = kHeaderSize + kAttrHeader + padded(username.size()) + kAttrHeader + 4 +
+                       kAttrHeader + 8 + (useCandidate ? kAttrHeader : 0) +
+                       (password.empty() ? 0 : kAttrHeader + kIntegritySize) + kAttrHeader +
+                       kFingerprintSize;
+  if (capacity < total) return 0;
+
+  ByteOrder::write16(out, kBindingRequest);
+  ByteOrder::write16(out + 2, 0);
+  ByteOrder::write32(out + 4, kMagicCookie);
+  std::memcpy(out + 8, transactionId, kTransactionIdSize);
+
+  size_t pos = kHeaderSize;
+  ByteOrder::write16(out + pos, kAttrUsername);
+  ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(username.size()));
+  uint8_t* v = out + pos + kAttrHeader;
+  if (!username.empty()) std::memcpy(v, username.data(), username.size());
+  // Zero padding: it is covered by MESSAGE-INTEGRITY and FINGERPRINT, so it must be defined.
+  std::memset(v + username.size(), 0, padded(username.size()) - username.size());
+  pos += kAttrHeader + padded(username.size());
+
+  ByteOrder::write16(out + pos, kAttrPriority);
+  ByteOrder::write16(out + pos + 2, 4);
+  ByteOrder::write32(out + pos + kAttrHeader, priority);
+  pos += kAttrHeader + 4;
+
+  ByteOrder::write16(out + pos, kAttrIceControlling);
+  ByteOrder::write16(out + pos + 2, 8);
+  ByteOrder::write64(out + pos + kAttrHeader, iceControllingTieBreaker);
+  pos += kAttrHeader + 8;
+
+  if (useCandidate) {
+    ByteOrder::write16(out + pos, kAttrUseCandidate);
+    ByteOrder::write16(out + pos + 2, 0);
+    pos += kAttrHeader;
+  }
+  return appendTrailer(out, pos, password);
+}
+
 }  // namespace parley::media::stun

@@ -83,6 +83,17 @@ class StunMessage {
                                   uint16_t code, std::string_view reason,
                                   std::string_view key = {});
 
+  // Writes an ICE connectivity check (RFC 8445 §7.1.2) as the controlling agent sends it:
+  // a Binding request with USERNAME ("<their ufrag>:<our ufrag>", at most 513 bytes),
+  // PRIORITY, ICE-CONTROLLING, USE-CANDIDATE when `useCandidate`, MESSAGE-INTEGRITY keyed
+  // with `password` (omitted when it is empty) and FINGERPRINT. The SFU is ICE-lite and
+  // never sends checks; this is for tests and benchmarks that play the browser. Returns the
+  // size, or 0 when it does not fit or the username is too long.
+  static size_t buildBindingRequest(uint8_t* out, size_t capacity, const uint8_t* transactionId,
+                                    std::string_view username, std::string_view password,
+                                    uint32_t priority, bool useCandidate,
+                                    uint64_t iceControllingTieBreaker);
+
   // CRC-32 (ISO-HDLC, as in zlib) of `size` bytes.
   static uint32_t crc32(const uint8_t* data, size_t size);
 
