@@ -349,3 +349,51 @@ describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
   });
 
 });
+
+describe('routed media over ICE-TCP (parleyd --rtc-protocols tcp)', () => {
+  let browser;
+  let web;
+  let be;
+
+  before(async () => {
+    const results = await Promise.allSettled([
+      launchBrowser(),
+      startStaticServer(),
+      startBrowserBackend({ extraArgs: ['--rtc-protocols', 'tcp'] }),
+    ]);
+    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+
+  after(async () => {
+    await Promise.allSettled([browser?.close(), web?.close()]);
+    if (be) await be.server.stop();
+  });
+
+  test('publish and subscribe through the passive TCP candidate', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pages = [];
+    t.after(() => Promise.allSettled(pages.map((p) => p.close())));
+    const open = async (name) => {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
+      pages.push(page);
+      await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+      return page;
+    };
+    const pub = await open('pub');
+    const sub = await open('sub');
+    const r = await pub.publish({ width: 320, height: 240 });
+    assert.ok(r.ok, `${JSON.stringify(r)}${pub.diagnostics()}${be.logTail()}`);
+    await sub.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
+    assert.ok((await sub.subscribe(r.streamId)).ok);
+    await sub.waitForFrames(r.streamId, 20, { timeoutMs: 30000 });
+    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
+      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
+    });
+    const st = await res.json();
+    for (const x of [...st.publications, ...st.subscriptions]) {
+      assert.match(x.transport.address, /^tcp:/, `transport over TCP: ${JSON.stringify(x.transport)}`);
+    }
+  });
+});

@@ -26,6 +26,8 @@ constexpr FlagSpec kFlags[] = {
     {"--rtc-port", "PARLEY_RTC_PORT", "PORT", "first media UDP/TCP port (default 5090)"},
     {"--rtc-ip", "PARLEY_RTC_IP", "IP", "media address announced to clients (default: listen host)"},
     {"--rtc-workers", "PARLEY_RTC_WORKERS", "N", "media worker threads, each on its own port (default: one per core)"},
+    {"--rtc-protocols", "PARLEY_RTC_PROTOCOLS", "LIST",
+     "media candidates offered: udp,tcp (default), udp or tcp (ICE-TCP only)"},
     {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
      "testing only: drop this share of RTP packets each way (default 0)"},
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
@@ -90,6 +92,11 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     c.rtcIp = value;
   } else if (flag == "--rtc-workers") {
     if (!parseInt<unsigned>(value, c.rtcWorkers, 1, 64)) return bad("must be 1..64");
+  } else if (flag == "--rtc-protocols") {
+    if (value == "udp,tcp" || value == "tcp,udp") c.rtcUdp = c.rtcTcp = true;
+    else if (value == "udp") c.rtcUdp = true, c.rtcTcp = false;
+    else if (value == "tcp") c.rtcUdp = false, c.rtcTcp = true;
+    else return bad("must be udp,tcp, udp or tcp");
   } else if (flag == "--rtc-test-loss") {
     if (!parseInt<unsigned>(value, c.rtcTestLossPercent, 0, 50)) return bad("must be 0..50");
   } else if (flag == "--data-dir") {

@@ -83,6 +83,8 @@ int Server::run() {
     sfuSettings.basePort = config_.rtcPort;
     sfuSettings.workers = config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
     sfuSettings.testLossPercent = config_.rtcTestLossPercent;
+    sfuSettings.announceUdp = config_.rtcUdp;
+    sfuSettings.announceTcp = config_.rtcTcp;
     sfu = std::make_unique<media::Sfu>(io, sfuSettings);
   } catch (const std::exception& e) {
     Logger::error("cannot start the media workers", {{"error", e.what()}});

@@ -199,7 +199,8 @@ const std::vector<std::string>& SdpNegotiator::supportedExtensions() {
 
 std::vector<std::string> SdpNegotiator::candidates(const LocalEndpoint& local) {
   std::vector<std::string> out;
-  out.push_back("1 1 udp 2130706431 " + local.ip + " " + std::to_string(local.udpPort) + " typ host generation 0");
+  if (local.udpPort)
+    out.push_back("1 1 udp 2130706431 " + local.ip + " " + std::to_string(local.udpPort) + " typ host generation 0");
   if (local.tcpPort)
     out.push_back("2 1 tcp 1518280447 " + local.ip + " " + std::to_string(local.tcpPort) +
                   " typ host tcptype passive generation 0");

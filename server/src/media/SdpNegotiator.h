@@ -19,7 +19,7 @@ class SdpNegotiator {
  public:
   struct LocalEndpoint {
     std::string ip;          // announced in candidates
-    uint16_t udpPort = 0;
+    uint16_t udpPort = 0;    // 0: no UDP candidate
     uint16_t tcpPort = 0;    // 0: no ICE-TCP candidate
     std::string iceUfrag;
     std::string icePassword;

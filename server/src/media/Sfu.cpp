@@ -101,7 +101,8 @@ void Sfu::release(const std::string& sessionId) {
 SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag, std::string password) const {
   SdpNegotiator::LocalEndpoint e;
   e.ip = settings_.announcedIp;
-  e.udpPort = workers_[worker]->port();
+  e.udpPort = settings_.announceUdp ? workers_[worker]->port() : 0;
+  e.tcpPort = settings_.announceTcp ? workers_[worker]->tcpPort() : 0;
   e.iceUfrag = std::move(ufrag);
   e.icePassword = std::move(password);
   e.fingerprint = certificate_->fingerprintSha256();
@@ -172,7 +173,7 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, cons
   std::vector<TrackDescription> tracks = answer->tracks;
   w->post([w, sessionId, streamId, ufrag, password, remote, tracks, certificate]() mutable {
     Router& r = w->router(sessionId);
-    auto transport = std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, w->socket());
+    auto transport = std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, *w);
     Publication& p = r.addPublication(std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
     p.transport().setRemote(remote);
   });
@@ -233,7 +234,7 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
     std::vector<std::unique_ptr<Consumer>> consumers;
     for (size_t i = 0; i < p->producers().size() && i < ssrcs.size(); ++i)
       consumers.push_back(std::make_unique<Consumer>(*p->producers()[i], ssrcs[i], trackIds[i]));
-    auto transport = std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, w->socket());
+    auto transport = std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, *w);
     Subscription& s = r.addSubscription(
         std::make_unique<Subscription>(r, subscriberId, *p, std::move(transport), std::move(consumers)));
     s.setEnabled(sdp::MediaKind::Audio, audio);

@@ -27,6 +27,8 @@ class Sfu final : public MediaService, public WorkerEvents {
     uint16_t basePort = 5090;  // worker i listens on basePort + i (0: ephemeral)
     unsigned workers = 1;
     unsigned testLossPercent = 0;
+    bool announceUdp = true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
+    bool announceTcp = true;
   };
   // The STUN server port announced in session info (next to the workers' ports).
   uint16_t stunPort() const { return workers_.front()->stunPort(); }

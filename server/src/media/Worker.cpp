@@ -23,8 +23,23 @@ Worker::Worker(unsigned index, Settings settings, WorkerEvents& events)
       counters_(MediaCounters::forWorker(index)),
       socket_(settings_.bindIp, settings_.port),
       readable_(io_, socket_.fd()),
-      timer_(io_) {
+      timer_(io_),
+      tcpAcceptor_(io_) {
   nowUs_ = steadyNowUs();
+  // ICE-TCP next to UDP, for browsers that cannot use UDP (RFC 6544 passive candidates).
+  try {
+    auto address = boost::asio::ip::make_address(settings_.bindIp);
+    boost::asio::ip::tcp::endpoint endpoint(address, socket_.localPort());
+    tcpAcceptor_.open(endpoint.protocol());
+    tcpAcceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true));
+    tcpAcceptor_.bind(endpoint);
+    tcpAcceptor_.listen();
+    tcpPort_ = tcpAcceptor_.local_endpoint().port();
+  } catch (const std::exception& e) {
+    Logger::warn("media worker: no ICE-TCP", {{"worker", static_cast<long long>(index)}, {"error", e.what()}});
+    boost::system::error_code ec;
+    tcpAcceptor_.close(ec);
+  }
   if (settings_.stunPort >= 0) {
     stunSocket_ = std::make_unique<net::UdpSocket>(settings_.bindIp, static_cast<uint16_t>(settings_.stunPort));
     stunReadable_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, stunSocket_->fd());
@@ -45,6 +60,7 @@ int64_t Worker::steadyNowUs() {
 
 void Worker::start() {
   waitReadable();
+  if (tcpPort_) acceptTcp();
   if (stunSocket_) waitStunReadable();
   armTimer();
   thread_ = std::thread([this] {
@@ -58,6 +74,9 @@ void Worker::stop() {
   boost::asio::post(io_, [this] {
     boost::system::error_code ec;
     readable_.cancel(ec);
+    tcpAcceptor_.close(ec);
+    for (auto& [key, c] : tcpConnections_) c->close();
+    tcpConnections_.clear();
     if (stunReadable_) stunReadable_->cancel(ec);
     timer_.cancel();
     routers_.clear();
@@ -127,6 +146,47 @@ void Worker::waitReadable() {
     onReadable();
     waitReadable();
   });
+}
+
+void Worker::acceptTcp() {
+  tcpAcceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    if (!ec) {
+      if (tcpConnections_.size() >= kMaxTcpConnections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        auto c = std::make_shared<net::IceTcpConnection>(
+            std::move(socket),
+            [this](uint8_t* data, size_t size, const net::SocketAddress& from) {
+              nowUs_ = steadyNowUs();
+              dispatch(data, size, from);
+              socket_.flush();
+            },
+            [this](const net::SocketAddress& remote) {
+              // Posted: the connection is still inside its own completion handler.
+              boost::asio::post(io_, [this, remote] {
+                tcpConnections_.erase(remote.key());
+                byAddress_.erase(remote.key());
+              });
+            });
+        tcpConnections_[c->remote().key()] = c;
+        c->start();
+      }
+    }
+    acceptTcp();
+  });
+}
+
+void Worker::commit(size_t size, const net::SocketAddress& to) {
+  if (!to.isTcp()) {
+    socket_.commit(size, to);
+    return;
+  }
+  // The packet sits in the UDP slot reserve() handed out; it stays unused (and is handed
+  // out again) once the TCP connection has copied the bytes into its framing buffer.
+  auto it = tcpConnections_.find(to.key());
+  if (it != tcpConnections_.end()) it->second->send(socket_.reserve(), size);
 }
 
 void Worker::waitStunReadable() {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include "media/MediaCounters.h"
 #include "media/Router.h"
 #include "media/WorkerEvents.h"
+#include "media/net/IceTcpConnection.h"
+#include "media/net/PacketSink.h"
 #include "media/net/SocketAddress.h"
 #include "media/net/UdpSocket.h"
 
@@ -26,7 +29,7 @@ class WebRtcTransport;
 // sessions placed on it. Datagrams are read in batches, demultiplexed (RFC 7983) and handed
 // to the transport they belong to (by ICE ufrag for STUN, by remote address otherwise);
 // what the batch produces leaves in one sendmmsg.
-class Worker {
+class Worker final : public net::PacketSink {
  public:
   struct Settings {
     std::string bindIp = "127.0.0.1";
@@ -38,8 +41,10 @@ class Worker {
     int stunPort = -1;
   };
 
+  static constexpr size_t kMaxTcpConnections = 1024;
+
   Worker(unsigned index, Settings settings, WorkerEvents& events);
-  ~Worker();
+  ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -47,6 +52,8 @@ class Worker {
   void stop();
   unsigned index() const { return index_; }
   uint16_t port() const { return socket_.localPort(); }
+  // The ICE-TCP (passive) port, the same number as the UDP one when it was free; 0: none.
+  uint16_t tcpPort() const { return tcpPort_; }
   uint16_t stunPort() const { return stunSocket_ ? stunSocket_->localPort() : 0; }
   // Runs `fn` on the worker thread; datagrams it queues are flushed afterwards.
   void post(std::function<void()> fn);
@@ -59,6 +66,9 @@ class Worker {
   void removeRouterIfEmpty(const std::string& sessionId);
   const std::map<std::string, std::unique_ptr<Router>>& routers() const { return routers_; }
   net::UdpSocket& socket() { return socket_; }
+  // Where transports send: UDP, or the ICE-TCP connection of a TCP peer address.
+  uint8_t* reserve() override { return socket_.reserve(); }
+  void commit(size_t size, const net::SocketAddress& to) override;
   WorkerEvents& events() { return events_; }
   MediaCounters& counters() { return counters_; }
   int64_t nowUs() const { return nowUs_; }
@@ -78,6 +88,7 @@ class Worker {
   void waitStunReadable();
   void answerStun(uint8_t* data, size_t size, const net::SocketAddress& from, net::UdpSocket& socket);
   void armTimer();
+  void acceptTcp();
 
   unsigned index_;
   Settings settings_;
@@ -89,6 +100,10 @@ class Worker {
   std::unique_ptr<net::UdpSocket> stunSocket_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stunReadable_;
   boost::asio::steady_timer timer_;
+  boost::asio::ip::tcp::acceptor tcpAcceptor_;
+  uint16_t tcpPort_ = 0;
+  std::unordered_map<net::SocketAddress::Key, std::shared_ptr<net::IceTcpConnection>, net::SocketAddress::KeyHash>
+      tcpConnections_;
   std::thread thread_;
   std::atomic<size_t> load_{0};
   int64_t nowUs_ = 0;

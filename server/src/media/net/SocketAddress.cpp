@@ -48,8 +48,9 @@ std::string SocketAddress::ip() const {
 }
 
 std::string SocketAddress::toString() const {
-  if (storage_.ss_family == AF_INET6) return "[" + ip() + "]:" + std::to_string(port());
-  return ip() + ":" + std::to_string(port());
+  std::string s = storage_.ss_family == AF_INET6 ? "[" + ip() + "]:" + std::to_string(port())
+                                                 : ip() + ":" + std::to_string(port());
+  return tcp_ ? "tcp:" + s : s;
 }
 
 stun::StunMessage::Address SocketAddress::toStun() const {
@@ -77,6 +78,7 @@ SocketAddress::Key SocketAddress::key() const {
     k.lo = static_cast<uint64_t>(v4->sin_addr.s_addr) << 16 | v4->sin_port;
     k.hi = 4;
   }
+  if (tcp_) k.hi ^= 1ull << 63;
   return k;
 }
 

@@ -25,6 +25,9 @@ class SocketAddress {
   sockaddr* sockaddrPtr() { return reinterpret_cast<sockaddr*>(&storage_); }
   socklen_t length() const;
   int family() const { return storage_.ss_family; }
+  // An ICE-TCP peer (RFC 6544): same address space as UDP ones, told apart in the key.
+  bool isTcp() const { return tcp_; }
+  void setTcp(bool tcp) { tcp_ = tcp; }
   uint16_t port() const;
   std::string ip() const;
   std::string toString() const;  // "1.2.3.4:5" or "[::1]:5"
@@ -42,6 +45,7 @@ class SocketAddress {
 
  private:
   sockaddr_storage storage_;
+  bool tcp_ = false;
 };
 
 }  // namespace parley::media::net
