@@ -323,7 +323,9 @@ std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp, cons
       sd.media.push_back(rejected);
       continue;
     }
-    sdp::Setup setup = om.setup == sdp::Setup::Active ? sdp::Setup::Passive : sdp::Setup::Active;
+    // The DTLS association already exists with the SFU as server: stay passive unless the
+    // offerer insists on being passive itself.
+    sdp::Setup setup = om.setup == sdp::Setup::Passive ? sdp::Setup::Active : sdp::Setup::Passive;
     sd.media.push_back(outgoingSection(*it, msidStream, local, setup));
     bundle.push_back(*sd.media.back().mid);
   }

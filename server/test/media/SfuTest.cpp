@@ -1,0 +1,158 @@
+#include "media/Sfu.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace parley::media {
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string chromeOffer() {
+  return readFile(std::string(PARLEY_TEST_DATA_DIR) + "/../../fuzz/corpus/sdp/chrome_publisher_offer.sdp");
+}
+
+std::string attribute(const std::string& sdp, const std::string& name) {
+  std::smatch m;
+  std::regex re("a=" + name + ":([^\\r\\n]+)");
+  return std::regex_search(sdp, m, re) ? m[1].str() : "";
+}
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+  return s;
+}
+
+// What a browser answers to the SFU's subscriber offer: its own ICE and DTLS, recvonly.
+std::string browserAnswerTo(const std::string& offer) {
+  std::string a = offer;
+  a = std::regex_replace(a, std::regex("a=ice-ufrag:[^\\r\\n]+"), "a=ice-ufrag:brws");
+  a = std::regex_replace(a, std::regex("a=ice-pwd:[^\\r\\n]+"), "a=ice-pwd:browserpasswordbrowserpass");
+  a = std::regex_replace(a, std::regex("a=fingerprint:sha-256 [^\\r\\n]+"),
+                         "a=fingerprint:sha-256 "
+                         "3B:8F:21:6C:D0:77:9A:E4:5C:12:FF:08:B3:6E:41:9D:2A:C7:55:E0:1B:94:6F:3D:88:0C:A2:7E:D9:14:5B:C6");
+  a = replaceAll(a, "a=setup:actpass", "a=setup:active");
+  a = replaceAll(a, "a=sendonly", "a=recvonly");
+  a = replaceAll(a, "a=ice-lite\r\n", "");
+  return a;
+}
+
+class SfuTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Sfu::Settings s;
+    s.basePort = 0;
+    s.workers = 2;
+    sfu = std::make_unique<Sfu>(io, s);
+    sfu->start();
+    offer = chromeOffer();
+    ASSERT_FALSE(offer.empty());
+  }
+  void TearDown() override { sfu->stop(); }
+
+  boost::asio::io_context io;
+  std::unique_ptr<Sfu> sfu;
+  std::string offer;
+};
+
+TEST_F(SfuTest, AnswersAPublisherWithTheWorkersCandidatesAndIceLite) {
+  auto n = sfu->publisherOffer("s1", "stream1", offer);
+  ASSERT_TRUE(n.ok) << n.error;
+  EXPECT_NE(n.sdp.find("a=ice-lite"), std::string::npos);
+  EXPECT_NE(n.sdp.find("a=recvonly"), std::string::npos);
+  EXPECT_EQ(attribute(n.sdp, "fingerprint"), "sha-256 " + sfu->fingerprint());
+  ASSERT_EQ(n.candidates.size(), 2u);
+  const auto& w = sfu->workers();
+  const bool onSomeWorker = n.candidates[0].find(" " + std::to_string(w[0]->port()) + " typ host") != std::string::npos ||
+                            n.candidates[0].find(" " + std::to_string(w[1]->port()) + " typ host") != std::string::npos;
+  EXPECT_TRUE(onSomeWorker) << n.candidates[0];
+  EXPECT_NE(n.candidates[1].find("tcptype passive"), std::string::npos);
+  EXPECT_EQ(n.sdpMid, "0");
+}
+
+TEST_F(SfuTest, RenegotiationKeepsCredentialsAndAnIceRestartChangesThem) {
+  auto first = sfu->publisherOffer("s1", "stream1", offer);
+  ASSERT_TRUE(first.ok);
+  auto again = sfu->publisherOffer("s1", "stream1", offer);
+  ASSERT_TRUE(again.ok);
+  EXPECT_EQ(attribute(again.sdp, "ice-ufrag"), attribute(first.sdp, "ice-ufrag"));
+  auto restarted = sfu->publisherOffer("s1", "stream1", replaceAll(offer, "a=ice-ufrag:Xk3p", "a=ice-ufrag:Rst9"));
+  ASSERT_TRUE(restarted.ok);
+  EXPECT_NE(attribute(restarted.sdp, "ice-ufrag"), attribute(first.sdp, "ice-ufrag"));
+  EXPECT_NE(attribute(restarted.sdp, "ice-pwd"), attribute(first.sdp, "ice-pwd"));
+}
+
+TEST_F(SfuTest, RefusesBadOffersAndChangesNothing) {
+  EXPECT_FALSE(sfu->publisherOffer("s1", "stream1", "not sdp").ok);
+  EXPECT_FALSE(sfu->publisherOffer("s1", "stream1", replaceAll(offer, "a=fingerprint", "a=x-fingerprint")).ok);
+  auto stats = sfu->sessionStats("s1");
+  EXPECT_EQ(stats.find("publications")->size(), 0u);
+  EXPECT_FALSE(sfu->subscribe("s1", "stream1", "sub1", true, true).ok);
+}
+
+TEST_F(SfuTest, SubscribeOffersTheStreamAndTakesTheBrowsersAnswer) {
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream1", offer).ok);
+  auto sub = sfu->subscribe("s1", "stream1", "sub1", true, true);
+  ASSERT_TRUE(sub.ok) << sub.error;
+  EXPECT_NE(sub.sdp.find("a=sendonly"), std::string::npos);
+  EXPECT_NE(sub.sdp.find("a=setup:actpass"), std::string::npos);
+  EXPECT_NE(sub.sdp.find("a=msid:stream1 "), std::string::npos);
+  EXPECT_FALSE(sfu->subscriberAnswer("s1", "sub1", "garbage").ok);
+  EXPECT_FALSE(sfu->subscriberAnswer("s1", "nobody", browserAnswerTo(sub.sdp)).ok);
+  auto answered = sfu->subscriberAnswer("s1", "sub1", browserAnswerTo(sub.sdp));
+  EXPECT_TRUE(answered.ok) << answered.error;
+
+  auto stats = sfu->sessionStats("s1");
+  ASSERT_EQ(stats.find("publications")->size(), 1u);
+  ASSERT_EQ(stats.find("subscriptions")->size(), 1u);
+  const auto& consumers = *stats.find("subscriptions")->at(0).find("consumers");
+  EXPECT_EQ(consumers.size(), 2u);  // audio and video
+
+  sfu->unsubscribe("s1", "sub1");
+  sfu->unpublish("s1", "stream1");
+  stats = sfu->sessionStats("s1");
+  EXPECT_EQ(stats.find("publications")->size(), 0u);
+}
+
+TEST_F(SfuTest, AnsweringASubscribersIceRestartOfferGivesNewCredentials) {
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream1", offer).ok);
+  auto sub = sfu->subscribe("s1", "stream1", "sub1", true, true);
+  ASSERT_TRUE(sub.ok);
+  std::string browserAnswer = browserAnswerTo(sub.sdp);
+  ASSERT_TRUE(sfu->subscriberAnswer("s1", "sub1", browserAnswer).ok);
+  // The browser's restart offer: new ufrag, setup actpass, recvonly.
+  std::string restartOffer = replaceAll(replaceAll(browserAnswer, "a=ice-ufrag:brws", "a=ice-ufrag:brw2"),
+                                        "a=setup:active", "a=setup:actpass");
+  auto answer = sfu->subscriberOffer("s1", "sub1", restartOffer);
+  ASSERT_TRUE(answer.ok) << answer.error;
+  EXPECT_NE(attribute(answer.sdp, "ice-ufrag"), attribute(sub.sdp, "ice-ufrag"));
+  EXPECT_NE(answer.sdp.find("a=setup:passive"), std::string::npos);
+  EXPECT_NE(answer.sdp.find("a=sendonly"), std::string::npos);
+}
+
+TEST_F(SfuTest, SessionsArePlacedOnTheLeastLoadedWorker) {
+  ASSERT_TRUE(sfu->publisherOffer("a", "streamA", offer).ok);
+  auto statsA = sfu->sessionStats("a");  // waits for the worker: its transport is counted
+  ASSERT_TRUE(sfu->publisherOffer("b", "streamB", offer).ok);
+  auto statsB = sfu->sessionStats("b");
+  ASSERT_TRUE(statsA.getNumber("worker") && statsB.getNumber("worker"));
+  EXPECT_NE(*statsA.getNumber("worker"), *statsB.getNumber("worker"));
+  // A stream of an already placed session stays with it.
+  ASSERT_TRUE(sfu->publisherOffer("a", "streamA2", offer).ok);
+  EXPECT_EQ(*sfu->sessionStats("a").getNumber("worker"), *statsA.getNumber("worker"));
+  EXPECT_EQ(sfu->sessionStats("a").find("publications")->size(), 2u);
+}
+
+}  // namespace
+}  // namespace parley::media
