@@ -96,6 +96,11 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
       const video = s.consumers.find((c) => c.kind === 'video');
       assert.ok(video.forwarded > 30, `forwarded video to ${s.subscriberId}: ${JSON.stringify(s)}`);
     }
+    // Audio levels come from the ssrc-audio-level extension (the fake microphone beeps).
+    await waitUntil(async () => {
+      const st = await mediaStats(sessionId);
+      return st.publications.some((p) => p.tracks.find((x) => x.kind === 'audio').audioLevel < 127);
+    }, { timeoutMs: 10000, message: 'an audio level above silence' });
   });
 
   test('simulcast: each subscriber gets the layer its preferred resolution asks for', T, async (t) => {

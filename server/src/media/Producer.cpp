@@ -96,6 +96,16 @@ bool Producer::detectKeyframe(const rtp::RtpPacket& packet) const {
   }
 }
 
+void Producer::readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs) {
+  auto ext = packet.extension(track_.ext.audioLevel);
+  if (!ext || ext->empty()) return;
+  const uint8_t level = (*ext)[0] & 0x7F;
+  // Keep the loudest level of a short window: one quiet packet does not end speech.
+  if (nowUs - audioLevelUs_ >= 300000 || level < audioLevel_) audioLevel_ = level;
+  audioLevelUs_ = nowUs;
+  if ((*ext)[0] & 0x80) voiceUs_ = nowUs;
+}
+
 std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint8_t* data, int64_t nowUs) {
   bool isRtx = false;
   auto index = findLayer(packet, isRtx);
@@ -131,6 +141,7 @@ std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint
   layer.stats->onPacket(seq, packet.timestamp(), packet.size(), nowUs);
   layer.buffer->store(packet.data(), packet.size(), nowMs);
   layer.lastPacketUs = nowUs;
+  if (!isVideo() && track_.ext.audioLevel) readAudioLevel(packet, nowUs);
   Received r;
   r.layer = *index;
   r.keyframe = isVideo() && detectKeyframe(packet);

@@ -63,6 +63,10 @@ class Producer {
   bool paused() const { return paused_; }
 
   uint64_t duplicates() const { return duplicates_; }
+  // Audio: the loudest level of the last ~300 ms from the ssrc-audio-level extension
+  // (RFC 6464), in -dBov (0 loudest, 127 silence); 127 when none was seen.
+  uint8_t audioLevel(int64_t nowUs) const { return nowUs - audioLevelUs_ < 300000 ? audioLevel_ : 127; }
+  bool voiceActivity(int64_t nowUs) const { return nowUs - voiceUs_ < 300000; }
 
  private:
   std::optional<size_t> findLayer(const rtp::RtpPacket& packet, bool& isRtx);
@@ -70,8 +74,13 @@ class Producer {
 
   TrackDescription track_;
   std::vector<Layer> layers_;
+  void readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs);
+
   bool paused_ = false;
   uint64_t duplicates_ = 0;
+  uint8_t audioLevel_ = 127;
+  int64_t audioLevelUs_ = 0;
+  int64_t voiceUs_ = 0;
 };
 
 }  // namespace parley::media

@@ -405,10 +405,15 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
                                       {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
                                       {"keyframes", static_cast<long long>(l.keyframes)}}));
           }
-          tracks.push(Json::object({{"kind", prod->isVideo() ? "video" : "audio"},
-                                    {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
-                                    {"paused", prod->paused()},
-                                    {"layers", layers}}));
+          Json track = Json::object({{"kind", prod->isVideo() ? "video" : "audio"},
+                                     {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
+                                     {"paused", prod->paused()},
+                                     {"layers", layers}});
+          if (!prod->isVideo()) {
+            track.set("audioLevel", Json(static_cast<long long>(prod->audioLevel(now))));
+            track.set("voiceActivity", Json(prod->voiceActivity(now)));
+          }
+          tracks.push(track);
         }
         pubs.push(Json::object({{"streamId", id},
                                 {"transport", transportJson(p->transport())},
