@@ -31,7 +31,8 @@ TrackDescription videoTrack() {
   TrackDescription t;
   t.kind = sdp::MediaKind::Video;
   t.mid = "1";
-  for (auto [pt, name] : {std::pair<uint8_t, const char*>{96, "VP8"}, {98, "VP9"}, {102, "H264"}, {45, "AV1"}}) {
+  for (auto [pt, name] :
+       {std::pair<uint8_t, const char*>{96, "VP8"}, {98, "VP9"}, {102, "H264"}, {45, "AV1"}}) {
     sdp::Codec c;
     c.payloadType = pt;
     c.name = name;
@@ -71,18 +72,21 @@ struct Pipeline {
   std::vector<Subscription*> subscriptions;
 
   Pipeline() {
-    auto transport = std::make_unique<WebRtcTransport>("pub", "pufrag", "publisherpasswordpublisher", certificate, worker);
-    publication = &router.addPublication(
-        std::make_unique<Publication>(router, "stream", std::vector<TrackDescription>{audioTrack(), videoTrack()},
-                                      std::move(transport)));
+    auto transport = std::make_unique<WebRtcTransport>(
+        "pub", "pufrag", "publisherpasswordpublisher", certificate, worker);
+    publication = &router.addPublication(std::make_unique<Publication>(
+        router, "stream", std::vector<TrackDescription>{audioTrack(), videoTrack()},
+        std::move(transport)));
     for (int i = 0; i < 2; ++i) {
       std::vector<std::unique_ptr<Consumer>> consumers;
       uint32_t ssrc = 5000 + static_cast<uint32_t>(i) * 10;
-      for (auto& p : publication->producers()) consumers.push_back(std::make_unique<Consumer>(*p, ssrc++, "track"));
-      auto t = std::make_unique<WebRtcTransport>("sub" + std::to_string(i), "sufrag" + std::to_string(i),
-                                                 "subscriberpasswordsubscriber", certificate, worker);
-      Subscription& s = router.addSubscription(
-          std::make_unique<Subscription>(router, "sub" + std::to_string(i), *publication, std::move(t), std::move(consumers)));
+      for (auto& p : publication->producers())
+        consumers.push_back(std::make_unique<Consumer>(*p, ssrc++, "track"));
+      auto t =
+          std::make_unique<WebRtcTransport>("sub" + std::to_string(i), "sufrag" + std::to_string(i),
+                                            "subscriberpasswordsubscriber", certificate, worker);
+      Subscription& s = router.addSubscription(std::make_unique<Subscription>(
+          router, "sub" + std::to_string(i), *publication, std::move(t), std::move(consumers)));
       s.onTransportConnected(s.transport());
       if (i == 1) s.setPreferredSize(160, 120, 640);
       subscriptions.push_back(&s);

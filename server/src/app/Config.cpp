@@ -24,8 +24,10 @@ constexpr FlagSpec kFlags[] = {
     {"--public-url", "PARLEY_PUBLIC_URL", "URL",
      "base URL clients use to reach parleyd (default derived from --listen)"},
     {"--rtc-port", "PARLEY_RTC_PORT", "PORT", "first media UDP/TCP port (default 5090)"},
-    {"--rtc-ip", "PARLEY_RTC_IP", "IP", "media address announced to clients (default: listen host)"},
-    {"--rtc-workers", "PARLEY_RTC_WORKERS", "N", "media worker threads, each on its own port (default: one per core)"},
+    {"--rtc-ip", "PARLEY_RTC_IP", "IP",
+     "media address announced to clients (default: listen host)"},
+    {"--rtc-workers", "PARLEY_RTC_WORKERS", "N",
+     "media worker threads, each on its own port (default: one per core)"},
     {"--rtc-protocols", "PARLEY_RTC_PROTOCOLS", "LIST",
      "media candidates offered: udp,tcp (default), udp or tcp (ICE-TCP only)"},
     {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
@@ -38,10 +40,12 @@ constexpr FlagSpec kFlags[] = {
     {"--log-level", "PARLEY_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)"},
     {"--max-body-bytes", "PARLEY_MAX_BODY_BYTES", "N",
      "largest HTTP request body accepted (default 1048576)"},
-    {"--max-frame-bytes", "PARLEY_MAX_FRAME_BYTES", "N", "largest Rumor frame accepted (default 262144)"},
+    {"--max-frame-bytes", "PARLEY_MAX_FRAME_BYTES", "N",
+     "largest Rumor frame accepted (default 262144)"},
     {"--max-connections", "PARLEY_MAX_CONNECTIONS", "N", "connections per session (default 100)"},
     {"--max-streams", "PARLEY_MAX_STREAMS", "N", "streams per session (default 50)"},
-    {"--signal-rate", "PARLEY_SIGNAL_RATE", "N", "signals per second per connection (default 20, burst 50)"},
+    {"--signal-rate", "PARLEY_SIGNAL_RATE", "N",
+     "signals per second per connection (default 20, burst 50)"},
     {"--signaling-timeout", "PARLEY_SIGNALING_TIMEOUT", "MS",
      "drop a client socket silent this long (default 30000)"},
     {"--reconnect-grace", "PARLEY_RECONNECT_GRACE", "MS",
@@ -74,7 +78,8 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     auto colon = value.rfind(':');
     if (colon == std::string::npos || colon == 0) return bad("expected HOST:PORT");
     std::string host = value.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     std::uint16_t port = 0;
     if (!parseInt<std::uint16_t>(std::string_view(value).substr(colon + 1), port, 0, 65535))
       return bad("invalid port");
@@ -93,10 +98,14 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--rtc-workers") {
     if (!parseInt<unsigned>(value, c.rtcWorkers, 1, 64)) return bad("must be 1..64");
   } else if (flag == "--rtc-protocols") {
-    if (value == "udp,tcp" || value == "tcp,udp") c.rtcUdp = c.rtcTcp = true;
-    else if (value == "udp") c.rtcUdp = true, c.rtcTcp = false;
-    else if (value == "tcp") c.rtcUdp = false, c.rtcTcp = true;
-    else return bad("must be udp,tcp, udp or tcp");
+    if (value == "udp,tcp" || value == "tcp,udp")
+      c.rtcUdp = c.rtcTcp = true;
+    else if (value == "udp")
+      c.rtcUdp = true, c.rtcTcp = false;
+    else if (value == "tcp")
+      c.rtcUdp = false, c.rtcTcp = true;
+    else
+      return bad("must be udp,tcp, udp or tcp");
   } else if (flag == "--rtc-test-loss") {
     if (!parseInt<unsigned>(value, c.rtcTestLossPercent, 0, 50)) return bad("must be 0..50");
   } else if (flag == "--data-dir") {
@@ -105,7 +114,8 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--api-key") {
     if (value.empty() || value.size() > 64) return bad("invalid API key");
     for (char ch : value)
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) return bad("invalid API key");
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-'))
+        return bad("invalid API key");
     c.apiKey = value;
   } else if (flag == "--api-secret") {
     if (value.size() < 8 || value.size() > 256) return bad("secret must be 8 to 256 characters");
@@ -134,7 +144,8 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--signaling-timeout" || flag == "--reconnect-grace") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 100, 3600000)) return bad("expected 100 to 3600000 ms");
-    (flag == "--signaling-timeout" ? c.signalingTimeout : c.reconnectGrace) = std::chrono::milliseconds(ms);
+    (flag == "--signaling-timeout" ? c.signalingTimeout : c.reconnectGrace) =
+        std::chrono::milliseconds(ms);
   } else if (flag == "--callback-retry-ms") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");
@@ -179,7 +190,8 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
     if (auto err = apply(c, spec->flag, value, flag)) return fail(*err);
   }
   if (c.tlsCert.empty() != c.tlsKey.empty()) return fail("--tls-cert and --tls-key go together");
-  if (c.apiKey.empty() != c.apiSecret.empty()) return fail("--api-key and --api-secret go together");
+  if (c.apiKey.empty() != c.apiSecret.empty())
+    return fail("--api-key and --api-secret go together");
   if (c.listenPort == 0 && c.publicUrl.empty() && !c.help) {
     // Port 0 is allowed (tests pick free ports) but then the public URL cannot be derived
     // until bind time; the server fills it in after listening.

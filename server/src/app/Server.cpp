@@ -30,7 +30,8 @@ int Server::run() {
   std::error_code fsError;
   std::filesystem::create_directories(config_.dataDir, fsError);
   if (fsError) {
-    Logger::error("cannot create data directory", {{"dir", config_.dataDir}, {"error", fsError.message()}});
+    Logger::error("cannot create data directory",
+                  {{"dir", config_.dataDir}, {"error", fsError.message()}});
     return 1;
   }
   std::string dbPath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
@@ -45,8 +46,9 @@ int Server::run() {
     } else if (store->listProjects().empty()) {
       auto project = projects.create("default");
       // Shown once: afterwards `parley project list` and `rotate-secret` manage it.
-      std::printf("Created a project for this server (shown only once):\n  API key: %s\n  API secret: %s\n",
-                  project.apiKey.c_str(), project.secret.c_str());
+      std::printf(
+          "Created a project for this server (shown only once):\n  API key: %s\n  API secret: %s\n",
+          project.apiKey.c_str(), project.secret.c_str());
       std::fflush(stdout);
       Logger::info("project created on first start", {{"apiKey", project.apiKey}});
     }
@@ -81,7 +83,8 @@ int Server::run() {
     sfuSettings.announcedIp = config_.effectiveRtcIp();
     sfuSettings.bindIp = !config_.rtcIp.empty() ? "0.0.0.0" : config_.effectiveRtcIp();
     sfuSettings.basePort = config_.rtcPort;
-    sfuSettings.workers = config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
+    sfuSettings.workers =
+        config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
     sfuSettings.testLossPercent = config_.rtcTestLossPercent;
     sfuSettings.announceUdp = config_.rtcUdp;
     sfuSettings.announceTcp = config_.rtcTcp;
@@ -106,8 +109,10 @@ int Server::run() {
   auto& metrics = obs::Metrics::instance();
   metrics.gauge("parley_live_sessions", "Sessions with connected clients",
                 [&sessions] { return double(sessions.liveSessionCount()); });
-  metrics.gauge("parley_connections", "Connected clients", [&sessions] { return double(sessions.connectionCount()); });
-  metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", [&signaling] { return double(signaling.socketCount()); });
+  metrics.gauge("parley_connections", "Connected clients",
+                [&sessions] { return double(sessions.connectionCount()); });
+  metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets",
+                [&signaling] { return double(signaling.socketCount()); });
   metrics.gauge("parley_media_transports", "WebRTC transports on the media workers", [&sfu] {
     double n = 0;
     for (const auto& w : sfu->workers()) n += double(w->load());
@@ -121,11 +126,13 @@ int Server::run() {
   httpOptions.tlsCertFile = config_.tlsCert;
   httpOptions.tlsKeyFile = config_.tlsKey;
   httpOptions.maxWebSocketMessage = config_.maxFrameBytes;
-  http::HttpServer httpServer(io, httpOptions, [&api](http::HttpRequest& r) { return api->handle(r); });
-  httpServer.setUpgradeHandler([&](http::HttpRequest& r) -> std::shared_ptr<http::WebSocketHandler> {
-    api->prepare(r);
-    return signaling.accept(r);
-  });
+  http::HttpServer httpServer(io, httpOptions,
+                              [&api](http::HttpRequest& r) { return api->handle(r); });
+  httpServer.setUpgradeHandler(
+      [&](http::HttpRequest& r) -> std::shared_ptr<http::WebSocketHandler> {
+        api->prepare(r);
+        return signaling.accept(r);
+      });
   try {
     httpServer.start();
   } catch (const std::exception& e) {
@@ -135,7 +142,8 @@ int Server::run() {
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
   api = std::make_unique<http::ApiServer>(
-      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort()}, *store, sessions);
+      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort()}, *store,
+      sessions);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -147,10 +155,11 @@ int Server::run() {
     io.stop();
   });
 
-  Logger::info("parleyd ready", {{"listen", config_.listenHost + ":" + std::to_string(config_.listenPort)},
-                                 {"publicUrl", publicUrl},
-                                 {"dataDir", config_.dataDir},
-                                 {"tls", config_.tls()}});
+  Logger::info("parleyd ready",
+               {{"listen", config_.listenHost + ":" + std::to_string(config_.listenPort)},
+                {"publicUrl", publicUrl},
+                {"dataDir", config_.dataDir},
+                {"tls", config_.tls()}});
   std::printf("parleyd is listening on %s\n", publicUrl.c_str());
   std::fflush(stdout);
   io.run();

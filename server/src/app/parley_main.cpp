@@ -53,8 +53,10 @@ int usageError(const std::string& message) {
 }
 
 void print(bool json, const Json& value, const std::string& human) {
-  if (json) std::printf("%s\n", value.dump().c_str());
-  else std::printf("%s", human.c_str());
+  if (json)
+    std::printf("%s\n", value.dump().c_str());
+  else
+    std::printf("%s", human.c_str());
 }
 
 std::string option(const Args& a, const std::string& name, const std::string& fallback = {}) {
@@ -75,7 +77,8 @@ int projectCommand(parley::store::Store& store, const Args& a, bool json) {
     Json list = Json::array();
     std::string human;
     for (const auto& p : store.listProjects()) {
-      list.push(Json::object({{"apiKey", p.apiKey}, {"name", p.name}, {"createdAt", p.createdAtMs}}));
+      list.push(
+          Json::object({{"apiKey", p.apiKey}, {"name", p.name}, {"createdAt", p.createdAtMs}}));
       human += p.apiKey + "\t" + p.name + "\n";
     }
     print(json, list, human.empty() ? "no projects\n" : human);
@@ -107,7 +110,8 @@ int sessionCommand(parley::store::Store& store, const Args& a, bool json) {
   // Same validation as POST /session/create, fed from the CLI's options.
   std::map<std::string, std::string, std::less<>> fields;
   std::string mediaMode = option(a, "--media-mode", "relayed");
-  if (mediaMode != "routed" && mediaMode != "relayed") return usageError("--media-mode is routed or relayed");
+  if (mediaMode != "routed" && mediaMode != "relayed")
+    return usageError("--media-mode is routed or relayed");
   fields["p2p.preference"] = mediaMode == "routed" ? "disabled" : "enabled";
   if (a.options.count("--archive-mode")) fields["archiveMode"] = option(a, "--archive-mode");
   if (a.options.count("--location")) fields["location"] = option(a, "--location");
@@ -149,7 +153,8 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   o.createTime = parley::core::Clock::nowSeconds();
   o.connectionData = option(a, "--data");
   o.initialLayoutClassList = option(a, "--layout");
-  if (o.connectionData.size() > 1000) return usageError("--data is longer than 1000 characters");  // every SDK accepts 1000
+  if (o.connectionData.size() > 1000)
+    return usageError("--data is longer than 1000 characters");  // every SDK accepts 1000
   if (a.options.count("--expire")) {
     char* end = nullptr;
     std::string text = option(a, "--expire");
@@ -160,9 +165,12 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   }
   std::string format = option(a, "--format", "jwt");
   std::string token;
-  if (format == "jwt") token = parley::core::TokenMinter::jwt(project->apiKey, project->secret, sessionId, o);
-  else if (format == "t1") token = parley::core::TokenMinter::t1(project->apiKey, project->secret, sessionId, o);
-  else return usageError("--format is jwt or t1");
+  if (format == "jwt")
+    token = parley::core::TokenMinter::jwt(project->apiKey, project->secret, sessionId, o);
+  else if (format == "t1")
+    token = parley::core::TokenMinter::t1(project->apiKey, project->secret, sessionId, o);
+  else
+    return usageError("--format is jwt or t1");
   print(json, Json::object({{"token", token}}), token + "\n");
   return 0;
 }
@@ -219,7 +227,8 @@ int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
 
 int main(int argc, char** argv) {
   Args a;
-  std::string dataDir = std::getenv("PARLEY_DATA_DIR") ? std::getenv("PARLEY_DATA_DIR") : "./parley-data";
+  std::string dataDir =
+      std::getenv("PARLEY_DATA_DIR") ? std::getenv("PARLEY_DATA_DIR") : "./parley-data";
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -233,8 +242,10 @@ int main(int argc, char** argv) {
       a.options[arg] = "true";
     } else if (arg.rfind("--", 0) == 0) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");
-      if (arg == "--data-dir") dataDir = argv[++i];
-      else a.options[arg] = argv[++i];
+      if (arg == "--data-dir")
+        dataDir = argv[++i];
+      else
+        a.options[arg] = argv[++i];
     } else {
       a.words.push_back(arg);
     }
@@ -243,8 +254,9 @@ int main(int argc, char** argv) {
   // A misspelt option must not be silently ignored (it could mint a token without the
   // intended expiry, say).
   static const std::set<std::string> kKnownOptions = {
-      "--name",  "--project", "--media-mode", "--archive-mode", "--location", "--e2ee", "--session", "--role",
-      "--data",  "--expire",  "--layout",     "--format",       "--group",    "--event", "--url",   "--id"};
+      "--name", "--project", "--media-mode", "--archive-mode", "--location", "--e2ee",  "--session",
+      "--role", "--data",    "--expire",     "--layout",       "--format",   "--group", "--event",
+      "--url",  "--id"};
   for (const auto& [name, value] : a.options)
     if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {

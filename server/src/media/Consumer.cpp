@@ -9,7 +9,10 @@
 namespace parley::media {
 
 Consumer::Consumer(Producer& producer, uint32_t ssrc, std::string trackId)
-    : producer_(producer), ssrc_(ssrc), trackId_(std::move(trackId)), rewriter_(producer.track().clockRate()) {
+    : producer_(producer),
+      ssrc_(ssrc),
+      trackId_(std::move(trackId)),
+      rewriter_(producer.track().clockRate()) {
   if (producer_.layerCount() > 0) targetLayer_ = producer_.layerCount() - 1;
 }
 
@@ -28,7 +31,8 @@ std::optional<size_t> Consumer::keyframeLayer() const {
   return targetLayer_;
 }
 
-size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot, int64_t nowUs) {
+size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot,
+                         int64_t nowUs) {
   if (!enabled_) return 0;
   if (isVideo()) {
     const bool switching = !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
@@ -36,8 +40,9 @@ size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, 
       // Only a keyframe of the wanted layer starts (or moves) the stream; until then the
       // current layer, if any, keeps flowing.
       if (layer == targetLayer_ && keyframe) {
-        if (currentLayer_) ++layerSwitches_;
-        rewriter_.switchSource(std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
+        if (currentLayer_ && *currentLayer_ != layer) ++layerSwitches_;
+        rewriter_.switchSource(
+            std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
         vp8Rebase_ = true;
         currentLayer_ = layer;
         resync_ = false;
@@ -80,7 +85,8 @@ size_t Consumer::prepareRetransmission(uint16_t seq, uint8_t* slot, int64_t nowU
   return size;
 }
 
-size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot, int64_t nowUs) {
+size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot,
+                       int64_t nowUs) {
   if (in.size() + 32 > net::PacketSink::kSlotSize) return 0;
   std::memcpy(slot, in.data(), in.size());
   auto p = rtp::RtpPacket::parse(slot, in.size());
@@ -93,7 +99,8 @@ size_t Consumer::write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint
     // abs-send-time is the SFU's own send time (6.18 fixed-point seconds), so the
     // subscriber's delay-based estimate measures the SFU → subscriber path.
     if (auto ext = p->mutableExtension(id); ext && ext->size() == 3) {
-      const uint32_t t = static_cast<uint32_t>(((nowUs << 18) / 1000000) & 0xFFFFFF);
+      // 24 bits of 6.18 seconds wrap every 64 s; reduce first so the shift cannot overflow.
+      const uint32_t t = static_cast<uint32_t>(((nowUs % 64000000) << 18) / 1000000);
       (*ext)[0] = static_cast<uint8_t>(t >> 16);
       (*ext)[1] = static_cast<uint8_t>(t >> 8);
       (*ext)[2] = static_cast<uint8_t>(t);
@@ -112,7 +119,8 @@ void Consumer::rewriteVp8(rtp::RtpPacket& p, uint8_t* slot) {
     // The first packet after a switch continues right after the last picture sent.
     vp8Rebase_ = false;
     pictureIdDelta_ = vp8Started_ ? static_cast<uint16_t>(lastPictureId_ + 1 - d->pictureId()) : 0;
-    tl0Delta_ = vp8Started_ && d->hasTl0PicIdx() ? static_cast<uint8_t>(lastTl0_ + 1 - d->tl0PicIdx()) : 0;
+    tl0Delta_ =
+        vp8Started_ && d->hasTl0PicIdx() ? static_cast<uint8_t>(lastTl0_ + 1 - d->tl0PicIdx()) : 0;
   }
   const uint16_t pictureId = static_cast<uint16_t>((d->pictureId() + pictureIdDelta_) & mask);
   d->writePictureId(payload, size, pictureId);

@@ -40,7 +40,8 @@ class Consumer {
 
   // Writes the packet as this subscriber must get it into `slot` (PacketSink::kSlotSize
   // bytes) and returns its size; 0 when it is not forwarded.
-  size_t prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot, int64_t nowUs);
+  size_t prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot,
+                 int64_t nowUs);
   // The packet with outgoing sequence number `seq` again, from the producer's buffer;
   // 0 when it is gone or not ours.
   size_t prepareRetransmission(uint16_t seq, uint8_t* slot, int64_t nowUs);

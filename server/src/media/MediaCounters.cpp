@@ -10,12 +10,16 @@ MediaCounters MediaCounters::forWorker(unsigned index) {
   return MediaCounters{
       m.counter("parley_media_rtp_received_total", "RTP packets received from publishers", l),
       m.counter("parley_media_rtp_forwarded_total", "RTP packets forwarded to subscribers", l),
-      m.counter("parley_media_nacks_sent_total", "Sequence numbers the SFU NACKed towards publishers", l),
+      m.counter("parley_media_nacks_sent_total",
+                "Sequence numbers the SFU NACKed towards publishers", l),
       m.counter("parley_media_nacks_received_total", "Sequence numbers subscribers NACKed", l),
-      m.counter("parley_media_retransmissions_total", "Packets resent to subscribers from the SFU's buffer", l),
+      m.counter("parley_media_retransmissions_total",
+                "Packets resent to subscribers from the SFU's buffer", l),
       m.counter("parley_media_keyframe_requests_total", "PLI/FIR sent to publishers", l),
-      m.counter("parley_media_datagrams_received_total", "UDP datagrams received by media workers", l),
-      m.counter("parley_media_datagrams_dropped_total", "Datagrams from unknown addresses or unparseable", l),
+      m.counter("parley_media_datagrams_received_total", "UDP datagrams received by media workers",
+                l),
+      m.counter("parley_media_datagrams_dropped_total",
+                "Datagrams from unknown addresses or unparseable", l),
   };
 }
 

@@ -28,10 +28,10 @@ class MediaService {
 
   struct Negotiation {
     bool ok = false;
-    std::string error;   // why not, safe to log
-    std::string sdp;     // the SFU's answer or offer ("" when nothing is to be sent)
+    std::string error;  // why not, safe to log
+    std::string sdp;    // the SFU's answer or offer ("" when nothing is to be sent)
     std::vector<std::string> candidates;  // "candidate:…" lines for trickle messages
-    std::string sdpMid;  // the m-line the candidates belong to
+    std::string sdpMid;                   // the m-line the candidates belong to
   };
 
   virtual ~MediaService() = default;
@@ -43,7 +43,8 @@ class MediaService {
   // A new subscription to a published stream → the SFU's offer.
   virtual Negotiation subscribe(const std::string& sessionId, const std::string& streamId,
                                 const std::string& subscriberId, bool audio, bool video) = 0;
-  virtual Negotiation subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
+  virtual Negotiation subscriberAnswer(const std::string& sessionId,
+                                       const std::string& subscriberId,
                                        const std::string& answerSdp) = 0;
   // The subscriber's own offer (ICE restart) → the SFU's answer.
   virtual Negotiation subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
@@ -51,13 +52,14 @@ class MediaService {
   virtual void unpublish(const std::string& sessionId, const std::string& streamId) = 0;
   virtual void unsubscribe(const std::string& sessionId, const std::string& subscriberId) = 0;
   // Stops or resumes forwarding a publisher's track (force mute, publishAudio(false)).
-  virtual void setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind,
-                                 bool active) = 0;
+  virtual void setPublisherTrack(const std::string& sessionId, const std::string& streamId,
+                                 TrackKind kind, bool active) = 0;
   // A subscriber's subscribeToAudio/Video and preferred resolution.
-  virtual void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
-                                  bool active) = 0;
-  virtual void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
-                                          uint32_t width, uint32_t height, uint32_t fullWidth) = 0;
+  virtual void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
+                                  TrackKind kind, bool active) = 0;
+  virtual void setSubscriberPreferredSize(const std::string& sessionId,
+                                          const std::string& subscriberId, uint32_t width,
+                                          uint32_t height, uint32_t fullWidth) = 0;
   // Per-transport and per-stream statistics of one session (REST debug endpoint). Waits
   // briefly for the session's worker to take the snapshot.
   virtual core::Json sessionStats(const std::string& sessionId) = 0;

@@ -10,6 +10,21 @@
 namespace parley::media {
 
 Producer::Producer(TrackDescription track) : track_(std::move(track)) {
+  codecByPayloadType_.fill(CodecKind::Other);
+  for (const auto& c : track_.codecs) {
+    CodecKind kind = CodecKind::Other;
+    if (sdp::sameName(c.name, "opus"))
+      kind = CodecKind::Opus;
+    else if (sdp::sameName(c.name, "VP8"))
+      kind = CodecKind::Vp8;
+    else if (sdp::sameName(c.name, "VP9"))
+      kind = CodecKind::Vp9;
+    else if (sdp::sameName(c.name, "H264"))
+      kind = CodecKind::H264;
+    else if (sdp::sameName(c.name, "AV1"))
+      kind = CodecKind::Av1;
+    codecByPayloadType_[c.payloadType & 0x7F] = kind;
+  }
   if (track_.layers.empty()) track_.layers.push_back({});
   for (const auto& l : track_.layers) {
     Layer layer;
@@ -28,19 +43,6 @@ bool Producer::ownsSsrc(uint32_t ssrc) const {
   for (const auto& l : layers_)
     if (l.ssrc == ssrc || (l.rtxSsrc && l.rtxSsrc == ssrc)) return true;
   return false;
-}
-
-Producer::CodecKind Producer::codecOf(uint8_t payloadType) const {
-  for (const auto& c : track_.codecs) {
-    if (c.payloadType != payloadType) continue;
-    if (sdp::sameName(c.name, "opus")) return CodecKind::Opus;
-    if (sdp::sameName(c.name, "VP8")) return CodecKind::Vp8;
-    if (sdp::sameName(c.name, "VP9")) return CodecKind::Vp9;
-    if (sdp::sameName(c.name, "H264")) return CodecKind::H264;
-    if (sdp::sameName(c.name, "AV1")) return CodecKind::Av1;
-    return CodecKind::Other;
-  }
-  return CodecKind::Other;
 }
 
 std::optional<size_t> Producer::findLayer(const rtp::RtpPacket& packet, bool& isRtx) {
@@ -63,6 +65,9 @@ std::optional<size_t> Producer::findLayer(const rtp::RtpPacket& packet, bool& is
       uint32_t& slot = rtx ? layers_[i].rtxSsrc : layers_[i].ssrc;
       if (slot != 0) return std::nullopt;
       slot = ssrc;
+      // Once per layer, when its SSRC becomes known: reports must name it.
+      if (!rtx)
+        layers_[i].stats = std::make_unique<rtp::ReceiveStatistics>(ssrc, track_.clockRate());
       isRtx = rtx;
       return i;
     }
@@ -106,7 +111,8 @@ void Producer::readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs) {
   if ((*ext)[0] & 0x80) voiceUs_ = nowUs;
 }
 
-std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint8_t* data, int64_t nowUs) {
+std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint8_t* data,
+                                                    int64_t nowUs) {
   bool isRtx = false;
   auto index = findLayer(packet, isRtx);
   if (!index) return std::nullopt;
@@ -131,7 +137,8 @@ std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint
     packet.setPayloadType(apt->second);
     ++layer.retransmissionsReceived;
   }
-  if (packet.payload().empty()) return std::nullopt;  // padding on the media SSRC
+  // Padding on the media SSRC (probes without RTX) is forwarded like media: dropping it
+  // would leave gaps the subscriber NACKs and the publisher cannot fill.
   const uint16_t seq = packet.sequenceNumber();
   if (layer.buffer->find(seq, nowMs)) {
     ++duplicates_;

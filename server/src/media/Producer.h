@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -55,8 +56,10 @@ class Producer {
   Layer& layer(size_t i) { return layers_[i]; }
   const Layer& layer(size_t i) const { return layers_[i]; }
   // A layer is live when it sent a packet within the last second.
-  bool layerLive(size_t i, int64_t nowUs) const { return layers_[i].lastPacketUs && nowUs - layers_[i].lastPacketUs < 1000000; }
-  CodecKind codecOf(uint8_t payloadType) const;
+  bool layerLive(size_t i, int64_t nowUs) const {
+    return layers_[i].lastPacketUs && nowUs - layers_[i].lastPacketUs < 1000000;
+  }
+  CodecKind codecOf(uint8_t payloadType) const { return codecByPayloadType_[payloadType & 0x7F]; }
 
   // Forwarding stops while paused (force-muted audio, a publisher that stopped its video).
   void setPaused(bool paused) { paused_ = paused; }
@@ -65,7 +68,9 @@ class Producer {
   uint64_t duplicates() const { return duplicates_; }
   // Audio: the loudest level of the last ~300 ms from the ssrc-audio-level extension
   // (RFC 6464), in -dBov (0 loudest, 127 silence); 127 when none was seen.
-  uint8_t audioLevel(int64_t nowUs) const { return nowUs - audioLevelUs_ < 300000 ? audioLevel_ : 127; }
+  uint8_t audioLevel(int64_t nowUs) const {
+    return nowUs - audioLevelUs_ < 300000 ? audioLevel_ : 127;
+  }
   bool voiceActivity(int64_t nowUs) const { return nowUs - voiceUs_ < 300000; }
 
  private:
@@ -74,6 +79,7 @@ class Producer {
 
   TrackDescription track_;
   std::vector<Layer> layers_;
+  std::array<CodecKind, 128> codecByPayloadType_{};  // looked up per packet and consumer
   void readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs);
 
   bool paused_ = false;

@@ -32,7 +32,10 @@ uint32_t randomSsrc() {
 
 Publication::Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
                          std::unique_ptr<WebRtcTransport> transport)
-    : router_(router), streamId_(std::move(streamId)), transport_(std::move(transport)), localSsrc_(randomSsrc()) {
+    : router_(router),
+      streamId_(std::move(streamId)),
+      transport_(std::move(transport)),
+      localSsrc_(randomSsrc()) {
   transport_->setListener(*this);
   for (auto& t : tracks) {
     if (t.transportCc && t.ext.transportCc) transportCcId_ = t.ext.transportCc;
@@ -49,10 +52,13 @@ Producer* Publication::producer(sdp::MediaKind kind) {
 }
 
 void Publication::attach(Subscription* s) {
-  if (std::find(subscriptions_.begin(), subscriptions_.end(), s) == subscriptions_.end()) subscriptions_.push_back(s);
+  if (std::find(subscriptions_.begin(), subscriptions_.end(), s) == subscriptions_.end())
+    subscriptions_.push_back(s);
 }
 
-void Publication::detach(Subscription* s) { std::erase(subscriptions_, s); }
+void Publication::detach(Subscription* s) {
+  std::erase(subscriptions_, s);
+}
 
 void Publication::setPaused(sdp::MediaKind kind, bool paused) {
   if (Producer* p = producer(kind)) p->setPaused(paused);
@@ -62,14 +68,17 @@ void Publication::requestKeyFrame(size_t layer, int64_t nowUs) {
   Producer* video = producer(sdp::MediaKind::Video);
   if (!video || layer >= video->layerCount() || !transport_->connected()) return;
   auto& l = video->layer(layer);
-  if (l.ssrc == 0 || (l.lastKeyframeRequestUs && nowUs - l.lastKeyframeRequestUs < kKeyframeRequestIntervalUs)) return;
+  if (l.ssrc == 0 ||
+      (l.lastKeyframeRequestUs && nowUs - l.lastKeyframeRequestUs < kKeyframeRequestIntervalUs))
+    return;
   l.lastKeyframeRequestUs = nowUs;
   uint8_t* slot = transport_->reserve();
   size_t n = 0;
   if (video->track().pli || !video->track().fir)
     n = rtcp::Pli::build(slot, net::PacketSink::kSlotSize, localSsrc_, l.ssrc);
   else
-    n = rtcp::Fir::build(slot, net::PacketSink::kSlotSize, localSsrc_, rtcp::Fir::Entry{l.ssrc, firSequence_++});
+    n = rtcp::Fir::build(slot, net::PacketSink::kSlotSize, localSsrc_,
+                         rtcp::Fir::Entry{l.ssrc, firSequence_++});
   if (n && transport_->sendRtcp(slot, n)) {
     ++keyframeRequests_;
     router_.counters().keyframeRequests.add();
@@ -113,7 +122,8 @@ void Publication::onRtp(WebRtcTransport&, rtp::RtpPacket& packet, int64_t nowUs)
   }
   router_.counters().rtpReceived.add();
   if (!received || !target) return;
-  for (Subscription* s : subscriptions_) s->forward(*target, received->layer, received->keyframe, packet, nowUs);
+  for (Subscription* s : subscriptions_)
+    s->forward(*target, received->layer, received->keyframe, packet, nowUs);
 }
 
 void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int64_t nowUs) {
@@ -125,7 +135,8 @@ void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int
     const auto info = sr->info();
     for (auto& producer : producers_)
       for (size_t i = 0; i < producer->layerCount(); ++i)
-        if (producer->layer(i).ssrc == info.ssrc) producer->layer(i).stats->onSenderReport(info.ntpTimestamp, nowUs);
+        if (producer->layer(i).ssrc == info.ssrc)
+          producer->layer(i).stats->onSenderReport(info.ntpTimestamp, nowUs);
   }
 }
 
@@ -156,7 +167,8 @@ void Publication::sendNacks(int64_t nowUs) {
         size_t n = layer.nack->collect(nowUs / 1000, rttMs_, lost, 64);
         if (n) {
           uint8_t* slot = transport_->reserve();
-          size_t size = rtcp::GenericNack::build(slot, net::PacketSink::kSlotSize, localSsrc_, layer.ssrc, lost, n);
+          size_t size = rtcp::GenericNack::build(slot, net::PacketSink::kSlotSize, localSsrc_,
+                                                 layer.ssrc, lost, n);
           if (size && transport_->sendRtcp(slot, size)) {
             nacksSent_ += n;
             router_.counters().nacksSent.add(n);
@@ -200,8 +212,8 @@ void Publication::sendReports(int64_t nowUs) {
   size_t size = rtcp::ReceiverReport::build(slot, net::PacketSink::kSlotSize, localSsrc_,
                                             std::span<const rtcp::ReportBlock>(blocks, count));
   if (remb && !rembSsrcs.empty() && size) {
-    size += rtcp::Remb::build(slot + size, net::PacketSink::kSlotSize - size - 32, localSsrc_, kRembBitrate,
-                              rembSsrcs);
+    size += rtcp::Remb::build(slot + size, net::PacketSink::kSlotSize - size - 32, localSsrc_,
+                              kRembBitrate, rembSsrcs);
   }
   if (size) transport_->sendRtcp(slot, size);
 }

@@ -6,16 +6,23 @@
 
 namespace parley::media {
 
-Router::Router(Worker& worker, std::string sessionId) : worker_(worker), sessionId_(std::move(sessionId)) {}
+Router::Router(Worker& worker, std::string sessionId)
+    : worker_(worker), sessionId_(std::move(sessionId)), testLoss_(worker.testLossPercent() > 0) {}
 
 Router::~Router() {
   for (auto& [id, s] : subscriptions_) worker_.unregisterTransport(&s->transport());
   for (auto& [id, p] : publications_) worker_.unregisterTransport(&p->transport());
 }
 
-MediaCounters& Router::counters() { return worker_.counters(); }
-int64_t Router::nowUs() const { return worker_.nowUs(); }
-bool Router::dropForTest() { return worker_.dropForTest(); }
+MediaCounters& Router::counters() {
+  return worker_.counters();
+}
+int64_t Router::nowUs() const {
+  return worker_.nowUs();
+}
+bool Router::dropForTestSlow() {
+  return worker_.dropForTest();
+}
 
 Publication& Router::addPublication(std::unique_ptr<Publication> p) {
   removePublication(p->streamId());
@@ -60,7 +67,9 @@ void Router::removeSubscription(const std::string& subscriberId) {
   subscriptions_.erase(it);
 }
 
-void Router::publicationConnected(Publication& p) { worker_.events().publicationConnected(sessionId_, p.streamId()); }
+void Router::publicationConnected(Publication& p) {
+  worker_.events().publicationConnected(sessionId_, p.streamId());
+}
 
 void Router::subscriptionConnected(Subscription& s) {
   worker_.events().subscriptionConnected(sessionId_, s.subscriberId());

@@ -23,7 +23,8 @@ class Router {
   Worker& worker() { return worker_; }
   MediaCounters& counters();
   int64_t nowUs() const;
-  bool dropForTest();
+  // Test-only loss (--rtc-test-loss); a plain flag test on the packet path when off.
+  bool dropForTest() { return testLoss_ && dropForTestSlow(); }
 
   Publication& addPublication(std::unique_ptr<Publication> p);
   Subscription& addSubscription(std::unique_ptr<Subscription> s);
@@ -32,8 +33,12 @@ class Router {
   void removePublication(const std::string& streamId);
   void removeSubscription(const std::string& subscriberId);
   bool empty() const { return publications_.empty() && subscriptions_.empty(); }
-  const std::map<std::string, std::unique_ptr<Publication>>& publications() const { return publications_; }
-  const std::map<std::string, std::unique_ptr<Subscription>>& subscriptions() const { return subscriptions_; }
+  const std::map<std::string, std::unique_ptr<Publication>>& publications() const {
+    return publications_;
+  }
+  const std::map<std::string, std::unique_ptr<Subscription>>& subscriptions() const {
+    return subscriptions_;
+  }
 
   // Upward news from the publications and subscriptions.
   void publicationConnected(Publication& p);
@@ -43,8 +48,11 @@ class Router {
   void tick(int64_t nowUs);
 
  private:
+  bool dropForTestSlow();
+
   Worker& worker_;
   std::string sessionId_;
+  bool testLoss_ = false;
   std::map<std::string, std::unique_ptr<Publication>> publications_;
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;
 };

@@ -15,15 +15,17 @@ using sdp::SessionDescription;
 namespace {
 
 constexpr const char* kExtMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
-constexpr const char* kExtAbsSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
-constexpr const char* kExtTransportCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* kExtAbsSendTime =
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+constexpr const char* kExtTransportCc =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 constexpr const char* kExtAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 constexpr const char* kExtVideoOrientation = "urn:3gpp:video-orientation";
 constexpr const char* kExtRid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr const char* kExtRepairedRid = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 
-Codec codec(std::string name, uint32_t clock, uint32_t channels, std::map<std::string, std::string> params,
-            std::vector<std::string> feedback) {
+Codec codec(std::string name, uint32_t clock, uint32_t channels,
+            std::map<std::string, std::string> params, std::vector<std::string> feedback) {
   Codec c;
   c.name = std::move(name);
   c.clockRate = clock;
@@ -42,35 +44,63 @@ HeaderExtensionIds idsOf(const std::vector<sdp::Extmap>& extmaps) {
   for (const auto& e : extmaps) {
     if (e.id > 14) continue;  // the SFU reads one-byte extensions only
     auto id = static_cast<uint8_t>(e.id);
-    if (e.uri == kExtMid) ids.mid = id;
-    else if (e.uri == kExtAbsSendTime) ids.absSendTime = id;
-    else if (e.uri == kExtTransportCc) ids.transportCc = id;
-    else if (e.uri == kExtAudioLevel) ids.audioLevel = id;
-    else if (e.uri == kExtVideoOrientation) ids.videoOrientation = id;
-    else if (e.uri == kExtRid) ids.rid = id;
-    else if (e.uri == kExtRepairedRid) ids.repairedRid = id;
+    if (e.uri == kExtMid)
+      ids.mid = id;
+    else if (e.uri == kExtAbsSendTime)
+      ids.absSendTime = id;
+    else if (e.uri == kExtTransportCc)
+      ids.transportCc = id;
+    else if (e.uri == kExtAudioLevel)
+      ids.audioLevel = id;
+    else if (e.uri == kExtVideoOrientation)
+      ids.videoOrientation = id;
+    else if (e.uri == kExtRid)
+      ids.rid = id;
+    else if (e.uri == kExtRepairedRid)
+      ids.repairedRid = id;
   }
   return ids;
+}
+
+// A session-level attribute value ("a=<name>:<value>"), which Firefox uses for the
+// fingerprint and ICE credentials of all m-lines.
+std::optional<std::string> sessionAttribute(const SessionDescription& sd, std::string_view name) {
+  for (const auto& a : sd.otherAttributes)
+    if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == ':')
+      return a.substr(name.size() + 1);
+  return std::nullopt;
 }
 
 std::optional<TransportDescription> transportOf(const SessionDescription& sd, std::string* error) {
   for (const MediaSection& m : sd.media) {
     if (m.port == 0) continue;
     TransportDescription t;
-    if (!m.iceUfrag || !m.icePwd) {
+    auto ufrag = m.iceUfrag ? m.iceUfrag : sessionAttribute(sd, "ice-ufrag");
+    auto pwd = m.icePwd ? m.icePwd : sessionAttribute(sd, "ice-pwd");
+    if (!ufrag || !pwd) {
       *error = "missing a=ice-ufrag/a=ice-pwd";
       return std::nullopt;
     }
-    if (!m.fingerprint) {
+    std::optional<sdp::Fingerprint> fingerprint = m.fingerprint;
+    if (!fingerprint) {
+      if (auto f = sessionAttribute(sd, "fingerprint"); f && f->find(' ') != std::string::npos)
+        fingerprint = sdp::Fingerprint{f->substr(0, f->find(' ')), f->substr(f->find(' ') + 1)};
+    }
+    if (!fingerprint) {
       *error = "missing a=fingerprint";
       return std::nullopt;
     }
-    t.iceUfrag = *m.iceUfrag;
-    t.icePassword = *m.icePwd;
-    t.fingerprintHash = m.fingerprint->hash;
-    t.fingerprint = m.fingerprint->hex;
+    t.iceUfrag = *ufrag;
+    t.icePassword = *pwd;
+    t.fingerprintHash = fingerprint->hash;
+    t.fingerprint = fingerprint->hex;
     // actpass/passive peer: we connect as client only when it insists on being the server.
-    t.dtlsRole = m.setup == sdp::Setup::Passive ? dtls::DtlsRole::Client : dtls::DtlsRole::Server;
+    auto setup = m.setup;
+    if (!setup) {
+      auto v = sessionAttribute(sd, "setup");
+      if (v == "passive") setup = sdp::Setup::Passive;
+    }
+    t.dtlsRole = setup == sdp::Setup::Passive ? dtls::DtlsRole::Client : dtls::DtlsRole::Server;
     return t;
   }
   *error = "no usable m-line";
@@ -79,6 +109,8 @@ std::optional<TransportDescription> transportOf(const SessionDescription& sd, st
 
 // The layers of a video m-line: SSRC simulcast (a=ssrc-group:SIM), RID simulcast, or one
 // SSRC; RTX SSRCs from a=ssrc-group:FID.
+constexpr size_t kMaxLayers = 3;  // what browsers send; each layer costs a retransmission buffer
+
 std::vector<TrackDescription::Layer> layersOf(const MediaSection& m) {
   std::vector<TrackDescription::Layer> layers;
   auto rtxOf = [&m](uint32_t ssrc) -> uint32_t {
@@ -88,12 +120,13 @@ std::vector<TrackDescription::Layer> layersOf(const MediaSection& m) {
   };
   for (const auto& g : m.ssrcGroups) {
     if (g.semantics != "SIM") continue;
-    for (uint32_t s : g.ssrcs) layers.push_back({s, rtxOf(s), ""});
+    for (uint32_t s : g.ssrcs)
+      if (layers.size() < kMaxLayers) layers.push_back({s, rtxOf(s), ""});
     return layers;
   }
   if (!m.rids.empty()) {
     for (const auto& r : m.rids)
-      if (r.send) layers.push_back({0, 0, r.id});
+      if (r.send && layers.size() < kMaxLayers) layers.push_back({0, 0, r.id});
     // Chrome lists RIDs highest first (f, h, q); layers are kept lowest first.
     std::reverse(layers.begin(), layers.end());
     return layers;
@@ -116,7 +149,8 @@ std::string cnameOf(const MediaSection& m) {
   return "parley";
 }
 
-void addLocalTransport(MediaSection& m, const SdpNegotiator::LocalEndpoint& local, sdp::Setup setup) {
+void addLocalTransport(MediaSection& m, const SdpNegotiator::LocalEndpoint& local,
+                       sdp::Setup setup) {
   m.port = 9;
   m.protocol = "UDP/TLS/RTP/SAVPF";
   m.otherLines = {"c=IN IP4 0.0.0.0"};
@@ -141,7 +175,8 @@ MediaSection outgoingSection(const SdpNegotiator::OutgoingTrack& t, const std::s
   for (const Codec& c : src.codecs) {
     m.payloadTypes.push_back(c.payloadType);
     sdp::PayloadFormat f;
-    f.rtpmap = sdp::RtpMap{c.name, c.clockRate, c.channels > 1 ? std::optional<uint32_t>(c.channels) : std::nullopt};
+    f.rtpmap = sdp::RtpMap{c.name, c.clockRate,
+                           c.channels > 1 ? std::optional<uint32_t>(c.channels) : std::nullopt};
     std::string fmtp;
     for (const auto& [k, v] : c.params) {
       if (!fmtp.empty()) fmtp += ';';
@@ -156,7 +191,8 @@ MediaSection outgoingSection(const SdpNegotiator::OutgoingTrack& t, const std::s
   // Extensions the SFU forwards or rewrites, with the publisher's ids so forwarded
   // headers stay meaningful.
   for (const auto& e : src.extmaps) {
-    if (e.uri == kExtMid || e.uri == kExtAbsSendTime || e.uri == kExtAudioLevel || e.uri == kExtVideoOrientation)
+    if (e.uri == kExtMid || e.uri == kExtAbsSendTime || e.uri == kExtAudioLevel ||
+        e.uri == kExtVideoOrientation)
       m.extmaps.push_back(sdp::Extmap{e.id, std::nullopt, e.uri, ""});
   }
   m.msid = sdp::Msid{msidStream, t.trackId};
@@ -167,7 +203,8 @@ MediaSection outgoingSection(const SdpNegotiator::OutgoingTrack& t, const std::s
 
 SessionDescription baseDescription(uint64_t version) {
   SessionDescription sd;
-  sd.origin = sdp::Origin{"-", "4611731400430051336", std::to_string(version), "IN", "IP4", "127.0.0.1"};
+  sd.origin =
+      sdp::Origin{"-", "4611731400430051336", std::to_string(version), "IN", "IP4", "127.0.0.1"};
   sd.otherLines = {"s=-", "t=0 0"};
   sd.iceLite = true;
   return sd;
@@ -185,33 +222,38 @@ const std::vector<Codec>& SdpNegotiator::supportedCodecs() {
     c.push_back(codec("AV1", 90000, 1, {}, video));
     // H.264 packetization-mode 1 in the profiles browsers offer (matched on profile_idc).
     for (const char* plid : {"42e01f", "4d001f", "640c1f"})
-      c.push_back(codec("H264", 90000, 1, {{"packetization-mode", "1"}, {"profile-level-id", plid}}, video));
+      c.push_back(codec("H264", 90000, 1, {{"packetization-mode", "1"}, {"profile-level-id", plid}},
+                        video));
     return c;
   }();
   return codecs;
 }
 
 const std::vector<std::string>& SdpNegotiator::supportedExtensions() {
-  static const std::vector<std::string> ext = {kExtMid,        kExtAbsSendTime,      kExtTransportCc, kExtAudioLevel,
-                                               kExtVideoOrientation, kExtRid, kExtRepairedRid};
+  static const std::vector<std::string> ext = {
+      kExtMid, kExtAbsSendTime, kExtTransportCc, kExtAudioLevel, kExtVideoOrientation,
+      kExtRid, kExtRepairedRid};
   return ext;
 }
 
 std::vector<std::string> SdpNegotiator::candidates(const LocalEndpoint& local) {
   std::vector<std::string> out;
   if (local.udpPort)
-    out.push_back("1 1 udp 2130706431 " + local.ip + " " + std::to_string(local.udpPort) + " typ host generation 0");
+    out.push_back("1 1 udp 2130706431 " + local.ip + " " + std::to_string(local.udpPort) +
+                  " typ host generation 0");
   if (local.tcpPort)
     out.push_back("2 1 tcp 1518280447 " + local.ip + " " + std::to_string(local.tcpPort) +
                   " typ host tcptype passive generation 0");
   return out;
 }
 
-core::Result<SdpNegotiator::PublisherAnswer> SdpNegotiator::answerPublisher(std::string_view offerSdp,
-                                                                            const LocalEndpoint& local) {
+core::Result<SdpNegotiator::PublisherAnswer> SdpNegotiator::answerPublisher(
+    std::string_view offerSdp, const LocalEndpoint& local) {
   std::string error;
   auto offer = SessionDescription::parse(offerSdp, &error);
-  if (!offer) return core::Result<PublisherAnswer>::fail(core::Error::Code::Malformed, "invalid SDP: " + error);
+  if (!offer)
+    return core::Result<PublisherAnswer>::fail(core::Error::Code::Malformed,
+                                               "invalid SDP: " + error);
   auto remote = transportOf(*offer, &error);
   if (!remote) return core::Result<PublisherAnswer>::fail(core::Error::Code::Invalid, error);
 
@@ -262,12 +304,15 @@ core::Result<SdpNegotiator::PublisherAnswer> SdpNegotiator::answerPublisher(std:
     t.cname = cnameOf(o);
     out.tracks.push_back(std::move(t));
   }
-  if (!anyMedia) return core::Result<PublisherAnswer>::fail(core::Error::Code::Invalid, "no supported audio or video");
+  if (!anyMedia)
+    return core::Result<PublisherAnswer>::fail(core::Error::Code::Invalid,
+                                               "no supported audio or video");
   out.sdp = sdp::SdpSerializer::serialize(answer);
   return out;
 }
 
-std::string SdpNegotiator::offerSubscriber(const std::vector<OutgoingTrack>& tracks, const std::string& msidStream,
+std::string SdpNegotiator::offerSubscriber(const std::vector<OutgoingTrack>& tracks,
+                                           const std::string& msidStream,
                                            const LocalEndpoint& local, uint64_t version) {
   SessionDescription sd = baseDescription(version);
   sd.msidSemantic = std::vector<std::string>{"WMS", msidStream};
@@ -280,10 +325,13 @@ std::string SdpNegotiator::offerSubscriber(const std::vector<OutgoingTrack>& tra
   return sdp::SdpSerializer::serialize(sd);
 }
 
-core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberAnswer(std::string_view answerSdp) {
+core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberAnswer(
+    std::string_view answerSdp) {
   std::string error;
   auto answer = SessionDescription::parse(answerSdp, &error);
-  if (!answer) return core::Result<SubscriberAnswer>::fail(core::Error::Code::Malformed, "invalid SDP: " + error);
+  if (!answer)
+    return core::Result<SubscriberAnswer>::fail(core::Error::Code::Malformed,
+                                                "invalid SDP: " + error);
   auto remote = transportOf(*answer, &error);
   if (!remote) return core::Result<SubscriberAnswer>::fail(core::Error::Code::Invalid, error);
   SubscriberAnswer out;
@@ -296,12 +344,15 @@ core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberAnswe
   return out;
 }
 
-core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberOffer(std::string_view offerSdp) {
+core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberOffer(
+    std::string_view offerSdp) {
   return readSubscriberAnswer(offerSdp);
 }
 
-std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp, const std::vector<OutgoingTrack>& tracks,
-                                                 const std::string& msidStream, const LocalEndpoint& local) {
+std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp,
+                                                 const std::vector<OutgoingTrack>& tracks,
+                                                 const std::string& msidStream,
+                                                 const LocalEndpoint& local) {
   auto offer = SessionDescription::parse(offerSdp);
   SessionDescription sd = baseDescription(3);
   sd.msidSemantic = std::vector<std::string>{"WMS", msidStream};
@@ -317,7 +368,8 @@ std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp, cons
       rejected.kind = om.kind;
       rejected.port = 0;
       rejected.protocol = om.protocol;
-      rejected.payloadTypes = om.payloadTypes.empty() ? std::vector<uint8_t>{0} : std::vector<uint8_t>{om.payloadTypes[0]};
+      rejected.payloadTypes = om.payloadTypes.empty() ? std::vector<uint8_t>{0}
+                                                      : std::vector<uint8_t>{om.payloadTypes[0]};
       rejected.mid = om.mid;
       rejected.direction = sdp::Direction::Inactive;
       sd.media.push_back(rejected);

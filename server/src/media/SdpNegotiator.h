@@ -18,9 +18,9 @@ namespace parley::media {
 class SdpNegotiator {
  public:
   struct LocalEndpoint {
-    std::string ip;          // announced in candidates
-    uint16_t udpPort = 0;    // 0: no UDP candidate
-    uint16_t tcpPort = 0;    // 0: no ICE-TCP candidate
+    std::string ip;        // announced in candidates
+    uint16_t udpPort = 0;  // 0: no UDP candidate
+    uint16_t tcpPort = 0;  // 0: no ICE-TCP candidate
     std::string iceUfrag;
     std::string icePassword;
     std::string fingerprint;  // sha-256, SDP form
@@ -32,7 +32,8 @@ class SdpNegotiator {
     TransportDescription remote;
   };
   // Answers a publisher's offer: recvonly, the codecs and extensions the SFU forwards.
-  static core::Result<PublisherAnswer> answerPublisher(std::string_view offerSdp, const LocalEndpoint& local);
+  static core::Result<PublisherAnswer> answerPublisher(std::string_view offerSdp,
+                                                       const LocalEndpoint& local);
 
   // One outgoing track of a subscription: the publication's track with the SFU's SSRC.
   struct OutgoingTrack {
@@ -41,8 +42,9 @@ class SdpNegotiator {
     std::string trackId;
   };
   // The offer that carries `tracks` (audio and video of one stream, in one msid stream).
-  static std::string offerSubscriber(const std::vector<OutgoingTrack>& tracks, const std::string& msidStream,
-                                     const LocalEndpoint& local, uint64_t version);
+  static std::string offerSubscriber(const std::vector<OutgoingTrack>& tracks,
+                                     const std::string& msidStream, const LocalEndpoint& local,
+                                     uint64_t version);
 
   struct SubscriberAnswer {
     TransportDescription remote;
@@ -51,8 +53,10 @@ class SdpNegotiator {
   static core::Result<SubscriberAnswer> readSubscriberAnswer(std::string_view answerSdp);
   // A subscriber's own offer (ICE restart, spec §8.5): answered with our tracks as they are.
   static core::Result<SubscriberAnswer> readSubscriberOffer(std::string_view offerSdp);
-  static std::string answerSubscriberOffer(std::string_view offerSdp, const std::vector<OutgoingTrack>& tracks,
-                                           const std::string& msidStream, const LocalEndpoint& local);
+  static std::string answerSubscriberOffer(std::string_view offerSdp,
+                                           const std::vector<OutgoingTrack>& tracks,
+                                           const std::string& msidStream,
+                                           const LocalEndpoint& local);
 
   // "candidate:…" strings for the local endpoint (UDP, then TCP passive).
   static std::vector<std::string> candidates(const LocalEndpoint& local);

@@ -21,7 +21,8 @@ using obs::Logger;
 namespace {
 
 std::string randomToken(size_t n) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string bytes = core::Crypto::randomBytes(n);
   std::string out(n, 'a');
   for (size_t i = 0; i < n; ++i) out[i] = kAlphabet[static_cast<uint8_t>(bytes[i]) % 62];
@@ -33,7 +34,9 @@ uint32_t randomSsrc() {
   return ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 0x100;
 }
 
-sdp::MediaKind kindOf(TrackKind k) { return k == TrackKind::Audio ? sdp::MediaKind::Audio : sdp::MediaKind::Video; }
+sdp::MediaKind kindOf(TrackKind k) {
+  return k == TrackKind::Audio ? sdp::MediaKind::Audio : sdp::MediaKind::Video;
+}
 
 MediaService::Negotiation failure(std::string error) {
   MediaService::Negotiation n;
@@ -44,14 +47,18 @@ MediaService::Negotiation failure(std::string error) {
 }  // namespace
 
 Sfu::Sfu(boost::asio::io_context& control, Settings settings)
-    : control_(control), settings_(std::move(settings)), certificate_(dtls::DtlsCertificate::generate()) {
+    : control_(control),
+      settings_(std::move(settings)),
+      certificate_(dtls::DtlsCertificate::generate()) {
   if (settings_.workers == 0) settings_.workers = 1;
   for (unsigned i = 0; i < settings_.workers; ++i) {
     Worker::Settings ws;
     ws.bindIp = settings_.bindIp;
     ws.port = settings_.basePort == 0 ? 0 : static_cast<uint16_t>(settings_.basePort + i);
     ws.testLossPercent = settings_.testLossPercent;
-    if (i == 0) ws.stunPort = settings_.basePort == 0 ? 0 : settings_.basePort + static_cast<int>(settings_.workers);
+    if (i == 0)
+      ws.stunPort =
+          settings_.basePort == 0 ? 0 : settings_.basePort + static_cast<int>(settings_.workers);
     workers_.push_back(std::make_unique<Worker>(i, ws, *this));
   }
 }
@@ -82,7 +89,8 @@ unsigned Sfu::place(const std::string& sessionId) {
     }
     // Sessions already placed but still empty count too (their transports come next).
     it = placements_.emplace(sessionId, Placement{best, 0}).first;
-    Logger::info("routed session placed", {{"sessionId", sessionId}, {"worker", static_cast<long long>(best)}});
+    Logger::info("routed session placed",
+                 {{"sessionId", sessionId}, {"worker", static_cast<long long>(best)}});
   }
   ++it->second.objects;
   return it->second.worker;
@@ -98,7 +106,8 @@ void Sfu::release(const std::string& sessionId) {
   }
 }
 
-SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag, std::string password) const {
+SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag,
+                                           std::string password) const {
   SdpNegotiator::LocalEndpoint e;
   e.ip = settings_.announcedIp;
   e.udpPort = settings_.announceUdp ? workers_[worker]->port() : 0;
@@ -109,7 +118,8 @@ SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag, s
   return e;
 }
 
-MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, const std::string& streamId,
+MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
+                                              const std::string& streamId,
                                               const std::string& offerSdp) {
   const std::string k = key(sessionId, streamId);
   auto existing = publications_.find(k);
@@ -135,7 +145,8 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, cons
   n.ok = true;
   n.sdp = answer->sdp;
   n.sdpMid = answer->tracks.empty() ? "0" : answer->tracks.front().mid;
-  for (auto& c : SdpNegotiator::candidates(endpoint(worker, ufrag, password))) n.candidates.push_back("candidate:" + c);
+  for (auto& c : SdpNegotiator::candidates(endpoint(worker, ufrag, password)))
+    n.candidates.push_back("candidate:" + c);
 
   if (renegotiation) {
     // Same transport; a restart changes the ICE credentials. New tracks or SSRCs of a
@@ -152,9 +163,8 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, cons
         Router* r = w->findRouter(sessionId);
         Publication* p = r ? r->publication(streamId) : nullptr;
         if (!p) return;
-        w->unregisterTransport(&p->transport());
         p->transport().restartIce(ufrag, password, remote);
-        w->registerTransport(&p->transport());
+        w->registerTransport(&p->transport());  // under the new ufrag
       });
     }
     return n;
@@ -173,8 +183,10 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, cons
   std::vector<TrackDescription> tracks = answer->tracks;
   w->post([w, sessionId, streamId, ufrag, password, remote, tracks, certificate]() mutable {
     Router& r = w->router(sessionId);
-    auto transport = std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, *w);
-    Publication& p = r.addPublication(std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
+    auto transport =
+        std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, *w);
+    Publication& p = r.addPublication(
+        std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
     p.transport().setRemote(remote);
   });
   Logger::info("publisher negotiated", {{"sessionId", sessionId},
@@ -186,7 +198,8 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId, cons
 
 std::vector<SdpNegotiator::OutgoingTrack> Sfu::outgoing(const SubscriptionInfo& info) const {
   std::vector<SdpNegotiator::OutgoingTrack> out;
-  for (size_t i = 0; i < info.tracks.size(); ++i) out.push_back({&info.tracks[i], info.ssrcs[i], info.trackIds[i]});
+  for (size_t i = 0; i < info.tracks.size(); ++i)
+    out.push_back({&info.tracks[i], info.ssrcs[i], info.trackIds[i]});
   return out;
 }
 
@@ -222,8 +235,8 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   std::string ufrag = info.localUfrag;
   std::string password = info.localPassword;
   auto alive = alive_;
-  w->post([this, alive, w, sessionId, streamId, subscriberId, ssrcs, trackIds, ufrag, password, certificate, audio,
-           video] {
+  w->post([this, alive, w, sessionId, streamId, subscriberId, ssrcs, trackIds, ufrag, password,
+           certificate, audio, video] {
     Router& r = w->router(sessionId);
     Publication* p = r.publication(streamId);
     if (!p) {
@@ -234,16 +247,18 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
     std::vector<std::unique_ptr<Consumer>> consumers;
     for (size_t i = 0; i < p->producers().size() && i < ssrcs.size(); ++i)
       consumers.push_back(std::make_unique<Consumer>(*p->producers()[i], ssrcs[i], trackIds[i]));
-    auto transport = std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, *w);
-    Subscription& s = r.addSubscription(
-        std::make_unique<Subscription>(r, subscriberId, *p, std::move(transport), std::move(consumers)));
+    auto transport =
+        std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, *w);
+    Subscription& s = r.addSubscription(std::make_unique<Subscription>(
+        r, subscriberId, *p, std::move(transport), std::move(consumers)));
     s.setEnabled(sdp::MediaKind::Audio, audio);
     s.setEnabled(sdp::MediaKind::Video, video);
   });
   return n;
 }
 
-MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
+MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
+                                                const std::string& subscriberId,
                                                 const std::string& answerSdp) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return failure("no such subscription");
@@ -268,7 +283,8 @@ MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId, co
   return n;
 }
 
-MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
+MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
+                                               const std::string& subscriberId,
                                                const std::string& offerSdp) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return failure("no such subscription");
@@ -300,9 +316,8 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId, con
     Subscription* s = r ? r->subscription(subscriberId) : nullptr;
     if (!s) return;
     if (restart) {
-      w->unregisterTransport(&s->transport());
       s->transport().restartIce(ufrag, password, remote);
-      w->registerTransport(&s->transport());
+      w->registerTransport(&s->transport());  // under the new ufrag
     }
     s->transport().setRemote(remote);
   });
@@ -331,42 +346,47 @@ void Sfu::unsubscribe(const std::string& sessionId, const std::string& subscribe
   release(sessionId);
 }
 
-void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind, bool active) {
+void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId,
+                            TrackKind kind, bool active) {
   auto it = publications_.find(key(sessionId, streamId));
   if (it == publications_.end()) return;
   Worker* w = workers_[it->second.worker].get();
   w->post([w, sessionId, streamId, kind, active] {
     Router* r = w->findRouter(sessionId);
-    if (Publication* p = r ? r->publication(streamId) : nullptr) p->setPaused(kindOf(kind), !active);
+    if (Publication* p = r ? r->publication(streamId) : nullptr)
+      p->setPaused(kindOf(kind), !active);
   });
 }
 
-void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
-                             bool active) {
+void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
+                             TrackKind kind, bool active) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
   Worker* w = workers_[it->second.worker].get();
   w->post([w, sessionId, subscriberId, kind, active] {
     Router* r = w->findRouter(sessionId);
-    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr) s->setEnabled(kindOf(kind), active);
+    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr)
+      s->setEnabled(kindOf(kind), active);
   });
 }
 
-void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId, uint32_t width,
-                                     uint32_t height, uint32_t fullWidth) {
+void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
+                                     uint32_t width, uint32_t height, uint32_t fullWidth) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
   Worker* w = workers_[it->second.worker].get();
   w->post([w, sessionId, subscriberId, width, height, fullWidth] {
     Router* r = w->findRouter(sessionId);
-    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr) s->setPreferredSize(width, height, fullWidth);
+    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr)
+      s->setPreferredSize(width, height, fullWidth);
   });
 }
 
 core::Json Sfu::sessionStats(const std::string& sessionId) {
   auto placed = placements_.find(sessionId);
   if (placed == placements_.end()) {
-    return core::Json::object({{"sessionId", sessionId}, {"publications", core::Json::array()},
+    return core::Json::object({{"sessionId", sessionId},
+                               {"publications", core::Json::array()},
                                {"subscriptions", core::Json::array()}});
   }
   Worker* w = workers_[placed->second.worker].get();
@@ -395,20 +415,22 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
           Json layers = Json::array();
           for (size_t i = 0; i < prod->layerCount(); ++i) {
             auto& l = prod->layer(i);
-            layers.push(Json::object({{"ssrc", static_cast<long long>(l.ssrc)},
-                                      {"packets", static_cast<long long>(l.stats->packets())},
-                                      {"bytes", static_cast<long long>(l.stats->bytes())},
-                                      {"lost", static_cast<long long>(l.stats->lost())},
-                                      {"bitrate", static_cast<long long>(l.stats->bitrateBps(now))},
-                                      {"nacksRequested", static_cast<long long>(l.nack->nacksRequested())},
-                                      {"recovered", static_cast<long long>(l.nack->recovered())},
-                                      {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
-                                      {"keyframes", static_cast<long long>(l.keyframes)}}));
+            layers.push(Json::object(
+                {{"ssrc", static_cast<long long>(l.ssrc)},
+                 {"packets", static_cast<long long>(l.stats->packets())},
+                 {"bytes", static_cast<long long>(l.stats->bytes())},
+                 {"lost", static_cast<long long>(l.stats->lost())},
+                 {"bitrate", static_cast<long long>(l.stats->bitrateBps(now))},
+                 {"nacksRequested", static_cast<long long>(l.nack->nacksRequested())},
+                 {"recovered", static_cast<long long>(l.nack->recovered())},
+                 {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
+                 {"keyframes", static_cast<long long>(l.keyframes)}}));
           }
-          Json track = Json::object({{"kind", prod->isVideo() ? "video" : "audio"},
-                                     {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
-                                     {"paused", prod->paused()},
-                                     {"layers", layers}});
+          Json track = Json::object(
+              {{"kind", prod->isVideo() ? "video" : "audio"},
+               {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
+               {"paused", prod->paused()},
+               {"layers", layers}});
           if (!prod->isVideo()) {
             track.set("audioLevel", Json(static_cast<long long>(prod->audioLevel(now))));
             track.set("voiceActivity", Json(prod->voiceActivity(now)));
@@ -432,17 +454,19 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
                                     {"retransmitted", static_cast<long long>(c->retransmitted())},
                                     {"layerSwitches", static_cast<long long>(c->layerSwitches())},
                                     {"targetLayer", static_cast<long long>(c->targetLayer())}});
-          item.set("currentLayer", c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
+          item.set("currentLayer",
+                   c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
           if (auto rtt = c->stats().rttMs()) item.set("rttMs", Json(static_cast<long long>(*rtt)));
           consumers.push(item);
         }
-        subs.push(Json::object({{"subscriberId", id},
-                                {"streamId", s->publication() ? s->publication()->streamId() : ""},
-                                {"transport", transportJson(s->transport())},
-                                {"nacksReceived", static_cast<long long>(s->nacksReceived())},
-                                {"keyframeRequestsReceived", static_cast<long long>(s->keyframeRequestsReceived())},
-                                {"bandwidthEstimate", static_cast<long long>(s->bandwidthEstimate())},
-                                {"consumers", consumers}}));
+        subs.push(Json::object(
+            {{"subscriberId", id},
+             {"streamId", s->publication() ? s->publication()->streamId() : ""},
+             {"transport", transportJson(s->transport())},
+             {"nacksReceived", static_cast<long long>(s->nacksReceived())},
+             {"keyframeRequestsReceived", static_cast<long long>(s->keyframeRequestsReceived())},
+             {"bandwidthEstimate", static_cast<long long>(s->bandwidthEstimate())},
+             {"consumers", consumers}}));
       }
     }
     Json result = Json::object({{"sessionId", sessionId},
@@ -461,11 +485,13 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
 void Sfu::publicationConnected(const std::string& sessionId, const std::string& streamId) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, streamId] {
-    if (*alive && events_ && publications_.count(key(sessionId, streamId))) events_->publicationReady(sessionId, streamId);
+    if (*alive && events_ && publications_.count(key(sessionId, streamId)))
+      events_->publicationReady(sessionId, streamId);
   });
 }
 
-void Sfu::publicationClosed(const std::string& sessionId, const std::string& streamId, const std::string& reason) {
+void Sfu::publicationClosed(const std::string& sessionId, const std::string& streamId,
+                            const std::string& reason) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, streamId, reason] {
     if (!*alive || !publications_.count(key(sessionId, streamId))) return;
@@ -476,7 +502,8 @@ void Sfu::publicationClosed(const std::string& sessionId, const std::string& str
 
 void Sfu::subscriptionConnected(const std::string&, const std::string&) {}
 
-void Sfu::subscriptionClosed(const std::string& sessionId, const std::string& subscriberId, const std::string& reason) {
+void Sfu::subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
+                             const std::string& reason) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, subscriberId, reason] {
     if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;

@@ -27,7 +27,8 @@ class Sfu final : public MediaService, public WorkerEvents {
     uint16_t basePort = 5090;  // worker i listens on basePort + i (0: ephemeral)
     unsigned workers = 1;
     unsigned testLossPercent = 0;
-    bool announceUdp = true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
+    bool announceUdp =
+        true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
     bool announceTcp = true;
   };
   // The STUN server port announced in session info (next to the workers' ports).
@@ -45,8 +46,8 @@ class Sfu final : public MediaService, public WorkerEvents {
   void setEvents(Events* events) override { events_ = events; }
   Negotiation publisherOffer(const std::string& sessionId, const std::string& streamId,
                              const std::string& offerSdp) override;
-  Negotiation subscribe(const std::string& sessionId, const std::string& streamId, const std::string& subscriberId,
-                        bool audio, bool video) override;
+  Negotiation subscribe(const std::string& sessionId, const std::string& streamId,
+                        const std::string& subscriberId, bool audio, bool video) override;
   Negotiation subscriberAnswer(const std::string& sessionId, const std::string& subscriberId,
                                const std::string& answerSdp) override;
   Negotiation subscriberOffer(const std::string& sessionId, const std::string& subscriberId,
@@ -55,10 +56,10 @@ class Sfu final : public MediaService, public WorkerEvents {
   void unsubscribe(const std::string& sessionId, const std::string& subscriberId) override;
   void setPublisherTrack(const std::string& sessionId, const std::string& streamId, TrackKind kind,
                          bool active) override;
-  void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId, TrackKind kind,
-                          bool active) override;
-  void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId, uint32_t width,
-                                  uint32_t height, uint32_t fullWidth) override;
+  void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
+                          TrackKind kind, bool active) override;
+  void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
+                                  uint32_t width, uint32_t height, uint32_t fullWidth) override;
   core::Json sessionStats(const std::string& sessionId) override;
 
  private:
@@ -81,16 +82,21 @@ class Sfu final : public MediaService, public WorkerEvents {
     size_t objects = 0;
   };
 
-  static std::string key(const std::string& sessionId, const std::string& id) { return sessionId + "/" + id; }
+  static std::string key(const std::string& sessionId, const std::string& id) {
+    return sessionId + "/" + id;
+  }
   unsigned place(const std::string& sessionId);
   void release(const std::string& sessionId);
-  SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag, std::string password) const;
+  SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag,
+                                        std::string password) const;
   std::vector<SdpNegotiator::OutgoingTrack> outgoing(const SubscriptionInfo& info) const;
 
   // WorkerEvents (worker threads)
   void publicationConnected(const std::string& sessionId, const std::string& streamId) override;
-  void publicationClosed(const std::string& sessionId, const std::string& streamId, const std::string& reason) override;
-  void subscriptionConnected(const std::string& sessionId, const std::string& subscriberId) override;
+  void publicationClosed(const std::string& sessionId, const std::string& streamId,
+                         const std::string& reason) override;
+  void subscriptionConnected(const std::string& sessionId,
+                             const std::string& subscriberId) override;
   void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
                           const std::string& reason) override;
 

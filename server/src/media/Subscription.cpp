@@ -31,7 +31,8 @@ uint64_t ntpNow() {
 }  // namespace
 
 Subscription::Subscription(Router& router, std::string subscriberId, Publication& publication,
-                           std::unique_ptr<WebRtcTransport> transport, std::vector<std::unique_ptr<Consumer>> consumers)
+                           std::unique_ptr<WebRtcTransport> transport,
+                           std::vector<std::unique_ptr<Consumer>> consumers)
     : router_(router),
       subscriberId_(std::move(subscriberId)),
       publication_(&publication),
@@ -56,8 +57,8 @@ Consumer* Subscription::consumerBySsrc(uint32_t ssrc) {
   return nullptr;
 }
 
-void Subscription::forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet,
-                           int64_t nowUs) {
+void Subscription::forward(Producer& producer, size_t layer, bool keyframe,
+                           const rtp::RtpPacket& packet, int64_t nowUs) {
   if (!connected_ || closed_) return;
   for (auto& c : consumers_) {
     if (&c->producer() != &producer) continue;
@@ -78,8 +79,10 @@ void Subscription::setPreferredSize(uint32_t width, uint32_t height, uint32_t fu
   maxLayerForSize_ = 2;
   if (width == 0 || fullWidth == 0) return;
   // Layers are ¼, ½ and full size: the smallest one at least as wide as asked for.
-  if (width * 4 <= fullWidth) maxLayerForSize_ = 0;
-  else if (width * 2 <= fullWidth) maxLayerForSize_ = 1;
+  if (width * 4 <= fullWidth)
+    maxLayerForSize_ = 0;
+  else if (width * 2 <= fullWidth)
+    maxLayerForSize_ = 1;
 }
 
 void Subscription::onTransportConnected(WebRtcTransport&) {
@@ -88,7 +91,8 @@ void Subscription::onTransportConnected(WebRtcTransport&) {
   // A picture as soon as possible: ask the publisher for a keyframe now.
   const int64_t now = router_.nowUs();
   for (auto& c : consumers_)
-    if (auto layer = c->keyframeLayer(); layer && publication_) publication_->requestKeyFrame(*layer, now);
+    if (auto layer = c->keyframeLayer(); layer && publication_)
+      publication_->requestKeyFrame(*layer, now);
 }
 
 void Subscription::onTransportClosed(WebRtcTransport&, std::string_view reason) {
@@ -108,7 +112,8 @@ void Subscription::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, in
     const uint8_t fmt = p->header.count();
     if (type == 201 || type == 200) {
       auto handle = [&](const rtcp::ReportBlock& b) {
-        if (Consumer* c = consumerBySsrc(b.ssrc)) c->stats().onReceiverReport(b, nowUs, static_cast<uint32_t>(ntpNow() >> 16));
+        if (Consumer* c = consumerBySsrc(b.ssrc))
+          c->stats().onReceiverReport(b, nowUs, static_cast<uint32_t>(ntpNow() >> 16));
       };
       if (type == 201) {
         if (auto rr = rtcp::ReceiverReport::parse(p->data, p->size))
@@ -171,7 +176,8 @@ void Subscription::selectLayer(int64_t nowUs) {
   // Hysteresis: stay on the current layer while it is within 25% of the estimate, so
   // normal fluctuations of either figure do not flap between layers.
   const size_t current = video->targetLayer();
-  if (best && *best < current && estimateBps_ != 0 && producer.layerLive(current, nowUs) && current <= maxLayerForSize_ &&
+  if (best && *best < current && estimateBps_ != 0 && producer.layerLive(current, nowUs) &&
+      current <= maxLayerForSize_ &&
       producer.layer(current).stats->bitrateBps(nowUs) * 4 <= estimateBps_ * 5)
     best = current;
   if (best && *best != video->targetLayer()) {

@@ -19,7 +19,8 @@ class Router;
 class Subscription final : public WebRtcTransport::Listener {
  public:
   Subscription(Router& router, std::string subscriberId, Publication& publication,
-               std::unique_ptr<WebRtcTransport> transport, std::vector<std::unique_ptr<Consumer>> consumers);
+               std::unique_ptr<WebRtcTransport> transport,
+               std::vector<std::unique_ptr<Consumer>> consumers);
   ~Subscription() override;
 
   const std::string& subscriberId() const { return subscriberId_; }
@@ -29,7 +30,8 @@ class Subscription final : public WebRtcTransport::Listener {
   Consumer* consumer(sdp::MediaKind kind);
   const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
 
-  void forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet, int64_t nowUs);
+  void forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet,
+               int64_t nowUs);
   void setEnabled(sdp::MediaKind kind, bool enabled);
   // From the subscriber's preferredWidth/Height (0: no preference).
   void setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth);

@@ -10,8 +10,8 @@ namespace parley::media {
 struct TransportDescription {
   std::string iceUfrag;
   std::string icePassword;
-  std::string fingerprintHash;  // "sha-256"
-  std::string fingerprint;      // "AB:CD:…"
+  std::string fingerprintHash;                       // "sha-256"
+  std::string fingerprint;                           // "AB:CD:…"
   dtls::DtlsRole dtlsRole = dtls::DtlsRole::Server;  // the role the SFU takes
 };
 

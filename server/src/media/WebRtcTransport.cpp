@@ -9,7 +9,8 @@ namespace parley::media {
 using obs::Logger;
 
 WebRtcTransport::WebRtcTransport(std::string id, std::string localUfrag, std::string localPassword,
-                                 std::shared_ptr<const dtls::DtlsCertificate> certificate, net::PacketSink& sink)
+                                 std::shared_ptr<const dtls::DtlsCertificate> certificate,
+                                 net::PacketSink& sink)
     : id_(std::move(id)),
       ice_(std::move(localUfrag), std::move(localPassword)),
       certificate_(std::move(certificate)),
@@ -38,14 +39,18 @@ void WebRtcTransport::restartIce(std::string localUfrag, std::string localPasswo
   ice_.restart(std::move(localUfrag), std::move(localPassword), remote.iceUfrag);
 }
 
-bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::SocketAddress& from, int64_t nowMs) {
+bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::SocketAddress& from,
+                             int64_t nowMs) {
   ++stats_.stunRequests;
   uint8_t* out = sink_.reserve();
   auto o = ice_.handleRequest(request, from, out, net::PacketSink::kSlotSize, nowMs);
   if (o.responseSize) sink_.commit(o.responseSize, from);
   if (stats_.stunRequests <= 3)
-    Logger::debug("ice: check", {{"transport", id_}, {"from", from.toString()}, {"valid", o.valid},
-                                 {"useCandidate", request.useCandidate()}, {"response", static_cast<long long>(o.responseSize)}});
+    Logger::debug("ice: check", {{"transport", id_},
+                                 {"from", from.toString()},
+                                 {"valid", o.valid},
+                                 {"useCandidate", request.useCandidate()},
+                                 {"response", static_cast<long long>(o.responseSize)}});
   if (o.selectedChanged)
     Logger::debug("ice: selected address", {{"transport", id_}, {"address", from.toString()}});
   if (o.valid && !dtlsStarted_ && role_ == dtls::DtlsRole::Client && !closed_) {
@@ -61,11 +66,12 @@ void WebRtcTransport::onDtls(const uint8_t* data, size_t size, const net::Socket
   const auto before = dtls_->state();
   dtls_->receive(data, size);
   if (dtls_->state() != before)
-    Logger::debug("dtls: state changed", {{"transport", id_}, {"state", static_cast<long long>(dtls_->state())}});
+    Logger::debug("dtls: state changed",
+                  {{"transport", id_}, {"state", static_cast<long long>(dtls_->state())}});
 }
 
-void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from,
-                             int64_t nowUs) {
+void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp,
+                             const net::SocketAddress& from, int64_t nowUs) {
   (void)from;
   if (!srtpIn_ || closed_) return;
   ++stats_.packetsIn;
@@ -118,11 +124,14 @@ void WebRtcTransport::onDtlsSend(const uint8_t* data, size_t size) {
   sink_.commit(size, ice_.selected());
 }
 
-void WebRtcTransport::onDtlsConnected(srtp::SrtpProfile profile, std::span<const uint8_t> localKeyMaterial,
+void WebRtcTransport::onDtlsConnected(srtp::SrtpProfile profile,
+                                      std::span<const uint8_t> localKeyMaterial,
                                       std::span<const uint8_t> remoteKeyMaterial) {
   std::string error;
-  srtpOut_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Outbound, localKeyMaterial, &error);
-  srtpIn_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Inbound, remoteKeyMaterial, &error);
+  srtpOut_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Outbound,
+                                       localKeyMaterial, &error);
+  srtpIn_ = srtp::SrtpSession::create(profile, srtp::SrtpSession::Direction::Inbound,
+                                      remoteKeyMaterial, &error);
   if (!srtpOut_ || !srtpIn_) {
     srtpOut_.reset();
     srtpIn_.reset();
@@ -133,13 +142,18 @@ void WebRtcTransport::onDtlsConnected(srtp::SrtpProfile profile, std::span<const
   Logger::info("media transport connected",
                {{"transport", id_},
                 {"address", ice_.selected().toString()},
-                {"srtp", profile == srtp::SrtpProfile::AeadAes128Gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80"}});
+                {"srtp", profile == srtp::SrtpProfile::AeadAes128Gcm ? "AEAD_AES_128_GCM"
+                                                                     : "AES_CM_128_HMAC_SHA1_80"}});
   if (listener_) listener_->onTransportConnected(*this);
 }
 
-void WebRtcTransport::onDtlsFailed(std::string_view reason) { close(std::string("dtls: ") + std::string(reason)); }
+void WebRtcTransport::onDtlsFailed(std::string_view reason) {
+  close(std::string("dtls: ") + std::string(reason));
+}
 
-void WebRtcTransport::onDtlsClosed() { close("dtls closed by peer"); }
+void WebRtcTransport::onDtlsClosed() {
+  close("dtls closed by peer");
+}
 
 void WebRtcTransport::close(std::string_view reason) {
   if (closed_) return;

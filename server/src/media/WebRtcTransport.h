@@ -50,12 +50,14 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   // The browser's side (from its offer or answer); starts DTLS in the role it implies.
   void setRemote(const TransportDescription& remote);
   // ICE restart: new local credentials and the peer's new ufrag.
-  void restartIce(std::string localUfrag, std::string localPassword, const TransportDescription& remote);
+  void restartIce(std::string localUfrag, std::string localPassword,
+                  const TransportDescription& remote);
 
   // Worker dispatch. onStun returns true when `from` is a validated address of this peer.
   bool onStun(const stun::StunMessage& request, const net::SocketAddress& from, int64_t nowMs);
   void onDtls(const uint8_t* data, size_t size, const net::SocketAddress& from);
-  void onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from, int64_t nowUs);
+  void onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from,
+              int64_t nowUs);
 
   // Sending: reserve() a slot, write the clear packet into it, then sendRtp/sendRtcp
   // protects it in place and queues it. False when not connected (the slot is dropped).
@@ -69,7 +71,9 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   bool connected() const { return srtpOut_ != nullptr && srtpIn_ != nullptr; }
   bool closed() const { return closed_; }
   const Stats& stats() const { return stats_; }
-  std::string selectedAddress() const { return ice_.hasSelected() ? ice_.selected().toString() : ""; }
+  std::string selectedAddress() const {
+    return ice_.hasSelected() ? ice_.selected().toString() : "";
+  }
   std::optional<srtp::SrtpProfile> srtpProfile() const { return profile_; }
 
   // DtlsTransport::Listener

@@ -36,12 +36,14 @@ Worker::Worker(unsigned index, Settings settings, WorkerEvents& events)
     tcpAcceptor_.listen();
     tcpPort_ = tcpAcceptor_.local_endpoint().port();
   } catch (const std::exception& e) {
-    Logger::warn("media worker: no ICE-TCP", {{"worker", static_cast<long long>(index)}, {"error", e.what()}});
+    Logger::warn("media worker: no ICE-TCP",
+                 {{"worker", static_cast<long long>(index)}, {"error", e.what()}});
     boost::system::error_code ec;
     tcpAcceptor_.close(ec);
   }
   if (settings_.stunPort >= 0) {
-    stunSocket_ = std::make_unique<net::UdpSocket>(settings_.bindIp, static_cast<uint16_t>(settings_.stunPort));
+    stunSocket_ = std::make_unique<net::UdpSocket>(settings_.bindIp,
+                                                   static_cast<uint16_t>(settings_.stunPort));
     stunReadable_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, stunSocket_->fd());
   }
 }
@@ -64,7 +66,8 @@ void Worker::start() {
   if (stunSocket_) waitStunReadable();
   armTimer();
   thread_ = std::thread([this] {
-    Logger::info("media worker started", {{"worker", static_cast<long long>(index_)}, {"port", static_cast<long long>(port())}});
+    Logger::info("media worker started", {{"worker", static_cast<long long>(index_)},
+                                          {"port", static_cast<long long>(port())}});
     io_.run();
   });
 }
@@ -119,63 +122,71 @@ void Worker::removeRouterIfEmpty(const std::string& sessionId) {
 }
 
 void Worker::registerTransport(WebRtcTransport* t) {
-  byUfrag_[t->localUfrag()] = t;
-  load_.fetch_add(1, std::memory_order_relaxed);
+  auto [it, added] = registrations_.try_emplace(t);
+  if (!added) byUfrag_.erase(it->second.ufrag);  // re-registered after an ICE restart
+  it->second.ufrag = t->localUfrag();
+  byUfrag_[it->second.ufrag] = t;
+  if (added) load_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::unregisterTransport(WebRtcTransport* t) {
-  bool found = false;
-  for (auto it = byUfrag_.begin(); it != byUfrag_.end();) {
-    if (it->second == t) {
-      it = byUfrag_.erase(it);
-      found = true;
-    } else {
-      ++it;
-    }
-  }
-  for (auto it = byAddress_.begin(); it != byAddress_.end();) {
-    if (it->second == t) it = byAddress_.erase(it);
-    else ++it;
-  }
-  if (found) load_.fetch_sub(1, std::memory_order_relaxed);
+  auto it = registrations_.find(t);
+  if (it == registrations_.end()) return;
+  if (auto u = byUfrag_.find(it->second.ufrag); u != byUfrag_.end() && u->second == t)
+    byUfrag_.erase(u);
+  for (const auto& key : it->second.addresses)
+    if (auto a = byAddress_.find(key); a != byAddress_.end() && a->second == t) byAddress_.erase(a);
+  registrations_.erase(it);
+  load_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::mapAddress(const net::SocketAddress& from, WebRtcTransport* t) {
+  auto [it, added] = byAddress_.try_emplace(from.key(), t);
+  if (!added && it->second == t) return;
+  it->second = t;
+  auto reg = registrations_.find(t);
+  if (reg != registrations_.end() && reg->second.addresses.size() < 64)
+    reg->second.addresses.push_back(from.key());
 }
 
 void Worker::waitReadable() {
-  readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec) return;
-    onReadable();
-    waitReadable();
-  });
+  readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                       [this](const boost::system::error_code& ec) {
+                         if (ec) return;
+                         onReadable();
+                         waitReadable();
+                       });
 }
 
 void Worker::acceptTcp() {
-  tcpAcceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
-    if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) {
-      if (tcpConnections_.size() >= kMaxTcpConnections) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        auto c = std::make_shared<net::IceTcpConnection>(
-            std::move(socket),
-            [this](uint8_t* data, size_t size, const net::SocketAddress& from) {
-              nowUs_ = steadyNowUs();
-              dispatch(data, size, from);
-              socket_.flush();
-            },
-            [this](const net::SocketAddress& remote) {
-              // Posted: the connection is still inside its own completion handler.
-              boost::asio::post(io_, [this, remote] {
-                tcpConnections_.erase(remote.key());
-                byAddress_.erase(remote.key());
-              });
-            });
-        tcpConnections_[c->remote().key()] = c;
-        c->start();
-      }
-    }
-    acceptTcp();
-  });
+  tcpAcceptor_.async_accept(
+      [this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+        if (ec == boost::asio::error::operation_aborted) return;
+        if (!ec) {
+          if (tcpConnections_.size() >= kMaxTcpConnections) {
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            auto c = std::make_shared<net::IceTcpConnection>(
+                std::move(socket),
+                [this](uint8_t* data, size_t size, const net::SocketAddress& from) {
+                  nowUs_ = steadyNowUs();
+                  dispatch(data, size, from);
+                  socket_.flush();
+                },
+                [this](const net::SocketAddress& remote) {
+                  // Posted: the connection is still inside its own completion handler.
+                  boost::asio::post(io_, [this, remote] {
+                    tcpConnections_.erase(remote.key());
+                    byAddress_.erase(remote.key());
+                  });
+                });
+            tcpConnections_[c->remote().key()] = c;
+            c->start();
+          }
+        }
+        acceptTcp();
+      });
 }
 
 void Worker::commit(size_t size, const net::SocketAddress& to) {
@@ -202,13 +213,14 @@ void Worker::waitStunReadable() {
                             });
 }
 
-void Worker::answerStun(uint8_t* data, size_t size, const net::SocketAddress& from, net::UdpSocket& socket) {
+void Worker::answerStun(uint8_t* data, size_t size, const net::SocketAddress& from,
+                        net::UdpSocket& socket) {
   auto msg = stun::StunMessage::parse(data, size);
   if (!msg || msg->type() != stun::StunMessage::kBindingRequest) return;
   // A plain STUN server answer: the browser learns its server-reflexive address.
   uint8_t* out = socket.reserve();
-  size_t n =
-      stun::StunMessage::buildBindingSuccess(out, net::PacketSink::kSlotSize, msg->transactionId(), from.toStun(), {});
+  size_t n = stun::StunMessage::buildBindingSuccess(out, net::PacketSink::kSlotSize,
+                                                    msg->transactionId(), from.toStun(), {});
   if (n) socket.commit(n, from);
 }
 
@@ -217,7 +229,8 @@ void Worker::onReadable() {
     size_t n = socket_.receiveBatch();
     if (n == 0) break;
     nowUs_ = steadyNowUs();
-    for (size_t i = 0; i < n; ++i) dispatch(socket_.received(i), socket_.receivedSize(i), socket_.receivedFrom(i));
+    for (size_t i = 0; i < n; ++i)
+      dispatch(socket_.received(i), socket_.receivedSize(i), socket_.receivedFrom(i));
     socket_.flush();
     if (n < net::UdpSocket::kBatch) break;
   }
@@ -243,7 +256,7 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
       counters_.datagramsDropped.add();
       return;
     }
-    if (it->second->onStun(*msg, from, nowUs_ / 1000)) byAddress_[from.key()] = it->second;
+    if (it->second->onStun(*msg, from, nowUs_ / 1000)) mapAddress(from, it->second);
     return;
   }
   auto it = byAddress_.find(from.key());

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "media/MediaCounters.h"
 #include "media/Router.h"
@@ -73,8 +74,11 @@ class Worker final : public net::PacketSink {
   MediaCounters& counters() { return counters_; }
   int64_t nowUs() const { return nowUs_; }
   bool dropForTest();
+  unsigned testLossPercent() const { return settings_.testLossPercent; }
   void registerTransport(WebRtcTransport* t);
   void unregisterTransport(WebRtcTransport* t);
+  // A validated remote address of `t` (from an authenticated STUN check).
+  void mapAddress(const net::SocketAddress& from, WebRtcTransport* t);
 
   // Handles one datagram as if it had arrived on the socket (used by the loop and by
   // tests/benchmarks that drive a worker without a thread).
@@ -86,7 +90,8 @@ class Worker final : public net::PacketSink {
   void waitReadable();
   void onReadable();
   void waitStunReadable();
-  void answerStun(uint8_t* data, size_t size, const net::SocketAddress& from, net::UdpSocket& socket);
+  void answerStun(uint8_t* data, size_t size, const net::SocketAddress& from,
+                  net::UdpSocket& socket);
   void armTimer();
   void acceptTcp();
 
@@ -102,7 +107,8 @@ class Worker final : public net::PacketSink {
   boost::asio::steady_timer timer_;
   boost::asio::ip::tcp::acceptor tcpAcceptor_;
   uint16_t tcpPort_ = 0;
-  std::unordered_map<net::SocketAddress::Key, std::shared_ptr<net::IceTcpConnection>, net::SocketAddress::KeyHash>
+  std::unordered_map<net::SocketAddress::Key, std::shared_ptr<net::IceTcpConnection>,
+                     net::SocketAddress::KeyHash>
       tcpConnections_;
   std::thread thread_;
   std::atomic<size_t> load_{0};
@@ -110,7 +116,14 @@ class Worker final : public net::PacketSink {
   uint64_t lossState_ = 0x9E3779B97F4A7C15ull;
   std::map<std::string, std::unique_ptr<Router>> routers_;
   std::unordered_map<std::string, WebRtcTransport*> byUfrag_;
-  std::unordered_map<net::SocketAddress::Key, WebRtcTransport*, net::SocketAddress::KeyHash> byAddress_;
+  std::unordered_map<net::SocketAddress::Key, WebRtcTransport*, net::SocketAddress::KeyHash>
+      byAddress_;
+  // What each transport is registered under, so removing one does not scan the maps.
+  struct Registration {
+    std::string ufrag;
+    std::vector<net::SocketAddress::Key> addresses;
+  };
+  std::unordered_map<WebRtcTransport*, Registration> registrations_;
 };
 
 }  // namespace parley::media

@@ -12,7 +12,8 @@ class WorkerEvents {
   virtual void publicationConnected(const std::string& sessionId, const std::string& streamId) = 0;
   virtual void publicationClosed(const std::string& sessionId, const std::string& streamId,
                                  const std::string& reason) = 0;
-  virtual void subscriptionConnected(const std::string& sessionId, const std::string& subscriberId) = 0;
+  virtual void subscriptionConnected(const std::string& sessionId,
+                                     const std::string& subscriberId) = 0;
   virtual void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
                                   const std::string& reason) = 0;
 };

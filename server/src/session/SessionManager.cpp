@@ -15,7 +15,8 @@ using core::Json;
 using obs::Logger;
 
 bool isSignalTypeChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~';
 }
 
 std::vector<std::string> splitSpaces(std::string_view s) {
@@ -44,7 +45,10 @@ bool isJsepMethod(std::string_view m) {
 
 SessionManager::SessionManager(store::Store& store, SessionLimits limits,
                                core::TokenVerifier::SecretLookup secrets, Clock clock)
-    : store_(store), limits_(limits), secrets_(std::move(secrets)), clock_(clock ? std::move(clock) : steadySeconds) {}
+    : store_(store),
+      limits_(limits),
+      secrets_(std::move(secrets)),
+      clock_(clock ? std::move(clock) : steadySeconds) {}
 
 LiveSession* SessionManager::findSession(std::string_view sessionId) {
   auto it = sessions_.find(sessionId);
@@ -94,15 +98,18 @@ bool SessionManager::routed(const LiveSession& s) const {
   return s.record.properties.mediaMode == core::MediaMode::Routed;
 }
 
-void SessionManager::sendNegotiation(const std::string& to, const std::string& uri, const std::string& method,
-                                     const media::MediaService::Negotiation& n, const std::string& peerId) {
+void SessionManager::sendNegotiation(const std::string& to, const std::string& uri,
+                                     const std::string& method,
+                                     const media::MediaService::Negotiation& n,
+                                     const std::string& peerId) {
   const std::string from(kServerAddress);
-  sendAfterReply(to, OutboundMessage{from, method, uri,
-                                     Json::object({{"type", method},
-                                                   {"sdp", n.sdp},
-                                                   {"peerId", peerId},
-                                                   {"sourceStreamId", "MANTIS"}}),
-                                     std::nullopt});
+  sendAfterReply(
+      to,
+      OutboundMessage{
+          from, method, uri,
+          Json::object(
+              {{"type", method}, {"sdp", n.sdp}, {"peerId", peerId}, {"sourceStreamId", "MANTIS"}}),
+          std::nullopt});
   for (const auto& c : n.candidates) {
     sendAfterReply(to, OutboundMessage{from, "candidate", uri,
                                        Json::object({{"candidate", c},
@@ -121,12 +128,14 @@ Json SessionManager::connectionObject(const LiveSession& s, std::string_view con
 
 // ---------------------------------------------------------------- connect
 
-Reply SessionManager::connect(const std::string& connectionId, std::string_view token, const InboundRequest& r) {
+Reply SessionManager::connect(const std::string& connectionId, std::string_view token,
+                              const InboundRequest& r) {
   if (!core::isValidClientId(connectionId) || r.param("connection") != connectionId)
     return Reply::error(400, "invalidConnectionId");
   auto verified = core::TokenVerifier::verify(token, secrets_, core::Clock::nowSeconds());
   if (!verified) {
-    Logger::info("connect refused: bad token", {{"connectionId", connectionId}, {"reason", verified.error().message}});
+    Logger::info("connect refused: bad token",
+                 {{"connectionId", connectionId}, {"reason", verified.error().message}});
     return Reply::error(403, "invalidToken");
   }
   const auto& claims = verified.value();
@@ -171,10 +180,11 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     s->connectionOrder.push_back(connectionId);
     connectionSession_[connectionId] = sessionId;
     signalBuckets_[connectionId] = RateBucket{limits_.signalBurst, clock_()};
-    Logger::info("connection created", {{"sessionId", sessionId},
-                                        {"connectionId", connectionId},
-                                        {"role", core::roleName(c.role)},
-                                        {"connections", static_cast<long long>(s->connections.size())}});
+    Logger::info("connection created",
+                 {{"sessionId", sessionId},
+                  {"connectionId", connectionId},
+                  {"role", core::roleName(c.role)},
+                  {"connections", static_cast<long long>(s->connections.size())}});
   }
 
   // Session state (spec §7.4): every connection and stream, archives, mute state.
@@ -185,11 +195,13 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     const Stream& st = s->streams.at(id);
     if (st.announced) streams.push(st.toJson(connectionObject(*s, st.connectionId)));
   }
-  Json state = Json::object({{"connection", connections}, {"stream", streams}, {"archive", Json::array()}});
+  Json state =
+      Json::object({{"connection", connections}, {"stream", streams}, {"archive", Json::array()}});
   if (s->muteAllActive) state.set("mute", Json::object({{"active", true}}));
 
   const Connection& self = s->connections.at(connectionId);
-  OutboundMessage created{std::string(kServerAddress), "created", s->connectionUri(connectionId), self.toJson(), std::nullopt};
+  OutboundMessage created{std::string(kServerAddress), "created", s->connectionUri(connectionId),
+                          self.toJson(), std::nullopt};
   if (retry) {
     send(connectionId, created);  // a retried connect still waits for its own `created`
   } else {
@@ -228,12 +240,14 @@ Reply SessionManager::handle(const std::string& connectionId, const InboundReque
 
 // ---------------------------------------------------------------- connections
 
-Reply SessionManager::onConnectionDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onConnectionDelete(LiveSession& s, const Connection& self,
+                                         const InboundRequest& r) {
   std::string target = r.param("connection");
   if (target == self.id) return removeConnection(s, self.id, "clientDisconnected", false);
   if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
   if (!s.connection(target)) return Reply::error(404, "notFound");
-  Logger::info("force disconnect", {{"sessionId", s.record.sessionId}, {"by", self.id}, {"target", target}});
+  Logger::info("force disconnect",
+               {{"sessionId", s.record.sessionId}, {"by", self.id}, {"target", target}});
   return removeConnection(s, target, "forceDisconnected", true);
 }
 
@@ -242,8 +256,8 @@ void SessionManager::disconnect(const std::string& connectionId, const std::stri
   if (s) removeConnection(*s, connectionId, reason, false);
 }
 
-Reply SessionManager::removeConnection(LiveSession& s, const std::string& connectionId, const std::string& reason,
-                                       bool forced) {
+Reply SessionManager::removeConnection(LiveSession& s, const std::string& connectionId,
+                                       const std::string& reason, bool forced) {
   if (!s.connection(connectionId)) return Reply::error(404, "notFound");
   // Its subscriptions, then its streams, then the connection itself (spec §7.6.5).
   std::vector<std::string> subs;
@@ -256,7 +270,8 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
   for (const auto& id : owned) removeStream(s, id, reason);
 
   Connection gone = s.connections.at(connectionId);
-  OutboundMessage deleted{std::string(kServerAddress), "deleted", s.connectionUri(connectionId), Json::object(), reason};
+  OutboundMessage deleted{std::string(kServerAddress), "deleted", s.connectionUri(connectionId),
+                          Json::object(), reason};
   // A forced disconnect is also told to its target, whose client then leaves by itself.
   broadcast(s, deleted, true, forced ? std::string_view(connectionId) : std::string_view());
   s.connections.erase(connectionId);
@@ -264,8 +279,9 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
   connectionSession_.erase(connectionId);
   signalBuckets_.erase(connectionId);
   if (forced && output_) output_->detach(connectionId);
-  Logger::info("connection deleted",
-               {{"sessionId", s.record.sessionId}, {"connectionId", connectionId}, {"reason", reason}});
+  Logger::info(
+      "connection deleted",
+      {{"sessionId", s.record.sessionId}, {"connectionId", connectionId}, {"reason", reason}});
   if (listener_) listener_->connectionDestroyed(gone, reason);
   if (s.connections.empty()) sessions_.erase(s.record.sessionId);  // `s` is gone after this
   return Reply::ok();
@@ -273,12 +289,14 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
 
 // ---------------------------------------------------------------- streams
 
-Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
+                                     const InboundRequest& r) {
   if (!core::canPublish(self.role)) return Reply::error(403, "forbiddenConnection");
   std::string streamId = r.param("stream");
   if (!core::isValidClientId(streamId)) return Reply::error(400, "invalidStreamId");
   if (s.streams.count(streamId)) return Reply::error(409, "streamExists");
-  if (s.streams.size() >= limits_.maxStreamsPerSession) return Reply::error(409, "streamLimitExceeded");
+  if (s.streams.size() >= limits_.maxStreamsPerSession)
+    return Reply::error(409, "streamLimitExceeded");
   if (routed(s) && !media_) return Reply::error(409, "routedMediaUnavailable");
 
   Stream st;
@@ -293,11 +311,13 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, con
     for (const auto& ch : channels->items())
       if (ch.isObject() && ch.getString("id")) st.channels.push(ch);
   }
-  for (const char* key : {"publisherAudioFallbackEnabled", "subscriberAudioFallbackEnabled", "customProperties",
-                          "minBitrate", "e2ee"}) {
+  for (const char* key : {"publisherAudioFallbackEnabled", "subscriberAudioFallbackEnabled",
+                          "customProperties", "minBitrate", "e2ee"}) {
     if (const Json* v = c.find(key)) st.extra.set(key, *v);
   }
-  Logger::info("stream created", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
+  Logger::info(
+      "stream created",
+      {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
   if (routed(s)) {
     // Routed: the publisher negotiates with the SFU first; everyone hears of the stream
     // once its media reaches the SFU (spec §7.6.1, §8.2).
@@ -308,7 +328,8 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self, con
     const bool simulcast = video && video->getString("source").value_or("camera") == "camera";
     s.streams.emplace(streamId, st);
     s.streamOrder.push_back(streamId);
-    sendAfterReply(self.id, OutboundMessage{std::string(kServerAddress), "generateoffer", s.streamUri(streamId),
+    sendAfterReply(self.id, OutboundMessage{std::string(kServerAddress), "generateoffer",
+                                            s.streamUri(streamId),
                                             Json::object({{"peerId", st.peerId},
                                                           {"sourceStreamId", "MANTIS"},
                                                           {"simulcastEnabled", simulcast}}),
@@ -326,8 +347,8 @@ void SessionManager::announceStream(LiveSession& s, Stream& st) {
   st.announced = true;
   const Connection* owner = s.connection(st.connectionId);
   if (!owner) return;
-  broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(st.id), st.toJson(owner->toJson()),
-                               std::nullopt});
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(st.id),
+                               st.toJson(owner->toJson()), std::nullopt});
   // A session under force-mute makes new publishers start muted (spec §7.8.3).
   if (s.muteAllActive && !s.muteExclusions.count(st.id)) sendMute(s, st);
   if (listener_) listener_->streamCreated(st, *owner);
@@ -346,19 +367,23 @@ void SessionManager::publicationFailed(const std::string& sessionId, const std::
                                        const std::string& reason) {
   LiveSession* s = findSession(sessionId);
   if (!s || !s->stream(streamId)) return;
-  Logger::info("stream media lost", {{"sessionId", sessionId}, {"streamId", streamId}, {"reason", reason}});
+  Logger::info("stream media lost",
+               {{"sessionId", sessionId}, {"streamId", streamId}, {"reason", reason}});
   removeStream(*s, streamId, "mediaStopped");
 }
 
-void SessionManager::subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
+void SessionManager::subscriptionFailed(const std::string& sessionId,
+                                        const std::string& subscriberId,
                                         const std::string& reason) {
   LiveSession* s = findSession(sessionId);
   if (!s) return;
-  Logger::info("subscriber media lost", {{"sessionId", sessionId}, {"subscriberId", subscriberId}, {"reason", reason}});
+  Logger::info("subscriber media lost",
+               {{"sessionId", sessionId}, {"subscriberId", subscriberId}, {"reason", reason}});
   s->subscribers.erase(subscriberId);
 }
 
-Reply SessionManager::onStreamDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onStreamDelete(LiveSession& s, const Connection& self,
+                                     const InboundRequest& r) {
   std::string streamId = r.param("stream");
   const Stream* st = s.stream(streamId);
   if (!st) return Reply::error(404, "notFound");
@@ -367,12 +392,14 @@ Reply SessionManager::onStreamDelete(LiveSession& s, const Connection& self, con
     return Reply::ok();
   }
   if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
-  Logger::info("force unpublish", {{"sessionId", s.record.sessionId}, {"by", self.id}, {"streamId", streamId}});
+  Logger::info("force unpublish",
+               {{"sessionId", s.record.sessionId}, {"by", self.id}, {"streamId", streamId}});
   removeStream(s, streamId, "forceUnpublished");
   return Reply::ok();
 }
 
-void SessionManager::removeStream(LiveSession& s, const std::string& streamId, const std::string& reason) {
+void SessionManager::removeStream(LiveSession& s, const std::string& streamId,
+                                  const std::string& reason) {
   auto it = s.streams.find(streamId);
   if (it == s.streams.end()) return;
   std::vector<std::string> subs;
@@ -387,15 +414,18 @@ void SessionManager::removeStream(LiveSession& s, const std::string& streamId, c
   s.streams.erase(it);
   std::erase(s.streamOrder, streamId);
   if (gone.announced)
-    broadcast(s, OutboundMessage{std::string(kServerAddress), "deleted", s.streamUri(streamId), Json::object(), reason});
-  Logger::info("stream deleted", {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"reason", reason}});
+    broadcast(s, OutboundMessage{std::string(kServerAddress), "deleted", s.streamUri(streamId),
+                                 Json::object(), reason});
+  Logger::info("stream deleted",
+               {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"reason", reason}});
   if (listener_) {
     const Connection* owner = s.connection(gone.connectionId);
     if (owner) listener_->streamDestroyed(gone, *owner, reason);
   }
 }
 
-Reply SessionManager::onStreamUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onStreamUpdate(LiveSession& s, const Connection& self,
+                                     const InboundRequest& r) {
   if (r.content.getString("reason") != "mute") return Reply::ok();
   if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
   const Stream* st = s.stream(r.param("stream"));
@@ -405,13 +435,17 @@ Reply SessionManager::onStreamUpdate(LiveSession& s, const Connection& self, con
 }
 
 void SessionManager::sendMute(LiveSession& s, const Stream& stream) {
-  Json content = Json::object({{"reason", "mute"}, {"active", true}, {"channels", Json::array({"audio"})}});
+  Json content =
+      Json::object({{"reason", "mute"}, {"active", true}, {"channels", Json::array({"audio"})}});
   // Routed: the SFU stops forwarding the audio now, whatever the client does.
-  if (media_ && routed(s)) media_->setPublisherTrack(s.record.sessionId, stream.id, media::TrackKind::Audio, false);
-  send(stream.connectionId, OutboundMessage{std::string(kServerAddress), "update", s.streamUri(stream.id), content, std::nullopt});
+  if (media_ && routed(s))
+    media_->setPublisherTrack(s.record.sessionId, stream.id, media::TrackKind::Audio, false);
+  send(stream.connectionId, OutboundMessage{std::string(kServerAddress), "update",
+                                            s.streamUri(stream.id), content, std::nullopt});
 }
 
-Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
+                                      const InboundRequest& r) {
   auto it = s.streams.find(r.param("stream"));
   if (it == s.streams.end()) return Reply::error(404, "notFound");
   if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
@@ -426,18 +460,21 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self, co
     if (auto active = r.content.getBool("active")) {
       const std::string type = channel->getString("type").value_or("");
       if (type == "audio" || type == "video")
-        media_->setPublisherTrack(s.record.sessionId, it->first,
-                                  type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
+        media_->setPublisherTrack(
+            s.record.sessionId, it->first,
+            type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
     }
   }
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
-  broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, r.content, std::nullopt});
+  broadcast(
+      s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, r.content, std::nullopt});
   return Reply::ok();
 }
 
 // ---------------------------------------------------------------- subscribers and JSEP
 
-Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
+                                         const InboundRequest& r) {
   if (!core::canSubscribe(self.role)) return Reply::error(403, "forbiddenConnection");
   std::string streamId = r.param("stream");
   std::string subscriberId = r.param("subscriber");
@@ -453,7 +490,8 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
   sub.streamId = streamId;
   sub.connectionId = self.id;
   sub.peerId = core::Crypto::uuid4();
-  if (const Json* channels = r.content.find("channel"); channels && channels->isArray()) sub.channels = *channels;
+  if (const Json* channels = r.content.find("channel"); channels && channels->isArray())
+    sub.channels = *channels;
   if (routed(s)) {
     if (!media_) return Reply::error(409, "routedMediaUnavailable");
     bool audio = true, video = true;
@@ -477,11 +515,13 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
   // Relayed: the publisher makes one peer connection per subscriber (spec §8.4 step 3).
   send(st->connectionId,
        OutboundMessage{self.id, "generateoffer", s.subscriberUri(streamId, subscriberId),
-                       Json::object({{"peerId", sub.peerId}, {"sourceStreamId", "P2P"}}), std::nullopt});
+                       Json::object({{"peerId", sub.peerId}, {"sourceStreamId", "P2P"}}),
+                       std::nullopt});
   return Reply::ok();
 }
 
-Reply SessionManager::onSubscriberDelete(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onSubscriberDelete(LiveSession& s, const Connection& self,
+                                         const InboundRequest& r) {
   auto it = s.subscribers.find(r.param("subscriber"));
   if (it == s.subscribers.end()) return Reply::ok();  // already gone: deleting is idempotent
   if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
@@ -495,12 +535,14 @@ void SessionManager::removeSubscriber(LiveSession& s, const std::string& subscri
   Subscriber sub = it->second;
   s.subscribers.erase(it);
   if (routed(s)) {
-    if (media_) media_->unsubscribe(s.record.sessionId, sub.id);  // `subscriberId` may be the erased key
+    if (media_)
+      media_->unsubscribe(s.record.sessionId, sub.id);  // `subscriberId` may be the erased key
     return;
   }
   if (const Stream* st = s.stream(sub.streamId)) {
-    send(st->connectionId, OutboundMessage{sub.connectionId, "deleted", s.subscriberUri(sub.streamId, sub.id),
-                                           Json::object(), std::nullopt});
+    send(st->connectionId,
+         OutboundMessage{sub.connectionId, "deleted", s.subscriberUri(sub.streamId, sub.id),
+                         Json::object(), std::nullopt});
   }
 }
 
@@ -514,14 +556,18 @@ Reply SessionManager::onJsep(LiveSession& s, const Connection& self, const Inbou
   const Subscriber& sub = it->second;
   // Relay rule (spec §8.4 step 6): owner ↔ subscribing connection, nobody else.
   std::string to;
-  if (self.id == st->connectionId) to = sub.connectionId;
-  else if (self.id == sub.connectionId) to = st->connectionId;
-  else return Reply::error(403, "forbidden");
+  if (self.id == st->connectionId)
+    to = sub.connectionId;
+  else if (self.id == sub.connectionId)
+    to = st->connectionId;
+  else
+    return Reply::error(403, "forbidden");
   send(to, OutboundMessage{self.id, r.method, r.uri, r.content, std::nullopt});
   return Reply::ok();
 }
 
-Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r, const Stream& st) {
+Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r,
+                                   const Stream& st) {
   if (!media_) return Reply::error(404, "noMediaServer");
   // Candidates: the SFU is ICE-lite and learns the browser's addresses from its checks.
   if (r.method == "candidate") return Reply::ok();
@@ -557,30 +603,36 @@ Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const
       Logger::warn("subscriber offer refused", {{"subscriberId", it->first}, {"error", n.error}});
       return Reply::error(400, "invalidSdp");
     }
-    sendNegotiation(self.id, r.uri, "answer", n, r.content.getString("peerId").value_or(it->second.peerId));
+    sendNegotiation(self.id, r.uri, "answer", n,
+                    r.content.getString("peerId").value_or(it->second.peerId));
     return Reply::ok();
   }
   return Reply::ok();
 }
 
-Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection& self,
+                                                const InboundRequest& r) {
   auto it = s.subscribers.find(r.param("subscriber"));
   if (it == s.subscribers.end()) return Reply::ok();
   if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
   if (!media_ || !routed(s)) return Reply::ok();
   const std::string channelId = r.param("channel");
-  const std::string kind = channelId.rfind("audio", 0) == 0 ? "audio" : channelId.rfind("video", 0) == 0 ? "video" : "";
+  const std::string kind = channelId.rfind("audio", 0) == 0   ? "audio"
+                           : channelId.rfind("video", 0) == 0 ? "video"
+                                                              : "";
   if (kind.empty()) return Reply::ok();
   if (auto active = r.content.getBool("active"))
     media_->setSubscriberTrack(s.record.sessionId, it->first,
-                               kind == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
+                               kind == "audio" ? media::TrackKind::Audio : media::TrackKind::Video,
+                               *active);
   auto w = r.content.find("preferredWidth");
   auto h = r.content.find("preferredHeight");
   auto dimension = [](double v) { return v > 0 && v < 100000 ? static_cast<uint32_t>(v) : 0u; };
   if (kind == "video" && w && h && w->isNumber() && h->isNumber()) {
     uint32_t fullWidth = 0;
     if (const Stream* st = s.stream(it->second.streamId))
-      if (const Json* v = st->channel("video1")) fullWidth = dimension(v->getNumber("width").value_or(0));
+      if (const Json* v = st->channel("video1"))
+        fullWidth = dimension(v->getNumber("width").value_or(0));
     media_->setSubscriberPreferredSize(s.record.sessionId, it->first, dimension(w->asDouble()),
                                        dimension(h->asDouble()), fullWidth);
   }
@@ -589,15 +641,19 @@ Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection
 
 // ---------------------------------------------------------------- signals
 
-SessionManager::ActionResult SessionManager::validateSignal(const Json* type, const Json* data) const {
+SessionManager::ActionResult SessionManager::validateSignal(const Json* type,
+                                                            const Json* data) const {
   if (type) {
     if (!type->isString()) return {Outcome::Invalid, "signal type must be a string"};
     const std::string& t = type->asString();
-    if (t.size() > limits_.maxSignalType) return {Outcome::Invalid, "signal type is longer than 128 characters"};
+    if (t.size() > limits_.maxSignalType)
+      return {Outcome::Invalid, "signal type is longer than 128 characters"};
     for (char c : t)
-      if (!isSignalTypeChar(c)) return {Outcome::Invalid, "signal type may only use letters, digits, '-', '.', '_', '~'"};
+      if (!isSignalTypeChar(c))
+        return {Outcome::Invalid, "signal type may only use letters, digits, '-', '.', '_', '~'"};
   }
-  if (data && data->dump().size() > limits_.maxSignalData) return {Outcome::TooLarge, "signal data is larger than 8 kB"};
+  if (data && data->dump().size() > limits_.maxSignalData)
+    return {Outcome::TooLarge, "signal data is larger than 8 kB"};
   return {};
 }
 
@@ -631,7 +687,8 @@ Reply SessionManager::onSignal(LiveSession& s, const Connection& self, const Inb
 }
 
 void SessionManager::deliverSignal(LiveSession& s, const std::string& from, const std::string& uri,
-                                   const Json* type, const Json* data, std::optional<std::string_view> to) {
+                                   const Json* type, const Json* data,
+                                   std::optional<std::string_view> to) {
   Json content = Json::object();
   if (type) content.set("type", *type);
   if (data) content.set("data", *data);
@@ -657,7 +714,8 @@ void SessionManager::deliverSignal(LiveSession& s, const std::string& from, cons
 
 // ---------------------------------------------------------------- moderation: mute all
 
-Reply SessionManager::onSessionUpdate(LiveSession& s, const Connection& self, const InboundRequest& r) {
+Reply SessionManager::onSessionUpdate(LiveSession& s, const Connection& self,
+                                      const InboundRequest& r) {
   if (r.content.getString("reason") != "mute") return Reply::ok();
   if (!core::isModerator(self.role)) return Reply::error(403, "forbidden");
   std::vector<std::string> exclusions;
@@ -679,23 +737,25 @@ SessionManager::ActionResult SessionManager::muteAll(std::string_view sessionId,
     for (const auto& id : s->streamOrder)
       if (!s->muteExclusions.count(id)) sendMute(*s, s->streams.at(id));
   }
-  broadcast(*s, OutboundMessage{std::string(kServerAddress), "update", s->uri(), Json::object({{"reason", "mute"}, {"active", active}}),
-                                std::nullopt});
+  broadcast(*s,
+            OutboundMessage{std::string(kServerAddress), "update", s->uri(),
+                            Json::object({{"reason", "mute"}, {"active", active}}), std::nullopt});
   return {};
 }
 
 // ---------------------------------------------------------------- REST actions
 
-SessionManager::ActionResult SessionManager::signalFromServer(std::string_view sessionId,
-                                                              std::optional<std::string_view> connectionId,
-                                                              const Json& type, const Json& data) {
+SessionManager::ActionResult SessionManager::signalFromServer(
+    std::string_view sessionId, std::optional<std::string_view> connectionId, const Json& type,
+    const Json& data) {
   const Json* t = type.isNull() ? nullptr : &type;
   const Json* d = data.isNull() ? nullptr : &data;
   auto valid = validateSignal(t, d);
   if (valid.outcome != Outcome::Ok) return valid;
   LiveSession* s = findSession(sessionId);
   if (!s) return {Outcome::NotFound, "no clients are connected to the session"};
-  if (connectionId && !s->connection(*connectionId)) return {Outcome::NotFound, "the connection is not connected"};
+  if (connectionId && !s->connection(*connectionId))
+    return {Outcome::NotFound, "the connection is not connected"};
   std::string uri = s->uri();
   if (connectionId) uri += "/connection/" + std::string(*connectionId);
   uri += "/signal/" + core::Crypto::uuid4();
@@ -707,12 +767,14 @@ SessionManager::ActionResult SessionManager::signalFromServer(std::string_view s
 SessionManager::ActionResult SessionManager::forceDisconnect(std::string_view sessionId,
                                                              std::string_view connectionId) {
   LiveSession* s = findSession(sessionId);
-  if (!s || !s->connection(connectionId)) return {Outcome::NotFound, "the connection is not connected"};
+  if (!s || !s->connection(connectionId))
+    return {Outcome::NotFound, "the connection is not connected"};
   removeConnection(*s, std::string(connectionId), "forceDisconnected", true);
   return {};
 }
 
-SessionManager::ActionResult SessionManager::muteStream(std::string_view sessionId, std::string_view streamId) {
+SessionManager::ActionResult SessionManager::muteStream(std::string_view sessionId,
+                                                        std::string_view streamId) {
   LiveSession* s = findSession(sessionId);
   const Stream* st = s ? s->stream(streamId) : nullptr;
   if (!st) return {Outcome::NotFound, "no such stream"};
@@ -720,8 +782,9 @@ SessionManager::ActionResult SessionManager::muteStream(std::string_view session
   return {};
 }
 
-SessionManager::ActionResult SessionManager::setLayoutClasses(std::string_view sessionId, std::string_view streamId,
-                                                              const std::vector<std::string>& classes) {
+SessionManager::ActionResult SessionManager::setLayoutClasses(
+    std::string_view sessionId, std::string_view streamId,
+    const std::vector<std::string>& classes) {
   LiveSession* s = findSession(sessionId);
   if (!s) return {Outcome::NotFound, "no such stream"};
   auto it = s->streams.find(streamId);
@@ -732,7 +795,9 @@ SessionManager::ActionResult SessionManager::setLayoutClasses(std::string_view s
 
 Json SessionManager::mediaStats(const std::string& sessionId) const {
   if (!media_)
-    return Json::object({{"sessionId", sessionId}, {"publications", Json::array()}, {"subscriptions", Json::array()}});
+    return Json::object({{"sessionId", sessionId},
+                         {"publications", Json::array()},
+                         {"subscriptions", Json::array()}});
   return media_->sessionStats(sessionId);
 }
 

@@ -19,7 +19,8 @@ std::string readFile(const std::string& path) {
 }
 
 std::string chromeOffer() {
-  return readFile(std::string(PARLEY_TEST_DATA_DIR) + "/../../fuzz/corpus/sdp/chrome_publisher_offer.sdp");
+  return readFile(std::string(PARLEY_TEST_DATA_DIR) +
+                  "/../../fuzz/corpus/sdp/chrome_publisher_offer.sdp");
 }
 
 std::string attribute(const std::string& sdp, const std::string& name) {
@@ -38,10 +39,12 @@ std::string replaceAll(std::string s, const std::string& from, const std::string
 std::string browserAnswerTo(const std::string& offer) {
   std::string a = offer;
   a = std::regex_replace(a, std::regex("a=ice-ufrag:[^\\r\\n]+"), "a=ice-ufrag:brws");
-  a = std::regex_replace(a, std::regex("a=ice-pwd:[^\\r\\n]+"), "a=ice-pwd:browserpasswordbrowserpass");
+  a = std::regex_replace(a, std::regex("a=ice-pwd:[^\\r\\n]+"),
+                         "a=ice-pwd:browserpasswordbrowserpass");
   a = std::regex_replace(a, std::regex("a=fingerprint:sha-256 [^\\r\\n]+"),
                          "a=fingerprint:sha-256 "
-                         "3B:8F:21:6C:D0:77:9A:E4:5C:12:FF:08:B3:6E:41:9D:2A:C7:55:E0:1B:94:6F:3D:88:0C:A2:7E:D9:14:5B:C6");
+                         "3B:8F:21:6C:D0:77:9A:E4:5C:12:FF:08:B3:6E:41:9D:2A:C7:55:E0:1B:94:6F:3D:"
+                         "88:0C:A2:7E:D9:14:5B:C6");
   a = replaceAll(a, "a=setup:actpass", "a=setup:active");
   a = replaceAll(a, "a=sendonly", "a=recvonly");
   a = replaceAll(a, "a=ice-lite\r\n", "");
@@ -74,8 +77,9 @@ TEST_F(SfuTest, AnswersAPublisherWithTheWorkersCandidatesAndIceLite) {
   EXPECT_EQ(attribute(n.sdp, "fingerprint"), "sha-256 " + sfu->fingerprint());
   ASSERT_EQ(n.candidates.size(), 2u);
   const auto& w = sfu->workers();
-  const bool onSomeWorker = n.candidates[0].find(" " + std::to_string(w[0]->port()) + " typ host") != std::string::npos ||
-                            n.candidates[0].find(" " + std::to_string(w[1]->port()) + " typ host") != std::string::npos;
+  const bool onSomeWorker =
+      n.candidates[0].find(" " + std::to_string(w[0]->port()) + " typ host") != std::string::npos ||
+      n.candidates[0].find(" " + std::to_string(w[1]->port()) + " typ host") != std::string::npos;
   EXPECT_TRUE(onSomeWorker) << n.candidates[0];
   EXPECT_NE(n.candidates[1].find("tcptype passive"), std::string::npos);
   EXPECT_EQ(n.sdpMid, "0");
@@ -87,7 +91,8 @@ TEST_F(SfuTest, RenegotiationKeepsCredentialsAndAnIceRestartChangesThem) {
   auto again = sfu->publisherOffer("s1", "stream1", offer);
   ASSERT_TRUE(again.ok);
   EXPECT_EQ(attribute(again.sdp, "ice-ufrag"), attribute(first.sdp, "ice-ufrag"));
-  auto restarted = sfu->publisherOffer("s1", "stream1", replaceAll(offer, "a=ice-ufrag:Xk3p", "a=ice-ufrag:Rst9"));
+  auto restarted = sfu->publisherOffer("s1", "stream1",
+                                       replaceAll(offer, "a=ice-ufrag:Xk3p", "a=ice-ufrag:Rst9"));
   ASSERT_TRUE(restarted.ok);
   EXPECT_NE(attribute(restarted.sdp, "ice-ufrag"), attribute(first.sdp, "ice-ufrag"));
   EXPECT_NE(attribute(restarted.sdp, "ice-pwd"), attribute(first.sdp, "ice-pwd"));
@@ -95,7 +100,9 @@ TEST_F(SfuTest, RenegotiationKeepsCredentialsAndAnIceRestartChangesThem) {
 
 TEST_F(SfuTest, RefusesBadOffersAndChangesNothing) {
   EXPECT_FALSE(sfu->publisherOffer("s1", "stream1", "not sdp").ok);
-  EXPECT_FALSE(sfu->publisherOffer("s1", "stream1", replaceAll(offer, "a=fingerprint", "a=x-fingerprint")).ok);
+  EXPECT_FALSE(
+      sfu->publisherOffer("s1", "stream1", replaceAll(offer, "a=fingerprint", "a=x-fingerprint"))
+          .ok);
   auto stats = sfu->sessionStats("s1");
   EXPECT_EQ(stats.find("publications")->size(), 0u);
   EXPECT_FALSE(sfu->subscribe("s1", "stream1", "sub1", true, true).ok);
@@ -132,8 +139,9 @@ TEST_F(SfuTest, AnsweringASubscribersIceRestartOfferGivesNewCredentials) {
   std::string browserAnswer = browserAnswerTo(sub.sdp);
   ASSERT_TRUE(sfu->subscriberAnswer("s1", "sub1", browserAnswer).ok);
   // The browser's restart offer: new ufrag, setup actpass, recvonly.
-  std::string restartOffer = replaceAll(replaceAll(browserAnswer, "a=ice-ufrag:brws", "a=ice-ufrag:brw2"),
-                                        "a=setup:active", "a=setup:actpass");
+  std::string restartOffer =
+      replaceAll(replaceAll(browserAnswer, "a=ice-ufrag:brws", "a=ice-ufrag:brw2"),
+                 "a=setup:active", "a=setup:actpass");
   auto answer = sfu->subscriberOffer("s1", "sub1", restartOffer);
   ASSERT_TRUE(answer.ok) << answer.error;
   EXPECT_NE(attribute(answer.sdp, "ice-ufrag"), attribute(sub.sdp, "ice-ufrag"));

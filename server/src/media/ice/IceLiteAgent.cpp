@@ -4,17 +4,24 @@ namespace parley::media::ice {
 
 using stun::StunMessage;
 
-void IceLiteAgent::restart(std::string localUfrag, std::string localPassword, std::string remoteUfrag) {
+void IceLiteAgent::restart(std::string localUfrag, std::string localPassword,
+                           std::string remoteUfrag) {
   localUfrag_ = std::move(localUfrag);
   localPassword_ = std::move(localPassword);
   remoteUfrag_ = std::move(remoteUfrag);
   nominated_ = false;
 }
 
-IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request, const net::SocketAddress& from,
-                                                  uint8_t* out, size_t capacity, int64_t nowMs) {
+IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request,
+                                                  const net::SocketAddress& from, uint8_t* out,
+                                                  size_t capacity, int64_t nowMs) {
   Outcome o;
   if (request.type() != StunMessage::kBindingRequest) return o;
+  // A wrong FINGERPRINT means it is not STUN at all: discarded silently (RFC 8489 §7.3).
+  if (request.hasFingerprint() && !request.checkFingerprint()) {
+    ++rejected_;
+    return o;
+  }
   auto username = request.username();
   // USERNAME is "<our ufrag>:<their ufrag>" (RFC 8445 §7.2.2).
   bool userOk = false;
@@ -23,21 +30,22 @@ IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request, co
     if (colon != std::string_view::npos && username->substr(0, colon) == localUfrag_)
       userOk = remoteUfrag_.empty() || username->substr(colon + 1) == remoteUfrag_;
   }
-  if (!userOk || !request.hasMessageIntegrity() || !request.checkIntegrity(localPassword_) ||
-      (request.hasFingerprint() && !request.checkFingerprint())) {
+  if (!userOk || !request.hasMessageIntegrity() || !request.checkIntegrity(localPassword_)) {
     ++rejected_;
     // 401 for a wrong user or integrity (RFC 8489 §9.1.3); unauthenticated, so unsigned.
     if (username && request.hasMessageIntegrity())
-      o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 401, "Unauthorized");
+      o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 401,
+                                                      "Unauthorized");
     else
-      o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 400, "Bad Request");
+      o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 400,
+                                                      "Bad Request");
     return o;
   }
   // A lite agent is always controlled; a peer that also claims to be controlled has a role
   // conflict it must resolve (RFC 8445 §7.3.1.1).
   if (!request.iceControlling() && request.iceControlled()) {
-    o.responseSize =
-        StunMessage::buildBindingError(out, capacity, request.transactionId(), 487, "Role Conflict", localPassword_);
+    o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 487,
+                                                    "Role Conflict", localPassword_);
     return o;
   }
   o.valid = true;
@@ -54,8 +62,8 @@ IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request, co
     hasSelected_ = true;
     o.selectedChanged = true;
   }
-  o.responseSize =
-      StunMessage::buildBindingSuccess(out, capacity, request.transactionId(), from.toStun(), localPassword_);
+  o.responseSize = StunMessage::buildBindingSuccess(out, capacity, request.transactionId(),
+                                                    from.toStun(), localPassword_);
   return o;
 }
 

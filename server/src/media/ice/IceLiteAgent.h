@@ -34,8 +34,8 @@ class IceLiteAgent {
     bool selectedChanged = false;
   };
   // Handles one Binding request from `from`, writing the response to `out`.
-  Outcome handleRequest(const stun::StunMessage& request, const net::SocketAddress& from, uint8_t* out,
-                        size_t capacity, int64_t nowMs);
+  Outcome handleRequest(const stun::StunMessage& request, const net::SocketAddress& from,
+                        uint8_t* out, size_t capacity, int64_t nowMs);
 
   bool hasSelected() const { return hasSelected_; }
   const net::SocketAddress& selected() const { return selected_; }

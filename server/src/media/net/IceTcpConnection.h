@@ -17,13 +17,14 @@ namespace parley::media::net {
 // written in the background. Buffers are allocated once per connection.
 class IceTcpConnection : public std::enable_shared_from_this<IceTcpConnection> {
  public:
-  static constexpr size_t kMaxFrame = 2048;             // larger frames close the connection
-  static constexpr size_t kMaxPending = 512 * 1024;     // queued bytes; more are dropped
+  static constexpr size_t kMaxFrame = 2048;          // larger frames close the connection
+  static constexpr size_t kMaxPending = 512 * 1024;  // queued bytes; more are dropped
 
   using PacketHandler = std::function<void(uint8_t* data, size_t size, const SocketAddress& from)>;
   using ClosedHandler = std::function<void(const SocketAddress& remote)>;
 
-  IceTcpConnection(boost::asio::ip::tcp::socket socket, PacketHandler onPacket, ClosedHandler onClosed);
+  IceTcpConnection(boost::asio::ip::tcp::socket socket, PacketHandler onPacket,
+                   ClosedHandler onClosed);
 
   void start();
   void close();

@@ -34,16 +34,19 @@ socklen_t SocketAddress::length() const {
 }
 
 uint16_t SocketAddress::port() const {
-  if (storage_.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+  if (storage_.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
   return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
 }
 
 std::string SocketAddress::ip() const {
   char buf[INET6_ADDRSTRLEN] = {0};
   if (storage_.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof(buf));
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf,
+              sizeof(buf));
   else
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof(buf));
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf,
+              sizeof(buf));
   return buf;
 }
 
@@ -72,13 +75,13 @@ SocketAddress::Key SocketAddress::key() const {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
     std::memcpy(&k.hi, v6->sin6_addr.s6_addr, 8);
     std::memcpy(&k.lo, v6->sin6_addr.s6_addr + 8, 8);
-    k.hi ^= static_cast<uint64_t>(v6->sin6_port) << 48 | 6;
+    k.extra = ntohs(v6->sin6_port) | 6u << 16;
   } else {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage_);
-    k.lo = static_cast<uint64_t>(v4->sin_addr.s_addr) << 16 | v4->sin_port;
-    k.hi = 4;
+    k.lo = v4->sin_addr.s_addr;
+    k.extra = ntohs(v4->sin_port) | 4u << 16;
   }
-  if (tcp_) k.hi ^= 1ull << 63;
+  if (tcp_) k.extra |= 1u << 24;
   return k;
 }
 

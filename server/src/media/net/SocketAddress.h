@@ -33,12 +33,17 @@ class SocketAddress {
   std::string toString() const;  // "1.2.3.4:5" or "[::1]:5"
   stun::StunMessage::Address toStun() const;
 
+  // The whole endpoint: address bytes, port, family and protocol (no two endpoints share one).
   struct Key {
     uint64_t hi = 0, lo = 0;
+    uint32_t extra = 0;  // port | family << 16 | tcp << 24
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
-    size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.hi * 0x9E3779B97F4A7C15ull ^ k.lo); }
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()((k.hi * 0x9E3779B97F4A7C15ull) ^ (k.lo * 0xC2B2AE3D27D4EB4Full) ^
+                                   k.extra);
+    }
   };
   Key key() const;
   bool operator==(const SocketAddress& o) const { return key() == o.key(); }

@@ -79,7 +79,8 @@ void UdpSocket::commit(size_t size, const SocketAddress& to) {
 void UdpSocket::flush() {
   size_t sent = 0;
   while (sent < queued_) {
-    int n = ::sendmmsg(fd_, sendHeaders_.data() + sent, static_cast<unsigned>(queued_ - sent), MSG_DONTWAIT);
+    int n = ::sendmmsg(fd_, sendHeaders_.data() + sent, static_cast<unsigned>(queued_ - sent),
+                       MSG_DONTWAIT);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       // Full socket buffer or an unreachable peer: drop this one, RTP recovers by NACK/PLI.

@@ -69,6 +69,8 @@ MediaSection answerSection(const MediaSection& o, const AnswerParams& p) {
       }
     }
   }
+  // An m-line offered with port 0 (a stopped transceiver) stays rejected (RFC 3264 §6).
+  if (o.port == 0) a.payloadTypes.clear();
   if (a.payloadTypes.empty()) {
     // Rejected: port 0 and one offered format so the m= line stays valid.
     a.port = 0;

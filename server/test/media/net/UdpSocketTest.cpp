@@ -1,0 +1,158 @@
+#include "media/net/UdpSocket.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "media/net/SocketAddress.h"
+
+namespace parley::media::net {
+namespace {
+
+// Waits (bounded) for datagrams and drains them; returns their sizes in arrival order and
+// checks every sender is `fromPort` on 127.0.0.1.
+std::vector<size_t> receiveAll(UdpSocket& s, size_t expected, uint16_t fromPort,
+                               std::vector<std::vector<uint8_t>>* contents = nullptr) {
+  std::vector<size_t> sizes;
+  for (int idle = 0; sizes.size() < expected && idle < 20;) {
+    pollfd p{s.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) {
+      ++idle;
+      continue;
+    }
+    const size_t n = s.receiveBatch();
+    EXPECT_LE(n, UdpSocket::kBatch);
+    for (size_t i = 0; i < n; ++i) {
+      sizes.push_back(s.receivedSize(i));
+      const SocketAddress from = s.receivedFrom(i);
+      EXPECT_EQ(from.port(), fromPort);
+      EXPECT_EQ(from.ip(), "127.0.0.1");
+      if (contents) contents->emplace_back(s.received(i), s.received(i) + s.receivedSize(i));
+    }
+  }
+  return sizes;
+}
+
+// One commit of `size` bytes whose content identifies it (index in byte 0, then a pattern).
+void queue(UdpSocket& s, size_t index, size_t size, const SocketAddress& to) {
+  uint8_t* slot = s.reserve();
+  ASSERT_NE(slot, nullptr);
+  for (size_t i = 0; i < size; ++i) slot[i] = static_cast<uint8_t>(index + i);
+  s.commit(size, to);
+}
+
+class UdpSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Heap: the send and receive rings are several hundred KiB.
+    a_ = std::make_unique<UdpSocket>("127.0.0.1", 0);
+    b_ = std::make_unique<UdpSocket>("127.0.0.1", 0);
+    ASSERT_NE(a_->localPort(), 0);
+    ASSERT_NE(b_->localPort(), 0);
+    ASSERT_NE(a_->localPort(), b_->localPort());
+    auto to = SocketAddress::parse("127.0.0.1", b_->localPort());
+    ASSERT_TRUE(to);
+    toB_ = *to;
+  }
+  std::unique_ptr<UdpSocket> a_;
+  std::unique_ptr<UdpSocket> b_;
+  SocketAddress toB_;
+};
+
+TEST_F(UdpSocketTest, NothingWaitingReceivesNothing) {
+  EXPECT_EQ(b_->receiveBatch(), 0u);
+}
+
+TEST_F(UdpSocketTest, BatchIsSentOnFlushAndReceivedWithSizesAndSender) {
+  const std::vector<size_t> sizes = {1, 20, 172, 1200, 1500, 64, 999, 12, 300, 1};
+  for (size_t i = 0; i < sizes.size(); ++i) queue(*a_, i, sizes[i], toB_);
+  // Committed datagrams wait for flush().
+  pollfd p{b_->fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 20), 0);
+  EXPECT_EQ(b_->receiveBatch(), 0u);
+
+  a_->flush();
+  std::vector<std::vector<uint8_t>> contents;
+  const auto got = receiveAll(*b_, sizes.size(), a_->localPort(), &contents);
+  EXPECT_EQ(got, sizes);  // loopback keeps order
+  ASSERT_EQ(contents.size(), sizes.size());
+  for (size_t i = 0; i < contents.size(); ++i) {
+    ASSERT_EQ(contents[i].size(), sizes[i]);
+    EXPECT_EQ(contents[i].front(), static_cast<uint8_t>(i));
+    EXPECT_EQ(contents[i].back(), static_cast<uint8_t>(i + sizes[i] - 1));
+  }
+  EXPECT_EQ(a_->sendErrors(), 0u);
+}
+
+TEST_F(UdpSocketTest, RepliesReachTheSender) {
+  queue(*a_, 7, 40, toB_);
+  a_->flush();
+  ASSERT_EQ(receiveAll(*b_, 1, a_->localPort()).size(), 1u);
+  // Answer to where the datagram came from, as the transports do.
+  const SocketAddress back = b_->receivedFrom(0);
+  queue(*b_, 9, 33, back);
+  b_->flush();
+  EXPECT_EQ(receiveAll(*a_, 1, b_->localPort()), std::vector<size_t>{33});
+}
+
+TEST_F(UdpSocketTest, MoreCommitsThanSlotsFlushAutomatically) {
+  const size_t total = UdpSocket::kSendSlots + 44;
+  for (size_t i = 0; i < total; ++i) queue(*a_, i, 100, toB_);
+  // The first kSendSlots went out when the queue filled, before any flush().
+  const auto early = receiveAll(*b_, UdpSocket::kSendSlots, a_->localPort());
+  a_->flush();
+  const auto late = receiveAll(*b_, total - early.size(), a_->localPort());
+  const size_t received = early.size() + late.size();
+  // Loopback rarely drops, but the kernel may; most must arrive and none may be invented.
+  EXPECT_LE(received, total);
+  EXPECT_GE(received, total * 9 / 10);
+  EXPECT_GE(early.size(), UdpSocket::kSendSlots * 9 / 10);
+  for (size_t s : early) EXPECT_EQ(s, 100u);
+  for (size_t s : late) EXPECT_EQ(s, 100u);
+  EXPECT_EQ(a_->sendErrors(), 0u);
+}
+
+TEST_F(UdpSocketTest, EmptyAndOversizedCommitsAreIgnored) {
+  std::memset(a_->reserve(), 1, 10);
+  a_->commit(0, toB_);
+  std::memset(a_->reserve(), 2, 10);
+  a_->commit(PacketSink::kSlotSize + 1, toB_);
+  queue(*a_, 3, 10, toB_);
+  a_->flush();
+  EXPECT_EQ(receiveAll(*b_, 3, a_->localPort()), std::vector<size_t>{10});
+}
+
+TEST_F(UdpSocketTest, FlushWithNothingQueuedIsHarmless) {
+  a_->flush();
+  a_->flush();
+  EXPECT_EQ(a_->sendErrors(), 0u);
+  EXPECT_EQ(b_->receiveBatch(), 0u);
+}
+
+TEST(UdpSocketBindTest, InvalidAddressThrows) {
+  EXPECT_THROW(std::make_unique<UdpSocket>("not-an-ip", 0), std::runtime_error);
+  EXPECT_THROW(std::make_unique<UdpSocket>("", 0), std::runtime_error);
+  EXPECT_THROW(std::make_unique<UdpSocket>("256.0.0.1", 0), std::runtime_error);
+  // A well-formed address this host does not own cannot be bound.
+  EXPECT_THROW(std::make_unique<UdpSocket>("192.0.2.123", 0), std::runtime_error);
+}
+
+TEST(UdpSocketBindTest, PortInUseThrows) {
+  auto first = std::make_unique<UdpSocket>("127.0.0.1", 0);
+  EXPECT_THROW(std::make_unique<UdpSocket>("127.0.0.1", first->localPort()), std::runtime_error);
+}
+
+TEST(UdpSocketBindTest, BindsTheRequestedPort) {
+  auto probe = std::make_unique<UdpSocket>("127.0.0.1", 0);
+  const uint16_t port = probe->localPort();
+  probe.reset();  // free it again
+  auto s = std::make_unique<UdpSocket>("127.0.0.1", port);
+  EXPECT_EQ(s->localPort(), port);
+}
+
+}  // namespace
+}  // namespace parley::media::net
