@@ -3,6 +3,7 @@
 // Spec: opentok-wire.md §6, §7.4–§7.6, §7.9, §8.4, §9.
 import { describe, before, after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import crypto, { randomUUID } from 'node:crypto';
 
 import { request, clientJwt, craftSessionId, nowSeconds } from './lib/parleyd.js';
@@ -339,16 +340,58 @@ describe('signaling: streams (relayed)', () => {
     assert.equal(pub.received('updated', '', markPub).length + sub.received('updated', '', markSub).length, 0, 'subscriber channel updates are not echoed');
   });
 
-  test('routed session: stream create → 409 routedMediaUnavailable (current behaviour, no SFU yet)', T, async () => {
+  test('routed session: stream create → STATUS 200, then generateoffer; the SFU answers the offer; nothing announced before media', T, async () => {
     const sid = await fx.session('routed');
     const pub = await fx.join(sid);
     const other = await fx.join(sid);
     const streamId = randomUUID();
-    const r = await pub.request('create', `${pub.sessionUri()}/stream/${streamId}`, streamDescription(streamId));
-    assert.equal(r.status, 409, JSON.stringify(r.payload));
-    assert.equal(r.payload?.reason, 'routedMediaUnavailable');
+    const uri = `${pub.sessionUri()}/stream/${streamId}`;
+    const r = await pub.request('create', uri, streamDescription(streamId));
+    assert.equal(r.status, 200, JSON.stringify(r.payload));
+    const g = await pub.waitForMessage('generateoffer', `/stream/${streamId}`);
+    // After the STATUS (spec Appendix B), from the SFU's address, with the ids the client copies.
+    assert.ok(pub.frames.indexOf(g) > pub.frames.indexOf(r.frame), 'generateoffer follows the STATUS');
+    assert.match(g.headers['X-TB-FROM-ADDRESS'], /^symphony\./);
+    assert.equal(g.raptor.uri, uri);
+    assert.equal(g.raptor.content.sourceStreamId, 'MANTIS');
+    assert.equal(g.raptor.content.simulcastEnabled, true, 'camera streams are simulcast');
+    const peerId = g.raptor.content.peerId;
+    assert.match(peerId, /^[0-9a-f-]{36}$/);
+
+    // Candidates before the offer are acknowledged (the SFU is ICE-lite).
+    const cand = await pub.request('candidate', uri, { peerId, sourceStreamId: 'MANTIS', candidate: 'candidate:1 1 udp 2122194687 192.0.2.2 40000 typ host', sdpMid: '0', sdpMLineIndex: 0 });
+    assert.equal(cand.status, 200);
+    // A broken offer is refused and answered with nothing.
+    const bad = await pub.request('offer', uri, { peerId, sourceStreamId: 'MANTIS', type: 'offer', sdp: 'v=0\r\nnonsense' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.payload?.reason, 'invalidSdp');
+    // Chrome's offer: an ICE-lite, recvonly answer on the same URI with the same ids, and candidates.
+    const sdp = fs.readFileSync(new URL('../server/fuzz/corpus/sdp/chrome_publisher_offer.sdp', import.meta.url), 'utf8');
+    const mark = pub.mark();
+    const ok = await pub.request('offer', uri, { peerId, sourceStreamId: 'MANTIS', type: 'offer', sdp });
+    assert.equal(ok.status, 200, JSON.stringify(ok.payload));
+    const answer = await pub.waitForMessage('answer', `/stream/${streamId}`, { from: mark });
+    assert.equal(answer.raptor.uri, uri);
+    assert.equal(answer.raptor.content.type, 'answer');
+    assert.equal(answer.raptor.content.peerId, peerId);
+    assert.equal(answer.raptor.content.sourceStreamId, 'MANTIS');
+    assert.match(answer.raptor.content.sdp, /a=ice-lite/);
+    assert.match(answer.raptor.content.sdp, /a=recvonly/);
+    assert.match(answer.raptor.content.sdp, /a=setup:passive/);
+    assert.equal(answer.headers['X-TB-FROM-ADDRESS'], g.headers['X-TB-FROM-ADDRESS']);
+    const candidate = await pub.waitForMessage('candidate', `/stream/${streamId}`, { from: mark });
+    assert.match(candidate.raptor.content.candidate, /^candidate:\d+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
+    assert.equal(candidate.raptor.content.sdpMLineIndex, 0);
+    assert.equal(candidate.raptor.content.peerId, peerId);
+
+    // No ICE/DTLS happened: the stream is not announced, and cannot be subscribed to.
     assert.ok(await noneWithin(other, isMsg('created', '/stream/')), 'nothing announced');
-    assert.equal(pub.received('generateoffer').length, 0);
+    const subscriberId = randomUUID();
+    const sub = await other.request('create', `${other.sessionUri()}/stream/${streamId}/subscriber/${subscriberId}`, subscriberDescription(subscriberId, other.connectionId));
+    assert.equal(sub.status, 404);
+    // Only the owner negotiates for its stream.
+    const foreign = await other.request('offer', uri, { peerId, sourceStreamId: 'MANTIS', type: 'offer', sdp });
+    assert.equal(foreign.status, 403);
   });
 });
 
