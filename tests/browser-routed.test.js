@@ -15,6 +15,15 @@ import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUn
 import { startBrowserBackend } from './lib/parleyd-browser.js';
 
 const T = { timeout: 120000 };
+
+// The SFU's statistics of one session (GET …/session/{id}/media, a Parley REST endpoint).
+async function mediaStatsOf(be, sessionId) {
+  const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
+    headers: { 'X-OPENTOK-AUTH': be.restJwt() },
+  });
+  assert.equal(res.status, 200);
+  return res.json();
+}
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () => {
@@ -65,13 +74,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
     if (!r.ok) throw new Error(`${p.page.name}: subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}${be.logTail()}`);
   }
 
-  async function mediaStats(sessionId) {
-    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
-      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
-    });
-    assert.equal(res.status, 200);
-    return res.json();
-  }
+  const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
 
   test('three participants: everyone publishes and decodes the other two', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'routed' });
@@ -345,12 +348,7 @@ describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
     if (!r.ok) throw new Error(`subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}`);
   }
 
-  async function mediaStats(sessionId) {
-    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
-      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
-    });
-    return res.json();
-  }
+  const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
 
   // Bytes sent by the publisher's video over `ms`, in bits per second.
   async function publisherBitrate(p, ms = 2000) {
@@ -421,10 +419,7 @@ describe('routed media over ICE-TCP (parleyd --rtc-protocols tcp)', () => {
     await sub.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
     assert.ok((await sub.subscribe(r.streamId)).ok);
     await sub.waitForFrames(r.streamId, 20, { timeoutMs: 30000 });
-    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
-      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
-    });
-    const st = await res.json();
+    const st = await mediaStatsOf(be, sessionId);
     for (const x of [...st.publications, ...st.subscriptions]) {
       assert.match(x.transport.address, /^tcp:/, `transport over TCP: ${JSON.stringify(x.transport)}`);
     }

@@ -4,6 +4,7 @@
 
 #include "core/Crypto.h"
 #include "media/ByteOrder.h"
+#include "media/RandomSsrc.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
 #include "media/rtcp/Fir.h"
@@ -24,10 +25,6 @@ constexpr int64_t kKeyframeRequestIntervalUs = 300000;
 // The cap a REMB-only publisher is told (it has no transport-cc estimate to follow).
 constexpr uint64_t kRembBitrate = 3000000;
 
-uint32_t randomSsrc() {
-  std::string b = core::Crypto::randomBytes(4);
-  return ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 1;
-}
 }  // namespace
 
 Publication::Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,

@@ -9,6 +9,7 @@
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
+#include "media/RandomSsrc.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
 #include "media/WebRtcTransport.h"
@@ -29,11 +30,6 @@ std::string randomToken(size_t n) {
   return out;
 }
 
-uint32_t randomSsrc() {
-  std::string b = core::Crypto::randomBytes(4);
-  return ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 0x100;
-}
-
 sdp::MediaKind kindOf(TrackKind k) {
   return k == TrackKind::Audio ? sdp::MediaKind::Audio : sdp::MediaKind::Video;
 }
@@ -45,6 +41,26 @@ MediaService::Negotiation failure(std::string error) {
 }
 
 }  // namespace
+
+template <class Fn>
+void Sfu::onPublication(unsigned worker, const std::string& sessionId, const std::string& streamId,
+                        Fn fn) {
+  Worker* w = workers_[worker].get();
+  w->post([w, sessionId, streamId, fn = std::move(fn)]() mutable {
+    Router* r = w->findRouter(sessionId);
+    if (Publication* p = r ? r->publication(streamId) : nullptr) fn(*p);
+  });
+}
+
+template <class Fn>
+void Sfu::onSubscription(unsigned worker, const std::string& sessionId,
+                         const std::string& subscriberId, Fn fn) {
+  Worker* w = workers_[worker].get();
+  w->post([w, sessionId, subscriberId, fn = std::move(fn)]() mutable {
+    Router* r = w->findRouter(sessionId);
+    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr) fn(*s);
+  });
+}
 
 Sfu::Sfu(boost::asio::io_context& control, Settings settings)
     : control_(control),
@@ -153,18 +169,14 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
     // renegotiated publisher are not picked up (the client does not change them).
     PublicationInfo& info = existing->second;
     if (restart) {
-      std::string oldUfrag = info.localUfrag;
       info.localUfrag = ufrag;
       info.localPassword = password;
       info.remoteUfrag = answer->remote.iceUfrag;
       Worker* w = workers_[worker].get();
       TransportDescription remote = answer->remote;
-      w->post([w, sessionId, streamId, ufrag, password, remote] {
-        Router* r = w->findRouter(sessionId);
-        Publication* p = r ? r->publication(streamId) : nullptr;
-        if (!p) return;
-        p->transport().restartIce(ufrag, password, remote);
-        w->registerTransport(&p->transport());  // under the new ufrag
+      onPublication(worker, sessionId, streamId, [w, ufrag, password, remote](Publication& p) {
+        p.transport().restartIce(ufrag, password, remote);
+        w->registerTransport(&p.transport());  // under the new ufrag
       });
     }
     return n;
@@ -267,17 +279,13 @@ MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
   SubscriptionInfo& info = it->second;
   const bool restart = !info.remoteUfrag.empty() && info.remoteUfrag != answer->remote.iceUfrag;
   info.remoteUfrag = answer->remote.iceUfrag;
-  Worker* w = workers_[info.worker].get();
   TransportDescription remote = answer->remote;
-  std::string ufrag = info.localUfrag;
-  std::string password = info.localPassword;
-  w->post([w, sessionId, subscriberId, remote, restart, ufrag, password] {
-    Router* r = w->findRouter(sessionId);
-    Subscription* s = r ? r->subscription(subscriberId) : nullptr;
-    if (!s) return;
-    if (restart) s->transport().restartIce(ufrag, password, remote);
-    s->transport().setRemote(remote);
-  });
+  onSubscription(
+      info.worker, sessionId, subscriberId,
+      [remote, restart, ufrag = info.localUfrag, password = info.localPassword](Subscription& s) {
+        if (restart) s.transport().restartIce(ufrag, password, remote);
+        s.transport().setRemote(remote);
+      });
   Negotiation n;
   n.ok = true;
   return n;
@@ -292,7 +300,6 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   if (!offer) return failure(offer.error().message);
   SubscriptionInfo& info = it->second;
   const bool restart = offer->remote.iceUfrag != info.remoteUfrag;
-  std::string oldUfrag = info.localUfrag;
   if (restart) {
     info.localUfrag = randomToken(8);
     info.localPassword = randomToken(24);
@@ -309,18 +316,15 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   TransportDescription remote = offer->remote;
   // In our answer we take the role the offer leaves us: actpass → we are passive (server).
   remote.dtlsRole = dtls::DtlsRole::Server;
-  std::string ufrag = info.localUfrag;
-  std::string password = info.localPassword;
-  w->post([w, sessionId, subscriberId, remote, restart, ufrag, password] {
-    Router* r = w->findRouter(sessionId);
-    Subscription* s = r ? r->subscription(subscriberId) : nullptr;
-    if (!s) return;
-    if (restart) {
-      s->transport().restartIce(ufrag, password, remote);
-      w->registerTransport(&s->transport());  // under the new ufrag
-    }
-    s->transport().setRemote(remote);
-  });
+  onSubscription(info.worker, sessionId, subscriberId,
+                 [w, remote, restart, ufrag = info.localUfrag,
+                  password = info.localPassword](Subscription& s) {
+                   if (restart) {
+                     s.transport().restartIce(ufrag, password, remote);
+                     w->registerTransport(&s.transport());  // under the new ufrag
+                   }
+                   s.transport().setRemote(remote);
+                 });
   return n;
 }
 
@@ -350,36 +354,26 @@ void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& str
                             TrackKind kind, bool active) {
   auto it = publications_.find(key(sessionId, streamId));
   if (it == publications_.end()) return;
-  Worker* w = workers_[it->second.worker].get();
-  w->post([w, sessionId, streamId, kind, active] {
-    Router* r = w->findRouter(sessionId);
-    if (Publication* p = r ? r->publication(streamId) : nullptr)
-      p->setPaused(kindOf(kind), !active);
-  });
+  onPublication(it->second.worker, sessionId, streamId,
+                [kind, active](Publication& p) { p.setPaused(kindOf(kind), !active); });
 }
 
 void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
                              TrackKind kind, bool active) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  Worker* w = workers_[it->second.worker].get();
-  w->post([w, sessionId, subscriberId, kind, active] {
-    Router* r = w->findRouter(sessionId);
-    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr)
-      s->setEnabled(kindOf(kind), active);
-  });
+  onSubscription(it->second.worker, sessionId, subscriberId,
+                 [kind, active](Subscription& s) { s.setEnabled(kindOf(kind), active); });
 }
 
 void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                      uint32_t width, uint32_t height, uint32_t fullWidth) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  Worker* w = workers_[it->second.worker].get();
-  w->post([w, sessionId, subscriberId, width, height, fullWidth] {
-    Router* r = w->findRouter(sessionId);
-    if (Subscription* s = r ? r->subscription(subscriberId) : nullptr)
-      s->setPreferredSize(width, height, fullWidth);
-  });
+  onSubscription(it->second.worker, sessionId, subscriberId,
+                 [width, height, fullWidth](Subscription& s) {
+                   s.setPreferredSize(width, height, fullWidth);
+                 });
 }
 
 core::Json Sfu::sessionStats(const std::string& sessionId) {

@@ -90,6 +90,13 @@ class Sfu final : public MediaService, public WorkerEvents {
   SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag,
                                         std::string password) const;
   std::vector<SdpNegotiator::OutgoingTrack> outgoing(const SubscriptionInfo& info) const;
+  // Runs `fn(Publication&)` / `fn(Subscription&)` on the object's worker, if it still exists.
+  template <class Fn>
+  void onPublication(unsigned worker, const std::string& sessionId, const std::string& streamId,
+                     Fn fn);
+  template <class Fn>
+  void onSubscription(unsigned worker, const std::string& sessionId,
+                      const std::string& subscriberId, Fn fn);
 
   // WorkerEvents (worker threads)
   void publicationConnected(const std::string& sessionId, const std::string& streamId) override;

@@ -5,6 +5,7 @@
 #include "core/Crypto.h"
 #include "media/ByteOrder.h"
 #include "media/Publication.h"
+#include "media/RandomSsrc.h"
 #include "media/Router.h"
 #include "media/rtcp/Fir.h"
 #include "media/rtcp/GenericNack.h"
@@ -39,8 +40,7 @@ Subscription::Subscription(Router& router, std::string subscriberId, Publication
       transport_(std::move(transport)),
       consumers_(std::move(consumers)) {
   transport_->setListener(*this);
-  std::string b = core::Crypto::randomBytes(4);
-  localSsrc_ = ByteOrder::read32(reinterpret_cast<const uint8_t*>(b.data())) | 1;
+  localSsrc_ = randomSsrc();
 }
 
 Subscription::~Subscription() = default;
