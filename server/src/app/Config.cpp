@@ -23,7 +23,8 @@ constexpr FlagSpec kFlags[] = {
      "HTTP and WebSocket address (default 127.0.0.1:5080)"},
     {"--public-url", "PARLEY_PUBLIC_URL", "URL",
      "base URL clients use to reach parleyd (default derived from --listen)"},
-    {"--rtc-port", "PARLEY_RTC_PORT", "PORT", "first media UDP/TCP port (default 5090)"},
+    {"--rtc-port", "PARLEY_RTC_PORT", "PORT",
+     "first media UDP/TCP port (default 5090; worker i uses +i, STUN +workers)"},
     {"--rtc-ip", "PARLEY_RTC_IP", "IP",
      "media address announced to clients (default: listen host)"},
     {"--rtc-workers", "PARLEY_RTC_WORKERS", "N",
@@ -212,7 +213,7 @@ std::string Config::usage() {
       "Usage: parleyd [options]\n"
       "\n"
       "Parley: a self-hosted video platform that speaks the OpenTok protocols.\n"
-      "Serves the REST API, the client protocol and (later) media on one origin.\n"
+      "Serves the REST API and the client protocol on one origin, and routes media (SFU).\n"
       "\n"
       "Options (each also read from the environment variable shown):\n";
   for (const auto& f : kFlags) {
