@@ -80,7 +80,7 @@ class DiscardingSink final : public net::PacketSink {
   uint64_t bytes() const { return bytes_; }
 
  private:
-  // kSlotSize is a multiple of 4, so every slot keeps the alignment libsrtp wants.
+  // kSlotSize is a multiple of 4: every slot stays word-aligned, as UdpSocket's are.
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, net::UdpSocket::kSendSlots> slots_{};
   size_t next_ = 0;
   uint64_t packets_ = 0;
@@ -369,8 +369,8 @@ void BM_Forward(benchmark::State& state, SrtpProfile profile) {
     transport.onSrtp(receive, p.size, false, from, p.arrivalUs);
   };
 
-  // Warm-up, untimed: the keyframe starts every consumer, libsrtp creates its per-SSRC
-  // streams, caches fill. Every packet must come out once per subscriber.
+  // Warm-up, untimed: the keyframe starts every consumer, SRTP learns each SSRC, caches
+  // fill. Every packet must come out once per subscriber.
   const uint64_t warmupBefore = setup->sink().packets();
   for (; next < kWarmupPackets; ++next) deliver();
   const uint64_t warmupOut = setup->sink().packets() - warmupBefore;
