@@ -1,5 +1,5 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run test test-unit test-fuzz test-e2e bench format clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e bench format clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
@@ -21,6 +21,12 @@ build: deps
 run: build
 	@scripts/run-parleyd $(RUN_ARGS)
 
+# parley.js: esbuild bundles sdk/js/dist/parley.mjs (ES module) and sdk/js/dist/parley.js
+# (global `Parley`), then a strict type-check. Needs the npm packages of `make deps`.
+sdk:
+	@node sdk/js/build.mjs
+	@npx --no -- tsc --noEmit -p sdk/js
+
 # One clang build with ASan+UBSan and fuzzer coverage serves the unit tests, the
 # fuzz targets and the end-to-end tests (which start this build's parleyd).
 build-test: deps
@@ -29,17 +35,21 @@ build-test: deps
 	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 
 test: build-test
-	@$(MAKE) --no-print-directory test-unit test-fuzz test-e2e
+	@$(MAKE) --no-print-directory test-unit test-sdk test-fuzz test-e2e
 
 test-unit:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS)
 
+# Unit tests of parley.js's protocol layer (node:test, against the built bundle).
+test-sdk: sdk
+	@node --test sdk/js/test/
+
 # Each fuzz target runs a bounded number of inputs from its seed corpus; a crash fails the run.
 test-fuzz:
 	@scripts/run-fuzzers $(TEST_BUILD_DIR)/fuzz $(FUZZ_RUNS)
 
-test-e2e:
+test-e2e: sdk
 	@PARLEYD=$(TEST_BUILD_DIR)/parleyd PARLEY_CLI=$(TEST_BUILD_DIR)/parley \
 	  node --test --test-concurrency=1 tests/
 

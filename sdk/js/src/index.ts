@@ -1,0 +1,20 @@
+// parley.js — the protocol layer: Rumor frames and socket, Raptor messages, session info.
+// The OT API (OT.initSession …) is built on top of these in a later step.
+
+export const VERSION = '0.1.0';
+
+export { uuid, isUuid } from './util/uuid.js';
+export { Emitter, type Listener } from './util/Emitter.js';
+export type { JsonObject } from './util/json.js';
+
+export * from './rumor/RumorFrame.js';
+export * from './rumor/closeCodes.js';
+export * from './rumor/RumorSocket.js';
+
+export * from './raptor/RaptorError.js';
+export * from './raptor/RaptorUri.js';
+export * from './raptor/RaptorMessage.js';
+export * from './raptor/RaptorRequest.js';
+
+export * from './session/ProxyUrl.js';
+export * from './session/SessionInfo.js';

@@ -1,0 +1,2 @@
+/** A parsed JSON object. */
+export type JsonObject = { [key: string]: unknown };

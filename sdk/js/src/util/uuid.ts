@@ -1,0 +1,43 @@
+// Random UUID v4 strings (lowercase, hyphenated) for connection, stream, subscriber, socket
+// and transaction ids (spec §1.3, §1.4).
+//
+// crypto.randomUUID() exists only in secure contexts (https or localhost); a page served over
+// plain http from another host still has crypto.getRandomValues(), so the UUID is built from
+// 16 random bytes here.
+
+interface CryptoLike {
+  getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+}
+
+function randomBytes(n: number): Uint8Array {
+  const bytes = new Uint8Array(n);
+  const c = (globalThis as { crypto?: CryptoLike }).crypto;
+  if (c && typeof c.getRandomValues === 'function') {
+    c.getRandomValues(bytes);
+  } else {
+    // No Web Crypto at all (very old runtimes): ids only need to be unique, not secret.
+    for (let i = 0; i < n; i++) bytes[i] = Math.floor(Math.random() * 256);
+  }
+  return bytes;
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push((i + 0x100).toString(16).slice(1));
+
+export function uuid(): string {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[b[i]!];
+  }
+  return s;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_RE.test(value);
+}
