@@ -1,5 +1,7 @@
 #include "media/net/IceTcpConnection.h"
 
+#include "media/net/Rfc4571Framer.h"
+
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -46,21 +48,19 @@ void IceTcpConnection::readSome() {
           return;
         }
         readFill_ += n;
-        size_t pos = 0;
-        while (readFill_ - pos >= 2) {
-          const size_t len = (static_cast<size_t>(readBuffer_[pos]) << 8) | readBuffer_[pos + 1];
-          if (len == 0 || len > kMaxFrame) {
-            fail();  // not RFC 4571 media: nothing to resynchronise on
-            return;
-          }
-          if (readFill_ - pos - 2 < len) break;
-          onPacket_(readBuffer_.data() + pos + 2, len, remote_);
-          if (closed_) return;
-          pos += 2 + len;
+        auto consumed = Rfc4571Framer::split(readBuffer_.data(), readFill_, kMaxFrame,
+                                             [this](uint8_t* frame, size_t len) {
+                                               onPacket_(frame, len, remote_);
+                                               return !closed_;
+                                             });
+        if (!consumed) {
+          fail();  // not RFC 4571 media: nothing to resynchronise on
+          return;
         }
-        if (pos > 0) {
-          std::memmove(readBuffer_.data(), readBuffer_.data() + pos, readFill_ - pos);
-          readFill_ -= pos;
+        if (closed_) return;
+        if (*consumed > 0) {
+          std::memmove(readBuffer_.data(), readBuffer_.data() + *consumed, readFill_ - *consumed);
+          readFill_ -= *consumed;
         }
         readSome();
       });
