@@ -17,6 +17,7 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@$(MAKE) --no-print-directory sdk
 
 run: build
 	@scripts/run-parleyd $(RUN_ARGS)

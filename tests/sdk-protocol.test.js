@@ -314,4 +314,18 @@ describe('parley.js protocol layer against parleyd', () => {
       await socket.disconnect();
     }
   });
+
+  test('parleyd serves the built bundles at /sdk/ (and nothing else from that folder)', async () => {
+    for (const name of ['parley.js', 'parley.mjs']) {
+      const res = await fetch(`${server.url}/sdk/${name}`, { headers: { Origin: 'https://app.example' } });
+      assert.equal(res.status, 200, name);
+      assert.match(res.headers.get('content-type'), /^text\/javascript/);
+      assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
+      const built = fs.readFileSync(path.join(repoRoot, 'sdk', 'js', 'dist', name), 'utf8');
+      assert.equal(await res.text(), built, `${name} is the bundle in sdk/js/dist`);
+    }
+    for (const name of ['index.ts', '..%2Fpackage.json', 'parley.txt']) {
+      assert.equal((await fetch(`${server.url}/sdk/${name}`)).status, 404, name);
+    }
+  });
 });

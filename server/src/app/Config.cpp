@@ -34,6 +34,8 @@ constexpr FlagSpec kFlags[] = {
     {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
      "testing only: drop this share of RTP packets each way (default 0)"},
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
+    {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
+     "parley.js bundles served at /sdk/ (default sdk/js/dist)"},
     {"--api-key", "PARLEY_API_KEY", "KEY", "make sure this project exists (with --api-secret)"},
     {"--api-secret", "PARLEY_API_SECRET", "SECRET", "secret of the --api-key project"},
     {"--tls-cert", "PARLEY_TLS_CERT", "FILE", "PEM certificate chain: serve HTTPS/WSS"},
@@ -109,6 +111,9 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
       return bad("must be udp,tcp, udp or tcp");
   } else if (flag == "--rtc-test-loss") {
     if (!parseInt<unsigned>(value, c.rtcTestLossPercent, 0, 50)) return bad("must be 0..50");
+  } else if (flag == "--sdk-dir") {
+    if (value.empty()) return bad("must not be empty");
+    c.sdkDir = value;
   } else if (flag == "--data-dir") {
     if (value.empty()) return bad("empty directory");
     c.dataDir = value;

@@ -20,12 +20,13 @@ struct Config {
   std::uint16_t listenPort = 5080;
   std::string publicUrl;  // "" → derived from listen address and TLS
   std::uint16_t rtcPort = 5090;
-  std::string rtcIp;  // "" → derived from the listen host
+  std::string rtcIp;        // "" → derived from the listen host
   unsigned rtcWorkers = 0;  // 0 → one per core
   unsigned rtcTestLossPercent = 0;
   bool rtcUdp = true;  // --rtc-protocols
   bool rtcTcp = true;
   std::string dataDir = "./parley-data";
+  std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
   std::string apiKey;
   std::string apiSecret;
   std::string tlsCert;

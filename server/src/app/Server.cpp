@@ -142,9 +142,13 @@ int Server::run() {
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
   api = std::make_unique<http::ApiServer>(
-      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort()}, *store,
-      sessions);
+      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort(),
+                                config_.sdkDir},
+      *store, sessions);
 
+  if (!std::filesystem::exists(std::filesystem::path(config_.sdkDir) / "parley.js"))
+    Logger::warn("parley.js is not built: /sdk/ answers 404 (run `make sdk`)",
+                 {{"sdkDir", config_.sdkDir}});
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;

@@ -46,15 +46,18 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       catalog_(store),
       auth_(store),
       sessionCreate_(auth_, catalog_),
-      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(), catalog_),
+      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(),
+                   catalog_),
       liveSessions_(auth_, sessions),
-      callbacks_(auth_, store) {
+      callbacks_(auth_, store),
+      sdk_(settings_.sdkDir) {
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();
   metrics.counter("parley_http_requests_total", "HTTP requests answered");
   metrics.counter("parley_http_errors_total", "HTTP responses with status >= 400");
-  metrics.counter("parley_sessions_created_total", "Sessions created through the REST API or the CLI");
+  metrics.counter("parley_sessions_created_total",
+                  "Sessions created through the REST API or the CLI");
 }
 
 void ApiServer::addRoutes() {
@@ -66,6 +69,9 @@ void ApiServer::addRoutes() {
   });
   router_.add("GET", "/", [](const HttpRequest&, const PathParams&) {
     return HttpResponse::text(200, std::string(kIndexPage), "text/html; charset=utf-8");
+  });
+  router_.add("GET", "/sdk/{file}", [this](const HttpRequest&, const PathParams& p) {
+    return sdk_.get(p.find("file")->second);
   });
   router_.add("POST", "/session/create",
               [this](const HttpRequest& r, const PathParams&) { return sessionCreate_.handle(r); });
@@ -109,8 +115,8 @@ HttpResponse ApiServer::preflight(const HttpRequest& request) {
 HttpResponse ApiServer::dispatch(HttpRequest& request) {
   if (request.method == "OPTIONS") return preflight(request);
   // Client analytics (spec §5.6): accepted and dropped, wherever the logging URL points.
-  if (request.method == "POST" &&
-      (endsWith(request.path, "/logging/ClientEvent") || endsWith(request.path, "/logging/ClientQos"))) {
+  if (request.method == "POST" && (endsWith(request.path, "/logging/ClientEvent") ||
+                                   endsWith(request.path, "/logging/ClientQos"))) {
     return HttpResponse::empty(204);
   }
   auto match = router_.match(request.method, request.path);
@@ -145,8 +151,10 @@ HttpResponse ApiServer::handle(HttpRequest& request) {
   metrics.counter("parley_http_requests_total", "HTTP requests answered").add();
   if (response.status >= 400)
     metrics.counter("parley_http_errors_total", "HTTP responses with status >= 400").add();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  auto level = response.status >= 500 ? obs::Logger::Level::Error
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  auto level = response.status >= 500   ? obs::Logger::Level::Error
                : response.status >= 400 ? obs::Logger::Level::Info
                                         : obs::Logger::Level::Debug;
   obs::Logger::log(level, "http",

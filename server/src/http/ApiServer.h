@@ -9,6 +9,7 @@
 #include "http/LiveSessionHandler.h"
 #include "http/RestAuthenticator.h"
 #include "http/Router.h"
+#include "http/SdkFiles.h"
 #include "http/SessionCreateHandler.h"
 #include "http/SessionInfoHandler.h"
 #include "session/SessionCatalog.h"
@@ -25,6 +26,7 @@ class ApiServer {
     std::string publicUrl;  // without trailing slash
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
+    std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
   };
 
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);
@@ -49,6 +51,7 @@ class ApiServer {
   SessionInfoHandler sessionInfo_;
   LiveSessionHandler liveSessions_;
   CallbackHandler callbacks_;
+  SdkFiles sdk_;
   Router router_;
 };
 
