@@ -26,58 +26,61 @@ async function mediaStatsOf(be, sessionId) {
 }
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
-describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () => {
-  let browser;
-  let web;
-  let be;
-  const pages = new Set();
-
+// One Chromium, one static server and one parleyd for a describe block, plus the page
+// helpers its tests share. Call it inside describe(): it registers the before/after hooks.
+function routedFixture({ browserArgs = [], parleydArgs = [], setup = () => {}, teardown = () => {} } = {}) {
+  const fx = {};
   before(async () => {
-    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend()]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    setup();
+    const results = await Promise.allSettled([
+      launchBrowser({ args: browserArgs }),
+      startStaticServer(),
+      startBrowserBackend({ extraArgs: parleydArgs }),
+    ]);
+    [fx.browser, fx.web, fx.be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   });
-
   after(async () => {
-    await Promise.allSettled([...pages].map((p) => p.close()));
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (!be) return;
+    await Promise.allSettled([fx.browser?.close(), fx.web?.close()]);
     try {
-      await be.server.stop();
+      if (fx.be) await fx.be.server.stop();
     } finally {
-      if (process.env.PARLEY_BROWSER_LOG) fs.writeFileSync(process.env.PARLEY_BROWSER_LOG, be.server.stdout + be.server.stderr);
+      // PARLEY_BROWSER_LOG=<file>: keep parleyd's whole output for debugging.
+      if (fx.be && process.env.PARLEY_BROWSER_LOG) {
+        fs.appendFileSync(process.env.PARLEY_BROWSER_LOG, fx.be.server.stdout + fx.be.server.stderr);
+      }
+      teardown();
     }
   });
-
-  async function join(t, name, sessionId, role = 'publisher', proxyUrl = be.proxyUrl) {
-    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
-    pages.add(page);
-    t.after(async () => {
-      pages.delete(page);
-      await page.close();
-    });
-    const token = be.token(sessionId, { role, data: `name=${name}` });
-    const cid = await page.connect({ proxyUrl, apiKey: be.apiKey, sessionId, token });
+  // A connected client page, closed at the end of test `t`; returns {page, cid}.
+  fx.join = async (t, name, sessionId, role = 'publisher', proxyUrl = fx.be.proxyUrl) => {
+    const page = await openClientPage(fx.browser, { pageUrl: fx.web.pageUrl('opentok-client'), name });
+    t.after(() => page.close());
+    const token = fx.be.token(sessionId, { role, data: `name=${name}` });
+    const cid = await page.connect({ proxyUrl, apiKey: fx.be.apiKey, sessionId, token });
     return { page, cid };
-  }
-
-  async function publish(p, opts = {}) {
+  };
+  fx.publish = async (p, opts = {}) => {
     const r = await p.page.publish({ width: 320, height: 240, ...opts });
-    if (!r.ok) throw new Error(`${p.page.name}: publish failed: ${JSON.stringify(r)}${p.page.diagnostics()}${be.logTail()}`);
+    if (!r.ok) throw new Error(`${p.page.name}: publish failed: ${JSON.stringify(r)}${p.page.diagnostics()}${fx.be.logTail()}`);
     return r.streamId;
-  }
-
-  async function subscribe(p, streamId, opts = {}) {
+  };
+  fx.subscribe = async (p, streamId, opts = {}) => {
     await p.page.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
     const r = await p.page.subscribe(streamId, opts);
-    if (!r.ok) throw new Error(`${p.page.name}: subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}${be.logTail()}`);
-  }
+    if (!r.ok) throw new Error(`${p.page.name}: subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}${fx.be.logTail()}`);
+  };
+  fx.mediaStats = (sessionId) => mediaStatsOf(fx.be, sessionId);
+  return fx;
+}
 
-  const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
+describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () => {
+  const fx = routedFixture();
+  const { join, publish, subscribe, mediaStats } = fx;
 
   test('three participants: everyone publishes and decodes the other two', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const ps = [];
     for (const name of ['alice', 'bob', 'carol']) ps.push(await join(t, name, sessionId));
     const streams = await Promise.all(ps.map((p) => publish(p)));
@@ -107,7 +110,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 
   test('simulcast: each subscriber gets the layer its preferred resolution asks for', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);
     const big = await join(t, 'big', sessionId);
     const small = await join(t, 'small', sessionId);
@@ -133,8 +136,8 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 
   test('a dropped signaling socket: the publisher reconnects and its routed video keeps flowing', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
-    const proxy = await startTcpProxy({ targetPort: be.server.port });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
+    const proxy = await startTcpProxy({ targetPort: fx.be.server.port });
     t.after(() => proxy.close());
     const pub = await join(t, 'flaky-pub', sessionId, 'publisher', proxy.url);
     const sub = await join(t, 'sub', sessionId);
@@ -161,7 +164,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 
   test('a late subscriber gets a picture within 1 s of subscribing (keyframe request)', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);
     const streamId = await publish(pub);
     const early = await join(t, 'early', sessionId);
@@ -184,7 +187,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 
   test('force-unpublish by a moderator tears down the media and stops the remote video', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);
     const sub = await join(t, 'sub', sessionId);
     const mod = await join(t, 'mod', sessionId, 'moderator');
@@ -205,7 +208,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 
   test('force mute stops forwarding the audio at the SFU; unmuting resumes it', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);
     const sub = await join(t, 'sub', sessionId);
     const streamId = await publish(pub);
@@ -215,7 +218,7 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
       const st = await mediaStats(sessionId);
       return st.subscriptions[0].consumers.find((c) => c.kind === 'audio').forwarded;
     };
-    await be.forceMuteStream(sessionId, streamId);
+    await fx.be.forceMuteStream(sessionId, streamId);
     await pub.page.waitForEvent({ event: 'muteForced' });
     const a = await audioForwarded();
     await delay(1000);
@@ -233,32 +236,11 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
 });
 
 describe('routed media under packet loss (parleyd --rtc-test-loss 5)', () => {
-  let browser;
-  let web;
-  let be;
-
-  before(async () => {
-    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend({ extraArgs: ['--rtc-test-loss', '5'] })]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  });
-
-  after(async () => {
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (be) await be.server.stop();
-  });
+  const fx = routedFixture({ parleydArgs: ['--rtc-test-loss', '5'] });
 
   test('NACKs recover lost packets both ways and the video keeps decoding', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
-    const pages = [];
-    t.after(() => Promise.allSettled(pages.map((p) => p.close())));
-    const open = async (name) => {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
-      pages.push(page);
-      await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
-      return page;
-    };
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
+    const open = async (name) => (await fx.join(t, name, sessionId)).page;
     const pub = await open('pub');
     const sub = await open('sub');
     const r = await pub.publish({ width: 320, height: 240 });
@@ -273,7 +255,7 @@ describe('routed media under packet loss (parleyd --rtc-test-loss 5)', () => {
       await delay(1000);
     }
     for (let i = 1; i < samples.length; i++) assert.ok(samples[i] > samples[i - 1], `frames stalled: ${samples}`);
-    const metrics = await (await fetch(`${be.server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${fx.be.server.url}/metrics`)).text();
     const sum = (name) => metrics.split('\n').filter((l) => l.startsWith(name)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
     t.diagnostic(`nacks sent ${sum('parley_media_nacks_sent_total')}, nacks received ${sum('parley_media_nacks_received_total')}, retransmissions ${sum('parley_media_retransmissions_total')}`);
     assert.ok(sum('parley_media_nacks_sent_total') > 0, 'the SFU NACKed the publisher');
@@ -300,55 +282,13 @@ function writeNoiseClip(file, frames = 8) {
 }
 
 describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
-  let browser;
-  let web;
-  let be;
-  const pages = new Set();
   const clip = path.join(os.tmpdir(), `parley-noise-${process.pid}.y4m`);
-
-  before(async () => {
-    writeNoiseClip(clip);
-    const results = await Promise.allSettled([
-      launchBrowser({ args: [`--use-file-for-fake-video-capture=${clip}`] }),
-      startStaticServer(),
-      startBrowserBackend(),
-    ]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  const fx = routedFixture({
+    browserArgs: [`--use-file-for-fake-video-capture=${clip}`],
+    setup: () => writeNoiseClip(clip),
+    teardown: () => fs.rmSync(clip, { force: true }),
   });
-
-  after(async () => {
-    await Promise.allSettled([...pages].map((p) => p.close()));
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    fs.rmSync(clip, { force: true });
-    if (be) await be.server.stop();
-  });
-
-  async function join(t, name, sessionId) {
-    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
-    pages.add(page);
-    t.after(async () => {
-      pages.delete(page);
-      await page.close();
-    });
-    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
-    return { page };
-  }
-
-  async function publish(p, opts) {
-    const r = await p.page.publish(opts);
-    if (!r.ok) throw new Error(`publish failed: ${JSON.stringify(r)}${p.page.diagnostics()}`);
-    return r.streamId;
-  }
-
-  async function subscribe(p, streamId) {
-    await p.page.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
-    const r = await p.page.subscribe(streamId);
-    if (!r.ok) throw new Error(`subscribe failed: ${JSON.stringify(r)}${p.page.diagnostics()}`);
-  }
-
-  const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
+  const { join, publish, subscribe, mediaStats } = fx;
 
   // Bytes sent by the publisher's video over `ms`, in bits per second.
   async function publisherBitrate(p, ms = 2000) {
@@ -360,7 +300,7 @@ describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
   }
 
   test('congestion feedback lets a 640x480 publisher go above 1 Mbps within 20 s', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const pub = await join(t, 'pub', sessionId);
     const sub = await join(t, 'sub', sessionId);
     const streamId = await publish(pub, { resolution: '640x480', width: 640, height: 480 });
@@ -382,44 +322,19 @@ describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
 });
 
 describe('routed media over ICE-TCP (parleyd --rtc-protocols tcp)', () => {
-  let browser;
-  let web;
-  let be;
-
-  before(async () => {
-    const results = await Promise.allSettled([
-      launchBrowser(),
-      startStaticServer(),
-      startBrowserBackend({ extraArgs: ['--rtc-protocols', 'tcp'] }),
-    ]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  });
-
-  after(async () => {
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (be) await be.server.stop();
-  });
+  const fx = routedFixture({ parleydArgs: ['--rtc-protocols', 'tcp'] });
 
   test('publish and subscribe through the passive TCP candidate', T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed' });
-    const pages = [];
-    t.after(() => Promise.allSettled(pages.map((p) => p.close())));
-    const open = async (name) => {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
-      pages.push(page);
-      await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
-      return page;
-    };
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
+    const open = async (name) => (await fx.join(t, name, sessionId)).page;
     const pub = await open('pub');
     const sub = await open('sub');
     const r = await pub.publish({ width: 320, height: 240 });
-    assert.ok(r.ok, `${JSON.stringify(r)}${pub.diagnostics()}${be.logTail()}`);
+    assert.ok(r.ok, `${JSON.stringify(r)}${pub.diagnostics()}${fx.be.logTail()}`);
     await sub.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
     assert.ok((await sub.subscribe(r.streamId)).ok);
     await sub.waitForFrames(r.streamId, 20, { timeoutMs: 30000 });
-    const st = await mediaStatsOf(be, sessionId);
+    const st = await fx.mediaStats(sessionId);
     for (const x of [...st.publications, ...st.subscriptions]) {
       assert.match(x.transport.address, /^tcp:/, `transport over TCP: ${JSON.stringify(x.transport)}`);
     }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/Crypto.h"
 #include "media/ByteOrder.h"
 #include "media/RandomSsrc.h"
 #include "media/Router.h"
@@ -192,25 +191,29 @@ void Publication::sendTransportFeedback() {
 }
 
 void Publication::sendReports(int64_t nowUs) {
-  rtcp::ReportBlock blocks[8];
+  constexpr size_t kMaxBlocks = 8;  // audio + three video layers fit with room to spare
+  rtcp::ReportBlock blocks[kMaxBlocks];
+  uint32_t videoSsrcs[kMaxBlocks];
   size_t count = 0;
-  std::vector<uint32_t> rembSsrcs;
+  size_t videoCount = 0;
   bool remb = false;
   for (auto& producer : producers_) {
     if (producer->track().remb && !producer->track().transportCc) remb = true;
-    for (size_t i = 0; i < producer->layerCount() && count < 8; ++i) {
+    for (size_t i = 0; i < producer->layerCount() && count < kMaxBlocks; ++i) {
       auto& layer = producer->layer(i);
       if (layer.ssrc == 0 || layer.stats->packets() == 0) continue;
       blocks[count++] = layer.stats->reportBlock(nowUs);
-      if (producer->isVideo()) rembSsrcs.push_back(layer.ssrc);
+      if (producer->isVideo()) videoSsrcs[videoCount++] = layer.ssrc;
     }
   }
+  // Room is left for the SRTCP trailer that sendRtcp() adds in place.
+  constexpr size_t kCapacity = net::PacketSink::kSlotSize - srtp::SrtpSession::kMaxTrailer;
   uint8_t* slot = transport_->reserve();
-  size_t size = rtcp::ReceiverReport::build(slot, net::PacketSink::kSlotSize, localSsrc_,
+  size_t size = rtcp::ReceiverReport::build(slot, kCapacity, localSsrc_,
                                             std::span<const rtcp::ReportBlock>(blocks, count));
-  if (remb && !rembSsrcs.empty() && size) {
-    size += rtcp::Remb::build(slot + size, net::PacketSink::kSlotSize - size - 32, localSsrc_,
-                              kRembBitrate, rembSsrcs);
+  if (remb && videoCount && size) {
+    size += rtcp::Remb::build(slot + size, kCapacity - size, localSsrc_, kRembBitrate,
+                              std::span<const uint32_t>(videoSsrcs, videoCount));
   }
   if (size) transport_->sendRtcp(slot, size);
 }
