@@ -36,6 +36,11 @@ constexpr FlagSpec kFlags[] = {
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
     {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
      "parley.js bundles served at /sdk/ (default sdk/js/dist)"},
+    {"--web-dir", "PARLEY_WEB_DIR", "DIR",
+     "demo web app served at / and /demo/ (default web/demo)"},
+    {"--demo", "PARLEY_DEMO", "",
+     "serve the demo room and GET /demo/token even on a non-loopback --listen"},
+    {"--no-demo", "", "", "never serve the demo (default: served only on a loopback --listen)"},
     {"--api-key", "PARLEY_API_KEY", "KEY", "make sure this project exists (with --api-secret)"},
     {"--api-secret", "PARLEY_API_SECRET", "SECRET", "secret of the --api-key project"},
     {"--tls-cert", "PARLEY_TLS_CERT", "FILE", "PEM certificate chain: serve HTTPS/WSS"},
@@ -114,6 +119,21 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--sdk-dir") {
     if (value.empty()) return bad("must not be empty");
     c.sdkDir = value;
+  } else if (flag == "--web-dir") {
+    if (value.empty()) return bad("must not be empty");
+    c.webDir = value;
+  } else if (flag == "--demo") {
+    // The switch itself applies "on"; PARLEY_DEMO takes on, off or auto.
+    if (value == "on" || value == "1" || value == "true")
+      c.demo = true;
+    else if (value == "off" || value == "0" || value == "false")
+      c.demo = false;
+    else if (value == "auto")
+      c.demo.reset();
+    else
+      return bad("expected on, off or auto");
+  } else if (flag == "--no-demo") {
+    c.demo = false;
   } else if (flag == "--data-dir") {
     if (value.empty()) return bad("empty directory");
     c.dataDir = value;
@@ -168,6 +188,7 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
 core::Result<Config> Config::parse(const std::vector<std::string>& args, const EnvLookup& env) {
   Config c;
   for (const auto& f : kFlags) {
+    if (f.env.empty()) continue;
     if (auto v = env(f.env)) {
       if (auto err = apply(c, f.flag, *v, f.env)) return fail(*err);
     }
@@ -189,7 +210,10 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
     for (const auto& f : kFlags)
       if (f.flag == flag) spec = &f;
     if (!spec) return fail("unknown argument: " + std::string(a) + " (see --help)");
-    if (!haveValue) {
+    if (spec->arg.empty()) {  // a switch
+      if (haveValue) return fail(flag + " takes no value");
+      value = "on";
+    } else if (!haveValue) {
       if (i + 1 >= args.size()) return fail(flag + " needs a value");
       value = args[++i];
     }
@@ -222,9 +246,16 @@ std::string Config::usage() {
       "\n"
       "Options (each also read from the environment variable shown):\n";
   for (const auto& f : kFlags) {
-    std::string left = "  " + std::string(f.flag) + " " + std::string(f.arg);
+    std::string left = "  " + std::string(f.flag);
+    if (!f.arg.empty()) left += " " + std::string(f.arg);
     left.resize(std::max<std::size_t>(left.size() + 1, 30), ' ');
-    out += left + std::string(f.help) + "  [" + std::string(f.env) + "]\n";
+    out += left + std::string(f.help);
+    if (f.flag == "--demo")
+      out += "  [" + std::string(f.env) + "=on|off|auto]\n";
+    else if (!f.env.empty())
+      out += "  [" + std::string(f.env) + "]\n";
+    else
+      out += "\n";
   }
   out += "  --help                      show this text\n";
   out +=

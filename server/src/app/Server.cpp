@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/ProjectAdmin.h"
+#include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
 #include "media/Sfu.h"
@@ -37,6 +38,7 @@ int Server::run() {
   std::string dbPath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
 
   std::unique_ptr<store::SqliteStore> store;
+  std::string demoApiKey;  // the project the demo's tokens belong to
   try {
     store = std::make_unique<store::SqliteStore>(dbPath);
     ProjectAdmin projects(*store);
@@ -51,6 +53,12 @@ int Server::run() {
           project.apiKey.c_str(), project.secret.c_str());
       std::fflush(stdout);
       Logger::info("project created on first start", {{"apiKey", project.apiKey}});
+    }
+    // The configured project, else the oldest one: the "default" of the first start.
+    if (!config_.apiKey.empty()) {
+      demoApiKey = config_.apiKey;
+    } else if (auto all = store->listProjects(); !all.empty()) {
+      demoApiKey = all.front().apiKey;
     }
   } catch (const store::StoreError& e) {
     Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
@@ -141,10 +149,26 @@ int Server::run() {
   }
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
-  api = std::make_unique<http::ApiServer>(
-      http::ApiServer::Settings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort(),
-                                config_.sdkDir},
-      *store, sessions);
+  const auto demo = demo::Activation::decide(config_.demo, config_.listenHost);
+  http::ApiServer::Settings apiSettings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort(),
+                                        config_.sdkDir};
+  apiSettings.demo.enabled = demo.enabled && !demoApiKey.empty();
+  apiSettings.demo.apiKey = demoApiKey;
+  apiSettings.demo.webDir = config_.webDir;
+  api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions);
+  if (demo.exposed) {
+    Logger::warn(
+        "the demo is enabled on a non-loopback address: anyone who reaches this server can "
+        "mint tokens for its rooms through /demo/token",
+        {{"listen", config_.listenHost}});
+  }
+  if (const auto* handler = api->demo()) {
+    if (!handler->indexPage())
+      Logger::warn("the demo web app is missing: / shows the plain index page",
+                   {{"webDir", config_.webDir}});
+    Logger::info("demo enabled", {{"apiKey", demoApiKey},
+                                  {"files", static_cast<long long>(handler->files().loaded())}});
+  }
 
   if (!std::filesystem::exists(std::filesystem::path(config_.sdkDir) / "parley.js"))
     Logger::warn("parley.js is not built: /sdk/ answers 404 (run `make sdk`)",
@@ -165,6 +189,8 @@ int Server::run() {
                 {"dataDir", config_.dataDir},
                 {"tls", config_.tls()}});
   std::printf("parleyd is listening on %s\n", publicUrl.c_str());
+  if (api->demo() && api->demo()->indexPage())
+    std::printf("Demo video room: open %s/ in a browser\n", publicUrl.c_str());
   std::fflush(stdout);
   io.run();
   deliverer->stop();

@@ -51,6 +51,10 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store),
       sdk_(settings_.sdkDir) {
+  if (settings_.demo.enabled) {
+    demo_ = std::make_unique<DemoHandler>(store_, catalog_, settings_.demo.apiKey,
+                                          settings_.demo.webDir);
+  }
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();
@@ -67,12 +71,20 @@ void ApiServer::addRoutes() {
   router_.add("GET", "/metrics", [](const HttpRequest&, const PathParams&) {
     return HttpResponse::text(200, obs::Metrics::instance().render(), "text/plain; version=0.0.4");
   });
-  router_.add("GET", "/", [](const HttpRequest&, const PathParams&) {
+  router_.add("GET", "/", [this](const HttpRequest&, const PathParams&) {
+    if (demo_) {
+      if (const auto* page = demo_->indexPage()) {
+        HttpResponse r = HttpResponse::text(200, page->body, page->contentType);
+        r.setHeader("Cache-Control", "no-cache");
+        return r;
+      }
+    }
     return HttpResponse::text(200, std::string(kIndexPage), "text/html; charset=utf-8");
   });
   router_.add("GET", "/sdk/{file}", [this](const HttpRequest&, const PathParams& p) {
     return sdk_.get(p.find("file")->second);
   });
+  if (demo_) demo_->addRoutes(router_);
   router_.add("POST", "/session/create",
               [this](const HttpRequest& r, const PathParams&) { return sessionCreate_.handle(r); });
   router_.add("GET", "/session/{sessionId}", [this](const HttpRequest& r, const PathParams& p) {

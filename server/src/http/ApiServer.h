@@ -4,6 +4,7 @@
 #include <string>
 
 #include "http/CallbackHandler.h"
+#include "http/DemoHandler.h"
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
 #include "http/LiveSessionHandler.h"
@@ -27,6 +28,13 @@ class ApiServer {
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
     std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
+    // The demo video room (docs/demo.md); off unless the caller decided it may run.
+    struct Demo {
+      bool enabled = false;
+      std::string apiKey;  // the project its tokens belong to
+      std::string webDir = "web/demo";
+    };
+    Demo demo{};
   };
 
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);
@@ -35,6 +43,8 @@ class ApiServer {
   // prefix (spec §5.5) from request.path. handle() does it too; WebSocket upgrades
   // use it directly.
   void prepare(HttpRequest& request) const;
+  // nullptr when the demo is disabled.
+  const DemoHandler* demo() const { return demo_.get(); }
 
  private:
   HttpResponse dispatch(HttpRequest& request);
@@ -52,6 +62,7 @@ class ApiServer {
   LiveSessionHandler liveSessions_;
   CallbackHandler callbacks_;
   SdkFiles sdk_;
+  std::unique_ptr<DemoHandler> demo_;
   Router router_;
 };
 

@@ -62,6 +62,18 @@ CREATE TABLE callback_outbox (
 CREATE INDEX callback_outbox_due ON callback_outbox(next_attempt_at_ms);
 CREATE INDEX callback_outbox_url ON callback_outbox(url);
 )sql"},
+    // The demo's room directory (web/demo): a room name stands for one session for the
+    // life of the data directory, so everyone who types the same name meets.
+    Migration{3, "demo room names and their sessions",
+              R"sql(
+CREATE TABLE demo_rooms (
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  room TEXT NOT NULL,
+  session_id TEXT NOT NULL REFERENCES sessions(session_id),
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (api_key, room)
+);
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

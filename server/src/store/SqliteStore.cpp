@@ -34,6 +34,11 @@ constexpr std::string_view kFindSession =
     "SELECT session_id, api_key, media_mode, archive_mode, location, e2ee, archive_name, "
     "archive_resolution, created_at_ms FROM sessions WHERE session_id = ?1";
 constexpr std::string_view kCountSessions = "SELECT count(*) FROM sessions WHERE api_key = ?1";
+constexpr std::string_view kFindDemoRoom =
+    "SELECT session_id FROM demo_rooms WHERE api_key = ?1 AND room = ?2";
+constexpr std::string_view kBindDemoRoom =
+    "INSERT INTO demo_rooms (api_key, room, session_id, created_at_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (api_key, room) DO NOTHING";
 constexpr std::string_view kInsertCallback =
     "INSERT INTO callbacks (id, api_key, event_group, event, url, created_at_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -274,6 +279,39 @@ std::size_t SqliteStore::countSessions(std::string_view apiKey) {
     query->bind(1, apiKey);
     query->step();
     return static_cast<std::size_t>(query->columnInt64(0));
+  });
+}
+
+std::optional<std::string> SqliteStore::findDemoRoom(std::string_view apiKey,
+                                                     std::string_view room) {
+  return asOperation("findDemoRoom", [&]() -> std::optional<std::string> {
+    StatementUse query(statement(kFindDemoRoom));
+    query->bind(1, apiKey).bind(2, room);
+    if (!query->step()) return std::nullopt;
+    return query->columnText(0);
+  });
+}
+
+std::string SqliteStore::bindDemoRoom(std::string_view apiKey, std::string_view room,
+                                      std::string_view sessionId, std::int64_t createdAtMs) {
+  return asOperation("bindDemoRoom", [&] {
+    // Insert-or-keep and the read back in one transaction: two parleyd processes on one
+    // data directory agree on the room's session.
+    SqliteTransaction transaction(db_);
+    {
+      StatementUse insert(statement(kBindDemoRoom));
+      insert->bind(1, apiKey).bind(2, room).bind(3, sessionId).bind(4, createdAtMs);
+      insert->run();
+    }
+    std::string stored;
+    {
+      StatementUse query(statement(kFindDemoRoom));
+      query->bind(1, apiKey).bind(2, room);
+      if (!query->step()) throw StoreError("the bound demo room is missing");
+      stored = query->columnText(0);
+    }
+    transaction.commit();
+    return stored;
   });
 }
 

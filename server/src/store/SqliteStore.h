@@ -35,6 +35,9 @@ class SqliteStore final : public Store {
   void insertSession(const SessionRecord& session) override;
   std::optional<SessionRecord> findSession(std::string_view sessionId) override;
   std::size_t countSessions(std::string_view apiKey) override;
+  std::optional<std::string> findDemoRoom(std::string_view apiKey, std::string_view room) override;
+  std::string bindDemoRoom(std::string_view apiKey, std::string_view room,
+                           std::string_view sessionId, std::int64_t createdAtMs) override;
   CallbackRegistration insertCallback(const CallbackRegistration& callback) override;
   std::vector<CallbackRegistration> listCallbacks(std::string_view apiKey) override;
   bool deleteCallback(std::string_view apiKey, std::string_view id) override;

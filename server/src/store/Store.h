@@ -31,6 +31,14 @@ class Store {
   virtual std::optional<SessionRecord> findSession(std::string_view sessionId) = 0;
   virtual std::size_t countSessions(std::string_view apiKey) = 0;
 
+  // ---- demo rooms: a room name of the demo app → its session ----
+  virtual std::optional<std::string> findDemoRoom(std::string_view apiKey,
+                                                  std::string_view room) = 0;
+  // Binds `room` to `sessionId` unless the room is bound already; returns the session id
+  // that is stored, whoever bound it.
+  virtual std::string bindDemoRoom(std::string_view apiKey, std::string_view room,
+                                   std::string_view sessionId, std::int64_t createdAtMs) = 0;
+
   // ---- session-monitoring callbacks (webhooks) ----
   // Registering the same (project, group, event, url) twice keeps the first registration
   // and returns it, so a retried registration does not double every delivery.

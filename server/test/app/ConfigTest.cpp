@@ -124,3 +124,64 @@ TEST(ConfigTest, CallbackRetryOutOfRangeIsRejected) {
 
 }  // namespace
 }  // namespace parley::app
+
+namespace parley::app {
+namespace {
+
+TEST(ConfigTest, DemoSwitchesAndWebDir) {
+  auto unset = Config::parse({}, envOf({}));
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->demo.has_value());
+  EXPECT_EQ(unset->webDir, "web/demo");
+
+  auto on = Config::parse({"--demo", "--web-dir", "/srv/demo"}, envOf({}));
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  EXPECT_EQ(on->demo, std::optional<bool>(true));
+  EXPECT_EQ(on->webDir, "/srv/demo");
+
+  auto off = Config::parse({"--no-demo"}, envOf({{"PARLEY_DEMO", "on"}}));
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->demo, std::optional<bool>(false));
+
+  // The last switch wins, like any repeated flag.
+  auto last = Config::parse({"--no-demo", "--demo"}, envOf({}));
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->demo, std::optional<bool>(true));
+}
+
+TEST(ConfigTest, DemoEnvironment) {
+  auto on = Config::parse({}, envOf({{"PARLEY_DEMO", "on"}, {"PARLEY_WEB_DIR", "w"}}));
+  ASSERT_TRUE(on.ok());
+  EXPECT_EQ(on->demo, std::optional<bool>(true));
+  EXPECT_EQ(on->webDir, "w");
+  auto off = Config::parse({}, envOf({{"PARLEY_DEMO", "off"}}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->demo, std::optional<bool>(false));
+  auto automatic = Config::parse({}, envOf({{"PARLEY_DEMO", "auto"}}));
+  ASSERT_TRUE(automatic.ok());
+  EXPECT_FALSE(automatic->demo.has_value());
+
+  auto bad = Config::parse({}, envOf({{"PARLEY_DEMO", "maybe"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("PARLEY_DEMO"), std::string::npos) << bad.error().message;
+}
+
+TEST(ConfigTest, DemoSwitchTakesNoValue) {
+  auto c = Config::parse({"--demo=off"}, envOf({}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("--demo takes no value"), std::string::npos);
+  // The word after a switch is the next argument, not its value.
+  auto next = Config::parse({"--no-demo", "off"}, envOf({}));
+  EXPECT_FALSE(next.ok());
+}
+
+TEST(ConfigTest, UsageShowsTheDemoSwitches) {
+  const std::string usage = Config::usage();
+  EXPECT_NE(usage.find("--demo "), std::string::npos);
+  EXPECT_NE(usage.find("--no-demo "), std::string::npos);
+  EXPECT_NE(usage.find("PARLEY_DEMO=on|off|auto"), std::string::npos);
+  EXPECT_NE(usage.find("--web-dir DIR"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley::app

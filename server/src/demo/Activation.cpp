@@ -1,0 +1,48 @@
+#include "demo/Activation.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <string>
+
+namespace parley::demo {
+
+namespace {
+
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Activation::isLoopbackHost(std::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (equalsIgnoringCase(host, "localhost")) return true;
+  const std::string text(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    // ::ffff:127.x.y.z reaches the IPv4 loopback.
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+Activation Activation::decide(std::optional<bool> requested, std::string_view listenHost) {
+  const bool loopback = isLoopbackHost(listenHost);
+  Activation a;
+  a.enabled = requested.value_or(loopback);
+  a.exposed = a.enabled && !loopback;
+  return a;
+}
+
+}  // namespace parley::demo
