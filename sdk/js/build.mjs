@@ -1,6 +1,6 @@
-// Bundles parley.js with esbuild: sdk/js/src/index.ts →
-//   sdk/js/dist/parley.mjs  ES module
-//   sdk/js/dist/parley.js   classic script (IIFE) defining the global `Parley`
+// Bundles parley.js with esbuild:
+//   sdk/js/src/index.ts → sdk/js/dist/parley.mjs  ES module (default export OT)
+//   sdk/js/src/umd.ts   → sdk/js/dist/parley.js   UMD: CommonJS, AMD and the global `OT`
 // Usage: node sdk/js/build.mjs [--minify]
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
@@ -10,8 +10,20 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const minify = process.argv.includes('--minify');
 
+// The IIFE keeps its result in a local variable; the footer hands OT to CommonJS and AMD
+// when present, and always to the global object.
+const umdBanner = '(function () {';
+const umdFooter = [
+  '  var OT = __parley.OT;',
+  "  if (typeof module === 'object' && module && module.exports) module.exports = OT;",
+  "  if (typeof define === 'function' && define.amd) define([], function () { return OT; });",
+  '  // Always global too: pages written for OpenTok.js expect window.OT even next to a loader.',
+  "  if (typeof window !== 'undefined') window.OT = OT;",
+  "  else if (typeof globalThis !== 'undefined') globalThis.OT = OT;",
+  '})();',
+].join('\n');
+
 const common = {
-  entryPoints: [path.join(here, 'src', 'index.ts')],
   bundle: true,
   platform: 'neutral',
   target: ['es2020'],
@@ -22,8 +34,16 @@ const common = {
 };
 
 const outputs = [
-  { ...common, format: 'esm', outfile: path.join(here, 'dist', 'parley.mjs') },
-  { ...common, format: 'iife', globalName: 'Parley', outfile: path.join(here, 'dist', 'parley.js') },
+  { ...common, entryPoints: [path.join(here, 'src', 'index.ts')], format: 'esm', outfile: path.join(here, 'dist', 'parley.mjs') },
+  {
+    ...common,
+    entryPoints: [path.join(here, 'src', 'umd.ts')],
+    format: 'iife',
+    globalName: '__parley',
+    banner: { js: umdBanner },
+    footer: { js: umdFooter },
+    outfile: path.join(here, 'dist', 'parley.js'),
+  },
 ];
 
 try {

@@ -26,6 +26,8 @@ export const pagesDir = path.resolve(here, '..', 'pages');
 
 // The client as published on npm (package.json "main"); never copied into the repository.
 export const opentokJsPath = require.resolve('@opentok/client/dist/js/opentok.js');
+// parley.js as `make sdk` builds it.
+export const parleyJsPath = path.resolve(here, '..', '..', 'sdk', 'js', 'dist', 'parley.js');
 
 export function chromiumPath() {
   return process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -82,11 +84,14 @@ function listen(server, host = '127.0.0.1') {
 }
 
 // Serves GET /<name>.html (and /pages/<name>.html) from tests/pages, /opentok.js and
-// /opentok.js.map from node_modules/@opentok/client. Everything else is 404.
+// /opentok.js.map from node_modules/@opentok/client, /parley.js and its map from
+// sdk/js/dist. Everything else is 404.
 export async function startStaticServer() {
   const routes = new Map([
     ['/opentok.js', opentokJsPath],
     ['/opentok.js.map', `${opentokJsPath}.map`],
+    ['/parley.js', parleyJsPath],
+    ['/parley.js.map', `${parleyJsPath}.map`],
   ]);
   const requests = [];
   const sockets = new Set();
@@ -278,7 +283,7 @@ export class ClientPage {
     page.on('requestfailed', (r) => this.log(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
     page.on('response', (r) => {
       const u = r.url();
-      if (!u.endsWith('.html') && !u.endsWith('/opentok.js')) this.httpLog.push(`${r.request().method()} ${u} → ${r.status()}`);
+      if (!u.endsWith('.html') && !u.endsWith('/opentok.js') && !u.endsWith('/parley.js')) this.httpLog.push(`${r.request().method()} ${u} → ${r.status()}`);
     });
     page.on('websocket', (ws) => {
       const rec = { url: ws.url(), closed: false, opened: Date.now() };
@@ -425,11 +430,18 @@ export class ClientPage {
 export async function openClientPage(browser, {
   pageUrl,
   name = 'page',
+  // 'opentok' (the official OpenTok.js) or 'parley' (parley.js): which client the page loads.
+  client = process.env.PARLEY_TEST_CLIENT ?? 'opentok',
   contextOptions = {},
   otProperties = process.env.PARLEY_OT_PROPERTIES ? JSON.parse(process.env.PARLEY_OT_PROPERTIES) : undefined,
   loadTimeoutMs = 45000,
 } = {}) {
   if (!pageUrl) throw new Error('openClientPage: pageUrl is required');
+  if (client === 'parley') {
+    const u = new URL(pageUrl);
+    u.searchParams.set('client', 'parley');
+    pageUrl = u.toString();
+  }
   if (otProperties) {
     const u = new URL(pageUrl);
     u.searchParams.set('otProperties', JSON.stringify(otProperties));

@@ -1,5 +1,5 @@
-// parley.js — the protocol layer: Rumor frames and socket, Raptor messages, session info.
-// The OT API (OT.initSession …) is built on top of these in a later step.
+// parley.js as an ES module: the OT API (default export and `OT`) and, for tools and tests,
+// the protocol layer underneath it (Rumor frames and socket, Raptor messages, session info).
 
 export const VERSION = '0.1.0';
 
@@ -18,3 +18,6 @@ export * from './raptor/RaptorRequest.js';
 
 export * from './session/ProxyUrl.js';
 export * from './session/SessionInfo.js';
+
+export { OT, OT as default } from './ot/OT.js';
+export { OTError, ErrorNames, ExceptionCodes } from './ot/OTError.js';

@@ -1,0 +1,96 @@
+// OpenTok.js error codes and names (the values apps compare against), and the error object
+// completion handlers receive: `{name, code, message}`.
+
+/** Numeric codes, as OT.ExceptionCodes. */
+export const ExceptionCodes = {
+  JS_EXCEPTION: 2000,
+  AUTHENTICATION_ERROR: 1004,
+  INVALID_SESSION_ID: 1005,
+  CONNECT_FAILED: 1006,
+  CONNECT_REJECTED: 1007,
+  CONNECTION_TIMEOUT: 1008,
+  NOT_CONNECTED: 1010,
+  INVALID_PARAMETER: 1011,
+  P2P_CONNECTION_FAILED: 1013,
+  API_RESPONSE_FAILURE: 1014,
+  PEER_CONNECTION_NOT_CONNECTED: 1015,
+  TERMS_OF_SERVICE_FAILURE: 1026,
+  CONNECTION_LIMIT_EXCEEDED: 1027,
+  UNABLE_TO_PUBLISH: 1500,
+  UNABLE_TO_SUBSCRIBE: 1501,
+  UNSUPPORTED_VIDEO_CODEC: 1502,
+  UNABLE_TO_FORCE_DISCONNECT: 1520,
+  UNABLE_TO_FORCE_UNPUBLISH: 1530,
+  UNABLE_TO_FORCE_MUTE: 1540,
+  PUBLISHER_ICE_WORKFLOW_FAILED: 1553,
+  SUBSCRIBER_ICE_WORKFLOW_FAILED: 1554,
+  STREAM_LIMIT_EXCEEDED: 1605,
+  UNEXPECTED_SERVER_RESPONSE: 2001,
+  SET_PROXY_URL_TIMING_ERROR: 2021,
+  PROXY_URL_ALREADY_SET_ERROR: 2022,
+} as const;
+
+/** Error names (`error.name`), as OpenTok.js spells them. */
+export const ErrorNames = {
+  AUTHENTICATION_ERROR: 'OT_AUTHENTICATION_ERROR',
+  CONNECT_FAILED: 'OT_CONNECT_FAILED',
+  CONNECTION_LIMIT_EXCEEDED: 'OT_CONNECTION_LIMIT_EXCEEDED',
+  CONSTRAINTS_NOT_SATISFIED: 'OT_CONSTRAINTS_NOT_SATISFIED',
+  CREATE_PEER_CONNECTION_FAILED: 'OT_CREATE_PEER_CONNECTION_FAILED',
+  HARDWARE_UNAVAILABLE: 'OT_HARDWARE_UNAVAILABLE',
+  ICE_WORKFLOW_FAILED: 'OT_ICE_WORKFLOW_FAILED',
+  INVALID_PARAMETER: 'OT_INVALID_PARAMETER',
+  INVALID_SESSION_ID: 'OT_INVALID_SESSION_ID',
+  INVALID_VIDEO_SOURCE: 'OT_INVALID_VIDEO_SOURCE',
+  MEDIA_ENDED: 'OT_MEDIA_ENDED',
+  NO_DEVICES_FOUND: 'OT_NO_DEVICES_FOUND',
+  NOT_CONNECTED: 'OT_NOT_CONNECTED',
+  NOT_FOUND: 'OT_NOT_FOUND',
+  NOT_SUPPORTED: 'OT_NOT_SUPPORTED',
+  PERMISSION_DENIED: 'OT_PERMISSION_DENIED',
+  RATE_LIMIT_EXCEEDED: 'OT_RATE_LIMIT_EXCEEDED',
+  SCREEN_SHARING_NOT_SUPPORTED: 'OT_SCREEN_SHARING_NOT_SUPPORTED',
+  SET_REMOTE_DESCRIPTION_FAILED: 'OT_SET_REMOTE_DESCRIPTION_FAILED',
+  STREAM_CREATE_FAILED: 'OT_STREAM_CREATE_FAILED',
+  STREAM_DESTROYED: 'OT_STREAM_DESTROYED',
+  STREAM_LIMIT_EXCEEDED: 'OT_STREAM_LIMIT_EXCEEDED',
+  STREAM_NOT_FOUND: 'OT_STREAM_NOT_FOUND',
+  TERMS_OF_SERVICE_FAILURE: 'OT_TERMS_OF_SERVICE_FAILURE',
+  TIMEOUT: 'OT_TIMEOUT',
+  UNABLE_TO_CAPTURE_MEDIA: 'OT_UNABLE_TO_CAPTURE_MEDIA',
+  UNABLE_TO_CAPTURE_SCREEN: 'OT_UNABLE_TO_CAPTURE_SCREEN',
+  UNABLE_TO_SUBSCRIBE: 'OT_UNABLE_TO_SUBSCRIBE',
+  UNEXPECTED_SERVER_RESPONSE: 'OT_UNEXPECTED_SERVER_RESPONSE',
+  UNSUPPORTED_BROWSER: 'OT_UNSUPPORTED_BROWSER',
+  USER_MEDIA_ACCESS_DENIED: 'OT_USER_MEDIA_ACCESS_DENIED',
+  SET_PROXY_URL_TIMING_ERROR: 'OT_SET_PROXY_URL_TIMING_ERROR',
+  PROXY_URL_ALREADY_SET_ERROR: 'OT_PROXY_URL_ALREADY_SET_ERROR',
+} as const;
+
+export class OTError extends Error {
+  override readonly name: string;
+  readonly code: number | undefined;
+
+  constructor(name: string, message: string, code?: number) {
+    super(message);
+    this.name = name;
+    this.code = code;
+  }
+}
+
+/** A completion handler called with an error (or nothing) and an optional value. */
+export type CompletionHandler<T = void> = (error?: OTError | undefined, value?: T) => void;
+
+/** Calls `handler` (if any) on a fresh task so an exception in it cannot break the SDK. */
+export function complete<T>(handler: CompletionHandler<T> | undefined, error?: OTError, value?: T): void {
+  if (typeof handler !== 'function') return;
+  try {
+    if (error) handler(error);
+    else if (value === undefined) handler(undefined);
+    else handler(undefined, value);
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    }, 0);
+  }
+}

@@ -1,0 +1,475 @@
+// OT.Publisher: captures media, publishes it as one stream, and keeps one peer connection
+// per remote end — the SFU in routed sessions, each subscriber in relayed ones (§8.2, §8.4).
+
+import { jsep, publisherChannels, streamChannelUpdate, streamCreate, streamDelete, type StreamChannel } from '../raptor/RaptorMessage.js';
+import type { JsonObject } from '../util/json.js';
+import { uuid } from '../util/uuid.js';
+import { AudioLevelMeter } from './AudioLevelMeter.js';
+import { EventDispatcher } from './EventDispatcher.js';
+import { log } from './Log.js';
+import { captureMedia, isScreenSource, type CapturedMedia, type MediaSourceOption } from './MediaCapture.js';
+import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler } from './OTError.js';
+import { OTEvent } from './OTEvent.js';
+import type { OTStream } from './OTStream.js';
+import { PeerLink } from './PeerLink.js';
+import type { SessionPort } from './SessionPort.js';
+import { Widget } from './Widget.js';
+
+export interface PublisherProperties {
+  insertMode?: 'replace' | 'after' | 'before' | 'append';
+  insertDefaultUI?: boolean;
+  width?: number | string;
+  height?: number | string;
+  name?: string;
+  publishAudio?: boolean;
+  publishVideo?: boolean;
+  /** A device id, `'screen'` (also 'window', 'application', 'browser'), a MediaStreamTrack, or null/false for none. */
+  videoSource?: MediaSourceOption;
+  audioSource?: MediaSourceOption;
+  /** 'WIDTHxHEIGHT', e.g. '1280x720'. */
+  resolution?: string;
+  frameRate?: number;
+  maxResolution?: { width: number; height: number };
+  mirror?: boolean;
+  fitMode?: 'cover' | 'contain';
+  /** Audio fallback and bitrate hints are accepted and sent as OpenTok.js sends them. */
+  audioFallbackEnabled?: boolean;
+  minVideoBitrate?: number;
+  /** Stereo and bitrate of the Opus audio; not changed by parley.js today. */
+  enableStereo?: boolean;
+  audioBitrate?: number;
+}
+
+type PublisherState = 'capturing' | 'ready' | 'publishing' | 'published' | 'failed' | 'destroyed';
+
+const PUBLISH_TIMEOUT_MS = 15000;
+
+export class Publisher extends EventDispatcher {
+  readonly id: string;
+  /** The widget's element (null with insertDefaultUI false). */
+  readonly element: HTMLElement | null;
+  stream: OTStream | null = null;
+  session: SessionPort | null = null;
+  accessAllowed = false;
+
+  private readonly properties: PublisherProperties;
+  private readonly widget: Widget;
+  private state: PublisherState = 'capturing';
+  private media: CapturedMedia | undefined;
+  private readonly ready: Promise<CapturedMedia>;
+  private audioEnabled: boolean;
+  private videoEnabled: boolean;
+  private streamId: string | undefined;
+  private readonly links = new Map<string, PeerLink>();
+  private publishDone: ((err?: OTError) => void) | undefined;
+  private publishTimer: ReturnType<typeof setTimeout> | undefined;
+  private meter: AudioLevelMeter | undefined;
+  private meterClose: (() => void) | undefined;
+
+  constructor(target: HTMLElement | string | null | undefined, properties: PublisherProperties = {}, completionHandler?: CompletionHandler) {
+    super();
+    this.properties = { ...properties };
+    this.audioEnabled = properties.publishAudio !== false;
+    this.videoEnabled = properties.publishVideo !== false;
+    const screen = isScreenSource(properties.videoSource);
+    this.widget = new Widget({
+      kind: 'publisher',
+      target,
+      insertMode: properties.insertMode,
+      width: properties.width,
+      height: properties.height,
+      name: properties.name,
+      mirror: properties.mirror ?? !screen,
+      fitMode: properties.fitMode ?? (screen ? 'contain' : 'cover'),
+      insertDefaultUI: properties.insertDefaultUI,
+      muted: true,
+    });
+    this.id = this.widget.id;
+    this.element = this.widget.element;
+    this.ready = captureMedia(properties).then(
+      (media) => {
+        if (this.state === 'destroyed') {
+          for (const t of media.stream.getTracks()) t.stop();
+          throw new OTError(ErrorNames.CONNECT_FAILED, 'The publisher was destroyed before its media was ready', ExceptionCodes.UNABLE_TO_PUBLISH);
+        }
+        this.media = media;
+        this.state = 'ready';
+        this.accessAllowed = true;
+        if (media.audioTrack) media.audioTrack.enabled = this.audioEnabled;
+        if (media.videoTrack) {
+          media.videoTrack.enabled = this.videoEnabled;
+          media.videoTrack.addEventListener('ended', () => this.onTrackEnded());
+        }
+        this.widget.setStream(media.stream);
+        this.trigger('accessAllowed');
+        this.trigger('videoElementCreated', { element: this.widget.video });
+        this.updateMeter();
+        complete(completionHandler);
+        return media;
+      },
+      (err: unknown) => {
+        const error = err instanceof OTError ? err : new OTError(ErrorNames.UNABLE_TO_CAPTURE_MEDIA, String(err), ExceptionCodes.UNABLE_TO_PUBLISH);
+        if (this.state !== 'destroyed') {
+          this.state = 'failed';
+          if (error.name === ErrorNames.USER_MEDIA_ACCESS_DENIED) this.trigger('accessDenied', { message: error.message });
+          complete(completionHandler, error);
+        }
+        throw error;
+      },
+    );
+    this.ready.catch(() => undefined); // reported through the completion handler
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // OT API
+
+  publishAudio(value: boolean): this {
+    this.audioEnabled = !!value;
+    if (this.media?.audioTrack) this.media.audioTrack.enabled = this.audioEnabled;
+    this.sendChannel('audio1', { active: this.audioEnabled });
+    return this;
+  }
+
+  publishVideo(value: boolean): this {
+    this.videoEnabled = !!value;
+    if (this.media?.videoTrack) this.media.videoTrack.enabled = this.videoEnabled;
+    this.sendChannel('video1', { active: this.videoEnabled });
+    return this;
+  }
+
+  /** Stops publishing, releases the camera and microphone and removes the element. */
+  destroy(): this {
+    if (this.state === 'destroyed') return this;
+    this.unpublishInternal('clientDisconnected', true);
+    this.state = 'destroyed';
+    this.meter?.stop();
+    this.meterClose?.();
+    for (const t of this.media?.stream.getTracks() ?? []) t.stop();
+    this.widget.destroy();
+    this.trigger('destroyed', { reason: 'clientDisconnected' });
+    return this;
+  }
+
+  videoWidth(): number | undefined {
+    return this.widget.video.videoWidth || undefined;
+  }
+
+  videoHeight(): number | undefined {
+    return this.widget.video.videoHeight || undefined;
+  }
+
+  /** The captured MediaStream's audio/video tracks. */
+  getAudioSource(): MediaStreamTrack | undefined {
+    return this.media?.audioTrack;
+  }
+
+  getVideoSource(): { track: MediaStreamTrack | null; type: string | null; deviceId: string | null } {
+    const t = this.media?.videoTrack;
+    return { track: t ?? null, type: this.media?.videoType ?? null, deviceId: t?.getSettings().deviceId ?? null };
+  }
+
+  /** A JPEG of the current frame as base64 (no data: prefix), as OpenTok.js returns it. */
+  getImgData(): string | null {
+    const v = this.widget.video;
+    if (!v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    c.getContext('2d')?.drawImage(v, 0, 0);
+    return c.toDataURL('image/jpeg').replace(/^data:image\/jpeg;base64,/, '');
+  }
+
+  /** Per peer connection: `{connectionId?, subscriberId?, stats: {audio, video, timestamp}}`. */
+  getStats(handler: (error?: OTError, stats?: unknown[]) => void): void {
+    this.collectReports().then(
+      (reports) => complete(handler, undefined, reports.map((r) => ({ ...r.ids, stats: summariseOutbound(r.rtcStatsReport) }))),
+      (err) => complete(handler, new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED)),
+    );
+  }
+
+  /** Per peer connection: `{connectionId?, subscriberId?, rtcStatsReport}`. */
+  getRtcStatsReport(): Promise<Array<{ connectionId?: string; subscriberId?: string; rtcStatsReport: RTCStatsReport }>> {
+    return this.collectReports().then((reports) => reports.map((r) => ({ ...r.ids, rtcStatsReport: r.rtcStatsReport })));
+  }
+
+  override on(type: any, handler?: any, context?: unknown): this {
+    super.on(type, handler, context);
+    this.updateMeter();
+    return this;
+  }
+
+  override off(type?: any, handler?: any, context?: unknown): this {
+    super.off(type, handler, context);
+    this.updateMeter();
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Session side (@internal)
+
+  /** @internal session.publish(): stream create, then wait for the own `stream created`. */
+  async publishTo(session: SessionPort, handler?: CompletionHandler): Promise<void> {
+    if (this.state === 'publishing' || this.state === 'published') {
+      complete(handler, new OTError(ErrorNames.INVALID_PARAMETER, 'This publisher is already publishing', ExceptionCodes.UNABLE_TO_PUBLISH));
+      return;
+    }
+    if (!session.canPublish) {
+      complete(handler, new OTError(ErrorNames.PERMISSION_DENIED, 'This token does not allow publishing. Use a token with the publisher or moderator role.', ExceptionCodes.UNABLE_TO_PUBLISH));
+      return;
+    }
+    let media: CapturedMedia;
+    try {
+      media = await this.ready;
+    } catch (err) {
+      complete(handler, err as OTError);
+      return;
+    }
+    if (this.state === 'destroyed') return;
+    this.session = session;
+    this.state = 'publishing';
+    if (session.muteOnEntry && this.audioEnabled) {
+      this.audioEnabled = false;
+      if (media.audioTrack) media.audioTrack.enabled = false;
+    }
+    const streamId = uuid();
+    this.streamId = streamId;
+    const settings = media.videoTrack?.getSettings() ?? {};
+    const channels: StreamChannel[] = publisherChannels({
+      ...(media.audioTrack ? { audio: { active: this.audioEnabled } } : {}),
+      ...(media.videoTrack
+        ? {
+          video: {
+            active: this.videoEnabled,
+            width: settings.width ?? 640,
+            height: settings.height ?? 480,
+            source: media.videoType ?? 'camera',
+            fitMode: this.properties.fitMode ?? (media.videoType === 'screen' ? 'contain' : 'cover'),
+            ...(this.properties.frameRate ? { frameRate: this.properties.frameRate } : {}),
+          },
+        }
+        : {}),
+    });
+    const done = new Promise<OTError | undefined>((resolve) => {
+      this.publishDone = resolve;
+    });
+    this.publishTimer = setTimeout(() => {
+      this.publishDone?.(new OTError(ErrorNames.TIMEOUT, `Could not publish in a reasonable amount of time (${PUBLISH_TIMEOUT_MS / 1000} s)`, ExceptionCodes.UNABLE_TO_PUBLISH));
+    }, PUBLISH_TIMEOUT_MS);
+    const createOptions: Parameters<typeof streamCreate>[1] = { streamId, name: this.properties.name ?? '', channels };
+    if (this.properties.audioFallbackEnabled !== undefined) createOptions.publisherAudioFallbackEnabled = this.properties.audioFallbackEnabled;
+    if (this.properties.minVideoBitrate) createOptions.minBitrate = this.properties.minVideoBitrate;
+    session.request(streamCreate(session.ref, createOptions)).then(
+      (reply) => {
+        if (reply.ok) return;
+        const reason = reply.reason ?? `status ${reply.status}`;
+        const known = [403, 404, 405, 409].includes(reply.status);
+        this.publishDone?.(known
+          ? new OTError(ErrorNames.STREAM_CREATE_FAILED, `Failed to create stream in server model: ${reason}`, ExceptionCodes.UNABLE_TO_PUBLISH)
+          : new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response to stream create: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE));
+      },
+      (err) => this.publishDone?.(new OTError(ErrorNames.NOT_CONNECTED, `Stream create could not be sent: ${String(err?.message ?? err)}`, ExceptionCodes.NOT_CONNECTED)),
+    );
+    const error = await done;
+    clearTimeout(this.publishTimer);
+    this.publishDone = undefined;
+    if (error) {
+      log.error(`publish failed: ${error.message}`);
+      this.unpublishInternal('clientDisconnected', true, false);
+      this.state = 'ready';
+      complete(handler, error);
+      return;
+    }
+    this.state = 'published';
+    complete(handler);
+  }
+
+  /** @internal The server announced our stream (relayed: at once; routed: once media is up). */
+  onOwnStreamCreated(stream: OTStream): void {
+    if (stream.streamId !== this.streamId || this.stream) return;
+    this.stream = stream;
+    this.trigger('streamCreated', { stream });
+    this.publishDone?.();
+  }
+
+  /** @internal The stream was deleted (unpublish echo, force-unpublish, disconnect). */
+  onOwnStreamDeleted(reason: string): void {
+    const stream = this.stream;
+    if (!stream) return;
+    this.closeLinks();
+    this.stream = null;
+    this.streamId = undefined;
+    this.session = null;
+    if (this.state !== 'destroyed') this.state = 'ready';
+    this.dispatch(new OTEvent('streamDestroyed', { stream, reason }, true), { defaultAction: () => this.destroy() });
+  }
+
+  /** @internal session.unpublish(). */
+  unpublish(): void {
+    this.unpublishInternal('clientDisconnected', true, true, true);
+  }
+
+  /** @internal A JSEP message for this publisher; `remote` tells its peer connections apart (§8.1). */
+  onJsep(method: string, content: JsonObject, uri: { subscriberId?: string | undefined; from: string }): void {
+    const session = this.session;
+    const streamId = this.streamId;
+    if (!session || !streamId || !this.media) return;
+    const sourceStreamId = typeof content.sourceStreamId === 'string' ? content.sourceStreamId : 'MANTIS';
+    const peerId = typeof content.peerId === 'string' ? content.peerId : '';
+    const key = `${uri.subscriberId ?? uri.from}~${peerId}~${sourceStreamId}`;
+    let link = this.links.get(key);
+    if (method === 'generateoffer') {
+      if (link && !link.isClosed) {
+        void link.negotiate({ iceRestart: !link.iceConnected });
+        return;
+      }
+      link = this.createLink(session, streamId, key, uri.subscriberId, content, content.simulcastEnabled === true);
+      void link.negotiate();
+      return;
+    }
+    if (!link) {
+      log.debug(`publisher ${streamId}: ${method} for an unknown peer connection ${key}`);
+      return;
+    }
+    link.handle(method, content);
+  }
+
+  /** @internal Relayed: the subscriber went away; close its peer connection. */
+  onSubscriberDeleted(subscriberId: string): void {
+    for (const [key, link] of this.links) {
+      if (key.startsWith(`${subscriberId}~`)) {
+        link.close();
+        this.links.delete(key);
+      }
+    }
+  }
+
+  /** @internal The server forced our audio off (§7.8.3). */
+  onMuteForced(): void {
+    this.publishAudio(false);
+    this.trigger('muteForced');
+  }
+
+  /** @internal After a signaling reconnection: restart ICE where it is down (§8.5). */
+  onReconnected(): void {
+    for (const link of this.links.values()) if (!link.iceConnected) void link.negotiate({ iceRestart: true });
+  }
+
+  /** @internal */
+  get mediaStream(): MediaStream | undefined {
+    return this.media?.stream;
+  }
+
+  /** @internal */
+  get publishedStreamId(): string | undefined {
+    return this.streamId;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private createLink(session: SessionPort, streamId: string, key: string, subscriberId: string | undefined, content: JsonObject, simulcast: boolean): PeerLink {
+    const media = this.media!;
+    const peerId = typeof content.peerId === 'string' ? content.peerId : undefined;
+    const sourceStreamId = typeof content.sourceStreamId === 'string' ? content.sourceStreamId : undefined;
+    const link: PeerLink = new PeerLink({
+      name: `publisher ${streamId.slice(0, 8)} → ${key.split('~')[0]?.slice(0, 12)}`,
+      configuration: session.rtcConfiguration(),
+      peerId,
+      sourceStreamId,
+      send: (method, c) => {
+        session.post(jsep(session.ref, { method, streamId, subscriberId, ...link.ids(), content: c }));
+      },
+    });
+    if (media.audioTrack) link.pc.addTransceiver(media.audioTrack, { direction: 'sendonly', streams: [media.stream] });
+    if (media.videoTrack) {
+      const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [media.stream] };
+      // Routed camera streams go out in RID simulcast when the SFU asks for it (§8.6):
+      // full, half and (above 640x480) quarter resolution, highest first as Chrome lists them.
+      if (simulcast && session.routed && media.videoType !== 'screen') {
+        const h = media.videoTrack.getSettings().height ?? 480;
+        init.sendEncodings = h > 480
+          ? [{ rid: 'f' }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'q', scaleResolutionDownBy: 4 }]
+          : [{ rid: 'f' }, { rid: 'h', scaleResolutionDownBy: 2 }];
+      }
+      link.pc.addTransceiver(media.videoTrack, init);
+    }
+    link.on('state', (state) => {
+      if (state === 'failed' && this.session && !link.isClosed) {
+        log.warn(`${link.name}: ICE failed; restarting`);
+        void link.negotiate({ iceRestart: true });
+      }
+    });
+    this.links.set(key, link);
+    return link;
+  }
+
+  private sendChannel(channelId: string, attributes: JsonObject): void {
+    if (!this.session || !this.streamId || (this.state !== 'published' && this.state !== 'publishing')) return;
+    const hasChannel = channelId === 'audio1' ? !!this.media?.audioTrack : !!this.media?.videoTrack;
+    if (hasChannel) this.session.post(streamChannelUpdate(this.session.ref, this.streamId, channelId, attributes));
+  }
+
+  private unpublishInternal(reason: string, sendDelete: boolean, notify = true, destroyByDefault = false): void {
+    const session = this.session;
+    const streamId = this.streamId;
+    if (session && streamId && sendDelete) session.post(streamDelete(session.ref, streamId));
+    this.closeLinks();
+    if (notify && this.stream) {
+      // The server's `stream deleted` echo would come too late once the socket is gone.
+      const stream = this.stream;
+      this.stream = null;
+      this.dispatch(new OTEvent('streamDestroyed', { stream, reason }, true), destroyByDefault ? { defaultAction: () => this.destroy() } : {});
+    }
+    this.streamId = undefined;
+    this.session = null;
+    if (this.state === 'published' || this.state === 'publishing') this.state = 'ready';
+  }
+
+  private closeLinks(): void {
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+
+  private onTrackEnded(): void {
+    // A screen share stopped from the browser's own UI: OpenTok.js reports mediaStopped and unpublishes.
+    this.trigger('mediaStopped', { track: this.media?.videoTrack });
+    if (this.media?.videoType === 'screen') this.destroy();
+  }
+
+  private updateMeter(): void {
+    const track = this.media?.audioTrack;
+    if (!track) return;
+    if (!this.meter) {
+      const { source, close } = AudioLevelMeter.forTrack(track);
+      this.meterClose = close;
+      this.meter = new AudioLevelMeter(source, (audioLevel) => this.trigger('audioLevelUpdated', { audioLevel }));
+    }
+    this.meter.setActive(this.state !== 'destroyed' && this.hasListeners('audioLevelUpdated'));
+  }
+
+  private async collectReports(): Promise<Array<{ ids: { connectionId?: string; subscriberId?: string }; rtcStatsReport: RTCStatsReport }>> {
+    const out = [];
+    for (const [key, link] of this.links) {
+      const remote = key.split('~')[0] ?? '';
+      const ids: { connectionId?: string; subscriberId?: string } = this.session?.routed ? {} : { subscriberId: remote };
+      out.push({ ids, rtcStatsReport: await link.pc.getStats() });
+    }
+    return out;
+  }
+}
+
+/** OpenTok.js's publisher stats shape from an RTCStatsReport. */
+function summariseOutbound(report: RTCStatsReport) {
+  const out = { audio: { bytesSent: 0, packetsSent: 0, packetsLost: 0 }, video: { bytesSent: 0, packetsSent: 0, packetsLost: 0, frameRate: 0 }, timestamp: Date.now() };
+  report.forEach((s: any) => {
+    if (s.type === 'outbound-rtp') {
+      const m = s.kind === 'video' ? out.video : out.audio;
+      m.bytesSent += s.bytesSent ?? 0;
+      m.packetsSent += s.packetsSent ?? 0;
+      if (s.kind === 'video') out.video.frameRate = Math.max(out.video.frameRate, s.framesPerSecond ?? 0);
+    } else if (s.type === 'remote-inbound-rtp') {
+      const m = s.kind === 'video' ? out.video : out.audio;
+      m.packetsLost += s.packetsLost ?? 0;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,787 @@
+// OT.Session: connects over session info + Rumor (spec §5, §6, §7.4), keeps the session's
+// connections and streams, turns server messages into OT events, and carries publishers'
+// and subscribers' requests and JSEP messages.
+
+import {
+  connectionCreate,
+  connectionDelete,
+  forceMute,
+  interpretServerMessage,
+
+  parseRaptorMessage,
+  parseSessionState,
+  signal as signalMessage,
+  streamDelete,
+  type Connection,
+  type RaptorMessage,
+  type ServerEvent,
+  type Stream,
+} from '../raptor/RaptorMessage.js';
+import { RaptorError } from '../raptor/RaptorError.js';
+import { requestRaptor, tokenHeader, type RaptorReply } from '../raptor/RaptorRequest.js';
+import { sessionTopic, type RaptorSessionRef } from '../raptor/RaptorUri.js';
+import { RumorHeader, type RumorFrame } from '../rumor/RumorFrame.js';
+import { RumorSocket, type RumorCloseInfo } from '../rumor/RumorSocket.js';
+import { SessionInfoError, getSessionInfo, type SessionInfo } from '../session/SessionInfo.js';
+import { uuid } from '../util/uuid.js';
+import { EventDispatcher } from './EventDispatcher.js';
+import { log } from './Log.js';
+import { ObjectCollection } from './ObjectCollection.js';
+import { OTConnection } from './OTConnection.js';
+import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler } from './OTError.js';
+import { OTEvent } from './OTEvent.js';
+import { OTStream } from './OTStream.js';
+import { Publisher, type PublisherProperties } from './Publisher.js';
+import type { SessionPort } from './SessionPort.js';
+import { Subscriber, type SubscriberProperties } from './Subscriber.js';
+
+export interface SessionOptions {
+  /** Do not receive other clients' connectionCreated/Destroyed events (large sessions). */
+  connectionEventsSuppressed?: boolean;
+  /** ICE servers: 'all' adds customServers to the server's, 'custom' uses only them. */
+  iceConfig?: { includeServers?: 'all' | 'custom'; transportPolicy?: 'all' | 'relay'; customServers?: RTCIceServer[] };
+}
+
+export interface SessionEnvironment {
+  apiUrl(): string;
+  proxyUrl(): string | null;
+  clientVersion: string;
+}
+
+export interface Capabilities {
+  publish: 0 | 1;
+  subscribe: 0 | 1;
+  forceUnpublish: 0 | 1;
+  forceDisconnect: 0 | 1;
+  forceMute: 0 | 1;
+  supportsWebRTC: 0 | 1;
+  permittedTo(action: string): boolean;
+}
+
+type State = 'disconnected' | 'connecting' | 'connected' | 'disconnecting';
+
+const CONNECT_ATTEMPTS = 3;
+const CONNECT_RETRY_MS = 3000;
+
+const noCapabilities = (): Capabilities => capabilitiesFrom([]);
+
+function capabilitiesFrom(permissions: readonly string[]): Capabilities {
+  const has = (p: string): 0 | 1 => (permissions.includes(p) ? 1 : 0);
+  const caps = {
+    publish: has('publish'),
+    subscribe: has('subscribe'),
+    forceUnpublish: has('forceunpublish'),
+    forceDisconnect: has('forcedisconnect'),
+    forceMute: has('forcemute'),
+    supportsWebRTC: 1 as const,
+  };
+  return { ...caps, permittedTo: (action: string) => (caps as Record<string, number>)[action] === 1 };
+}
+
+/** An error that ends one connect attempt; `retry` when another attempt may succeed. */
+class ConnectFailure extends Error {
+  constructor(readonly error: OTError, readonly retry: boolean) {
+    super(error.message);
+  }
+}
+
+export class Session extends EventDispatcher implements SessionPort {
+  readonly apiKey: string;
+  readonly id: string;
+  readonly sessionId: string;
+  readonly connections = new ObjectCollection<OTConnection>((c) => c.connectionId);
+  readonly streams = new ObjectCollection<OTStream>((s) => s.streamId);
+  connection: OTConnection | undefined;
+  capabilities: Capabilities = noCapabilities();
+  currentState: State = 'disconnected';
+
+  private readonly options: SessionOptions;
+  private readonly env: SessionEnvironment;
+  private token = '';
+  private info: SessionInfo | undefined;
+  private socket: RumorSocket | undefined;
+  private readonly publishers = new Set<Publisher>();
+  private readonly subscribers = new Map<string, Subscriber>(); // subscriberId → subscriber
+  /** Streams whose connection is not known yet (§7.6.2). */
+  private heldStreams: Stream[] = [];
+  /** Signals from connections not known yet (§7.7.2). */
+  private heldSignals: Array<{ from: string; type?: string; data?: unknown }> = [];
+  private early: RumorFrame[] | null = null;
+  private ownCreated: (() => void) | undefined;
+  private sessionMuted = false;
+
+  constructor(apiKey: string, sessionId: string, options: SessionOptions, env: SessionEnvironment) {
+    super();
+    this.apiKey = String(apiKey);
+    this.id = sessionId;
+    this.sessionId = sessionId;
+    this.options = { ...options };
+    this.env = env;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // SessionPort
+
+  get ref(): RaptorSessionRef {
+    return { apiKey: this.apiKey, sessionId: this.sessionId };
+  }
+
+  get ownConnectionId(): string | undefined {
+    return this.connection?.connectionId;
+  }
+
+  get routed(): boolean {
+    return this.info ? !this.info.p2pEnabled : true;
+  }
+
+  get muteOnEntry(): boolean {
+    return this.sessionMuted;
+  }
+
+  get canPublish(): boolean {
+    return this.capabilities.publish === 1;
+  }
+
+  get canSubscribe(): boolean {
+    return this.capabilities.subscribe === 1;
+  }
+
+  rtcConfiguration(): RTCConfiguration {
+    const fromServer = (this.info?.iceServers ?? []).map((s) => ({ ...s })) as RTCIceServer[];
+    const ice = this.options.iceConfig;
+    const custom = ice?.customServers ?? [];
+    const iceServers = ice?.includeServers === 'custom' ? custom : [...fromServer, ...custom];
+    const relay = ice?.transportPolicy === 'relay' || this.info?.clientCandidates === 'relay';
+    const config: RTCConfiguration = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    if (relay) config.iceTransportPolicy = 'relay';
+    return config;
+  }
+
+  request(message: RaptorMessage): Promise<RaptorReply> {
+    if (!this.socket || !this.info) return Promise.reject(new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED));
+    return requestRaptor(this.socket, this.info.symphonyAddress, message);
+  }
+
+  post(message: RaptorMessage): void {
+    this.request(message).then(
+      (r) => {
+        if (!r.ok) log.warn(`${message.method} ${message.uri}: STATUS ${r.status} ${r.reason ?? ''}`);
+      },
+      (err) => log.debug(`${message.method} ${message.uri} not sent: ${String(err?.message ?? err)}`),
+    );
+  }
+
+  streamById(streamId: string): OTStream | undefined {
+    return this.streams.get(streamId);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // OT API
+
+  isConnected(): boolean {
+    return this.currentState === 'connected';
+  }
+
+  connect(token: string, completionHandler?: CompletionHandler): this {
+    if (this.currentState === 'connected' || this.currentState === 'connecting') {
+      log.warn('connect() called while already connected or connecting');
+      if (this.currentState === 'connected') complete(completionHandler);
+      else this.once('sessionConnected', () => complete(completionHandler));
+      return this;
+    }
+    if (typeof token !== 'string' || token === '') {
+      complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, 'connect() needs a token', ExceptionCodes.INVALID_PARAMETER));
+      return this;
+    }
+    this.token = token;
+    this.currentState = 'connecting';
+    void this.connectWithRetries(completionHandler);
+    return this;
+  }
+
+  disconnect(): void {
+    if (this.currentState === 'disconnected' || this.currentState === 'disconnecting') return;
+    this.currentState = 'disconnecting';
+    const socket = this.socket;
+    for (const p of [...this.publishers]) p.unpublish();
+    if (socket) {
+      void socket.disconnect().then(() => undefined, () => undefined);
+    }
+    this.ended('clientDisconnected');
+  }
+
+  publish(publisherOrTarget?: Publisher | HTMLElement | string | PublisherProperties | null, propertiesOrHandler?: PublisherProperties | CompletionHandler, completionHandler?: CompletionHandler): Publisher {
+    let publisher: Publisher;
+    let handler = completionHandler;
+    if (publisherOrTarget instanceof Publisher) {
+      publisher = publisherOrTarget;
+      if (typeof propertiesOrHandler === 'function') handler = propertiesOrHandler;
+    } else {
+      const isProps = publisherOrTarget !== null && typeof publisherOrTarget === 'object' && !(typeof (publisherOrTarget as HTMLElement).appendChild === 'function');
+      const target = isProps ? undefined : (publisherOrTarget as HTMLElement | string | null | undefined);
+      const props = (isProps ? publisherOrTarget : typeof propertiesOrHandler === 'object' ? propertiesOrHandler : {}) as PublisherProperties;
+      if (typeof propertiesOrHandler === 'function') handler = propertiesOrHandler;
+      publisher = new Publisher(target, props);
+    }
+    if (!this.isConnected()) {
+      complete(handler, new OTError(ErrorNames.NOT_CONNECTED, 'We need to be connected before you can publish', ExceptionCodes.NOT_CONNECTED));
+      return publisher;
+    }
+    this.publishers.add(publisher);
+    publisher.once('destroyed', () => this.publishers.delete(publisher));
+    void publisher.publishTo(this, handler);
+    return publisher;
+  }
+
+  unpublish(publisher: Publisher): void {
+    if (!(publisher instanceof Publisher)) {
+      log.error('unpublish() needs a Publisher');
+      return;
+    }
+    this.publishers.delete(publisher);
+    publisher.unpublish();
+  }
+
+  subscribe(stream: OTStream, targetOrProps?: HTMLElement | string | SubscriberProperties | null, propertiesOrHandler?: SubscriberProperties | CompletionHandler, completionHandler?: CompletionHandler): Subscriber | undefined {
+    let target: HTMLElement | string | null | undefined;
+    let props: SubscriberProperties = {};
+    let handler = completionHandler;
+    if (targetOrProps !== null && typeof targetOrProps === 'object' && typeof (targetOrProps as HTMLElement).appendChild !== 'function') {
+      props = targetOrProps as SubscriberProperties;
+      if (typeof propertiesOrHandler === 'function') handler = propertiesOrHandler;
+    } else {
+      target = targetOrProps as HTMLElement | string | null | undefined;
+      if (typeof propertiesOrHandler === 'function') handler = propertiesOrHandler;
+      else if (propertiesOrHandler) props = propertiesOrHandler;
+    }
+    if (!stream || typeof (stream as OTStream).streamId !== 'string') {
+      complete(handler, new OTError(ErrorNames.INVALID_PARAMETER, 'subscribe() needs a Stream', ExceptionCodes.INVALID_PARAMETER));
+      return undefined;
+    }
+    if (!this.isConnected()) {
+      complete(handler, new OTError(ErrorNames.NOT_CONNECTED, 'We need to be connected before you can subscribe', ExceptionCodes.NOT_CONNECTED));
+      return undefined;
+    }
+    const own = [...this.publishers].find((p) => p.publishedStreamId === stream.streamId);
+    if (!own && !this.canSubscribe) {
+      complete(handler, new OTError(ErrorNames.PERMISSION_DENIED, 'This token does not allow subscribing', ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+      return undefined;
+    }
+    let subscriber: Subscriber;
+    try {
+      subscriber = new Subscriber(this, stream, target, props, handler, own?.mediaStream);
+    } catch (err) {
+      complete(handler, err instanceof OTError ? err : new OTError(ErrorNames.INVALID_PARAMETER, String(err), ExceptionCodes.INVALID_PARAMETER));
+      return undefined;
+    }
+    this.subscribers.set(subscriber.subscriberId, subscriber);
+    subscriber.once('destroyed', () => this.subscribers.delete(subscriber.subscriberId));
+    return subscriber;
+  }
+
+  unsubscribe(subscriber: Subscriber): void {
+    if (!(subscriber instanceof Subscriber)) {
+      log.error('unsubscribe() needs a Subscriber');
+      return;
+    }
+    this.subscribers.delete(subscriber.subscriberId);
+    subscriber.unsubscribe();
+  }
+
+  getPublisherForStream(stream: OTStream | string): Publisher | undefined {
+    const id = typeof stream === 'string' ? stream : stream?.streamId;
+    return [...this.publishers].find((p) => p.publishedStreamId === id);
+  }
+
+  getSubscribersForStream(stream: OTStream | string): Subscriber[] {
+    const id = typeof stream === 'string' ? stream : stream?.streamId;
+    return [...this.subscribers.values()].filter((s) => s.stream.streamId === id);
+  }
+
+  /** `{type?, data?, to?: Connection | Session, retryAfterReconnect?}`. */
+  signal(options: { type?: string; data?: unknown; to?: OTConnection | Session | string; retryAfterReconnect?: boolean } = {}, completionHandler?: (error?: OTError) => void): void {
+    if (!this.isConnected() || !this.socket) {
+      complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', ExceptionCodes.NOT_CONNECTED));
+      return;
+    }
+    let to: string | undefined;
+    if (options.to instanceof Session) to = options.to.sessionId;
+    else if (options.to instanceof OTConnection) to = options.to.connectionId;
+    else if (typeof options.to === 'string') to = options.to;
+    else if (options.to !== undefined && options.to !== null) {
+      complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, 'The signal "to" must be a Connection', 400));
+      return;
+    }
+    let message: RaptorMessage;
+    try {
+      message = signalMessage(this.ref, { ...(to !== undefined ? { to } : {}), ...('type' in options ? { type: options.type } : {}), ...('data' in options ? { data: options.data } : {}) });
+    } catch (err) {
+      const status = err instanceof RaptorError ? err.status ?? 400 : 400;
+      complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, (err as Error).message, status));
+      return;
+    }
+    requestRaptor(this.socket, this.info!.symphonyAddress, message, { retryAfterReconnect: options.retryAfterReconnect !== false }).then(
+      (r) => {
+        if (r.ok) return complete(completionHandler);
+        const reason = r.reason ?? `status ${r.status}`;
+        if (r.status === 400 || r.status === 413) return complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, `Invalid signal: ${reason}`, r.status));
+        if (r.status === 403) return complete(completionHandler, new OTError(ErrorNames.PERMISSION_DENIED, `Signal not allowed: ${reason}`, 403));
+        if (r.status === 404) return complete(completionHandler, new OTError(ErrorNames.NOT_FOUND, `The signal's target is not connected: ${reason}`, 404));
+        if (r.status === 500) return complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, `Signal not delivered: ${reason}`, 500));
+        return complete(completionHandler, new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response to a signal: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE));
+      },
+      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', ExceptionCodes.NOT_CONNECTED)),
+    );
+  }
+
+  forceDisconnect(connectionOrId: OTConnection | string, completionHandler?: (error?: OTError) => void): void {
+    const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId?.connectionId;
+    const denied = this.moderationCheck('forceDisconnect', ExceptionCodes.UNABLE_TO_FORCE_DISCONNECT, 'force a disconnect');
+    if (denied) return complete(completionHandler, denied);
+    this.request(connectionDelete(this.ref, id)).then(
+      (r) => complete(completionHandler, r.ok ? undefined : new OTError(ErrorNames.INVALID_PARAMETER, `forceDisconnect failed: ${r.reason ?? r.status}`, ExceptionCodes.INVALID_PARAMETER)),
+      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
+    );
+  }
+
+  forceUnpublish(streamOrId: OTStream | string, completionHandler?: (error?: OTError) => void): void {
+    const id = typeof streamOrId === 'string' ? streamOrId : streamOrId?.streamId;
+    const denied = this.moderationCheck('forceUnpublish', ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH, 'force an unpublish');
+    if (denied) return complete(completionHandler, denied);
+    this.request(streamDelete(this.ref, id)).then(
+      (r) => complete(completionHandler, r.ok ? undefined : this.moderationError(r, ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH)),
+      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
+    );
+  }
+
+  forceMuteStream(stream: OTStream | { id?: string; streamId?: string } | string): Promise<void> {
+    const id = typeof stream === 'string' ? stream : stream?.streamId ?? (stream as { id?: string })?.id ?? '';
+    return this.muteRequest(forceMute(this.ref, { streamId: id, active: true }));
+  }
+
+  forceMuteAll(excludedStreams: Array<OTStream | { id?: string; streamId?: string } | string> = []): Promise<void> {
+    const ids = excludedStreams.map((s) => (typeof s === 'string' ? s : s?.streamId ?? (s as { id?: string })?.id ?? '')).filter(Boolean);
+    return this.muteRequest(forceMute(this.ref, { active: true, excludedStreamIds: ids }));
+  }
+
+  disableForceMute(): Promise<void> {
+    return this.muteRequest(forceMute(this.ref, { active: false, excludedStreamIds: [] }));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connecting
+
+  private async connectWithRetries(handler: CompletionHandler | undefined): Promise<void> {
+    let failure: ConnectFailure | undefined;
+    for (let attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++) {
+      try {
+        await this.connectOnce();
+        failure = undefined;
+        break;
+      } catch (err) {
+        failure = err instanceof ConnectFailure ? err : new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, String((err as Error)?.message ?? err), ExceptionCodes.CONNECT_FAILED), true);
+        this.dropSocket();
+        if (this.currentState !== 'connecting') return; // disconnect() during connect
+        if (!failure.retry || attempt === CONNECT_ATTEMPTS) break;
+        log.warn(`connect attempt ${attempt} failed (${failure.message}); retrying`);
+        await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
+        if (this.currentState !== 'connecting') return;
+      }
+    }
+    if (failure) {
+      this.currentState = 'disconnected';
+      log.error(`connect failed: ${failure.error.name} ${failure.error.message}`);
+      complete(handler, failure.error);
+      this.trigger('exception', { code: failure.error.code, title: 'Connect Failed', message: failure.error.message });
+      return;
+    }
+    this.currentState = 'connected';
+    const connections = this.connections.toArray();
+    const streams = this.streams.toArray();
+    this.trigger('sessionConnected', { connections, streams });
+    complete(handler);
+    for (const c of connections) this.trigger('connectionCreated', { connection: c, connections: [c] });
+    for (const s of streams) this.trigger('streamCreated', { stream: s, streams: [s] });
+    for (const a of this.runningArchives) this.trigger('archiveStarted', { id: a.id, name: a.name });
+    this.runningArchives = [];
+    if (this.sessionMuted) this.trigger('muteForced', { active: true });
+  }
+
+  private runningArchives: Array<{ id: string; name: string }> = [];
+
+  private async connectOnce(): Promise<void> {
+    const connectionId = uuid();
+    let info: SessionInfo;
+    try {
+      info = await getSessionInfo({
+        apiUrl: this.env.apiUrl(),
+        sessionId: this.sessionId,
+        token: this.token,
+        connectionId,
+        proxyUrl: this.env.proxyUrl(),
+        apiKey: this.apiKey,
+        clientVersion: this.env.clientVersion,
+      });
+    } catch (err) {
+      if (err instanceof SessionInfoError) {
+        const names: Record<number, string> = {
+          1004: ErrorNames.AUTHENTICATION_ERROR,
+          1005: ErrorNames.INVALID_SESSION_ID,
+          1006: ErrorNames.CONNECT_FAILED,
+          1026: ErrorNames.TERMS_OF_SERVICE_FAILURE,
+        };
+        const name = names[err.code] ?? ErrorNames.UNEXPECTED_SERVER_RESPONSE;
+        // Only transport trouble is worth another attempt; a refused token stays refused.
+        throw new ConnectFailure(new OTError(name, err.message, err.code), err.code === 1006 || err.code === 2001);
+      }
+      throw err;
+    }
+    this.info = info;
+    const socket = new RumorSocket({
+      url: info.webSocketUrl,
+      connectionId,
+      notifyDisconnectAddress: info.symphonyAddress,
+      topics: [sessionTopic(this.ref)],
+      reconnection: info.reconnection,
+    });
+    this.socket = socket;
+    this.early = [];
+    const ownSeen = new Promise<void>((resolve) => {
+      this.ownCreated = resolve;
+    });
+    socket.on('message', (frame) => this.onFrame(frame));
+    socket.on('reconnecting', () => {
+      if (this.isConnected()) this.trigger('sessionReconnecting');
+    });
+    socket.on('reconnected', () => {
+      if (!this.isConnected()) return;
+      this.trigger('sessionReconnected');
+      for (const p of this.publishers) p.onReconnected();
+      for (const s of this.subscribers.values()) s.onReconnected();
+    });
+    socket.on('close', (closeInfo) => this.onSocketClosed(socket, closeInfo));
+    socket.on('error', (err) => log.debug(`socket: ${err.message}`));
+    try {
+      await socket.connect();
+    } catch (err) {
+      throw new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, `Could not open the signaling socket: ${String((err as Error)?.message ?? err)}`, ExceptionCodes.CONNECT_FAILED), true);
+    }
+    const capabilities = ['forceMute'];
+    if (info.renegotiation) capabilities.push('renegotiation');
+    const createOptions: Parameters<typeof connectionCreate>[1] = {
+      connectionId,
+      userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',
+      clientVersion: this.env.clientVersion,
+      capabilities,
+    };
+    if (this.options.connectionEventsSuppressed) createOptions.connectionEventsSuppressed = true;
+    let reply: RaptorReply;
+    try {
+      reply = await requestRaptor(socket, info.symphonyAddress, connectionCreate(this.ref, createOptions), { headers: tokenHeader(this.token) });
+    } catch (err) {
+      throw new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, `No answer to connection create: ${String((err as Error)?.message ?? err)}`, ExceptionCodes.CONNECT_FAILED), true);
+    }
+    if (!reply.ok) {
+      if (reply.reason === 'connectionLimitExceeded') {
+        throw new ConnectFailure(new OTError(ErrorNames.CONNECTION_LIMIT_EXCEEDED, 'The session has reached its connection limit', ExceptionCodes.CONNECTION_LIMIT_EXCEEDED), false);
+      }
+      if ([400, 403, 409].includes(reply.status)) {
+        throw new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, `Received error response to connection create message: ${reply.reason ?? reply.status}`, ExceptionCodes.CONNECT_FAILED), false);
+      }
+      throw new ConnectFailure(new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response to connection create: ${reply.reason ?? reply.status}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE), true);
+    }
+    let state;
+    try {
+      state = parseSessionState(reply.body ?? '');
+    } catch (err) {
+      throw new ConnectFailure(new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Bad session state: ${(err as Error).message}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE), true);
+    }
+    this.connections.clear();
+    this.streams.clear();
+    for (const c of state.connections) this.addConnection(c);
+    const own = this.connections.get(connectionId);
+    if (own) this.setOwnConnection(own);
+    for (const s of state.streams) this.addStream(s);
+    this.runningArchives = state.archives.filter((a) => a.status === '' || a.status === 'started').map((a) => ({ id: a.id, name: a.name }));
+    this.sessionMuted = state.muteActive;
+    // Messages that arrived before the STATUS are applied now, in order.
+    const early = this.early ?? [];
+    this.early = null;
+    for (const frame of early) this.onFrame(frame, true);
+    await ownSeen;
+  }
+
+  private setOwnConnection(c: OTConnection): void {
+    this.connection = c;
+    this.capabilities = capabilitiesFrom(c.permissions);
+  }
+
+  private dropSocket(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    this.ownCreated = undefined;
+    this.early = null;
+    if (s && s.state !== 'closed') void s.disconnect().then(() => undefined, () => undefined);
+  }
+
+  private onSocketClosed(socket: RumorSocket, info: RumorCloseInfo): void {
+    if (socket !== this.socket) return;
+    if (this.currentState === 'connected') {
+      log.warn(`signaling socket closed (${info.code} ${info.reason})`);
+      this.ended('networkDisconnected');
+    }
+  }
+
+  /** The session is over for this client: tear down and fire sessionDisconnected. */
+  private ended(reason: string): void {
+    const wasConnected = this.currentState === 'connected' || this.currentState === 'disconnecting';
+    this.currentState = 'disconnected';
+    this.socket = undefined;
+    const publishers = [...this.publishers];
+    const subscribers = [...this.subscribers.values()];
+    this.publishers.clear();
+    this.subscribers.clear();
+    for (const p of publishers) p.onOwnStreamDeleted(reason);
+    this.streams.clear();
+    this.connections.clear();
+    this.connection = undefined;
+    this.capabilities = noCapabilities();
+    if (!wasConnected) return;
+    this.dispatch(new OTEvent('sessionDisconnected', { reason }, true), {
+      defaultAction: () => {
+        for (const s of subscribers) s.teardown(reason);
+      },
+    });
+    // Subscribers whose elements the app kept still stop their media.
+    for (const s of subscribers) s.teardown(reason, { removeElement: false });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Server messages
+
+  private onFrame(frame: RumorFrame, replay = false): void {
+    if (this.early && !replay) {
+      // Before the connect STATUS: keep everything, but notice our own `connection created`.
+      this.early.push(frame);
+      return;
+    }
+    let event: ServerEvent;
+    let method: string;
+    try {
+      const m = parseRaptorMessage(frame.payload);
+      method = m.method;
+      event = interpretServerMessage(m);
+    } catch (err) {
+      log.warn(`ignoring a malformed server message: ${(err as Error).message}`);
+      return;
+    }
+    const from = frame.headers[RumorHeader.FROM_ADDRESS];
+    this.handleEvent(event, method, from);
+  }
+
+  private handleEvent(ev: ServerEvent, method: string, from: string | undefined): void {
+    const connected = this.currentState === 'connected';
+    switch (ev.kind) {
+      case 'connectionCreated': {
+        const isNew = !this.connections.has(ev.connection.id);
+        const c = this.addConnection(ev.connection);
+        if (ev.connection.id === this.socket?.connectionId) {
+          if (c) this.setOwnConnection(c);
+          this.ownCreated?.();
+          this.ownCreated = undefined;
+          return;
+        }
+        if (c && isNew && connected) this.trigger('connectionCreated', { connection: c, connections: [c] });
+        if (c) this.releaseHeld(c.connectionId);
+        return;
+      }
+      case 'connectionDeleted': {
+        if (ev.connectionId === this.connection?.connectionId) {
+          const socket = this.socket;
+          this.socket = undefined;
+          if (socket) void socket.disconnect().then(() => undefined, () => undefined);
+          this.currentState = 'connected';
+          this.ended(ev.reason || 'clientDisconnected');
+          return;
+        }
+        this.removeStreamsOf(ev.connectionId, ev.reason);
+        const c = this.connections.remove(ev.connectionId);
+        if (c && connected) this.trigger('connectionDestroyed', { connection: c, connections: [c], reason: ev.reason || 'clientDisconnected' });
+        return;
+      }
+      case 'streamCreated': {
+        const s = this.addStream(ev.stream);
+        if (!s) return;
+        if (s.connection.connectionId === this.connection?.connectionId) {
+          for (const p of this.publishers) p.onOwnStreamCreated(s);
+        }
+        if (connected) this.trigger('streamCreated', { stream: s, streams: [s] });
+        return;
+      }
+      case 'streamDeleted':
+        this.removeStream(ev.streamId, ev.reason || 'clientDisconnected');
+        return;
+      case 'streamUpdated': {
+        const s = this.streams.get(ev.streamId);
+        if (s) this.firePropertyChanges(s, s.applyStreamUpdate(ev.changes));
+        return;
+      }
+      case 'streamChannelUpdated': {
+        const s = this.streams.get(ev.streamId);
+        if (s) this.firePropertyChanges(s, s.applyChannelUpdate(ev.channelId, ev.changes));
+        return;
+      }
+      case 'streamMuteForced': {
+        if (!ev.active || (ev.channels.length && !ev.channels.includes('audio'))) return;
+        const p = this.getPublisherForStream(ev.streamId);
+        p?.onMuteForced();
+        return;
+      }
+      case 'sessionMuteForced': {
+        this.sessionMuted = ev.active;
+        if (ev.active) for (const p of this.publishers) if (p.publishedStreamId) p.onMuteForced();
+        this.trigger('muteForced', { active: ev.active });
+        return;
+      }
+      case 'jsep': {
+        const sub = ev.subscriberId !== undefined ? this.subscribers.get(ev.subscriberId) : undefined;
+        if (sub && ev.method !== 'generateoffer') {
+          sub.onJsep(ev.method, ev.content);
+          return;
+        }
+        const p = this.getPublisherForStream(ev.streamId);
+        if (p) p.onJsep(ev.method, ev.content, { subscriberId: ev.subscriberId, from: from ?? '' });
+        else log.debug(`${method} for stream ${ev.streamId}: no local publisher or subscriber`);
+        return;
+      }
+      case 'subscriberDeleted': {
+        this.getPublisherForStream(ev.streamId)?.onSubscriberDeleted(ev.subscriberId);
+        return;
+      }
+      case 'subscriberChannelUpdated': {
+        // The SFU's view of our subscription; nothing for the app.
+        return;
+      }
+      case 'subscriberChannelUpdate': {
+        this.subscribers.get(ev.subscriberId)?.onChannelHint(ev.channelId, ev.changes);
+        return;
+      }
+      case 'signal':
+        this.onSignal(from, ev.type, ev.data);
+        return;
+      case 'archiveCreated':
+        this.trigger('archiveStarted', { id: ev.archive.id, name: ev.archive.name });
+        return;
+      case 'archiveUpdated':
+        if (ev.archive.status === 'stopped') this.trigger('archiveStopped', { id: ev.archive.id, name: ev.archive.name });
+        else this.trigger('archiveUpdated', { id: ev.archive.id, status: ev.archive.status });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onSignal(from: string | undefined, type: string | undefined, data: unknown): void {
+    if (from === undefined) {
+      log.warn('a signal without X-TB-FROM-ADDRESS is ignored');
+      return;
+    }
+    if (from !== '' && !this.connections.has(from)) {
+      this.heldSignals.push({ from, ...(type !== undefined ? { type } : {}), data });
+      return;
+    }
+    const connection = from === '' ? null : this.connections.get(from) ?? null;
+    const event = new OTEvent(type ? `signal:${type}` : 'signal', { data: data === undefined ? '' : data, from: connection });
+    event.target = this;
+    this.dispatch(event, { listenerType: 'signal' });
+    if (type) this.dispatch(event);
+  }
+
+  private releaseHeld(connectionId: string): void {
+    const streams = this.heldStreams.filter((s) => s.connectionId === connectionId);
+    this.heldStreams = this.heldStreams.filter((s) => s.connectionId !== connectionId);
+    for (const s of streams) this.handleEvent({ kind: 'streamCreated', stream: s }, 'created', undefined);
+    const signals = this.heldSignals.filter((s) => s.from === connectionId);
+    this.heldSignals = this.heldSignals.filter((s) => s.from !== connectionId);
+    for (const s of signals) this.onSignal(s.from, s.type, s.data);
+  }
+
+  private addConnection(c: Connection): OTConnection | undefined {
+    if (OTConnection.isHidden(c)) return undefined;
+    const existing = this.connections.get(c.id);
+    if (existing) return existing;
+    const conn = new OTConnection(c);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  private addStream(s: Stream): OTStream | undefined {
+    if (this.streams.has(s.id)) return undefined;
+    let conn = this.connections.get(s.connectionId);
+    if (!conn && s.connection) conn = this.addConnection(s.connection);
+    if (!conn) {
+      this.heldStreams.push(s);
+      return undefined;
+    }
+    const stream = new OTStream(s, conn);
+    this.streams.add(stream);
+    return stream;
+  }
+
+  private removeStream(streamId: string, reason: string): void {
+    this.heldStreams = this.heldStreams.filter((s) => s.id !== streamId);
+    const stream = this.streams.remove(streamId);
+    const publisher = this.getPublisherForStream(streamId);
+    if (publisher) {
+      this.publishers.delete(publisher);
+      publisher.onOwnStreamDeleted(reason);
+    }
+    if (!stream || this.currentState !== 'connected') return;
+    const subscribers = this.getSubscribersForStream(streamId);
+    this.dispatch(new OTEvent('streamDestroyed', { stream, streams: [stream], reason }, true), {
+      defaultAction: () => {
+        for (const s of subscribers) s.teardown(reason);
+      },
+    });
+    for (const s of subscribers) {
+      this.subscribers.delete(s.subscriberId);
+      s.teardown(reason, { removeElement: false });
+    }
+  }
+
+  private removeStreamsOf(connectionId: string, reason: string): void {
+    for (const s of this.streams.where((st) => st.connection.connectionId === connectionId)) this.removeStream(s.streamId, reason || 'clientDisconnected');
+  }
+
+  private firePropertyChanges(stream: OTStream, changes: ReturnType<OTStream['applyChannelUpdate']>): void {
+    for (const c of changes) {
+      for (const s of this.getSubscribersForStream(stream.streamId)) s.onStreamPropertyChanged(c.changedProperty, c.newValue);
+      if (this.currentState === 'connected') this.trigger('streamPropertyChanged', { stream, changedProperty: c.changedProperty, oldValue: c.oldValue, newValue: c.newValue });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Moderation helpers
+
+  private moderationCheck(capability: 'forceDisconnect' | 'forceUnpublish' | 'forceMute', code: number, what: string): OTError | undefined {
+    if (!this.isConnected()) return new OTError(ErrorNames.NOT_CONNECTED, `Cannot ${what}: not connected to the session`, ExceptionCodes.NOT_CONNECTED);
+    if (this.capabilities[capability] !== 1) return new OTError(ErrorNames.PERMISSION_DENIED, `This token does not allow you to ${what}. Use a moderator token.`, code);
+    return undefined;
+  }
+
+  private moderationError(r: RaptorReply, code: number): OTError {
+    const reason = r.reason ?? `status ${r.status}`;
+    if (r.status === 404) return new OTError(ErrorNames.NOT_FOUND, `Not found: ${reason}`, 404);
+    if (r.status === 403) return new OTError(ErrorNames.PERMISSION_DENIED, `Permission denied: ${reason}`, code);
+    return new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE);
+  }
+
+  private muteRequest(message: RaptorMessage): Promise<void> {
+    const denied = this.moderationCheck('forceMute', ExceptionCodes.UNABLE_TO_FORCE_MUTE, 'force mute');
+    if (denied) return Promise.reject(denied);
+    return this.request(message).then((r) => {
+      if (!r.ok) throw this.moderationError(r, ExceptionCodes.UNABLE_TO_FORCE_MUTE);
+    });
+  }
+}
+

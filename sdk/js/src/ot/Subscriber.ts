@@ -1,0 +1,405 @@
+// OT.Subscriber: one remote stream shown in an element. Sends subscriber create, answers
+// the offer that follows (from the SFU in routed sessions, from the publisher in relayed
+// ones, §8.3/§8.4), and completes once the media plays.
+
+import { subscriberChannelUpdate, subscriberCreate, subscriberDelete, jsep, type SubscriberChannel } from '../raptor/RaptorMessage.js';
+import type { JsonObject } from '../util/json.js';
+import { uuid } from '../util/uuid.js';
+import { AudioLevelMeter } from './AudioLevelMeter.js';
+import { EventDispatcher } from './EventDispatcher.js';
+import { log } from './Log.js';
+import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler } from './OTError.js';
+import type { OTStream } from './OTStream.js';
+import { PeerLink, passiveSetup } from './PeerLink.js';
+import type { SessionPort } from './SessionPort.js';
+import { Widget } from './Widget.js';
+
+export interface SubscriberProperties {
+  insertMode?: 'replace' | 'after' | 'before' | 'append';
+  insertDefaultUI?: boolean;
+  width?: number | string;
+  height?: number | string;
+  subscribeToAudio?: boolean;
+  subscribeToVideo?: boolean;
+  fitMode?: 'cover' | 'contain';
+  preferredResolution?: { width: number; height: number };
+  preferredFrameRate?: number;
+  audioVolume?: number;
+  /** Show the stream's name on the element (default true). */
+  showControls?: boolean;
+  style?: { nameDisplayMode?: 'on' | 'off' | 'auto' };
+}
+
+const SUBSCRIBE_TIMEOUT_MS = 30000;
+
+export class Subscriber extends EventDispatcher {
+  readonly id: string;
+  readonly element: HTMLElement | null;
+  readonly stream: OTStream;
+  /** The subscriber id used on the wire (§1.4). */
+  readonly subscriberId: string = uuid();
+  session: SessionPort | null;
+
+  private readonly widget: Widget;
+  private readonly properties: SubscriberProperties;
+  private audioWanted: boolean;
+  private videoWanted: boolean;
+  private volume: number;
+  private link: PeerLink | undefined;
+  private remote: MediaStream | undefined;
+  private connected = false;
+  private destroyed = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private done: CompletionHandler | undefined;
+  private meter: AudioLevelMeter | undefined;
+  private readonly local: boolean;
+
+  constructor(session: SessionPort, stream: OTStream, target: HTMLElement | string | null | undefined, properties: SubscriberProperties = {}, handler?: CompletionHandler, localStream?: MediaStream) {
+    super();
+    this.session = session;
+    this.stream = stream;
+    this.properties = { ...properties };
+    this.audioWanted = properties.subscribeToAudio !== false;
+    this.videoWanted = properties.subscribeToVideo !== false;
+    this.volume = typeof properties.audioVolume === 'number' ? properties.audioVolume : 50;
+    this.widget = new Widget({
+      kind: 'subscriber',
+      target,
+      insertMode: properties.insertMode,
+      width: properties.width,
+      height: properties.height,
+      name: properties.style?.nameDisplayMode === 'off' ? '' : stream.name,
+      fitMode: properties.fitMode ?? stream.defaultFitMode,
+      insertDefaultUI: properties.insertDefaultUI,
+      muted: !!localStream,
+    });
+    this.id = this.widget.id;
+    this.element = this.widget.element;
+    this.done = handler;
+    this.local = !!localStream;
+    this.applyVolume();
+    this.widget.setFlag('OT_audio-disabled', !stream.hasAudio);
+    this.widget.setFlag('OT_video-disabled', !stream.hasVideo || !this.videoWanted);
+    if (localStream) {
+      // A subscriber to one's own stream shows the publisher's media; nothing goes on the wire (§7.9).
+      this.remote = localStream;
+      this.widget.setStream(localStream);
+      this.trigger('videoElementCreated', { element: this.widget.video });
+      setTimeout(() => this.finish(), 0);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.fail(new OTError(ErrorNames.TIMEOUT, `The subscriber did not connect within ${SUBSCRIBE_TIMEOUT_MS / 1000} s`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+    }, SUBSCRIBE_TIMEOUT_MS);
+    this.sendCreate();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // OT API
+
+  subscribeToAudio(value = true): this {
+    this.audioWanted = !!value;
+    this.applyVolume();
+    this.sendChannel('audio1', { active: this.audioWanted });
+    return this;
+  }
+
+  subscribeToVideo(value = true): this {
+    const was = this.videoWanted;
+    this.videoWanted = !!value;
+    for (const t of this.remote?.getVideoTracks() ?? []) if (!this.local) t.enabled = this.videoWanted;
+    this.sendChannel('video1', { active: this.videoWanted });
+    this.widget.setFlag('OT_video-disabled', !this.videoWanted || !this.stream.hasVideo);
+    if (was !== this.videoWanted && this.stream.hasVideo) this.trigger(this.videoWanted ? 'videoEnabled' : 'videoDisabled', { reason: 'subscribeToVideo' });
+    return this;
+  }
+
+  isSubscribedToAudio(): boolean {
+    return this.audioWanted;
+  }
+
+  isSubscribedToVideo(): boolean {
+    return this.videoWanted;
+  }
+
+  /** Asks the SFU for the simulcast layer closest to this size (routed sessions). */
+  setPreferredResolution(resolution: { width: number; height: number } | null): this {
+    if (resolution && resolution.width > 0 && resolution.height > 0) {
+      this.sendChannel('video1', { preferredWidth: Math.round(resolution.width), preferredHeight: Math.round(resolution.height) });
+    }
+    return this;
+  }
+
+  setPreferredFrameRate(frameRate: number | null): this {
+    if (frameRate && frameRate > 0) this.sendChannel('video1', { preferredFrameRate: frameRate });
+    return this;
+  }
+
+  setAudioVolume(value: number): this {
+    this.volume = Math.max(0, Math.min(100, Number(value) || 0));
+    this.applyVolume();
+    return this;
+  }
+
+  getAudioVolume(): number {
+    return this.volume;
+  }
+
+  videoWidth(): number | undefined {
+    return this.widget.video.videoWidth || undefined;
+  }
+
+  videoHeight(): number | undefined {
+    return this.widget.video.videoHeight || undefined;
+  }
+
+  getImgData(): string | null {
+    const v = this.widget.video;
+    if (!v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    c.getContext('2d')?.drawImage(v, 0, 0);
+    return c.toDataURL('image/jpeg').replace(/^data:image\/jpeg;base64,/, '');
+  }
+
+  /** `{audio: {bytesReceived, packetsLost, packetsReceived}, video: {… frameRate}, timestamp}`. */
+  getStats(handler: (error?: OTError, stats?: unknown) => void): void {
+    if (!this.link) {
+      complete(handler, new OTError(ErrorNames.NOT_CONNECTED, 'The subscriber is not connected', ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED));
+      return;
+    }
+    this.link.pc.getStats().then(
+      (report) => complete(handler, undefined, summariseInbound(report)),
+      (err) => complete(handler, new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED)),
+    );
+  }
+
+  getRtcStatsReport(): Promise<RTCStatsReport> {
+    if (!this.link) return Promise.reject(new OTError(ErrorNames.NOT_CONNECTED, 'The subscriber is not connected', ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED));
+    return this.link.pc.getStats();
+  }
+
+  override on(type: any, handler?: any, context?: unknown): this {
+    super.on(type, handler, context);
+    this.updateMeter();
+    return this;
+  }
+
+  override off(type?: any, handler?: any, context?: unknown): this {
+    super.off(type, handler, context);
+    this.updateMeter();
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Session side (@internal)
+
+  /** @internal JSEP on `…/stream/{sid}/subscriber/{this}`. */
+  onJsep(method: string, content: JsonObject): void {
+    const session = this.session;
+    if (!session || this.destroyed) return;
+    const sourceStreamId = typeof content.sourceStreamId === 'string' ? content.sourceStreamId : undefined;
+    if (method === 'offer' && (!this.link || (sourceStreamId !== undefined && this.link.sourceStreamId !== sourceStreamId))) {
+      this.link?.close();
+      this.link = this.createLink(session, content);
+    }
+    if (!this.link) {
+      log.debug(`subscriber ${this.subscriberId}: ${method} before any offer`);
+      return;
+    }
+    const mantis = (this.link.sourceStreamId ?? sourceStreamId) !== 'P2P';
+    this.link.handle(method, content, mantis ? { rewriteOffer: passiveSetup } : {});
+  }
+
+  /** @internal The stream's properties changed (channel updates). */
+  onStreamPropertyChanged(changedProperty: string, newValue: unknown): void {
+    if (changedProperty === 'hasVideo') {
+      this.widget.setFlag('OT_video-disabled', !newValue || !this.videoWanted);
+      if (this.videoWanted) this.trigger(newValue ? 'videoEnabled' : 'videoDisabled', { reason: 'publishVideo' });
+    } else if (changedProperty === 'hasAudio') {
+      this.widget.setFlag('OT_audio-disabled', !newValue);
+    } else if (changedProperty === 'name') {
+      this.widget.setName(String(newValue ?? ''));
+    }
+  }
+
+  /** @internal The SFU's congestion hint (subscriber_channel update, §7.3). */
+  onChannelHint(channelId: string, changes: JsonObject): void {
+    if (channelId !== 'video1' || typeof changes.active !== 'boolean') return;
+    this.trigger(changes.active ? 'videoEnabled' : 'videoDisabled', { reason: 'quality' });
+  }
+
+  /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (§8.5). */
+  onReconnected(): void {
+    if (this.link && !this.link.iceConnected && this.session?.routed) void this.link.negotiate({ iceRestart: true });
+  }
+
+  /** @internal Tears down without telling the server (the stream or session is gone). */
+  teardown(reason: string, { removeElement = true }: { removeElement?: boolean } = {}): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearTimeout(this.timer);
+    this.meter?.stop();
+    this.link?.close();
+    this.link = undefined;
+    this.session = null;
+    if (removeElement) this.widget.destroy();
+    else this.widget.setStream(null);
+    if (this.connected) this.trigger('disconnected', { reason });
+    this.trigger('destroyed', { reason });
+    if (this.done) this.fail(new OTError(ErrorNames.STREAM_DESTROYED, `The stream was destroyed before it could be subscribed to (${reason})`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+  }
+
+  /** @internal session.unsubscribe(). */
+  unsubscribe(): void {
+    const session = this.session;
+    if (session && !this.local) session.post(subscriberDelete(session.ref, this.stream.streamId, this.subscriberId));
+    this.done = undefined;
+    this.teardown('clientDisconnected');
+  }
+
+  /** Same as session.unsubscribe(subscriber). */
+  destroy(): this {
+    this.unsubscribe();
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private sendCreate(): void {
+    const session = this.session!;
+    const video: SubscriberChannel = { id: 'video1', type: 'video', active: this.videoWanted, restrictFrameRate: false };
+    if (this.properties.preferredResolution) {
+      video.preferredWidth = this.properties.preferredResolution.width;
+      video.preferredHeight = this.properties.preferredResolution.height;
+    }
+    if (this.properties.preferredFrameRate) video.preferredFrameRate = this.properties.preferredFrameRate;
+    const channels: SubscriberChannel[] = [
+      { id: 'audio1', type: 'audio', active: this.audioWanted },
+      video,
+      { id: 'caption1', type: 'data', active: false },
+    ];
+    session.request(subscriberCreate(session.ref, { streamId: this.stream.streamId, subscriberId: this.subscriberId, connectionId: session.ownConnectionId ?? '', channels })).then(
+      (reply) => {
+        if (reply.ok) return;
+        const reason = reply.reason ?? `status ${reply.status}`;
+        if (reply.status === 404) this.fail(new OTError(ErrorNames.STREAM_NOT_FOUND, `Stream not found: ${reason}`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+        else if (reply.status === 409 && reason === 'streamLimitExceeded') this.fail(new OTError(ErrorNames.STREAM_LIMIT_EXCEEDED, 'The session has reached its stream limit', ExceptionCodes.STREAM_LIMIT_EXCEEDED));
+        else if (reply.status === 403) this.fail(new OTError(ErrorNames.PERMISSION_DENIED, `Subscribing is not allowed: ${reason}`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+        else this.fail(new OTError(ErrorNames.UNABLE_TO_SUBSCRIBE, `Unexpected server response to subscriber create: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE));
+      },
+      (err) => this.fail(new OTError(ErrorNames.NOT_CONNECTED, `Subscriber create could not be sent: ${String(err?.message ?? err)}`, ExceptionCodes.NOT_CONNECTED)),
+    );
+  }
+
+  private createLink(session: SessionPort, content: JsonObject): PeerLink {
+    const streamId = this.stream.streamId;
+    const subscriberId = this.subscriberId;
+    const link: PeerLink = new PeerLink({
+      name: `subscriber ${subscriberId.slice(0, 8)} of ${streamId.slice(0, 8)}`,
+      configuration: session.rtcConfiguration(),
+      peerId: typeof content.peerId === 'string' ? content.peerId : undefined,
+      sourceStreamId: typeof content.sourceStreamId === 'string' ? content.sourceStreamId : undefined,
+      send: (method, c) => session.post(jsep(session.ref, { method, streamId, subscriberId, ...link.ids(), content: c })),
+    });
+    link.on('track', (e) => this.onTrack(e));
+    link.on('state', (state) => {
+      if (state === 'connected' || state === 'completed') this.maybeFinish();
+      if (state === 'disconnected' && this.connected) this.trigger('disconnected', { reason: 'networkDisconnected' });
+      if (state === 'failed' && this.done) {
+        this.fail(new OTError(ErrorNames.ICE_WORKFLOW_FAILED, 'The subscriber\'s ICE negotiation failed', ExceptionCodes.SUBSCRIBER_ICE_WORKFLOW_FAILED));
+      }
+    });
+    link.on('error', (err) => {
+      if (this.done) this.fail(new OTError(ErrorNames.SET_REMOTE_DESCRIPTION_FAILED, err.message, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+    });
+    return link;
+  }
+
+  private onTrack(e: RTCTrackEvent): void {
+    if (!this.remote) {
+      this.remote = e.streams[0] ?? new MediaStream();
+      this.widget.setStream(this.remote);
+      this.trigger('videoElementCreated', { element: this.widget.video });
+      this.widget.video.addEventListener('playing', () => this.maybeFinish());
+      this.widget.video.addEventListener('resize', () => {
+        this.trigger('videoDimensionsChanged', { newValue: { width: this.widget.video.videoWidth, height: this.widget.video.videoHeight } });
+      });
+    }
+    if (!this.remote.getTracks().includes(e.track)) this.remote.addTrack(e.track);
+    if (e.track.kind === 'video') e.track.enabled = this.videoWanted;
+    if (e.track.kind === 'audio') {
+      this.meter?.stop();
+      this.meter = new AudioLevelMeter(AudioLevelMeter.forReceiver(e.receiver), (audioLevel) => this.trigger('audioLevelUpdated', { audioLevel }));
+      this.updateMeter();
+    }
+    this.maybeFinish();
+  }
+
+  /** Complete when ICE is up and the media plays (video) or has arrived (audio only). */
+  private maybeFinish(): void {
+    if (this.connected || !this.link?.iceConnected || !this.remote) return;
+    const wantsVideo = this.stream.hasVideo && this.videoWanted && this.remote.getVideoTracks().length > 0;
+    const v = this.widget.video;
+    if (wantsVideo && (v.readyState < 2 || v.videoWidth === 0)) {
+      // 'playing' or 'resize' follows once the first frame decodes.
+      v.addEventListener('loadeddata', () => this.maybeFinish(), { once: true });
+      return;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.connected || this.destroyed) return;
+    this.connected = true;
+    clearTimeout(this.timer);
+    this.trigger('connected');
+    const done = this.done;
+    this.done = undefined;
+    complete(done);
+  }
+
+  private fail(error: OTError): void {
+    const done = this.done;
+    this.done = undefined;
+    clearTimeout(this.timer);
+    if (!done) return;
+    log.error(`subscribe to ${this.stream.streamId} failed: ${error.message}`);
+    if (!this.destroyed) {
+      const session = this.session;
+      if (session) session.post(subscriberDelete(session.ref, this.stream.streamId, this.subscriberId));
+      this.teardown('subscribeFailed');
+    }
+    complete(done, error);
+  }
+
+  private sendChannel(channelId: string, attributes: JsonObject): void {
+    const session = this.session;
+    if (!session || this.destroyed || this.local) return;
+    session.post(subscriberChannelUpdate(session.ref, this.stream.streamId, this.subscriberId, channelId, attributes));
+  }
+
+  private applyVolume(): void {
+    this.widget.video.volume = this.volume / 100;
+    if (!this.local) this.widget.video.muted = !this.audioWanted;
+  }
+
+  private updateMeter(): void {
+    this.meter?.setActive(!this.destroyed && this.hasListeners('audioLevelUpdated'));
+  }
+}
+
+/** OpenTok.js's subscriber stats shape from an RTCStatsReport. */
+function summariseInbound(report: RTCStatsReport) {
+  const out = { audio: { bytesReceived: 0, packetsReceived: 0, packetsLost: 0 }, video: { bytesReceived: 0, packetsReceived: 0, packetsLost: 0, frameRate: 0 }, timestamp: Date.now() };
+  report.forEach((s: any) => {
+    if (s.type !== 'inbound-rtp') return;
+    const m = s.kind === 'video' ? out.video : out.audio;
+    m.bytesReceived += s.bytesReceived ?? 0;
+    m.packetsReceived += s.packetsReceived ?? 0;
+    m.packetsLost += s.packetsLost ?? 0;
+    if (s.kind === 'video') out.video.frameRate = s.framesPerSecond ?? 0;
+  });
+  return out;
+}
