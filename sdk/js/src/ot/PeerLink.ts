@@ -72,6 +72,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         this.waitingAnswer = resolve;
         setTimeout(() => resolve(undefined), this.answerTimeoutMs);
       });
+      log.debug(`${this.name}: offer\n${this.pc.localDescription?.sdp ?? ''}`);
       this.send('offer', { type: 'offer', sdp: this.pc.localDescription?.sdp ?? offer.sdp ?? '' });
       const sdp = await answered;
       this.waitingAnswer = undefined;
@@ -79,6 +80,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         log.warn(`${this.name}: no answer within ${this.answerTimeoutMs} ms`);
         return;
       }
+      log.debug(`${this.name}: answer\n${sdp}`);
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
       await this.flushCandidates();
     });

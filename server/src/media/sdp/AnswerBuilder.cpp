@@ -40,6 +40,27 @@ const Codec* supported(const Codec& offered, const std::vector<Codec>& codecs) {
   return nullptr;
 }
 
+// The RIDs of an offered `a=simulcast:send` list that the answer accepts: the first
+// alternative of each stream, '~' (paused) stripped, only RIDs the m-line declares as send,
+// at most `max`. Without them the browser falls back to one stream.
+std::vector<std::string> acceptedRids(const MediaSection& o, size_t max) {
+  std::vector<std::string> out;
+  if (!o.simulcast || o.simulcast->send.empty()) return out;
+  std::string_view list = o.simulcast->send;
+  while (!list.empty() && out.size() < max) {
+    size_t semi = list.find(';');
+    std::string_view stream = list.substr(0, semi);
+    list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
+    std::string_view first = stream.substr(0, stream.find(','));
+    if (!first.empty() && first.front() == '~') first.remove_prefix(1);
+    bool declared = std::any_of(o.rids.begin(), o.rids.end(),
+                                [&](const Rid& r) { return r.send && r.id == first; });
+    if (declared && std::find(out.begin(), out.end(), first) == out.end())
+      out.emplace_back(first);
+  }
+  return out;
+}
+
 MediaSection answerSection(const MediaSection& o, const AnswerParams& p) {
   MediaSection a;
   a.kind = o.kind;
@@ -92,6 +113,15 @@ MediaSection answerSection(const MediaSection& o, const AnswerParams& p) {
     if (std::find(p.headerExtensions.begin(), p.headerExtensions.end(), e.uri) !=
         p.headerExtensions.end())
       a.extmaps.push_back(Extmap{e.id, std::nullopt, e.uri, std::string()});
+  const auto rids = acceptedRids(o, p.maxSimulcastLayers);
+  if (!rids.empty()) {
+    std::string recv;
+    for (const std::string& id : rids) {
+      a.rids.push_back(Rid{id, false, ""});
+      recv += (recv.empty() ? "" : ";") + id;
+    }
+    a.simulcast = Simulcast{"", recv};
+  }
   return a;
 }
 

@@ -128,5 +128,43 @@ TEST(SdpAnswerBuilderTest, RejectsSectionWithoutCommonCodec) {
   EXPECT_FALSE(a.bundle);
 }
 
+const char* const kRidOffer =
+    "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=setup:actpass\r\na=sendonly\r\n"
+    "a=rtpmap:96 VP8/90000\r\na=rid:f send\r\na=rid:h send\r\na=rid:q send\r\n"
+    "a=rid:x send\r\na=simulcast:send f;~h,q;q;x;nope\r\n";
+
+TEST(SdpAnswerBuilderTest, AcceptsRidSimulcastAsRecvStreams) {
+  auto offer = SessionDescription::parse(kRidOffer);
+  ASSERT_TRUE(offer);
+  const SessionDescription a = AnswerBuilder::answerFor(*offer, params());
+  const MediaSection& v = a.media.at(0);
+  // First alternative of each stream, pause marker dropped, capped at three layers.
+  ASSERT_EQ(v.rids.size(), 3u);
+  EXPECT_EQ(v.rids[0], (Rid{"f", false, ""}));
+  EXPECT_EQ(v.rids[1], (Rid{"h", false, ""}));
+  EXPECT_EQ(v.rids[2], (Rid{"q", false, ""}));
+  ASSERT_TRUE(v.simulcast);
+  EXPECT_EQ(v.simulcast->recv, "f;h;q");
+  EXPECT_EQ(v.simulcast->send, "");
+  const std::string text = SdpSerializer::serialize(a);
+  EXPECT_NE(text.find("a=rid:h recv\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=simulcast:recv f;h;q\r\n"), std::string::npos) << text;
+
+  AnswerParams two = params();
+  two.maxSimulcastLayers = 2;
+  EXPECT_EQ(AnswerBuilder::answerFor(*offer, two).media.at(0).simulcast->recv, "f;h");
+}
+
+TEST(SdpAnswerBuilderTest, IgnoresSimulcastOfUndeclaredOrRecvRids) {
+  auto offer = SessionDescription::parse(
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=setup:actpass\r\n"
+      "a=rtpmap:96 VP8/90000\r\na=rid:f recv\r\na=simulcast:send f;g\r\n");
+  ASSERT_TRUE(offer);
+  const SessionDescription a = AnswerBuilder::answerFor(*offer, params());
+  const MediaSection& v = a.media.at(0);
+  EXPECT_TRUE(v.rids.empty());
+  EXPECT_FALSE(v.simulcast);
+}
+
 }  // namespace
 }  // namespace parley::media::sdp
