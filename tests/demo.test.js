@@ -1,0 +1,452 @@
+// The demo video room (docs/demo.md): the GET /demo/token contract, when the demo is
+// served at all, and three Chromium pages holding a call in web/demo on /sdk/parley.js.
+//
+// Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley node --test tests/demo.test.js
+//
+// PARLEY_DEMO_SDK=opentok (debugging only) serves the official OpenTok.js in place of
+// /sdk/parley.js, so the demo can be checked against the reference client.
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launchBrowser, opentokJsPath } from './lib/browser.js';
+import {
+  decodeJwt,
+  decodeSessionId,
+  freePort,
+  freeRtcPort,
+  getSessionInfo,
+  makeTempDir,
+  removeDir,
+  repoRoot,
+  request,
+  spawnParleyd,
+  startParleyd,
+} from './lib/parleyd.js';
+
+const T = { timeout: 180000 };
+const artifactsDir = path.join(repoRoot, 'tests', '.artifacts');
+
+const uniqueRoom = (prefix = 'room') => `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
+
+function tokenUrl(base, params) {
+  return `${base}/demo/token?${new URLSearchParams(params)}`;
+}
+
+async function demoToken(base, params) {
+  const res = await request('GET', tokenUrl(base, params));
+  assert.equal(res.status, 200, res.describe());
+  assert.equal(res.mediaType, 'application/json');
+  return res.json();
+}
+
+// parleyd listening on 0.0.0.0 (the harness always listens on loopback); reached over
+// 127.0.0.1. Returns a handle whose stop() also removes its data directory.
+async function startOnWildcard(extraArgs = []) {
+  const port = await freePort();
+  const rtcPort = await freeRtcPort();
+  const dataDir = makeTempDir();
+  const server = spawnParleyd({
+    args: ['--listen', `0.0.0.0:${port}`, '--rtc-port', String(rtcPort), '--data-dir', dataDir, ...extraArgs],
+    url: `http://127.0.0.1:${port}`,
+  });
+  try {
+    await server.waitReady();
+  } catch (err) {
+    await server.terminate('SIGKILL');
+    removeDir(dataDir);
+    throw err;
+  }
+  const stop = server.stop;
+  server.stop = async () => {
+    try {
+      return await stop();
+    } finally {
+      removeDir(dataDir);
+    }
+  };
+  return server;
+}
+
+describe('GET /demo/token', () => {
+  let server;
+  before(async () => {
+    server = await startParleyd();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('one session per room name, a routed session, a valid token with the display name', async () => {
+    const room = uniqueRoom();
+    const a = await demoToken(server.url, { room, name: 'Ana María' });
+    const b = await demoToken(server.url, { room, name: 'Bob', role: 'subscriber' });
+    const other = await demoToken(server.url, { room: uniqueRoom(), name: 'Cy' });
+
+    assert.equal(a.apiKey, server.apiKey);
+    assert.equal(b.sessionId, a.sessionId);
+    assert.notEqual(other.sessionId, a.sessionId);
+    assert.notEqual(b.token, a.token);
+
+    // Routed: the session id carries no relayed ("P") flag, as after POST /session/create.
+    const fields = decodeSessionId(a.sessionId);
+    assert.equal(fields[1], server.apiKey);
+    assert.equal(fields[5], '');
+
+    const claims = decodeJwt(a.token).payload;
+    assert.equal(claims.session_id, a.sessionId);
+    assert.equal(claims.iss, server.apiKey);
+    assert.equal(claims.role, 'publisher');
+    assert.equal(new URLSearchParams(claims.connection_data).get('name'), 'Ana María');
+    assert.ok(claims.expire_time > claims.create_time, 'expires after creation');
+    assert.ok(claims.expire_time - claims.create_time <= 24 * 3600, 'shorter than a default token');
+    assert.equal(decodeJwt(b.token).payload.role, 'subscriber');
+
+    // The server itself accepts the token for that session (OpenTok.js's first request).
+    const gsi = await getSessionInfo(server.url, a.sessionId, a.token);
+    assert.equal(gsi.status, 200, gsi.describe());
+  });
+
+  test('the room survives a restart of parleyd on the same data directory', async () => {
+    const dataDir = makeTempDir();
+    const room = uniqueRoom('durable');
+    try {
+      const first = await startParleyd({ dataDir, apiKey: server.apiKey, apiSecret: server.apiSecret });
+      let sessionId;
+      try {
+        sessionId = (await demoToken(first.url, { room, name: 'A' })).sessionId;
+      } finally {
+        await first.stop();
+      }
+      const second = await startParleyd({ dataDir, apiKey: server.apiKey, apiSecret: server.apiSecret });
+      try {
+        assert.equal((await demoToken(second.url, { room, name: 'B' })).sessionId, sessionId);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      removeDir(dataDir);
+    }
+  });
+
+  test('role moderator gives a moderator token', async () => {
+    const t = await demoToken(server.url, { room: uniqueRoom(), name: 'Mod', role: 'moderator' });
+    assert.equal(decodeJwt(t.token).payload.role, 'moderator');
+    const p = await demoToken(server.url, { room: uniqueRoom(), name: 'P', role: 'publisheronly' });
+    assert.equal(decodeJwt(p.token).payload.role, 'publisheronly');
+  });
+
+  test('mediaMode=relayed creates a relayed room; an existing room keeps its mode', async () => {
+    const room = uniqueRoom('p2p');
+    const relayed = await demoToken(server.url, { room, name: 'A', mediaMode: 'relayed' });
+    assert.equal(decodeSessionId(relayed.sessionId)[5], 'P');
+    const again = await demoToken(server.url, { room, name: 'B' });
+    assert.equal(again.sessionId, relayed.sessionId);
+  });
+
+  test('bad room, name or role is a 400 JSON error and binds no room', async () => {
+    const room = uniqueRoom('untouched');
+    const bad = [
+      { name: 'NoRoom' },
+      { room: '', name: 'A' },
+      { room: 'has space', name: 'A' },
+      { room: '../etc', name: 'A' },
+      { room: 'x'.repeat(65), name: 'A' },
+      { room },
+      { room, name: '' },
+      { room, name: 'n'.repeat(65) },
+      { room, name: 'line\nbreak' },
+      { room, name: 'A', role: 'owner' },
+      { room, name: 'A', role: 'MODERATOR' },
+      { room, name: 'A', mediaMode: 'mesh' },
+    ];
+    for (const params of bad) {
+      const res = await request('GET', tokenUrl(server.url, params));
+      assert.equal(res.status, 400, `${JSON.stringify(params)}: ${res.describe()}`);
+      assert.equal(res.mediaType, 'application/json');
+      assert.ok(res.json().description, `${JSON.stringify(params)} explains the refusal`);
+    }
+    // Had any refused request bound the room, it would be routed by now; it is still free,
+    // so this request creates it relayed.
+    const t = await demoToken(server.url, { room, name: 'A', mediaMode: 'relayed' });
+    assert.equal(decodeSessionId(t.sessionId)[5], 'P');
+  });
+
+  test('serves the web app at / and /demo/<file>, nothing else from its folder', async () => {
+    const index = await request('GET', `${server.url}/`);
+    assert.equal(index.status, 200);
+    assert.equal(index.mediaType, 'text/html');
+    assert.match(index.body, /<script src="\/sdk\/parley\.js"><\/script>/);
+    assert.match(index.body, /id="join-form"/);
+    for (const [file, type] of [['demo.js', 'text/javascript'], ['demo.css', 'text/css'], ['index.html', 'text/html']]) {
+      const res = await request('GET', `${server.url}/demo/${file}`);
+      assert.equal(res.status, 200, res.describe());
+      assert.equal(res.mediaType, type);
+      assert.equal(res.body, fs.readFileSync(path.join(repoRoot, 'web', 'demo', file), 'utf8'));
+    }
+    // (A %2e%2e segment cannot be sent from here: URL parsing resolves it; the unit test does.)
+    for (const p of ['/demo/missing.js', '/demo/..%2FREADME.md', '/demo/.gitignore', '/demo/x.db']) {
+      assert.equal((await request('GET', `${server.url}${p}`)).status, 404, p);
+    }
+  });
+});
+
+describe('when the demo is served', () => {
+  const started = [];
+  after(async () => {
+    await Promise.allSettled(started.map((s) => s.stop()));
+  });
+
+  async function assertDisabled(server) {
+    const res = await request('GET', tokenUrl(server.url, { room: 'r', name: 'A' }));
+    assert.equal(res.status, 404, res.describe());
+    assert.equal((await request('GET', `${server.url}/demo/demo.js`)).status, 404);
+    const index = await request('GET', `${server.url}/`);
+    assert.equal(index.status, 200);
+    assert.match(index.body, /Parley is running/);
+    assert.doesNotMatch(index.body, /join-form/);
+  }
+
+  test('--no-demo on loopback: /demo/token is 404 and / is the plain index page', async () => {
+    const server = await startParleyd({ extraArgs: ['--no-demo'] });
+    started.push(server);
+    await assertDisabled(server);
+  });
+
+  test('PARLEY_DEMO=off works like --no-demo', async () => {
+    const server = await startParleyd({ env: { PARLEY_DEMO: 'off' } });
+    started.push(server);
+    await assertDisabled(server);
+  });
+
+  test('a non-loopback listen address disables it', async () => {
+    const server = await startOnWildcard();
+    started.push(server);
+    await assertDisabled(server);
+  });
+
+  test('--demo enables it on a non-loopback address, with a warning', async () => {
+    const server = await startOnWildcard(['--demo']);
+    started.push(server);
+    const t = await demoToken(server.url, { room: uniqueRoom(), name: 'A' });
+    assert.ok(t.token);
+    assert.match(server.stderr, /anyone who reaches this server can mint tokens/);
+    assert.match((await request('GET', `${server.url}/`)).body, /join-form/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Three browsers in one room
+
+// A page of the demo in its own browser context, with its console kept for failure reports.
+async function openDemoPage(browser, url, name) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text().slice(0, 500)}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack ?? e.message}`));
+  if (process.env.PARLEY_DEMO_SDK === 'opentok') {
+    const body = `${fs.readFileSync(opentokJsPath, 'utf8')}\n;OT.setProxyUrl(location.origin);\n`;
+    await page.route('**/sdk/parley.js', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
+  }
+  await page.goto(url, { waitUntil: 'load' });
+  return {
+    name,
+    page,
+    context,
+    diagnostics: () => `\n===== ${name} (console, last 40) =====\n${logs.slice(-40).join('\n')}`,
+    close: () => context.close().catch(() => {}),
+  };
+}
+
+// Waits for fn in the page; on timeout the error carries the page's console.
+async function waitInPage(p, fn, arg, message, timeout = 60000) {
+  try {
+    const handle = await p.page.waitForFunction(fn, arg, { timeout, polling: 200 });
+    return await handle.jsonValue();
+  } catch (err) {
+    const notice = await p.page.evaluate(() => document.getElementById('notice')?.textContent ?? '').catch(() => '');
+    throw new Error(`${p.name}: ${message} (${err.message.split('\n')[0]}); notice: "${notice}"${p.diagnostics()}`);
+  }
+}
+
+// What a page shows: its tiles with names, stream/connection ids, muted state and frames.
+function tilesOf(p) {
+  return p.page.evaluate(() =>
+    [...document.querySelectorAll('#tiles .tile')].map((t) => ({
+      self: t.dataset.self === 'true',
+      kind: t.dataset.kind,
+      name: t.querySelector('.tile-name').textContent,
+      streamId: t.dataset.streamId ?? null,
+      connectionId: t.dataset.connectionId ?? null,
+      muted: !t.querySelector('.muted').hidden,
+      frames: t.querySelector('video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
+    })),
+  );
+}
+
+// Every tile's video decodes new frames: each count grows past what it was at the call.
+async function waitForFramesFlowing(p, count) {
+  const before = (await tilesOf(p)).map((t) => t.frames);
+  await waitInPage(
+    p,
+    ([n, base]) => {
+      const tiles = [...document.querySelectorAll('#tiles .tile')];
+      if (tiles.length !== n) return false;
+      return tiles.every((t, i) => {
+        const v = t.querySelector('video');
+        return v && v.getVideoPlaybackQuality().totalVideoFrames > (base[i] ?? 0) + 5;
+      });
+    },
+    [count, before],
+    `${count} tiles with video frames flowing`,
+    90000,
+  );
+}
+
+describe('the demo room in three browsers', () => {
+  let server;
+  let browser;
+  const pages = [];
+
+  before(async () => {
+    [server, browser] = await Promise.all([startParleyd({ logLevel: 'info' }), launchBrowser()]);
+  });
+  after(async () => {
+    await Promise.allSettled(pages.map((p) => p.close()));
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('join, see and hear each other, chat, mute, moderate', T, async () => {
+    const room = uniqueRoom('demo');
+    const roomUrl = `${server.url}/?room=${room}`;
+    const people = [
+      { name: 'Ada Moderator', moderator: true },
+      { name: 'Bob', moderator: false },
+      { name: 'Chloé', moderator: false },
+    ];
+    for (const person of people) {
+      const p = await openDemoPage(browser, roomUrl, person.name);
+      pages.push(p);
+      assert.equal(await p.page.inputValue('#room-input'), room, 'the room comes from ?room=');
+      const sdkReady = await p.page.evaluate(() => typeof OT !== 'undefined' && typeof OT.initSession === 'function');
+      assert.ok(sdkReady, `${p.name}: /sdk/parley.js does not define OT.initSession`);
+      await p.page.fill('#name-input', person.name);
+      if (person.moderator) await p.page.check('#moderator-input');
+      await p.page.click('#join-button');
+    }
+    const [ada, bob, chloe] = pages;
+
+    // Everyone: three tiles (own camera + two remote), frames flowing in each, right names.
+    for (const p of pages) await waitForFramesFlowing(p, 3);
+    const connectionOf = {};
+    for (const [i, p] of pages.entries()) {
+      const tiles = await tilesOf(p);
+      const own = tiles.filter((t) => t.self);
+      assert.equal(own.length, 1, `${p.name}: one own tile`);
+      assert.equal(own[0].name, `${people[i].name} (you)`);
+      connectionOf[p.name] = own[0].connectionId;
+      assert.ok(own[0].connectionId, `${p.name}: own tile knows its connection`);
+      const remoteNames = tiles.filter((t) => !t.self).map((t) => t.name).sort();
+      const expected = people.filter((_, j) => j !== i).map((x) => x.name).sort();
+      assert.deepEqual(remoteNames, expected, `${p.name}: remote tiles are named`);
+      assert.ok(tiles.every((t) => t.streamId), `${p.name}: every tile has its stream id`);
+      assert.ok(tiles.every((t) => !t.muted), `${p.name}: nobody muted yet`);
+    }
+    // Remote tiles carry the publisher's connection id.
+    for (const p of pages) {
+      for (const t of (await tilesOf(p)).filter((x) => !x.self)) {
+        assert.ok(Object.values(connectionOf).includes(t.connectionId), `${p.name}: ${t.name} has a known connection id`);
+      }
+    }
+    // The invite link is this room's URL.
+    const invite = await ada.page.inputValue('#invite-link');
+    assert.equal(new URL(invite).searchParams.get('room'), room);
+    assert.equal(new URL(invite).origin, server.url);
+
+    // A screenshot with three tiles.
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    const shot = path.join(artifactsDir, 'demo.png');
+    await ada.page.screenshot({ path: shot, fullPage: true });
+    console.log(`demo screenshot: ${shot}`);
+
+    // Chat: Bob's message shows on the two other pages with his name.
+    const text = `hello from Bob ${crypto.randomBytes(3).toString('hex')}`;
+    await bob.page.fill('#chat-input', text);
+    await bob.page.press('#chat-input', 'Enter');
+    for (const p of [ada, chloe, bob]) {
+      await waitInPage(
+        p,
+        ([t, from]) =>
+          [...document.querySelectorAll('#chat-log .chat-message:not(.system)')].some(
+            (m) => m.querySelector('.chat-text').textContent === t && m.querySelector('.chat-sender').textContent === 'Bob' && m.dataset.from === from,
+          ),
+        [text, connectionOf.Bob],
+        'Bob\'s chat message with his name',
+      );
+    }
+
+    const mutedOn = (p, connectionId) =>
+      waitInPage(
+        p,
+        (cid) => {
+          const tile = document.querySelector(`#tiles .tile[data-connection-id="${cid}"][data-kind="camera"]`);
+          return tile && !tile.querySelector('.muted').hidden;
+        },
+        connectionId,
+        `muted indicator on the tile of ${connectionId}`,
+      );
+
+    // Chloé mutes herself: the two others see her muted.
+    await chloe.page.click('#mic-button');
+    assert.equal(await chloe.page.getAttribute('#mic-button', 'aria-pressed'), 'true');
+    await mutedOn(ada, connectionOf['Chloé']);
+    await mutedOn(bob, connectionOf['Chloé']);
+    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf.Ada)?.muted ?? false, false, 'Ada is not muted');
+
+    // Only the moderator has moderator controls.
+    assert.ok(await ada.page.isVisible(`.tile[data-connection-id="${connectionOf.Bob}"] .mod-kick`));
+    assert.ok(await ada.page.isVisible('#mute-all-button'));
+    assert.equal(await bob.page.isVisible(`.tile[data-connection-id="${connectionOf['Chloé']}"] .mod-kick`), false);
+    assert.equal(await bob.page.isVisible('#mute-all-button'), false);
+
+    // The moderator mutes Bob: Bob's page shows him muted, the others see it too.
+    await ada.page.click(`.tile[data-connection-id="${connectionOf.Bob}"] .mod-mute`);
+    await waitInPage(
+      bob,
+      () => {
+        const own = document.querySelector('#tiles .tile[data-self="true"][data-kind="camera"]');
+        return own && !own.querySelector('.muted').hidden && document.getElementById('mic-button').getAttribute('aria-pressed') === 'true';
+      },
+      null,
+      'Bob shows himself muted after forceMuteStream',
+    );
+    await mutedOn(ada, connectionOf.Bob);
+    await mutedOn(chloe, connectionOf.Bob);
+
+    // The moderator removes Chloé: she sees why, the others drop to two tiles.
+    await ada.page.click(`.tile[data-connection-id="${connectionOf['Chloé']}"] .mod-kick`);
+    await waitInPage(
+      chloe,
+      () => {
+        const n = document.getElementById('notice');
+        return !n.hidden && n.dataset.kind === 'kicked' && /removed you/.test(n.textContent) && document.getElementById('room').hidden;
+      },
+      null,
+      'the removed message',
+    );
+    for (const p of [ada, bob]) {
+      await waitInPage(
+        p,
+        (cid) => document.querySelectorAll('#tiles .tile').length === 2 && !document.querySelector(`#tiles .tile[data-connection-id="${cid}"]`),
+        connectionOf['Chloé'],
+        'two tiles after the kick',
+      );
+    }
+    await waitForFramesFlowing(ada, 2);
+  });
+});

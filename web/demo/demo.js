@@ -1,0 +1,592 @@
+// Parley demo room: a video call built only on the documented OpenTok.js API (the global
+// `OT` that /sdk/parley.js defines), the way a customer's app would be. Its "backend" is
+// parleyd's GET /demo/token, which stands for the customer's own server (docs/demo.md).
+
+const ROOM_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+// audioLevelUpdated arrives many times a second; a smoothed level above this counts as speech.
+const SPEAKING_LEVEL = 0.04;
+const SPEAKING_HOLD_MS = 600;
+const NAME_KEY = 'parley-demo-name';
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  join: $('join'),
+  joinForm: $('join-form'),
+  roomInput: $('room-input'),
+  nameInput: $('name-input'),
+  moderatorInput: $('moderator-input'),
+  joinButton: $('join-button'),
+  room: $('room'),
+  roomTitle: $('room-title'),
+  notice: $('notice'),
+  tiles: $('tiles'),
+  mic: $('mic-button'),
+  camera: $('camera-button'),
+  screen: $('screen-button'),
+  muteAll: $('mute-all-button'),
+  releaseMute: $('release-mute-button'),
+  leave: $('leave-button'),
+  inviteLink: $('invite-link'),
+  copyInvite: $('copy-invite'),
+  copyStatus: $('copy-status'),
+  chatLog: $('chat-log'),
+  chatForm: $('chat-form'),
+  chatInput: $('chat-input'),
+  tileTemplate: $('tile-template'),
+};
+
+// Everything about the current call; reset by leave().
+let call = null;
+
+function newCall({ room, name, moderator }) {
+  return {
+    room,
+    name,
+    moderator,
+    session: null,
+    camera: null, // the camera Publisher
+    cameraTile: null,
+    screen: null, // the screen-share Publisher, while sharing
+    screenTile: null,
+    micOn: true,
+    cameraOn: true,
+    subscribers: new Map(), // streamId → Subscriber
+    ended: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+
+function showNotice(text, kind = 'error') {
+  ui.notice.textContent = text;
+  ui.notice.dataset.kind = kind;
+  ui.notice.hidden = false;
+}
+
+function clearNotice() {
+  ui.notice.hidden = true;
+  ui.notice.textContent = '';
+  delete ui.notice.dataset.kind;
+}
+
+// A readable sentence for an OT error (OT error codes and names of OpenTok.js).
+function describeError(err, what) {
+  if (!err) return `${what} failed.`;
+  const name = err.name ?? '';
+  const code = err.code;
+  if (name === 'OT_USER_MEDIA_ACCESS_DENIED' || (code === 1500 && /denied|permission/i.test(err.message ?? ''))) {
+    return 'Camera or microphone access was denied. Allow it in the browser (address bar) and join again; you can still watch and chat.';
+  }
+  if (name === 'OT_HARDWARE_UNAVAILABLE' || name === 'OT_NO_DEVICES_FOUND') {
+    return 'No usable camera or microphone was found; you can still watch and chat.';
+  }
+  if (name === 'OT_SCREEN_SHARING_NOT_SUPPORTED') return 'This browser cannot share the screen.';
+  if (code === 1004 || name === 'OT_AUTHENTICATION_ERROR') return 'The room token was refused. Reload the page and join again.';
+  if (code === 1006 || name === 'OT_CONNECT_FAILED') return 'Could not reach the server. Check the connection and join again.';
+  return `${what} failed: ${err.message ?? name ?? code}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Names: the demo token carries "name=<display name>" as connection data.
+
+function nameOfConnection(connection, fallback = 'Guest') {
+  if (!connection) return 'Server';
+  if (call && call.session?.connection && connection.connectionId === call.session.connection.connectionId) {
+    return call.name;
+  }
+  try {
+    const name = new URLSearchParams(connection.data ?? '').get('name');
+    if (name) return name;
+  } catch {
+    // not form data: fall through
+  }
+  return fallback;
+}
+
+function nameOfStream(stream) {
+  const name = nameOfConnection(stream.connection, stream.name || 'Guest');
+  return stream.videoType === 'screen' ? `${name} (screen)` : name;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tiles
+
+function createTile({ kind, self, name }) {
+  const tile = ui.tileTemplate.content.firstElementChild.cloneNode(true);
+  tile.dataset.kind = kind;
+  if (self) tile.dataset.self = 'true';
+  tile.querySelector('.tile-name').textContent = name;
+  tile.setAttribute('aria-label', name);
+  ui.tiles.append(tile);
+  return tile;
+}
+
+function tileVideo(tile) {
+  return tile.querySelector('.tile-video');
+}
+
+function setTileMuted(tile, muted) {
+  if (!tile) return;
+  tile.querySelector('.muted').hidden = !muted;
+  tile.dataset.audio = muted ? 'off' : 'on';
+}
+
+function setTileCameraOff(tile, off) {
+  if (!tile) return;
+  tile.querySelector('.camera-off').hidden = !off;
+  tile.dataset.video = off ? 'off' : 'on';
+}
+
+// Drives the speaking indicator from audioLevelUpdated events of a publisher or subscriber.
+function trackSpeaking(tile, emitter) {
+  let level = 0;
+  let lastLoud = 0;
+  emitter.on('audioLevelUpdated', (event) => {
+    level = level * 0.7 + event.audioLevel * 0.3;
+    const now = performance.now();
+    if (level > SPEAKING_LEVEL) lastLoud = now;
+    const speaking = tile.dataset.audio !== 'off' && now - lastLoud < SPEAKING_HOLD_MS;
+    tile.classList.toggle('speaking', speaking);
+    tile.dataset.speaking = String(speaking);
+  });
+}
+
+const publisherStyle = { buttonDisplayMode: 'off', nameDisplayMode: 'off', audioLevelDisplayMode: 'off' };
+
+// ---------------------------------------------------------------------------------------
+// Remote streams
+
+function addRemoteStream(stream) {
+  const { session } = call;
+  if (call.subscribers.has(stream.streamId)) return;
+  const tile = createTile({ kind: stream.videoType === 'screen' ? 'screen' : 'camera', self: false, name: nameOfStream(stream) });
+  tile.dataset.streamId = stream.streamId;
+  tile.dataset.connectionId = stream.connection.connectionId;
+  setTileMuted(tile, !stream.hasAudio);
+  setTileCameraOff(tile, !stream.hasVideo);
+  if (call.moderator) addModeratorControls(tile, stream);
+
+  const subscriber = session.subscribe(
+    stream,
+    tileVideo(tile),
+    { insertMode: 'append', width: '100%', height: '100%', style: publisherStyle, fitMode: stream.videoType === 'screen' ? 'contain' : 'cover' },
+    (err) => {
+      if (err) showNotice(describeError(err, `Receiving ${nameOfStream(stream)}`));
+    },
+  );
+  call.subscribers.set(stream.streamId, subscriber);
+  trackSpeaking(tile, subscriber);
+}
+
+function removeRemoteStream(stream) {
+  call.subscribers.delete(stream.streamId);
+  tileOfStream(stream.streamId)?.remove();
+}
+
+function tileOfStream(streamId) {
+  return [...ui.tiles.children].find((t) => t.dataset.streamId === streamId) ?? null;
+}
+
+function addModeratorControls(tile, stream) {
+  const controls = tile.querySelector('.mod-controls');
+  const label = nameOfStream(stream);
+  const mute = controls.querySelector('.mod-mute');
+  const kick = controls.querySelector('.mod-kick');
+  mute.setAttribute('aria-label', `Mute ${label}`);
+  kick.setAttribute('aria-label', `Remove ${label} from the room`);
+  mute.addEventListener('click', () => {
+    call.session.forceMuteStream(stream).catch((err) => showNotice(describeError(err, `Muting ${label}`)));
+  });
+  kick.addEventListener('click', () => {
+    call.session.forceDisconnect(stream.connection, (err) => {
+      if (err) showNotice(describeError(err, `Removing ${label}`));
+    });
+  });
+  controls.hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------
+// Own camera and screen
+
+function publishCamera() {
+  const tile = createTile({ kind: 'camera', self: true, name: `${call.name} (you)` });
+  call.cameraTile = tile;
+  setTileMuted(tile, false);
+  setTileCameraOff(tile, false);
+  const publisher = OT.initPublisher(
+    tileVideo(tile),
+    { insertMode: 'append', width: '100%', height: '100%', name: call.name, publishAudio: true, publishVideo: true, style: publisherStyle },
+    (err) => {
+      if (!err) return;
+      showNotice(describeError(err, 'Starting the camera'));
+      tile.remove();
+      call.cameraTile = null;
+      call.camera = null;
+      updateControls();
+    },
+  );
+  call.camera = publisher;
+  publisher.on({
+    streamCreated: (event) => {
+      tile.dataset.streamId = event.stream.streamId;
+    },
+    accessDenied: () => showNotice(describeError({ name: 'OT_USER_MEDIA_ACCESS_DENIED' }, 'Starting the camera')),
+    // A moderator muted this publisher (forceMuteStream, or forceMuteAll without excluding it).
+    muteForced: () => mutedByModerator(),
+  });
+  trackSpeaking(tile, publisher);
+  return publisher;
+}
+
+function startScreenShare() {
+  if (call.screen) return;
+  const tile = createTile({ kind: 'screen', self: true, name: `${call.name} (your screen)` });
+  setTileMuted(tile, true);
+  call.screenTile = tile;
+  const stop = () => stopScreenShare();
+  const publisher = OT.initPublisher(
+    tileVideo(tile),
+    { insertMode: 'append', width: '100%', height: '100%', videoSource: 'screen', publishAudio: false, name: `${call.name} (screen)`, style: publisherStyle, fitMode: 'contain' },
+    (err) => {
+      if (!err) {
+        call.session.publish(publisher, (publishErr) => {
+          if (publishErr) {
+            showNotice(describeError(publishErr, 'Sharing the screen'));
+            stop();
+          }
+        });
+        return;
+      }
+      // Closing the browser's picker is not worth an alarming message.
+      if (err.name !== 'OT_USER_MEDIA_ACCESS_DENIED') showNotice(describeError(err, 'Sharing the screen'));
+      stop();
+    },
+  );
+  call.screen = publisher;
+  publisher.on({
+    streamCreated: (event) => {
+      tile.dataset.streamId = event.stream.streamId;
+    },
+    // The browser's own "Stop sharing" button ends the capture.
+    mediaStopped: stop,
+    streamDestroyed: stop,
+  });
+  updateControls();
+}
+
+function stopScreenShare() {
+  if (!call || !call.screen) return;
+  const publisher = call.screen;
+  call.screen = null;
+  call.screenTile?.remove();
+  call.screenTile = null;
+  try {
+    publisher.destroy();
+  } catch {
+    // already gone
+  }
+  updateControls();
+}
+
+function mutedByModerator() {
+  if (!call) return;
+  setMic(false);
+  showNotice('A moderator muted your microphone. You can unmute it again.', 'info');
+}
+
+function setMic(on) {
+  call.micOn = on;
+  call.camera?.publishAudio(on);
+  setTileMuted(call.cameraTile, !on);
+  updateControls();
+}
+
+function setCamera(on) {
+  call.cameraOn = on;
+  call.camera?.publishVideo(on);
+  setTileCameraOff(call.cameraTile, !on);
+  updateControls();
+}
+
+function updateControls() {
+  if (!call) return;
+  const hasCamera = Boolean(call.camera);
+  ui.mic.disabled = !hasCamera;
+  ui.camera.disabled = !hasCamera;
+  ui.mic.setAttribute('aria-pressed', String(!call.micOn));
+  ui.mic.textContent = call.micOn ? 'Mute mic' : 'Unmute mic';
+  ui.camera.setAttribute('aria-pressed', String(!call.cameraOn));
+  ui.camera.textContent = call.cameraOn ? 'Camera off' : 'Camera on';
+  ui.screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
+  ui.screen.textContent = call.screen ? 'Stop sharing' : 'Share screen';
+  for (const el of document.querySelectorAll('.moderator-only')) el.hidden = !call.moderator;
+}
+
+// ---------------------------------------------------------------------------------------
+// Chat over signals of type "chat"
+
+function appendChat({ sender, text, fromConnectionId, system = false }) {
+  const item = document.createElement('li');
+  item.className = system ? 'chat-message system' : 'chat-message';
+  if (fromConnectionId) item.dataset.from = fromConnectionId;
+  if (!system) {
+    const who = document.createElement('span');
+    who.className = 'chat-sender';
+    who.textContent = sender;
+    item.append(who);
+  }
+  const body = document.createElement('span');
+  body.className = 'chat-text';
+  body.textContent = text;
+  item.append(body);
+  ui.chatLog.append(item);
+  ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
+}
+
+function sendChat(text) {
+  call.session.signal({ type: 'chat', data: text }, (err) => {
+    if (err) showNotice(describeError(err, 'Sending the message'));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Joining and leaving
+
+async function fetchToken({ room, name, moderator }) {
+  const query = new URLSearchParams({ room, name, role: moderator ? 'moderator' : 'publisher' });
+  const res = await fetch(`/demo/token?${query}`, { cache: 'no-store' });
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON
+  }
+  if (!res.ok) {
+    const why = body?.description || body?.message || `HTTP ${res.status}`;
+    throw new Error(res.status === 404 ? 'The demo is disabled on this server (parleyd --no-demo).' : why);
+  }
+  return body;
+}
+
+function inviteUrl(room) {
+  const url = new URL(location.href);
+  url.search = new URLSearchParams({ room }).toString();
+  url.hash = '';
+  return url.toString();
+}
+
+function showRoom(room) {
+  ui.join.hidden = true;
+  ui.room.hidden = false;
+  ui.roomTitle.hidden = false;
+  ui.roomTitle.textContent = `Room “${room}”`;
+  ui.inviteLink.value = inviteUrl(room);
+  history.replaceState(null, '', inviteUrl(room));
+  document.title = `${room} · Parley demo room`;
+}
+
+function showJoin() {
+  ui.room.hidden = true;
+  ui.roomTitle.hidden = true;
+  ui.join.hidden = false;
+  ui.joinButton.disabled = false;
+  ui.tiles.replaceChildren();
+  ui.chatLog.replaceChildren();
+  document.title = 'Parley demo room';
+}
+
+function attachSessionHandlers(session) {
+  // Events of a session the user already left must not touch the next call.
+  const current = () => call !== null && call.session === session;
+  session.on({
+    streamCreated: (event) => {
+      if (!current() || event.stream.connection.connectionId === session.connection?.connectionId) return;
+      addRemoteStream(event.stream);
+    },
+    streamDestroyed: (event) => current() && removeRemoteStream(event.stream),
+    streamPropertyChanged: (event) => {
+      if (!current()) return;
+      const own = call.camera?.stream?.streamId === event.stream.streamId;
+      // The server turned our audio off (a moderator): show it even if the SDK sent no muteForced.
+      if (own && event.changedProperty === 'hasAudio') {
+        if (!event.newValue && call.micOn) mutedByModerator();
+        return;
+      }
+      const tile = tileOfStream(event.stream.streamId);
+      if (event.changedProperty === 'hasAudio') setTileMuted(tile, !event.newValue);
+      if (event.changedProperty === 'hasVideo') setTileCameraOff(tile, !event.newValue);
+    },
+    connectionCreated: (event) => {
+      if (!current()) return;
+      if (event.connection.connectionId === session.connection?.connectionId) return;
+      appendChat({ text: `${nameOfConnection(event.connection)} joined`, system: true });
+    },
+    connectionDestroyed: (event) => {
+      if (!current()) return;
+      appendChat({ text: `${nameOfConnection(event.connection)} left`, system: true });
+    },
+    'signal:chat': (event) => {
+      if (!current()) return;
+      appendChat({ sender: nameOfConnection(event.from), text: String(event.data ?? ''), fromConnectionId: event.from?.connectionId });
+    },
+    // The session's mute-all state changed (forceMuteAll / disableForceMute); whether this
+    // client's own audio was muted arrives as the publisher's muteForced.
+    muteForced: (event) => {
+      if (!current() || call.moderator) return;
+      if (!event.active) showNotice('The moderator ended mute all.', 'info');
+    },
+    sessionReconnecting: () => current() && showNotice('Connection lost, reconnecting…', 'info'),
+    sessionReconnected: () => current() && clearNotice(),
+    sessionDisconnected: (event) => {
+      if (!current()) return;
+      const reason = event.reason;
+      endCall();
+      if (reason === 'forceDisconnected') {
+        showNotice('A moderator removed you from the room.', 'kicked');
+      } else if (reason === 'networkDisconnected') {
+        showNotice('The connection to the server was lost. Join again to continue.');
+      }
+    },
+  });
+}
+
+async function join({ room, name, moderator }) {
+  clearNotice();
+  ui.joinButton.disabled = true;
+  let credentials;
+  try {
+    credentials = await fetchToken({ room, name, moderator });
+  } catch (err) {
+    ui.joinButton.disabled = false;
+    showNotice(`Could not join: ${err.message}`);
+    return;
+  }
+  if (typeof OT === 'undefined' || typeof OT.initSession !== 'function') {
+    ui.joinButton.disabled = false;
+    showNotice('The video SDK (/sdk/parley.js) did not load: run `make sdk` and reload.');
+    return;
+  }
+  call = newCall({ room, name, moderator });
+  showRoom(room);
+  const session = OT.initSession(credentials.apiKey, credentials.sessionId);
+  call.session = session;
+  attachSessionHandlers(session);
+  const camera = publishCamera();
+  updateControls();
+  session.connect(credentials.token, (err) => {
+    if (err) {
+      endCall();
+      showNotice(describeError(err, 'Joining the room'));
+      return;
+    }
+    ui.chatLog.dataset.connectionId = session.connection.connectionId;
+    if (call.cameraTile) call.cameraTile.dataset.connectionId = session.connection.connectionId;
+    if (call.camera === camera) {
+      session.publish(camera, (publishErr) => {
+        if (publishErr && call?.camera === camera) showNotice(describeError(publishErr, 'Publishing the camera'));
+      });
+    }
+  });
+}
+
+// Leaves the call (or cleans up after being disconnected) and shows the join form again.
+function endCall() {
+  if (!call || call.ended) return;
+  const ending = call;
+  ending.ended = true;
+  call = null;
+  for (const publisher of [ending.screen, ending.camera]) {
+    try {
+      publisher?.destroy();
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    ending.session?.disconnect();
+  } catch {
+    // already disconnected
+  }
+  showJoin();
+}
+
+// ---------------------------------------------------------------------------------------
+// Wiring
+
+function suggestRoomName() {
+  const words = ['maple', 'river', 'comet', 'harbor', 'meadow', 'quartz', 'falcon', 'cedar'];
+  const pick = words[Math.floor(Math.random() * words.length)];
+  return `${pick}-${Math.floor(1000 + Math.random() * 9000)}`;
+}
+
+function init() {
+  const params = new URLSearchParams(location.search);
+  const room = params.get('room');
+  ui.roomInput.value = room && ROOM_PATTERN.test(room) ? room : suggestRoomName();
+  ui.nameInput.value = localStorage.getItem(NAME_KEY) ?? '';
+  (ui.nameInput.value ? ui.joinButton : ui.nameInput).focus();
+
+  ui.joinForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const roomName = ui.roomInput.value.trim();
+    const name = ui.nameInput.value.trim();
+    if (!ROOM_PATTERN.test(roomName)) {
+      showNotice('Room names are 1 to 64 letters, digits or . _ ~ -');
+      ui.roomInput.focus();
+      return;
+    }
+    if (!name) {
+      showNotice('Please enter your name.');
+      ui.nameInput.focus();
+      return;
+    }
+    localStorage.setItem(NAME_KEY, name);
+    join({ room: roomName, name, moderator: ui.moderatorInput.checked });
+  });
+
+  ui.mic.addEventListener('click', () => call && setMic(!call.micOn));
+  ui.camera.addEventListener('click', () => call && setCamera(!call.cameraOn));
+  ui.screen.addEventListener('click', () => {
+    if (!call) return;
+    if (call.screen) stopScreenShare();
+    else startScreenShare();
+  });
+  ui.muteAll.addEventListener('click', () => {
+    if (!call) return;
+    const own = [call.camera?.stream, call.screen?.stream].filter(Boolean);
+    call.session.forceMuteAll(own)
+      .then(() => showNotice('Everyone else is muted; people who join now start muted.', 'info'))
+      .catch((err) => showNotice(describeError(err, 'Muting everyone')));
+  });
+  ui.releaseMute.addEventListener('click', () => {
+    if (!call) return;
+    call.session.disableForceMute()
+      .then(() => showNotice('People who join now start unmuted again.', 'info'))
+      .catch((err) => showNotice(describeError(err, 'Ending mute all')));
+  });
+  ui.leave.addEventListener('click', () => {
+    clearNotice();
+    endCall();
+  });
+  ui.copyInvite.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(ui.inviteLink.value);
+      ui.copyStatus.textContent = 'Link copied.';
+    } catch {
+      ui.inviteLink.select();
+      ui.copyStatus.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+    }
+  });
+  ui.chatForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = ui.chatInput.value.trim();
+    if (!text || !call?.session?.connection) return;
+    sendChat(text);
+    ui.chatInput.value = '';
+  });
+  window.addEventListener('pagehide', () => endCall());
+}
+
+init();
