@@ -1,6 +1,7 @@
 // Browser end-to-end tests of routed sessions (spec opentok-wire.md §8.2, §8.3): the official
-// OpenTok.js 2.35.2 in headless Chromium sends its media to parleyd's SFU, which forwards it to
-// every subscriber. One Chromium and one parleyd for the file; every test its own session.
+// OpenTok.js 2.35.2 — and, in a second round of the same tests, parley.js — in headless
+// Chromium sends its media to parleyd's SFU, which forwards it to every subscriber. One
+// Chromium and one parleyd per describe block; every test its own session.
 //
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-routed.test.js
 
@@ -11,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil } from './lib/browser.js';
+import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
 import { startBrowserBackend } from './lib/parleyd-browser.js';
 
 const T = { timeout: 120000 };
@@ -28,7 +29,7 @@ const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // One Chromium, one static server and one parleyd for a describe block, plus the page
 // helpers its tests share. Call it inside describe(): it registers the before/after hooks.
-function routedFixture({ browserArgs = [], parleydArgs = [], setup = () => {}, teardown = () => {} } = {}) {
+function routedFixture({ client = 'opentok', browserArgs = [], parleydArgs = [], setup = () => {}, teardown = () => {} } = {}) {
   const fx = {};
   before(async () => {
     setup();
@@ -55,7 +56,7 @@ function routedFixture({ browserArgs = [], parleydArgs = [], setup = () => {}, t
   });
   // A connected client page, closed at the end of test `t`; returns {page, cid}.
   fx.join = async (t, name, sessionId, role = 'publisher', proxyUrl = fx.be.proxyUrl) => {
-    const page = await openClientPage(fx.browser, { pageUrl: fx.web.pageUrl('opentok-client'), name });
+    const page = await openClientPage(fx.browser, { pageUrl: fx.web.pageUrl('opentok-client'), name, client });
     t.after(() => page.close());
     const token = fx.be.token(sessionId, { role, data: `name=${name}` });
     const cid = await page.connect({ proxyUrl, apiKey: fx.be.apiKey, sessionId, token });
@@ -75,8 +76,9 @@ function routedFixture({ browserArgs = [], parleydArgs = [], setup = () => {}, t
   return fx;
 }
 
-describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () => {
-  const fx = routedFixture();
+for (const client of testClients()) {
+describe(`routed sessions through the SFU (${clientLabel(client)} in Chromium)`, () => {
+  const fx = routedFixture({ client });
   const { join, publish, subscribe, mediaStats } = fx;
 
   test('three participants: everyone publishes and decodes the other two', T, async (t) => {
@@ -235,8 +237,8 @@ describe('routed sessions through the SFU (OpenTok.js 2.35.2 in Chromium)', () =
   });
 });
 
-describe('routed media under packet loss (parleyd --rtc-test-loss 5)', () => {
-  const fx = routedFixture({ parleydArgs: ['--rtc-test-loss', '5'] });
+describe(`routed media under packet loss (parleyd --rtc-test-loss 5, ${clientLabel(client)})`, () => {
+  const fx = routedFixture({ client, parleydArgs: ['--rtc-test-loss', '5'] });
 
   test('NACKs recover lost packets both ways and the video keeps decoding', T, async (t) => {
     const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
@@ -281,9 +283,10 @@ function writeNoiseClip(file, frames = 8) {
   fs.writeFileSync(file, Buffer.concat(parts));
 }
 
-describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
+describe(`routed publisher bandwidth (noisy 640x480 camera, ${clientLabel(client)})`, () => {
   const clip = path.join(os.tmpdir(), `parley-noise-${process.pid}.y4m`);
   const fx = routedFixture({
+    client,
     browserArgs: [`--use-file-for-fake-video-capture=${clip}`],
     setup: () => writeNoiseClip(clip),
     teardown: () => fs.rmSync(clip, { force: true }),
@@ -321,8 +324,8 @@ describe('routed publisher bandwidth (noisy 640x480 camera)', () => {
 
 });
 
-describe('routed media over ICE-TCP (parleyd --rtc-protocols tcp)', () => {
-  const fx = routedFixture({ parleydArgs: ['--rtc-protocols', 'tcp'] });
+describe(`routed media over ICE-TCP (parleyd --rtc-protocols tcp, ${clientLabel(client)})`, () => {
+  const fx = routedFixture({ client, parleydArgs: ['--rtc-protocols', 'tcp'] });
 
   test('publish and subscribe through the passive TCP candidate', T, async (t) => {
     const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
@@ -340,3 +343,4 @@ describe('routed media over ICE-TCP (parleyd --rtc-protocols tcp)', () => {
     }
   });
 });
+}

@@ -1,5 +1,6 @@
 // Browser end-to-end tests of signaling (spec opentok-wire.md §5–§8.4), driven through the
-// official OpenTok.js 2.35.2 client in headless Chromium against a live parleyd.
+// official OpenTok.js 2.35.2 client — and, in a second round, through parley.js — in headless
+// Chromium against a live parleyd.
 //
 // One Chromium and one parleyd for the whole file; every page gets its own browser context and
 // every test its own relayed session. Pages use OT.setProxyUrl(<parleyd URL>) so config, GSI,
@@ -12,13 +13,14 @@ import { describe, before, after, beforeEach, afterEach, test } from 'node:test'
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
-import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil, opentokJsPath } from './lib/browser.js';
+import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil, opentokJsPath, parleyJsPath, testClients, clientLabel } from './lib/browser.js';
 import { startBrowserBackend } from './lib/parleyd-browser.js';
 
 const T = { timeout: 60000 };
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
-describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
+for (const client of testClients()) {
+describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
   let browser;
   let web;
   let be;
@@ -49,7 +51,7 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
   // two pages are loaded before each test (outside its time budget) and handed out by openPage.
   let pool = [];
   beforeEach(async () => {
-    const loaded = await Promise.allSettled([0, 1].map((i) => openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `pooled-${i}` })));
+    const loaded = await Promise.allSettled([0, 1].map((i) => openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `pooled-${i}`, client })));
     pool = loaded.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     for (const p of pool) pages.add(p);
   }, { timeout: 100000 });
@@ -68,7 +70,7 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
   async function openPage(t, name) {
     let p = pool.shift();
     if (p) p.name = name;
-    else p = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name });
+    else p = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
     pages.add(p);
     t.after(async () => {
       pages.delete(p);
@@ -110,13 +112,17 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     }
   }
 
-  test('infrastructure: OpenTok.js from node_modules, system requirements, GSI through the proxy path, WebSocket attempt', T, async (t) => {
+  test(`infrastructure: ${client === 'parley' ? 'parley.js from sdk/js/dist' : 'OpenTok.js from node_modules'}, system requirements, GSI through the proxy path, WebSocket attempt`, T, async (t) => {
     const page = await openPage(t, 'infra');
-    const served = await (await fetch(`${web.url}/opentok.js`)).text();
-    assert.equal(served, fs.readFileSync(opentokJsPath, 'utf8'), '/opentok.js must be the npm package file');
+    const [script, file] = client === 'parley' ? ['parley.js', parleyJsPath] : ['opentok.js', opentokJsPath];
+    const served = await (await fetch(`${web.url}/${script}`)).text();
+    assert.equal(served, fs.readFileSync(file, 'utf8'), `/${script} must be the built file`);
     assert.equal(await page.page.evaluate(() => OT.checkSystemRequirements()), 1);
     const version = await page.page.evaluate(() => OT.version ?? OT.properties?.version);
-    assert.match(String(version), /2\.35\.2/);
+    assert.match(String(version), client === 'parley' ? /^\d+\.\d+\.\d+$/ : /2\.35\.2/);
+    // OpenTok.js asks its built-in anvil host; parley.js the origin that served it (here the
+    // static server), both through the proxy path.
+    const gsiHost = client === 'parley' ? new URL(web.url).host : 'anvil.opentok.com';
 
     const sessionId = await be.createSession({ mediaMode: 'relayed' });
     const token = be.token(sessionId, { data: 'name=infra' });
@@ -125,11 +131,11 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
       .start({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token, connectTimeoutMs: 20000 })
       .catch((err) => ({ abandoned: err.message }));
     await withDiagnostics([page], async () => {
-      const gsi = await waitUntil(() => page.httpLog.find((l) => l.includes(`/anvil.opentok.com/session/${sessionId}?extended=true`)), {
+      const gsi = await waitUntil(() => page.httpLog.find((l) => l.includes(`/${gsiHost}/session/${sessionId}?extended=true`)), {
         timeoutMs: 20000,
         message: 'GSI request through the proxy',
       });
-      assert.match(gsi, /^GET http:\/\/127\.0\.0\.1:\d+\/anvil\.opentok\.com\/session\/.* → 200$/, gsi);
+      assert.ok(gsi.startsWith(`GET ${be.proxyUrl}/${gsiHost}/session/`) && gsi.endsWith(' → 200'), gsi);
       // parleyd logs the GSI with the proxy prefix stripped (debug level).
       await waitUntil(() => (be.server.stdout + be.server.stderr).includes(`"method":"GET","path":"/session/${sessionId}","status":200`), {
         timeoutMs: 5000,
@@ -463,3 +469,4 @@ describe('browser signaling (OpenTok.js 2.35.2 in Chromium)', () => {
     });
   });
 });
+}

@@ -29,6 +29,14 @@ export const opentokJsPath = require.resolve('@opentok/client/dist/js/opentok.js
 // parley.js as `make sdk` builds it.
 export const parleyJsPath = path.resolve(here, '..', '..', 'sdk', 'js', 'dist', 'parley.js');
 
+// The clients the browser suites run with: both by default, one with PARLEY_TEST_CLIENT.
+export function testClients() {
+  const only = process.env.PARLEY_TEST_CLIENT;
+  return only ? [only] : ['opentok', 'parley'];
+}
+
+export const clientLabel = (client) => (client === 'parley' ? 'parley.js' : 'OpenTok.js 2.35.2');
+
 export function chromiumPath() {
   return process.env.CHROMIUM ?? '/usr/bin/chromium';
 }
