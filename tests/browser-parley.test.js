@@ -155,10 +155,28 @@ describe('parley.js in Chromium', () => {
       const back = await ours.page.waitForEvent({ event: 'signal', listener: 'signal', data: 'untyped from OpenTok.js' });
       assert.equal(back.from, theirs.cid);
 
-      // Muting on one side shows on the other.
-      const mark = await theirs.page.mark();
-      assert.ok((await ours.page.call('setPublishing', [{ audio: false }])).ok);
-      await theirs.page.waitForEvent({ event: 'streamPropertyChanged', streamId: oursStream, changedProperty: 'hasAudio', newValue: false }, { after: mark });
+      // Audio levels and stats on both subscribers.
+      for (const [p, sid] of [[ours, theirsStream], [theirs, oursStream]]) {
+        await p.page.call('audioLevelMax', [sid]);
+        const level = await waitUntil(async () => {
+          const l = await p.page.call('audioLevelMax', [sid]);
+          return l.ok && l.events > 5 && l.max > 0 ? l : null;
+        }, { timeoutMs: 15000, message: `${p.name}: audioLevelUpdated above 0` });
+        t.diagnostic(`${p.name}: ${level.events} audioLevelUpdated events, max ${level.max.toFixed(3)}`);
+        const stats = await p.page.call('subscriberStats', [sid]);
+        assert.ok(stats.ok && stats.stats.video.bytesReceived > 0 && stats.stats.audio.packetsReceived > 0, `${p.name} getStats: ${JSON.stringify(stats)}`);
+      }
+
+      // Muting and turning the camera off on one side shows on the other, on either client.
+      for (const [from, to, sid] of [[ours, theirs, oursStream], [theirs, ours, theirsStream]]) {
+        const mark = await to.page.mark();
+        assert.ok((await from.page.call('setPublishing', [{ audio: false, video: false }])).ok);
+        await to.page.waitForEvent({ event: 'streamPropertyChanged', streamId: sid, changedProperty: 'hasAudio', newValue: false }, { after: mark });
+        await to.page.waitForEvent({ event: 'streamPropertyChanged', streamId: sid, changedProperty: 'hasVideo', newValue: false }, { after: mark });
+        await to.page.waitForEvent({ event: 'subscriberVideoDisabled', streamId: sid, reason: 'publishVideo' }, { after: mark });
+        assert.ok((await from.page.call('setPublishing', [{ video: true }])).ok);
+        await to.page.waitForEvent({ event: 'subscriberVideoEnabled', streamId: sid, reason: 'publishVideo' }, { after: mark });
+      }
     });
   }
 
