@@ -390,6 +390,44 @@ describe('the demo room in three browsers', () => {
       );
     }
 
+    // Speaking indicator: the fake microphone's beeps light up remote tiles.
+    await waitInPage(
+      ada,
+      () => [...document.querySelectorAll('#tiles .tile:not([data-self])')].some((t) => t.dataset.speaking === 'true'),
+      null,
+      'a remote tile shown speaking',
+    );
+
+    // Bob shares his screen: a fourth tile everywhere, named after him, with frames.
+    await bob.page.click('#screen-button');
+    for (const p of pages) await waitForFramesFlowing(p, 4);
+    for (const p of [ada, chloe]) {
+      const screen = (await tilesOf(p)).filter((t) => t.kind === 'screen');
+      assert.equal(screen.length, 1, `${p.name}: one screen tile`);
+      assert.equal(screen[0].name, 'Bob (screen)');
+      assert.equal(screen[0].connectionId, connectionOf.Bob);
+    }
+    assert.equal(await bob.page.getAttribute('#screen-button', 'aria-pressed'), 'true');
+    await bob.page.click('#screen-button');
+    for (const p of pages) {
+      await waitInPage(p, () => document.querySelectorAll('#tiles .tile').length === 3 && !document.querySelector('#tiles .tile[data-kind="screen"]'), null, 'screen tile gone');
+    }
+
+    // Chloé turns her camera off: the others see it on her tile.
+    await chloe.page.click('#camera-button');
+    for (const p of [ada, bob]) {
+      await waitInPage(
+        p,
+        (cid) => {
+          const tile = document.querySelector(`#tiles .tile[data-connection-id="${cid}"][data-kind="camera"]`);
+          return tile && tile.dataset.video === 'off' && !tile.querySelector('.camera-off').hidden;
+        },
+        connectionOf['Chloé'],
+        'camera-off indicator on Chloé\'s tile',
+      );
+    }
+    await chloe.page.click('#camera-button');
+
     const mutedOn = (p, connectionId) =>
       waitInPage(
         p,
@@ -406,7 +444,7 @@ describe('the demo room in three browsers', () => {
     assert.equal(await chloe.page.getAttribute('#mic-button', 'aria-pressed'), 'true');
     await mutedOn(ada, connectionOf['Chloé']);
     await mutedOn(bob, connectionOf['Chloé']);
-    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf.Ada)?.muted ?? false, false, 'Ada is not muted');
+    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf['Ada Moderator'])?.muted, false, 'Ada is not muted');
 
     // Only the moderator has moderator controls.
     assert.ok(await ada.page.isVisible(`.tile[data-connection-id="${connectionOf.Bob}"] .mod-kick`));
@@ -427,6 +465,32 @@ describe('the demo room in three browsers', () => {
     );
     await mutedOn(ada, connectionOf.Bob);
     await mutedOn(chloe, connectionOf.Bob);
+
+    // Chloé unmutes; the moderator mutes everyone else: Chloé shows herself muted, the
+    // moderator stays unmuted (her own stream is excluded).
+    await chloe.page.click('#mic-button');
+    await waitInPage(
+      bob,
+      (cid) => {
+        const tile = document.querySelector(`#tiles .tile[data-connection-id="${cid}"][data-kind="camera"]`);
+        return tile && tile.querySelector('.muted').hidden;
+      },
+      connectionOf['Chloé'],
+      'Chloé unmuted again',
+    );
+    await ada.page.click('#mute-all-button');
+    await waitInPage(
+      chloe,
+      () => document.getElementById('mic-button').getAttribute('aria-pressed') === 'true' &&
+        !document.querySelector('#tiles .tile[data-self="true"][data-kind="camera"] .muted').hidden,
+      null,
+      'Chloé shows herself muted after mute all',
+    );
+    await mutedOn(bob, connectionOf['Chloé']);
+    assert.equal(await ada.page.getAttribute('#mic-button', 'aria-pressed'), 'false', 'the moderator is not muted');
+    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf['Ada Moderator'])?.muted, false);
+    await ada.page.click('#release-mute-button');
+    await waitInPage(chloe, () => /ended mute all/.test(document.getElementById('notice').textContent), null, 'the end of mute all');
 
     // The moderator removes Chloé: she sees why, the others drop to two tiles.
     await ada.page.click(`.tile[data-connection-id="${connectionOf['Chloé']}"] .mod-kick`);
