@@ -21,3 +21,10 @@ export * from './session/SessionInfo.js';
 
 export { OT, OT as default } from './ot/OT.js';
 export { OTError, ErrorNames, ExceptionCodes } from './ot/OTError.js';
+// The OT building blocks without a browser (unit tests, tools).
+export { EventDispatcher } from './ot/EventDispatcher.js';
+export { OTEvent } from './ot/OTEvent.js';
+export { ObjectCollection } from './ot/ObjectCollection.js';
+export { OTConnection } from './ot/OTConnection.js';
+export { OTStream } from './ot/OTStream.js';
+export { passiveSetup } from './ot/PeerLink.js';

@@ -69,7 +69,7 @@ class OTStatic extends EventDispatcher {
     }
     this.started = true;
     const known = this.sessions.get(sessionId);
-    if (known && known.currentState !== 'disconnected') return known;
+    if (known) return known;
     const session = new Session(String(apiKey ?? ''), sessionId, options ?? {}, {
       apiUrl: () => this.apiUrl,
       proxyUrl: () => this.proxyUrl,
