@@ -212,6 +212,40 @@ describe('parley.js in Chromium', () => {
     assert.deepEqual(results.parley, results.opentok);
   });
 
+  test('streamDestroyed: by default the subscriber element goes, preventDefault() keeps it (both clients)', T, async (t) => {
+    const outcome = {};
+    for (const client of ['opentok', 'parley']) {
+      const sessionId = await be.createSession({ mediaMode: 'relayed' });
+      const pub = await join(t, sessionId, `${client}-pub`, 'opentok');
+      const keeps = await join(t, sessionId, `${client}-keeps`, client);
+      const drops = await join(t, sessionId, `${client}-drops`, client);
+      const streamId = await publishOk(pub);
+      await Promise.all([subscribeOk(keeps, streamId), subscribeOk(drops, streamId)]);
+      assert.ok((await keeps.page.call('keepSubscriberElements')).ok);
+      assert.ok((await pub.page.call('unpublish')).ok);
+      for (const p of [keeps, drops]) await p.page.waitForEvent({ event: 'streamDestroyed', streamId });
+      await waitUntil(async () => !(await drops.page.call('subscriberElementInPage', [streamId])).inPage, { timeoutMs: 5000, message: 'element removed' });
+      outcome[client] = {
+        kept: (await keeps.page.call('subscriberElementInPage', [streamId])).inPage,
+        dropped: !(await drops.page.call('subscriberElementInPage', [streamId])).inPage,
+      };
+    }
+    assert.deepEqual(outcome, { opentok: { kept: true, dropped: true }, parley: { kept: true, dropped: true } });
+  });
+
+  test('OT.getDevices lists the (fake) camera and microphone on both clients', T, async (t) => {
+    const lists = {};
+    for (const client of ['opentok', 'parley']) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `${client}-devices`, client });
+      t.after(() => page.close());
+      const r = await page.call('devices');
+      assert.ok(r.ok, JSON.stringify(r));
+      lists[client] = [...new Set(r.devices.map((d) => d.kind))].sort();
+    }
+    assert.deepEqual(lists.parley, ['audioInput', 'videoInput']);
+    assert.deepEqual(lists.parley, lists.opentok);
+  });
+
   test('the ES module: default export OT', T, async (t) => {
     const context = await browser.newContext();
     t.after(() => context.close());
