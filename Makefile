@@ -23,10 +23,13 @@ run: build
 	@scripts/run-parleyd $(RUN_ARGS)
 
 # parley.js: esbuild bundles sdk/js/dist/parley.mjs (ES module) and sdk/js/dist/parley.js
-# (global `Parley`), then a strict type-check. Needs the npm packages of `make deps`.
+# (global `OT`), then a strict type-check, the bundled types dist/parley.d.ts (+ .d.mts) and
+# the API reference docs/sdk-api.md generated from them. Needs the npm packages of `make deps`.
 sdk:
 	@node sdk/js/build.mjs
 	@npx --no -- tsc --noEmit -p sdk/js
+	@node sdk/js/tools/bundle-dts.mjs --quiet
+	@node sdk/js/tools/api-reference.mjs
 
 # One clang build with ASan+UBSan and fuzzer coverage serves the unit tests, the
 # fuzz targets and the end-to-end tests (which start this build's parleyd).
@@ -42,8 +45,10 @@ test-unit:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS)
 
-# Unit tests of parley.js's protocol layer (node:test, against the built bundle).
+# Unit tests of parley.js's protocol layer (node:test, against the built bundle), the
+# type-level test of dist/parley.d.ts (sdk/js/test/types) and the docs/sdk-api.md freshness check.
 test-sdk: sdk
+	@npx --no -- tsc -p sdk/js/test/types
 	@node --test sdk/js/test/
 
 # Each fuzz target runs a bounded number of inputs from its seed corpus; a crash fails the run.

@@ -206,3 +206,36 @@ export function docText(doc) {
     .join('\n')
     .trim();
 }
+
+/**
+ * The arguments of the call whose `(` is at `open` in TypeScript source: their texts, split
+ * at top-level commas (strings, comments and nested brackets respected).
+ */
+export function callArguments(text, open) {
+  const args = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = open + 1; i < text.length;) {
+    const skip = skipOpaque(text, i);
+    if (skip >= 0) {
+      cur += text.slice(i, skip);
+      i = skip;
+      continue;
+    }
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    if (ch === ')' || ch === ']' || ch === '}') {
+      if (depth === 0) {
+        if (cur.trim()) args.push(cur.trim());
+        return args;
+      }
+      depth--;
+    }
+    if (ch === ',' && depth === 0) {
+      args.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+    i++;
+  }
+  throw new Error('unterminated call');
+}
