@@ -233,6 +233,21 @@ describe('parley.js in Chromium', () => {
     assert.deepEqual(outcome, { opentok: { kept: true, dropped: true }, parley: { kept: true, dropped: true } });
   });
 
+  test('screen sharing from parley.js (videoSource: screen) reaches an OpenTok.js subscriber as a screen stream', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sharer = await join(t, sessionId, 'sharer', 'parley');
+    const viewer = await join(t, sessionId, 'viewer', 'opentok');
+    const r = await sharer.page.publish({ videoSource: 'screen', audioSource: null, name: 'my screen' });
+    assert.ok(r.ok, JSON.stringify(r));
+    const created = await viewer.page.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
+    assert.equal(created.videoType, 'screen');
+    assert.equal(created.name, 'my screen');
+    assert.equal(created.hasAudio, false);
+    await subscribeOk(viewer, r.streamId);
+    const v = await viewer.page.waitForFrames(r.streamId, 10);
+    assert.ok(v.videoWidth > 0, JSON.stringify(v));
+  });
+
   test('OT.getDevices lists the (fake) camera and microphone on both clients', T, async (t) => {
     const lists = {};
     for (const client of ['opentok', 'parley']) {
