@@ -27,6 +27,15 @@ export class EventDispatcher {
 
   /** off(): every handler; off(type): that type's; off(type, handler[, context]) one. */
   off(type?: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
+    this.offQuietly(type, handler, context);
+    this.listenersChanged();
+    return this;
+  }
+
+  /** Called after handlers were added or removed (e.g. to start work only while wanted). */
+  protected listenersChanged(): void {}
+
+  private offQuietly(type?: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
     if (type === undefined) {
       this.handlers.clear();
       return this;
@@ -84,8 +93,14 @@ export class EventDispatcher {
   }
 
   private add(type: string | HandlerMap, handler: Handler | unknown, context: unknown, once: boolean): this {
+    this.addQuietly(type, handler, context, once);
+    this.listenersChanged();
+    return this;
+  }
+
+  private addQuietly(type: string | HandlerMap, handler: Handler | unknown, context: unknown, once: boolean): this {
     if (typeof type === 'object' && type !== null) {
-      for (const [t, h] of Object.entries(type)) this.add(t, h, handler, once);
+      for (const [t, h] of Object.entries(type)) this.addQuietly(t, h, handler, once);
       return this;
     }
     if (typeof type !== 'string' || typeof handler !== 'function') {

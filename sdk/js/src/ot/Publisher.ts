@@ -168,15 +168,9 @@ export class Publisher extends EventDispatcher {
     return { track: t ?? null, type: this.media?.videoType ?? null, deviceId: t?.getSettings().deviceId ?? null };
   }
 
-  /** A JPEG of the current frame as base64 (no data: prefix), as OpenTok.js returns it. */
+  /** The current frame as base64 JPEG (no data: prefix), as OpenTok.js returns it. */
   getImgData(): string | null {
-    const v = this.widget.video;
-    if (!v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    c.getContext('2d')?.drawImage(v, 0, 0);
-    return c.toDataURL('image/jpeg').replace(/^data:image\/jpeg;base64,/, '');
+    return this.widget.snapshot();
   }
 
   /** Per peer connection: `{connectionId?, subscriberId?, stats: {audio, video, timestamp}}`. */
@@ -192,16 +186,8 @@ export class Publisher extends EventDispatcher {
     return this.collectReports().then((reports) => reports.map((r) => ({ ...r.ids, rtcStatsReport: r.rtcStatsReport })));
   }
 
-  override on(type: any, handler?: any, context?: unknown): this {
-    super.on(type, handler, context);
+  protected override listenersChanged(): void {
     this.updateMeter();
-    return this;
-  }
-
-  override off(type?: any, handler?: any, context?: unknown): this {
-    super.off(type, handler, context);
-    this.updateMeter();
-    return this;
   }
 
   // ---------------------------------------------------------------------------------------

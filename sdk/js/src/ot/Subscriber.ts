@@ -153,14 +153,9 @@ export class Subscriber extends EventDispatcher {
     return this.widget.video.videoHeight || undefined;
   }
 
+  /** The current frame as base64 JPEG (no data: prefix), as OpenTok.js returns it. */
   getImgData(): string | null {
-    const v = this.widget.video;
-    if (!v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    c.getContext('2d')?.drawImage(v, 0, 0);
-    return c.toDataURL('image/jpeg').replace(/^data:image\/jpeg;base64,/, '');
+    return this.widget.snapshot();
   }
 
   /** `{audio: {bytesReceived, packetsLost, packetsReceived}, video: {… frameRate}, timestamp}`. */
@@ -180,16 +175,8 @@ export class Subscriber extends EventDispatcher {
     return this.link.pc.getStats();
   }
 
-  override on(type: any, handler?: any, context?: unknown): this {
-    super.on(type, handler, context);
+  protected override listenersChanged(): void {
     this.updateMeter();
-    return this;
-  }
-
-  override off(type?: any, handler?: any, context?: unknown): this {
-    super.off(type, handler, context);
-    this.updateMeter();
-    return this;
   }
 
   // ---------------------------------------------------------------------------------------

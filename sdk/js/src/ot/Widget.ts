@@ -120,6 +120,17 @@ export class Widget {
     this.element?.classList.toggle(className, on);
   }
 
+  /** The current frame as base64 JPEG without the data: prefix (OpenTok.js's getImgData). */
+  snapshot(): string | null {
+    const v = this.video;
+    if (!v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    c.getContext('2d')?.drawImage(v, 0, 0);
+    return c.toDataURL('image/jpeg').replace(/^data:image\/jpeg;base64,/, '');
+  }
+
   destroy(): void {
     this.video.srcObject = null;
     this.video.remove();
