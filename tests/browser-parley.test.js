@@ -3,7 +3,7 @@
 //    only its script tag, in routed and relayed sessions, and talks to nobody but parleyd;
 //  - parley.js and the official OpenTok.js in one session see, hear and signal each other;
 //  - both clients report the same OT error codes for the same mistakes;
-//  - the ES module build.
+//  - the ES module and the served type declarations.
 // The rest of parley.js's behaviour is covered by running browser-signaling and
 // browser-routed with both clients.
 //
@@ -261,7 +261,7 @@ describe('parley.js in Chromium', () => {
     assert.deepEqual(lists.parley, lists.opentok);
   });
 
-  test('the ES module: default export OT', T, async (t) => {
+  test('the ES module (default export OT) and the served declarations', T, async (t) => {
     const context = await browser.newContext();
     t.after(() => context.close());
     const page = await context.newPage();
@@ -272,5 +272,11 @@ describe('parley.js in Chromium', () => {
     }, `${be.server.url}/sdk/parley.mjs`);
     assert.deepEqual(m, { initSession: 'function', same: true, version: m.version, reqs: 1 });
     assert.match(m.version, /^\d+\.\d+\.\d+$/);
+    // The bundled declarations are served next to the scripts.
+    const dts = await fetch(`${be.server.url}/sdk/parley.d.ts`);
+    assert.equal(dts.status, 200);
+    const text = await dts.text();
+    assert.match(text, /initSession\(/);
+    assert.match(text, /export as namespace OT;/);
   });
 });

@@ -5,8 +5,9 @@
 import { log } from './Log.js';
 import { OTEvent } from './OTEvent.js';
 
-type Handler = (event: any) => void;
-type HandlerMap = Record<string, Handler>;
+/** Event handlers get the OT event object; its members depend on the event type. */
+export type Handler = (event: any) => void;
+export type HandlerMap = Record<string, Handler>;
 
 interface Entry {
   handler: Handler;
@@ -17,16 +18,24 @@ interface Entry {
 export class EventDispatcher {
   private readonly handlers = new Map<string, Entry[]>();
 
-  on(type: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
+  /** Adds a handler for one or more space-separated event types, or a `{type: handler}` map. */
+  on(type: string, handler: Handler, context?: unknown): this;
+  on(handlers: HandlerMap, context?: unknown): this;
+  on(type: string | HandlerMap, handler?: unknown, context?: unknown): this {
     return this.add(type, handler, context, false);
   }
 
-  once(type: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
+  /** Like on(), but each handler runs once. */
+  once(type: string, handler: Handler, context?: unknown): this;
+  once(handlers: HandlerMap, context?: unknown): this;
+  once(type: string | HandlerMap, handler?: unknown, context?: unknown): this {
     return this.add(type, handler, context, true);
   }
 
   /** off(): every handler; off(type): that type's; off(type, handler[, context]) one. */
-  off(type?: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
+  off(type?: string, handler?: Handler, context?: unknown): this;
+  off(handlers: HandlerMap, context?: unknown): this;
+  off(type?: string | HandlerMap, handler?: unknown, context?: unknown): this {
     this.offQuietly(type, handler, context);
     this.listenersChanged();
     return this;
@@ -35,7 +44,7 @@ export class EventDispatcher {
   /** Called after handlers were added or removed (e.g. to start work only while wanted). */
   protected listenersChanged(): void {}
 
-  private offQuietly(type?: string | HandlerMap, handler?: Handler | unknown, context?: unknown): this {
+  private offQuietly(type?: string | HandlerMap, handler?: unknown, context?: unknown): this {
     if (type === undefined) {
       this.handlers.clear();
       return this;
@@ -92,13 +101,13 @@ export class EventDispatcher {
     return event;
   }
 
-  private add(type: string | HandlerMap, handler: Handler | unknown, context: unknown, once: boolean): this {
+  private add(type: string | HandlerMap, handler: unknown, context: unknown, once: boolean): this {
     this.addQuietly(type, handler, context, once);
     this.listenersChanged();
     return this;
   }
 
-  private addQuietly(type: string | HandlerMap, handler: Handler | unknown, context: unknown, once: boolean): this {
+  private addQuietly(type: string | HandlerMap, handler: unknown, context: unknown, once: boolean): this {
     if (typeof type === 'object' && type !== null) {
       for (const [t, h] of Object.entries(type)) this.addQuietly(t, h, handler, once);
       return this;
