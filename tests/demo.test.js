@@ -288,17 +288,18 @@ function tilesOf(p) {
   );
 }
 
-// Every tile's video decodes new frames: each count grows past what it was at the call.
+// Every tile's video decodes new frames: `count` tiles, each with a stream id, whose frame
+// counts grow past what they were when the wait began.
 async function waitForFramesFlowing(p, count) {
-  const before = (await tilesOf(p)).map((t) => t.frames);
+  const before = Object.fromEntries((await tilesOf(p)).filter((t) => t.streamId).map((t) => [t.streamId, t.frames]));
   await waitInPage(
     p,
     ([n, base]) => {
       const tiles = [...document.querySelectorAll('#tiles .tile')];
       if (tiles.length !== n) return false;
-      return tiles.every((t, i) => {
+      return tiles.every((t) => {
         const v = t.querySelector('video');
-        return v && v.getVideoPlaybackQuality().totalVideoFrames > (base[i] ?? 0) + 5;
+        return t.dataset.streamId && v && v.getVideoPlaybackQuality().totalVideoFrames > (base[t.dataset.streamId] ?? 0) + 5;
       });
     },
     [count, before],
@@ -488,7 +489,7 @@ describe('the demo room in three browsers', () => {
     );
     await mutedOn(bob, connectionOf['Chloé']);
     assert.equal(await ada.page.getAttribute('#mic-button', 'aria-pressed'), 'false', 'the moderator is not muted');
-    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf['Ada Moderator'])?.muted, false);
+    assert.equal((await tilesOf(bob)).find((t) => t.connectionId === connectionOf['Ada Moderator'])?.muted, false, 'others see the moderator unmuted');
     await ada.page.click('#release-mute-button');
     await waitInPage(chloe, () => /ended mute all/.test(document.getElementById('notice').textContent), null, 'the end of mute all');
 
