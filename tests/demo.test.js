@@ -242,9 +242,15 @@ describe('when the demo is served', () => {
 // Three browsers in one room
 
 // A page of the demo in its own browser context, with its console kept for failure reports.
-async function openDemoPage(browser, url, name) {
+async function openDemoPage(browser, url, name, { denyCamera = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
+  if (denyCamera) {
+    // What a browser does when the user blocks the camera and microphone.
+    await page.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+  }
   const logs = [];
   page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text().slice(0, 500)}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack ?? e.message}`));
@@ -320,6 +326,34 @@ describe('the demo room in three browsers', () => {
     await Promise.allSettled(pages.map((p) => p.close()));
     await browser?.close();
     await server?.stop();
+  });
+
+  test('a denied camera gets a clear message; the page still joins and chats', T, async () => {
+    const p = await openDemoPage(browser, `${server.url}/?room=${uniqueRoom('denied')}`, 'Dee', { denyCamera: true });
+    pages.push(p);
+    await p.page.fill('#name-input', 'Dee');
+    await p.page.click('#join-button');
+    await waitInPage(
+      p,
+      () => {
+        const n = document.getElementById('notice');
+        return !n.hidden && n.dataset.kind === 'error' && /access was denied/.test(n.textContent);
+      },
+      null,
+      'the camera-denied message',
+    );
+    assert.equal(await p.page.isVisible('#room'), true, 'still in the room');
+    assert.equal(await p.page.locator('#tiles .tile').count(), 0, 'no tile without a camera');
+    assert.equal(await p.page.isDisabled('#mic-button'), true);
+    await p.page.fill('#chat-input', 'can you hear me?');
+    await p.page.press('#chat-input', 'Enter');
+    await waitInPage(
+      p,
+      () => [...document.querySelectorAll('#chat-log .chat-message:not(.system)')].some((m) => m.querySelector('.chat-sender').textContent === 'Dee'),
+      null,
+      'own chat message echoed',
+    );
+    await p.close();
   });
 
   test('join, see and hear each other, chat, mute, moderate', T, async () => {
