@@ -330,7 +330,7 @@ describe('the demo room in three browsers', () => {
 
   test('a denied camera gets a clear message; the page still joins and chats', T, async () => {
     const p = await openDemoPage(browser, `${server.url}/?room=${uniqueRoom('denied')}`, 'Dee', { denyCamera: true });
-    pages.push(p);
+    pages.push(p); // closed by the after hook if this test fails halfway
     await p.page.fill('#name-input', 'Dee');
     await p.page.click('#join-button');
     await waitInPage(
@@ -364,9 +364,11 @@ describe('the demo room in three browsers', () => {
       { name: 'Bob', moderator: false },
       { name: 'Chloé', moderator: false },
     ];
+    const joined = [];
     for (const person of people) {
       const p = await openDemoPage(browser, roomUrl, person.name);
       pages.push(p);
+      joined.push(p);
       assert.equal(await p.page.inputValue('#room-input'), room, 'the room comes from ?room=');
       const sdkReady = await p.page.evaluate(() => typeof OT !== 'undefined' && typeof OT.initSession === 'function');
       assert.ok(sdkReady, `${p.name}: /sdk/parley.js does not define OT.initSession`);
@@ -374,12 +376,12 @@ describe('the demo room in three browsers', () => {
       if (person.moderator) await p.page.check('#moderator-input');
       await p.page.click('#join-button');
     }
-    const [ada, bob, chloe] = pages;
+    const [ada, bob, chloe] = joined;
 
     // Everyone: three tiles (own camera + two remote), frames flowing in each, right names.
-    for (const p of pages) await waitForFramesFlowing(p, 3);
+    for (const p of joined) await waitForFramesFlowing(p, 3);
     const connectionOf = {};
-    for (const [i, p] of pages.entries()) {
+    for (const [i, p] of joined.entries()) {
       const tiles = await tilesOf(p);
       const own = tiles.filter((t) => t.self);
       assert.equal(own.length, 1, `${p.name}: one own tile`);
@@ -393,7 +395,7 @@ describe('the demo room in three browsers', () => {
       assert.ok(tiles.every((t) => !t.muted), `${p.name}: nobody muted yet`);
     }
     // Remote tiles carry the publisher's connection id.
-    for (const p of pages) {
+    for (const p of joined) {
       for (const t of (await tilesOf(p)).filter((x) => !x.self)) {
         assert.ok(Object.values(connectionOf).includes(t.connectionId), `${p.name}: ${t.name} has a known connection id`);
       }
@@ -435,7 +437,7 @@ describe('the demo room in three browsers', () => {
 
     // Bob shares his screen: a fourth tile everywhere, named after him, with frames.
     await bob.page.click('#screen-button');
-    for (const p of pages) await waitForFramesFlowing(p, 4);
+    for (const p of joined) await waitForFramesFlowing(p, 4);
     for (const p of [ada, chloe]) {
       const screen = (await tilesOf(p)).filter((t) => t.kind === 'screen');
       assert.equal(screen.length, 1, `${p.name}: one screen tile`);
@@ -444,7 +446,7 @@ describe('the demo room in three browsers', () => {
     }
     assert.equal(await bob.page.getAttribute('#screen-button', 'aria-pressed'), 'true');
     await bob.page.click('#screen-button');
-    for (const p of pages) {
+    for (const p of joined) {
       await waitInPage(p, () => document.querySelectorAll('#tiles .tile').length === 3 && !document.querySelector('#tiles .tile[data-kind="screen"]'), null, 'screen tile gone');
     }
 
