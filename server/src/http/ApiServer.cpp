@@ -72,13 +72,7 @@ void ApiServer::addRoutes() {
     return HttpResponse::text(200, obs::Metrics::instance().render(), "text/plain; version=0.0.4");
   });
   router_.add("GET", "/", [this](const HttpRequest&, const PathParams&) {
-    if (demo_) {
-      if (const auto* page = demo_->indexPage()) {
-        HttpResponse r = HttpResponse::text(200, page->body, page->contentType);
-        r.setHeader("Cache-Control", "no-cache");
-        return r;
-      }
-    }
+    if (demo_ && demo_->indexPage()) return demo_->file("index.html");
     return HttpResponse::text(200, std::string(kIndexPage), "text/html; charset=utf-8");
   });
   router_.add("GET", "/sdk/{file}", [this](const HttpRequest&, const PathParams& p) {
