@@ -356,6 +356,25 @@ describe('the demo room in three browsers', () => {
     await p.close();
   });
 
+  test('a relayed room (?mediaMode=relayed): two pages see each other peer to peer', T, async () => {
+    const room = uniqueRoom('p2p');
+    const two = [];
+    for (const name of ['Pia', 'Quinn']) {
+      const p = await openDemoPage(browser, `${server.url}/?room=${room}&mediaMode=relayed`, name);
+      pages.push(p);
+      two.push(p);
+      await p.page.fill('#name-input', name);
+      await p.page.click('#join-button');
+    }
+    for (const p of two) await waitForFramesFlowing(p, 2);
+    const t = await demoToken(server.url, { room, name: 'probe' });
+    assert.equal(decodeSessionId(t.sessionId)[5], 'P', 'the room is relayed');
+    assert.deepEqual((await tilesOf(two[0])).map((x) => x.name).sort(), ['Pia (you)', 'Quinn']);
+    // The invite link names only the room: the room keeps its mode.
+    assert.equal(new URL(await two[1].page.inputValue('#invite-link')).search, `?room=${room}`);
+    for (const p of two) await p.close();
+  });
+
   test('join, see and hear each other, chat, mute, moderate', T, async () => {
     const room = uniqueRoom('demo');
     const roomUrl = `${server.url}/?room=${room}`;

@@ -356,6 +356,9 @@ function sendChat(text) {
 
 async function fetchToken({ room, name, moderator }) {
   const query = new URLSearchParams({ room, name, role: moderator ? 'moderator' : 'publisher' });
+  // ?mediaMode=relayed in the page URL: a room created by this visit is peer-to-peer.
+  const mediaMode = new URLSearchParams(location.search).get('mediaMode');
+  if (mediaMode === 'relayed' || mediaMode === 'routed') query.set('mediaMode', mediaMode);
   const res = await fetch(`/demo/token?${query}`, { cache: 'no-store' });
   let body = null;
   try {
