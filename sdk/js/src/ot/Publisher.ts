@@ -38,6 +38,8 @@ export interface PublisherProperties {
   /** Stereo and bitrate of the Opus audio; not changed by parley.js today. */
   enableStereo?: boolean;
   audioBitrate?: number;
+  /** `nameDisplayMode: 'off'` hides the name on the element. */
+  style?: { nameDisplayMode?: 'on' | 'off' | 'auto'; [key: string]: unknown };
 }
 
 type PublisherState = 'capturing' | 'ready' | 'publishing' | 'published' | 'failed' | 'destroyed';
@@ -78,7 +80,7 @@ export class Publisher extends EventDispatcher {
       insertMode: properties.insertMode,
       width: properties.width,
       height: properties.height,
-      name: properties.name,
+      name: properties.style?.nameDisplayMode === 'off' ? '' : properties.name,
       mirror: properties.mirror ?? !screen,
       fitMode: properties.fitMode ?? (screen ? 'contain' : 'cover'),
       insertDefaultUI: properties.insertDefaultUI,

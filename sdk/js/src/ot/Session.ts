@@ -638,8 +638,9 @@ export class Session extends EventDispatcher implements SessionPort {
         return;
       }
       case 'sessionMuteForced': {
+        // Streams to mute get their own `update` (exclusions left out, §7.8.3); this one only
+        // tells the app and makes publishers created later start muted.
         this.sessionMuted = ev.active;
-        if (ev.active) for (const p of this.publishers) if (p.publishedStreamId) p.onMuteForced();
         this.trigger('muteForced', { active: ev.active });
         return;
       }

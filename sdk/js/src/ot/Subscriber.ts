@@ -27,7 +27,7 @@ export interface SubscriberProperties {
   audioVolume?: number;
   /** Show the stream's name on the element (default true). */
   showControls?: boolean;
-  style?: { nameDisplayMode?: 'on' | 'off' | 'auto' };
+  style?: { nameDisplayMode?: 'on' | 'off' | 'auto'; [key: string]: unknown };
 }
 
 const SUBSCRIBE_TIMEOUT_MS = 30000;
