@@ -261,6 +261,18 @@ describe('parley.js in Chromium', () => {
     assert.deepEqual(lists.parley, lists.opentok);
   });
 
+  test('window.OTProperties.apiURL points a parley.js page served from elsewhere at parleyd', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'relayed' });
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: 'apiurl', client: 'parley', otProperties: { apiURL: be.server.url } });
+    t.after(() => page.close());
+    // No OT.setProxyUrl: the page is on the static server, parley.js must go to apiURL.
+    const cid = await page.connect({ apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+    assert.ok(cid);
+    const gsi = page.httpLog.find((l) => l.includes(`/session/${sessionId}?extended=true`));
+    assert.ok(gsi && gsi.startsWith(`GET ${be.server.url}/session/`), `${gsi}\n${page.httpLog.join('\n')}`);
+    assert.ok(page.sockets.every((s) => new URL(s.url).host === new URL(be.server.url).host), JSON.stringify(page.sockets));
+  });
+
   test('the ES module (default export OT) and the served declarations', T, async (t) => {
     const context = await browser.newContext();
     t.after(() => context.close());
