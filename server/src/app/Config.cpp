@@ -58,6 +58,12 @@ constexpr FlagSpec kFlags[] = {
      "drop a client socket silent this long (default 30000)"},
     {"--reconnect-grace", "PARLEY_RECONNECT_GRACE", "MS",
      "keep a connection whose socket dropped this long (default 30000)"},
+    {"--join-timeout", "PARLEY_JOIN_TIMEOUT", "MS",
+     "close a Rumor socket that has not joined a session this long after opening (default 10000)"},
+    {"--max-tcp-connections", "PARLEY_MAX_TCP_CONNECTIONS", "N",
+     "open HTTP/WebSocket connections in all, 0 = only the fd limit (default 10000)"},
+    {"--max-tcp-per-ip", "PARLEY_MAX_TCP_PER_IP", "N",
+     "open HTTP/WebSocket connections from one IP, 0 = no limit (default 256)"},
     {"--callback-retry-ms", "PARLEY_CALLBACK_RETRY_MS", "MS",
      "first webhook retry delay, doubled per failure up to 5 min (default 1000)"},
 };
@@ -172,6 +178,16 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     if (!parseInt<long long>(value, ms, 100, 3600000)) return bad("expected 100 to 3600000 ms");
     (flag == "--signaling-timeout" ? c.signalingTimeout : c.reconnectGrace) =
         std::chrono::milliseconds(ms);
+  } else if (flag == "--join-timeout") {
+    long long ms = 0;
+    if (!parseInt<long long>(value, ms, 100, 600000)) return bad("expected 100 to 600000 ms");
+    c.joinTimeout = std::chrono::milliseconds(ms);
+  } else if (flag == "--max-tcp-connections") {
+    if (!parseInt<std::size_t>(value, c.maxTcpConnections, 0, 10000000))
+      return bad("expected 0 to 10000000");
+  } else if (flag == "--max-tcp-per-ip") {
+    if (!parseInt<std::size_t>(value, c.maxTcpPerIp, 0, 10000000))
+      return bad("expected 0 to 10000000");
   } else if (flag == "--callback-retry-ms") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");

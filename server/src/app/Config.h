@@ -38,6 +38,9 @@ struct Config {
   std::size_t maxFrameBytes = 256 * 1024;
   std::chrono::milliseconds signalingTimeout{30000};
   std::chrono::milliseconds reconnectGrace{30000};
+  std::chrono::milliseconds joinTimeout{10000};
+  std::size_t maxTcpConnections = 10000;  // 0 → bounded by the file descriptor limit only
+  std::size_t maxTcpPerIp = 256;          // 0 → unlimited
   std::chrono::milliseconds callbackRetryBase{1000};  // first webhook retry; doubles per failure
   session::SessionLimits sessionLimits;
   bool help = false;

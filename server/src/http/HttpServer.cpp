@@ -1,17 +1,21 @@
 #include "http/HttpServer.h"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <array>
 #include <deque>
 #include <optional>
 #include <stdexcept>
 
+#include "http/ConnectionAdmission.h"
+#include "obs/LogLimiter.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 
@@ -25,6 +29,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using Logger = obs::Logger;
+using Ticket = std::shared_ptr<ConnectionAdmission::Ticket>;
 
 struct Shared {
   HttpServer::Options options;
@@ -32,21 +37,19 @@ struct Shared {
   UpgradeHandler upgrade;
 };
 
-std::string describe(const tcp::socket& s) {
-  boost::system::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "?";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 // An accepted WebSocket. Holds the upper layer's handler; the handler holds only a
 // weak reference back (through WebSocketSink), so closing breaks no cycle by hand.
 template <class Stream>
-class WebSocketSession : public WebSocketSink, public std::enable_shared_from_this<WebSocketSession<Stream>> {
+class WebSocketSession : public WebSocketSink,
+                         public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  WebSocketSession(std::shared_ptr<Shared> shared, std::string remote, Stream&& stream,
-                   std::shared_ptr<WebSocketHandler> handler)
-      : shared_(std::move(shared)), remote_(std::move(remote)), ws_(std::move(stream)), handler_(std::move(handler)) {}
+  WebSocketSession(std::shared_ptr<Shared> shared, std::string remote, Ticket ticket,
+                   Stream&& stream, std::shared_ptr<WebSocketHandler> handler)
+      : shared_(std::move(shared)),
+        remote_(std::move(remote)),
+        ticket_(std::move(ticket)),
+        ws_(std::move(stream)),
+        handler_(std::move(handler)) {}
 
   template <class Request>
   void accept(const Request& req) {
@@ -62,7 +65,8 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
         [](beast::websocket::response_type& res) { res.set(bhttp::field::server, "parleyd"); }));
     ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) {
-        Logger::debug("websocket accept failed", {{"remote", self->remote_}, {"error", ec.message()}});
+        Logger::debug("websocket accept failed",
+                      {{"remote", self->remote_}, {"error", ec.message()}});
         self->finish();
         return;
       }
@@ -73,15 +77,12 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
   }
 
   void sendBinary(std::string message) override {
-    if (!open_ || closing_) return;
-    queuedBytes_ += message.size();
-    if (queuedBytes_ > shared_->options.maxWebSocketQueue) {
-      Logger::warn("websocket peer too slow, dropping it", {{"remote", remote_}});
-      queue_.clear();
-      queuedBytes_ = 0;
-      close(1008);
+    if (!open_ || closing_ || dropped_) return;
+    if (queuedBytes_ + message.size() > shared_->options.maxWebSocketQueue) {
+      drop();
       return;
     }
+    queuedBytes_ += message.size();
     queue_.push_back(std::move(message));
     if (!writing_) writeNext();
   }
@@ -96,9 +97,39 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
   const std::string& remoteAddress() const override { return remote_; }
 
  private:
+  // A reader too slow for what it is sent: no close handshake (it would queue behind the
+  // backlog), the socket is shut at once. A write may be in flight and still reads the
+  // queue's front buffer, so only what is behind it is released now; its completion then
+  // fails with operation_aborted and finish() runs.
+  void drop() {
+    static obs::LogLimiter limiter;
+    std::uint64_t suppressed = 0;
+    if (limiter.allow(&suppressed))
+      Logger::warn("websocket peer too slow, dropping it",
+                   {{"remote", remote_},
+                    {"queuedBytes", static_cast<long long>(queuedBytes_)},
+                    {"suppressed", static_cast<long long>(suppressed)}});
+    obs::Metrics::instance()
+        .counter("parley_websocket_slow_drops_total", "WebSockets dropped for not reading")
+        .add();
+    dropped_ = true;
+    closing_ = true;
+    if (writing_) {
+      queue_.erase(queue_.begin() + 1, queue_.end());
+    } else {
+      queue_.clear();
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    if (!writing_ && !reading_)
+      asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->finish(); });
+  }
+
   void read() {
+    reading_ = true;
     ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
+      self->reading_ = false;
+      if (ec || self->dropped_) {
         if (ec == beast::websocket::error::message_too_big)
           Logger::warn("websocket message too large", {{"remote", self->remote_}});
         self->finish();
@@ -108,7 +139,7 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
       self->buffer_.consume(self->buffer_.size());
       bool binary = self->ws_.got_binary();
       if (self->handler_) self->handler_->onMessage(std::move(message), binary);
-      if (self->open_) self->read();
+      if (self->open_ && !self->dropped_) self->read();
     });
   }
 
@@ -119,13 +150,19 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
       return;
     }
     writing_ = true;
-    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
+    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](
+                                                      beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (!self->queue_.empty()) {
+        self->queuedBytes_ -= std::min(self->queuedBytes_, self->queue_.front().size());
+        self->queue_.pop_front();
+      }
+      if (ec || self->dropped_) {
+        self->queue_.clear();
+        self->queuedBytes_ = 0;
         self->finish();
         return;
       }
-      self->queuedBytes_ -= std::min(self->queuedBytes_, self->queue_.front().size());
-      self->queue_.pop_front();
       self->writeNext();
     });
   }
@@ -144,6 +181,7 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
 
   std::shared_ptr<Shared> shared_;
   std::string remote_;
+  Ticket ticket_;  // counts this socket against the connection limits while it lives
   beast::websocket::stream<Stream> ws_;
   std::shared_ptr<WebSocketHandler> handler_;
   beast::flat_buffer buffer_;
@@ -151,7 +189,9 @@ class WebSocketSession : public WebSocketSink, public std::enable_shared_from_th
   std::size_t queuedBytes_ = 0;
   bool open_ = false;
   bool writing_ = false;
+  bool reading_ = false;
   bool closing_ = false;
+  bool dropped_ = false;
   std::uint16_t closeCode_ = 1000;
 };
 
@@ -160,21 +200,24 @@ template <class Stream>
 class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
   template <class... Args>
-  Connection(std::shared_ptr<Shared> shared, std::string remote, Args&&... args)
-      : shared_(std::move(shared)), remote_(std::move(remote)), stream_(std::forward<Args>(args)...) {}
+  Connection(std::shared_ptr<Shared> shared, std::string remote, Ticket ticket, Args&&... args)
+      : shared_(std::move(shared)),
+        remote_(std::move(remote)),
+        ticket_(std::move(ticket)),
+        stream_(std::forward<Args>(args)...) {}
 
   void start() {
     if constexpr (kTls) {
       beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) {
-                                  Logger::debug("tls handshake failed",
-                                                {{"remote", self->remote_}, {"error", ec.message()}});
-                                  return;
-                                }
-                                self->readRequest();
-                              });
+      stream_.async_handshake(
+          asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            if (ec) {
+              Logger::debug("tls handshake failed",
+                            {{"remote", self->remote_}, {"error", ec.message()}});
+              return;
+            }
+            self->readRequest();
+          });
     } else {
       readRequest();
     }
@@ -188,10 +231,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     parser_->body_limit(shared_->options.maxBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(shared_->options.maxHeaderBytes));
     beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->onRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -217,7 +259,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         close();
         return;
       }
-      Logger::warn("bad http request", {{"remote", remote_}, {"status", status}, {"error", ec.message()}});
+      Logger::warn("bad http request",
+                   {{"remote", remote_}, {"status", status}, {"error", ec.message()}});
       obs::Metrics::instance()
           .counter("parley_http_errors_total", "HTTP responses with status >= 400", {})
           .add();
@@ -252,10 +295,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     std::shared_ptr<WebSocketHandler> handler;
     if (shared_->upgrade) handler = shared_->upgrade(request);
     if (!handler) {
-      send(HttpResponse::error(404, "Not found", "No WebSocket service at " + request.target), false);
+      send(HttpResponse::error(404, "Not found", "No WebSocket service at " + request.target),
+           false);
       return;
     }
-    auto session = std::make_shared<WebSocketSession<Stream>>(shared_, remote_, std::move(stream_), std::move(handler));
+    auto session = std::make_shared<WebSocketSession<Stream>>(
+        shared_, remote_, ticket_, std::move(stream_), std::move(handler));
     session->accept(req);
   }
 
@@ -268,14 +313,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     res->body() = std::move(response.body);
     res->keep_alive(keepAlive);
     res->prepare_payload();
-    bhttp::async_write(stream_, *res,
-                       [self = this->shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
-                         if (ec || !keepAlive) {
-                           self->close();
-                           return;
-                         }
-                         self->readRequest();
-                       });
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
+          if (ec || !keepAlive) {
+            self->close();
+            return;
+          }
+          self->readRequest();
+        });
   }
 
   void close() {
@@ -284,7 +330,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
         beast::error_code ignored;
-        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(self->stream_)
+            .socket()
+            .shutdown(tcp::socket::shutdown_both, ignored);
       });
     } else {
       // Half-close, then read and drop what the client is still sending (an oversized
@@ -298,18 +346,20 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void drain() {
     stream_.expires_at(drainDeadline_);
-    stream_.async_read_some(asio::buffer(drainBuffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        beast::error_code ignored;
-        self->stream_.socket().close(ignored);
-        return;
-      }
-      self->drain();
-    });
+    stream_.async_read_some(asio::buffer(drainBuffer_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                beast::error_code ignored;
+                                self->stream_.socket().close(ignored);
+                                return;
+                              }
+                              self->drain();
+                            });
   }
 
   std::shared_ptr<Shared> shared_;
   std::string remote_;
+  Ticket ticket_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -322,7 +372,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 class HttpServer::Impl {
  public:
   Impl(asio::io_context& io, Options options, Handler handler)
-      : io_(io), acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), {}})) {}
+      : io_(io),
+        acceptor_(io),
+        retryTimer_(io),
+        admission_({options.maxConnections, options.maxConnectionsPerAddress}),
+        shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), {}})) {}
 
   void start() {
     const auto& o = shared_->options;
@@ -333,7 +387,9 @@ class HttpServer::Impl {
                         asio::ssl::context::no_tlsv1_1);
       boost::system::error_code ec;
       ssl_->use_certificate_chain_file(o.tlsCertFile, ec);
-      if (ec) throw std::runtime_error("cannot load TLS certificate " + o.tlsCertFile + ": " + ec.message());
+      if (ec)
+        throw std::runtime_error("cannot load TLS certificate " + o.tlsCertFile + ": " +
+                                 ec.message());
       ssl_->use_private_key_file(o.tlsKeyFile, asio::ssl::context::pem, ec);
       if (ec) throw std::runtime_error("cannot load TLS key " + o.tlsKeyFile + ": " + ec.message());
     }
@@ -356,7 +412,10 @@ class HttpServer::Impl {
   void stop() {
     boost::system::error_code ec;
     acceptor_.close(ec);
+    retryTimer_.cancel();
   }
+
+  std::size_t openConnections() const { return admission_.total(); }
 
   std::uint16_t port() const {
     boost::system::error_code ec;
@@ -368,23 +427,83 @@ class HttpServer::Impl {
   void accept() {
     acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        std::string remote = describe(socket);
+      if (ec) {
+        onAcceptError(ec);
+        return;
+      }
+      acceptBackoff_ = {};
+      boost::system::error_code epError;
+      auto peer = socket.remote_endpoint(epError);
+      if (epError) {  // already reset by the peer
+        if (acceptor_.is_open()) accept();
+        return;
+      }
+      std::string address = peer.address().to_string();
+      std::string remote = address + ":" + std::to_string(peer.port());
+      if (auto ticket = admission_.admit(address)) {
         if (ssl_) {
-          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(shared_, remote, std::move(socket), *ssl_)
+          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+              shared_, remote, std::move(ticket), std::move(socket), *ssl_)
               ->start();
         } else {
-          std::make_shared<Connection<beast::tcp_stream>>(shared_, remote, std::move(socket))->start();
+          std::make_shared<Connection<beast::tcp_stream>>(shared_, remote, std::move(ticket),
+                                                          std::move(socket))
+              ->start();
         }
       } else {
-        Logger::warn("accept failed", {{"error", ec.message()}});
+        // Over a limit: the socket is closed unread (cheapest for us, clear for the peer).
+        obs::Metrics::instance()
+            .counter("parley_http_connections_refused_total",
+                     "TCP connections refused by the connection limits")
+            .add();
+        std::uint64_t suppressed = 0;
+        if (refusedLog_.allow(&suppressed))
+          Logger::warn("connection refused: limit reached",
+                       {{"remote", remote},
+                        {"fromAddress", static_cast<long long>(admission_.from(address))},
+                        {"open", static_cast<long long>(admission_.total())},
+                        {"suppressed", static_cast<long long>(suppressed)}});
+        boost::system::error_code ignored;
+        socket.close(ignored);
       }
       if (acceptor_.is_open()) accept();
     });
   }
 
+  // Out of file descriptors (or kernel memory), accept fails until something closes:
+  // retrying at once would spin the control thread and flood the log, so wait, doubling
+  // up to a second. Other errors (a peer that reset before accept) retry at once.
+  void onAcceptError(const beast::error_code& ec) {
+    const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+    std::uint64_t suppressed = 0;
+    if (acceptErrorLog_.allow(&suppressed))
+      Logger::warn("accept failed",
+                   {{"error", ec.message()}, {"suppressed", static_cast<long long>(suppressed)}});
+    obs::Metrics::instance()
+        .counter("parley_http_accept_errors_total", "Failed accept() calls")
+        .add();
+    if (!acceptor_.is_open()) return;
+    if (!exhausted) {
+      accept();
+      return;
+    }
+    acceptBackoff_ = acceptBackoff_.count()
+                         ? std::min(acceptBackoff_ * 2, std::chrono::milliseconds(1000))
+                         : std::chrono::milliseconds(10);
+    retryTimer_.expires_after(acceptBackoff_);
+    retryTimer_.async_wait([this](const boost::system::error_code& timerError) {
+      if (!timerError && acceptor_.is_open()) accept();
+    });
+  }
+
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retryTimer_;
+  std::chrono::milliseconds acceptBackoff_{0};
+  ConnectionAdmission admission_;
+  obs::LogLimiter acceptErrorLog_;
+  obs::LogLimiter refusedLog_;
   std::optional<asio::ssl::context> ssl_;
   std::shared_ptr<Shared> shared_;
 };
@@ -392,9 +511,20 @@ class HttpServer::Impl {
 HttpServer::HttpServer(asio::io_context& io, Options options, Handler handler)
     : impl_(std::make_unique<Impl>(io, std::move(options), std::move(handler))) {}
 HttpServer::~HttpServer() = default;
-void HttpServer::start() { impl_->start(); }
-void HttpServer::setUpgradeHandler(UpgradeHandler handler) { impl_->setUpgradeHandler(std::move(handler)); }
-void HttpServer::stop() { impl_->stop(); }
-std::uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::start() {
+  impl_->start();
+}
+void HttpServer::setUpgradeHandler(UpgradeHandler handler) {
+  impl_->setUpgradeHandler(std::move(handler));
+}
+void HttpServer::stop() {
+  impl_->stop();
+}
+std::uint16_t HttpServer::port() const {
+  return impl_->port();
+}
+std::size_t HttpServer::openConnections() const {
+  return impl_->openConnections();
+}
 
 }  // namespace parley::http

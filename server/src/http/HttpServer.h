@@ -28,7 +28,9 @@ class HttpServer {
     std::string tlsCertFile;  // both set → HTTPS only
     std::string tlsKeyFile;
     std::size_t maxWebSocketMessage = 256 * 1024;
-    std::size_t maxWebSocketQueue = 4 * 1024 * 1024;  // unsent bytes before a slow reader is dropped
+    std::size_t maxWebSocketQueue = 1024 * 1024;  // unsent bytes before a slow reader is dropped
+    std::size_t maxConnections = 10000;           // open TCP connections in all; 0 = unlimited
+    std::size_t maxConnectionsPerAddress = 256;   // from one remote IP; 0 = unlimited
   };
 
   HttpServer(boost::asio::io_context& io, Options options, Handler handler);
@@ -43,6 +45,8 @@ class HttpServer {
   // Stops accepting; open connections finish their current exchange.
   void stop();
   std::uint16_t port() const;
+  // Open TCP connections (HTTP and WebSocket) right now.
+  std::size_t openConnections() const;
 
  private:
   class Impl;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/ClientId.h"
+#include "session/ChannelFilter.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
 #include "obs/Logger.h"
@@ -71,11 +72,14 @@ void SessionManager::send(const std::string& connectionId, const OutboundMessage
 
 void SessionManager::broadcast(LiveSession& s, const OutboundMessage& message, bool connectionEvent,
                                std::string_view subject) {
+  std::vector<std::string> to;
+  to.reserve(s.connectionOrder.size());
   for (const auto& id : s.connectionOrder) {
     const Connection& c = s.connections.at(id);
     if (connectionEvent && c.eventsSuppressed && c.id != subject) continue;
-    send(id, message);
+    to.push_back(id);
   }
+  if (output_) output_->sendToMany(to, message);
 }
 
 void SessionManager::sendAfterReply(const std::string& connectionId, OutboundMessage message) {
@@ -157,7 +161,22 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
 
   auto owner = connectionSession_.find(connectionId);
   bool retry = owner != connectionSession_.end();
-  if (retry && owner->second != sessionId) return Reply::error(409, "connectionIdInUse");
+  if (retry && owner->second != sessionId) {
+    Logger::warn("connect refused: connection id in use in another session",
+                 {{"connectionId", connectionId}, {"sessionId", sessionId}});
+    return Reply::error(409, "connectionIdInUse");
+  }
+  if (retry) {
+    // A repeated create (the client's connect retry) must carry the same identity: a
+    // connection id is public, so any other token for the session proves nothing.
+    const Connection* existing = s->connection(connectionId);
+    if (!existing || existing->apiKey != claims.apiKey || existing->role != claims.role ||
+        existing->data != claims.connectionData) {
+      Logger::warn("connect refused: connection id in use with another identity",
+                   {{"connectionId", connectionId}, {"sessionId", sessionId}});
+      return Reply::error(403, "connectionIdInUse");
+    }
+  }
   if (!retry) {
     if (s->connections.size() >= limits_.maxConnectionsPerSession) {
       if (s->connections.empty()) sessions_.erase(sessionId);
@@ -172,10 +191,12 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     c.initialLayoutClasses = splitSpaces(claims.initialLayoutClassList);
     c.creationTime = core::Clock::nowMs();
     c.eventsSuppressed = r.content.getBool("connectionEventsSuppressed").value_or(false);
-    c.userAgent = r.content.getString("userAgent").value_or("");
+    c.userAgent = r.content.getString("userAgent").value_or("").substr(0, limits_.maxUserAgent);
     if (const Json* caps = r.content.find("capabilities"); caps && caps->isArray())
       for (const auto& cap : caps->items())
-        if (cap.isString()) c.capabilities.push_back(cap.asString());
+        if (cap.isString() && cap.asString().size() <= 32 &&
+            c.capabilities.size() < limits_.maxCapabilities)
+          c.capabilities.push_back(cap.asString());
     s->connections.emplace(connectionId, c);
     s->connectionOrder.push_back(connectionId);
     connectionSession_[connectionId] = sessionId;
@@ -308,13 +329,21 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
   st.name = c.getString("name").value_or("");
   if (st.name.size() > 1000) return Reply::error(400, "invalidName");
   if (const Json* channels = c.find("channel"); channels && channels->isArray()) {
-    for (const auto& ch : channels->items())
-      if (ch.isObject() && ch.getString("id")) st.channels.push(ch);
+    if (channels->items().size() > ChannelFilter::kMaxChannels)
+      return Reply::error(400, "tooManyChannels");
+    for (const auto& ch : channels->items()) {
+      auto channel = ChannelFilter::channel(ch);
+      if (!channel) return Reply::error(400, "invalidChannel");
+      if (st.channel(channel->getString("id").value_or(""))) return Reply::error(400, "invalidChannel");
+      st.channels.push(std::move(*channel));
+    }
   }
   for (const char* key : {"publisherAudioFallbackEnabled", "subscriberAudioFallbackEnabled",
                           "customProperties", "minBitrate", "e2ee"}) {
     if (const Json* v = c.find(key)) st.extra.set(key, *v);
   }
+  if (st.extra.dump().size() > limits_.maxStreamPropertiesBytes)
+    return Reply::error(413, "tooLarge");
   Logger::info(
       "stream created",
       {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
@@ -451,13 +480,12 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
   if (it->second.connectionId != self.id) return Reply::error(403, "forbidden");
   Json* channel = it->second.channel(r.param("channel"));
   if (!channel) return Reply::error(404, "notFound");
-  for (std::size_t i = 0; i < r.content.keys().size(); ++i) {
-    const std::string& key = r.content.keys()[i];
-    if (key == "id" || key == "type") continue;  // identity of the channel stays
-    channel->set(key, r.content.valueAt(i));
-  }
+  // Only known attributes, as short scalars, are stored and echoed (never id or type).
+  const Json update = ChannelFilter::update(r.content);
+  for (std::size_t i = 0; i < update.keys().size(); ++i)
+    channel->set(update.keys()[i], update.valueAt(i));
   if (media_ && routed(s)) {
-    if (auto active = r.content.getBool("active")) {
+    if (auto active = update.getBool("active")) {
       const std::string type = channel->getString("type").value_or("");
       if (type == "audio" || type == "video")
         media_->setPublisherTrack(
@@ -466,8 +494,7 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
     }
   }
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
-  broadcast(
-      s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, r.content, std::nullopt});
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, update, std::nullopt});
   return Reply::ok();
 }
 
@@ -481,9 +508,14 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
   const Stream* st = s.stream(streamId);
   if (!st || !st->announced) return Reply::error(404, "streamNotFound");
   if (!core::isValidClientId(subscriberId)) return Reply::error(400, "invalidSubscriberId");
-  if (auto existing = s.subscribers.find(subscriberId);
-      existing != s.subscribers.end() && existing->second.connectionId != self.id)
-    return Reply::error(409, "subscriberExists");
+  if (s.subscribers.count(subscriberId)) return Reply::error(409, "subscriberExists");
+  // One subscription per connection and stream: more would only multiply the publisher's
+  // (or the SFU's) work for the same media.
+  for (const auto& [id, other] : s.subscribers)
+    if (other.connectionId == self.id && other.streamId == streamId)
+      return Reply::error(409, "alreadySubscribed");
+  if (s.subscribers.size() >= limits_.maxSubscribersPerSession)
+    return Reply::error(409, "subscriberLimitExceeded");
 
   Subscriber sub;
   sub.id = subscriberId;
@@ -707,9 +739,18 @@ void SessionManager::deliverSignal(LiveSession& s, const std::string& from, cons
   };
   if (to) {
     deliver(s.connections.at(std::string(*to)));
-  } else {
-    for (const auto& id : s.connectionOrder) deliver(s.connections.at(id));
+    return;
   }
+  std::vector<std::string> plain;
+  plain.reserve(s.connectionOrder.size());
+  for (const auto& id : s.connectionOrder) {
+    const Connection& receiver = s.connections.at(id);
+    if (receiver.eventsSuppressed && !from.empty())
+      deliver(receiver);
+    else
+      plain.push_back(id);
+  }
+  if (output_) output_->sendToMany(plain, message);
 }
 
 // ---------------------------------------------------------------- moderation: mute all

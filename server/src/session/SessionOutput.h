@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "session/OutboundMessage.h"
 
@@ -11,6 +12,11 @@ class SessionOutput {
  public:
   virtual ~SessionOutput() = default;
   virtual void send(const std::string& connectionId, const OutboundMessage& message) = 0;
+  // The same message to several connections (a broadcast): lets the output encode it once.
+  virtual void sendToMany(const std::vector<std::string>& connectionIds,
+                          const OutboundMessage& message) {
+    for (const auto& id : connectionIds) send(id, message);
+  }
   // The connection was removed by the server (force disconnect, expiry): close its
   // socket once what was queued for it is sent.
   virtual void detach(const std::string& connectionId) = 0;

@@ -32,7 +32,8 @@ struct RaptorMessage {
   // present (absent → {}).
   static std::optional<RaptorMessage> parse(std::string_view json, std::string* error = nullptr);
   // Splits a URI alone (also used for building/validating server URIs).
-  static bool parseUri(std::string_view uri, std::map<std::string, std::string, std::less<>>& params,
+  static bool parseUri(std::string_view uri,
+                       std::map<std::string, std::string, std::less<>>& params,
                        std::string& resource);
 
   std::string serialize() const;  // {"method","uri","content"[,"reason"]}

@@ -1,5 +1,6 @@
 #include "signaling/RumorSocket.h"
 
+#include "obs/LogLimiter.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 #include "signaling/SignalingServer.h"
@@ -8,9 +9,19 @@ namespace parley::signaling {
 
 using obs::Logger;
 
-RumorSocket::RumorSocket(SignalingServer* server, std::string socketId, bool reconnect, std::string remote)
-    : server_(server), socketId_(std::move(socketId)), reconnect_(reconnect), remote_(std::move(remote)) {
-  lastInbound = std::chrono::steady_clock::now();
+namespace {
+// What any peer can provoke at will is logged at a bounded rate.
+obs::LogLimiter rateLog;
+obs::LogLimiter inputLog;
+}  // namespace
+
+RumorSocket::RumorSocket(SignalingServer* server, std::string socketId, bool reconnect,
+                         std::string remote)
+    : server_(server),
+      socketId_(std::move(socketId)),
+      reconnect_(reconnect),
+      remote_(std::move(remote)) {
+  openedAt = lastInbound = std::chrono::steady_clock::now();
   tokensUpdated_ = lastInbound;
   tokens_ = server ? server->settings_.frameBurst : 0;
 }
@@ -27,23 +38,30 @@ void RumorSocket::onMessage(std::string message, bool binary) {
   lastInbound = now;
   const auto& settings = server_->settings_;
   tokens_ = std::min(settings.frameBurst,
-                     tokens_ + std::chrono::duration<double>(now - tokensUpdated_).count() * settings.framesPerSecond);
+                     tokens_ + std::chrono::duration<double>(now - tokensUpdated_).count() *
+                                   settings.framesPerSecond);
   tokensUpdated_ = now;
   if (tokens_ < 1) {
-    Logger::warn("rumor socket over its frame rate, closing", {{"remote", remote_}, {"connectionId", connectionId}});
+    if (rateLog.allow())
+      Logger::warn("rumor socket over its frame rate, closing",
+                   {{"remote", remote_}, {"connectionId", connectionId}});
     close(1008);
     return;
   }
   tokens_ -= 1;
   if (!binary) {
-    Logger::info("rumor: text message ignored", {{"remote", remote_}});
+    if (inputLog.allow()) Logger::info("rumor: text message ignored", {{"remote", remote_}});
     return;
   }
   std::string error;
   auto frame = RumorFrame::parse(message, settings.frameLimits, &error);
   if (!frame) {
-    obs::Metrics::instance().counter("parley_rumor_bad_frames_total", "Rumor frames that failed to parse").add();
-    Logger::info("rumor: malformed frame", {{"remote", remote_}, {"connectionId", connectionId}, {"error", error}});
+    obs::Metrics::instance()
+        .counter("parley_rumor_bad_frames_total", "Rumor frames that failed to parse")
+        .add();
+    if (inputLog.allow())
+      Logger::info("rumor: malformed frame",
+                   {{"remote", remote_}, {"connectionId", connectionId}, {"error", error}});
     return;
   }
   server_->onFrame(shared_from_this(), std::move(*frame));

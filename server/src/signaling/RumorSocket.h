@@ -13,7 +13,8 @@ class SignalingServer;
 
 // One client WebSocket speaking Rumor: parses each binary message as a frame, enforces
 // the frame rate limit, and hands frames to the SignalingServer.
-class RumorSocket final : public http::WebSocketHandler, public std::enable_shared_from_this<RumorSocket> {
+class RumorSocket final : public http::WebSocketHandler,
+                          public std::enable_shared_from_this<RumorSocket> {
  public:
   RumorSocket(SignalingServer* server, std::string socketId, bool reconnect, std::string remote);
 
@@ -29,7 +30,9 @@ class RumorSocket final : public http::WebSocketHandler, public std::enable_shar
   const std::string& socketId() const { return socketId_; }
   bool reconnect() const { return reconnect_; }
   const std::string& remote() const { return remote_; }
-  std::string connectionId;  // set by CONNECT or a reconnection
+  std::string connectionId;  // the connection this socket speaks for, once proven
+  std::string claimedId;     // CONNECT named someone else's connection; a token may still prove it
+  std::chrono::steady_clock::time_point openedAt;
   std::chrono::steady_clock::time_point lastInbound;
 
  private:

@@ -1,7 +1,6 @@
 #include "signaling/SignalingServer.h"
 
 #include "core/ClientId.h"
-#include "core/Crypto.h"
 #include "core/FormData.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
@@ -15,8 +14,6 @@ namespace {
 using obs::Logger;
 using Frame = RumorFrame;
 using Type = RumorFrame::Type;
-
-constexpr std::size_t kRememberedReplies = 256;
 
 std::string statusFrame(const std::string& connectionId, const std::string& transactionId,
                         const session::Reply& reply) {
@@ -36,9 +33,26 @@ std::string pongFrame() {
   return f.serialize();
 }
 
+std::string raptorPayload(const session::OutboundMessage& message) {
+  // Written member by member: the content may be large and is shared by every recipient.
+  std::string out = "{\"method\":";
+  core::Json::appendQuoted(out, message.method);
+  out += ",\"uri\":";
+  core::Json::appendQuoted(out, message.uri);
+  out += ",\"content\":";
+  message.content.dumpTo(out);
+  if (message.reason) {
+    out += ",\"reason\":";
+    core::Json::appendQuoted(out, *message.reason);
+  }
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
-SignalingServer::SignalingServer(boost::asio::io_context& io, session::SessionManager& sessions, Settings settings)
+SignalingServer::SignalingServer(boost::asio::io_context& io, session::SessionManager& sessions,
+                                 Settings settings)
     : io_(io), sessions_(sessions), settings_(settings), sweepTimer_(io) {
   sessions_.setOutput(this);
   scheduleSweep();
@@ -68,32 +82,51 @@ std::shared_ptr<http::WebSocketHandler> SignalingServer::accept(const http::Http
     reconnect = form->get("reconnect").value_or("");
   }
   if (!socketId.empty() && !core::isValidClientId(socketId)) return nullptr;
-  auto socket = std::make_shared<RumorSocket>(this, socketId, reconnect == "true", request.remoteAddress);
+  auto socket =
+      std::make_shared<RumorSocket>(this, socketId, reconnect == "true", request.remoteAddress);
   sockets_.insert(socket);
   return socket;
 }
 
+void SignalingServer::refuse(const RumorSocket& socket, std::string_view what,
+                             const std::string& connectionId) {
+  obs::Metrics::instance()
+      .counter("parley_rumor_identity_refusals_total",
+               "Sockets refused for a connection they do not own")
+      .add();
+  std::uint64_t suppressed = 0;
+  if (refusalLog_.allow(&suppressed))
+    Logger::warn(what, {{"connectionId", connectionId},
+                        {"remote", socket.remote()},
+                        {"suppressed", static_cast<long long>(suppressed)}});
+}
+
 void SignalingServer::onOpen(const std::shared_ptr<RumorSocket>& socket) {
-  obs::Metrics::instance().counter("parley_rumor_sockets_opened_total", "Rumor WebSockets accepted").add();
+  obs::Metrics::instance()
+      .counter("parley_rumor_sockets_opened_total", "Rumor WebSockets accepted")
+      .add();
   if (!socket->reconnect()) return;
-  // A reconnection sends no CONNECT: the socketId names the connection (spec §6.7).
-  auto it = socketIds_.find(socket->socketId());
+  // A reconnection sends no CONNECT: the secret socketId names the connection (§6.7).
+  auto it = socket->socketId().empty() ? socketIds_.end() : socketIds_.find(socket->socketId());
   Peer* peer = it == socketIds_.end() ? nullptr : &peers_.at(it->second);
   if (!peer) {
-    Logger::info("rumor reconnection for an unknown socket", {{"socketId", socket->socketId()}});
+    refuse(*socket, "rumor reconnection for an unknown socket", "");
     socket->close(1011);  // tells the client not to retry: its connection is gone
     return;
   }
-  Logger::info("rumor socket reconnected", {{"connectionId", peer->connectionId}});
+  Logger::info("rumor socket reconnected",
+               {{"connectionId", peer->connectionId}, {"remote", socket->remote()}});
   bind(*peer, socket);
   // Everything not acknowledged is sent again with the same transaction ids; the client
   // drops what it already had.
-  for (const auto& [txid, bytes] : peer->unacked) socket->sendFrame(bytes);
+  peer->unacked.forEach([&](const std::string& bytes) { socket->sendFrame(bytes); });
 }
 
 void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socket) {
+  socket->claimedId.clear();
   if (peer.socket && peer.socket != socket) {
-    // The newest socket wins (spec §1.3); the old one no longer speaks for the connection.
+    // The newest socket wins (§1.3) once it has proven it speaks for the connection; the
+    // old one no longer does.
     peer.socket->connectionId.clear();
     peer.socket->close(1000);
   }
@@ -104,6 +137,13 @@ void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socke
     peer.socketId = socket->socketId();
     socketIds_[peer.socketId] = peer.connectionId;
   }
+}
+
+bool SignalingServer::socketIdTakenByOther(const RumorSocket& socket,
+                                           const std::string& connectionId) const {
+  if (socket.socketId().empty()) return false;
+  auto it = socketIds_.find(socket.socketId());
+  return it != socketIds_.end() && it->second != connectionId;
 }
 
 SignalingServer::Peer* SignalingServer::peerOf(const RumorSocket& socket) {
@@ -133,12 +173,12 @@ void SignalingServer::onFrame(const std::shared_ptr<RumorSocket>& socket, RumorF
       onMessageFrame(socket, frame);
       return;
     case static_cast<std::uint8_t>(Type::Status): {
-      // An acknowledgement of one of our messages (no STATUS header): delivered.
+      // An acknowledgement of one of our messages (no STATUS header): delivered. Only the
+      // socket that carries the connection can acknowledge for it.
       if (frame.header("STATUS")) return;
       Peer* peer = peerOf(*socket);
       auto txid = frame.header("TRANSACTION-ID");
-      if (!peer || !txid) return;
-      std::erase_if(peer->unacked, [&](const auto& entry) { return entry.first == *txid; });
+      if (peer && txid) peer->unacked.ack(*txid);
       return;
     }
     case static_cast<std::uint8_t>(Type::Disconnect):
@@ -153,7 +193,8 @@ void SignalingServer::onFrame(const std::shared_ptr<RumorSocket>& socket, RumorF
   }
 }
 
-void SignalingServer::onConnectFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame) {
+void SignalingServer::onConnectFrame(const std::shared_ptr<RumorSocket>& socket,
+                                     const RumorFrame& frame) {
   auto uniqueId = frame.header("uniqueId");
   if (!uniqueId || !core::isValidClientId(*uniqueId)) {
     Logger::info("rumor: CONNECT without a valid uniqueId", {{"remote", socket->remote()}});
@@ -161,16 +202,42 @@ void SignalingServer::onConnectFrame(const std::shared_ptr<RumorSocket>& socket,
     return;
   }
   std::string id(*uniqueId);
-  if (!socket->connectionId.empty() && socket->connectionId != id) {
-    if (Peer* old = peerOf(*socket); old && !old->joined) erasePeer(old->connectionId);
+  if (Peer* current = peerOf(*socket)) {
+    if (current->connectionId == id) return;  // a repeated CONNECT
+    if (current->joined) {
+      // One socket carries one connection; a second one needs a socket of its own.
+      refuse(*socket, "rumor: CONNECT for a second connection on one socket refused", id);
+      return;
+    }
+    erasePeer(current->connectionId);
   }
-  auto [it, inserted] = peers_.try_emplace(id);
+  socket->claimedId.clear();
+  if (socketIdTakenByOther(*socket, id)) {
+    refuse(*socket, "rumor: CONNECT with another connection's socketId refused", id);
+    socket->close(1008);
+    return;
+  }
+  auto it = peers_.find(id);
+  if (it == peers_.end()) {
+    it = peers_.try_emplace(id, id, settings_).first;
+    bind(it->second, socket);
+    return;
+  }
   Peer& peer = it->second;
-  if (inserted) peer.connectionId = id;
-  bind(peer, socket);
+  if (!peer.socketId.empty() && peer.socketId == socket->socketId()) {
+    bind(peer, socket);  // the connection's own credential: a new socket of the same client
+    return;
+  }
+  // Someone else's connection id. It is not bound now; a `connection create` with a token
+  // whose claims equal the connection's may still take it over (the client's own connect
+  // retry, §7.4). The owner's socket is untouched either way.
+  socket->claimedId = id;
+  Logger::info("rumor: CONNECT for an existing connection id, waiting for its token",
+               {{"connectionId", id}, {"remote", socket->remote()}});
 }
 
-void SignalingServer::onDisconnectFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame) {
+void SignalingServer::onDisconnectFrame(const std::shared_ptr<RumorSocket>& socket,
+                                        const RumorFrame& frame) {
   auto reconnect = frame.header("reconnect");
   if (reconnect && !reconnect->empty()) return;  // leaving this socket for a new one
   Peer* peer = peerOf(*socket);
@@ -181,26 +248,69 @@ void SignalingServer::onDisconnectFrame(const std::shared_ptr<RumorSocket>& sock
   if (joined) sessions_.disconnect(id, "clientDisconnected");
 }
 
-void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame) {
+session::Reply SignalingServer::claimByToken(const std::shared_ptr<RumorSocket>& socket,
+                                             const RumorFrame& frame,
+                                             const session::InboundRequest& request) {
+  const std::string id = socket->claimedId;
+  if (!(request.resource == "connection" && request.method == "create") ||
+      request.param("connection") != id) {
+    return session::Reply::error(403, "notConnected");
+  }
+  if (socketIdTakenByOther(*socket, id)) {
+    refuse(*socket, "rumor: connection create with another connection's socketId refused", id);
+    return session::Reply::error(403, "connectionIdInUse");
+  }
+  auto [it, inserted] = peers_.try_emplace(id, id, settings_);
+  Peer& peer = it->second;
+  // Bound tentatively so that the session's answer reaches this socket; undone when the
+  // session refuses, so the owner never notices.
+  std::shared_ptr<RumorSocket> previous = peer.socket;
+  peer.socket = socket;
+  socket->connectionId = id;
+  session::Reply result =
+      sessions_.connect(id, frame.header("X-TB-TOKEN-AUTH").value_or(""), request);
+  auto again = peers_.find(id);
+  if (again == peers_.end() || again->second.socket != socket) return result;  // gone meanwhile
+  if (result.status != 200) {
+    socket->connectionId.clear();
+    if (inserted) {
+      peers_.erase(again);
+    } else {
+      again->second.socket = previous;
+    }
+    refuse(*socket, "rumor: connection create for a connection this socket does not own refused",
+           id);
+    return result;
+  }
+  again->second.socket = previous;  // so that bind() closes the old socket
+  bind(again->second, socket);
+  again->second.joined = true;
+  Logger::info("rumor: connection taken over by its own token",
+               {{"connectionId", id}, {"remote", socket->remote()}});
+  return result;
+}
+
+void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket,
+                                     const RumorFrame& frame) {
   std::string txid(frame.header("TRANSACTION-ID").value_or(""));
   Peer* peer = peerOf(*socket);
-  if (!peer) {
+  if (!peer && socket->claimedId.empty()) {
     reply(nullptr, socket, txid, session::Reply::error(400, "notConnected"));
     return;
   }
   // A message re-sent after a reconnection is answered again, not executed again.
-  if (!txid.empty()) {
-    for (const auto& [id, bytes] : peer->replies) {
-      if (id == txid) {
-        socket->sendFrame(bytes);
-        return;
-      }
+  if (peer && !txid.empty()) {
+    if (const std::string* bytes = peer->replies.find(txid)) {
+      socket->sendFrame(*bytes);
+      return;
     }
   }
   std::string error;
   auto message = RaptorMessage::parse(frame.payload, &error);
   if (!message) {
-    Logger::info("rumor: malformed raptor message", {{"connectionId", peer->connectionId}, {"error", error}});
+    Logger::info(
+        "rumor: malformed raptor message",
+        {{"connectionId", socket->connectionId}, {"remote", socket->remote()}, {"error", error}});
     reply(peer, socket, txid, session::Reply::error(400, "malformedMessage"));
     return;
   }
@@ -211,21 +321,26 @@ void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket,
   request.params = std::move(message->params);
   request.content = std::move(message->content);
 
-  std::string connectionId = peer->connectionId;
   session::Reply result;
-  if (request.resource == "connection" && request.method == "create") {
+  if (!peer) {
+    result = claimByToken(socket, frame, request);
+  } else if (request.resource == "connection" && request.method == "create") {
+    const std::string connectionId = peer->connectionId;
     if (request.param("connection") != connectionId) {
       result = session::Reply::error(400, "invalidConnectionId");
     } else {
-      result = sessions_.connect(connectionId, frame.header("X-TB-TOKEN-AUTH").value_or(""), request);
+      result =
+          sessions_.connect(connectionId, frame.header("X-TB-TOKEN-AUTH").value_or(""), request);
       if (result.status == 200) {
         if (Peer* p = peerOf(*socket)) p->joined = true;
+      } else if (result.status == 403) {
+        refuse(*socket, "rumor: connection create refused", connectionId);
       }
     }
   } else if (!peer->joined) {
     result = session::Reply::error(403, "notConnected");
   } else {
-    result = sessions_.handle(connectionId, request);
+    result = sessions_.handle(peer->connectionId, request);
   }
   obs::Metrics::instance().counter("parley_raptor_requests_total", "Raptor requests handled").add();
   if (result.status >= 400)
@@ -235,38 +350,51 @@ void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket,
   sessions_.sendDeferred();
 }
 
-void SignalingServer::reply(Peer* peer, const std::shared_ptr<RumorSocket>& socket, const std::string& transactionId,
-                            const session::Reply& result) {
+void SignalingServer::reply(Peer* peer, const std::shared_ptr<RumorSocket>& socket,
+                            const std::string& transactionId, const session::Reply& result) {
   if (transactionId.empty()) return;  // nothing the client could match it to
   std::string bytes = statusFrame(socket->connectionId, transactionId, result);
   socket->sendFrame(bytes);
-  if (peer) {
-    peer->replies.emplace_back(transactionId, std::move(bytes));
-    if (peer->replies.size() > kRememberedReplies) peer->replies.pop_front();
-  }
+  if (peer) peer->replies.remember(transactionId, std::move(bytes));
 }
 
-void SignalingServer::send(const std::string& connectionId, const session::OutboundMessage& message) {
-  auto it = peers_.find(connectionId);
-  if (it == peers_.end()) return;
-  Peer& peer = it->second;
-  RaptorMessage raptor;
-  raptor.method = message.method;
-  raptor.uri = message.uri;
-  raptor.content = message.content;
-  raptor.reason = message.reason;
-  std::string txid = core::Crypto::uuid4();
+std::string SignalingServer::messageFrame(const std::string& connectionId,
+                                          const std::string& transactionId,
+                                          const session::OutboundMessage& message,
+                                          const std::string& payload) const {
   Frame f;
   f.type = static_cast<std::uint8_t>(Type::Message);
   f.addresses.push_back(connectionId);
-  f.headers.emplace_back("TRANSACTION-ID", txid);
+  f.headers.emplace_back("TRANSACTION-ID", transactionId);
   f.headers.emplace_back("X-TB-FROM-ADDRESS", message.from);
   f.headers.emplace_back("Content-Type", "application/x-raptor+v2");
-  f.payload = raptor.serialize();
-  std::string bytes = f.serialize();
+  f.payload = payload;
+  return f.serialize();
+}
+
+void SignalingServer::deliver(Peer& peer, const session::OutboundMessage& message,
+                              const std::string& payload) {
+  std::string txid = transactionIds_.next();
+  std::string bytes = messageFrame(peer.connectionId, txid, message, payload);
+  // Kept before sending: a send can drop a slow socket, which must find it pending.
+  peer.unacked.push(std::move(txid), bytes);
   if (peer.socket) peer.socket->sendFrame(bytes);
-  peer.unacked.emplace_back(std::move(txid), std::move(bytes));
-  if (peer.unacked.size() > settings_.maxUnacked) peer.unacked.pop_front();
+}
+
+void SignalingServer::send(const std::string& connectionId,
+                           const session::OutboundMessage& message) {
+  auto it = peers_.find(connectionId);
+  if (it == peers_.end()) return;
+  deliver(it->second, message, raptorPayload(message));
+}
+
+void SignalingServer::sendToMany(const std::vector<std::string>& connectionIds,
+                                 const session::OutboundMessage& message) {
+  const std::string payload = raptorPayload(message);
+  for (const auto& id : connectionIds) {
+    auto it = peers_.find(id);
+    if (it != peers_.end()) deliver(it->second, message, payload);
+  }
 }
 
 void SignalingServer::detach(const std::string& connectionId) {
@@ -287,32 +415,45 @@ void SignalingServer::onClosed(const std::shared_ptr<RumorSocket>& socket) {
     return;
   }
   peer->awaySince = std::chrono::steady_clock::now();
-  Logger::info("rumor socket lost; waiting for a reconnection", {{"connectionId", peer->connectionId}});
+  Logger::info("rumor socket lost; waiting for a reconnection",
+               {{"connectionId", peer->connectionId}});
 }
 
 void SignalingServer::scheduleSweep() {
   sweepTimer_.expires_after(std::chrono::milliseconds(500));
   sweepTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    sweep();
+    sweep(std::chrono::steady_clock::now());
     scheduleSweep();
   });
 }
 
-void SignalingServer::sweep() {
-  auto now = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<RumorSocket>> silent;
-  for (const auto& s : sockets_)
-    if (now - s->lastInbound > settings_.silenceTimeout) silent.push_back(s);
-  for (const auto& s : silent) {
-    Logger::info("rumor socket silent, closing", {{"connectionId", s->connectionId}, {"remote", s->remote()}});
-    s->close(4010);
+void SignalingServer::sweep(std::chrono::steady_clock::time_point now) {
+  std::vector<std::pair<std::shared_ptr<RumorSocket>, std::uint16_t>> closing;
+  for (const auto& s : sockets_) {
+    if (now - s->lastInbound > settings_.silenceTimeout) {
+      closing.emplace_back(s, 4010);
+      continue;
+    }
+    // Whatever it sends (PINGs keep it from going silent), a socket that has not joined a
+    // session by now is holding a file descriptor for nothing.
+    const Peer* peer = peerOf(*s);
+    if ((!peer || !peer->joined) && now - s->openedAt > settings_.joinTimeout)
+      closing.emplace_back(s, 4010);
+  }
+  for (const auto& [s, code] : closing) {
+    const bool silent = now - s->lastInbound > settings_.silenceTimeout;
+    Logger::info(
+        silent ? "rumor socket silent, closing" : "rumor socket did not join a session, closing",
+        {{"connectionId", s->connectionId}, {"remote", s->remote()}});
+    s->close(code);
     // Do not wait for the close handshake of a peer that stopped talking.
     s->onClose();
   }
   std::vector<std::string> expired;
   for (const auto& [id, peer] : peers_)
-    if (!peer.socket && peer.joined && now - peer.awaySince > settings_.reconnectGrace) expired.push_back(id);
+    if (!peer.socket && peer.joined && now - peer.awaySince > settings_.reconnectGrace)
+      expired.push_back(id);
   for (const auto& id : expired) {
     Logger::info("connection did not come back", {{"connectionId", id}});
     erasePeer(id);

@@ -3,39 +3,53 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "http/HttpRequest.h"
 #include "http/WebSocket.h"
+#include "obs/LogLimiter.h"
 #include "session/SessionManager.h"
 #include "session/SessionOutput.h"
+#include "signaling/ReplyCache.h"
 #include "signaling/RumorFrame.h"
+#include "signaling/TransactionIds.h"
+#include "signaling/UnackedMessages.h"
 
 namespace parley::signaling {
 
 class RumorSocket;
 
-// The Rumor message bus (spec §6) in front of the session logic: accepts the client
-// WebSockets, answers PING and acknowledgements, turns MESSAGE frames into session
+// The Rumor message bus (docs/protocol.md §6) in front of the session logic: accepts the
+// client WebSockets, answers PING and acknowledgements, turns MESSAGE frames into session
 // requests and STATUS replies, delivers session messages with transaction ids, and keeps
 // a connection alive across a dropped socket for the reconnection grace period.
+//
+// Identity: a connection id is public (every participant and every webhook sees it), so
+// it never grants anything by itself. A socket speaks for a connection only when it
+// created it, when it reconnects with the secret socketId the connection was created
+// under, or when it repeats `connection create` with a token whose claims equal the
+// original's (the client's own connect retry). Everything else is refused and logged,
+// and the owner's socket is left alone.
 class SignalingServer final : public session::SessionOutput {
  public:
   struct Settings {
     std::chrono::milliseconds silenceTimeout{30000};  // no inbound frame → socket dropped
     std::chrono::milliseconds reconnectGrace{30000};  // socket gone → connection kept this long
+    std::chrono::milliseconds joinTimeout{10000};     // socket not in a session by then → closed
     RumorFrame::Limits frameLimits;
     double framesPerSecond = 200;  // per socket, sustained
     double frameBurst = 400;
-    std::size_t maxUnacked = 1000;  // per connection, oldest dropped beyond
+    UnackedMessages::Limits unacked;  // per connection, oldest forgotten beyond
+    ReplyCache::Limits replies;       // per connection
   };
   static constexpr std::string_view kPath = "/rumorwebsocketsv2";
 
-  SignalingServer(boost::asio::io_context& io, session::SessionManager& sessions, Settings settings);
+  SignalingServer(boost::asio::io_context& io, session::SessionManager& sessions,
+                  Settings settings);
   ~SignalingServer() override;
 
   // For the HTTP server's upgrade hook; `request.path` already normalised (proxy prefix
@@ -45,9 +59,14 @@ class SignalingServer final : public session::SessionOutput {
   void shutdown();
 
   void send(const std::string& connectionId, const session::OutboundMessage& message) override;
+  void sendToMany(const std::vector<std::string>& connectionIds,
+                  const session::OutboundMessage& message) override;
   void detach(const std::string& connectionId) override;
 
   std::size_t socketCount() const { return sockets_.size(); }
+  // Runs the timers' checks as of `now` (silence, join and reconnection timeouts); the
+  // server does this twice a second by itself.
+  void sweep(std::chrono::steady_clock::time_point now);
 
  private:
   friend class RumorSocket;
@@ -55,13 +74,15 @@ class SignalingServer final : public session::SessionOutput {
   // A client connection as the bus knows it: which socket carries it now, and what it
   // has not acknowledged yet (resent after a reconnection).
   struct Peer {
+    Peer(std::string id, const Settings& s)
+        : connectionId(std::move(id)), unacked(s.unacked), replies(s.replies) {}
     std::string connectionId;
-    std::string socketId;
+    std::string socketId;                 // the reconnect credential (docs/protocol.md §6.7)
     std::shared_ptr<RumorSocket> socket;  // null while the client is away
     std::chrono::steady_clock::time_point awaySince;
     bool joined = false;  // the session accepted its connection create
-    std::deque<std::pair<std::string, std::string>> unacked;  // transaction id → frame bytes
-    std::deque<std::pair<std::string, std::string>> replies;  // recent STATUS frames by transaction id
+    UnackedMessages unacked;
+    ReplyCache replies;
   };
 
   void onOpen(const std::shared_ptr<RumorSocket>& socket);
@@ -71,21 +92,31 @@ class SignalingServer final : public session::SessionOutput {
   void onConnectFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame);
   void onMessageFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame);
   void onDisconnectFrame(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame);
+  // `connection create` from a socket that claimed an existing connection id with CONNECT.
+  session::Reply claimByToken(const std::shared_ptr<RumorSocket>& socket, const RumorFrame& frame,
+                              const session::InboundRequest& request);
   void bind(Peer& peer, const std::shared_ptr<RumorSocket>& socket);
-  void reply(Peer* peer, const std::shared_ptr<RumorSocket>& socket, const std::string& transactionId,
-             const session::Reply& reply);
+  void reply(Peer* peer, const std::shared_ptr<RumorSocket>& socket,
+             const std::string& transactionId, const session::Reply& reply);
   Peer* peerOf(const RumorSocket& socket);
   void erasePeer(const std::string& connectionId);
+  bool socketIdTakenByOther(const RumorSocket& socket, const std::string& connectionId) const;
+  void refuse(const RumorSocket& socket, std::string_view what, const std::string& connectionId);
+  std::string messageFrame(const std::string& connectionId, const std::string& transactionId,
+                           const session::OutboundMessage& message,
+                           const std::string& payload) const;
+  void deliver(Peer& peer, const session::OutboundMessage& message, const std::string& payload);
   void scheduleSweep();
-  void sweep();
 
   boost::asio::io_context& io_;
   session::SessionManager& sessions_;
   Settings settings_;
   boost::asio::steady_timer sweepTimer_;
+  TransactionIds transactionIds_;
+  obs::LogLimiter refusalLog_;
   std::set<std::shared_ptr<RumorSocket>> sockets_;
-  std::map<std::string, Peer, std::less<>> peers_;               // by connection id
-  std::map<std::string, std::string, std::less<>> socketIds_;    // socketId → connection id
+  std::map<std::string, Peer, std::less<>> peers_;             // by connection id
+  std::map<std::string, std::string, std::less<>> socketIds_;  // socketId → connection id
   bool stopped_ = false;
 };
 
