@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/FileLimit.h"
 #include "app/ProjectAdmin.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
@@ -28,6 +29,22 @@ using obs::Logger;
 
 int Server::run() {
   Logger::setLevel(*Logger::parseLevel(config_.logLevel));
+  // One descriptor per client: take all the system allows, and never admit more clients
+  // than fit beside the media sockets, the database and the webhooks.
+  const FileLimit::Limits files = FileLimit::raise();
+  std::size_t maxTcp = config_.maxTcpConnections;
+  if (files.soft) {
+    const std::size_t budget = FileLimit::connectionBudget(files.soft);
+    if (maxTcp == 0 || maxTcp > budget) {
+      if (maxTcp) {
+        Logger::warn("--max-tcp-connections lowered to fit the open-file limit",
+                     {{"requested", static_cast<long long>(maxTcp)},
+                      {"allowed", static_cast<long long>(budget)},
+                      {"fileLimit", static_cast<long long>(files.soft)}});
+      }
+      maxTcp = budget;
+    }
+  }
   std::error_code fsError;
   std::filesystem::create_directories(config_.dataDir, fsError);
   if (fsError) {
@@ -112,6 +129,7 @@ int Server::run() {
   signaling::SignalingServer::Settings signalingSettings;
   signalingSettings.silenceTimeout = config_.signalingTimeout;
   signalingSettings.reconnectGrace = config_.reconnectGrace;
+  signalingSettings.joinTimeout = config_.joinTimeout;
   signalingSettings.frameLimits.maxFrameBytes = config_.maxFrameBytes;
   signaling::SignalingServer signaling(io, sessions, signalingSettings);
   auto& metrics = obs::Metrics::instance();
@@ -134,6 +152,8 @@ int Server::run() {
   httpOptions.tlsCertFile = config_.tlsCert;
   httpOptions.tlsKeyFile = config_.tlsKey;
   httpOptions.maxWebSocketMessage = config_.maxFrameBytes;
+  httpOptions.maxConnections = maxTcp;
+  httpOptions.maxConnectionsPerAddress = config_.maxTcpPerIp;
   http::HttpServer httpServer(io, httpOptions,
                               [&api](http::HttpRequest& r) { return api->handle(r); });
   httpServer.setUpgradeHandler(
