@@ -17,7 +17,64 @@ WebRtcTransport::WebRtcTransport(std::string id, std::string localUfrag, std::st
       dtls_(std::make_unique<dtls::DtlsTransport>(certificate_, *this)),
       sink_(sink) {}
 
-WebRtcTransport::~WebRtcTransport() = default;
+WebRtcTransport::~WebRtcTransport() {
+  // Whatever the owner missed: no ufrag or address may lead to this transport once it is gone.
+  if (tupleListener_) tupleListener_->onTransportDestroyed(*this);
+  forgetTuples();
+}
+
+void WebRtcTransport::setTupleListener(TupleListener* listener) {
+  if (listener == tupleListener_) return;
+  tupleListener_ = listener;
+  if (listener)
+    for (size_t i = 0; i < tupleCount_; ++i) listener->onTupleAdded(*this, tuples_[i].address);
+}
+
+int WebRtcTransport::findTuple(const net::SocketAddress::Key& key) const {
+  for (size_t i = 0; i < tupleCount_; ++i)
+    if (tuples_[i].key == key) return static_cast<int>(i);
+  return -1;
+}
+
+void WebRtcTransport::addTuple(const net::SocketAddress& address) {
+  const auto key = address.key();
+  if (const int found = findTuple(key); found >= 0) {
+    tuples_[static_cast<size_t>(found)].lastUse = ++tupleClock_;
+    return;
+  }
+  if (tupleCount_ == kMaxTuples) {
+    // The least recently checked one goes, unless it carries the media (the selected pair).
+    const bool hasSelected = ice_.hasSelected();
+    const auto selected = hasSelected ? ice_.selected().key() : net::SocketAddress::Key{};
+    size_t victim = kMaxTuples;
+    for (size_t i = 0; i < tupleCount_; ++i) {
+      if (hasSelected && tuples_[i].key == selected) continue;
+      if (victim == kMaxTuples || tuples_[i].lastUse < tuples_[victim].lastUse) victim = i;
+    }
+    removeTupleAt(victim);
+  }
+  Tuple& t = tuples_[tupleCount_++];
+  t.address = address;
+  t.key = key;
+  t.lastUse = ++tupleClock_;
+  if (tupleListener_) tupleListener_->onTupleAdded(*this, address);
+}
+
+void WebRtcTransport::removeTupleAt(size_t i) {
+  const net::SocketAddress address = tuples_[i].address;
+  tuples_[i] = tuples_[tupleCount_ - 1];
+  --tupleCount_;
+  if (tupleListener_) tupleListener_->onTupleRemoved(*this, address);
+}
+
+void WebRtcTransport::forgetTuple(const net::SocketAddress& address) {
+  if (const int found = findTuple(address.key()); found >= 0)
+    removeTupleAt(static_cast<size_t>(found));
+}
+
+void WebRtcTransport::forgetTuples() {
+  while (tupleCount_ > 0) removeTupleAt(tupleCount_ - 1);
+}
 
 void WebRtcTransport::setRemote(const TransportDescription& remote) {
   ice_.setRemoteUfrag(remote.iceUfrag);
@@ -51,6 +108,7 @@ bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::Socket
                                  {"valid", o.valid},
                                  {"useCandidate", request.useCandidate()},
                                  {"response", static_cast<long long>(o.responseSize)}});
+  if (o.valid) addTuple(from);
   if (o.selectedChanged)
     Logger::debug("ice: selected address", {{"transport", id_}, {"address", from.toString()}});
   if (o.valid && !dtlsStarted_ && role_ == dtls::DtlsRole::Client && !closed_) {

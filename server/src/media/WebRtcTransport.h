@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,24 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
     virtual void onRtcp(WebRtcTransport& t, const uint8_t* data, size_t size, int64_t nowUs) = 0;
   };
 
+  // The owner of the address → transport map (the worker): told whenever the transport starts
+  // or stops answering to a remote address, so the map holds exactly the transport's tuples.
+  class TupleListener {
+   public:
+    virtual void onTupleAdded(WebRtcTransport& t, const net::SocketAddress& address) = 0;
+    virtual void onTupleRemoved(WebRtcTransport& t, const net::SocketAddress& address) = 0;
+    // The transport is being destroyed while still registered (a missed unregistration).
+    virtual void onTransportDestroyed(WebRtcTransport& t) = 0;
+
+   protected:
+    ~TupleListener() = default;
+  };
+
+  // Remote addresses kept at once. A browser checks a handful of candidate pairs; any
+  // authenticated address beyond this replaces the least recently checked one (never the
+  // selected one), so a peer cannot grow the worker's map.
+  static constexpr size_t kMaxTuples = 8;
+
   struct Stats {
     uint64_t packetsIn = 0, bytesIn = 0, packetsOut = 0, bytesOut = 0;
     uint64_t srtpErrors = 0, stunRequests = 0;
@@ -49,11 +68,23 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   const std::string& localUfrag() const { return ice_.localUfrag(); }
   // The browser's side (from its offer or answer); starts DTLS in the role it implies.
   void setRemote(const TransportDescription& remote);
+  // Set by the worker on registration (nullptr on unregistration). A new listener is told of
+  // the tuples the transport already has.
+  void setTupleListener(TupleListener* listener);
+  // The validated remote addresses, most recently added last (order is not meaningful).
+  size_t tupleCount() const { return tupleCount_; }
+  const net::SocketAddress& tuple(size_t i) const { return tuples_[i].address; }
+  bool hasTuple(const net::SocketAddress& address) const { return findTuple(address.key()) >= 0; }
+  // Stops answering to `address` (the listener is told); no-op when it is not a tuple.
+  void forgetTuple(const net::SocketAddress& address);
+  // Forgets every tuple (the listener is told of each).
+  void forgetTuples();
   // ICE restart: new local credentials and the peer's new ufrag.
   void restartIce(std::string localUfrag, std::string localPassword,
                   const TransportDescription& remote);
 
-  // Worker dispatch. onStun returns true when `from` is a validated address of this peer.
+  // Worker dispatch. onStun returns true when `from` is a validated address of this peer
+  // (it is then one of the tuples).
   bool onStun(const stun::StunMessage& request, const net::SocketAddress& from, int64_t nowMs);
   void onDtls(const uint8_t* data, size_t size, const net::SocketAddress& from);
   void onSrtp(uint8_t* data, size_t size, bool isRtcp, const net::SocketAddress& from,
@@ -84,7 +115,16 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   void onDtlsClosed() override;
 
  private:
+  struct Tuple {
+    net::SocketAddress address;
+    net::SocketAddress::Key key;
+    uint64_t lastUse = 0;  // tupleClock_ at the last authenticated check
+  };
+
   void close(std::string_view reason);
+  int findTuple(const net::SocketAddress::Key& key) const;
+  void addTuple(const net::SocketAddress& address);
+  void removeTupleAt(size_t i);
 
   std::string id_;
   ice::IceLiteAgent ice_;
@@ -99,6 +139,10 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   dtls::DtlsRole role_ = dtls::DtlsRole::Server;
   bool closed_ = false;
   Stats stats_;
+  TupleListener* tupleListener_ = nullptr;
+  std::array<Tuple, kMaxTuples> tuples_{};
+  size_t tupleCount_ = 0;
+  uint64_t tupleClock_ = 0;
 };
 
 }  // namespace parley::media

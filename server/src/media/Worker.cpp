@@ -123,30 +123,40 @@ void Worker::removeRouterIfEmpty(const std::string& sessionId) {
 
 void Worker::registerTransport(WebRtcTransport* t) {
   auto [it, added] = registrations_.try_emplace(t);
-  if (!added) byUfrag_.erase(it->second.ufrag);  // re-registered after an ICE restart
-  it->second.ufrag = t->localUfrag();
-  byUfrag_[it->second.ufrag] = t;
+  if (!added) byUfrag_.erase(it->second);  // re-registered after an ICE restart
+  it->second = t->localUfrag();
+  byUfrag_[it->second] = t;
   if (added) load_.fetch_add(1, std::memory_order_relaxed);
+  t->setTupleListener(this);
 }
 
 void Worker::unregisterTransport(WebRtcTransport* t) {
   auto it = registrations_.find(t);
   if (it == registrations_.end()) return;
-  if (auto u = byUfrag_.find(it->second.ufrag); u != byUfrag_.end() && u->second == t)
-    byUfrag_.erase(u);
-  for (const auto& key : it->second.addresses)
-    if (auto a = byAddress_.find(key); a != byAddress_.end() && a->second == t) byAddress_.erase(a);
+  if (auto u = byUfrag_.find(it->second); u != byUfrag_.end() && u->second == t) byUfrag_.erase(u);
+  t->forgetTuples();
+  t->setTupleListener(nullptr);
   registrations_.erase(it);
   load_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void Worker::mapAddress(const net::SocketAddress& from, WebRtcTransport* t) {
-  auto [it, added] = byAddress_.try_emplace(from.key(), t);
-  if (!added && it->second == t) return;
-  it->second = t;
-  auto reg = registrations_.find(t);
-  if (reg != registrations_.end() && reg->second.addresses.size() < 64)
-    reg->second.addresses.push_back(from.key());
+WebRtcTransport* Worker::transportAt(const net::SocketAddress& from) const {
+  auto it = byAddress_.find(from.key());
+  return it == byAddress_.end() ? nullptr : it->second;
+}
+
+void Worker::onTupleAdded(WebRtcTransport& t, const net::SocketAddress& address) {
+  auto [it, added] = byAddress_.try_emplace(address.key(), &t);
+  if (added || it->second == &t) return;
+  // The address checked in for another transport (another credential from the same port):
+  // the previous one stops answering to it, which erases it here, then the newcomer has it.
+  it->second->forgetTuple(address);
+  byAddress_[address.key()] = &t;
+}
+
+void Worker::onTupleRemoved(WebRtcTransport& t, const net::SocketAddress& address) {
+  if (auto it = byAddress_.find(address.key()); it != byAddress_.end() && it->second == &t)
+    byAddress_.erase(it);
 }
 
 void Worker::waitReadable() {
@@ -178,7 +188,7 @@ void Worker::acceptTcp() {
                   // Posted: the connection is still inside its own completion handler.
                   boost::asio::post(io_, [this, remote] {
                     tcpConnections_.erase(remote.key());
-                    byAddress_.erase(remote.key());
+                    if (WebRtcTransport* t = transportAt(remote)) t->forgetTuple(remote);
                   });
                 });
             tcpConnections_[c->remote().key()] = c;
@@ -256,7 +266,8 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
       counters_.datagramsDropped.add();
       return;
     }
-    if (it->second->onStun(*msg, from, nowUs_ / 1000)) mapAddress(from, it->second);
+    // A valid check makes `from` a tuple of the transport, which maps it here.
+    it->second->onStun(*msg, from, nowUs_ / 1000);
     return;
   }
   auto it = byAddress_.find(from.key());

@@ -16,6 +16,7 @@
 
 #include "media/MediaCounters.h"
 #include "media/Router.h"
+#include "media/WebRtcTransport.h"
 #include "media/WorkerEvents.h"
 #include "media/net/IceTcpConnection.h"
 #include "media/net/PacketSink.h"
@@ -24,13 +25,12 @@
 
 namespace parley::media {
 
-class WebRtcTransport;
-
 // A media worker: one thread, one event loop, one UDP port. Owns the routers of the
 // sessions placed on it. Datagrams are read in batches, demultiplexed (RFC 7983) and handed
 // to the transport they belong to (by ICE ufrag for STUN, by remote address otherwise);
-// what the batch produces leaves in one sendmmsg.
-class Worker final : public net::PacketSink {
+// what the batch produces leaves in one sendmmsg. The address map mirrors the transports'
+// own bounded tuple sets (WebRtcTransport::TupleListener), so it never outlives one.
+class Worker final : public net::PacketSink, private WebRtcTransport::TupleListener {
  public:
   struct Settings {
     std::string bindIp = "127.0.0.1";
@@ -75,10 +75,13 @@ class Worker final : public net::PacketSink {
   int64_t nowUs() const { return nowUs_; }
   bool dropForTest();
   unsigned testLossPercent() const { return settings_.testLossPercent; }
+  // Registers `t` under its local ufrag (again after an ICE restart); its tuples are mapped
+  // as it learns them. Unregistering forgets them all.
   void registerTransport(WebRtcTransport* t);
   void unregisterTransport(WebRtcTransport* t);
-  // A validated remote address of `t` (from an authenticated STUN check).
-  void mapAddress(const net::SocketAddress& from, WebRtcTransport* t);
+  // The transport non-STUN datagrams from `from` go to (tests, fuzzers).
+  WebRtcTransport* transportAt(const net::SocketAddress& from) const;
+  size_t mappedAddresses() const { return byAddress_.size(); }
 
   // Handles one datagram as if it had arrived on the socket (used by the loop and by
   // tests/benchmarks that drive a worker without a thread).
@@ -87,6 +90,11 @@ class Worker final : public net::PacketSink {
   static int64_t steadyNowUs();
 
  private:
+  // WebRtcTransport::TupleListener
+  void onTupleAdded(WebRtcTransport& t, const net::SocketAddress& address) override;
+  void onTupleRemoved(WebRtcTransport& t, const net::SocketAddress& address) override;
+  void onTransportDestroyed(WebRtcTransport& t) override { unregisterTransport(&t); }
+
   void waitReadable();
   void onReadable();
   void waitStunReadable();
@@ -116,14 +124,11 @@ class Worker final : public net::PacketSink {
   uint64_t lossState_ = 0x9E3779B97F4A7C15ull;
   std::map<std::string, std::unique_ptr<Router>> routers_;
   std::unordered_map<std::string, WebRtcTransport*> byUfrag_;
+  // Exactly the union of the registered transports' tuples.
   std::unordered_map<net::SocketAddress::Key, WebRtcTransport*, net::SocketAddress::KeyHash>
       byAddress_;
-  // What each transport is registered under, so removing one does not scan the maps.
-  struct Registration {
-    std::string ufrag;
-    std::vector<net::SocketAddress::Key> addresses;
-  };
-  std::unordered_map<WebRtcTransport*, Registration> registrations_;
+  // The ufrag each transport is registered under, so removing one does not scan byUfrag_.
+  std::unordered_map<WebRtcTransport*, std::string> registrations_;
 };
 
 }  // namespace parley::media
