@@ -377,3 +377,87 @@ TEST_F(SessionManagerTest, ServerSignalsHaveAnEmptySender) {
 
 }  // namespace
 }  // namespace parley::session
+
+namespace parley::session {
+namespace {
+
+// A connection id is public: repeating `connection create` for it only works with the
+// identity it was created with (docs/protocol.md §1.3).
+TEST_F(SessionManagerTest, RetriedConnectWithAnotherIdentityIsRefused) {
+  ASSERT_EQ(join("victim", core::Role::Moderator, "name=mod").status, 200);
+  EXPECT_EQ(join("victim", core::Role::Subscriber, "name=mod").status, 403);
+  EXPECT_EQ(join("victim", core::Role::Moderator, "name=other").status, 403);
+  EXPECT_EQ(join("victim", core::Role::Publisher, "").status, 403);
+  EXPECT_EQ(output_.to("victim", "created").size(), 1u) << "refusals send nothing to the owner";
+  ASSERT_EQ(join("victim", core::Role::Moderator, "name=mod").status, 200) << "an equal token may retry";
+  EXPECT_EQ(manager_.connectionCount(), 1u);
+}
+
+TEST_F(SessionManagerTest, ConnectionIdOfAnotherSessionIsRefused) {
+  ASSERT_EQ(join("shared-id", core::Role::Publisher).status, 200);
+  std::string other = addSession(core::MediaMode::Relayed);
+  auto r = manager_.connect("shared-id", token(core::Role::Publisher, "", other),
+                            request("create", "/connection/shared-id", Json::object(), other));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_TRUE(manager_.isConnected("shared-id"));
+}
+
+TEST_F(SessionManagerTest, ChannelUpdatesKeepOnlyKnownShortAttributes) {
+  join("pub", core::Role::Publisher);
+  join("sub", core::Role::Subscriber);
+  ASSERT_EQ(publish("pub", "s1").status, 200);
+  Json update = Json::object({{"active", false},
+                              {"width", 320},
+                              {"junk", std::string(200000, 'x')},
+                              {"fitMode", std::string(100, 'y')},
+                              {"id", "audio9"},
+                              {"type", "data"},
+                              {"nested", Json::object({{"a", 1}})}});
+  ASSERT_EQ(manager_.handle("pub", request("update", "/stream/s1/channel/video1", update)).status, 200);
+  auto echoed = output_.to("sub", "updated");
+  ASSERT_EQ(echoed.size(), 1u);
+  EXPECT_EQ(echoed[0].message.content.dump(), R"({"active":false,"width":320})");
+  const Stream* st = manager_.session(sessionId_)->stream("s1");
+  ASSERT_TRUE(st);
+  const Json* video = st->channel("video1");
+  ASSERT_TRUE(video);
+  EXPECT_EQ(video->getString("type"), "video");
+  EXPECT_FALSE(video->find("junk"));
+  EXPECT_LT(st->channels.dump().size(), 400u);
+}
+
+TEST_F(SessionManagerTest, StreamDescriptionsAreBounded) {
+  join("pub", core::Role::Publisher);
+  Json many = Json::array();
+  for (int i = 0; i < 9; ++i) many.push(Json::object({{"id", "c" + std::to_string(i)}, {"type", "data"}}));
+  EXPECT_EQ(manager_.handle("pub", request("create", "/stream/s1", Json::object({{"channel", many}}))).status,
+            400);
+  Json big = Json::object({{"customProperties", Json::object({{"x", std::string(5000, 'x')}})}});
+  EXPECT_EQ(manager_.handle("pub", request("create", "/stream/s2", big)).status, 413);
+  Json badChannel = Json::array({Json::object({{"type", "video"}})});
+  EXPECT_EQ(
+      manager_.handle("pub", request("create", "/stream/s3", Json::object({{"channel", badChannel}}))).status,
+      400);
+  EXPECT_EQ(manager_.session(sessionId_)->streams.size(), 0u);
+}
+
+TEST_F(SessionManagerTest, OneSubscriptionPerConnectionAndStream) {
+  join("pub", core::Role::Publisher);
+  join("sub", core::Role::Subscriber);
+  ASSERT_EQ(publish("pub", "s1").status, 200);
+  const auto offersBefore = output_.to("pub", "generateoffer").size();
+  ASSERT_EQ(manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-1")).status, 200);
+  for (int i = 2; i < 50; ++i) {
+    auto r = manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-" + std::to_string(i)));
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.payload.getString("reason"), "alreadySubscribed");
+  }
+  EXPECT_EQ(manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-1")).status, 409);
+  EXPECT_EQ(output_.to("pub", "generateoffer").size(), offersBefore + 1);
+  ASSERT_EQ(manager_.handle("sub", request("delete", "/stream/s1/subscriber/sub-1")).status, 200);
+  EXPECT_EQ(manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-2")).status, 200)
+      << "after unsubscribing, subscribing again works";
+}
+
+}  // namespace
+}  // namespace parley::session
