@@ -3,7 +3,10 @@
 //
 // crypto.randomUUID() exists only in secure contexts (https or localhost); a page served over
 // plain http from another host still has crypto.getRandomValues(), so the UUID is built from
-// 16 random bytes here.
+// 16 random bytes here. The socketId is the credential that resumes a connection after a
+// dropped socket (docs/protocol.md §6.7), so ids must be unguessable: without a
+// cryptographic random source there is no safe id, and uuid() throws rather than fall back
+// to Math.random.
 
 interface CryptoLike {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
@@ -12,12 +15,10 @@ interface CryptoLike {
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
   const c = (globalThis as { crypto?: CryptoLike }).crypto;
-  if (c && typeof c.getRandomValues === 'function') {
-    c.getRandomValues(bytes);
-  } else {
-    // No Web Crypto at all (very old runtimes): ids only need to be unique, not secret.
-    for (let i = 0; i < n; i++) bytes[i] = Math.floor(Math.random() * 256);
+  if (!c || typeof c.getRandomValues !== 'function') {
+    throw new Error('parley.js needs crypto.getRandomValues (Web Crypto) for unguessable ids');
   }
+  c.getRandomValues(bytes);
   return bytes;
 }
 
