@@ -1,10 +1,12 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e bench format clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench format clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
 BENCH_BUILD_DIR ?= build/bench
+TSAN_BUILD_DIR ?= build/tsan
 JOBS           ?= $(shell nproc)
+TSAN_JOBS      ?= $(JOBS)
 FUZZ_RUNS      ?= 20000
 RUN_ARGS       ?=
 
@@ -39,7 +41,7 @@ build-test: deps
 	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 
 test: build-test
-	@$(MAKE) --no-print-directory test-unit test-sdk test-fuzz test-e2e
+	@$(MAKE) --no-print-directory test-unit test-sdk test-fuzz test-e2e test-tsan
 
 test-unit:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -58,6 +60,15 @@ test-fuzz:
 test-e2e: sdk
 	@PARLEYD=$(TEST_BUILD_DIR)/parleyd PARLEY_CLI=$(TEST_BUILD_DIR)/parley \
 	  node --test --test-concurrency=1 tests/
+
+# The unit tests again under ThreadSanitizer (its own clang build; TSan and ASan cannot share
+# one binary), for the control thread, the media workers and the webhook thread.
+test-tsan: deps
+	@CXX=clang++ cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DPARLEY_TSAN=ON -DPARLEY_SANITIZE=OFF -DPARLEY_FUZZ=OFF -DPARLEY_WERROR=ON -DPARLEY_TESTS=ON >/dev/null
+	@cmake --build $(TSAN_BUILD_DIR) -j $(TSAN_JOBS) --target parley_tests
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(TSAN_BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS)
 
 bench: deps
 	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF -DPARLEY_BENCH=ON >/dev/null
