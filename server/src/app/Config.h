@@ -28,7 +28,7 @@ struct Config {
   std::string dataDir = "./parley-data";
   std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
   std::string webDir = "web/demo";     // the demo web app served at / and /demo/
-  std::optional<bool> demo;            // --demo / --no-demo; unset → on only on loopback
+  std::optional<bool> demo;            // --demo / --no-demo; unset → on only if all loopback
   std::string apiKey;
   std::string apiSecret;
   std::string tlsCert;

@@ -169,7 +169,7 @@ int Server::run() {
   }
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
-  const auto demo = demo::Activation::decide(config_.demo, config_.listenHost);
+  const auto demo = demo::Activation::decide(config_.demo, config_.listenHost, publicUrl);
   http::ApiServer::Settings apiSettings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort(),
                                         config_.sdkDir};
   apiSettings.demo.enabled = demo.enabled && !demoApiKey.empty();
@@ -177,10 +177,10 @@ int Server::run() {
   apiSettings.demo.webDir = config_.webDir;
   api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions);
   if (demo.exposed) {
-    Logger::warn(
-        "the demo is enabled on a non-loopback address: anyone who reaches this server can "
-        "mint tokens for its rooms through /demo/token",
-        {{"listen", config_.listenHost}});
+    Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
+                     "): anyone who reaches this server can mint tokens for its rooms, moderator "
+                     "tokens included, through /demo/token",
+                 {{"listen", config_.listenHost}, {"publicUrl", publicUrl}});
   }
   if (const auto* handler = api->demo()) {
     if (!handler->indexPage())

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/HttpUrl.h"
+
 namespace parley::demo {
 
 namespace {
@@ -37,11 +39,19 @@ bool Activation::isLoopbackHost(std::string_view host) {
   return false;
 }
 
-Activation Activation::decide(std::optional<bool> requested, std::string_view listenHost) {
-  const bool loopback = isLoopbackHost(listenHost);
+Activation Activation::decide(std::optional<bool> requested, std::string_view listenHost,
+                              std::string_view publicUrl) {
   Activation a;
+  if (!isLoopbackHost(listenHost)) {
+    a.exposure = "the listen address " + std::string(listenHost) + " is not a loopback address";
+  } else if (const auto url = core::HttpUrl::parse(publicUrl); !url || !isLoopbackHost(url->host)) {
+    // Behind a reverse proxy the listen address says nothing about who can connect.
+    a.exposure = "the public URL " + std::string(publicUrl) + " is not a loopback address";
+  }
+  const bool loopback = a.exposure.empty();
   a.enabled = requested.value_or(loopback);
   a.exposed = a.enabled && !loopback;
+  if (!a.exposed) a.exposure.clear();
   return a;
 }
 

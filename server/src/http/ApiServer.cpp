@@ -52,8 +52,12 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       callbacks_(auth_, store),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
-    demo_ = std::make_unique<DemoHandler>(store_, catalog_, settings_.demo.apiKey,
-                                          settings_.demo.webDir);
+    demo_ = std::make_unique<DemoHandler>(store_, catalog_,
+                                          DemoHandler::Settings{settings_.demo.apiKey,
+                                                                settings_.demo.webDir,
+                                                                settings_.publicUrl,
+                                                                settings_.demo.throttle,
+                                                                {}});
   }
   addRoutes();
   // Families appear in /metrics from the start, at zero.
@@ -68,9 +72,15 @@ void ApiServer::addRoutes() {
   router_.add("GET", "/healthz", [](const HttpRequest&, const PathParams&) {
     return HttpResponse::json(200, core::Json::object({{"status", "ok"}}));
   });
-  router_.add("GET", "/metrics", [](const HttpRequest&, const PathParams&) {
-    return HttpResponse::text(200, obs::Metrics::instance().render(), "text/plain; version=0.0.4");
-  });
+  // Internal figures: no page of another origin (say, one a curious operator opened
+  // inside the same network) needs to read them.
+  router_.add(
+      "GET", "/metrics",
+      [](const HttpRequest&, const PathParams&) {
+        return HttpResponse::text(200, obs::Metrics::instance().render(),
+                                  "text/plain; version=0.0.4");
+      },
+      Router::Cors::SameOrigin);
   router_.add("GET", "/", [this](const HttpRequest&, const PathParams&) {
     if (demo_ && demo_->indexPage()) return demo_->file("index.html");
     return HttpResponse::text(200, std::string(kIndexPage), "text/html; charset=utf-8");
@@ -118,14 +128,22 @@ HttpResponse ApiServer::preflight(const HttpRequest& request) {
   return r;
 }
 
-HttpResponse ApiServer::dispatch(HttpRequest& request) {
-  if (request.method == "OPTIONS") return preflight(request);
-  // Client analytics (spec §5.6): accepted and dropped, wherever the logging URL points.
-  if (request.method == "POST" && (endsWith(request.path, "/logging/ClientEvent") ||
-                                   endsWith(request.path, "/logging/ClientQos"))) {
-    return HttpResponse::empty(204);
+HttpResponse ApiServer::dispatch(HttpRequest& request, Router::Cors& cors) {
+  // Client analytics (docs/protocol.md §5.6): accepted and dropped, wherever the logging
+  // URL points, from pages of any origin.
+  if ((request.method == "POST" || request.method == "OPTIONS") &&
+      (endsWith(request.path, "/logging/ClientEvent") ||
+       endsWith(request.path, "/logging/ClientQos"))) {
+    cors = Router::Cors::AnyOrigin;
+    return request.method == "OPTIONS" ? preflight(request) : HttpResponse::empty(204);
   }
   auto match = router_.match(request.method, request.path);
+  cors = match.cors;
+  // A preflight for a same-origin route gets no CORS headers, so the browser never sends
+  // the request it announced.
+  if (request.method == "OPTIONS") {
+    return cors == Router::Cors::AnyOrigin ? preflight(request) : HttpResponse::empty(204);
+  }
   if (match.handler) return (*match.handler)(request, match.params);
   if (match.pathKnown) {
     HttpResponse r = HttpResponse::error(405, "Method not allowed");
@@ -142,8 +160,10 @@ HttpResponse ApiServer::handle(HttpRequest& request) {
   prepare(request);
 
   HttpResponse response;
+  // Errors thrown before the route is known keep the default: anyone may read a 500.
+  Router::Cors cors = Router::Cors::AnyOrigin;
   try {
-    response = dispatch(request);
+    response = dispatch(request, cors);
   } catch (const store::StoreError& e) {
     obs::Logger::error("storage failure", {{"path", request.path}, {"error", e.what()}});
     response = HttpResponse::error(500, "Internal error", "storage failure");
@@ -151,7 +171,7 @@ HttpResponse ApiServer::handle(HttpRequest& request) {
     obs::Logger::error("handler failure", {{"path", request.path}, {"error", e.what()}});
     response = HttpResponse::error(500, "Internal error");
   }
-  addCors(request, response);
+  if (cors == Router::Cors::AnyOrigin) addCors(request, response);
 
   auto& metrics = obs::Metrics::instance();
   metrics.counter("parley_http_requests_total", "HTTP requests answered").add();

@@ -33,6 +33,7 @@ class ApiServer {
       bool enabled = false;
       std::string apiKey;  // the project its tokens belong to
       std::string webDir = "web/demo";
+      demo::RequestThrottle::Limits throttle{};  // GET /demo/token per client address
     };
     Demo demo{};
   };
@@ -47,8 +48,11 @@ class ApiServer {
   const DemoHandler* demo() const { return demo_.get(); }
 
  private:
-  HttpResponse dispatch(HttpRequest& request);
+  // Answers the request; `cors` receives the route's CORS policy.
+  HttpResponse dispatch(HttpRequest& request, Router::Cors& cors);
   void addRoutes();
+  // Lets pages of any origin read the response. No Allow-Credentials: every route that
+  // needs CORS is authenticated by a token in a header, never by cookies.
   static void addCors(const HttpRequest& request, HttpResponse& response);
   static HttpResponse preflight(const HttpRequest& request);
 

@@ -1,26 +1,91 @@
 #include "http/DemoHandler.h"
 
+#include <cctype>
+#include <chrono>
+#include <cmath>
+
 #include "core/Clock.h"
+#include "core/HttpUrl.h"
 #include "obs/Logger.h"
 
 namespace parley::http {
 
-DemoHandler::DemoHandler(store::Store& store, session::SessionCatalog& catalog, std::string apiKey,
-                         std::string webDir)
-    : rooms_(store, catalog),
-      issuer_(store, rooms_, std::move(apiKey)),
-      files_(std::move(webDir)) {}
+namespace {
+
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+// Scheme, host and port equal (default ports spelled or not, host names in any case).
+bool sameOrigin(const core::HttpUrl& a, const core::HttpUrl& b) {
+  return a.secure == b.secure && a.port == b.port && equalsIgnoringCase(a.host, b.host);
+}
+
+double steadySeconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+DemoHandler::DemoHandler(store::Store& store, session::SessionCatalog& catalog, Settings settings)
+    : settings_(std::move(settings)),
+      rooms_(store, catalog),
+      issuer_(store, rooms_, settings_.apiKey),
+      files_(settings_.webDir),
+      throttle_(settings_.throttle) {
+  if (!settings_.now) settings_.now = steadySeconds;
+}
 
 void DemoHandler::addRoutes(Router& router) {
   // Before /demo/{file}: the router takes the first match.
-  router.add("GET", "/demo/token",
-             [this](const HttpRequest& r, const PathParams&) { return token(r); });
+  router.add(
+      "GET", "/demo/token", [this](const HttpRequest& r, const PathParams&) { return token(r); },
+      Router::Cors::SameOrigin);
   router.add("GET", "/demo/{file}", [this](const HttpRequest&, const PathParams& p) {
     return file(p.find("file")->second);
   });
 }
 
+std::optional<std::string> DemoHandler::crossSiteCaller(const HttpRequest& request) const {
+  // "none": the user opened the URL; "same-origin": the demo page's own fetch.
+  if (auto site = request.header("Sec-Fetch-Site");
+      site && !equalsIgnoringCase(*site, "same-origin") && !equalsIgnoringCase(*site, "none")) {
+    return "Sec-Fetch-Site: " + std::string(*site);
+  }
+  auto origin = request.header("Origin");
+  if (!origin) return std::nullopt;
+  // "null" (sandboxed frames, file: pages) parses as nothing and is refused.
+  const auto caller = core::HttpUrl::parse(*origin);
+  if (caller) {
+    if (const auto own = core::HttpUrl::parse(settings_.publicUrl);
+        own && sameOrigin(*caller, *own))
+      return std::nullopt;
+    // The page may have been opened under another name for this server (localhost for
+    // 127.0.0.1, or the proxy's name when --public-url is not set): the Host it asked for.
+    if (auto host = request.header("Host"); host && equalsIgnoringCase(*host, caller->hostHeader()))
+      return std::nullopt;
+  }
+  return "Origin: " + std::string(*origin);
+}
+
 HttpResponse DemoHandler::token(const HttpRequest& request) {
+  if (auto why = crossSiteCaller(request)) {
+    return HttpResponse::error(403, "Forbidden",
+                               "demo tokens are only given to the demo page itself (" + *why + ")");
+  }
+  if (const double wait = throttle_.admit(request.remoteAddress, settings_.now()); wait > 0) {
+    HttpResponse r = HttpResponse::error(429, "Too many requests",
+                                         "too many demo tokens requested; try again later");
+    r.setHeader("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
+    return r;
+  }
   const auto parsed =
       demo::TokenRequest::parse([&](std::string_view name) { return request.queryParam(name); });
   if (!parsed) return HttpResponse::error(400, "Invalid request", parsed.error().message);
@@ -40,8 +105,10 @@ HttpResponse DemoHandler::token(const HttpRequest& request) {
                                {"sessionId", issued->sessionId},
                                {"token", issued->token},
                                {"mediaMode", core::mediaModeName(issued->mediaMode)}}));
-  // A token is a credential: no cache keeps it.
+  // A token is a credential: no cache keeps it, and no other site's page may embed it.
   r.setHeader("Cache-Control", "no-store");
+  r.setHeader("X-Content-Type-Options", "nosniff");
+  r.setHeader("Cross-Origin-Resource-Policy", "same-origin");
   return r;
 }
 

@@ -46,15 +46,19 @@ std::vector<std::string_view> splitPath(std::string_view path) {
   return out;
 }
 
-bool isParam(std::string_view seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+bool isParam(std::string_view seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string_view pattern, RouteHandler handler) {
+void Router::add(std::string_view method, std::string_view pattern, RouteHandler handler,
+                 Cors cors) {
   Route r;
   r.method = method;
   for (auto s : splitPath(pattern)) r.segments.emplace_back(s);
   r.handler = std::move(handler);
+  r.cors = cors;
   routes_.push_back(std::move(r));
 }
 
@@ -69,13 +73,16 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       const auto& pat = route.segments[i];
       if (isParam(pat)) {
         auto decoded = decodeSegment(segs[i]);
-        if (!decoded || decoded->empty()) ok = false;
-        else params[pat.substr(1, pat.size() - 2)] = std::move(*decoded);
+        if (!decoded || decoded->empty())
+          ok = false;
+        else
+          params[pat.substr(1, pat.size() - 2)] = std::move(*decoded);
       } else if (pat != segs[i]) {
         ok = false;
       }
     }
     if (!ok) continue;
+    if (route.cors == Cors::SameOrigin) result.cors = Cors::SameOrigin;
     if (route.method != method) {
       result.pathKnown = true;
       result.allowedMethods.push_back(route.method);
@@ -83,6 +90,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     }
     result.handler = &route.handler;
     result.params = std::move(params);
+    result.cors = route.cors;
     return result;
   }
   return result;

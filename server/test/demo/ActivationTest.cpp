@@ -14,23 +14,46 @@ TEST(ActivationTest, LoopbackHosts) {
     EXPECT_FALSE(Activation::isLoopbackHost(host)) << host;
 }
 
+constexpr const char* kLocalUrl = "http://127.0.0.1:5080";
+
 TEST(ActivationTest, OnByDefaultOnlyOnLoopback) {
-  EXPECT_TRUE(Activation::decide(std::nullopt, "127.0.0.1").enabled);
-  EXPECT_FALSE(Activation::decide(std::nullopt, "127.0.0.1").exposed);
-  EXPECT_FALSE(Activation::decide(std::nullopt, "0.0.0.0").enabled);
-  EXPECT_FALSE(Activation::decide(std::nullopt, "203.0.113.7").enabled);
+  EXPECT_TRUE(Activation::decide(std::nullopt, "127.0.0.1", kLocalUrl).enabled);
+  EXPECT_FALSE(Activation::decide(std::nullopt, "127.0.0.1", kLocalUrl).exposed);
+  EXPECT_TRUE(Activation::decide(std::nullopt, "::1", "http://localhost:5080/video").enabled);
+  EXPECT_FALSE(Activation::decide(std::nullopt, "0.0.0.0", kLocalUrl).enabled);
+  EXPECT_FALSE(Activation::decide(std::nullopt, "203.0.113.7", "http://203.0.113.7:5080").enabled);
+}
+
+// The documented reverse-proxy setup: parleyd on loopback, the world through the proxy.
+TEST(ActivationTest, ALoopbackListenBehindAPublicUrlIsNotLocal) {
+  const auto a = Activation::decide(std::nullopt, "127.0.0.1", "https://video.example.com");
+  EXPECT_FALSE(a.enabled);
+  EXPECT_FALSE(a.exposed);
+  EXPECT_FALSE(Activation::decide(std::nullopt, "127.0.0.1", "https://10.1.2.3:8443/v").enabled);
+  // Not a URL at all: nothing says it is local.
+  EXPECT_FALSE(Activation::decide(std::nullopt, "127.0.0.1", "").enabled);
 }
 
 TEST(ActivationTest, NoDemoAlwaysWins) {
-  EXPECT_FALSE(Activation::decide(false, "127.0.0.1").enabled);
-  EXPECT_FALSE(Activation::decide(false, "0.0.0.0").enabled);
+  EXPECT_FALSE(Activation::decide(false, "127.0.0.1", kLocalUrl).enabled);
+  EXPECT_FALSE(Activation::decide(false, "0.0.0.0", kLocalUrl).enabled);
 }
 
-TEST(ActivationTest, ExplicitDemoOnAPublicAddressIsExposed) {
-  const auto a = Activation::decide(true, "0.0.0.0");
-  EXPECT_TRUE(a.enabled);
-  EXPECT_TRUE(a.exposed);
-  EXPECT_FALSE(Activation::decide(true, "::1").exposed);
+TEST(ActivationTest, ExplicitDemoWhereOthersReachItIsExposed) {
+  const auto wildcard = Activation::decide(true, "0.0.0.0", kLocalUrl);
+  EXPECT_TRUE(wildcard.enabled);
+  EXPECT_TRUE(wildcard.exposed);
+  EXPECT_NE(wildcard.exposure.find("listen address 0.0.0.0"), std::string::npos);
+
+  const auto proxied = Activation::decide(true, "127.0.0.1", "https://video.example.com");
+  EXPECT_TRUE(proxied.enabled);
+  EXPECT_TRUE(proxied.exposed);
+  EXPECT_NE(proxied.exposure.find("https://video.example.com"), std::string::npos);
+
+  const auto local = Activation::decide(true, "::1", "http://[::1]:5080");
+  EXPECT_TRUE(local.enabled);
+  EXPECT_FALSE(local.exposed);
+  EXPECT_TRUE(local.exposure.empty());
 }
 
 }  // namespace

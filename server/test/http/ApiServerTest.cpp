@@ -20,10 +20,11 @@ class ApiServerTest : public ::testing::Test {
  protected:
   ApiServerTest()
       : store_(":memory:"),
-        sessions_(store_, {}, [this](std::string_view key) -> std::optional<std::string> {
-          auto p = store_.findProject(key);
-          return p ? std::optional(p->secret) : std::nullopt;
-        }),
+        sessions_(store_, {},
+                  [this](std::string_view key) -> std::optional<std::string> {
+                    auto p = store_.findProject(key);
+                    return p ? std::optional(p->secret) : std::nullopt;
+                  }),
         api_({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store_, sessions_) {
     store_.insertProject({kKey, kSecret, "test", 1});
   }
@@ -31,12 +32,14 @@ class ApiServerTest : public ::testing::Test {
   static std::string restJwt(const std::string& key = kKey, const std::string& secret = kSecret,
                              std::int64_t lifetime = 300) {
     auto now = core::Clock::nowSeconds();
-    return core::Jwt::signHs256(Json::object({{"alg", "HS256"}, {"typ", "JWT"}}),
-                                Json::object({{"iss", key}, {"ist", "project"}, {"iat", now}, {"exp", now + lifetime}}),
-                                secret);
+    return core::Jwt::signHs256(
+        Json::object({{"alg", "HS256"}, {"typ", "JWT"}}),
+        Json::object({{"iss", key}, {"ist", "project"}, {"iat", now}, {"exp", now + lifetime}}),
+        secret);
   }
 
-  HttpResponse call(std::string method, std::string target, std::vector<std::pair<std::string, std::string>> headers = {},
+  HttpResponse call(std::string method, std::string target,
+                    std::vector<std::pair<std::string, std::string>> headers = {},
                     std::string body = {}) {
     HttpRequest r;
     r.method = std::move(method);
@@ -46,9 +49,12 @@ class ApiServerTest : public ::testing::Test {
     return api_.handle(r);
   }
 
-  HttpResponse createSession(const std::string& form, const std::string& accept = "application/json") {
+  HttpResponse createSession(const std::string& form,
+                             const std::string& accept = "application/json") {
     return call("POST", "/session/create",
-                {{"X-OPENTOK-AUTH", restJwt()}, {"Accept", accept}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                {{"X-OPENTOK-AUTH", restJwt()},
+                 {"Accept", accept},
+                 {"Content-Type", "application/x-www-form-urlencoded"}},
                 form);
   }
 
@@ -110,9 +116,9 @@ TEST_F(ApiServerTest, RemembersEveryCreationOption) {
 }
 
 TEST_F(ApiServerTest, InvalidOptionsAre400AndWriteNothing) {
-  for (const char* form : {"p2p.preference=enabled&archiveMode=always", "archiveMode=sometimes",
-                           "location=not-an-ip", "e2ee=maybe", "p2p.preference=disabled&archiveResolution=1x1",
-                           "a=%zz"}) {
+  for (const char* form :
+       {"p2p.preference=enabled&archiveMode=always", "archiveMode=sometimes", "location=not-an-ip",
+        "e2ee=maybe", "p2p.preference=disabled&archiveResolution=1x1", "a=%zz"}) {
     auto r = createSession(form);
     EXPECT_EQ(r.status, 400) << form;
     EXPECT_EQ(header(r, "Content-Type"), "application/json");
@@ -125,11 +131,15 @@ TEST_F(ApiServerTest, InvalidOptionsAre400AndWriteNothing) {
 }
 
 TEST_F(ApiServerTest, RejectsBadRestCredentials) {
-  std::vector<std::string> tokens = {"", "garbage", restJwt(kKey, "wrong-secret-wrong-secret"),
-                                     restJwt("99999999", kSecret), restJwt(kKey, kSecret, 3600),
+  std::vector<std::string> tokens = {"",
+                                     "garbage",
+                                     restJwt(kKey, "wrong-secret-wrong-secret"),
+                                     restJwt("99999999", kSecret),
+                                     restJwt(kKey, kSecret, 3600),
                                      restJwt(kKey, kSecret, -120)};
   for (const auto& t : tokens) {
-    auto r = call("POST", "/session/create", {{"X-OPENTOK-AUTH", t}, {"Accept", "application/json"}});
+    auto r =
+        call("POST", "/session/create", {{"X-OPENTOK-AUTH", t}, {"Accept", "application/json"}});
     EXPECT_EQ(r.status, 403) << t;
     EXPECT_EQ(header(r, "Content-Type"), "application/json");
   }
@@ -144,7 +154,8 @@ TEST_F(ApiServerTest, SessionInfoForAValidClientToken) {
   o.connectionData = "name=bob";
   auto token = core::TokenMinter::jwt(kKey, kSecret, sid, o);
   for (std::string prefix : {"", "/anvil.opentok.com"}) {
-    auto r = call("GET", prefix + "/session/" + sid + "?extended=true", {{"X-OPENTOK-AUTH", token}});
+    auto r =
+        call("GET", prefix + "/session/" + sid + "?extended=true", {{"X-OPENTOK-AUTH", token}});
     ASSERT_EQ(r.status, 200);
     auto body = Json::parse(r.body);
     ASSERT_TRUE(body && body->isArray() && body->size() == 1) << r.body;
@@ -159,7 +170,8 @@ TEST_F(ApiServerTest, SessionInfoForAValidClientToken) {
     const Json* props = info.find("properties");
     ASSERT_TRUE(props);
     const Json* candidates = props->find("clientCandidates");
-    EXPECT_TRUE(!candidates || candidates->isString()) << "clientCandidates must be absent or a policy string";
+    EXPECT_TRUE(!candidates || candidates->isString())
+        << "clientCandidates must be absent or a policy string";
     const Json* pref = props->find("p2p")->find("preference");
     EXPECT_EQ(pref->getString("value"), "enabled");
   }
@@ -181,24 +193,56 @@ TEST_F(ApiServerTest, SessionInfoErrorsUseTheErrorElement) {
   };
   EXPECT_EQ(errorCode("/session/" + sid, core::TokenMinter::jwt(kKey, kSecret, sid, o)), 0);
   EXPECT_EQ(errorCode("/session/" + sid, "garbage"), 403);
-  EXPECT_EQ(errorCode("/session/" + sid, core::TokenMinter::jwt(kKey, "another-secret-entirely", sid, o)), 403);
+  EXPECT_EQ(
+      errorCode("/session/" + sid, core::TokenMinter::jwt(kKey, "another-secret-entirely", sid, o)),
+      403);
   EXPECT_EQ(errorCode("/session/" + sid, core::TokenMinter::jwt(kKey, kSecret, other, o)), 403);
   // Well-formed ID of this project that was never created.
   auto unknown = core::SessionId::generate(kKey, "", core::Clock::nowMs(), false);
-  EXPECT_EQ(errorCode("/session/" + unknown, core::TokenMinter::jwt(kKey, kSecret, unknown, o)), 404);
+  EXPECT_EQ(errorCode("/session/" + unknown, core::TokenMinter::jwt(kKey, kSecret, unknown, o)),
+            404);
 }
 
 TEST_F(ApiServerTest, ClientBootstrapCallsAndCors) {
-  auto config = call("GET", "/config.opentok.com/project/12345678/config.json", {{"Origin", "http://app.test"}});
+  auto config = call("GET", "/config.opentok.com/project/12345678/config.json",
+                     {{"Origin", "http://app.test"}});
   EXPECT_EQ(config.status, 200);
   EXPECT_EQ(config.body, "{}");
   EXPECT_EQ(header(config, "Access-Control-Allow-Origin"), "http://app.test");
   EXPECT_EQ(call("POST", "/hlg.tokbox.com/prod/logging/ClientEvent", {}, "a=b").status, 204);
   auto pre = call("OPTIONS", "/anvil.opentok.com/session/x",
-                  {{"Origin", "http://app.test"}, {"Access-Control-Request-Headers", "x-opentok-auth,x-tb-version"}});
+                  {{"Origin", "http://app.test"},
+                   {"Access-Control-Request-Headers", "x-opentok-auth,x-tb-version"}});
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(header(pre, "Access-Control-Allow-Headers"), "x-opentok-auth,x-tb-version");
   EXPECT_EQ(header(pre, "Access-Control-Allow-Origin"), "http://app.test");
+}
+
+// OpenTok.js calls session info, config and logging from the customer's page, on any
+// origin; those calls carry tokens in headers, so CORS never allows credentials.
+TEST_F(ApiServerTest, ClientRoutesAnswerAnyOriginWithoutCredentials) {
+  const std::string origin = "https://customer.example";
+  auto config = call("GET", "/project/12345678/config.json", {{"Origin", origin}});
+  EXPECT_EQ(header(config, "Access-Control-Allow-Origin"), origin);
+  EXPECT_EQ(header(config, "Access-Control-Allow-Credentials"), "");
+  auto info = call("GET", "/session/1_nothing?extended=true", {{"Origin", origin}});
+  EXPECT_EQ(header(info, "Access-Control-Allow-Origin"), origin);
+  EXPECT_EQ(header(info, "Access-Control-Allow-Credentials"), "");
+  auto pre = call("OPTIONS", "/prod/logging/ClientQos",
+                  {{"Origin", origin}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(header(pre, "Access-Control-Allow-Origin"), origin);
+  auto log = call("POST", "/prod/logging/ClientEvent", {{"Origin", origin}}, "{}");
+  EXPECT_EQ(log.status, 204);
+  EXPECT_EQ(header(log, "Access-Control-Allow-Origin"), origin);
+}
+
+TEST_F(ApiServerTest, MetricsAreNotReadableByOtherOrigins) {
+  auto metrics = call("GET", "/metrics", {{"Origin", "https://intranet-snoop.example"}});
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(header(metrics, "Access-Control-Allow-Origin"), "");
+  auto health = call("GET", "/healthz", {{"Origin", "https://status.example"}});
+  EXPECT_EQ(header(health, "Access-Control-Allow-Origin"), "https://status.example");
 }
 
 TEST_F(ApiServerTest, UnknownRoutesAndMethods) {

@@ -31,19 +31,27 @@ class DemoRoutesTest : public ::testing::Test {
     std::ofstream(web_.file("demo.js")) << "export {};";
   }
 
-  ApiServer& api(bool demoEnabled) {
-    ApiServer::Settings settings{"http://127.0.0.1:5080", "127.0.0.1", 5090};
+  ApiServer& api(bool demoEnabled, demo::RequestThrottle::Limits throttle = {},
+                 std::string publicUrl = "http://127.0.0.1:5080") {
+    ApiServer::Settings settings{std::move(publicUrl), "127.0.0.1", 5090};
     settings.demo.enabled = demoEnabled;
     settings.demo.apiKey = kKey;
     settings.demo.webDir = web_.file("");
+    settings.demo.throttle = throttle;
     api_ = std::make_unique<ApiServer>(std::move(settings), store_, sessions_);
     return *api_;
   }
 
-  HttpResponse get(const std::string& target) {
+  HttpResponse get(const std::string& target) { return call("GET", target); }
+
+  HttpResponse call(std::string method, std::string target,
+                    std::vector<std::pair<std::string, std::string>> headers = {},
+                    std::string remote = "127.0.0.1:40000") {
     HttpRequest r;
-    r.method = "GET";
-    r.target = target;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.headers = std::move(headers);
+    r.remoteAddress = std::move(remote);
     return api_->handle(r);
   }
 
@@ -130,6 +138,89 @@ TEST_F(DemoRoutesTest, WithoutAWebAppTheIndexStaysPlain) {
   api_ = std::make_unique<ApiServer>(std::move(settings), store_, sessions_);
   EXPECT_NE(get("/").body.find("Parley is running"), std::string::npos);
   EXPECT_EQ(get("/demo/token?room=r&name=Bob").status, 200);
+}
+
+// Any web page could otherwise fetch a moderator token with the visitor's browser.
+TEST_F(DemoRoutesTest, TokensAreNotGivenToPagesOfOtherSites) {
+  api(true);
+  const std::string target = "/demo/token?room=r&name=Eve&role=moderator";
+  const std::vector<std::vector<std::pair<std::string, std::string>>> refused = {
+      {{"Origin", "https://evil.example"}},
+      {{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "cross-site"}},
+      {{"Sec-Fetch-Site", "cross-site"}},
+      {{"Sec-Fetch-Site", "same-site"}},
+      {{"Origin", "null"}},
+      {{"Origin", "http://127.0.0.1:5081"}, {"Host", "127.0.0.1:5080"}},
+      {{"Origin", "https://127.0.0.1:5080"}},
+      {{"Origin", "http://evil.example"}, {"Host", "127.0.0.1:5080"}},
+  };
+  for (const auto& headers : refused) {
+    auto r = call("GET", target, headers);
+    EXPECT_EQ(r.status, 403) << headers.front().second;
+    EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "") << headers.front().second;
+    EXPECT_EQ(r.body.find("token\""), std::string::npos);
+  }
+  EXPECT_EQ(store_.countSessions(kKey), 0u);
+  EXPECT_FALSE(store_.findDemoRoom(kKey, "r"));
+}
+
+TEST_F(DemoRoutesTest, TheDemoPageItselfGetsTokensWithoutCors) {
+  api(true);
+  const std::string target = "/demo/token?room=r&name=Ana";
+  const std::vector<std::vector<std::pair<std::string, std::string>>> accepted = {
+      {},                                                                 // curl, the CLI, scripts
+      {{"Sec-Fetch-Site", "same-origin"}},                                // the demo page's fetch()
+      {{"Sec-Fetch-Site", "none"}},                                       // the URL typed in
+      {{"Origin", "http://127.0.0.1:5080"}},                              // the public URL's origin
+      {{"Origin", "http://localhost:5080"}, {"Host", "localhost:5080"}},  // another name
+      {{"Origin", "http://127.0.0.1:5080"}, {"Sec-Fetch-Site", "same-origin"}},
+  };
+  for (const auto& headers : accepted) {
+    auto r = call("GET", target, headers);
+    EXPECT_EQ(r.status, 200) << (headers.empty() ? "no headers" : headers.front().second);
+    EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "");
+    EXPECT_EQ(header(r, "Cross-Origin-Resource-Policy"), "same-origin");
+    EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
+  }
+}
+
+TEST_F(DemoRoutesTest, BehindAProxyThePublicOriginIsTheDemoPage) {
+  api(true, {}, "https://video.example.com/parley");
+  auto ok = call("GET", "/parley/demo/token?room=r&name=Ana",
+                 {{"Origin", "https://video.example.com"}, {"Host", "127.0.0.1:5080"}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  auto other = call("GET", "/parley/demo/token?room=r&name=Ana",
+                    {{"Origin", "https://other.example.com"}, {"Host", "127.0.0.1:5080"}});
+  EXPECT_EQ(other.status, 403);
+}
+
+TEST_F(DemoRoutesTest, APreflightForTheTokenGrantsNothing) {
+  api(true);
+  auto pre = call("OPTIONS", "/demo/token?room=r&name=Eve",
+                  {{"Origin", "https://evil.example"},
+                   {"Access-Control-Request-Method", "GET"},
+                   {"Access-Control-Request-Headers", "x-anything"}});
+  EXPECT_EQ(header(pre, "Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(header(pre, "Access-Control-Allow-Methods"), "");
+  EXPECT_EQ(header(pre, "Access-Control-Allow-Headers"), "");
+  // The web app's files are harmless and keep CORS like the SDK bundles.
+  auto js = call("GET", "/demo/demo.js", {{"Origin", "https://elsewhere.example"}});
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(header(js, "Access-Control-Allow-Origin"), "https://elsewhere.example");
+}
+
+TEST_F(DemoRoutesTest, TokenRequestsAreThrottledPerAddress) {
+  demo::RequestThrottle::Limits limits;
+  limits.perAddressRate = 0.001;  // no refill within the test
+  limits.perAddressBurst = 3;
+  api(true, limits);
+  const std::string target = "/demo/token?room=r&name=Ana";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(call("GET", target, {}, "203.0.113.5:1000").status, 200);
+  auto limited = call("GET", target, {}, "203.0.113.5:1001");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(header(limited, "Retry-After").empty());
+  EXPECT_EQ(Json::parse(limited.body)->getInt("code"), 429);
+  EXPECT_EQ(call("GET", target, {}, "203.0.113.6:1000").status, 200);
 }
 
 }  // namespace

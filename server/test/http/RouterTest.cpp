@@ -41,5 +41,17 @@ TEST(RouterTest, NoMatchForOtherShapesOrBadEscapes) {
   EXPECT_FALSE(r.match("GET", "/other/x").pathKnown);
 }
 
+TEST(RouterTest, CorsPolicyOfTheRouteAndOfItsPreflight) {
+  Router r;
+  r.add("GET", "/demo/token", replying(200), Router::Cors::SameOrigin);
+  r.add("GET", "/demo/{file}", replying(200));
+  EXPECT_EQ(r.match("GET", "/demo/token").cors, Router::Cors::SameOrigin);
+  EXPECT_EQ(r.match("GET", "/demo/demo.js").cors, Router::Cors::AnyOrigin);
+  // No OPTIONS route: the preflight takes the strictest policy of the path's routes.
+  EXPECT_EQ(r.match("OPTIONS", "/demo/token").cors, Router::Cors::SameOrigin);
+  EXPECT_EQ(r.match("OPTIONS", "/demo/demo.js").cors, Router::Cors::AnyOrigin);
+  EXPECT_EQ(r.match("GET", "/unknown").cors, Router::Cors::AnyOrigin);
+}
+
 }  // namespace
 }  // namespace parley::http
