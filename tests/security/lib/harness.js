@@ -4,15 +4,16 @@
 //
 // Not a test file: its name has no `.test.` part, so `node --test tests/` does not run it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import OpenTok from 'opentok';
 
 import {
   startParleyd,
-  spawnParleyd,
   parleydPath,
+  repoRoot,
+  sanitizerEnv,
   freePort,
   freeRtcPort,
   makeTempDir,
@@ -23,7 +24,7 @@ import {
   createSession,
   runCliJson,
 } from '../../lib/parleyd.js';
-import { RumorClient, Type } from '../../lib/rumor.js';
+import { RumorClient, Type, encodeFrame } from '../../lib/rumor.js';
 import { streamDescription, subscriberDescription } from '../../lib/signaling-fixture.js';
 
 export { Type, RumorClient, streamDescription, subscriberDescription };
@@ -47,8 +48,10 @@ export function hasFlag(flag) {
   return new RegExp(`(^|\\s)${flag.replace(/[-]/g, '\\-')}(\\s|$)`, 'm').test(parleydHelp());
 }
 
-// Starts parleyd like tests/lib/parleyd.js startParleyd, with two more options:
-//   nofile:   run it under `prlimit --nofile=N:N` (soft and hard fd limit N)
+// Starts parleyd like tests/lib/parleyd.js startParleyd, with more options:
+//   nofile:   run it under `prlimit --nofile=N:N` (soft and hard fd limit N); such a server
+//             is spawned by spawnBounded below, which counts log lines instead of keeping
+//             them all (a log flood must not take the test process down with it)
 //   dataDir:  a directory prepared beforehand (e.g. with two projects); removed on stop
 // Returns the startParleyd-style handle (url, apiKey, apiSecret, proc, stderr, stop()...).
 export async function startServer({ extraArgs = [], logLevel = 'info', nofile, env = {}, dataDir, apiKey, apiSecret } = {}) {
@@ -76,8 +79,7 @@ export async function startServer({ extraArgs = [], logLevel = 'info', nofile, e
   if (key !== null) args.push('--api-key', key);
   if (secret !== null) args.push('--api-secret', secret);
   args.push('--log-level', logLevel, ...extraArgs);
-  const url = `http://127.0.0.1:${port}`;
-  const handle = spawnParleyd({ args, env, url, binary: 'prlimit' });
+  const handle = spawnBounded({ binary: 'prlimit', args, env, url: `http://127.0.0.1:${port}` });
   try {
     await handle.waitReady();
   } catch (err) {
@@ -92,7 +94,7 @@ export async function startServer({ extraArgs = [], logLevel = 'info', nofile, e
     dataDir: dir,
     port,
     rtcPort,
-    async stop(signal = 'SIGTERM') {
+    async stop(signal) {
       try {
         return await baseStop(signal);
       } finally {
@@ -100,6 +102,88 @@ export async function startServer({ extraArgs = [], logLevel = 'info', nofile, e
       }
     },
   });
+}
+
+const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:', 'WARNING: ThreadSanitizer'];
+const KEEP_HEAD = 64 * 1024;
+const KEEP_TAIL = 256 * 1024;
+
+// Like spawnParleyd, but keeps only the head and tail of the output and counts its lines
+// (`lines`), so that a server logging millions of lines cannot exhaust the test's memory.
+// Sanitizer reports are looked for in every chunk as it arrives.
+export function spawnBounded({ binary, args, env = {}, url }) {
+  const child = spawn(binary, args, { cwd: repoRoot, env: { ...process.env, ...sanitizerEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { head: '', tail: '', lines: 0, bytes: 0, marker: null };
+  const take = (d) => {
+    out.bytes += d.length;
+    for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) out.lines++;
+    if (!out.marker) out.marker = SANITIZER_MARKERS.find((m) => d.includes(m)) ?? null;
+    if (out.head.length < KEEP_HEAD) out.head += d.slice(0, KEEP_HEAD - out.head.length);
+    out.tail = (out.tail + d).slice(-KEEP_TAIL);
+  };
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal, error: null }));
+  }).then((info) => { exitInfo = info; return info; });
+  process.once('exit', () => { if (!exitInfo) child.kill('SIGKILL'); });
+  const handle = {
+    url,
+    proc: child,
+    args,
+    exited,
+    get exitInfo() { return exitInfo; },
+    get lines() { return out.lines; },
+    get bytes() { return out.bytes; },
+    // The kept output (head … tail): what tests search for log lines.
+    get stderr() { return out.bytes > KEEP_HEAD + KEEP_TAIL ? `${out.head}\n[…]\n${out.tail}` : out.tail; },
+    get stdout() { return ''; },
+    logs() { return `--- ${binary} ${args.join(' ')}\n--- output (${out.lines} lines, ${out.bytes} bytes):\n${handle.stderr.slice(-20000)}`; },
+    async waitExit(ms) {
+      let timer;
+      const t = new Promise((r) => { timer = setTimeout(() => r(null), ms); });
+      try { return await Promise.race([exited, t]); } finally { clearTimeout(timer); }
+    },
+    async waitReady({ timeoutMs = 20000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      let lastErr = null;
+      while (Date.now() < deadline) {
+        if (exitInfo) throw new Error(`parleyd exited (${JSON.stringify(exitInfo)}) before becoming healthy\n${handle.logs()}`);
+        try {
+          const res = await request('GET', `${url}/healthz`, { timeoutMs: 2000 });
+          if (res.status === 200) return handle;
+          lastErr = new Error(`/healthz answered ${res.status}`);
+        } catch (err) {
+          lastErr = err;
+        }
+        await delay(100);
+      }
+      throw new Error(`parleyd not healthy after ${timeoutMs} ms (${lastErr?.message})\n${handle.logs()}`);
+    },
+    async terminate(signal = 'SIGTERM', killAfterMs = 10000) {
+      if (!exitInfo) {
+        child.kill(signal);
+        if (!(await handle.waitExit(killAfterMs))) {
+          child.kill('SIGKILL');
+          await exited;
+          return { code: null, signal: 'SIGKILL', killed: true };
+        }
+      }
+      return exitInfo;
+    },
+    async stop(signal = 'SIGTERM') {
+      const info = await handle.terminate(signal);
+      if (info.killed) throw new Error(`parleyd did not exit within 10 s of ${signal}; killed\n${handle.logs()}`);
+      if (info.code !== 0) throw new Error(`parleyd exited with code ${info.code} signal ${info.signal} after ${signal} (expected 0)\n${handle.logs()}`);
+      if (out.marker) throw new Error(`parleyd output contains a sanitizer report (${out.marker})\n${handle.logs()}`);
+      return info;
+    },
+  };
+  return handle;
 }
 
 // A data directory holding two projects, A and B, made with the `parley` CLI before parleyd
@@ -218,6 +302,7 @@ export async function assertVictimUnharmed(fx, victim, { peer, attackers = [], w
 
 // Stderr line count (log volume) of a server handle.
 export function logLines(server) {
+  if (typeof server.lines === 'number') return server.lines;  // spawnBounded
   return server.stderr.split('\n').length - 1 + server.stdout.split('\n').length - 1;
 }
 
@@ -241,3 +326,60 @@ export function openFds(pid) {
 }
 
 export { request, signalUri };
+
+// Sends `count` Raptor requests on `c` without waiting for each STATUS, paced under the
+// per-socket frame rate parleyd enforces (a burst, then `perSecond`), and resolves the STATUS
+// code of each in order ('none' when no answer came, e.g. because the socket was closed).
+export async function pipeline(c, count, make, { perSecond = 150, burst = 200 } = {}) {
+  const txids = [];
+  const started = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (i >= burst) {
+      const due = started + ((i - burst) / perSecond) * 1000;
+      if (due > Date.now()) await delay(due - Date.now());
+    }
+    if (c.closeCode !== undefined) break;
+    const txid = randomUUID();
+    txids.push(txid);
+    const { method, uri, content } = make(i);
+    c.sendRaw(encodeFrame({ type: Type.MESSAGE, addresses: ['symphony.parley'],
+      headers: { 'Content-Type': 'application/x-raptor+v2', 'TRANSACTION-ID': txid, 'X-TB-FROM-ADDRESS': c.connectionId },
+      payload: JSON.stringify({ method, uri, content }) }));
+    // Let the socket drain now and then: one client must not buffer megabytes locally.
+    if (c.ws.bufferedAmount > (1 << 20)) await delay(5);
+  }
+  const want = new Set(txids);
+  const byTx = new Map();
+  let seen = 0;
+  const deadline = Date.now() + 60000;
+  while (want.size && Date.now() < deadline && c.closeCode === undefined) {
+    for (; seen < c.frames.length; seen++) {
+      const f = c.frames[seen];
+      const tx = f.headers['TRANSACTION-ID'];
+      if (f.type === Type.STATUS && want.delete(tx)) byTx.set(tx, Number(f.headers.STATUS));
+    }
+    if (want.size) await delay(50);
+  }
+  for (; seen < c.frames.length; seen++) {
+    const f = c.frames[seen];
+    if (f.type === Type.STATUS && want.delete(f.headers['TRANSACTION-ID'])) byTx.set(f.headers['TRANSACTION-ID'], Number(f.headers.STATUS));
+  }
+  return [...txids.map((t) => byTx.get(t) ?? 'none'), ...Array(count - txids.length).fill('none')];
+}
+
+// Runs `fn`; if it throws and parleyd has exited (a crash), the error names the exit and
+// carries the server's output (e.g. the sanitizer report) instead of only a socket error.
+// `server` may be a function returning it (for tests that start it inside `fn`).
+export async function crashAware(server, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const s = typeof server === 'function' ? server() : server;
+    if (!s) throw err;
+    const info = s.exitInfo ?? (await s.waitExit(2000));
+    if (info) {
+      err.message = `${err.message}\n→ parleyd exited (${JSON.stringify(info)}):\n${s.logs()}`;
+    }
+    throw err;
+  }
+}
