@@ -16,6 +16,8 @@ import OpenTok from 'opentok';
 import {
   startParleyd,
   createSession,
+  request,
+  restJwt,
   freePort,
   makeTempDir,
   removeDir,
@@ -29,6 +31,8 @@ import { RumorClient, Type } from './lib/rumor.js';
 
 const T = { timeout: 60000 };
 const RETRY_MS = 200;
+// The receivers here listen on 127.0.0.1, which parleyd refuses by default (SSRF).
+const ALLOW_LOOPBACK = ['--allow-private-callbacks'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const EVENTS = [
   ['connection', 'created'],
@@ -151,7 +155,7 @@ describe('session-monitoring callbacks', () => {
   let receiver;
 
   before(async () => {
-    server = await startParleyd({ extraArgs: ['--callback-retry-ms', String(RETRY_MS)] });
+    server = await startParleyd({ extraArgs: ['--callback-retry-ms', String(RETRY_MS), ...ALLOW_LOOPBACK] });
     sdk = sdkFor(server);
     receiver = await startReceiver();
   });
@@ -355,7 +359,7 @@ describe('session-monitoring callbacks across a restart', () => {
     const dataDir = makeTempDir();
     const apiKey = randomApiKey();
     const apiSecret = randomApiSecret();
-    const options = { dataDir, apiKey, apiSecret, extraArgs: ['--callback-retry-ms', String(RETRY_MS)] };
+    const options = { dataDir, apiKey, apiSecret, extraArgs: ['--callback-retry-ms', String(RETRY_MS), ...ALLOW_LOOPBACK] };
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/after-restart`;
     let first;
@@ -412,7 +416,7 @@ describe('session-monitoring callbacks across a restart', () => {
     const hang = http.createServer(() => {});
     hang.on('connection', (s) => sockets.add(s));
     await new Promise((resolve) => hang.listen({ port: 0, host: '127.0.0.1' }, resolve));
-    const server = await startParleyd();
+    const server = await startParleyd({ extraArgs: ALLOW_LOOPBACK });
     try {
       const sdk = sdkFor(server);
       await sdk.register({ group: 'connection', event: 'created', url: `http://127.0.0.1:${hang.address().port}/hang` });
@@ -428,6 +432,76 @@ describe('session-monitoring callbacks across a restart', () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => hang.close(resolve));
+    }
+  });
+});
+
+describe('callback URLs that reach inside the network (SSRF)', () => {
+  let server;
+  let sdk;
+  let receiver;
+
+  before(async () => {
+    server = await startParleyd({ extraArgs: ['--callback-retry-ms', String(RETRY_MS)] });
+    sdk = sdkFor(server);
+    receiver = await startReceiver();
+  });
+
+  after(async () => {
+    await receiver?.close();
+    if (server) await server.stop();
+  });
+
+  test('registration refuses loopback, link-local, private and mapped addresses with a clear 400', T, async () => {
+    const port = receiver.port;
+    const urls = [
+      `http://127.0.0.1:${port}/hook`,
+      `http://localhost:${port}/hook`,
+      `http://[::1]:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.5/hook',
+      'http://192.168.1.10/hook',
+      'http://100.64.0.1/hook',
+      'http://[fd00::1]/hook',
+      'http://0.0.0.0/hook',
+    ];
+    for (const url of urls) {
+      const res = await request('POST', `${server.url}/v2/project/${server.apiKey}/callback`, {
+        headers: { 'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ group: 'connection', event: 'created', url }),
+      });
+      assert.equal(res.status, 400, `${url}: ${res.describe()}`);
+      assert.match(res.json().description, /--allow-private-callbacks/, url);
+    }
+    // The Node SDK surfaces it as an error, and nothing is registered.
+    await assert.rejects(sdk.register({ group: 'connection', event: 'created', url: `http://127.0.0.1:${port}/sdk` }));
+    assert.deepEqual(await sdk.list(), []);
+  });
+
+  test('delivery refuses them too, whatever put them in the table, and never connects', T, async () => {
+    // The CLI writes registrations straight into the database, as a stale row from a
+    // run with --allow-private-callbacks would be.
+    runCliJson(['callback', 'add', '--project', server.apiKey, '--group', 'connection', '--event', 'created',
+      '--url', receiver.url('/inside')], { dataDir: server.dataDir });
+    const { sessionId } = await createSession(sdk.ot);
+    const client = await joinSession(server, sdk.ot, sessionId, 'ssrf');
+    try {
+      const deadline = Date.now() + 15000;
+      let metrics = await getMetrics(server.url);
+      const settled = (m) => (metricValue(m, 'parley_callbacks_refused_total') ?? 0) >= 1 && metricValue(m, 'parley_callbacks_pending') === 0;
+      while (!settled(metrics) && Date.now() < deadline) {
+        await delay(50);
+        metrics = await getMetrics(server.url);
+      }
+      assert.equal(metricValue(metrics, 'parley_callbacks_refused_total'), 1, metrics);
+      // Dropped at once, not kept for retries.
+      assert.equal(metricValue(metrics, 'parley_callbacks_pending'), 0, metrics);
+      assert.equal(metricValue(metrics, 'parley_callbacks_failed_attempts_total'), 0, metrics);
+      assert.match(server.stderr, /webhook refused.*127\.0\.0\.1.*loopback/);
+      assert.equal(receiver.hits.length, 0, 'the receiver on loopback was contacted');
+    } finally {
+      await leave(client);
     }
   });
 });

@@ -67,6 +67,8 @@ constexpr FlagSpec kFlags[] = {
      "open HTTP/WebSocket connections from one IP, 0 = no limit (default 256)"},
     {"--callback-retry-ms", "PARLEY_CALLBACK_RETRY_MS", "MS",
      "first webhook retry delay, doubled per failure up to 5 min (default 1000)"},
+    {"--allow-private-callbacks", "PARLEY_ALLOW_PRIVATE_CALLBACKS", "",
+     "let webhooks go to loopback, private and link-local addresses (default: public only)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -189,6 +191,14 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--max-tcp-per-ip") {
     if (!parseInt<std::size_t>(value, c.maxTcpPerIp, 0, 10000000))
       return bad("expected 0 to 10000000");
+  } else if (flag == "--allow-private-callbacks") {
+    // The switch itself applies "on"; the environment variable takes on or off.
+    if (value == "on" || value == "1" || value == "true")
+      c.allowPrivateCallbacks = true;
+    else if (value == "off" || value == "0" || value == "false")
+      c.allowPrivateCallbacks = false;
+    else
+      return bad("expected on or off");
   } else if (flag == "--callback-retry-ms") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");
@@ -269,6 +279,8 @@ std::string Config::usage() {
     out += left + std::string(f.help);
     if (f.flag == "--demo")
       out += "  [" + std::string(f.env) + "=on|off|auto]\n";
+    else if (f.flag == "--allow-private-callbacks")
+      out += "  [" + std::string(f.env) + "=on|off]\n";
     else if (!f.env.empty())
       out += "  [" + std::string(f.env) + "]\n";
     else

@@ -42,6 +42,7 @@ struct Config {
   std::size_t maxTcpConnections = 10000;  // 0 → bounded by the file descriptor limit only
   std::size_t maxTcpPerIp = 256;          // 0 → unlimited
   std::chrono::milliseconds callbackRetryBase{1000};  // first webhook retry; doubles per failure
+  bool allowPrivateCallbacks = false;  // webhooks to loopback/private/link-local addresses
   session::SessionLimits sessionLimits;
   bool help = false;
 

@@ -22,6 +22,7 @@
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
 #include "webhook/CallbackDeliverer.h"
+#include "webhook/TargetCheck.h"
 
 namespace parley::app {
 
@@ -95,6 +96,7 @@ int Server::run() {
   try {
     webhook::CallbackDeliverer::Settings deliverySettings;
     deliverySettings.retry.base = config_.callbackRetryBase;
+    deliverySettings.addresses = webhook::AddressPolicy(config_.allowPrivateCallbacks);
     deliverer = std::make_unique<webhook::CallbackDeliverer>(
         std::make_unique<store::SqliteStore>(dbPath), deliverySettings);
   } catch (const store::StoreError& e) {
@@ -175,6 +177,12 @@ int Server::run() {
   apiSettings.demo.enabled = demo.enabled && !demoApiKey.empty();
   apiSettings.demo.apiKey = demoApiKey;
   apiSettings.demo.webDir = config_.webDir;
+  apiSettings.callbackTargets =
+      webhook::TargetCheck(webhook::AddressPolicy(config_.allowPrivateCallbacks));
+  if (config_.allowPrivateCallbacks)
+    Logger::warn(
+        "webhooks may go to loopback, private and link-local addresses "
+        "(--allow-private-callbacks): every project can make parleyd POST inside its network");
   api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions);
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +

@@ -49,7 +49,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(),
                    catalog_),
       liveSessions_(auth_, sessions),
-      callbacks_(auth_, store),
+      callbacks_(auth_, store, settings_.callbackTargets),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
     demo_ = std::make_unique<DemoHandler>(store_, catalog_,

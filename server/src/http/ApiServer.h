@@ -36,6 +36,8 @@ class ApiServer {
       demo::RequestThrottle::Limits throttle{};  // GET /demo/token per client address
     };
     Demo demo{};
+    // Which webhook URLs registrations accept (public addresses by default).
+    webhook::TargetCheck callbackTargets{};
   };
 
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);

@@ -19,8 +19,9 @@ HttpResponse invalid(std::string_view description) {
 
 }  // namespace
 
-CallbackHandler::CallbackHandler(RestAuthenticator& auth, store::Store& store, NowMs now)
-    : auth_(auth), store_(store), now_(std::move(now)) {
+CallbackHandler::CallbackHandler(RestAuthenticator& auth, store::Store& store,
+                                 webhook::TargetCheck targets, NowMs now)
+    : auth_(auth), store_(store), targets_(std::move(targets)), now_(std::move(now)) {
   if (!now_) now_ = [] { return core::Clock::nowMs(); };
 }
 
@@ -69,6 +70,12 @@ HttpResponse CallbackHandler::registerCallback(const HttpRequest& r, const PathP
   const auto event = body->getString("event").value_or("");
   const auto url = body->getString("url").value_or("");
   if (auto reason = validate(group, event, url)) return invalid(*reason);
+  // Checked after the cheap syntax rules; delivery checks again (DNS answers change).
+  if (auto refused = targets_.refusal(*core::HttpUrl::parse(url))) {
+    obs::Logger::info("callback refused",
+                      {{"apiKey", p.at("apiKey")}, {"url", url}, {"reason", *refused}});
+    return invalid(*refused);
+  }
 
   const std::string& apiKey = p.at("apiKey");
   const auto existing = store_.listCallbacks(apiKey);

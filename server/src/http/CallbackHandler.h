@@ -11,6 +11,7 @@
 #include "http/RestAuthenticator.h"
 #include "http/Router.h"
 #include "store/Store.h"
+#include "webhook/TargetCheck.h"
 
 namespace parley::http {
 
@@ -24,7 +25,9 @@ class CallbackHandler {
   static constexpr std::size_t kMaxCallbacksPerProject = 50;
 
   using NowMs = std::function<std::int64_t()>;
-  CallbackHandler(RestAuthenticator& auth, store::Store& store, NowMs now = {});
+  // `targets` decides which URLs' hosts are acceptable (public addresses by default).
+  CallbackHandler(RestAuthenticator& auth, store::Store& store,
+                  webhook::TargetCheck targets = webhook::TargetCheck(), NowMs now = {});
 
   void addRoutes(Router& router);
 
@@ -40,6 +43,7 @@ class CallbackHandler {
  private:
   RestAuthenticator& auth_;
   store::Store& store_;
+  webhook::TargetCheck targets_;
   NowMs now_;
 };
 

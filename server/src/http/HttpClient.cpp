@@ -78,6 +78,16 @@ class Exchange {
 
   void onResolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (failed(ec, "resolve")) return;
+    if (options_.refuseAddress) {
+      for (const auto& entry : results) {
+        if (auto why = options_.refuseAddress(entry.endpoint().address())) {
+          result_.error =
+              "refused: " + url_.host + " resolves to a forbidden address (" + *why + ")";
+          result_.refused = true;
+          return;
+        }
+      }
+    }
     auto& socket = beast::get_lowest_layer(stream_);
     socket.expires_after(options_.connectTimeout);
     socket.async_connect(results,
@@ -180,7 +190,8 @@ HttpClient::HttpClient(Options options) : impl_(std::make_unique<Impl>(std::move
 HttpClient::~HttpClient() = default;
 
 HttpClient::Result HttpClient::post(std::string_view url, std::string body,
-                                    std::string_view contentType, const std::atomic<bool>* cancel) {
+                                    std::string_view contentType, const std::atomic<bool>* cancel,
+                                    const Headers& extraHeaders) {
   auto parsed = core::HttpUrl::parse(url);
   if (!parsed) return Result{0, "invalid URL"};
 
@@ -189,6 +200,7 @@ HttpClient::Result HttpClient::post(std::string_view url, std::string body,
   request.set(bhttp::field::user_agent, impl_->options.userAgent);
   request.set(bhttp::field::content_type, contentType);
   request.set(bhttp::field::connection, "close");
+  for (const auto& [name, value] : extraHeaders) request.set(name, value);
   request.body() = std::move(body);
   request.prepare_payload();
 

@@ -32,6 +32,13 @@ obs::Metrics::Counter& failedCounter() {
   return c;
 }
 
+obs::Metrics::Counter& refusedCounter() {
+  static auto& c = obs::Metrics::instance().counter(
+      "parley_callbacks_refused_total",
+      "Webhooks dropped because their URL resolves to a forbidden address");
+  return c;
+}
+
 obs::Metrics::Counter& droppedCounter() {
   static auto& c = obs::Metrics::instance().counter("parley_callbacks_dropped_total",
                                                     "Webhooks given up after the last retry");
@@ -51,6 +58,9 @@ CallbackDeliverer::CallbackDeliverer(std::unique_ptr<store::Store> store, Settin
     http::HttpClient::Options options;
     options.connectTimeout = settings_.timeout;
     options.exchangeTimeout = settings_.timeout;
+    options.refuseAddress = [policy = settings_.addresses](const boost::asio::ip::address& a) {
+      return policy.refusal(a);
+    };
     client_ = std::make_unique<http::HttpClient>(options);
     settings_.post = [this](const store::OutboxEntry& entry, const std::atomic<bool>& cancel) {
       return postOverHttp(entry, cancel);
@@ -61,6 +71,7 @@ CallbackDeliverer::CallbackDeliverer(std::unique_ptr<store::Store> store, Settin
   deliveredCounter();
   failedCounter();
   droppedCounter();
+  refusedCounter();
 }
 
 CallbackDeliverer::~CallbackDeliverer() {
@@ -161,6 +172,20 @@ void CallbackDeliverer::handleFailure(const store::OutboxEntry& entry,
                                       const http::HttpClient::Result& result) {
   const int failures = entry.attempts + 1;
   const std::string why = describe(result);
+  if (result.refused) {
+    // A configuration matter, not a receiver being down: retrying would not help.
+    store_->dropDelivery(entry.id);
+    refusedCounter().add();
+    Logger::error("webhook refused: its URL resolves to an address parleyd does not send to",
+                  {{"url", entry.url},
+                   {"apiKey", entry.apiKey},
+                   {"error", why},
+                   {"hint", settings_.addresses.allowsPrivate()
+                                ? std::string("unspecified and multicast addresses are never used")
+                                : std::string("start parleyd with --allow-private-callbacks to "
+                                              "send callbacks to private addresses")}});
+    return;
+  }
   const auto next = settings_.retry.nextAttemptAt(failures, settings_.nowMs());
   if (!next) {
     store_->dropDelivery(entry.id);

@@ -14,6 +14,7 @@
 #include "http/HttpClient.h"
 #include "store/OutboxEntry.h"
 #include "store/Store.h"
+#include "webhook/AddressPolicy.h"
 #include "webhook/RetryPolicy.h"
 
 namespace parley::webhook {
@@ -21,7 +22,9 @@ namespace parley::webhook {
 // Delivers the webhook outbox on its own thread, with its own Store (SQLite connections
 // are not shared across threads): POSTs each due entry, deletes it on 2xx, otherwise
 // reschedules it by the RetryPolicy and drops it once the policy gives up. Entries
-// survive restarts; whatever is due is delivered soon after start().
+// survive restarts; whatever is due is delivered soon after start(). Redirects are not
+// followed (a 3xx is a failed attempt), and an entry whose host resolves to an address
+// the AddressPolicy refuses is dropped without retries.
 class CallbackDeliverer {
  public:
   using Post = std::function<http::HttpClient::Result(const store::OutboxEntry& entry,
@@ -33,6 +36,9 @@ class CallbackDeliverer {
     std::chrono::milliseconds pollInterval{500};
     std::chrono::milliseconds timeout{5000};  // connect, and then the rest of the exchange
     std::size_t batchSize = 32;
+    // Where the HTTP POST may connect: checked on the addresses the host resolves to at
+    // each attempt, and those are the ones connected to. A refused entry is dropped.
+    AddressPolicy addresses{};
     Post post;                            // empty → HTTP POST with HttpClient
     std::function<std::int64_t()> nowMs;  // empty → wall clock
   };

@@ -183,5 +183,23 @@ TEST(ConfigTest, UsageShowsTheDemoSwitches) {
   EXPECT_NE(usage.find("--web-dir DIR"), std::string::npos);
 }
 
+TEST(ConfigTest, PrivateCallbacksAreOffUnlessAllowed) {
+  auto defaults = Config::parse({}, envOf({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->allowPrivateCallbacks);
+  auto flag = Config::parse({"--allow-private-callbacks"}, envOf({}));
+  ASSERT_TRUE(flag.ok());
+  EXPECT_TRUE(flag->allowPrivateCallbacks);
+  auto env = Config::parse({}, envOf({{"PARLEY_ALLOW_PRIVATE_CALLBACKS", "on"}}));
+  ASSERT_TRUE(env.ok());
+  EXPECT_TRUE(env->allowPrivateCallbacks);
+  auto off = Config::parse({}, envOf({{"PARLEY_ALLOW_PRIVATE_CALLBACKS", "0"}}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->allowPrivateCallbacks);
+  EXPECT_FALSE(Config::parse({}, envOf({{"PARLEY_ALLOW_PRIVATE_CALLBACKS", "yes please"}})).ok());
+  EXPECT_FALSE(Config::parse({"--allow-private-callbacks=on"}, envOf({})).ok());
+  EXPECT_NE(Config::usage().find("PARLEY_ALLOW_PRIVATE_CALLBACKS=on|off"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace parley::app

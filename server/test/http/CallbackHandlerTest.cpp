@@ -7,6 +7,7 @@
 #include "core/Jwt.h"
 #include "http/ApiServer.h"
 #include "store/SqliteStore.h"
+#include "webhook/TargetCheck.h"
 
 namespace parley::http {
 namespace {
@@ -23,9 +24,27 @@ class CallbackHandlerTest : public ::testing::Test {
   CallbackHandlerTest()
       : store_(":memory:"),
         sessions_(store_, {}, [](std::string_view) { return std::nullopt; }),
-        api_({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store_, sessions_) {
+        api_(settings(), store_, sessions_) {
     store_.insertProject({kKey, kSecret, "test", 1});
     store_.insertProject({kOtherKey, kOtherSecret, "other", 1});
+  }
+
+  // Names resolve from a fixed table (no DNS in unit tests); the policy is the default.
+  static webhook::HostResolver::Result fakeDns(const std::string& host, std::uint16_t) {
+    using boost::asio::ip::make_address;
+    if (host == "internal.example") return {{make_address("10.1.2.3")}, {}};
+    if (host == "metadata.example") return {{make_address("169.254.169.254")}, {}};
+    if (host == "mixed.example")
+      return {{make_address("93.184.215.14"), make_address("::ffff:127.0.0.1")}, {}};
+    if (host == "unknown.example") return {{}, "cannot resolve unknown.example: Name unknown"};
+    return {{make_address("93.184.215.14"), make_address("2606:2800:21f:cb07:6820:80da:af6b:8b2c")},
+            {}};
+  }
+
+  static ApiServer::Settings settings(bool allowPrivate = false) {
+    ApiServer::Settings s{"http://127.0.0.1:5080", "127.0.0.1", 5090};
+    s.callbackTargets = webhook::TargetCheck(webhook::AddressPolicy(allowPrivate), fakeDns);
+    return s;
   }
 
   static std::string restJwt(const std::string& key = kKey, const std::string& secret = kSecret) {
@@ -62,7 +81,7 @@ class CallbackHandlerTest : public ::testing::Test {
 
 TEST_F(CallbackHandlerTest, RegisterListAndUnregister) {
   auto created = registerCallback(
-      R"({"group":"connection","event":"created","url":"http://127.0.0.1:9/hook"})");
+      R"({"group":"connection","event":"created","url":"http://hooks.example.com:9/hook"})");
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(header(created, "Content-Type"), "application/json");
   auto callback = Json::parse(created.body);
@@ -72,7 +91,7 @@ TEST_F(CallbackHandlerTest, RegisterListAndUnregister) {
   EXPECT_EQ(callback->getString("id")->size(), 36u);
   EXPECT_EQ(callback->getString("group"), "connection");
   EXPECT_EQ(callback->getString("event"), "created");
-  EXPECT_EQ(callback->getString("url"), "http://127.0.0.1:9/hook");
+  EXPECT_EQ(callback->getString("url"), "http://hooks.example.com:9/hook");
   EXPECT_GT(*callback->getInt("createdAt"), 0);
 
   auto list = call("GET", std::string("/v2/project/") + kKey + "/callback");
@@ -161,6 +180,73 @@ TEST_F(CallbackHandlerTest, ProjectsDoNotSeeOrRemoveEachOthersCallbacks) {
   EXPECT_EQ(call("GET", otherBase, "", otherJwt).body, "[]");
   EXPECT_EQ(call("DELETE", otherBase + "/" + id, "", otherJwt).status, 404);
   EXPECT_EQ(store_.listCallbacks(kKey).size(), 1u);
+}
+
+// Callback URLs come from API callers: parleyd must not become their way into its own
+// loopback services, the cloud metadata service or the private network behind it.
+TEST_F(CallbackHandlerTest, RefusesUrlsThatReachNonPublicAddresses) {
+  for (const std::string url : {
+           "http://127.0.0.1:9/hook",
+           "http://127.1.2.3/",
+           "http://[::1]/",
+           "http://[::ffff:127.0.0.1]/",
+           "http://[::ffff:10.0.0.1]/",
+           "http://169.254.169.254/latest/meta-data/",
+           "http://10.0.0.8/",
+           "http://172.16.5.4/",
+           "http://192.168.1.1/",
+           "http://100.64.0.1/",
+           "http://0.0.0.0:80/",
+           "http://[::]/",
+           "http://[fd00::1]/",
+           "http://[fe80::1]/",
+           "http://[ff02::1]/",
+           "http://224.0.0.1/",
+           "http://[64:ff9b::a00:1]/",
+           "http://[2002:7f00:1::]/",
+           "http://internal.example/",
+           "http://metadata.example/",
+           "http://mixed.example/",
+           "http://unknown.example/",
+       }) {
+    auto r = registerCallback(R"({"group":"connection","event":"created","url":")" + url + "\"}");
+    EXPECT_EQ(r.status, 400) << url;
+    auto error = Json::parse(r.body);
+    ASSERT_TRUE(error) << r.body;
+    const std::string description = error->getString("description").value_or("");
+    if (url != "http://unknown.example/") {
+      EXPECT_NE(description.find("--allow-private-callbacks"), std::string::npos) << description;
+    } else {
+      EXPECT_NE(description.find("cannot resolve"), std::string::npos) << description;
+    }
+  }
+  EXPECT_TRUE(store_.listCallbacks(kKey).empty());
+  // Public addresses, by name or literally.
+  for (const std::string url : {"https://hooks.example.com/ot", "http://93.184.215.14:8080/",
+                                "http://[2606:4700::1111]/"}) {
+    EXPECT_EQ(
+        registerCallback(R"({"group":"stream","event":"created","url":")" + url + "\"}").status,
+        200)
+        << url;
+  }
+}
+
+TEST_F(CallbackHandlerTest, TheOperatorMayAllowPrivateAddresses) {
+  ApiServer permissive(settings(true), store_, sessions_);
+  auto post = [&](const std::string& url) {
+    HttpRequest r;
+    r.method = "POST";
+    r.target = std::string("/v2/project/") + kKey + "/callback";
+    r.headers = {{"X-OPENTOK-AUTH", restJwt()}, {"Content-type", "application/json"}};
+    r.body = R"({"group":"connection","event":"created","url":")" + url + "\"}";
+    return permissive.handle(r);
+  };
+  EXPECT_EQ(post("http://127.0.0.1:9/hook").status, 200);
+  EXPECT_EQ(post("http://internal.example/").status, 200);
+  EXPECT_EQ(post("http://[fd00::1]/").status, 200);
+  // Never "any address" or a multicast group.
+  EXPECT_EQ(post("http://0.0.0.0/").status, 400);
+  EXPECT_EQ(post("http://[ff02::1]/").status, 400);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "http/HttpServer.h"
 
@@ -20,13 +21,16 @@ using Clock = std::chrono::steady_clock;
 // A real HttpServer on its own thread, answering with `status` and remembering the request.
 class Receiver {
  public:
-  explicit Receiver(int status) {
+  explicit Receiver(int status, std::string location = {}) {
     HttpServer::Options options;
     options.port = 0;
-    server_ = std::make_unique<HttpServer>(io_, options, [this, status](HttpRequest& r) {
+    server_ = std::make_unique<HttpServer>(io_, options, [this, status, location](HttpRequest& r) {
       std::lock_guard lock(mutex_);
       last_ = r;
-      return HttpResponse::text(status, "ok");
+      ++hits_;
+      HttpResponse response = HttpResponse::text(status, "ok");
+      if (!location.empty()) response.setHeader("Location", location);
+      return response;
     });
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
@@ -45,6 +49,10 @@ class Receiver {
     std::lock_guard lock(mutex_);
     return last_;
   }
+  int hits() {
+    std::lock_guard lock(mutex_);
+    return hits_;
+  }
 
  private:
   boost::asio::io_context io_;
@@ -52,6 +60,7 @@ class Receiver {
   std::thread thread_;
   std::mutex mutex_;
   HttpRequest last_;
+  int hits_ = 0;
 };
 
 // Accepts TCP connections into its backlog and never answers.
@@ -140,6 +149,45 @@ TEST(HttpClientTest, InvalidUrlIsAnError) {
   auto result = client.post("ftp://example.com/", "{}", "application/json");
   EXPECT_EQ(result.status, 0);
   EXPECT_EQ(result.error, "invalid URL");
+}
+
+TEST(HttpClientTest, ExtraHeadersAreSent) {
+  Receiver receiver(202);
+  HttpClient client({});
+  auto result = client.post(receiver.url("/"), "{}", "application/json", nullptr,
+                            {{"Webhook-Id", "evt-1"}, {"Webhook-Signature", "v1,abc"}});
+  EXPECT_EQ(result.status, 202) << result.error;
+  EXPECT_EQ(receiver.last().header("Webhook-Id"), "evt-1");
+  EXPECT_EQ(receiver.last().header("Webhook-Signature"), "v1,abc");
+}
+
+TEST(HttpClientTest, ARefusedAddressIsNeverConnectedTo) {
+  Receiver receiver(200);
+  HttpClient::Options options;
+  std::vector<std::string> judged;
+  options.refuseAddress = [&](const boost::asio::ip::address& a) -> std::optional<std::string> {
+    judged.push_back(a.to_string());
+    if (a.is_loopback()) return "loopback";
+    return std::nullopt;
+  };
+  HttpClient client(options);
+  auto result = client.post(receiver.url("/"), "{}", "application/json");
+  EXPECT_TRUE(result.refused);
+  EXPECT_EQ(result.status, 0);
+  EXPECT_NE(result.error.find("loopback"), std::string::npos) << result.error;
+  EXPECT_EQ(judged, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(receiver.hits(), 0);
+}
+
+TEST(HttpClientTest, RedirectsAreNotFollowed) {
+  Receiver target(200);
+  Receiver redirecting(302, target.url("/elsewhere"));
+  HttpClient client({});
+  auto result = client.post(redirecting.url("/"), "{}", "application/json");
+  EXPECT_EQ(result.status, 302);
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(redirecting.hits(), 1);
+  EXPECT_EQ(target.hits(), 0);
 }
 
 }  // namespace

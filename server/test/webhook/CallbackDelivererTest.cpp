@@ -182,5 +182,34 @@ TEST_F(CallbackDelivererTest, ThreadDeliversOnNudgeAndStopsWhileAReceiverHangs) 
   EXPECT_EQ(rows[0].attempts, 0);
 }
 
+// Over real HTTP (no `post` override): the address rule is applied to what the URL's
+// host resolves to when the POST is made, whatever was checked at registration.
+TEST_F(CallbackDelivererTest, AnEntryForAForbiddenAddressIsDroppedWithoutAConnection) {
+  store_.enqueueDeliveries({entryFor("http://127.0.0.1:9/hook", "{}", 10'000),
+                            entryFor("http://[::ffff:169.254.169.254]:80/latest", "{}", 10'000)});
+  CallbackDeliverer::Settings settings;
+  settings.nowMs = [this] { return now_.load(); };
+  settings.timeout = milliseconds(300);
+  CallbackDeliverer deliverer(std::make_unique<store::SqliteStore>(path_), std::move(settings));
+  EXPECT_EQ(deliverer.deliverDue(), 2u);
+  // Refused, not failed: nothing left to retry.
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+}
+
+TEST_F(CallbackDelivererTest, AllowingPrivateAddressesMakesThemOrdinaryReceivers) {
+  store_.enqueueDeliveries({entryFor("http://127.0.0.1:9/hook", "{}", 10'000)});
+  CallbackDeliverer::Settings settings;
+  settings.nowMs = [this] { return now_.load(); };
+  settings.timeout = milliseconds(300);
+  settings.addresses = AddressPolicy(true);
+  CallbackDeliverer deliverer(std::make_unique<store::SqliteStore>(path_), std::move(settings));
+  EXPECT_EQ(deliverer.deliverDue(), 1u);
+  // Port 9 (discard) has no listener here: an ordinary failed attempt, kept for a retry.
+  auto rows = store_.dueDeliveries(std::numeric_limits<std::int64_t>::max(), 10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].attempts, 1);
+  EXPECT_EQ(rows[0].lastError.find("refused:"), std::string::npos) << rows[0].lastError;
+}
+
 }  // namespace
 }  // namespace parley::webhook
