@@ -45,6 +45,11 @@ Subscription::Subscription(Router& router, std::string subscriberId, Publication
 
 Subscription::~Subscription() = default;
 
+void Subscription::publicationGone() {
+  publication_ = nullptr;
+  consumers_.clear();
+}
+
 Consumer* Subscription::consumer(sdp::MediaKind kind) {
   for (auto& c : consumers_)
     if (c->producer().track().kind == kind) return c.get();

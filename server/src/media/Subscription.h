@@ -26,7 +26,9 @@ class Subscription final : public WebRtcTransport::Listener {
   const std::string& subscriberId() const { return subscriberId_; }
   WebRtcTransport& transport() { return *transport_; }
   Publication* publication() { return publication_; }
-  void publicationGone() { publication_ = nullptr; }
+  // The publication was removed: its producers, which the consumers refer to, are gone, so
+  // the consumers go too. The subscription stays (inert) until the control thread removes it.
+  void publicationGone();
   Consumer* consumer(sdp::MediaKind kind);
   const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
 

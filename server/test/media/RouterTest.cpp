@@ -1,0 +1,101 @@
+#include "media/Router.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/Consumer.h"
+#include "media/Publication.h"
+#include "media/Subscription.h"
+#include "media/WebRtcTransport.h"
+#include "media/Worker.h"
+#include "media/dtls/DtlsCertificate.h"
+#include "media/rtcp/GenericNack.h"
+#include "media/rtcp/Pli.h"
+
+namespace parley::media {
+namespace {
+
+struct NoEvents final : WorkerEvents {
+  void publicationConnected(const std::string&, const std::string&) override {}
+  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
+  void subscriptionConnected(const std::string&, const std::string&) override {}
+  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
+};
+
+sdp::Codec codec(uint8_t pt, const char* name, uint32_t clock) {
+  sdp::Codec c;
+  c.payloadType = pt;
+  c.name = name;
+  c.clockRate = clock;
+  return c;
+}
+
+std::vector<TrackDescription> tracks() {
+  TrackDescription audio;
+  audio.kind = sdp::MediaKind::Audio;
+  audio.mid = "0";
+  audio.codecs = {codec(111, "opus", 48000)};
+  audio.layers = {{0x3000, 0, ""}};
+  TrackDescription video;
+  video.kind = sdp::MediaKind::Video;
+  video.mid = "1";
+  video.codecs = {codec(96, "VP8", 90000)};
+  video.layers = {{0x1000, 0, ""}, {0x2000, 0, ""}};
+  video.nack = video.pli = true;
+  return {audio, video};
+}
+
+class MediaRouterTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<WebRtcTransport> transport(const std::string& ufrag) {
+    return std::make_unique<WebRtcTransport>(ufrag, ufrag, "passwordpasswordpassword", certificate,
+                                             worker);
+  }
+
+  NoEvents events;
+  Worker worker{0, Worker::Settings{}, events};
+  std::shared_ptr<const dtls::DtlsCertificate> certificate = dtls::DtlsCertificate::generate();
+  Router router{worker, "session"};
+};
+
+// A subscriber's RTCP, pause and timers can still reach its subscription after the
+// publication is gone (the control thread removes the subscription later): nothing of the
+// publication may be touched then.
+TEST_F(MediaRouterTest, ASubscriptionOutlivingItsPublicationTouchesNothingOfIt) {
+  Publication& p = router.addPublication(
+      std::make_unique<Publication>(router, "stream", tracks(), transport("pub")));
+  std::vector<std::unique_ptr<Consumer>> consumers;
+  uint32_t ssrc = 0xA000;
+  for (auto& producer : p.producers())
+    consumers.push_back(std::make_unique<Consumer>(*producer, ssrc++, "track"));
+  Subscription& s = router.addSubscription(
+      std::make_unique<Subscription>(router, "sub", p, transport("sub"), std::move(consumers)));
+  s.onTransportConnected(s.transport());
+  ASSERT_EQ(s.consumers().size(), 2u);
+
+  router.removePublication("stream");
+  ASSERT_EQ(router.subscription("sub"), &s);
+  EXPECT_EQ(s.publication(), nullptr);
+
+  const int64_t now = worker.nowUs();
+  uint8_t rtcp[256];
+  size_t n = rtcp::Pli::build(rtcp, sizeof rtcp, 0x1234, 0xA001);
+  const uint16_t lost[] = {1, 2, 3};
+  n += rtcp::GenericNack::build(rtcp + n, sizeof rtcp - n, 0x1234, 0xA001, lost, 3);
+  ASSERT_GT(n, 0u);
+  s.onRtcp(s.transport(), rtcp, n, now);
+  s.setEnabled(sdp::MediaKind::Video, false);
+  s.setEnabled(sdp::MediaKind::Audio, true);
+  s.setPreferredSize(160, 120, 640);
+  s.tick(now + 1000000);
+  EXPECT_TRUE(s.consumers().empty());
+  router.removeSubscription("sub");
+  EXPECT_TRUE(router.empty());
+}
+
+}  // namespace
+}  // namespace parley::media
