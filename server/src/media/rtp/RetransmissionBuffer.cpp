@@ -18,7 +18,7 @@ constexpr int64_t kResetDistance = 16384;
 RetransmissionBuffer::RetransmissionBuffer(size_t slots, size_t maxPacketSize)
     : maxPacketSize_(std::max<size_t>(maxPacketSize, kRtpHeaderSize)),
       slots_(std::clamp<size_t>(slots, 1, kMaxSlots)),
-      bytes_(slots_.size() * maxPacketSize_) {}
+      bytes_(new uint8_t[slots_.size() * maxPacketSize_]) {}
 
 int64_t RetransmissionBuffer::extend(uint16_t seq) const {
   // Nearest to the newest stored packet: handles the 65535 -> 0 wrap both ways.
@@ -52,7 +52,7 @@ void RetransmissionBuffer::store(const uint8_t* rtp, size_t size, int64_t nowMs)
   slot.lastResentMs = 0;
   slot.resendCount = 0;
   slot.size = static_cast<uint32_t>(size);
-  std::memcpy(bytes_.data() + index * maxPacketSize_, rtp, size);
+  std::memcpy(bytes_.get() + index * maxPacketSize_, rtp, size);
 }
 
 const RetransmissionBuffer::Slot* RetransmissionBuffer::slotFor(uint16_t seq) const {
@@ -68,7 +68,7 @@ std::optional<RetransmissionBuffer::Stored> RetransmissionBuffer::find(uint16_t 
   const Slot* slot = slotFor(seq);
   if (slot == nullptr || nowMs - slot->storedMs >= maxAgeMs) return std::nullopt;
   const size_t index = static_cast<size_t>(slot - slots_.data());
-  return Stored{std::span<const uint8_t>(bytes_.data() + index * maxPacketSize_, slot->size),
+  return Stored{std::span<const uint8_t>(bytes_.get() + index * maxPacketSize_, slot->size),
                 slot->storedMs, slot->resendCount};
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -64,7 +65,9 @@ class RetransmissionBuffer {
 
   size_t maxPacketSize_;
   std::vector<Slot> slots_;
-  std::vector<uint8_t> bytes_;  // slots_.size() * maxPacketSize_
+  // slots_.size() * maxPacketSize_, left uninitialised: only bytes store() wrote are read,
+  // and a new video stream does not have to fault in and clear 1.5 MB at once.
+  std::unique_ptr<uint8_t[]> bytes_;
   bool started_ = false;
   int64_t highest_ = 0;  // extended sequence number of the newest stored packet
 };
