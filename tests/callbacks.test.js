@@ -46,8 +46,10 @@ const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 // An HTTP server on 127.0.0.1 that records every POST and answers with `status`
 // (changeable at any time). Only 2xx-answered bodies count as received.
 async function startReceiver({ port = 0 } = {}) {
+  const held = new Set();
   const receiver = {
     status: 200,
+    hold: false, // true: read the request, never answer (a POST in flight)
     hits: [],
     received: [],
     port: 0,
@@ -64,6 +66,7 @@ async function startReceiver({ port = 0 } = {}) {
       }
     },
     close: () => new Promise((resolve) => {
+      for (const res of held) res.destroy();
       server.closeAllConnections?.();
       server.close(() => resolve());
     }),
@@ -75,6 +78,11 @@ async function startReceiver({ port = 0 } = {}) {
       body += chunk;
     });
     req.on('end', () => {
+      if (receiver.hold) {
+        receiver.hits.push({ method: req.method, url: req.url, headers: req.headers, body, status: 'held' });
+        held.add(res);
+        return;
+      }
       const status = receiver.status;
       receiver.hits.push({ method: req.method, url: req.url, headers: req.headers, body, status });
       if (status >= 200 && status < 300) receiver.received.push({ ...JSON.parse(body), _headers: req.headers, _path: req.url });
@@ -140,6 +148,24 @@ function assertCommon(payload, { server, sessionId, event, startedAt }) {
   assert.ok(payload.timestamp >= startedAt - 1000 && payload.timestamp <= Date.now() + 1000, `timestamp ${payload.timestamp}`);
   assert.equal(payload._headers['content-type'], 'application/json');
   assert.equal(payload._headers['user-agent'], 'parleyd');
+}
+
+// The check docs/operations.md tells receivers to make (Standard Webhooks scheme).
+function signatureValid(hit, secret) {
+  const id = hit.headers['webhook-id'];
+  const timestamp = hit.headers['webhook-timestamp'];
+  const signatures = (hit.headers['webhook-signature'] ?? '').split(' ');
+  if (!id || !/^\d+$/.test(timestamp ?? '')) return false;
+  const expected = `v1,${crypto.createHmac('sha256', secret).update(`${id}.${timestamp}.${hit.body}`).digest('base64')}`;
+  return signatures.some((s) => s.length === expected.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(expected)));
+}
+
+async function waitUntil(condition, what, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(50);
+  }
 }
 
 function assertConnection(connection, { id, data, startedAt }) {
@@ -334,6 +360,42 @@ describe('session-monitoring callbacks', () => {
     await leave(client);
   });
 
+  test('every attempt carries the event id and a signature made with the project secret', T, async (t) => {
+    const path = '/signed';
+    const cb = await sdk.register({ group: 'connection', event: 'created', url: receiver.url(path) });
+    t.after(async () => {
+      receiver.status = 200;
+      await sdk.unregister(cb.id);
+    });
+    receiver.status = 503;
+    const { sessionId } = await createSession(sdk.ot);
+    const client = await joinSession(server, sdk.ot, sessionId, 'signed');
+    const mine = () => receiver.hits.filter((h) => h.url === path && JSON.parse(h.body).sessionId === sessionId);
+    await waitUntil(() => mine().length >= 2, 'two failed attempts');
+    receiver.status = 200;
+    await receiver.waitFor((p) => p._path === path && p.sessionId === sessionId, { what: 'the retried event' });
+    const hits = mine();
+    assert.ok(hits.length >= 3, `${hits.length} attempts`);
+    const id = hits[0].headers['webhook-id'];
+    assert.match(id ?? '', UUID, JSON.stringify(hits[0].headers));
+    for (const hit of hits) {
+      assert.equal(hit.headers['webhook-id'], id, 'the same id on every attempt');
+      assert.equal(JSON.parse(hit.body).eventId, id, 'and in the payload');
+      assert.ok(signatureValid(hit, server.apiSecret), `signature ${hit.headers['webhook-signature']} does not verify`);
+      assert.ok(!signatureValid(hit, server.apiSecret.replace(/.$/, (c) => (c === '0' ? '1' : '0'))), 'verifies with a wrong secret');
+      assert.ok(Math.abs(Number(hit.headers['webhook-timestamp']) - Date.now() / 1000) < 300, hit.headers['webhook-timestamp']);
+    }
+    // The payload fields OpenTok receivers read are unchanged.
+    const body = JSON.parse(hits[0].body);
+    assert.deepEqual(Object.keys(body).filter((k) => k !== 'eventId').sort(), ['connection', 'event', 'projectId', 'sessionId', 'timestamp']);
+    // Another event, another id.
+    const other = await joinSession(server, sdk.ot, sessionId, 'second');
+    const second = await receiver.waitFor((p) => p._path === path && p.connection?.id === other.connectionId, { what: 'second event' });
+    assert.notEqual(second.eventId, id);
+    await leave(other);
+    await leave(client);
+  });
+
   test('a receiver that is not listening gets the webhook once it is back', T, async (t) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/late`;
@@ -405,6 +467,118 @@ describe('session-monitoring callbacks across a restart', () => {
     } finally {
       await receiver?.close();
       if (first) await first.terminate('SIGKILL');
+      if (second) await second.stop();
+      removeDir(dataDir);
+    }
+  });
+
+  // Three participants (one publishing) when parleyd dies or stops; returns what the
+  // receiver must hear about them.
+  async function openAndStop(receiver, signal, dataDir, apiKey, apiSecret) {
+    const options = { dataDir, apiKey, apiSecret, extraArgs: ['--callback-retry-ms', String(RETRY_MS), ...ALLOW_LOOPBACK] };
+    const first = await startParleyd(options);
+    const sdk = sdkFor(first);
+    await registerAll(sdk, receiver.url('/lifecycle'));
+    const { sessionId } = await createSession(sdk.ot);
+    const clients = [];
+    for (const name of ['ann', 'bob', 'cyd']) clients.push(await joinSession(first, sdk.ot, sessionId, `name=${name}`));
+    const streamId = await publish(clients[0]);
+    for (const c of clients) {
+      await receiver.waitFor((p) => p.event === 'connectionCreated' && p.connection.id === c.connectionId, { what: 'connectionCreated' });
+    }
+    await receiver.waitFor((p) => p.event === 'streamCreated' && p.stream.id === streamId, { what: 'streamCreated' });
+    if (signal === 'SIGKILL') await first.terminate('SIGKILL');
+    else await first.stop(signal);
+    for (const c of clients) await c.terminate();
+    return { options, sessionId, streamId, connectionIds: clients.map((c) => c.connectionId) };
+  }
+
+  function assertClosedOut(receiver, { sessionId, streamId, connectionIds }, detail) {
+    const gone = receiver.received.filter((p) => p.sessionId === sessionId && p.event.endsWith('Destroyed'));
+    const connections = gone.filter((p) => p.event === 'connectionDestroyed');
+    assert.deepEqual(connections.map((p) => p.connection.id).sort(), [...connectionIds].sort(), JSON.stringify(gone));
+    const streams = gone.filter((p) => p.event === 'streamDestroyed');
+    assert.deepEqual(streams.map((p) => p.stream.id), [streamId]);
+    for (const p of gone) {
+      assert.equal(p.reason, 'networkDisconnected');
+      assert.equal(p.reasonDetail, detail);
+      assert.equal(p.projectId, receiver.apiKey);
+    }
+    assert.equal(new Set(gone.map((p) => p.eventId)).size, gone.length, 'each event once');
+    // The stream ended before its connection.
+    const ann = connectionIds[0];
+    assert.ok(gone.indexOf(streams[0]) < gone.findIndex((p) => p.event === 'connectionDestroyed' && p.connection.id === ann));
+    assert.equal(connections.find((p) => p.connection.id === ann).connection.data, 'name=ann');
+  }
+
+  test('after kill -9, the next start sends the destroyed events of what was open', T, async () => {
+    const dataDir = makeTempDir();
+    const receiver = await startReceiver();
+    receiver.apiKey = randomApiKey();
+    let second;
+    try {
+      const run = await openAndStop(receiver, 'SIGKILL', dataDir, receiver.apiKey, randomApiSecret());
+      assert.equal(receiver.received.filter((p) => p.event.endsWith('Destroyed')).length, 0, 'nothing destroyed before the restart');
+      second = await startParleyd(run.options);
+      const count = () => receiver.received.filter((p) => p.sessionId === run.sessionId && p.event.endsWith('Destroyed')).length;
+      await waitUntil(() => count() >= 4, 'three connectionDestroyed and one streamDestroyed');
+      // Everything the restart enqueued is delivered: nothing more can come.
+      await waitUntil(async () => metricValue(await getMetrics(second.url), 'parley_callbacks_pending') === 0, 'an empty outbox');
+      assertClosedOut(receiver, run, 'serverFailure');
+    } finally {
+      await receiver.close();
+      if (second) await second.stop();
+      removeDir(dataDir);
+    }
+  });
+
+  test('SIGTERM sends the destroyed events of what is still open, once', T, async () => {
+    const dataDir = makeTempDir();
+    const receiver = await startReceiver();
+    receiver.apiKey = randomApiKey();
+    let second;
+    try {
+      const run = await openAndStop(receiver, 'SIGTERM', dataDir, receiver.apiKey, randomApiSecret());
+      // Delivered while stopping, or else by the next start: either way once.
+      second = await startParleyd(run.options);
+      const count = () => receiver.received.filter((p) => p.sessionId === run.sessionId && p.event.endsWith('Destroyed')).length;
+      await waitUntil(() => count() >= 4, 'three connectionDestroyed and one streamDestroyed');
+      await waitUntil(async () => metricValue(await getMetrics(second.url), 'parley_callbacks_pending') === 0, 'an empty outbox');
+      assertClosedOut(receiver, run, 'serverShutdown');
+    } finally {
+      await receiver.close();
+      if (second) await second.stop();
+      removeDir(dataDir);
+    }
+  });
+
+  test('a POST cut short by kill -9 is sent again after the restart with the same event id', T, async () => {
+    const dataDir = makeTempDir();
+    const receiver = await startReceiver();
+    const options = { dataDir, apiKey: randomApiKey(), apiSecret: randomApiSecret(), extraArgs: ['--callback-retry-ms', String(RETRY_MS), ...ALLOW_LOOPBACK] };
+    let second;
+    try {
+      const first = await startParleyd(options);
+      const sdk = sdkFor(first);
+      await sdk.register({ group: 'connection', event: 'created', url: receiver.url('/held') });
+      receiver.hold = true;
+      const { sessionId } = await createSession(sdk.ot);
+      const client = await joinSession(first, sdk.ot, sessionId, 'mid-post');
+      await waitUntil(() => receiver.hits.some((h) => h.status === 'held'), 'the POST in flight');
+      const inFlight = receiver.hits.find((h) => h.status === 'held');
+      await first.terminate('SIGKILL');
+      await client.terminate();
+      receiver.hold = false;
+      second = await startParleyd(options);
+      const again = await receiver.waitFor((p) => p.sessionId === sessionId, { what: 'the event delivered again', timeout: 20000 });
+      // A duplicate the receiver can recognise, and verify.
+      assert.ok(inFlight.headers['webhook-id'], JSON.stringify(inFlight.headers));
+      assert.equal(again._headers['webhook-id'], inFlight.headers['webhook-id']);
+      assert.equal(again.eventId, inFlight.headers['webhook-id']);
+      assert.equal(JSON.stringify({ ...again, _headers: undefined, _path: undefined }), JSON.stringify({ ...JSON.parse(inFlight.body), _headers: undefined, _path: undefined }));
+      assert.ok(signatureValid(inFlight, options.apiSecret));
+    } finally {
+      await receiver.close();
       if (second) await second.stop();
       removeDir(dataDir);
     }

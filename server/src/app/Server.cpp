@@ -126,6 +126,9 @@ int Server::run() {
     Logger::warn("test loss enabled: media packets are dropped on purpose",
                  {{"percent", static_cast<long long>(config_.rtcTestLossPercent)}});
   session::CallbackRecorder callbackRecorder(*store, [&deliverer] { deliverer->nudge(); });
+  // Connections and streams the last run never closed (it was killed) get their
+  // "destroyed" webhooks before anyone can connect again.
+  callbackRecorder.closeOutOpen(session::CallbackRecorder::kFailure);
   sessions.setListener(&callbackRecorder);
   deliverer->start();
   signaling::SignalingServer::Settings signalingSettings;
@@ -221,7 +224,12 @@ int Server::run() {
     std::printf("Demo video room: open %s/ in a browser\n", publicUrl.c_str());
   std::fflush(stdout);
   io.run();
-  deliverer->stop();
+  // Whoever is still connected gets its "destroyed" webhooks now, with a short chance to
+  // deliver them; undelivered ones wait in the outbox for the next start. No session
+  // event may follow them.
+  sessions.setListener(nullptr);
+  const bool closedOut = callbackRecorder.closeOutOpen(session::CallbackRecorder::kShutdown) > 0;
+  deliverer->stop(closedOut ? std::chrono::milliseconds(3000) : std::chrono::milliseconds(0));
   // Gauges read objects that are about to go away.
   metrics.gauge("parley_live_sessions", "Sessions with connected clients", {});
   metrics.gauge("parley_connections", "Connected clients", {});

@@ -47,4 +47,22 @@ core::Json CallbackPayload::streamJson(const Stream& stream, const Connection& o
   return out;
 }
 
+core::Json CallbackPayload::closedOut(const store::OpenSubject& subject, const std::string& reason,
+                                      const std::string& reasonDetail, std::int64_t nowMs) {
+  const bool connection = subject.kind == "connection";
+  core::Json out =
+      core::Json::object({{"sessionId", subject.sessionId},
+                          {"projectId", subject.apiKey},
+                          {"event", connection ? "connectionDestroyed" : "streamDestroyed"},
+                          {"reason", reason},
+                          {"reasonDetail", reasonDetail},
+                          {"timestamp", static_cast<long long>(nowMs)}});
+  // Written by this code from a Json when the subject opened; an edited row still gives a
+  // payload, with an empty object.
+  auto recorded = core::Json::parse(subject.json);
+  out.set(connection ? "connection" : "stream",
+          recorded && recorded->isObject() ? std::move(*recorded) : core::Json::object());
+  return out;
+}
+
 }  // namespace parley::session

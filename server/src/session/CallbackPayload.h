@@ -6,6 +6,7 @@
 #include "core/Json.h"
 #include "session/Connection.h"
 #include "session/Stream.h"
+#include "store/OpenSubject.h"
 
 namespace parley::session {
 
@@ -23,6 +24,12 @@ class CallbackPayload {
 
   // {"id","connection":{…},"createdAt","name"[,"videoType"]}: no videoType for audio-only.
   static core::Json streamJson(const Stream& stream, const Connection& owner);
+
+  // connectionDestroyed or streamDestroyed for a subject parleyd stopped without closing:
+  // its object as recorded when it opened, `reason` as OpenTok receivers know them, and
+  // `reasonDetail` saying what really happened (an additional member).
+  static core::Json closedOut(const store::OpenSubject& subject, const std::string& reason,
+                              const std::string& reasonDetail, std::int64_t nowMs);
 
  private:
   static core::Json common(const Connection& subject, const char* event, const std::string* reason,

@@ -74,6 +74,25 @@ CREATE TABLE demo_rooms (
   PRIMARY KEY (api_key, room)
 );
 )sql"},
+    // Webhook receivers need to tell a retried delivery from a new event: every outbox row
+    // gets its event's id (rows written before this step get one derived from their row
+    // id, stable from now on). And parleyd needs to know, after a crash, which connections
+    // and streams it owes a "destroyed" webhook: open_subjects holds each one that someone
+    // listens for, from its "created" to its "destroyed" event.
+    Migration{4, "webhook event ids and the connections and streams left open",
+              R"sql(
+ALTER TABLE callback_outbox ADD COLUMN event_id TEXT NOT NULL DEFAULT '';
+UPDATE callback_outbox SET event_id = 'outbox-' || id WHERE event_id = '';
+CREATE TABLE open_subjects (
+  kind TEXT NOT NULL CHECK (kind IN ('connection', 'stream')),
+  session_id TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  api_key TEXT NOT NULL,
+  subject_json TEXT NOT NULL,
+  opened_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, session_id, subject_id)
+);
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

@@ -12,6 +12,9 @@ struct OutboxEntry {
   std::string apiKey;
   std::string url;
   std::string body;  // JSON text
+  // The event's id, the same on every attempt (and for every URL the event goes to), so
+  // a receiver can drop a delivery it has already processed.
+  std::string eventId;
   int attempts = 0;  // failed attempts so far
   std::int64_t nextAttemptAtMs = 0;
   std::int64_t createdAtMs = 0;

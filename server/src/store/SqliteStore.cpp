@@ -55,10 +55,19 @@ constexpr std::string_view kCallbacksFor =
 constexpr std::string_view kDeleteCallback = "DELETE FROM callbacks WHERE api_key = ?1 AND id = ?2";
 constexpr std::string_view kEnqueueDelivery =
     "INSERT INTO callback_outbox (api_key, url, body, attempts, next_attempt_at_ms, "
-    "created_at_ms, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "created_at_ms, last_error, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr std::string_view kDueDeliveries =
-    "SELECT id, api_key, url, body, attempts, next_attempt_at_ms, created_at_ms, last_error "
-    "FROM callback_outbox WHERE next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2";
+    "SELECT id, api_key, url, body, attempts, next_attempt_at_ms, created_at_ms, last_error, "
+    "event_id FROM callback_outbox WHERE next_attempt_at_ms <= ?1 "
+    "ORDER BY next_attempt_at_ms, id LIMIT ?2";
+constexpr std::string_view kOpenSubject =
+    "INSERT OR REPLACE INTO open_subjects (kind, session_id, subject_id, api_key, subject_json, "
+    "opened_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr std::string_view kCloseSubject =
+    "DELETE FROM open_subjects WHERE kind = ?1 AND session_id = ?2 AND subject_id = ?3";
+constexpr std::string_view kOpenSubjects =
+    "SELECT kind, session_id, subject_id, api_key, subject_json, opened_at_ms FROM open_subjects "
+    "ORDER BY kind = 'connection', opened_at_ms, session_id, subject_id LIMIT ?1";
 constexpr std::string_view kCountDeliveries = "SELECT count(*) FROM callback_outbox";
 constexpr std::string_view kNextDelivery =
     "SELECT next_attempt_at_ms FROM callback_outbox ORDER BY next_attempt_at_ms LIMIT 1";
@@ -124,6 +133,7 @@ OutboxEntry readOutboxEntry(const StatementUse& row) {
   entry.nextAttemptAtMs = row->columnInt64(5);
   entry.createdAtMs = row->columnInt64(6);
   entry.lastError = row->columnText(7);
+  entry.eventId = row->columnText(8);
   return entry;
 }
 
@@ -376,22 +386,75 @@ std::vector<CallbackRegistration> SqliteStore::callbacksFor(std::string_view api
   });
 }
 
+void SqliteStore::insertDeliveries(const std::vector<OutboxEntry>& entries) {
+  for (const OutboxEntry& entry : entries) {
+    StatementUse insert(statement(kEnqueueDelivery));
+    insert->bind(1, entry.apiKey)
+        .bind(2, entry.url)
+        .bind(3, entry.body)
+        .bind(4, static_cast<std::int64_t>(entry.attempts))
+        .bind(5, entry.nextAttemptAtMs)
+        .bind(6, entry.createdAtMs)
+        .bind(7, entry.lastError)
+        .bind(8, entry.eventId);
+    insert->run();
+  }
+}
+
 void SqliteStore::enqueueDeliveries(const std::vector<OutboxEntry>& entries) {
   if (entries.empty()) return;
   asOperation("enqueueDeliveries", [&] {
     SqliteTransaction transaction(db_);
-    for (const OutboxEntry& entry : entries) {
-      StatementUse insert(statement(kEnqueueDelivery));
-      insert->bind(1, entry.apiKey)
-          .bind(2, entry.url)
-          .bind(3, entry.body)
-          .bind(4, static_cast<std::int64_t>(entry.attempts))
-          .bind(5, entry.nextAttemptAtMs)
-          .bind(6, entry.createdAtMs)
-          .bind(7, entry.lastError);
-      insert->run();
-    }
+    insertDeliveries(entries);
     transaction.commit();
+  });
+}
+
+void SqliteStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                                 const OpenSubject& subject) {
+  asOperation("enqueueAndOpen", [&] {
+    SqliteTransaction transaction(db_);
+    insertDeliveries(entries);
+    StatementUse insert(statement(kOpenSubject));
+    insert->bind(1, subject.kind)
+        .bind(2, subject.sessionId)
+        .bind(3, subject.id)
+        .bind(4, subject.apiKey)
+        .bind(5, subject.json)
+        .bind(6, subject.openedAtMs);
+    insert->run();
+    transaction.commit();
+  });
+}
+
+void SqliteStore::enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+                                  std::string_view sessionId, std::string_view id) {
+  asOperation("enqueueAndClose", [&] {
+    SqliteTransaction transaction(db_);
+    insertDeliveries(entries);
+    StatementUse remove(statement(kCloseSubject));
+    remove->bind(1, kind).bind(2, sessionId).bind(3, id);
+    remove->run();
+    transaction.commit();
+  });
+}
+
+std::vector<OpenSubject> SqliteStore::openSubjects(std::size_t limit) {
+  return asOperation("openSubjects", [&] {
+    StatementUse query(statement(kOpenSubjects));
+    query->bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, std::size_t{1} << 30)));
+    std::vector<OpenSubject> subjects;
+    while (query->step()) {
+      OpenSubject subject;
+      subject.kind = query->columnText(0);
+      subject.sessionId = query->columnText(1);
+      subject.id = query->columnText(2);
+      subject.apiKey = query->columnText(3);
+      subject.json = query->columnText(4);
+      subject.openedAtMs = query->columnInt64(5);
+      subjects.push_back(std::move(subject));
+    }
+    return subjects;
   });
 }
 

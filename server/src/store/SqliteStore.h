@@ -44,6 +44,10 @@ class SqliteStore final : public Store {
   std::vector<CallbackRegistration> callbacksFor(std::string_view apiKey, std::string_view group,
                                                  std::string_view event) override;
   void enqueueDeliveries(const std::vector<OutboxEntry>& entries) override;
+  void enqueueAndOpen(const std::vector<OutboxEntry>& entries, const OpenSubject& subject) override;
+  void enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+                       std::string_view sessionId, std::string_view id) override;
+  std::vector<OpenSubject> openSubjects(std::size_t limit) override;
   std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) override;
   std::size_t countDeliveries() override;
   std::optional<std::int64_t> nextDeliveryAtMs() override;
@@ -54,6 +58,8 @@ class SqliteStore final : public Store {
 
  private:
   void migrate();
+  // Inserts `entries` inside the caller's transaction.
+  void insertDeliveries(const std::vector<OutboxEntry>& entries);
   // The prepared statement for `sql`, prepared on first use and kept for reuse.
   SqliteStatement& statement(std::string_view sql);
   void close() noexcept;

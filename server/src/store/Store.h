@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/CallbackRegistration.h"
+#include "store/OpenSubject.h"
 #include "store/OutboxEntry.h"
 #include "store/Project.h"
 #include "store/SessionRecord.h"
@@ -53,6 +54,16 @@ class Store {
   // ---- webhook outbox ----
   // Inserts all entries (ids ignored) in one transaction.
   virtual void enqueueDeliveries(const std::vector<OutboxEntry>& entries) = 0;
+  // Enqueues `entries` and records `subject` as open (replacing a row with its key), in
+  // one transaction.
+  virtual void enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                              const OpenSubject& subject) = 0;
+  // Enqueues `entries` and forgets the open subject with that key, in one transaction.
+  virtual void enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+                               std::string_view sessionId, std::string_view id) = 0;
+  // Open subjects, streams before connections (a connection's streams end before it),
+  // oldest first.
+  virtual std::vector<OpenSubject> openSubjects(std::size_t limit) = 0;
   // Entries whose next attempt is due at `nowMs`, earliest first.
   virtual std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) = 0;
   virtual std::size_t countDeliveries() = 0;

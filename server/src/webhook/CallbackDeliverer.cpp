@@ -9,6 +9,7 @@
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 #include "store/StoreError.h"
+#include "webhook/Signature.h"
 
 namespace parley::webhook {
 
@@ -62,9 +63,9 @@ CallbackDeliverer::CallbackDeliverer(std::unique_ptr<store::Store> store, Settin
       return policy.refusal(a);
     };
     client_ = std::make_unique<http::HttpClient>(options);
-    settings_.post = [this](const store::OutboxEntry& entry, const std::atomic<bool>& cancel) {
-      return postOverHttp(entry, cancel);
-    };
+    settings_.post =
+        [this](const store::OutboxEntry& entry, const http::HttpClient::Headers& headers,
+               const std::atomic<bool>& cancel) { return postOverHttp(entry, headers, cancel); };
   }
   settings_.batchSize = std::max<std::size_t>(settings_.batchSize, 1);
   // Registered up front so that /metrics shows zeros rather than nothing.
@@ -86,7 +87,15 @@ void CallbackDeliverer::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void CallbackDeliverer::stop() {
+void CallbackDeliverer::stop(std::chrono::milliseconds drain) {
+  if (drain.count() > 0 && thread_.joinable()) {
+    std::unique_lock lock(mutex_);
+    // A pass already under way may have read the outbox before the last entries came.
+    const std::uint64_t after = passes_;
+    nudged_ = true;
+    wake_.notify_all();
+    passDone_.wait_for(lock, drain, [&] { return passes_ > after && !dueLeft_; });
+  }
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -115,6 +124,7 @@ void CallbackDeliverer::run() {
     nudged_ = false;
     lock.unlock();
     auto wait = settings_.pollInterval;
+    bool dueLeft = false;
     try {
       deliverDue();
       pending_ = store_->countDeliveries();
@@ -122,13 +132,18 @@ void CallbackDeliverer::run() {
         const auto untilNext =
             std::chrono::milliseconds(std::max<std::int64_t>(*next - settings_.nowMs(), 0));
         wait = std::min(wait, untilNext);
+        dueLeft = untilNext.count() == 0;
       }
     } catch (const std::exception& e) {
       // Most likely the database was busy for longer than the busy timeout; the entries
       // are still there, so the next pass tries again.
       Logger::error("webhook delivery pass failed", {{"error", e.what()}});
+      dueLeft = true;
     }
     lock.lock();
+    ++passes_;
+    dueLeft_ = dueLeft;
+    passDone_.notify_all();
     wake_.wait_for(lock, wait, [this] { return stopping_.load() || nudged_; });
   }
 }
@@ -147,7 +162,7 @@ std::size_t CallbackDeliverer::deliverDue() {
         store_->deferDeliveries(entry.url, blocked->second);
         continue;
       }
-      http::HttpClient::Result result = settings_.post(entry, stopping_);
+      http::HttpClient::Result result = settings_.post(entry, signedHeaders(entry), stopping_);
       ++posts;
       // Cut short by stop(): not the receiver's fault, so no attempt is counted; the
       // entry is delivered after the restart.
@@ -206,9 +221,20 @@ void CallbackDeliverer::handleFailure(const store::OutboxEntry& entry,
                 {"retryInMs", static_cast<long long>(*next - settings_.nowMs())}});
 }
 
+http::HttpClient::Headers CallbackDeliverer::signedHeaders(const store::OutboxEntry& entry) {
+  // Signed per attempt with the secret of now: a receiver that rotated along with the
+  // project verifies with the new one, and the timestamp is the attempt's.
+  std::optional<std::string> secret;
+  if (auto project = store_->findProject(entry.apiKey)) secret = project->secret;
+  const std::string eventId =
+      entry.eventId.empty() ? "outbox-" + std::to_string(entry.id) : entry.eventId;
+  return Signature::headers(secret, eventId, settings_.nowMs() / 1000, entry.body);
+}
+
 http::HttpClient::Result CallbackDeliverer::postOverHttp(const store::OutboxEntry& entry,
+                                                         const http::HttpClient::Headers& headers,
                                                          const std::atomic<bool>& cancel) {
-  return client_->post(entry.url, entry.body, "application/json", &cancel);
+  return client_->post(entry.url, entry.body, "application/json", &cancel, headers);
 }
 
 }  // namespace parley::webhook

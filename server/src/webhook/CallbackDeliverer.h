@@ -27,7 +27,9 @@ namespace parley::webhook {
 // the AddressPolicy refuses is dropped without retries.
 class CallbackDeliverer {
  public:
+  // `headers`: the event id and signature headers (webhook::Signature) of this attempt.
   using Post = std::function<http::HttpClient::Result(const store::OutboxEntry& entry,
+                                                      const http::HttpClient::Headers& headers,
                                                       const std::atomic<bool>& cancel)>;
 
   struct Settings {
@@ -51,8 +53,10 @@ class CallbackDeliverer {
 
   void start();
   // Wakes the thread and joins it; an HTTP exchange in flight is cancelled and its entry
-  // stays in the outbox as it was. Safe to call twice.
-  void stop();
+  // stays in the outbox as it was. Safe to call twice. With `drain`, first gives the
+  // thread up to that long to deliver what is due now (the events of a clean shutdown);
+  // it stops sooner once a pass leaves nothing due.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
   // New entries were enqueued: deliver now rather than at the next poll. Any thread.
   void nudge();
 
@@ -66,8 +70,11 @@ class CallbackDeliverer {
  private:
   void run();
   http::HttpClient::Result postOverHttp(const store::OutboxEntry& entry,
+                                        const http::HttpClient::Headers& headers,
                                         const std::atomic<bool>& cancel);
   void handleFailure(const store::OutboxEntry& entry, const http::HttpClient::Result& result);
+  // webhook-id, webhook-timestamp and webhook-signature for this attempt.
+  http::HttpClient::Headers signedHeaders(const store::OutboxEntry& entry);
 
   std::unique_ptr<store::Store> store_;
   Settings settings_;
@@ -79,6 +86,10 @@ class CallbackDeliverer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool nudged_ = false;
+  // Guarded by mutex_: passes finished, and whether the last one left entries due.
+  std::uint64_t passes_ = 0;
+  bool dueLeft_ = false;
+  std::condition_variable passDone_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> pending_{0};
   std::thread thread_;

@@ -5,6 +5,7 @@
 #include "../store/RawSqlite.h"
 #include "../store/TempDirectory.h"
 #include "core/Json.h"
+#include "session/CallbackPayload.h"
 #include "store/SqliteStore.h"
 
 namespace parley::session {
@@ -106,6 +107,100 @@ TEST_F(CallbackRecorderTest, EachEventGoesToItsOwnRegistration) {
   EXPECT_EQ(stream->getString("id"), "stream-1");
   EXPECT_FALSE(stream->contains("videoType"));  // audio-only
   EXPECT_EQ(nudges_, 4);
+}
+
+TEST_F(CallbackRecorderTest, AnEventHasOneIdForAllItsRowsInPayloadAndRow) {
+  registerCallback("1111", "connection", "created", "http://a/");
+  registerCallback("1111", "connection", "created", "http://b/");
+  registerCallback("1111", "connection", "destroyed", "http://a/");
+  recorder_.connectionCreated(connection_);
+  recorder_.connectionDestroyed(connection_, "clientDisconnected");
+  auto rows = outbox();
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) {
+    auto body = Json::parse(row.body);
+    ASSERT_TRUE(body);
+    EXPECT_EQ(body->getString("eventId"), row.eventId);
+    EXPECT_EQ(row.eventId.size(), 36u) << row.eventId;  // UUID v4
+  }
+  EXPECT_EQ(rows[0].eventId, rows[1].eventId);  // one event, two receivers
+  EXPECT_NE(rows[0].eventId, rows[2].eventId);  // another event
+}
+
+TEST_F(CallbackRecorderTest, OpenOnlyWhileSomeoneListensForTheDestroyedEvent) {
+  registerCallback("1111", "connection", "created", "http://a/");
+  recorder_.connectionCreated(connection_);
+  EXPECT_TRUE(store_.openSubjects(10).empty());  // nobody would hear its end
+
+  registerCallback("1111", "stream", "destroyed", "http://sd/");
+  recorder_.streamCreated(stream_, connection_);
+  auto open = store_.openSubjects(10);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, "stream");
+  EXPECT_EQ(open[0].sessionId, "1_session");
+  EXPECT_EQ(open[0].id, "stream-1");
+  EXPECT_EQ(open[0].apiKey, "1111");
+  EXPECT_EQ(open[0].openedAtMs, 777);
+  EXPECT_EQ(Json::parse(open[0].json), CallbackPayload::streamJson(stream_, connection_));
+  EXPECT_EQ(store_.countDeliveries(), 1u);  // only connectionCreated: no stream/created listener
+
+  recorder_.streamDestroyed(stream_, connection_, "clientDisconnected");
+  EXPECT_TRUE(store_.openSubjects(10).empty());
+  EXPECT_EQ(store_.countDeliveries(), 2u);
+}
+
+// What a run killed with SIGKILL leaves behind, and what the next run makes of it.
+TEST_F(CallbackRecorderTest, CloseOutSendsTheDestroyedEventsOfWhatWasLeftOpen) {
+  registerCallback("1111", "connection", "destroyed", "http://cd/");
+  registerCallback("1111", "stream", "destroyed", "http://sd/");
+  Connection other = connection_;
+  other.id = "conn-2";
+  other.data = "name=bo";
+  recorder_.connectionCreated(connection_);
+  recorder_.connectionCreated(other);
+  recorder_.streamCreated(stream_, connection_);
+  recorder_.connectionDestroyed(other, "clientDisconnected");  // ended normally: not left open
+  const std::size_t before = store_.countDeliveries();
+  ASSERT_EQ(before, 1u);
+
+  int nudges = 0;
+  CallbackRecorder nextRun(
+      store_, [&nudges] { ++nudges; }, [] { return std::int64_t{900}; },
+      [] { return std::string("evt-next"); });
+  EXPECT_EQ(nextRun.closeOutOpen(CallbackRecorder::kFailure), 2u);
+  EXPECT_EQ(nudges, 1);
+  EXPECT_TRUE(store_.openSubjects(10).empty());
+  auto rows = outbox();
+  ASSERT_EQ(rows.size(), 3u);
+  auto streamGone = Json::parse(rows[1].body);
+  auto connectionGone = Json::parse(rows[2].body);
+  ASSERT_TRUE(streamGone && connectionGone);
+  // The stream first, as when a connection ends with its streams.
+  EXPECT_EQ(rows[1].url, "http://sd/");
+  EXPECT_EQ(streamGone->getString("event"), "streamDestroyed");
+  EXPECT_EQ(connectionGone->getString("event"), "connectionDestroyed");
+  for (const auto* body : {&*streamGone, &*connectionGone}) {
+    EXPECT_EQ(body->getString("sessionId"), "1_session");
+    EXPECT_EQ(body->getString("projectId"), "1111");
+    EXPECT_EQ(body->getString("reason"), "networkDisconnected");
+    EXPECT_EQ(body->getString("reasonDetail"), "serverFailure");
+    EXPECT_EQ(body->getInt("timestamp"), 900);
+    EXPECT_EQ(body->getString("eventId"), "evt-next");
+  }
+  EXPECT_EQ(*streamGone->find("stream"), CallbackPayload::streamJson(stream_, connection_));
+  EXPECT_EQ(*connectionGone->find("connection"), connection_.toWebhookJson());
+  // Nothing is closed twice.
+  EXPECT_EQ(nextRun.closeOutOpen(CallbackRecorder::kFailure), 0u);
+  EXPECT_EQ(store_.countDeliveries(), 3u);
+}
+
+TEST_F(CallbackRecorderTest, CloseOutForgetsSubjectsNobodyListensForAnyMore) {
+  registerCallback("1111", "connection", "destroyed", "http://cd/");
+  recorder_.connectionCreated(connection_);
+  ASSERT_TRUE(store_.deleteCallback("1111", "1111connectiondestroyedhttp://cd/"));
+  EXPECT_EQ(recorder_.closeOutOpen(CallbackRecorder::kShutdown), 0u);
+  EXPECT_TRUE(store_.openSubjects(10).empty());
+  EXPECT_EQ(store_.countDeliveries(), 0u);
 }
 
 TEST(CallbackRecorderFailureTest, StorageFailureIsLoggedNotThrown) {

@@ -122,5 +122,21 @@ TEST(MigrationsTest, SchemaRejectsUnknownModesAndNullKeys) {
   EXPECT_EQ(raw.queryInt("SELECT count(*) FROM sessions"), 1);
 }
 
+// Rows queued by a build before schema 4 get an event id that stays the same.
+TEST(MigrationsTest, Version4GivesQueuedWebhooksAStableEventId) {
+  RawSqlite raw(":memory:");
+  applyMigrations(raw.handle(), schemaMigrations().subspan(0, 3));
+  ASSERT_TRUE(
+      raw.exec("INSERT INTO callback_outbox (id, api_key, url, body, next_attempt_at_ms, "
+               "created_at_ms) VALUES (41, '1', 'http://x/', '{}', 0, 0)"));
+  applyMigrations(raw.handle(), schemaMigrations());
+  EXPECT_GE(readUserVersion(raw.handle()), 4);
+  EXPECT_EQ(raw.queryText("SELECT event_id FROM callback_outbox WHERE id = 41"), "outbox-41");
+  EXPECT_TRUE(raw.hasTable("open_subjects"));
+  EXPECT_FALSE(
+      raw.exec("INSERT INTO open_subjects (kind, session_id, subject_id, api_key, subject_json, "
+               "opened_at_ms) VALUES ('archive', 's', 'a', '1', '{}', 0)"));
+}
+
 }  // namespace
 }  // namespace parley::store

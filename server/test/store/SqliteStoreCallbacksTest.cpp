@@ -212,5 +212,63 @@ TEST_F(SqliteStoreCallbacksTest, EnqueueIsAllOrNothing) {
   EXPECT_EQ(store_.countDeliveries(), 1u);
 }
 
+// --- event ids and open subjects ---
+
+TEST_F(SqliteStoreCallbacksTest, EventIdsAreKeptWithTheirRows) {
+  OutboxEntry entry = makeEntry("http://x/", 100);
+  entry.eventId = "evt-1";
+  store_.enqueueDeliveries({entry});
+  auto due = store_.dueDeliveries(100, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].eventId, "evt-1");
+  store_.markFailed(due[0].id, 200, "HTTP 500");
+  EXPECT_EQ(store_.dueDeliveries(200, 10).at(0).eventId, "evt-1");
+}
+
+OpenSubject subject(std::string kind, std::string id, std::int64_t at, std::string session = "s1") {
+  return OpenSubject{std::move(kind), std::move(session), std::move(id),
+                     "1234",          R"({"id":"x"})",    at};
+}
+
+TEST_F(SqliteStoreCallbacksTest, OpenSubjectsComeAndGoWithTheirEvents) {
+  store_.enqueueAndOpen({makeEntry("http://created/", 1)}, subject("connection", "c1", 10));
+  store_.enqueueAndOpen({}, subject("connection", "c2", 20));
+  store_.enqueueAndOpen({}, subject("stream", "st1", 30));
+  store_.enqueueAndOpen({}, subject("stream", "st0", 5, "s2"));
+  EXPECT_EQ(store_.countDeliveries(), 1u);
+
+  // Streams first, then connections, each oldest first.
+  auto open = store_.openSubjects(10);
+  std::vector<std::string> order;
+  for (const auto& o : open) order.push_back(o.kind + ":" + o.id);
+  EXPECT_EQ(order, (std::vector<std::string>{"stream:st0", "stream:st1", "connection:c1",
+                                             "connection:c2"}));
+  EXPECT_EQ(open[2].json, R"({"id":"x"})");
+  EXPECT_EQ(open[2].apiKey, "1234");
+  EXPECT_EQ(open[2].sessionId, "s1");
+  EXPECT_EQ(store_.openSubjects(1).size(), 1u);
+
+  store_.enqueueAndClose({makeEntry("http://destroyed/", 2)}, "connection", "s1", "c1");
+  store_.enqueueAndClose({}, "stream", "s1", "st0");  // st0 is in s2: stays
+  EXPECT_EQ(store_.countDeliveries(), 2u);
+  EXPECT_EQ(store_.openSubjects(10).size(), 3u);
+}
+
+TEST_F(SqliteStoreCallbacksTest, OpeningOrClosingIsAllOrNothingWithItsRows) {
+  RawSqlite raw(path_);
+  ASSERT_TRUE(raw.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON callback_outbox WHEN NEW.url = 'http://bad/' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END"));
+  EXPECT_THROW(store_.enqueueAndOpen({makeEntry("http://bad/", 1)}, subject("connection", "c1", 1)),
+               StoreError);
+  EXPECT_TRUE(store_.openSubjects(10).empty());
+
+  store_.enqueueAndOpen({}, subject("connection", "c1", 1));
+  EXPECT_THROW(store_.enqueueAndClose({makeEntry("http://bad/", 1)}, "connection", "s1", "c1"),
+               StoreError);
+  EXPECT_EQ(store_.openSubjects(10).size(), 1u);  // still owed its event
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+}
+
 }  // namespace
 }  // namespace parley::store

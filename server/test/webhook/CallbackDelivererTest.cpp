@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "../store/TempDirectory.h"
+#include "core/Base64.h"
 #include "store/SqliteStore.h"
+#include "webhook/Signature.h"
 
 namespace parley::webhook {
 namespace {
@@ -38,8 +40,10 @@ class CallbackDelivererTest : public ::testing::Test {
     CallbackDeliverer::Settings settings;
     settings.retry = RetryPolicy{milliseconds(100), milliseconds(1000), maxAttempts};
     settings.nowMs = [this] { return now_.load(); };
-    settings.post = [this](const store::OutboxEntry& entry, const std::atomic<bool>&) {
+    settings.post = [this](const store::OutboxEntry& entry, const HttpClient::Headers& headers,
+                           const std::atomic<bool>&) {
       posted_.push_back(entry.url + " " + entry.body);
+      headers_.push_back(headers);
       auto it = answers_.find(entry.url);
       return it == answers_.end() ? HttpClient::Result{200, ""} : it->second;
     };
@@ -52,6 +56,7 @@ class CallbackDelivererTest : public ::testing::Test {
   store::SqliteStore store_;
   std::atomic<std::int64_t> now_{10'000};
   std::vector<std::string> posted_;
+  std::vector<HttpClient::Headers> headers_;
   std::map<std::string, HttpClient::Result> answers_;
 };
 
@@ -151,7 +156,8 @@ TEST_F(CallbackDelivererTest, ThreadDeliversOnNudgeAndStopsWhileAReceiverHangs) 
   std::atomic<bool> hang{false};
   CallbackDeliverer::Settings settings;
   settings.pollInterval = milliseconds(60'000);  // only a nudge can wake it in time
-  settings.post = [&](const store::OutboxEntry&, const std::atomic<bool>& cancel) {
+  settings.post = [&](const store::OutboxEntry&, const HttpClient::Headers&,
+                      const std::atomic<bool>& cancel) {
     ++posts;
     while (hang && !cancel) std::this_thread::sleep_for(milliseconds(5));
     return hang ? HttpClient::Result{0, "cancelled"} : HttpClient::Result{200, ""};
@@ -209,6 +215,77 @@ TEST_F(CallbackDelivererTest, AllowingPrivateAddressesMakesThemOrdinaryReceivers
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].attempts, 1);
   EXPECT_EQ(rows[0].lastError.find("refused:"), std::string::npos) << rows[0].lastError;
+}
+
+std::string headerOf(const HttpClient::Headers& headers, const std::string& name) {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return {};
+}
+
+TEST_F(CallbackDelivererTest, EveryAttemptCarriesTheEventIdAndAFreshSignature) {
+  store_.insertProject({"1111", "project-secret-0123456789", "p", 1});
+  auto entry = entryFor("http://flaky/", R"({"event":"connectionCreated"})", 10'000);
+  entry.eventId = "4f0c2a52-8a5e-4d1c-9d8e-1b2a3c4d5e6f";
+  store_.enqueueDeliveries({entry});
+  answers_["http://flaky/"] = HttpClient::Result{503, ""};
+  auto deliverer = makeDeliverer(5);
+  EXPECT_EQ(deliverer->deliverDue(), 1u);
+  answers_.clear();
+  now_ = 25'000;
+  EXPECT_EQ(deliverer->deliverDue(), 1u);
+  ASSERT_EQ(headers_.size(), 2u);
+  const std::int64_t times[] = {10, 25};
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(headerOf(headers_[i], "webhook-id"), entry.eventId);
+    EXPECT_EQ(headerOf(headers_[i], "webhook-timestamp"), std::to_string(times[i]));
+    EXPECT_EQ(headerOf(headers_[i], "webhook-signature"),
+              Signature::sign("project-secret-0123456789", entry.eventId, times[i], entry.body));
+  }
+}
+
+TEST_F(CallbackDelivererTest, RowsWithoutAnEventIdGetOneFromTheirRow) {
+  store_.enqueueDeliveries({entryFor("http://a/", "{}", 10'000)});  // as before schema 4
+  auto deliverer = makeDeliverer();
+  EXPECT_EQ(deliverer->deliverDue(), 1u);
+  ASSERT_EQ(headers_.size(), 1u);
+  EXPECT_EQ(headerOf(headers_[0], "webhook-id").rfind("outbox-", 0), 0u);
+  // No project 1111 in this store: unsigned, never signed with something else.
+  EXPECT_EQ(headerOf(headers_[0], "webhook-signature"), "");
+}
+
+TEST_F(CallbackDelivererTest, StopWithADrainDeliversWhatIsDueFirst) {
+  std::atomic<int> posts{0};
+  CallbackDeliverer::Settings settings;
+  settings.pollInterval = milliseconds(60'000);  // only the drain's nudge can wake it
+  settings.post = [&](const store::OutboxEntry&, const HttpClient::Headers&,
+                      const std::atomic<bool>&) {
+    ++posts;
+    return HttpClient::Result{200, ""};
+  };
+  CallbackDeliverer deliverer(std::make_unique<store::SqliteStore>(path_), std::move(settings));
+  deliverer.start();
+  // Written at shutdown, after the thread went to sleep, with no nudge.
+  store_.enqueueDeliveries({entryFor("http://a/", "1", 0), entryFor("http://b/", "2", 0),
+                            entryFor("http://c/", "3", 0)});
+  deliverer.stop(milliseconds(30'000));
+  EXPECT_EQ(posts, 3);
+  EXPECT_EQ(store_.countDeliveries(), 0u);
+}
+
+TEST(SignatureTest, MatchesTheStandardWebhooksReferenceVector) {
+  // The Standard Webhooks specification's example: its secret, base64 after "whsec_",
+  // is the raw key.
+  const std::string key = *core::Base64::decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  EXPECT_EQ(
+      Signature::sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})"),
+      "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  const auto headers = Signature::headers(std::string("k"), "id-1", 5, "{}");
+  ASSERT_EQ(headers.size(), 3u);
+  EXPECT_EQ(headers[0], (std::pair<std::string, std::string>{"webhook-id", "id-1"}));
+  EXPECT_EQ(headers[1], (std::pair<std::string, std::string>{"webhook-timestamp", "5"}));
+  EXPECT_EQ(headers[2].first, "webhook-signature");
+  EXPECT_EQ(Signature::headers(std::nullopt, "id-1", 5, "{}").size(), 2u);
 }
 
 }  // namespace
