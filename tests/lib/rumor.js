@@ -90,7 +90,12 @@ export class RumorClient {
       if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting for ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => { this.waiters.push(resolve); setTimeout(resolve, left); });
+      // The timer is cleared when a frame wakes us: a pending timer would keep the test
+      // process alive (node --test waits for it) long after the tests have finished.
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
     }
   }
 

@@ -43,10 +43,11 @@ describe('attack: slow readers (issue 10 item 2)', () => {
   }
 
   test('8 KB signals to a client that stopped reading: parleyd survives, the others are unharmed', T, () => crashAware(() => fx?.server, async () => {
-    // A higher signal rate only makes the pile-up quicker; 4 senders × 400 × 8 KB ≈ 13 MB.
+    // A higher signal rate only makes the pile-up quicker; 2 senders × 400 × 8 KB ≈ 6.4 MB,
+    // more than parleyd ever queued for one peer plus what the kernel buffers.
     const { sid, victim, slow } = await scene(['--signal-rate', '200']);
     const senders = [];
-    for (let i = 0; i < 4; i++) senders.push(await fx.join(sid, { data: `sender${i}` }));
+    for (let i = 0; i < 2; i++) senders.push(await fx.join(sid, { data: `sender${i}` }));
     slow.ws.pause();
     const statuses = await Promise.all(senders.map((s) => pipeline(s, 400, () => ({
       method: 'signal', uri: signalUri(s, slow.connectionId), content: { type: 'flood', data: SIGNAL_DATA } }))));
@@ -114,5 +115,23 @@ describe('attack: slow readers (issue 10 item 2)', () => {
     await settle(stalled, () => stalled.frames.some((f) => f.type === Type.STATUS), 20000);
     await assertHealthy(fx.server, 'after the stalled large join');
     await assertVictimUnharmed(fx, victim, { peer: pub });
+  }));
+
+  // The other side of dropping slow readers: a client that reads promptly is not dropped
+  // because others sent it a burst the signal rate limits allow (each of 4 connections uses its
+  // default burst of 50 signals of 8 kB: 1.6 MB at once). Otherwise any token holder with a
+  // few connections could disconnect anyone at will.
+  test('a reading victim is not dropped by a burst within the signal rate limits (4 senders × 50 × 8 kB)', T, () => crashAware(() => fx?.server, async () => {
+    const { sid, victim } = await scene();
+    const senders = [];
+    for (let i = 0; i < 4; i++) senders.push(await fx.join(sid, { data: `sender${i}` }));
+    const statuses = await Promise.all(senders.map((s) => pipeline(s, 50, () => ({
+      method: 'signal', uri: signalUri(s, victim.connectionId), content: { type: 'burst', data: SIGNAL_DATA } }), { burst: 50 })));
+    const accepted = statuses.flat().filter((s) => s === 200).length;
+    assert.equal(accepted, 200, `signals within the rate limits were refused: ${[...new Set(statuses.flat())]}`);
+    await settle(victim, () => victim.received('signal').filter((f) => f.raptor.content.type === 'burst').length >= accepted, 30000);
+    assert.equal(victim.closeCode, undefined, `the victim was disconnected by a burst of ${accepted} signals (${accepted * 8} kB)`);
+    assert.equal(victim.received('signal').filter((f) => f.raptor.content.type === 'burst').length, accepted, 'the victim did not get every signal');
+    await assertVictimUnharmed(fx, victim, { peer: senders[0] });
   }));
 });

@@ -195,16 +195,25 @@ export function twoProjectDir() {
   return { dir, a: { apiKey: a.apiKey, apiSecret: a.apiSecret }, b: { apiKey: b.apiKey, apiSecret: b.apiSecret } };
 }
 
-// GET /healthz → 200 within `timeoutMs`, and the process is still running.
+// GET /healthz → 200 within `timeoutMs` (retrying failed attempts: a server shedding load may
+// refuse a connection now and then), and the process is still running.
 export async function assertHealthy(server, what = 'parleyd', { timeoutMs = 15000 } = {}) {
-  assert.equal(server.exitInfo, null, `${what}: parleyd exited (${JSON.stringify(server.exitInfo)})\n${server.logs()}`);
-  let res;
-  try {
-    res = await request('GET', `${server.url}/healthz`, { timeoutMs });
-  } catch (err) {
-    assert.fail(`${what}: /healthz did not answer (${err.message}); parleyd ${server.exitInfo ? `exited ${JSON.stringify(server.exitInfo)}` : 'still running'}\n${server.logs()}`);
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  for (;;) {
+    assert.equal(server.exitInfo, null, `${what}: parleyd exited (${JSON.stringify(server.exitInfo)})\n${server.logs()}`);
+    try {
+      const res = await request('GET', `${server.url}/healthz`, { timeoutMs: Math.max(1000, Math.min(5000, deadline - Date.now())) });
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = err.message;
+    }
+    if (Date.now() >= deadline) break;
+    await delay(250);
   }
-  assert.equal(res.status, 200, `${what}: /healthz → ${res.status}`);
+  const info = server.exitInfo;
+  assert.fail(`${what}: /healthz did not answer 200 within ${timeoutMs} ms (${last}); parleyd ${info ? `exited ${JSON.stringify(info)}` : 'still running'}\n${server.logs()}`);
 }
 
 // Waits up to `ms` for the process to exit (a crash shows up here); resolves the exit info or null.
