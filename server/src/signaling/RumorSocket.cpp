@@ -33,7 +33,8 @@ void RumorSocket::onOpen(std::shared_ptr<http::WebSocketSink> sink) {
 }
 
 void RumorSocket::onMessage(std::string message, bool binary) {
-  if (!server_ || closed_) return;
+  // Once the server has decided to close a socket, nothing more it says counts.
+  if (!server_ || closed_ || closing_) return;
   auto now = std::chrono::steady_clock::now();
   lastInbound = now;
   const auto& settings = server_->settings_;
@@ -78,6 +79,7 @@ void RumorSocket::sendFrame(const std::string& bytes) {
 }
 
 void RumorSocket::close(std::uint16_t code) {
+  closing_ = true;
   if (auto sink = sink_.lock()) sink->close(code);
 }
 

@@ -44,6 +44,7 @@ class RumorSocket final : public http::WebSocketHandler,
   double tokens_ = 0;
   std::chrono::steady_clock::time_point tokensUpdated_;
   bool closed_ = false;
+  bool closing_ = false;
 };
 
 }  // namespace parley::signaling

@@ -132,10 +132,12 @@ void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socke
   }
   peer.socket = socket;
   socket->connectionId = peer.connectionId;
-  if (!socket->socketId().empty() && socket->socketId() != peer.socketId) {
+  // The reconnect credential is the socketId of the socket that holds the connection now:
+  // a credential of a socket that lost the connection must not bring it back.
+  if (socket->socketId() != peer.socketId) {
     if (!peer.socketId.empty()) socketIds_.erase(peer.socketId);
     peer.socketId = socket->socketId();
-    socketIds_[peer.socketId] = peer.connectionId;
+    if (!peer.socketId.empty()) socketIds_[peer.socketId] = peer.connectionId;
   }
 }
 
