@@ -119,25 +119,20 @@ bool SrtpSession::initKeys(Keys& keys, std::span<const uint8_t> masterKey,
 }
 
 int SrtpSession::find(uint32_t ssrc) const {
-  for (size_t i = 0; i < streams_.size(); ++i)
-    if (streams_[i].used && streams_[i].ssrc == ssrc) return static_cast<int>(i);
+  for (size_t i = 0; i < usedStreams_; ++i)
+    if (streams_[i].ssrc == ssrc) return static_cast<int>(i);
   return -1;
 }
 
 int SrtpSession::findOrAdd(uint32_t ssrc) {
   if (const int found = find(ssrc); found >= 0) return found;
-  size_t slot = 0;
-  for (size_t i = 0; i < streams_.size(); ++i) {
-    if (!streams_[i].used) {
-      slot = i;
-      break;
-    }
-    if (streams_[i].lastUse < streams_[slot].lastUse) slot = i;
+  if (usedStreams_ == streams_.size()) {
+    ++refusedSsrcPackets_;
+    return -1;
   }
+  const size_t slot = usedStreams_++;
   streams_[slot] = Stream{};
   streams_[slot].ssrc = ssrc;
-  streams_[slot].used = true;
-  if (replay_) replay_[slot] = Replay{};
   return static_cast<int>(slot);
 }
 
@@ -245,7 +240,9 @@ bool SrtpSession::protectRtp(uint8_t* data, size_t& size, size_t capacity) {
   if (header == 0) return false;
   const uint16_t seq = ByteOrder::read16(data + 2);
   const uint32_t ssrc = ByteOrder::read32(data + 8);
-  Stream& stream = streams_[static_cast<size_t>(findOrAdd(ssrc))];
+  const int slot = findOrAdd(ssrc);
+  if (slot < 0) return false;
+  Stream& stream = streams_[static_cast<size_t>(slot)];
   // A retransmission (the same or an older sequence number) gets the index it had the
   // first time, so it comes out identical: libsrtp's allow_repeat_tx.
   uint64_t index = 0;
@@ -272,7 +269,6 @@ bool SrtpSession::protectRtp(uint8_t* data, size_t& size, size_t capacity) {
   }
   size += tagSize_;
   advance(stream, index);
-  stream.lastUse = ++useClock_;
   return true;
 }
 
@@ -285,6 +281,10 @@ bool SrtpSession::unprotectRtp(uint8_t* data, size_t& size) {
   // Nothing changes before the packet is authenticated: a forgery must not take a slot,
   // move the ROC or mark an index as seen.
   int slot = find(ssrc);
+  if (slot < 0 && usedStreams_ == streams_.size()) {
+    ++refusedSsrcPackets_;
+    return false;
+  }
   uint64_t index = 0;
   if (!estimateIndex(slot >= 0 ? &streams_[static_cast<size_t>(slot)] : nullptr, seq, index))
     return false;
@@ -310,11 +310,10 @@ bool SrtpSession::unprotectRtp(uint8_t* data, size_t& size) {
     if (!cmCrypt(rtp_, ssrc, index, data + header, payloadEnd - header)) return false;
   }
   size = payloadEnd;
-  if (slot < 0) slot = findOrAdd(ssrc);
+  if (slot < 0) slot = findOrAdd(ssrc);  // a free slot was checked for above
   Stream& stream = streams_[static_cast<size_t>(slot)];
   advance(stream, index);
   replay_[static_cast<size_t>(slot)].rtp.accept(index);
-  stream.lastUse = ++useClock_;
   return true;
 }
 
@@ -372,6 +371,10 @@ bool SrtpSession::unprotectRtcp(uint8_t* data, size_t& size) {
   const uint32_t index = trailer & kMaxSrtcpIndex;
   const uint32_t ssrc = ByteOrder::read32(data + 4);
   int slot = find(ssrc);
+  if (slot < 0 && usedStreams_ == streams_.size()) {
+    ++refusedSsrcPackets_;
+    return false;
+  }
   if (slot >= 0 && !replay_[static_cast<size_t>(slot)].rtcp.fresh(index)) return false;
 
   if (gcm) {
@@ -390,9 +393,8 @@ bool SrtpSession::unprotectRtcp(uint8_t* data, size_t& size) {
       return false;
   }
   size = payloadEnd;
-  if (slot < 0) slot = findOrAdd(ssrc);
+  if (slot < 0) slot = findOrAdd(ssrc);  // a free slot was checked for above
   replay_[static_cast<size_t>(slot)].rtcp.accept(index);
-  streams_[static_cast<size_t>(slot)].lastUse = ++useClock_;
   return true;
 }
 

@@ -21,16 +21,19 @@ namespace parley::media::srtp {
 // creation; HMAC-SHA1 is our own HmacSha1 (Sha1.h says why).
 //
 // Creation is thread-safe; afterwards a session belongs to one thread. Packet calls work in
-// place and never allocate: per-SSRC state lives in a fixed table (kMaxStreams SSRCs, the
-// least recently used one is forgotten for a new one). Buffers need no particular alignment.
+// place and never allocate: per-SSRC state lives in a fixed table of kMaxStreams SSRCs.
+// State is never forgotten while the session lives: once the table is full, packets of a new
+// SSRC are refused. (Forgetting one would reset its rollover counter and replay window, so
+// replayed old packets of it would be taken again, and an outbound stream could reuse
+// keystream.) Buffers need no particular alignment.
 class SrtpSession {
  public:
   enum class Direction { Inbound, Outbound };
 
   // Room a protect() call needs past the packet: SRTCP index (4) + auth tag (16 max).
   static constexpr size_t kMaxTrailer = 20;
-  // SSRCs tracked at once. A transport carries one publication's tracks (audio, video
-  // layers, RTX) and a few RTCP senders, well below this.
+  // SSRCs a session takes. A transport carries one publication's tracks (audio, up to three
+  // video layers and their RTX) or one subscription's, and a few RTCP senders: well below.
   static constexpr size_t kMaxStreams = 16;
 
   // keyMaterial = master key followed by master salt, srtpKeyMaterialSize(profile) bytes.
@@ -45,16 +48,19 @@ class SrtpSession {
 
   SrtpProfile profile() const { return profile_; }
   Direction direction() const { return direction_; }
+  // Packets refused because the SSRC table was full.
+  uint64_t refusedSsrcPackets() const { return refusedSsrcPackets_; }
 
   // In place. `size` grows by the trailer; the buffer must have capacity >= size +
-  // kMaxTrailer, else false. Also false on a malformed header or on an Inbound session.
+  // kMaxTrailer, else false. Also false on a malformed header, on an Inbound session, and
+  // for an SSRC beyond the kMaxStreams first ones.
   // Protecting the same RTP sequence number again is allowed (NACK retransmissions).
   bool protectRtp(uint8_t* data, size_t& size, size_t capacity);
   bool protectRtcp(uint8_t* data, size_t& size, size_t capacity);
 
-  // In place; `size` shrinks. False on auth failure, replay, malformed input or an Outbound
-  // session (never crashes on any bytes). The buffer's contents are unspecified after a
-  // failure.
+  // In place; `size` shrinks. False on auth failure, replay, malformed input, an Outbound
+  // session or an SSRC beyond the kMaxStreams first ones (never crashes on any bytes). The
+  // buffer's contents are unspecified after a failure.
   bool unprotectRtp(uint8_t* data, size_t& size);
   bool unprotectRtcp(uint8_t* data, size_t& size);
 
@@ -68,11 +74,9 @@ class SrtpSession {
   // What is known about one SSRC.
   struct Stream {
     uint32_t ssrc = 0;
-    bool used = false;
     bool rtpStarted = false;
     uint16_t highestSeq = 0;  // s_l of RFC 3711 Appendix A
     uint32_t roc = 0;         // rollover counter belonging to highestSeq
-    uint64_t lastUse = 0;     // for least-recently-used replacement
   };
   // Inbound only, beside streams_[i] (kept apart so that the SSRC search stays in a few
   // cache lines).
@@ -86,7 +90,7 @@ class SrtpSession {
                 bool rtcp);
   // The slot of `ssrc` in streams_, or -1.
   int find(uint32_t ssrc) const;
-  // The slot of `ssrc`, taking over the least recently used one (reset) if it is new.
+  // The slot of `ssrc`, taking a free one if it is new; -1 when the table is full.
   int findOrAdd(uint32_t ssrc);
   // The packet index of `seq` relative to what `stream` has seen (RFC 3711 §3.3.1 and
   // Appendix A); false when the rollover counter would leave 32 bits.
@@ -111,7 +115,8 @@ class SrtpSession {
   Keys rtcp_;
   std::array<Stream, kMaxStreams> streams_{};
   std::unique_ptr<Replay[]> replay_;  // kMaxStreams entries, Inbound only
-  uint64_t useClock_ = 0;
+  size_t usedStreams_ = 0;            // streams_[0, usedStreams_) are taken, in arrival order
+  uint64_t refusedSsrcPackets_ = 0;
   // Outbound: the next SRTCP index. One counter for all SSRCs keeps every (SSRC, index)
   // pair unique without per-SSRC state that a table eviction could reset.
   uint32_t nextSrtcpIndex_ = 0;

@@ -167,6 +167,41 @@ TEST_P(SrtpSessionTest, InboundRejectsReplay) {
   EXPECT_FALSE(in->unprotectRtcp(rtcpAgain.data(), n));
 }
 
+// Replay protection must not be something other SSRCs can push out: with a per-SSRC table
+// that forgot its least recently used SSRC, authenticated packets of other SSRCs (the peer's,
+// or old ones replayed by anyone on the path) made an SSRC's replay window start afresh.
+TEST_P(SrtpSessionTest, ReplayStaysRejectedHoweverManySsrcsArrive) {
+  auto out = make(Direction::Outbound);
+  auto in = make(Direction::Inbound);
+  ASSERT_TRUE(out && in);
+  Buffer rtp(rtpPacket(42, 0xAAAA0001));
+  ASSERT_TRUE(out->protectRtp(rtp.data(), rtp.size, rtp.capacity()));
+  const auto rtpCopy = rtp.packet();
+  ASSERT_TRUE(in->unprotectRtp(rtp.data(), rtp.size));
+  auto rtcpPlain = rtcpPacket();  // sender SSRC 0x01020304
+  Buffer rtcp(rtcpPlain);
+  ASSERT_TRUE(out->protectRtcp(rtcp.data(), rtcp.size, rtcp.capacity()));
+  const auto rtcpCopy = rtcp.packet();
+  ASSERT_TRUE(in->unprotectRtcp(rtcp.data(), rtcp.size));
+
+  for (uint32_t i = 0; i < 4 * SrtpSession::kMaxStreams; ++i) {
+    Buffer other(rtpPacket(7, 0xBBBB0000 + i));
+    if (out->protectRtp(other.data(), other.size, other.capacity()))
+      in->unprotectRtp(other.data(), other.size);
+  }
+
+  auto replay = rtpCopy;
+  size_t n = replay.size();
+  EXPECT_FALSE(in->unprotectRtp(replay.data(), n));
+  auto rtcpReplay = rtcpCopy;
+  n = rtcpReplay.size();
+  EXPECT_FALSE(in->unprotectRtcp(rtcpReplay.data(), n));
+  // The SSRCs known before go on working.
+  Buffer next(rtpPacket(43, 0xAAAA0001));
+  ASSERT_TRUE(out->protectRtp(next.data(), next.size, next.capacity()));
+  EXPECT_TRUE(in->unprotectRtp(next.data(), next.size));
+}
+
 TEST_P(SrtpSessionTest, OutboundAllowsRetransmissionOfTheSameSequenceNumber) {
   auto out = make(Direction::Outbound);
   auto in = make(Direction::Inbound);
@@ -836,14 +871,25 @@ TEST_P(SrtpInteropTest, MoreSsrcsThanTheTableHolds) {
   std::mt19937 rng(19);
   Peers p = peers(rng);
   ASSERT_TRUE(p.ourOut && p.ourIn);
-  // Round robin over more SSRCs than kMaxStreams: slots get reused, nothing breaks while
-  // the streams have not wrapped.
+  // Round robin over more SSRCs than kMaxStreams: the first kMaxStreams work both ways all
+  // along, like libsrtp; the ones past them are refused by our sessions, each time.
   const uint32_t streams = SrtpSession::kMaxStreams + 5;
   for (int i = 0; i < 4 * static_cast<int>(streams); ++i) {
-    const uint32_t ssrc = 0x500u + static_cast<uint32_t>(i) % streams;
-    exchangeRtp(p, shapedRtp(rng, static_cast<uint16_t>(1000 + i), ssrc, {.payload = 16}));
-    if (HasFatalFailure()) return;
+    const uint32_t n = static_cast<uint32_t>(i) % streams;
+    const auto plain = shapedRtp(rng, static_cast<uint16_t>(1000 + i), 0x500u + n, {.payload = 16});
+    if (n < SrtpSession::kMaxStreams) {
+      exchangeRtp(p, plain);
+      if (HasFatalFailure()) return;
+      continue;
+    }
+    auto ours = plain;
+    EXPECT_FALSE(protectRtp(*p.ourOut, ours)) << n;
+    auto theirs = plain;
+    ASSERT_TRUE(p.theirOut->protectRtp(theirs));
+    EXPECT_FALSE(unprotectRtp(*p.ourIn, theirs)) << n;
   }
+  EXPECT_GT(p.ourIn->refusedSsrcPackets(), 0u);
+  EXPECT_GT(p.ourOut->refusedSsrcPackets(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(SrtpProfiles, SrtpInteropTest,
