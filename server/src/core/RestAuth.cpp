@@ -47,6 +47,10 @@ Result<std::string> RestAuth::verify(std::string_view jwt,
 
   if (!istAcceptable(token->header().find("ist")) || !istAcceptable(payload.find("ist")))
     return fail(Code::Invalid, "issuer type is not project");
+  // A client token is signed with the same secret and handed to every participant: it
+  // opens one session with one role, never the project's REST API.
+  if (payload.find("scope") || payload.find("session_id") || payload.find("role"))
+    return fail(Code::Invalid, "a client token is not a REST credential");
 
   const auto iat = payload.getInt("iat");
   const auto exp = payload.getInt("exp");

@@ -140,3 +140,25 @@ TEST(RestAuthTest, GarbageIsMalformed) {
 
 }  // namespace
 }  // namespace parley::core
+
+namespace parley::core {
+namespace {
+
+// Client tokens are signed with the project secret too, and every participant holds one:
+// they must not open the REST API, even with a REST-like lifetime.
+TEST(RestAuthTest, ClientTokensAreNotRestCredentials) {
+  Json p = nodePayload();
+  p.set("scope", "session.connect");
+  p.set("session_id", "1_MX4xMjM0NTY3OH5-fg");
+  p.set("role", "moderator");
+  expectError(verify(sign(p)), Code::Invalid);
+  for (const char* claim : {"scope", "session_id", "role"}) {
+    Json one = nodePayload();
+    one.set(claim, "x");
+    expectError(verify(sign(one)), Code::Invalid);
+  }
+  EXPECT_TRUE(verify(sign(nodePayload())).ok());
+}
+
+}  // namespace
+}  // namespace parley::core
