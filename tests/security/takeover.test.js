@@ -144,6 +144,40 @@ describe('attack: connection takeover (issue 10 item 1)', () => {
     });
   }
 
+  // Beyond the letter of issue 10 ("a token whose claims equal the original"): claims are not
+  // an identity. Most apps give every participant the same role and no (or the same) data, so
+  // any other participant's token has equal claims. The client's own connect retry re-sends
+  // the very same token, so only that token (not an equal one) should resume the connection.
+  test('connection create for the victim\'s id with another participant\'s token of equal claims (same role, same data): refused', T, async () => {
+    const sc = await scene();
+    const attacker = await fx.open();
+    attacker.keepalive(500);
+    let status;
+    try {
+      status = (await attacker.join({ apiKey: fx.apiKey, sessionId: sc.sid, connectionId: sc.victim.connectionId, token: fx.token(sc.sid, 'moderator', 'victim') })).status;
+    } catch (err) {
+      status = attacker.closeCode !== undefined ? 'closed' : `no answer (${err.message})`;
+    }
+    assert.notEqual(status, 200, 'another token with equal claims took over the victim\'s connection');
+    await actAsVictim(attacker, sc);
+    await nothingHappened(sc, attacker);
+  });
+
+  test('positive control: the victim\'s own connect retry (its very token, on a new socket) still resumes its connection', T, async () => {
+    const sid = await fx.session();
+    const token = fx.token(sid, 'moderator', 'victim');
+    const victim = await fx.join(sid, { token, role: 'moderator' });
+    const peer = await fx.join(sid);
+    const retry = await fx.open();
+    retry.keepalive(500);
+    const reply = await retry.join({ apiKey: fx.apiKey, sessionId: sid, connectionId: victim.connectionId, token });
+    assert.equal(reply.status, 200, `the client's own retry was refused: ${JSON.stringify(reply.payload)}`);
+    const r = await retry.request('signal', signalUri(retry, peer.connectionId), { type: 'retried' });
+    assert.equal(r.status, 200, JSON.stringify(r.payload));
+    const m = await peer.waitFor((f) => isMsg('signal')(f) && f.raptor.content.type === 'retried', { what: 'signal after the retry' });
+    assert.equal(m.headers['X-TB-FROM-ADDRESS'], victim.connectionId);
+  });
+
   test('reconnect=true with a guessed socketId (random, or the victim\'s connection id): refused, victim unharmed', T, async () => {
     const sc = await scene();
     for (const guess of [randomUUID(), sc.victim.connectionId]) {
