@@ -60,8 +60,8 @@ class MediaService {
   virtual void setSubscriberPreferredSize(const std::string& sessionId,
                                           const std::string& subscriberId, uint32_t width,
                                           uint32_t height, uint32_t fullWidth) = 0;
-  // Per-transport and per-stream statistics of one session (REST debug endpoint). Waits
-  // briefly for the session's worker to take the snapshot.
+  // Per-transport and per-stream statistics of one session (REST debug endpoint). Never
+  // waits for a media worker: the answer may be a recent snapshot (Sfu says how old).
   virtual core::Json sessionStats(const std::string& sessionId) = 0;
 };
 

@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <future>
 #include <limits>
 
 #include "core/Crypto.h"
@@ -38,6 +37,90 @@ MediaService::Negotiation failure(std::string error) {
   MediaService::Negotiation n;
   n.error = std::move(error);
   return n;
+}
+
+// The statistics of one session as its worker sees them; runs on the worker thread.
+core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
+  using core::Json;
+  const int64_t now = w->nowUs();
+  auto transportJson = [](WebRtcTransport& t) {
+    const auto& st = t.stats();
+    return Json::object({{"id", t.id()},
+                         {"connected", t.connected()},
+                         {"address", t.selectedAddress()},
+                         {"packetsIn", static_cast<long long>(st.packetsIn)},
+                         {"bytesIn", static_cast<long long>(st.bytesIn)},
+                         {"packetsOut", static_cast<long long>(st.packetsOut)},
+                         {"bytesOut", static_cast<long long>(st.bytesOut)},
+                         {"srtpErrors", static_cast<long long>(st.srtpErrors)}});
+  };
+  Json pubs = Json::array();
+  Json subs = Json::array();
+  if (Router* r = w->findRouter(sessionId)) {
+    for (auto& [id, p] : r->publications()) {
+      Json tracks = Json::array();
+      for (auto& prod : p->producers()) {
+        Json layers = Json::array();
+        for (size_t i = 0; i < prod->layerCount(); ++i) {
+          auto& l = prod->layer(i);
+          layers.push(Json::object(
+              {{"ssrc", static_cast<long long>(l.ssrc)},
+               {"packets", static_cast<long long>(l.stats->packets())},
+               {"bytes", static_cast<long long>(l.stats->bytes())},
+               {"lost", static_cast<long long>(l.stats->lost())},
+               {"bitrate", static_cast<long long>(l.stats->bitrateBps(now))},
+               {"nacksRequested", static_cast<long long>(l.nack->nacksRequested())},
+               {"recovered", static_cast<long long>(l.nack->recovered())},
+               {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
+               {"keyframes", static_cast<long long>(l.keyframes)}}));
+        }
+        Json track = Json::object(
+            {{"kind", prod->isVideo() ? "video" : "audio"},
+             {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
+             {"paused", prod->paused()},
+             {"layers", layers}});
+        if (!prod->isVideo()) {
+          track.set("audioLevel", Json(static_cast<long long>(prod->audioLevel(now))));
+          track.set("voiceActivity", Json(prod->voiceActivity(now)));
+        }
+        tracks.push(track);
+      }
+      pubs.push(Json::object({{"streamId", id},
+                              {"transport", transportJson(p->transport())},
+                              {"nacksSent", static_cast<long long>(p->nacksSent())},
+                              {"keyframeRequests", static_cast<long long>(p->keyframeRequests())},
+                              {"transportFeedback", static_cast<long long>(p->feedbackSent())},
+                              {"tracks", tracks}}));
+    }
+    for (auto& [id, s] : r->subscriptions()) {
+      Json consumers = Json::array();
+      for (auto& c : s->consumers()) {
+        Json item = Json::object({{"kind", c->isVideo() ? "video" : "audio"},
+                                  {"ssrc", static_cast<long long>(c->ssrc())},
+                                  {"enabled", c->enabled()},
+                                  {"forwarded", static_cast<long long>(c->forwarded())},
+                                  {"retransmitted", static_cast<long long>(c->retransmitted())},
+                                  {"layerSwitches", static_cast<long long>(c->layerSwitches())},
+                                  {"targetLayer", static_cast<long long>(c->targetLayer())}});
+        item.set("currentLayer",
+                 c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
+        if (auto rtt = c->stats().rttMs()) item.set("rttMs", Json(static_cast<long long>(*rtt)));
+        consumers.push(item);
+      }
+      subs.push(Json::object(
+          {{"subscriberId", id},
+           {"streamId", s->publication() ? s->publication()->streamId() : ""},
+           {"transport", transportJson(s->transport())},
+           {"nacksReceived", static_cast<long long>(s->nacksReceived())},
+           {"keyframeRequestsReceived", static_cast<long long>(s->keyframeRequestsReceived())},
+           {"bandwidthEstimate", static_cast<long long>(s->bandwidthEstimate())},
+           {"consumers", consumers}}));
+    }
+  }
+  return Json::object({{"sessionId", sessionId},
+                       {"worker", static_cast<long long>(w->index())},
+                       {"publications", pubs},
+                       {"subscriptions", subs}});
 }
 
 }  // namespace
@@ -119,6 +202,7 @@ void Sfu::release(const std::string& sessionId) {
     Worker* w = workers_[it->second.worker].get();
     w->post([w, sessionId] { w->removeRouterIfEmpty(sessionId); });
     placements_.erase(it);
+    stats_.erase(sessionId);
   }
 }
 
@@ -383,95 +467,63 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
                                {"publications", core::Json::array()},
                                {"subscriptions", core::Json::array()}});
   }
-  Worker* w = workers_[placed->second.worker].get();
-  auto promise = std::make_shared<std::promise<core::Json>>();
-  auto future = promise->get_future();
-  w->post([w, sessionId, promise] {
-    using core::Json;
-    const int64_t now = w->nowUs();
-    auto transportJson = [](WebRtcTransport& t) {
-      const auto& st = t.stats();
-      return Json::object({{"id", t.id()},
-                           {"connected", t.connected()},
-                           {"address", t.selectedAddress()},
-                           {"packetsIn", static_cast<long long>(st.packetsIn)},
-                           {"bytesIn", static_cast<long long>(st.bytesIn)},
-                           {"packetsOut", static_cast<long long>(st.packetsOut)},
-                           {"bytesOut", static_cast<long long>(st.bytesOut)},
-                           {"srtpErrors", static_cast<long long>(st.srtpErrors)}});
-    };
-    Json pubs = Json::array();
-    Json subs = Json::array();
-    if (Router* r = w->findRouter(sessionId)) {
-      for (auto& [id, p] : r->publications()) {
-        Json tracks = Json::array();
-        for (auto& prod : p->producers()) {
-          Json layers = Json::array();
-          for (size_t i = 0; i < prod->layerCount(); ++i) {
-            auto& l = prod->layer(i);
-            layers.push(Json::object(
-                {{"ssrc", static_cast<long long>(l.ssrc)},
-                 {"packets", static_cast<long long>(l.stats->packets())},
-                 {"bytes", static_cast<long long>(l.stats->bytes())},
-                 {"lost", static_cast<long long>(l.stats->lost())},
-                 {"bitrate", static_cast<long long>(l.stats->bitrateBps(now))},
-                 {"nacksRequested", static_cast<long long>(l.nack->nacksRequested())},
-                 {"recovered", static_cast<long long>(l.nack->recovered())},
-                 {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
-                 {"keyframes", static_cast<long long>(l.keyframes)}}));
-          }
-          Json track = Json::object(
-              {{"kind", prod->isVideo() ? "video" : "audio"},
-               {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
-               {"paused", prod->paused()},
-               {"layers", layers}});
-          if (!prod->isVideo()) {
-            track.set("audioLevel", Json(static_cast<long long>(prod->audioLevel(now))));
-            track.set("voiceActivity", Json(prod->voiceActivity(now)));
-          }
-          tracks.push(track);
-        }
-        pubs.push(Json::object({{"streamId", id},
-                                {"transport", transportJson(p->transport())},
-                                {"nacksSent", static_cast<long long>(p->nacksSent())},
-                                {"keyframeRequests", static_cast<long long>(p->keyframeRequests())},
-                                {"transportFeedback", static_cast<long long>(p->feedbackSent())},
-                                {"tracks", tracks}}));
-      }
-      for (auto& [id, s] : r->subscriptions()) {
-        Json consumers = Json::array();
-        for (auto& c : s->consumers()) {
-          Json item = Json::object({{"kind", c->isVideo() ? "video" : "audio"},
-                                    {"ssrc", static_cast<long long>(c->ssrc())},
-                                    {"enabled", c->enabled()},
-                                    {"forwarded", static_cast<long long>(c->forwarded())},
-                                    {"retransmitted", static_cast<long long>(c->retransmitted())},
-                                    {"layerSwitches", static_cast<long long>(c->layerSwitches())},
-                                    {"targetLayer", static_cast<long long>(c->targetLayer())}});
-          item.set("currentLayer",
-                   c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
-          if (auto rtt = c->stats().rttMs()) item.set("rttMs", Json(static_cast<long long>(*rtt)));
-          consumers.push(item);
-        }
-        subs.push(Json::object(
-            {{"subscriberId", id},
-             {"streamId", s->publication() ? s->publication()->streamId() : ""},
-             {"transport", transportJson(s->transport())},
-             {"nacksReceived", static_cast<long long>(s->nacksReceived())},
-             {"keyframeRequestsReceived", static_cast<long long>(s->keyframeRequestsReceived())},
-             {"bandwidthEstimate", static_cast<long long>(s->bandwidthEstimate())},
-             {"consumers", consumers}}));
-      }
-    }
-    Json result = Json::object({{"sessionId", sessionId},
-                                {"worker", static_cast<long long>(w->index())},
-                                {"publications", pubs},
-                                {"subscriptions", subs}});
-    promise->set_value(std::move(result));
+  // The worker runs what is posted to it in order, so a request posted now (or right after
+  // the one on its way) sees every command sent before this call.
+  StatsCache& cache = stats_[sessionId];
+  uint64_t next = 0;
+  if (cache.inFlight == 0) {
+    next = ++lastStatsRequest_;
+    requestStats(placed->second.worker, sessionId, next);
+    cache.inFlight = next;
+  } else {
+    if (cache.owed == 0) cache.owed = ++lastStatsRequest_;
+    next = cache.owed;
+  }
+  core::Json out = cache.snapshot;
+  if (out.isNull()) {
+    out = core::Json::object({{"sessionId", sessionId},
+                              {"worker", static_cast<long long>(placed->second.worker)},
+                              {"publications", core::Json::array()},
+                              {"subscriptions", core::Json::array()}});
+  }
+  out.set("snapshot", core::Json(static_cast<long long>(cache.snapshotNumber)));
+  out.set("ageMs",
+          cache.snapshot.isNull()
+              ? core::Json()
+              : core::Json(static_cast<long long>((Worker::steadyNowUs() - cache.takenUs) / 1000)));
+  out.set("nextSnapshot", core::Json(static_cast<long long>(next)));
+  return out;
+}
+
+void Sfu::requestStats(unsigned worker, const std::string& sessionId, uint64_t number) {
+  Worker* w = workers_[worker].get();
+  auto alive = alive_;
+  w->post([this, alive, w, sessionId, number] {
+    core::Json snapshot = buildSessionStats(w, sessionId);
+    const int64_t takenUs = Worker::steadyNowUs();
+    boost::asio::post(control_, [this, alive, sessionId, number, takenUs,
+                                 snapshot = std::move(snapshot)]() mutable {
+      if (*alive) statsArrived(sessionId, number, takenUs, std::move(snapshot));
+    });
   });
-  if (future.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-    return core::Json::object({{"sessionId", sessionId}, {"error", "worker did not answer"}});
-  return future.get();
+}
+
+void Sfu::statsArrived(const std::string& sessionId, uint64_t number, int64_t takenUs,
+                       core::Json snapshot) {
+  auto it = stats_.find(sessionId);
+  // Dropped when the session ended meanwhile (or was placed anew: another request is due).
+  if (it == stats_.end() || it->second.inFlight != number) return;
+  StatsCache& cache = it->second;
+  cache.snapshot = std::move(snapshot);
+  cache.takenUs = takenUs;
+  cache.snapshotNumber = number;
+  cache.inFlight = 0;
+  auto placed = placements_.find(sessionId);
+  if (cache.owed != 0 && placed != placements_.end()) {
+    cache.inFlight = cache.owed;
+    cache.owed = 0;
+    requestStats(placed->second.worker, sessionId, cache.inFlight);
+  }
 }
 
 // ---- worker events: re-posted to the control thread

@@ -60,9 +60,22 @@ class Sfu final : public MediaService, public WorkerEvents {
                           TrackKind kind, bool active) override;
   void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                   uint32_t width, uint32_t height, uint32_t fullWidth) override;
+  // Answers at once from the latest snapshot the session's worker sent (never waits for it),
+  // and asks the worker for a new one. Beside the snapshot's fields: "snapshot" (the number
+  // of the request it answers, 0: none yet), "ageMs" (null: none yet) and "nextSnapshot":
+  // the first snapshot number that reflects everything asked of the SFU before this call.
   core::Json sessionStats(const std::string& sessionId) override;
 
  private:
+  // The statistics of one placed session as the control thread last heard them. At most one
+  // request per session is on its way to the worker, and at most one more is owed.
+  struct StatsCache {
+    core::Json snapshot;          // null until the first one arrives
+    int64_t takenUs = 0;          // Worker::steadyNowUs() when the worker built it
+    uint64_t snapshotNumber = 0;  // the request it answers
+    uint64_t inFlight = 0;        // the request on its way (0: none)
+    uint64_t owed = 0;            // the request to post when that one is answered (0: none)
+  };
   struct PublicationInfo {
     unsigned worker = 0;
     std::vector<TrackDescription> tracks;
@@ -97,6 +110,11 @@ class Sfu final : public MediaService, public WorkerEvents {
   template <class Fn>
   void onSubscription(unsigned worker, const std::string& sessionId,
                       const std::string& subscriberId, Fn fn);
+  // Posts request `number` for a snapshot of `sessionId` to `worker`; the answer comes back
+  // to statsArrived on the control thread.
+  void requestStats(unsigned worker, const std::string& sessionId, uint64_t number);
+  void statsArrived(const std::string& sessionId, uint64_t number, int64_t takenUs,
+                    core::Json snapshot);
 
   // WorkerEvents (worker threads)
   void publicationConnected(const std::string& sessionId, const std::string& streamId) override;
@@ -115,6 +133,8 @@ class Sfu final : public MediaService, public WorkerEvents {
   std::map<std::string, Placement> placements_;
   std::map<std::string, PublicationInfo> publications_;
   std::map<std::string, SubscriptionInfo> subscriptions_;
+  std::map<std::string, StatsCache> stats_;  // placed sessions whose stats were asked for
+  uint64_t lastStatsRequest_ = 0;            // numbers requests across sessions
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace parley::media {
 namespace {
@@ -64,6 +67,22 @@ class SfuTest : public ::testing::Test {
   }
   void TearDown() override { sfu->stop(); }
 
+  // Statistics that reflect everything asked of the SFU so far: sessionStats answers from the
+  // latest snapshot, so the control loop runs until the one it promised has arrived.
+  core::Json freshStats(const std::string& sessionId) {
+    const double wanted = sfu->sessionStats(sessionId).getNumber("nextSnapshot").value_or(0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      io.restart();
+      io.poll();
+      auto stats = sfu->sessionStats(sessionId);
+      if (stats.getNumber("snapshot").value_or(0) >= wanted ||
+          std::chrono::steady_clock::now() > deadline)
+        return stats;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
   boost::asio::io_context io;
   std::unique_ptr<Sfu> sfu;
   std::string offer;
@@ -120,7 +139,7 @@ TEST_F(SfuTest, SubscribeOffersTheStreamAndTakesTheBrowsersAnswer) {
   auto answered = sfu->subscriberAnswer("s1", "sub1", browserAnswerTo(sub.sdp));
   EXPECT_TRUE(answered.ok) << answered.error;
 
-  auto stats = sfu->sessionStats("s1");
+  auto stats = freshStats("s1");
   ASSERT_EQ(stats.find("publications")->size(), 1u);
   ASSERT_EQ(stats.find("subscriptions")->size(), 1u);
   const auto& consumers = *stats.find("subscriptions")->at(0).find("consumers");
@@ -128,7 +147,7 @@ TEST_F(SfuTest, SubscribeOffersTheStreamAndTakesTheBrowsersAnswer) {
 
   sfu->unsubscribe("s1", "sub1");
   sfu->unpublish("s1", "stream1");
-  stats = sfu->sessionStats("s1");
+  stats = freshStats("s1");
   EXPECT_EQ(stats.find("publications")->size(), 0u);
 }
 
@@ -151,15 +170,72 @@ TEST_F(SfuTest, AnsweringASubscribersIceRestartOfferGivesNewCredentials) {
 
 TEST_F(SfuTest, SessionsArePlacedOnTheLeastLoadedWorker) {
   ASSERT_TRUE(sfu->publisherOffer("a", "streamA", offer).ok);
-  auto statsA = sfu->sessionStats("a");  // waits for the worker: its transport is counted
+  auto statsA = freshStats("a");  // the worker has run the command: its transport is counted
+  ASSERT_EQ(statsA.find("publications")->size(), 1u);
   ASSERT_TRUE(sfu->publisherOffer("b", "streamB", offer).ok);
-  auto statsB = sfu->sessionStats("b");
+  auto statsB = freshStats("b");
   ASSERT_TRUE(statsA.getNumber("worker") && statsB.getNumber("worker"));
   EXPECT_NE(*statsA.getNumber("worker"), *statsB.getNumber("worker"));
   // A stream of an already placed session stays with it.
   ASSERT_TRUE(sfu->publisherOffer("a", "streamA2", offer).ok);
-  EXPECT_EQ(*sfu->sessionStats("a").getNumber("worker"), *statsA.getNumber("worker"));
-  EXPECT_EQ(sfu->sessionStats("a").find("publications")->size(), 2u);
+  auto again = freshStats("a");
+  EXPECT_EQ(*again.getNumber("worker"), *statsA.getNumber("worker"));
+  EXPECT_EQ(again.find("publications")->size(), 2u);
+}
+
+// The control thread (signaling, REST) must not stall behind a busy media worker: the stats
+// come from the latest snapshot, with its age, and the new one follows.
+TEST_F(SfuTest, SessionStatsNeverWaitForABusyWorker) {
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream1", offer).ok);
+  auto before = freshStats("s1");
+  ASSERT_EQ(before.find("publications")->size(), 1u);
+  ASSERT_TRUE(before.getNumber("worker"));
+
+  // Hold the session's worker until the end of the test (or of the scope, on failure).
+  std::promise<void> holding;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  struct Releaser {
+    std::promise<void>& p;
+    ~Releaser() { p.set_value(); }
+  } releaser{release};
+  sfu->workers()[static_cast<size_t>(*before.getNumber("worker"))]->post([&holding, released] {
+    holding.set_value();
+    released.wait();
+  });
+  holding.get_future().wait();
+
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream2", offer).ok);
+  auto during = sfu->sessionStats("s1");
+  EXPECT_FALSE(during.contains("error")) << during.dump();
+  ASSERT_NE(during.find("publications"), nullptr) << during.dump();
+  EXPECT_EQ(during.find("publications")->size(), 1u);  // the snapshot from before stream2
+  EXPECT_TRUE(during.getNumber("ageMs")) << during.dump();
+  EXPECT_EQ(during.getNumber("snapshot"), before.getNumber("snapshot"));
+  EXPECT_GT(*during.getNumber("nextSnapshot"), *during.getNumber("snapshot"));
+  // Asking again while the worker is held queues nothing more than the one owed request.
+  EXPECT_EQ(sfu->sessionStats("s1").getNumber("nextSnapshot"), during.getNumber("nextSnapshot"));
+}
+
+TEST_F(SfuTest, StatsOfABusyWorkerArriveOnceItIsFree) {
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream1", offer).ok);
+  auto before = freshStats("s1");
+  std::promise<void> holding;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  sfu->workers()[static_cast<size_t>(*before.getNumber("worker"))]->post([&holding, released] {
+    holding.set_value();
+    released.wait();
+  });
+  holding.get_future().wait();
+  ASSERT_TRUE(sfu->publisherOffer("s1", "stream2", offer).ok);
+  const auto promised = sfu->sessionStats("s1").getNumber("nextSnapshot");
+  release.set_value();
+  ASSERT_TRUE(promised);
+  auto after = freshStats("s1");
+  ASSERT_TRUE(after.getNumber("snapshot"));
+  EXPECT_GE(*after.getNumber("snapshot"), *promised);
+  EXPECT_EQ(after.find("publications")->size(), 2u);
 }
 
 }  // namespace
