@@ -269,6 +269,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
 
     auto& req = parser_->get();
+    if (!framingIsUnambiguous(req)) {
+      // RFC 9112 §6.1: a request whose body length two parties could read differently is
+      // refused and the connection closed, so nothing behind it is read as a request.
+      Logger::warn("bad http request",
+                   {{"remote", remote_}, {"status", 400}, {"error", "ambiguous framing"}});
+      send(HttpResponse::error(400, "Malformed HTTP request", "ambiguous Transfer-Encoding"),
+           false);
+      return;
+    }
     if (beast::websocket::is_upgrade(req)) {
       upgrade(req);
       return;
@@ -277,6 +286,20 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     HttpRequest request = toRequest(req);
     HttpResponse response = shared_->handler(request);
     send(std::move(response), keepAlive);
+  }
+
+  // Transfer-Encoding is only accepted as one header ending in "chunked", without a
+  // Content-Length beside it.
+  static bool framingIsUnambiguous(const bhttp::request<bhttp::string_body>& req) {
+    const auto count = req.count(bhttp::field::transfer_encoding);
+    if (count == 0) return true;
+    if (count > 1 || req.count(bhttp::field::content_length)) return false;
+    std::string_view te = req[bhttp::field::transfer_encoding];
+    const auto comma = te.rfind(',');
+    std::string_view last = comma == std::string_view::npos ? te : te.substr(comma + 1);
+    while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+    while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+    return beast::iequals(last, "chunked");
   }
 
   HttpRequest toRequest(bhttp::request<bhttp::string_body>& req) {

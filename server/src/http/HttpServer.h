@@ -28,9 +28,10 @@ class HttpServer {
     std::string tlsCertFile;  // both set → HTTPS only
     std::string tlsKeyFile;
     std::size_t maxWebSocketMessage = 256 * 1024;
-    std::size_t maxWebSocketQueue = 1024 * 1024;  // unsent bytes before a slow reader is dropped
-    std::size_t maxConnections = 10000;           // open TCP connections in all; 0 = unlimited
-    std::size_t maxConnectionsPerAddress = 256;   // from one remote IP; 0 = unlimited
+    std::size_t maxWebSocketQueue =
+        4 * 1024 * 1024;                         // unsent bytes before a slow reader is dropped
+    std::size_t maxConnections = 10000;          // open TCP connections in all; 0 = unlimited
+    std::size_t maxConnectionsPerAddress = 256;  // from one remote IP; 0 = unlimited
   };
 
   HttpServer(boost::asio::io_context& io, Options options, Handler handler);

@@ -21,6 +21,9 @@ struct Connection {
   bool eventsSuppressed = false;  // connectionEventsSuppressed
   std::string userAgent;
   std::vector<std::string> capabilities;
+  // SHA-256 of the token it connected with: a repeated `connection create` (the client's
+  // connect retry) must present this very token, not merely one with the same claims.
+  std::string tokenDigest;
 
   // Raptor connection object (spec §7.5).
   core::Json toJson() const;

@@ -168,10 +168,12 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
   }
   if (retry) {
     // A repeated create (the client's connect retry) must carry the same identity: a
-    // connection id is public, so any other token for the session proves nothing.
+    // connection id is public, so another token for the session proves nothing, even one
+    // with equal claims (apps often give everyone the same role and no data).
     const Connection* existing = s->connection(connectionId);
     if (!existing || existing->apiKey != claims.apiKey || existing->role != claims.role ||
-        existing->data != claims.connectionData) {
+        existing->data != claims.connectionData ||
+        !core::Crypto::constantTimeEquals(existing->tokenDigest, core::Crypto::sha256(token))) {
       Logger::warn("connect refused: connection id in use with another identity",
                    {{"connectionId", connectionId}, {"sessionId", sessionId}});
       return Reply::error(403, "connectionIdInUse");
@@ -188,6 +190,7 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     c.apiKey = claims.apiKey;
     c.role = claims.role;
     c.data = claims.connectionData;
+    c.tokenDigest = core::Crypto::sha256(token);
     c.initialLayoutClasses = splitSpaces(claims.initialLayoutClassList);
     c.creationTime = core::Clock::nowMs();
     c.eventsSuppressed = r.content.getBool("connectionEventsSuppressed").value_or(false);

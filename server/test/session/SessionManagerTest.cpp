@@ -181,8 +181,9 @@ TEST_F(SessionManagerTest, ConnectRefusals) {
 }
 
 TEST_F(SessionManagerTest, RetriedConnectKeepsOneConnection) {
-  ASSERT_EQ(join("c1", core::Role::Publisher).status, 200);
-  ASSERT_EQ(join("c1", core::Role::Publisher).status, 200);
+  const std::string t = token(core::Role::Publisher);
+  ASSERT_EQ(manager_.connect("c1", t, request("create", "/connection/c1")).status, 200);
+  ASSERT_EQ(manager_.connect("c1", t, request("create", "/connection/c1")).status, 200);
   EXPECT_EQ(manager_.connectionCount(), 1u);
   EXPECT_EQ(output_.to("c1", "created").size(), 2u);
 }
@@ -383,13 +384,17 @@ namespace {
 
 // A connection id is public: repeating `connection create` for it only works with the
 // identity it was created with (docs/protocol.md §1.3).
-TEST_F(SessionManagerTest, RetriedConnectWithAnotherIdentityIsRefused) {
-  ASSERT_EQ(join("victim", core::Role::Moderator, "name=mod").status, 200);
+TEST_F(SessionManagerTest, RetriedConnectWithAnotherTokenIsRefused) {
+  const std::string own = token(core::Role::Moderator, "name=mod");
+  ASSERT_EQ(manager_.connect("victim", own, request("create", "/connection/victim")).status, 200);
   EXPECT_EQ(join("victim", core::Role::Subscriber, "name=mod").status, 403);
   EXPECT_EQ(join("victim", core::Role::Moderator, "name=other").status, 403);
   EXPECT_EQ(join("victim", core::Role::Publisher, "").status, 403);
+  // Another participant's token with the very same claims proves nothing either.
+  EXPECT_EQ(join("victim", core::Role::Moderator, "name=mod").status, 403);
   EXPECT_EQ(output_.to("victim", "created").size(), 1u) << "refusals send nothing to the owner";
-  ASSERT_EQ(join("victim", core::Role::Moderator, "name=mod").status, 200) << "an equal token may retry";
+  ASSERT_EQ(manager_.connect("victim", own, request("create", "/connection/victim")).status, 200)
+      << "the client's own token may retry";
   EXPECT_EQ(manager_.connectionCount(), 1u);
 }
 

@@ -135,9 +135,12 @@ class SignalingServerTest : public ::testing::Test {
   // CONNECT + connection create; returns the create's STATUS.
   std::optional<int> join(Client& c, const std::string& id, core::Role role,
                           const std::string& data, const std::string& sid = {}) {
+    return joinWith(c, id, token(role, data, sid), sid);
+  }
+  std::optional<int> joinWith(Client& c, const std::string& id, const std::string& tokenString,
+                              const std::string& sid = {}) {
     frame(c, Type::Connect, {{"uniqueId", id}});
-    auto txid =
-        request(c, "create", "/connection/" + id, Json::object(), token(role, data, sid), sid);
+    auto txid = request(c, "create", "/connection/" + id, Json::object(), tokenString, sid);
     return c.sink->status(txid);
   }
 
@@ -171,21 +174,24 @@ TEST_F(SignalingServerTest, ConnectWithSomeoneElsesIdGrantsNothing) {
   EXPECT_EQ(victim.sink->closeCode, 0);
 }
 
-TEST_F(SignalingServerTest, CreateForAnExistingIdNeedsTheSameClaims) {
+TEST_F(SignalingServerTest, CreateForAnExistingIdNeedsItsOwnToken) {
+  const std::string own = token(core::Role::Moderator, "name=mod");
   Client victim = open("victim-socket");
-  ASSERT_EQ(join(victim, "victim", core::Role::Moderator, "name=mod"), 200);
+  ASSERT_EQ(joinWith(victim, "victim", own), 200);
   Client attacker = open("attacker-socket");
   EXPECT_EQ(join(attacker, "victim", core::Role::Subscriber, "name=mod"), 403);
   EXPECT_EQ(join(attacker, "victim", core::Role::Moderator, "name=someone"), 403);
+  EXPECT_EQ(join(attacker, "victim", core::Role::Moderator, "name=mod"), 403)
+      << "equal claims, another participant's token";
   EXPECT_EQ(victim.sink->closeCode, 0);
   // The victim still speaks for its connection.
   auto tx = request(victim, "signal", "/signal/1", Json::object({{"type", "x"}, {"data", "y"}}));
   EXPECT_EQ(victim.sink->status(tx), 200);
   EXPECT_EQ(attacker.sink->messages("signal").size(), 0u);
 
-  // The client's own connect retry (a new socket, the same token claims) takes over.
+  // The client's own connect retry (a new socket, the same token) takes over.
   Client retry = open("retry-socket");
-  EXPECT_EQ(join(retry, "victim", core::Role::Moderator, "name=mod"), 200);
+  EXPECT_EQ(joinWith(retry, "victim", own), 200);
   EXPECT_EQ(victim.sink->closeCode, 1000) << "newest socket wins once it proved the identity";
   EXPECT_EQ(retry.sink->messages("created").size(), 1u);
   tx = request(retry, "signal", "/signal/2", Json::object({{"type", "x"}, {"data", "y"}}));
