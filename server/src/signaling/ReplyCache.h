@@ -16,7 +16,7 @@ class ReplyCache {
  public:
   struct Limits {
     std::size_t maxCount = 256;
-    std::size_t maxBytes = 256 * 1024;
+    std::size_t maxBytes = 32 * 1024;  // a session state reply is larger: re-executed, not kept
   };
 
   explicit ReplyCache(Limits limits) : limits_(limits) {}
