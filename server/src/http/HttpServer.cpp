@@ -78,7 +78,9 @@ class WebSocketSession : public WebSocketSink,
 
   void sendBinary(std::string message) override {
     if (!open_ || closing_ || dropped_) return;
-    if (queuedBytes_ + message.size() > shared_->options.maxWebSocketQueue) {
+    // One message larger than the limit (a big session's state) may go out alone; a backlog
+    // behind it may not.
+    if (!queue_.empty() && queuedBytes_ + message.size() > shared_->options.maxWebSocketQueue) {
       drop();
       return;
     }
