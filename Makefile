@@ -1,10 +1,11 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench format clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench format format-check lint clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
 BENCH_BUILD_DIR ?= build/bench
 TSAN_BUILD_DIR ?= build/tsan
+LINT_BUILD_DIR ?= build/lint
 JOBS           ?= $(shell nproc)
 TSAN_JOBS      ?= $(JOBS)
 FUZZ_RUNS      ?= 20000
@@ -77,6 +78,18 @@ bench: deps
 
 format:
 	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+
+# Fails, listing the offending lines, when a C++ file differs from .clang-format (`make format` fixes).
+format-check:
+	@find server \( -name '*.h' -o -name '*.cpp' \) -print0 | xargs -0 clang-format --dry-run -Werror
+
+# clang-tidy with the checks of .clang-tidy on server/src, server/test and server/fuzz: prints
+# each finding once and a count per check, fails if there is any. A configure-only build dir
+# provides compile_commands.json. Needs clang-tidy (Debian package clang-tidy).
+lint:
+	@CXX=clang++ cmake -S . -B $(LINT_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DPARLEY_TESTS=ON -DPARLEY_FUZZ=ON >/dev/null
+	@scripts/run-clang-tidy $(LINT_BUILD_DIR) $(JOBS)
 
 clean:
 	rm -rf $(BUILD_DIR)
