@@ -59,7 +59,10 @@ function usage() {
       --signal-burst B
       --data-bytes B      extra bytes of signal data (default 0)
       --ping-ms MS        client PING interval (default 10000)
-      --label TEXT        free text copied into the JSON line (e.g. the commit measured)`;
+      --label TEXT        free text copied into the JSON line (e.g. the commit measured)
+      --trim-probe        diagnostic: after the idle RSS, make parleyd call malloc_trim(0)
+                          (through gdb) and measure again, to tell live memory from what
+                          the allocator keeps after the join's traffic`;
 }
 
 function options() {
@@ -80,6 +83,7 @@ function options() {
       'data-bytes': { type: 'string', default: '0' },
       'ping-ms': { type: 'string', default: '10000' },
       label: { type: 'string', default: '' },
+      'trim-probe': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,6 +112,7 @@ function options() {
     dataBytes: Math.floor(num('data-bytes')),
     pingMs: num('ping-ms'),
     label: values.label,
+    trimProbe: values['trim-probe'],
   };
 }
 
@@ -354,6 +359,17 @@ async function main() {
     await delay(2000);
     const idleAfter = pid ? procStatus(pid).rssKb : NaN;
     result.rss = { beforeKb: idleBefore, idleKb: idleAfter, perIdleConnKb: (idleAfter - idleBefore) / joined };
+    if (opt.trimProbe && pid) {
+      try {
+        execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore', timeout: 60000 });
+        await delay(500);
+        const trimmed = procStatus(pid).rssKb;
+        result.rss.afterTrimKb = trimmed;
+        result.rss.perIdleConnAfterTrimKb = (trimmed - idleBefore) / joined;
+      } catch (err) {
+        result.rss.trimError = err.message;
+      }
+    }
 
     // ---- storm
     const stormDeadline = deadline - 20000;
@@ -422,10 +438,26 @@ async function main() {
   if (started) {
     const info = started.server.exitInfo;
     result.parleydExit = info ? { code: info.code, signal: info.signal } : null;
+    result.parleydLog = logSummary(started.server.stderr);
   }
   result.totalS = (now() - tStart) / 1000;
   report(result, broke);
   process.exit(broke ? 1 : 0);
+}
+
+// parleyd's warnings and errors (it runs with --log-level warn), grouped by message.
+function logSummary(text) {
+  const groups = new Map();
+  for (const line of text.split('\n')) {
+    let e;
+    try { e = JSON.parse(line); } catch { continue; }
+    const key = `${e.level} ${e.msg}`;
+    const g = groups.get(key) ?? { message: key, count: 0, first: e.ts, last: e.ts };
+    g.count += 1 + (Number(e.suppressed) || 0);
+    g.last = e.ts;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, 10);
 }
 
 function spawnWorker(data) {
@@ -489,6 +521,9 @@ function report(r, broke) {
   if (r.rss) {
     row('parleyd RSS before / idle', `${fmt(r.rss.beforeKb)} / ${fmt(r.rss.idleKb)} kB`);
     row('RSS per idle connection', `${fmt(r.rss.perIdleConnKb, 1)} kB`, '< 30 kB', verdict(r.rss.perIdleConnKb < T.kbPerConn));
+    if (r.rss.afterTrimKb !== undefined)
+      row('  after malloc_trim: RSS; per connection', `${fmt(r.rss.afterTrimKb)} kB; ${fmt(r.rss.perIdleConnAfterTrimKb, 1)} kB`);
+    if (r.rss.trimError) row('  malloc_trim probe failed', r.rss.trimError.slice(0, 60));
   }
   if (r.storm) {
     const s = r.storm;
@@ -513,6 +548,7 @@ function report(r, broke) {
     if (Object.keys(s.socketsClosedByServer).length) row('sockets closed (by code)', JSON.stringify(s.socketsClosedByServer));
   }
   if (r.parleydExit && (r.parleydExit.code !== 0 || r.parleydExit.signal)) row('parleyd exit', JSON.stringify(r.parleydExit));
+  for (const g of r.parleydLog ?? []) lines.push(`  parleyd log: ${g.count} × ${g.message} (${g.first} … ${g.last})`);
   if (broke) lines.push(`RUN BROKE: ${broke.message ?? broke}`);
   console.log(lines.join('\n'));
   console.log(JSON.stringify({ signalStorm: r, broke: broke ? String(broke.message ?? broke) : null }));
@@ -552,8 +588,22 @@ async function runWorker() {
   const closes = {};
   let joinDone = null;
 
+  // Frames sent to one socket in the same tick (the acks of the frames one TCP read brought)
+  // leave in one write: corked until the tick ends, to spare the client a syscall per ack
+  // where it can. (`_socket` is ws's underlying net.Socket.)
+  const corked = new Set();
+  const uncorkAll = () => {
+    for (const sock of corked) sock.uncork();
+    corked.clear();
+  };
   const send = (c, bytes) => {
     if (!c.open) return;
+    const sock = c.ws._socket;
+    if (sock && !corked.has(sock)) {
+      if (corked.size === 0) process.nextTick(uncorkAll);
+      sock.cork();
+      corked.add(sock);
+    }
     c.ws.send(bytes, { binary: true });
     c.lastSend = now();
   };
