@@ -1,5 +1,5 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench format format-check lint clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench load-signal format format-check lint clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
@@ -76,6 +76,13 @@ bench: deps
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
 	@if [ -x $(BENCH_BUILD_DIR)/parley_bench ]; then $(BENCH_BUILD_DIR)/parley_bench; else echo "no benchmarks yet"; fi
 
+# Signal-storm load measurement (docs/performance.md): a release parleyd in build/release-load,
+# then tests/load/signal-storm.mjs. Prints the issue-10 targets; options in LOAD_ARGS="-n 200 -s 5".
+load-signal:
+	@cmake -S . -B build/release-load -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
+	@cmake --build build/release-load -j $(JOBS) --target parleyd
+	@node tests/load/signal-storm.mjs --parleyd build/release-load/parleyd $(LOAD_ARGS)
+
 format:
 	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
 
@@ -83,9 +90,8 @@ format:
 format-check:
 	@find server \( -name '*.h' -o -name '*.cpp' \) -print0 | xargs -0 clang-format --dry-run -Werror
 
-# clang-tidy with the checks of .clang-tidy on server/src, server/test and server/fuzz: prints
-# each finding once and a count per check, fails if there is any. A configure-only build dir
-# provides compile_commands.json. Needs clang-tidy (Debian package clang-tidy).
+# clang-tidy with .clang-tidy's checks over server/src, server/test and server/fuzz; prints the
+# findings and a count per check, fails if there are any. Uses a configure-only build dir.
 lint:
 	@CXX=clang++ cmake -S . -B $(LINT_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DPARLEY_TESTS=ON -DPARLEY_FUZZ=ON >/dev/null
