@@ -378,9 +378,10 @@ void SignalingServer::deliver(Peer& peer, const session::OutboundMessage& messag
                               const std::string& payload) {
   std::string txid = transactionIds_.next();
   std::string bytes = messageFrame(peer.connectionId, txid, message, payload);
-  // Kept before sending: a send can drop a slow socket, which must find it pending.
-  peer.unacked.push(std::move(txid), bytes);
+  // A send that finds the reader too slow only schedules its close, so the order is free:
+  // sending first lets the pending copy take the bytes without another copy.
   if (peer.socket) peer.socket->sendFrame(bytes);
+  peer.unacked.push(std::move(txid), std::move(bytes));
 }
 
 void SignalingServer::send(const std::string& connectionId,

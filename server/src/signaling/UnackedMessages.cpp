@@ -20,7 +20,7 @@ void UnackedMessages::push(std::string transactionId, std::string frame) {
 }
 
 bool UnackedMessages::ack(std::string_view transactionId) {
-  auto it = bySeq_.find(std::string(transactionId));
+  auto it = bySeq_.find(transactionId);
   if (it == bySeq_.end()) return false;
   Entry& e = entries_[it->second - firstSeq_];
   bytes_ -= e.frame.size();

@@ -45,7 +45,13 @@ class UnackedMessages {
   Limits limits_;
   std::deque<Entry> entries_;   // pending and acknowledged slots, oldest first
   std::uint64_t firstSeq_ = 0;  // sequence number of entries_.front()
-  std::unordered_map<std::string, std::uint64_t> bySeq_;  // pending transaction id → sequence
+  // Transparent hashing: an acknowledgement's id is looked up without copying it.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>>
+      bySeq_;  // pending id → sequence
   std::size_t count_ = 0;
   std::size_t bytes_ = 0;
   std::uint64_t forgotten_ = 0;
