@@ -1,5 +1,7 @@
 #include "signaling/RumorSocket.h"
 
+#include <optional>
+
 #include "obs/LogLimiter.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
@@ -42,20 +44,26 @@ void RumorSocket::onMessage(std::string message, bool binary) {
                      tokens_ + std::chrono::duration<double>(now - tokensUpdated_).count() *
                                    settings.framesPerSecond);
   tokensUpdated_ = now;
-  if (tokens_ < 1) {
+  std::string error;
+  std::optional<RumorFrame> frame;
+  if (binary) frame = RumorFrame::parse(message, settings.frameLimits, &error);
+  // A client acknowledges every message it receives (docs/protocol.md §6.5), so in a busy
+  // session its acks follow our fan-out, not its own intent: they cost a fraction of a frame,
+  // and an acknowledgement is O(1) for the server.
+  const bool ack = frame && frame->is(RumorFrame::Type::Status) && !frame->header("STATUS");
+  const double cost = ack ? 1.0 / 16 : 1.0;
+  if (tokens_ < cost) {
     if (rateLog.allow())
       Logger::warn("rumor socket over its frame rate, closing",
                    {{"remote", remote_}, {"connectionId", connectionId}});
     close(1008);
     return;
   }
-  tokens_ -= 1;
+  tokens_ -= cost;
   if (!binary) {
     if (inputLog.allow()) Logger::info("rumor: text message ignored", {{"remote", remote_}});
     return;
   }
-  std::string error;
-  auto frame = RumorFrame::parse(message, settings.frameLimits, &error);
   if (!frame) {
     obs::Metrics::instance()
         .counter("parley_rumor_bad_frames_total", "Rumor frames that failed to parse")

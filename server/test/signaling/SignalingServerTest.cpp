@@ -267,5 +267,17 @@ TEST_F(SignalingServerTest, UnacknowledgedMessagesAreResentOnReconnectionAndAcks
   EXPECT_GE(b2.sink->messages("signal").size(), 5u);
 }
 
+TEST_F(SignalingServerTest, AcknowledgementsCostAFractionOfTheFrameRate) {
+  Client c = open("s");
+  ASSERT_EQ(join(c, "c", core::Role::Publisher, "a"), 200);
+  // Default burst: 400 frames. 3000 acknowledgements (of anything) fit in it.
+  for (int i = 0; i < 3000; ++i)
+    frame(c, Type::Status, {{"TRANSACTION-ID", "x" + std::to_string(i)}});
+  EXPECT_EQ(c.sink->closeCode, 0);
+  // Other frames pay in full: a flood of PINGs is cut off.
+  for (int i = 0; i < 2000 && !c.sink->closeCode; ++i) frame(c, Type::Ping, {});
+  EXPECT_EQ(c.sink->closeCode, 1008);
+}
+
 }  // namespace
 }  // namespace parley::signaling
