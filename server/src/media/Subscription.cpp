@@ -1,5 +1,6 @@
 #include "media/Subscription.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/Crypto.h"
@@ -20,6 +21,10 @@ namespace parley::media {
 namespace {
 constexpr int64_t kReportIntervalUs = 1000000;
 constexpr int64_t kSelectIntervalUs = 500000;
+// Simulcast step up (Subscription::selectLayer).
+constexpr int64_t kStepUpGraceUs = 4000000;
+constexpr int64_t kMinStepUpBackoffUs = 4000000;
+constexpr int64_t kMaxStepUpBackoffUs = 60000000;
 
 uint64_t ntpNow() {
   using namespace std::chrono;
@@ -166,29 +171,57 @@ void Subscription::selectLayer(int64_t nowUs) {
   const Producer& producer = video->producer();
   const size_t count = producer.layerCount();
   if (count <= 1) return;
+  auto rate = [&](size_t i) { return producer.layer(i).stats->bitrateBps(nowUs); };
   // The highest live layer that fits the subscriber's estimate (and its preferred size);
-  // the lowest live one when none fits.
+  // the lowest live one when none fits, so a subscriber whose layer stops flowing gets the
+  // nearest one that does rather than a frozen picture.
   std::optional<size_t> best;
   std::optional<size_t> lowestLive;
   for (size_t i = 0; i < count; ++i) {
     if (!producer.layerLive(i, nowUs)) continue;
     if (!lowestLive) lowestLive = i;
     if (i > maxLayerForSize_) continue;
-    const uint64_t rate = producer.layer(i).stats->bitrateBps(nowUs);
-    if (estimateBps_ == 0 || rate <= estimateBps_) best = i;
+    if (estimateBps_ == 0 || rate(i) <= estimateBps_) best = i;
   }
   if (!best) best = lowestLive;
-  // Hysteresis: stay on the current layer while it is within 25% of the estimate, so
-  // normal fluctuations of either figure do not flap between layers.
+  if (!best) return;  // nothing flows: keep the target for when it comes back
   const size_t current = video->targetLayer();
-  if (best && *best < current && estimateBps_ != 0 && producer.layerLive(current, nowUs) &&
-      current <= maxLayerForSize_ &&
-      producer.layer(current).stats->bitrateBps(nowUs) * 4 <= estimateBps_ * 5)
-    best = current;
-  if (best && *best != video->targetLayer()) {
-    video->setTargetLayer(*best);
-    if (publication_) publication_->requestKeyFrame(*best, nowUs);
+  const bool currentUsable = producer.layerLive(current, nowUs) && current <= maxLayerForSize_;
+  if (estimateBps_ != 0 && currentUsable) {
+    if (*best < current) {
+      // Hysteresis: stay while the current layer is within 25% of the estimate, so normal
+      // fluctuations of either figure do not flap between layers. Right after a step up the
+      // estimate is still catching up: only a falling one (an overuse cuts it by 15%) ends it.
+      if (rate(current) * 4 <= estimateBps_ * 5 ||
+          (nowUs < graceUntilUs_ && estimateBps_ * 20 > graceEstimate_ * 17))
+        best = current;
+    } else if (*best == current && nowUs >= nextStepUpUs_ &&
+               estimateBps_ * 10 >= rate(current) * 13) {
+      // A receiver's REMB grows to at most about 1.5 times what it receives, so a layer well
+      // above the current one never "fits" it. An estimate that clearly exceeds the current
+      // rate means the subscriber keeps up: step up to the next live layer and see.
+      for (size_t i = current + 1; i < count && i <= maxLayerForSize_; ++i) {
+        if (!producer.layerLive(i, nowUs)) continue;
+        best = i;
+        lastStepUpUs_ = nowUs;
+        graceUntilUs_ = nowUs + kStepUpGraceUs;
+        graceEstimate_ = estimateBps_;
+        break;
+      }
+    }
   }
+  if (*best == current) return;
+  if (*best < current) {
+    // Down: wait before stepping up again, longer each time a step up did not hold.
+    const bool stepUpFailed = lastStepUpUs_ != 0 && nowUs - lastStepUpUs_ < 2 * kStepUpGraceUs;
+    stepUpBackoffUs_ = stepUpFailed ? std::min(std::max(stepUpBackoffUs_ * 2, kMinStepUpBackoffUs),
+                                               kMaxStepUpBackoffUs)
+                                    : kMinStepUpBackoffUs;
+    nextStepUpUs_ = nowUs + stepUpBackoffUs_;
+    graceUntilUs_ = 0;
+  }
+  video->setTargetLayer(*best);
+  if (publication_) publication_->requestKeyFrame(*best, nowUs);
 }
 
 void Subscription::sendSenderReports(int64_t nowUs) {

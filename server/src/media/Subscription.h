@@ -68,6 +68,14 @@ class Subscription final : public WebRtcTransport::Listener {
   std::string closeReason_;
   uint64_t estimateBps_ = 0;
   uint32_t maxLayerForSize_ = 2;
+  // Stepping up a simulcast layer (see selectLayer): after a step up, a grace period during
+  // which only a falling estimate moves back down; after a step down, a back-off before the
+  // next step up, doubled when the step up it undoes had just been taken.
+  int64_t lastStepUpUs_ = 0;
+  int64_t graceUntilUs_ = 0;
+  uint64_t graceEstimate_ = 0;
+  int64_t nextStepUpUs_ = 0;
+  int64_t stepUpBackoffUs_ = 0;
   int64_t lastReportUs_ = 0;
   int64_t lastSelectUs_ = 0;
   uint64_t nacksReceived_ = 0;
