@@ -1,4 +1,4 @@
-// Browser end-to-end tests of routed sessions (spec opentok-wire.md §8.2, §8.3): the official
+// Browser end-to-end tests of routed sessions (docs/protocol.md §8.2, §8.3): the official
 // OpenTok.js 2.35.2 — and, in a second round of the same tests, parley.js — in headless
 // Chromium sends its media to parleyd's SFU, which forwards it to every subscriber. One
 // Chromium and one parleyd per describe block; every test its own session.

@@ -1,4 +1,4 @@
-// Browser end-to-end tests of signaling (spec opentok-wire.md §5–§8.4), driven through the
+// Browser end-to-end tests of signaling (docs/protocol.md §5–§8.4), driven through the
 // official OpenTok.js 2.35.2 client — and, in a second round, through parley.js — in headless
 // Chromium against a live parleyd.
 //
@@ -182,7 +182,7 @@ describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
     await withDiagnostics([a.page, b.page], async () => {
       await a.page.waitForEvent({ event: 'connectionCreated', connectionId: b.cid });
 
-      // A → everyone (including A itself, spec §7.7.2).
+      // A → everyone (including A itself, docs/protocol.md §7.7.2).
       assert.deepEqual(await a.page.signal({ type: 'chat', data: 'hello from alice' }), { ok: true });
       for (const p of [a.page, b.page]) {
         for (const listener of ['signal', 'signal:chat']) {
@@ -259,7 +259,7 @@ describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
   });
 
   test('subscriber role: publish() fails with OT_PERMISSION_DENIED (1500) and no stream appears', T, async (t) => {
-    // OpenTok.js checks the own connection's `permissions` (spec §2.5, §7.5) before any
+    // OpenTok.js checks the own connection's `permissions` (docs/protocol.md §2.5, §7.5) before any
     // message: Session.publish → OT_PERMISSION_DENIED with ExceptionCodes.UNABLE_TO_PUBLISH
     // (1500), "This token does not allow publishing…".
     const sessionId = await be.createSession({ mediaMode: 'relayed' });
@@ -412,7 +412,7 @@ describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
 
       await be.forceMuteAll(sessionId);
       await a.page.waitForEvent({ event: 'muteForced', source: 'publisher' });
-      // Session-level muteForced on every connection (spec §7.8.3).
+      // Session-level muteForced on every connection (docs/protocol.md §7.8.3).
       await b.page.waitForEvent({ event: 'muteForced', source: 'session', active: true });
       // The publisher's own channel update is echoed to others (§7.6.4).
       await b.page.waitForEvent({ event: 'streamPropertyChanged', streamId: p.streamId, changedProperty: 'hasAudio', newValue: false }, { after: markB });
@@ -424,7 +424,7 @@ describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
   });
 
   test('joining while REST forceMuteAll is active: muted on entry, new publisher starts muted', T, async (t) => {
-    // Spec §7.8.3 / §6.5: the session state of a client connecting during force-mute carries
+    // docs/protocol.md §7.8.3 / §6.5: the session state of a client connecting during force-mute carries
     // "mute":{"active":true}; OpenTok.js then fires session muteForced and mutes every publisher
     // it creates (Session.publish → forceMuteAudio → publisher muteForced).
     const sessionId = await be.createSession({ mediaMode: 'relayed' });

@@ -1,6 +1,6 @@
-// Session-monitoring callbacks (webhooks), spec opentok-wire.md §3.4.12 and §4.1:
+// Session-monitoring callbacks (webhooks), docs/protocol.md §3.4.12 and §4.1:
 // registration through the official Node SDK, the four session events posted to a local
-// receiver with the spec's payloads and reasons, retries while the receiver is down, and
+// receiver with the payloads of docs/protocol.md §4.1 and reasons, retries while the receiver is down, and
 // delivery of what was pending when parleyd stopped after it starts again.
 //
 // Run: PARLEYD=build/cb-helper/parleyd PARLEY_CLI=build/cb-helper/parley \
@@ -227,7 +227,7 @@ describe('session-monitoring callbacks', () => {
     assert.ok(!(await sdk.list()).some((c) => c.id === added.id));
   });
 
-  test('join, publish, unpublish and leave post the four events with spec payloads', T, async (t) => {
+  test('join, publish, unpublish and leave post the four events with the payloads of docs/protocol.md §4.1', T, async (t) => {
     const path = '/lifecycle';
     await registerAll(sdk, receiver.url(path));
     t.after(async () => {

@@ -1,5 +1,5 @@
 // parleyd driven by the official `opentok` Node SDK (2.23.2), plus the session-info (GSI)
-// requests OpenTok.js 2.35.2 makes. Spec: opentok-wire.md §1, §2, §3, §5.
+// requests OpenTok.js 2.35.2 makes. Protocol: docs/protocol.md §1, §2, §3, §5.
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -31,7 +31,7 @@ const T = { timeout: 30000 };
 const ROLES = ['subscriber', 'publisher', 'publisheronly', 'moderator'];
 const ORIGIN = 'http://app.example.test';
 
-// Checks a successful GSI answer (spec §5.4.1).
+// Checks a successful GSI answer (docs/protocol.md §5.4.1).
 function assertSessionInfo(res, { sessionId, apiKey, p2p, server, proxied = false, e2ee = false }) {
   assert.equal(res.status, 200, res.describe());
   assert.equal(res.mediaType, 'application/json', res.describe());
@@ -66,7 +66,7 @@ function assertSessionInfo(res, { sessionId, apiKey, p2p, server, proxied = fals
   return el;
 }
 
-// Checks a GSI error answer: HTTP 200 with [{error:{code}}] (spec §5.4.2).
+// Checks a GSI error answer: HTTP 200 with [{error:{code}}] (docs/protocol.md §5.4.2).
 function assertGsiError(res, code) {
   assert.equal(res.status, 200, `GSI errors are HTTP 200 with an error node: ${res.describe()}`);
   const body = res.json();
@@ -222,7 +222,7 @@ describe('REST API and session info with the official Node SDK', () => {
     }
   });
 
-  test('client tokens in the Ruby and Python SDK shapes are accepted (spec §2.2, §2.3)', T, async () => {
+  test('client tokens in the Ruby and Python SDK shapes are accepted (docs/protocol.md §2.2, §2.3)', T, async () => {
     const { sessionId, p2p } = sessions.routed;
     const key = server.apiKey;
     const secret = server.apiSecret;
@@ -513,7 +513,7 @@ describe('REST API and session info with the official Node SDK', () => {
     });
   });
 
-  test('Vonage SDK quirks: location=null and an unknown p2p.preference are tolerated (spec §3.3)', T, async () => {
+  test('Vonage SDK quirks: location=null and an unknown p2p.preference are tolerated (docs/protocol.md §3.3)', T, async () => {
     const res = await postForm(server, 'location=null&p2p.preference=relayed', {
       Accept: 'application/json',
       'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret),

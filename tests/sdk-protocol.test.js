@@ -1,7 +1,7 @@
 // parley.js protocol layer against a real parleyd: session info over fetch (direct and through
 // the proxy path), RumorSocket with the `ws` package's WebSocket, Raptor messages built and
 // parsed by the SDK. Tokens come from the official Node SDK.
-// Spec: opentok-wire.md §5.4–§5.5, §6, §7.2–§7.4, §7.7.
+// Protocol: docs/protocol.md §5.4–§5.5, §6, §7.2–§7.4, §7.7.
 import { describe, before, after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

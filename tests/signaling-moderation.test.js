@@ -1,6 +1,6 @@
 // Raptor roles, moderation (force disconnect / unpublish / mute, mute all), signals and the
 // REST live-session actions driven by the official Node SDK, observed on the Rumor wire.
-// Spec: opentok-wire.md §2.5, §3.3, §3.4.4–§3.4.7, §7.7, §7.8.
+// Protocol: docs/protocol.md §2.5, §3.3, §3.4.4–§3.4.7, §7.7, §7.8.
 import { describe, before, after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -160,7 +160,7 @@ describe('signaling: roles and moderation', () => {
 
     const late = await fx.join(sid);
     assert.deepEqual(late.state.mute, { active: true }, `state: ${JSON.stringify(late.state)}`);
-    // A publisher that starts while mute-all is active starts muted (spec §7.8.3).
+    // A publisher that starts while mute-all is active starts muted (docs/protocol.md §7.8.3).
     const sl = randomUUID();
     await fx.publish(late, sl);
     const ml = await late.waitForMessage('update', `/stream/${sl}`);
@@ -227,7 +227,7 @@ describe('signaling: signals (--signal-rate 5)', () => {
     assert.equal(c.received('signal').length, 0, 'not to others');
   });
 
-  test('target = the session id is a broadcast (spec §7.7.1 quirk)', T, async () => {
+  test('target = the session id is a broadcast (docs/protocol.md §7.7.1 quirk)', T, async () => {
     const { sid, a, b, c } = await three();
     const r = await b.request('signal', signalUri(b, sid), { type: 'all' });
     assert.equal(r.status, 200, JSON.stringify(r.payload));

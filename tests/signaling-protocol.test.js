@@ -1,6 +1,6 @@
 // Rumor/Raptor protocol tests against parleyd with a small wire-level client (tests/lib/rumor.js):
 // connect, connect errors and limits, streams, relayed subscribers/JSEP, transport robustness.
-// Spec: opentok-wire.md §6, §7.4–§7.6, §7.9, §8.4, §9.
+// Protocol: docs/protocol.md §6, §7.4–§7.6, §7.9, §8.4, §9.
 import { describe, before, after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -61,7 +61,7 @@ describe('signaling: connect', () => {
   });
 
   for (const role of Object.keys(PERMISSIONS)) {
-    test(`permissions of a ${role} follow spec §2.5`, T, async () => {
+    test(`permissions of a ${role} follow docs/protocol.md §2.5`, T, async () => {
       const sid = await fx.session();
       const since = Date.now();
       const c = await fx.join(sid, { role });
@@ -349,7 +349,7 @@ describe('signaling: streams (relayed)', () => {
     const r = await pub.request('create', uri, streamDescription(streamId));
     assert.equal(r.status, 200, JSON.stringify(r.payload));
     const g = await pub.waitForMessage('generateoffer', `/stream/${streamId}`);
-    // After the STATUS (spec Appendix B), from the SFU's address, with the ids the client copies.
+    // After the STATUS (docs/protocol.md §8.2), from the SFU's address, with the ids the client copies.
     assert.ok(pub.frames.indexOf(g) > pub.frames.indexOf(r.frame), 'generateoffer follows the STATUS');
     assert.match(g.headers['X-TB-FROM-ADDRESS'], /^symphony\./);
     assert.equal(g.raptor.uri, uri);
@@ -533,7 +533,7 @@ describe(`signaling: transport (--max-frame-bytes ${MAX_FRAME})`, () => {
     const c = await fx.open();
     await pingPong(c);
     const mark = c.mark();
-    c.sendRaw(Buffer.from([0, 0, 0, 5, 0, 0, 7, 0, 0]));  // the spec's example bytes
+    c.sendRaw(Buffer.from([0, 0, 0, 5, 0, 0, 7, 0, 0]));  // the PING bytes of docs/protocol.md §6.2
     await c.waitFor((f) => f.type === Type.PONG, { from: mark, what: 'second PONG' });
     const sid = await fx.session();
     const j = await fx.join(sid);

@@ -1,5 +1,5 @@
 // Rumor socket lifecycle: leaving with DISCONNECT, silence timeout, reconnection by socketId
-// within the grace period (spec §6.3, §6.5, §6.6, §6.7, §6.8), with short timers.
+// within the grace period (docs/protocol.md §6.3, §6.5, §6.6, §6.7, §6.8), with short timers.
 import { describe, before, after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -154,7 +154,7 @@ describe(`signaling: socket lifecycle (--signaling-timeout ${TIMEOUT_MS} --recon
     const b = await fx.join(sid, { openOpts: { socketId } });  // silent
     await a.waitForMessage('created', `/connection/${b.connectionId}`);
     const code = await b.closed;
-    // 1003 and 1011 tell OpenTok.js not to reconnect (spec §6.7, §6.8).
+    // 1003 and 1011 tell OpenTok.js not to reconnect (docs/protocol.md §6.7, §6.8).
     assert.ok(![1003, 1011].includes(code), `a silence drop must not forbid reconnection (close code ${code})`);
     const b2 = await reopen(b, socketId);
     const r = await b2.request('signal', `${b2.sessionUri()}/signal/${randomUUID()}`, { type: 'alive' });

@@ -217,7 +217,7 @@ export async function startTcpProxy({ targetPort, targetHost = '127.0.0.1' }) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Rumor frame decoding (spec §6.2), for diagnostics of the WebSocket traffic only.
+// Rumor frame decoding (docs/protocol.md §6.2), for diagnostics of the WebSocket traffic only.
 
 const RUMOR_TYPES = { 0: 'SUBSCRIBE', 1: 'UNSUBSCRIBE', 2: 'MESSAGE', 3: 'CONNECT', 4: 'DISCONNECT', 7: 'PING', 8: 'PONG', 9: 'STATUS' };
 

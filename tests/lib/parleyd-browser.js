@@ -8,7 +8,7 @@ const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? 
 
 // Starts parleyd (debug logs) and returns {server, ot, proxyUrl, ...helpers}.
 // proxyUrl is what pages pass to OT.setProxyUrl: parleyd itself routes
-// /<original host>/… (spec §5.5).
+// /<original host>/… (docs/protocol.md §5.5).
 export async function startBrowserBackend(opts = {}) {
   const server = await startParleyd({ logLevel: 'debug', ...opts });
   const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
@@ -26,7 +26,7 @@ export async function startBrowserBackend(opts = {}) {
       if (expireTime !== undefined) o.expireTime = expireTime;
       return ot.generateToken(sessionId, o);
     },
-    // REST (spec §3.4) through the SDK, promisified.
+    // REST (docs/protocol.md §3.4) through the SDK, promisified.
     signal(sessionId, connectionId, payload) {
       return cb2p((cb) => ot.signal(sessionId, connectionId, payload, cb));
     },

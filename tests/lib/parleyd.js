@@ -444,7 +444,7 @@ export function decodeJwt(token) {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-// REST auth JWTs as each SDK builds them (spec §3.1).
+// REST auth JWTs as each SDK builds them (docs/protocol.md §3.1).
 export function restJwt(apiKey, apiSecret, { style = 'node', iat = nowSeconds(), exp } = {}) {
   if (style === 'ruby') {
     return signJwt({ ist: 'project', alg: 'HS256' }, { iss: apiKey, iat, exp: exp ?? iat + 300 }, apiSecret);
@@ -459,7 +459,7 @@ export function restJwt(apiKey, apiSecret, { style = 'node', iat = nowSeconds(),
   return signJwt({ alg: 'HS256', typ: 'JWT' }, { iss: apiKey, ist: 'project', iat, exp: exp ?? iat + 300 }, apiSecret);
 }
 
-// A client token JWT with the Node SDK's claim shape (spec §2.3), with any claim overridable.
+// A client token JWT with the Node SDK's claim shape (docs/protocol.md §2.3), with any claim overridable.
 export function clientJwt(apiKey, apiSecret, sessionId, overrides = {}) {
   const now = nowSeconds();
   const expire = overrides.expire_time ?? now + 86400;
@@ -480,7 +480,7 @@ export function clientJwt(apiKey, apiSecret, sessionId, overrides = {}) {
   return signJwt({ alg: 'HS256', typ: 'JWT' }, claims, apiSecret);
 }
 
-// A legacy T1 token in the Node SDK's field order (spec §2.2), any field overridable.
+// A legacy T1 token in the Node SDK's field order (docs/protocol.md §2.2), any field overridable.
 export function clientT1(apiKey, apiSecret, sessionId, overrides = {}) {
   const now = nowSeconds();
   const fields = {
@@ -513,7 +513,7 @@ export function decodeT1(token) {
   };
 }
 
-// Splits a session id the way the Node SDK does (spec §1.2).
+// Splits a session id the way the Node SDK does (docs/protocol.md §1.2).
 export function decodeSessionId(sessionId) {
   const b64 = sessionId.slice(2).replace(/-/g, '+').replace(/_/g, '/');
   return Buffer.from(b64, 'base64').toString('ascii').split('~');

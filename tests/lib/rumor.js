@@ -1,4 +1,4 @@
-// A small Rumor/Raptor client for protocol tests (spec §6–§7): frame codec, transaction
+// A small Rumor/Raptor client for protocol tests (docs/protocol.md §6–§7): frame codec, transaction
 // handling and acknowledgements, the way OpenTok.js behaves on the wire.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
@@ -114,7 +114,7 @@ export class RumorClient {
     return { status: Number(status.headers.STATUS), payload: status.payload ? JSON.parse(status.payload) : null, txid, frame: status };
   }
 
-  // CONNECT + SUBSCRIBE(session topic): the first frames on a new socket (spec §6.3).
+  // CONNECT + SUBSCRIBE(session topic): the first frames on a new socket (docs/protocol.md §6.3).
   hello({ apiKey, sessionId, connectionId = randomUUID(), symphony = 'symphony.parley' }) {
     this.connectionId = connectionId;
     this.symphony = symphony;
@@ -124,7 +124,7 @@ export class RumorClient {
     this.sendFrame({ type: Type.SUBSCRIBE, addresses: [this.sessionUri()] });
   }
 
-  // CONNECT + SUBSCRIBE + connection create, as OpenTok.js does (spec §7.4).
+  // CONNECT + SUBSCRIBE + connection create, as OpenTok.js does (docs/protocol.md §7.4).
   // `uriConnectionId` puts another id than CONNECT's uniqueId in the create URI (for tests).
   async join({ token, content = {}, uriConnectionId, ...ids }) {
     this.hello(ids);
@@ -133,7 +133,7 @@ export class RumorClient {
       { 'X-TB-TOKEN-AUTH': token });
   }
 
-  // Sends PING every `ms` like an idle OpenTok.js client (spec §6.6), until the socket closes.
+  // Sends PING every `ms` like an idle OpenTok.js client (docs/protocol.md §6.6), until the socket closes.
   keepalive(ms = 500) {
     const timer = setInterval(() => { if (this.ws.readyState === WebSocket.OPEN) this.sendFrame({ type: Type.PING }); }, ms);
     this.closed.then(() => clearInterval(timer));

@@ -8,7 +8,7 @@ import { RumorClient, Type } from './rumor.js';
 
 export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// A realistic stream description as OpenTok.js 2.35.2 sends it (spec §7.6.1).
+// A realistic stream description as OpenTok.js 2.35.2 sends it (docs/protocol.md §7.6.1).
 export function streamDescription(id, { name = '', source = 'camera' } = {}) {
   return {
     id,
@@ -25,7 +25,7 @@ export function streamDescription(id, { name = '', source = 'camera' } = {}) {
   };
 }
 
-// A subscriber create body as OpenTok.js sends it (spec §7.9).
+// A subscriber create body as OpenTok.js sends it (docs/protocol.md §7.9).
 export function subscriberDescription(id, connectionId) {
   return {
     id,
@@ -76,7 +76,7 @@ export async function signalingServer(extraArgs = []) {
     },
 
     // Opens a socket and connects it to the session; waits for the STATUS 200 and the
-    // client's own `connection created` (both are needed by OpenTok.js, spec §7.4).
+    // client's own `connection created` (both are needed by OpenTok.js, docs/protocol.md §7.4).
     async join(sessionId, { role = 'publisher', data, token, openOpts, keepalive, ...joinOpts } = {}) {
       const c = await fx.open(openOpts);
       if (keepalive) c.keepalive(keepalive);
@@ -96,7 +96,7 @@ export async function signalingServer(extraArgs = []) {
     },
 
     // Closes every client of the test and checks what must hold for every frame the server
-    // sent (spec §6.3–§6.5, §7.1): only MESSAGE, STATUS and PONG; STATUS payloads empty or a
+    // sent (docs/protocol.md §6.3–§6.5, §7.1): only MESSAGE, STATUS and PONG; STATUS payloads empty or a
     // JSON object; MESSAGEs with X-TB-FROM-ADDRESS, a session URI and an object content.
     async closeClients() {
       const list = clients;

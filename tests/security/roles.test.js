@@ -169,7 +169,7 @@ describe('attack: role escalation and impersonation', () => {
     const victim = await fx.join(sid, { role: 'moderator', data: 'victim' });
     const attacker = await fx.join(sid, { data: 'attacker' });
     const normal = await fx.join(sid, { data: 'normal' });
-    // A receiver that does not track connections gets the sender inline (spec §7.4).
+    // A receiver that does not track connections gets the sender inline (docs/protocol.md §7.4).
     const suppressed = await fx.join(sid, { data: 'suppressed', content: { connectionEventsSuppressed: true } });
     const spoof = (to, type, extra = {}) => {
       const txid = randomUUID();

@@ -1,6 +1,6 @@
 // Unit tests of the parts of the OT API that need no browser: OT-style event dispatch
 // (on/once/off, the {type: handler} form, contexts, preventDefault), session collections,
-// stream properties derived from channels and their updates (spec §7.6.2, §7.6.4), and the
+// stream properties derived from channels and their updates (docs/protocol.md §7.6.2, §7.6.4), and the
 // SDP rewrite for routed subscribers (§8.1).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

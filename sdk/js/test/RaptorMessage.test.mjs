@@ -1,4 +1,4 @@
-// Unit tests of the Raptor v2 messages: client → server builders (spec §7.2, compared with the
+// Unit tests of the Raptor v2 messages: client → server builders (docs/protocol.md §7.2, compared with the
 // requests OpenTok.js was observed to send), server → client parsing (§7.3, §7.4), and
 // requestRaptor over a fake socket.
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Unit tests of the Raptor v2 URI grammar (spec §7.1).
+// Unit tests of the Raptor v2 URI grammar (docs/protocol.md §7.1).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -1,4 +1,4 @@
-// Unit tests of the Rumor frame codec (spec §6.2–§6.4, limits of §9.3), against the built
+// Unit tests of the Rumor frame codec (docs/protocol.md §6.2–§6.4, limits of §9.3), against the built
 // ES module bundle (node sdk/js/build.mjs).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +54,7 @@ function prng(seed) {
   };
 }
 
-describe('RumorFrame: the byte layout of spec §6.2', () => {
+describe('RumorFrame: the byte layout of docs/protocol.md §6.2', () => {
   test('PING is 00 00 00 05 00 00 07 00 00', () => {
     assert.equal(hex(encodeRumorFrame(pingFrame())), '000000050000070000');
     const f = decodeRumorFrame(fromHex('000000050000070000'));

@@ -1,6 +1,6 @@
 // Unit tests of RumorSocket with a scripted fake WebSocket and a fake clock: handshake,
 // transactions, acknowledgements and duplicate suppression, keepalive, reconnection and close
-// codes (spec §6.1, §6.3, §6.5–§6.8).
+// codes (docs/protocol.md §6.1, §6.3, §6.5–§6.8).
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -1,4 +1,4 @@
-// Unit tests of the client bootstrap: session-info URL and proxy rules (spec §5.4, §5.5) and
+// Unit tests of the client bootstrap: session-info URL and proxy rules (docs/protocol.md §5.4, §5.5) and
 // getSessionInfo with a scripted fetch (answers, error nodes, retries).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,7 +55,7 @@ function installFakeClock(start = 1_000_000) {
 
 describe('proxy URL rules (§5.5)', () => {
   const P = 'https://proxy.example.com/ot';
-  test('the examples of the spec', () => {
+  test('the examples of docs/protocol.md §5.5', () => {
     assert.equal(proxiedUrl('https://config.opentok.com/project/123/config.json', P), 'https://proxy.example.com/ot/config.opentok.com/project/123/config.json');
     assert.equal(proxiedUrl(`https://anvil.opentok.com/session/${SID}?extended=true`, P), `https://proxy.example.com/ot/anvil.opentok.com/session/${SID}?extended=true`);
     assert.equal(proxiedUrl('wss://rumor.example.com:443/rumorwebsocketsv2?socketId=abc', P), 'wss://proxy.example.com/ot/rumor.example.com:443/rumorwebsocketsv2?socketId=abc');

@@ -175,7 +175,7 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   return 0;
 }
 
-// Same rules as POST /v2/project/{key}/callback (spec §3.4.12).
+// Same rules as POST /v2/project/{key}/callback (docs/protocol.md §3.4.12).
 int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
   using parley::http::CallbackHandler;
   const std::string& verb = a.words.size() > 1 ? a.words[1] : "";

@@ -10,7 +10,7 @@
 namespace parley::core {
 
 // Verifies the X-OPENTOK-AUTH JWT that the server SDKs send on every REST call
-// (spec §3.1): HS256 with the secret of the project named by `iss`; `ist` = "project"
+// (docs/protocol.md §3.1): HS256 with the secret of the project named by `iss`; `ist` = "project"
 // in the header (Ruby), in the payload (Node, Python) or absent; `iat` and `exp`
 // required, `exp - iat` at most 300 s (+ skew), not expired, not issued in the future.
 class RestAuth {

@@ -25,7 +25,7 @@ std::string_view roleName(Role role) {
 }
 
 std::vector<std::string> permissionsFor(Role role) {
-  // Exactly the strings OpenTok.js recognises (spec §2.5); it checks them before letting
+  // Exactly the strings OpenTok.js recognises (docs/protocol.md §2.5); it checks them before letting
   // the application call publish(), forceDisconnect() and friends.
   switch (role) {
     case Role::Subscriber:

@@ -13,7 +13,7 @@ enum class Role { Subscriber, Publisher, PublisherOnly, Moderator };
 std::optional<Role> parseRole(std::string_view name);
 std::string_view roleName(Role role);
 
-// Permission strings sent to clients in the connection object (spec §2.5).
+// Permission strings sent to clients in the connection object (docs/protocol.md §2.5).
 std::vector<std::string> permissionsFor(Role role);
 bool canPublish(Role role);
 bool canSubscribe(Role role);

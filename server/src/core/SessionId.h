@@ -7,7 +7,7 @@
 
 namespace parley::core {
 
-// Session IDs as the OpenTok SDKs decode them (spec §1.2):
+// Session IDs as the OpenTok SDKs decode them (docs/protocol.md §1.2):
 //   "1_" + base64url-without-padding("1~<apiKey>~<location>~<createdMs>~<random>~<flags>~")
 // Field 1 is the API key, which is what the Node SDK checks before minting tokens.
 class SessionId {

@@ -14,7 +14,7 @@ std::optional<MediaMode> parseMediaMode(std::string_view s);
 std::string_view archiveModeName(ArchiveMode m);  // "manual" / "always"
 std::optional<ArchiveMode> parseArchiveMode(std::string_view s);
 
-// The properties chosen at session creation (spec §3.4.1) that the server remembers.
+// The properties chosen at session creation (docs/protocol.md §3.4.1) that the server remembers.
 struct SessionProperties {
   MediaMode mediaMode = MediaMode::Relayed;  // SDK default p2p.preference=enabled
   ArchiveMode archiveMode = ArchiveMode::Manual;

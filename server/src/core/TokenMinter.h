@@ -8,7 +8,7 @@
 namespace parley::core {
 
 // Mints client tokens exactly as the official Node SDK does (field order and claims of
-// spec §2.2/§2.3), for the operator CLI and for tests.
+// docs/protocol.md §2.2/§2.3), for the operator CLI and for tests.
 class TokenMinter {
  public:
   struct Options {

@@ -12,7 +12,7 @@
 namespace parley::core {
 
 // Verifies OpenTok client tokens: legacy "T1==" and HS256 JWTs, in the field orders
-// of every official SDK (spec §2). Pure: the caller supplies the secret look-up and
+// of every official SDK (docs/protocol.md §2). Pure: the caller supplies the secret look-up and
 // the clock.
 class TokenVerifier {
  public:

@@ -94,7 +94,7 @@ void ApiServer::addRoutes() {
   router_.add("GET", "/session/{sessionId}", [this](const HttpRequest& r, const PathParams& p) {
     return sessionInfo_.handle(r, p.find("sessionId")->second);
   });
-  // The client's configuration service (spec §5.3): an empty object keeps its defaults.
+  // The client's configuration service (docs/protocol.md §5.3): an empty object keeps its defaults.
   router_.add("GET", "/project/{apiKey}/config.json", [](const HttpRequest&, const PathParams&) {
     return HttpResponse::json(200, core::Json::object());
   });

@@ -43,7 +43,7 @@ class ApiServer {
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);
   HttpResponse handle(HttpRequest& request);
   // Splits the query off and removes the public base path and any OpenTok.js proxy
-  // prefix (spec §5.5) from request.path. handle() does it too; WebSocket upgrades
+  // prefix (docs/protocol.md §5.5) from request.path. handle() does it too; WebSocket upgrades
   // use it directly.
   void prepare(HttpRequest& request) const;
   // nullptr when the demo is disabled.

@@ -15,9 +15,9 @@
 
 namespace parley::http {
 
-// Session-monitoring callback registration (spec §3.4.12, used by the Node SDK's
+// Session-monitoring callback registration (docs/protocol.md §3.4.12, used by the Node SDK's
 // registerCallback / listCallbacks / unregisterCallback): register, list and remove
-// the URLs that webhooks of spec §4.1 go to.
+// the URLs that webhooks of docs/protocol.md §4.1 go to.
 class CallbackHandler {
  public:
   static constexpr std::size_t kMaxUrlLength = 2048;

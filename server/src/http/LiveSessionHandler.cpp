@@ -101,7 +101,7 @@ HttpResponse LiveSessionHandler::getStream(const HttpRequest& r, const PathParam
   for (const auto* s : sessions_.streams(p.at("sessionId"))) {
     if (s->id != p.at("streamId")) continue;
     HttpResponse response = HttpResponse::json(200, s->toRestJson());
-    // The Node SDK JSON-parses an already parsed body: give it text (spec §3.3).
+    // The Node SDK JSON-parses an already parsed body: give it text (docs/protocol.md §3.3).
     auto agent = r.header("User-Agent").value_or("");
     if (agent.rfind("OpenTok-Node-SDK/", 0) == 0) response.setHeader("Content-Type", "text/plain");
     return response;

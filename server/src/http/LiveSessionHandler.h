@@ -8,9 +8,9 @@
 
 namespace parley::http {
 
-// REST actions on live sessions (spec §3.4.4–§3.4.7): signals, force disconnect, stream
+// REST actions on live sessions (docs/protocol.md §3.4.4–§3.4.7): signals, force disconnect, stream
 // listing and layout classes, force mute — with the exact success codes the official
-// SDKs check and the quirks of spec §3.3.
+// SDKs check and the quirks of docs/protocol.md §3.3.
 class LiveSessionHandler {
  public:
   LiveSessionHandler(RestAuthenticator& auth, session::SessionManager& sessions) : auth_(auth), sessions_(sessions) {}

@@ -6,7 +6,7 @@
 namespace parley::http {
 
 // OpenTok.js with OT.setProxyUrl(P) requests P/<original host>/<original path>
-// (spec §5.5), e.g. /anvil.opentok.com/session/… or /rumor.example:443/rumorwebsocketsv2.
+// (docs/protocol.md §5.5), e.g. /anvil.opentok.com/session/… or /rumor.example:443/rumorwebsocketsv2.
 // Our own routes never start with a host name, so a first segment that looks like a
 // host (has a dot or a port, or is "localhost") is the proxied host and is dropped.
 class ProxyPath {

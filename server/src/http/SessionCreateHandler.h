@@ -7,7 +7,7 @@
 
 namespace parley::http {
 
-// POST /session/create (spec §3.4.1): a form body in, a JSON array (Accept:
+// POST /session/create (docs/protocol.md §3.4.1): a form body in, a JSON array (Accept:
 // application/json) or the XML document the Ruby SDK parses out.
 class SessionCreateHandler {
  public:

@@ -69,7 +69,7 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"archiveMode", core::archiveModeName(p.archiveMode)},
   });
   // The media port answers STUN (ICE-lite), so it doubles as the STUN server entry that
-  // keeps the client from making its extra un-proxied session-info call (spec §5.4.1).
+  // keeps the client from making its extra un-proxied session-info call (docs/protocol.md §5.4.1).
   core::Json iceServers = core::Json::array({core::Json::object(
       {{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" + std::to_string(settings_.rtcPort)})}})});
   core::Json info = core::Json::object({

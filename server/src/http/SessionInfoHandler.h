@@ -12,7 +12,7 @@
 namespace parley::http {
 
 // GET /session/{sessionId}?extended=true — "get session info", the first call
-// OpenTok.js makes (spec §5.4). Authenticated by the client token in X-OPENTOK-AUTH.
+// OpenTok.js makes (docs/protocol.md §5.4). Authenticated by the client token in X-OPENTOK-AUTH.
 // Errors are HTTP 200 with an `error` element, which is what the client maps to its
 // documented error codes (a non-2xx status would only produce a generic 2001).
 class SessionInfoHandler {

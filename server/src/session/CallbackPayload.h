@@ -10,7 +10,7 @@
 
 namespace parley::session {
 
-// The JSON bodies of session-monitoring callbacks (spec §4.1). Common members first:
+// The JSON bodies of session-monitoring callbacks (docs/protocol.md §4.1). Common members first:
 // sessionId, projectId (a string), event, [reason,] timestamp; then the subject.
 class CallbackPayload {
  public:

@@ -11,7 +11,7 @@ namespace parley::session {
 
 // A client's presence in a live session, created by Raptor connection create.
 struct Connection {
-  std::string id;  // chosen by the client (spec §1.3)
+  std::string id;  // chosen by the client (docs/protocol.md §1.3)
   std::string sessionId;
   std::string apiKey;
   core::Role role = core::Role::Publisher;
@@ -25,7 +25,7 @@ struct Connection {
   // connect retry) must present this very token, not merely one with the same claims.
   std::string tokenDigest;
 
-  // Raptor connection object (spec §7.5).
+  // Raptor connection object (docs/protocol.md §7.5).
   core::Json toJson() const;
   // The REST/webhook shape: {"id","createdAt","data"}.
   core::Json toWebhookJson() const;

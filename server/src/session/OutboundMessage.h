@@ -8,7 +8,7 @@
 
 namespace parley::session {
 
-// Rumor address of the server's session logic ("symphony", spec §1.5): the destination
+// Rumor address of the server's session logic ("symphony", docs/protocol.md §1.5): the destination
 // of client requests and the sender of server messages. Session info announces it.
 inline constexpr std::string_view kServerAddress = "symphony.parley";
 

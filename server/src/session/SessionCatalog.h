@@ -20,9 +20,9 @@ class SessionCatalog {
 
   explicit SessionCatalog(store::Store& store) : store_(store) {}
 
-  // Reads the POST /session/create fields (spec §3.4.1). The literal "null" counts as
+  // Reads the POST /session/create fields (docs/protocol.md §3.4.1). The literal "null" counts as
   // absent (Vonage SDK). Unknown p2p.preference values fall back to the default
-  // (relayed), as the spec asks; everything else invalid is an error.
+  // (relayed), as docs/protocol.md §3.3 says; everything else invalid is an error.
   static core::Result<core::SessionProperties> parseCreateOptions(const FieldLookup& field);
 
   // Generates a fresh ID for `apiKey` and stores the session. Throws StoreError.

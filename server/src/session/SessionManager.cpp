@@ -211,7 +211,7 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
                   {"connections", static_cast<long long>(s->connections.size())}});
   }
 
-  // Session state (spec §7.4): every connection and stream, archives, mute state.
+  // Session state (docs/protocol.md §7.4): every connection and stream, archives, mute state.
   Json connections = Json::array();
   for (const auto& id : s->connectionOrder) connections.push(s->connections.at(id).toJson());
   Json streams = Json::array();
@@ -258,7 +258,7 @@ Reply SessionManager::handle(const std::string& connectionId, const InboundReque
   if (res == "subscriber_channel" && m == "update") return onSubscriberChannelUpdate(*s, self, r);
   if (res == "session" && m == "update") return onSessionUpdate(*s, self, r);
   // Subscriber channel changes, sender stats, migration hooks…: acknowledged so that
-  // nothing stays pending in the client (spec §7.2).
+  // nothing stays pending in the client (docs/protocol.md §7.2).
   return Reply::ok();
 }
 
@@ -283,7 +283,7 @@ void SessionManager::disconnect(const std::string& connectionId, const std::stri
 Reply SessionManager::removeConnection(LiveSession& s, const std::string& connectionId,
                                        const std::string& reason, bool forced) {
   if (!s.connection(connectionId)) return Reply::error(404, "notFound");
-  // Its subscriptions, then its streams, then the connection itself (spec §7.6.5).
+  // Its subscriptions, then its streams, then the connection itself (docs/protocol.md §7.6.5).
   std::vector<std::string> subs;
   for (const auto& [id, sub] : s.subscribers)
     if (sub.connectionId == connectionId) subs.push_back(id);
@@ -352,9 +352,9 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
       {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"connectionId", self.id}});
   if (routed(s)) {
     // Routed: the publisher negotiates with the SFU first; everyone hears of the stream
-    // once its media reaches the SFU (spec §7.6.1, §8.2).
+    // once its media reaches the SFU (docs/protocol.md §7.6.1, §8.2).
     st.peerId = core::Crypto::uuid4();
-    // Camera video is sent in simulcast layers the SFU picks from per subscriber (spec
+    // Camera video is sent in simulcast layers the SFU picks from per subscriber (docs/protocol.md
     // §8.6); screen shares stay single-layer, as OpenTok.js does by default.
     const Json* video = st.channel("video1");
     const bool simulcast = video && video->getString("source").value_or("camera") == "camera";
@@ -370,7 +370,7 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
   }
   s.streams.emplace(streamId, st);
   s.streamOrder.push_back(streamId);
-  announceStream(s, s.streams.at(streamId));  // relayed: no media to wait for (spec §8.4 step 1)
+  announceStream(s, s.streams.at(streamId));  // relayed: no media to wait for (docs/protocol.md §8.4 step 1)
   return Reply::ok();
 }
 
@@ -381,7 +381,7 @@ void SessionManager::announceStream(LiveSession& s, Stream& st) {
   if (!owner) return;
   broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(st.id),
                                st.toJson(owner->toJson()), std::nullopt});
-  // A session under force-mute makes new publishers start muted (spec §7.8.3).
+  // A session under force-mute makes new publishers start muted (docs/protocol.md §7.8.3).
   if (s.muteAllActive && !s.muteExclusions.count(st.id)) sendMute(s, st);
   if (listener_) listener_->streamCreated(st, *owner);
 }
@@ -542,12 +542,12 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
       return Reply::error(404, "streamNotFound");
     }
     s.subscribers[subscriberId] = sub;
-    // The SFU offers; its audio and video share one msid stream (spec §8.3 step 2).
+    // The SFU offers; its audio and video share one msid stream (docs/protocol.md §8.3 step 2).
     sendNegotiation(self.id, s.subscriberUri(streamId, subscriberId), "offer", n, sub.peerId);
     return Reply::ok();
   }
   s.subscribers[subscriberId] = sub;
-  // Relayed: the publisher makes one peer connection per subscriber (spec §8.4 step 3).
+  // Relayed: the publisher makes one peer connection per subscriber (docs/protocol.md §8.4 step 3).
   send(st->connectionId,
        OutboundMessage{self.id, "generateoffer", s.subscriberUri(streamId, subscriberId),
                        Json::object({{"peerId", sub.peerId}, {"sourceStreamId", "P2P"}}),
@@ -589,7 +589,7 @@ Reply SessionManager::onJsep(LiveSession& s, const Connection& self, const Inbou
   auto it = s.subscribers.find(r.param("subscriber"));
   if (it == s.subscribers.end()) return Reply::error(404, "subscriberNotFound");
   const Subscriber& sub = it->second;
-  // Relay rule (spec §8.4 step 6): owner ↔ subscribing connection, nobody else.
+  // Relay rule (docs/protocol.md §8.4 step 6): owner ↔ subscribing connection, nobody else.
   std::string to;
   if (self.id == st->connectionId)
     to = sub.connectionId;
@@ -615,7 +615,7 @@ Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const
       Logger::warn("publisher offer refused", {{"streamId", st.id}, {"error", n.error}});
       return Reply::error(400, "invalidSdp");
     }
-    // Replies on the generateoffer URI with the client's own ids (spec §8.1).
+    // Replies on the generateoffer URI with the client's own ids (docs/protocol.md §8.1).
     std::string peerId = r.content.getString("peerId").value_or(st.peerId);
     sendNegotiation(self.id, r.uri, "answer", n, peerId);
     return Reply::ok();
@@ -632,7 +632,7 @@ Reply SessionManager::onRoutedJsep(LiveSession& s, const Connection& self, const
     return Reply::ok();
   }
   if (r.method == "offer") {
-    // Subscriber-initiated renegotiation (ICE restart, spec §8.5).
+    // Subscriber-initiated renegotiation (ICE restart, docs/protocol.md §8.5).
     auto n = media_->subscriberOffer(s.record.sessionId, it->first, sdp);
     if (!n.ok) {
       Logger::warn("subscriber offer refused", {{"subscriberId", it->first}, {"error", n.error}});
@@ -712,7 +712,7 @@ Reply SessionManager::onSignal(LiveSession& s, const Connection& self, const Inb
   if (!takeSignalToken(self.id)) return Reply::error(429, "rateLimited");
   std::optional<std::string_view> to;
   std::string target = r.param("connection");
-  // Passing the Session object as `to` puts the session id here (spec §7.7.1): broadcast.
+  // Passing the Session object as `to` puts the session id here (docs/protocol.md §7.7.1): broadcast.
   if (!target.empty() && target != s.record.sessionId) {
     if (!s.connection(target)) return Reply::error(404, "notFound");
     to = target;
@@ -730,7 +730,7 @@ void SessionManager::deliverSignal(LiveSession& s, const std::string& from, cons
   OutboundMessage message{from, "signal", uri, content, std::nullopt};
   auto deliver = [&](const Connection& receiver) {
     if (receiver.eventsSuppressed && !from.empty()) {
-      // Receivers that do not track connections need the sender inline (spec §7.4).
+      // Receivers that do not track connections need the sender inline (docs/protocol.md §7.4).
       OutboundMessage withSender = message;
       Json sender = connectionObject(s, from);
       withSender.content.set("connection", sender);
@@ -803,7 +803,7 @@ SessionManager::ActionResult SessionManager::signalFromServer(
   std::string uri = s->uri();
   if (connectionId) uri += "/connection/" + std::string(*connectionId);
   uri += "/signal/" + core::Crypto::uuid4();
-  // Empty sender: the client reports `from` as null for server signals (spec §7.7.3).
+  // Empty sender: the client reports `from` as null for server signals (docs/protocol.md §7.7.3).
   deliverSignal(*s, "", uri, t, d, connectionId);
   return {};
 }

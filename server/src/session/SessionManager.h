@@ -19,7 +19,7 @@
 
 namespace parley::session {
 
-// The Raptor v2 session logic (spec §7, §8.4): connections, streams, subscribers,
+// The Raptor v2 session logic (docs/protocol.md §7, §8.4): connections, streams, subscribers,
 // signals, moderation and the relay of WebRTC negotiation in relayed sessions.
 // Single-threaded (control thread), no sockets: requests come in as InboundRequest,
 // messages leave through SessionOutput, news goes up through SessionEventListener.
@@ -54,7 +54,7 @@ class SessionManager : public media::MediaService::Events {
   void disconnect(const std::string& connectionId, const std::string& reason);
   bool isConnected(std::string_view connectionId) const { return connectionSession_.count(std::string(connectionId)) > 0; }
 
-  // ---- REST actions on live sessions (spec §3.4.4–§3.4.7) ----
+  // ---- REST actions on live sessions (docs/protocol.md §3.4.4–§3.4.7) ----
   enum class Outcome { Ok, NotFound, Invalid, TooLarge };
   struct ActionResult {
     Outcome outcome = Outcome::Ok;
@@ -76,7 +76,7 @@ class SessionManager : public media::MediaService::Events {
   std::size_t liveSessionCount() const { return sessions_.size(); }
   std::size_t connectionCount() const { return connectionSession_.size(); }
 
-  // Validates a signal's type and data the way the client does (spec §7.7.1, §9.3).
+  // Validates a signal's type and data the way the client does (docs/protocol.md §7.7.1, §9.3).
   ActionResult validateSignal(const core::Json* type, const core::Json* data) const;
 
  private:
@@ -91,7 +91,7 @@ class SessionManager : public media::MediaService::Events {
   void sendAfterReply(const std::string& connectionId, OutboundMessage message);
   bool routed(const LiveSession& s) const;
   void announceStream(LiveSession& s, Stream& st);
-  // Sends the SFU's description and its candidates (spec §8.2 step 4, §8.3 step 2).
+  // Sends the SFU's description and its candidates (docs/protocol.md §8.2 step 4, §8.3 step 2).
   void sendNegotiation(const std::string& to, const std::string& uri, const std::string& method,
                        const media::MediaService::Negotiation& n, const std::string& peerId);
   Reply onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r, const Stream& st);

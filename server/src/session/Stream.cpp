@@ -4,7 +4,7 @@ namespace parley::session {
 
 namespace {
 
-// The client accepts `true` or the string "true" as active (spec §7.6.2).
+// The client accepts `true` or the string "true" as active (docs/protocol.md §7.6.2).
 bool isActive(const core::Json* channel) {
   if (!channel) return false;
   const core::Json* active = channel->find("active");

@@ -28,9 +28,9 @@ struct Stream {
   bool hasAudio() const;
   bool hasVideo() const;
 
-  // Raptor stream object (spec §7.6.2); `connection` is the owner's connection object.
+  // Raptor stream object (docs/protocol.md §7.6.2); `connection` is the owner's connection object.
   core::Json toJson(const core::Json& connection) const;
-  // REST shape (spec §7.6.3): {"id","videoType","name","layoutClassList"}.
+  // REST shape (docs/protocol.md §7.6.3): {"id","videoType","name","layoutClassList"}.
   core::Json toRestJson() const;
 };
 

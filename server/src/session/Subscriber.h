@@ -6,7 +6,7 @@
 
 namespace parley::session {
 
-// One client's subscription to a stream (spec §7.9).
+// One client's subscription to a stream (docs/protocol.md §7.9).
 struct Subscriber {
   std::string id;  // widget id chosen by the subscribing client
   std::string streamId;

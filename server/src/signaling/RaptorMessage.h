@@ -9,7 +9,7 @@
 
 namespace parley::signaling {
 
-// The Raptor v2 JSON envelope carried in Rumor MESSAGE payloads (spec §7.1):
+// The Raptor v2 JSON envelope carried in Rumor MESSAGE payloads (docs/protocol.md §7.1):
 //   {"method": "...", "uri": "/v2/partner/{k}/session/{s}/...", "content": {...}}
 // plus the decomposition of `uri` into name/value pairs and a resource name.
 struct RaptorMessage {
@@ -18,7 +18,7 @@ struct RaptorMessage {
   core::Json content = core::Json::object();
   std::optional<std::string> reason;  // top-level "reason" (server → client deletes)
 
-  // From the URI (spec §7.1 table): "partner", "session", "connection", "stream",
+  // From the URI (docs/protocol.md §7.1 table): "partner", "session", "connection", "stream",
   // "subscriber", "channel", "signal", "archive", … → value.
   std::map<std::string, std::string, std::less<>> params;
   // "session", "connection", "stream", "stream_channel", "subscriber",

@@ -9,7 +9,7 @@
 
 namespace parley::signaling {
 
-// One Rumor frame (spec §6.2): the binary message format inside each WebSocket message.
+// One Rumor frame (docs/protocol.md §6.2): the binary message format inside each WebSocket message.
 //   u32 length (frame size - 4) | u16 reserved | u8 type | u8 nAddr | nAddr × (u16 len, bytes)
 //   | u8 nHdr | nHdr × (u16 klen, key, u16 vlen, value) | payload to the end
 struct RumorFrame {

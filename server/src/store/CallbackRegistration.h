@@ -5,7 +5,7 @@
 
 namespace parley::store {
 
-// A project's session-monitoring callback (spec §3.4.12): events of one group and kind
+// A project's session-monitoring callback (docs/protocol.md §3.4.12): events of one group and kind
 // are POSTed to `url`.
 struct CallbackRegistration {
   std::string id;  // UUID

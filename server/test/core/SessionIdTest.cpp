@@ -51,7 +51,7 @@ TEST(SessionIdTest, GenerateIsUnique) {
   EXPECT_EQ(ids.size(), 500u);
 }
 
-// Session IDs from the Ruby SDK's cassettes and the Python SDK's fixtures (spec §1.2).
+// Session IDs from the Ruby SDK's cassettes and the Python SDK's fixtures (docs/protocol.md §1.2).
 TEST(SessionIdTest, DecodesRealSdkFixtures) {
   auto p = SessionId::decode(
       "1_MX4xMjM0NTZ-fk1vbiBNYXIgMTcgMDA6NDE6MzEgUERUIDIwMTR-MC42ODM3ODk1MzQ0OTQyODA4fg");

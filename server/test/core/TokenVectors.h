@@ -3,7 +3,7 @@
 // Token test vectors shared by the token tests. Produced by
 //   node server/test/data/make_token_vectors.cjs
 // Node-format tokens come from the official `opentok` npm SDK (2.23.2) with its clock
-// frozen at kCreate; Ruby- and Python-format tokens are built by that script per spec
+// frozen at kCreate; Ruby- and Python-format tokens are built by that script per docs/protocol.md
 // §2.2/§2.3/§3.1 and signed with node:crypto. Verify them with now = kCreate.
 
 #include <cstdint>

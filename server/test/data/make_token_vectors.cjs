@@ -1,7 +1,7 @@
 // Regenerates the token vectors pasted into server/test/core/*Test.cpp.
 //   node server/test/data/make_token_vectors.cjs
 // Node-format vectors come from the official `opentok` npm SDK with the clock frozen at
-// CREATE; Ruby- and Python-format vectors are assembled here by the rules of spec §2.2,
+// CREATE; Ruby- and Python-format vectors are assembled here by the rules of docs/protocol.md §2.2,
 // §2.3 and §3.1 (claim order, header order, '+' for spaces) and signed with node:crypto.
 // Node nonces are random, so every run prints different (equally valid) tokens.
 'use strict';

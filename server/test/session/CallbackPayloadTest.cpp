@@ -56,7 +56,7 @@ TEST(CallbackPayloadTest, ConnectionDestroyedCarriesEachReason) {
     EXPECT_EQ(p.getString("projectId"), "123456");
     ASSERT_TRUE(p.find("connection"));
     EXPECT_EQ(*p.find("connection"), kWebhookConnection);
-    // Same member order as the spec's example.
+    // Same member order as the example of docs/protocol.md §4.1.
     EXPECT_EQ(p.keys(), (std::vector<std::string>{"sessionId", "projectId", "event", "reason",
                                                   "timestamp", "connection"}));
   }

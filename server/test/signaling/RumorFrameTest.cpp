@@ -10,7 +10,7 @@ namespace {
 
 using Type = RumorFrame::Type;
 
-// Bytes from a list of hex octets and quoted strings, as the spec writes its examples.
+// Bytes from a list of hex octets and quoted strings, as docs/protocol.md §6.2 writes its examples.
 std::string bytesOf(std::initializer_list<int> octets) {
   std::string out;
   for (int b : octets) out += static_cast<char>(b);

@@ -141,7 +141,7 @@ class OTStatic extends EventDispatcher {
     setTimeout(() => callback({ supported, supportedSources: sources }), 0);
   }
 
-  /** Must come before initSession/initPublisher (§5.5); a second call is refused. */
+  /** Must come before initSession/initPublisher (docs/protocol.md §5.5); a second call is refused. */
   setProxyUrl(url: string): void {
     if (this.proxyUrl !== null) {
       this.dispatch(new OTEvent('exception', { code: ExceptionCodes.PROXY_URL_ALREADY_SET_ERROR, title: ErrorNames.PROXY_URL_ALREADY_SET_ERROR, message: 'The proxy URL was already set' }));

@@ -7,7 +7,7 @@ export class OTConnection {
   readonly id: string;
   readonly creationTime: number;
   readonly data: string;
-  /** Role-derived permissions from the server (§7.5). */
+  /** Role-derived permissions from the server (docs/protocol.md §7.5). */
   readonly permissions: readonly string[];
 
   constructor(c: Connection) {
@@ -18,7 +18,7 @@ export class OTConnection {
     this.permissions = [...c.permissions];
   }
 
-  /** Hidden backend pseudo-clients (§7.3): ids starting with `symphony.`, or auriga agents. */
+  /** Hidden backend pseudo-clients (docs/protocol.md §7.3): ids starting with `symphony.`, or auriga agents. */
   static isHidden(c: Connection): boolean {
     return c.id.startsWith('symphony.') || (c.userAgent ?? '').includes('auriga');
   }

@@ -1,5 +1,5 @@
 // A published stream (OT.Stream). hasAudio, hasVideo, videoType, videoDimensions … are
-// derived from the stream's channels (§7.6.2) and change with channel updates (§7.6.4).
+// derived from the stream's channels (docs/protocol.md §7.6.2) and change with channel updates (docs/protocol.md §7.6.4).
 
 import { isActive, type Stream, type StreamChannel } from '../raptor/RaptorMessage.js';
 import type { JsonObject } from '../util/json.js';
@@ -76,7 +76,7 @@ export class OTStream {
     if (!channel) return [];
     const before = this.snapshot();
     for (const [key, value] of Object.entries(changes)) {
-      if (!KNOWN_CHANNEL_KEYS.has(key)) break; // the rest of an update with an unknown key is ignored (§7.6.4)
+      if (!KNOWN_CHANNEL_KEYS.has(key)) break; // the rest of an update with an unknown key is ignored (docs/protocol.md §7.6.4)
       channel[key] = key === 'active' ? isActive(value) : value;
     }
     return this.diff(before);

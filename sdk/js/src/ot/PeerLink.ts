@@ -1,4 +1,4 @@
-// One RTCPeerConnection and its JSEP exchange over Raptor (spec §8.1): trickled candidates
+// One RTCPeerConnection and its JSEP exchange over Raptor (docs/protocol.md §8.1): trickled candidates
 // (sent as gathered; incoming ones buffered until the remote description is set), one
 // offer/answer exchange at a time, and the ids the server gave copied into every message.
 
@@ -138,7 +138,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     }
   }
 
-  /** The JSEP ids to put into every message of this link (§8.1). */
+  /** The JSEP ids to put into every message of this link (docs/protocol.md §8.1). */
   ids(): JsonObject {
     const ids: JsonObject = {};
     if (this.peerId !== undefined) ids.peerId = this.peerId;
@@ -192,5 +192,5 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 }
 
-/** Routed subscribers answer as DTLS client: every a=setup in the SFU's offer becomes passive (§8.1). */
+/** Routed subscribers answer as DTLS client: every a=setup in the SFU's offer becomes passive (docs/protocol.md §8.1). */
 export const passiveSetup = (sdp: string): string => sdp.replace(/^a=setup:(actpass|active)\r?$/gm, (line) => line.replace(/setup:\w+/, 'setup:passive'));

@@ -1,5 +1,5 @@
 // OT.Publisher: captures media, publishes it as one stream, and keeps one peer connection
-// per remote end — the SFU in routed sessions, each subscriber in relayed ones (§8.2, §8.4).
+// per remote end — the SFU in routed sessions, each subscriber in relayed ones (docs/protocol.md §8.2, §8.4).
 
 import { jsep, publisherChannels, streamChannelUpdate, streamCreate, streamDelete, type StreamChannel } from '../raptor/RaptorMessage.js';
 import type { JsonObject } from '../util/json.js';
@@ -296,7 +296,7 @@ export class Publisher extends EventDispatcher {
     this.unpublishInternal('clientDisconnected', true, true, true);
   }
 
-  /** @internal A JSEP message for this publisher; `remote` tells its peer connections apart (§8.1). */
+  /** @internal A JSEP message for this publisher; `remote` tells its peer connections apart (docs/protocol.md §8.1). */
   onJsep(method: string, content: JsonObject, uri: { subscriberId?: string | undefined; from: string }): void {
     const session = this.session;
     const streamId = this.streamId;
@@ -331,13 +331,13 @@ export class Publisher extends EventDispatcher {
     }
   }
 
-  /** @internal The server forced our audio off (§7.8.3). */
+  /** @internal The server forced our audio off (docs/protocol.md §7.8.3). */
   onMuteForced(): void {
     this.publishAudio(false);
     this.trigger('muteForced');
   }
 
-  /** @internal After a signaling reconnection: restart ICE where it is down (§8.5). */
+  /** @internal After a signaling reconnection: restart ICE where it is down (docs/protocol.md §8.5). */
   onReconnected(): void {
     for (const link of this.links.values()) if (!link.iceConnected) void link.negotiate({ iceRestart: true });
   }
@@ -370,7 +370,7 @@ export class Publisher extends EventDispatcher {
     if (media.audioTrack) link.pc.addTransceiver(media.audioTrack, { direction: 'sendonly', streams: [media.stream] });
     if (media.videoTrack) {
       const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [media.stream] };
-      // Routed camera streams go out in RID simulcast when the SFU asks for it (§8.6):
+      // Routed camera streams go out in RID simulcast when the SFU asks for it (docs/protocol.md §8.6):
       // full, half and (above 640x480) quarter resolution, highest first as Chrome lists them.
       if (simulcast && session.routed && media.videoType !== 'screen') {
         const h = media.videoTrack.getSettings().height ?? 480;

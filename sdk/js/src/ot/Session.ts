@@ -1,4 +1,4 @@
-// OT.Session: connects over session info + Rumor (spec §5, §6, §7.4), keeps the session's
+// OT.Session: connects over session info + Rumor (docs/protocol.md §5, §6, §7.4), keeps the session's
 // connections and streams, turns server messages into OT events, and carries publishers'
 // and subscribers' requests and JSEP messages.
 
@@ -102,9 +102,9 @@ export class Session extends EventDispatcher implements SessionPort {
   private socket: RumorSocket | undefined;
   private readonly publishers = new Set<Publisher>();
   private readonly subscribers = new Map<string, Subscriber>(); // subscriberId → subscriber
-  /** Streams whose connection is not known yet (§7.6.2). */
+  /** Streams whose connection is not known yet (docs/protocol.md §7.6.2). */
   private heldStreams: Stream[] = [];
-  /** Signals from connections not known yet (§7.7.2). */
+  /** Signals from connections not known yet (docs/protocol.md §7.7.2). */
   private heldSignals: Array<{ from: string; type?: string; data?: unknown }> = [];
   private early: RumorFrame[] | null = null;
   private ownCreated: (() => void) | undefined;
@@ -638,7 +638,7 @@ export class Session extends EventDispatcher implements SessionPort {
         return;
       }
       case 'sessionMuteForced': {
-        // Streams to mute get their own `update` (exclusions left out, §7.8.3); this one only
+        // Streams to mute get their own `update` (exclusions left out, docs/protocol.md §7.8.3); this one only
         // tells the app and makes publishers created later start muted.
         this.sessionMuted = ev.active;
         this.trigger('muteForced', { active: ev.active });

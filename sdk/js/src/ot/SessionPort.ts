@@ -12,7 +12,7 @@ export interface SessionPort {
   readonly ownConnectionId: string | undefined;
   /** True for routed (SFU) sessions, false for relayed (peer-to-peer) ones. */
   readonly routed: boolean;
-  /** The session is in force-mute state: publishers start muted (§7.8.3). */
+  /** The session is in force-mute state: publishers start muted (docs/protocol.md §7.8.3). */
   readonly muteOnEntry: boolean;
   readonly canPublish: boolean;
   readonly canSubscribe: boolean;

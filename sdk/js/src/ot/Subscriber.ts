@@ -1,6 +1,6 @@
 // OT.Subscriber: one remote stream shown in an element. Sends subscriber create, answers
 // the offer that follows (from the SFU in routed sessions, from the publisher in relayed
-// ones, §8.3/§8.4), and completes once the media plays.
+// ones, docs/protocol.md §8.3/§8.4), and completes once the media plays.
 
 import { subscriberChannelUpdate, subscriberCreate, subscriberDelete, jsep, type SubscriberChannel } from '../raptor/RaptorMessage.js';
 import type { JsonObject } from '../util/json.js';
@@ -36,7 +36,7 @@ export class Subscriber extends EventDispatcher {
   readonly id: string;
   readonly element: HTMLElement | null;
   readonly stream: OTStream;
-  /** The subscriber id used on the wire (§1.4). */
+  /** The subscriber id used on the wire (docs/protocol.md §1.4). */
   readonly subscriberId: string = uuid();
   session: SessionPort | null;
 
@@ -81,7 +81,7 @@ export class Subscriber extends EventDispatcher {
     this.widget.setFlag('OT_audio-disabled', !stream.hasAudio);
     this.widget.setFlag('OT_video-disabled', !stream.hasVideo || !this.videoWanted);
     if (localStream) {
-      // A subscriber to one's own stream shows the publisher's media; nothing goes on the wire (§7.9).
+      // A subscriber to one's own stream shows the publisher's media; nothing goes on the wire (docs/protocol.md §7.9).
       this.remote = localStream;
       this.widget.setStream(localStream);
       this.trigger('videoElementCreated', { element: this.widget.video });
@@ -211,13 +211,13 @@ export class Subscriber extends EventDispatcher {
     }
   }
 
-  /** @internal The SFU's congestion hint (subscriber_channel update, §7.3). */
+  /** @internal The SFU's congestion hint (subscriber_channel update, docs/protocol.md §7.3). */
   onChannelHint(channelId: string, changes: JsonObject): void {
     if (channelId !== 'video1' || typeof changes.active !== 'boolean') return;
     this.trigger(changes.active ? 'videoEnabled' : 'videoDisabled', { reason: 'quality' });
   }
 
-  /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (§8.5). */
+  /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (docs/protocol.md §8.5). */
   onReconnected(): void {
     if (this.link && !this.link.iceConnected && this.session?.routed) void this.link.negotiate({ iceRestart: true });
   }

@@ -1,8 +1,8 @@
-// Raptor v2 messages (spec §7): the JSON carried in Rumor MESSAGE frames,
+// Raptor v2 messages (docs/protocol.md §7): the JSON carried in Rumor MESSAGE frames,
 // `{"method", "uri", "content"}` plus an optional top-level `reason` from the server.
 //
-// Builders for what a client sends (§7.2) and parsers for what the server sends (§7.3),
-// including the session state of the connect reply (§7.4).
+// Builders for what a client sends (docs/protocol.md §7.2) and parsers for what the server sends (docs/protocol.md §7.3),
+// including the session state of the connect reply (docs/protocol.md §7.4).
 
 import type { JsonObject } from '../util/json.js';
 import { uuid } from '../util/uuid.js';
@@ -21,7 +21,7 @@ import {
   type RaptorSessionRef,
 } from './RaptorUri.js';
 
-/** Rumor Content-Type of client MESSAGEs (§6.4). */
+/** Rumor Content-Type of client MESSAGEs (docs/protocol.md §6.4). */
 export const RAPTOR_CONTENT_TYPE = 'application/x-raptor+v2';
 
 export interface RaptorMessage<C extends JsonObject = JsonObject> {
@@ -39,13 +39,13 @@ export function serializeRaptorMessage(message: RaptorMessage): string {
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ---------------------------------------------------------------------------------------
-// Client → server (§7.2)
+// Client → server (docs/protocol.md §7.2)
 
 export interface ConnectionCreateOptions {
   connectionId: string;
   userAgent: string;
   clientVersion: string;
-  /** `forceMute` always; `renegotiation`, `e2ee` … when supported (§7.4). */
+  /** `forceMute` always; `renegotiation`, `e2ee` … when supported (docs/protocol.md §7.4). */
   capabilities?: readonly string[];
   connectionEventsSuppressed?: boolean;
 }
@@ -57,14 +57,14 @@ export function connectionCreate(session: RaptorSessionRef, o: ConnectionCreateO
   return { method: 'create', uri: connectionUri(session, o.connectionId), content };
 }
 
-/** forceDisconnect: `delete …/connection/{other}` (§7.8.1). */
+/** forceDisconnect: `delete …/connection/{other}` (docs/protocol.md §7.8.1). */
 export function connectionDelete(session: RaptorSessionRef, connectionId: string): RaptorMessage {
   return { method: 'delete', uri: connectionUri(session, connectionId), content: {} };
 }
 
 export type ChannelType = 'audio' | 'video' | 'data';
 
-/** A stream channel as publishers describe it and servers echo it (§7.6.1, §7.6.2). */
+/** A stream channel as publishers describe it and servers echo it (docs/protocol.md §7.6.1, §7.6.2). */
 export interface StreamChannel {
   id: string;
   type: ChannelType | (string & {});
@@ -128,7 +128,7 @@ export interface StreamCreateOptions {
   sourceStreamId?: string;
 }
 
-/** publish: `create …/stream/{sid}` with the stream description (§7.6.1). */
+/** publish: `create …/stream/{sid}` with the stream description (docs/protocol.md §7.6.1). */
 export function streamCreate(session: RaptorSessionRef, o: StreamCreateOptions): RaptorMessage {
   const content: JsonObject = {
     id: o.streamId,
@@ -145,17 +145,17 @@ export function streamCreate(session: RaptorSessionRef, o: StreamCreateOptions):
   return { method: 'create', uri: streamUri(session, o.streamId), content };
 }
 
-/** unpublish / forceUnpublish: `delete …/stream/{sid}` (§7.6.5, §7.8.2). */
+/** unpublish / forceUnpublish: `delete …/stream/{sid}` (docs/protocol.md §7.6.5, §7.8.2). */
 export function streamDelete(session: RaptorSessionRef, streamId: string, sourceStreamId?: string): RaptorMessage {
   return { method: 'delete', uri: streamUri(session, streamId), content: sourceStreamId ? { sourceStreamId } : {} };
 }
 
-/** Publisher channel change: `update …/stream/{sid}/channel/{ch}` (§7.6.4). */
+/** Publisher channel change: `update …/stream/{sid}/channel/{ch}` (docs/protocol.md §7.6.4). */
 export function streamChannelUpdate(session: RaptorSessionRef, streamId: string, channelId: string, attributes: JsonObject): RaptorMessage {
   return { method: 'update', uri: streamChannelUri(session, streamId, channelId), content: { ...attributes } };
 }
 
-/** Sender-side stats: `data …/stream/{sid}/channel/{ch}/data/{uuid}` (§7.11). */
+/** Sender-side stats: `data …/stream/{sid}/channel/{ch}/data/{uuid}` (docs/protocol.md §7.11). */
 export function streamChannelData(session: RaptorSessionRef, streamId: string, channelId: string, data: unknown): RaptorMessage {
   return { method: 'data', uri: streamDataUri(session, streamId, channelId, uuid()), content: { data: JSON.stringify(data), type: 'data' } };
 }
@@ -181,7 +181,7 @@ export interface SubscriberCreateOptions {
   sourceStreamId?: string;
 }
 
-/** subscribe: `create …/stream/{sid}/subscriber/{sub}` (§7.9). */
+/** subscribe: `create …/stream/{sid}/subscriber/{sub}` (docs/protocol.md §7.9). */
 export function subscriberCreate(session: RaptorSessionRef, o: SubscriberCreateOptions): RaptorMessage {
   const content: JsonObject = {
     id: o.subscriberId,
@@ -196,12 +196,12 @@ export function subscriberCreate(session: RaptorSessionRef, o: SubscriberCreateO
   return { method: 'create', uri: subscriberUri(session, o.streamId, o.subscriberId), content };
 }
 
-/** unsubscribe: `delete …/stream/{sid}/subscriber/{sub}` (§7.9). */
+/** unsubscribe: `delete …/stream/{sid}/subscriber/{sub}` (docs/protocol.md §7.9). */
 export function subscriberDelete(session: RaptorSessionRef, streamId: string, subscriberId: string, sourceStreamId?: string): RaptorMessage {
   return { method: 'delete', uri: subscriberUri(session, streamId, subscriberId), content: sourceStreamId ? { sourceStreamId } : {} };
 }
 
-/** Subscriber channel change: `update …/subscriber/{sub}/channel/{ch}` (§7.2). */
+/** Subscriber channel change: `update …/subscriber/{sub}/channel/{ch}` (docs/protocol.md §7.2). */
 export function subscriberChannelUpdate(session: RaptorSessionRef, streamId: string, subscriberId: string, channelId: string, attributes: JsonObject): RaptorMessage {
   return { method: 'update', uri: subscriberChannelUri(session, streamId, subscriberId, channelId), content: { ...attributes } };
 }
@@ -209,7 +209,7 @@ export function subscriberChannelUpdate(session: RaptorSessionRef, streamId: str
 export const SIGNAL_LIMITS = { maxTypeLength: 128, maxDataLength: 8192, typePattern: /^[A-Za-z0-9\-._~]+$/ } as const;
 
 export interface SignalOptions {
-  /** Target connection id; omitted = every connection (§7.7.1). */
+  /** Target connection id; omitted = every connection (docs/protocol.md §7.7.1). */
   to?: string;
   type?: string;
   data?: unknown;
@@ -218,7 +218,7 @@ export interface SignalOptions {
 
 /**
  * signal: `signal …/signal/{uuid}` or `…/connection/{to}/signal/{uuid}`. Validates like
- * OpenTok.js (§7.7.1, §9.3): RaptorError('invalid-parameter') with status 400 or 413.
+ * OpenTok.js (docs/protocol.md §7.7.1, §9.3): RaptorError('invalid-parameter') with status 400 or 413.
  */
 export function signal(session: RaptorSessionRef, o: SignalOptions = {}): RaptorMessage {
   const content: JsonObject = {};
@@ -255,14 +255,14 @@ export interface JsepOptions {
   streamId: string;
   /** Present for a subscriber's peer connection: `…/stream/{sid}/subscriber/{sub}`. */
   subscriberId?: string;
-  /** Copied from the server's first message of the peer connection (§8.1). */
+  /** Copied from the server's first message of the peer connection (docs/protocol.md §8.1). */
   peerId?: string;
   sourceStreamId?: string;
   /** offer/answer: `{type, sdp}`; candidate: `{candidate, sdpMid, sdpMLineIndex}`. */
   content: JsonObject;
 }
 
-/** JSEP: offer / answer / pranswer / candidate on the stream or subscriber URI (§8.1). */
+/** JSEP: offer / answer / pranswer / candidate on the stream or subscriber URI (docs/protocol.md §8.1). */
 export function jsep(session: RaptorSessionRef, o: JsepOptions): RaptorMessage {
   const content: JsonObject = {};
   if (o.peerId !== undefined) content.peerId = o.peerId;
@@ -272,7 +272,7 @@ export function jsep(session: RaptorSessionRef, o: JsepOptions): RaptorMessage {
   return { method: o.method, uri, content };
 }
 
-/** forceMuteStream (streamId) or forceMuteAll / disableForceMute (no streamId) (§7.8.3). */
+/** forceMuteStream (streamId) or forceMuteAll / disableForceMute (no streamId) (docs/protocol.md §7.8.3). */
 export function forceMute(session: RaptorSessionRef, o: { streamId?: string; active: boolean; excludedStreamIds?: readonly string[] }): RaptorMessage {
   const content: JsonObject = { reason: 'mute', channels: ['audio'], active: o.active, locked: false };
   if (o.excludedStreamIds) content.exclusion = [...o.excludedStreamIds];
@@ -280,14 +280,14 @@ export function forceMute(session: RaptorSessionRef, o: { streamId?: string; act
 }
 
 // ---------------------------------------------------------------------------------------
-// Server → client (§7.3)
+// Server → client (docs/protocol.md §7.3)
 
 export interface ParsedRaptorMessage extends RaptorMessage, ParsedRaptorUri {}
 
 /**
  * Parses a MESSAGE payload. Throws RaptorError for non-JSON, a non-object, a missing method
  * or a malformed URI. A missing or null `content` becomes `{}`; any other non-object
- * content is an error (the client destructures it, §7.1).
+ * content is an error (the client destructures it, docs/protocol.md §7.1).
  */
 export function parseRaptorMessage(payload: string): ParsedRaptorMessage {
   let json: unknown;
@@ -317,7 +317,7 @@ export interface Connection {
   raw: JsonObject;
 }
 
-/** A connection object (§7.5). Throws RaptorError('invalid-content') without an id. */
+/** A connection object (docs/protocol.md §7.5). Throws RaptorError('invalid-content') without an id. */
 export function parseConnection(value: unknown): Connection {
   if (!isObject(value) || typeof value.id !== 'string' || value.id === '') {
     throw new RaptorError('invalid-content', `a connection object needs an id: ${JSON.stringify(value)}`);
@@ -344,7 +344,7 @@ export interface Stream {
   raw: JsonObject;
 }
 
-/** `true` or `"true"` (§7.6.2). */
+/** `true` or `"true"` (docs/protocol.md §7.6.2). */
 export const isActive = (v: unknown): boolean => v === true || v === 'true';
 
 function parseChannel(value: unknown): StreamChannel {
@@ -354,7 +354,7 @@ function parseChannel(value: unknown): StreamChannel {
   return { ...value, id: value.id, type: typeof value.type === 'string' ? value.type : '', active: isActive(value.active) } as StreamChannel;
 }
 
-/** A stream object (§7.6.2): `connection` (object with an id) or `connectionId` is required. */
+/** A stream object (docs/protocol.md §7.6.2): `connection` (object with an id) or `connectionId` is required. */
 export function parseStream(value: unknown): Stream {
   if (!isObject(value) || typeof value.id !== 'string' || value.id === '') {
     throw new RaptorError('invalid-content', `a stream object needs an id: ${JSON.stringify(value)}`);
@@ -399,12 +399,12 @@ export interface SessionState {
   connections: Connection[];
   streams: Stream[];
   archives: Archive[];
-  /** Present (true) while the session is in force-mute state (§7.8.3). */
+  /** Present (true) while the session is in force-mute state (docs/protocol.md §7.8.3). */
   muteActive: boolean;
 }
 
 /**
- * The payload of the STATUS 200 answering connection create (§7.4): `connection`, `stream`
+ * The payload of the STATUS 200 answering connection create (docs/protocol.md §7.4): `connection`, `stream`
  * and `archive` (or `archives`) arrays. Like OpenTok.js, a missing or empty `connection`
  * list is rebuilt from the streams' connections.
  */
@@ -433,7 +433,7 @@ export function parseSessionState(payload: string | JsonObject): SessionState {
 }
 
 /**
- * The payload of any STATUS reply: `null` when empty, else a JSON object (§6.5). Error
+ * The payload of any STATUS reply: `null` when empty, else a JSON object (docs/protocol.md §6.5). Error
  * replies carry `{"reason": …}`.
  */
 export function parseStatusPayload(payload: string): { body: JsonObject | null; reason: string | undefined } {
@@ -448,7 +448,7 @@ export function parseStatusPayload(payload: string): { body: JsonObject | null; 
   return { body, reason: typeof body.reason === 'string' ? body.reason : undefined };
 }
 
-/** What a server message means for the client (§7.3), with the ids from its URI. */
+/** What a server message means for the client (docs/protocol.md §7.3), with the ids from its URI. */
 export type ServerEvent =
   | { kind: 'connectionCreated'; connection: Connection }
   | { kind: 'connectionDeleted'; connectionId: string; reason: string }

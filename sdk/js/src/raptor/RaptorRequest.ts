@@ -1,4 +1,4 @@
-// Sending one Raptor message over a RumorSocket and reading its STATUS reply (§6.5, §7.2).
+// Sending one Raptor message over a RumorSocket and reading its STATUS reply (docs/protocol.md §6.5, §7.2).
 
 import type { RumorReply, RumorRequestOptions, RumorSocket } from '../rumor/RumorSocket.js';
 import { RumorHeader } from '../rumor/RumorFrame.js';
@@ -38,5 +38,5 @@ export async function requestRaptor(socket: RumorSocket, symphonyAddress: string
   return { status: reply.status, ok: reply.ok, body, reason, reply };
 }
 
-/** Connection create carries the client token in this header (§2.1). */
+/** Connection create carries the client token in this header (docs/protocol.md §2.1). */
 export const tokenHeader = (token: string): Record<string, string> => ({ [RumorHeader.TOKEN_AUTH]: token });

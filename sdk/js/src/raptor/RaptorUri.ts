@@ -1,4 +1,4 @@
-// Raptor v2 URIs (spec §7.1): `/v2/partner/{apiKey}/session/{sessionId}` followed by
+// Raptor v2 URIs (docs/protocol.md §7.1): `/v2/partner/{apiKey}/session/{sessionId}` followed by
 // `name/value` pairs (connection, stream, subscriber, channel, signal, archive …). The
 // resource a URI names is the name of its last pair, or a trailing single name; a `channel`
 // pair under a stream gives `stream_channel`, under a subscriber `subscriber_channel`.
@@ -76,7 +76,7 @@ export function raptorUri(session: RaptorSessionRef, ...pairs: Array<readonly [s
 
 export const sessionUri = (s: RaptorSessionRef): string => raptorUri(s);
 
-/** Also the topic a client SUBSCRIBEs to (§1.5). */
+/** Also the topic a client SUBSCRIBEs to (docs/protocol.md §1.5). */
 export const sessionTopic = sessionUri;
 
 export const connectionUri = (s: RaptorSessionRef, connectionId: string): string =>

@@ -1,4 +1,4 @@
-// Rumor frames: the binary messages carried one per WebSocket binary message (spec §6.2–§6.4).
+// Rumor frames: the binary messages carried one per WebSocket binary message (docs/protocol.md §6.2–§6.4).
 //
 //   u32  length   total frame size - 4 (big-endian, like every integer here)
 //   u16  reserved 0 when sent, ignored when received
@@ -7,7 +7,7 @@
 //   u8   nHdr     then nHdr × (u16 key length, key, u16 value length, value)
 //   ...  payload  UTF-8 text to the end of the frame, not length-prefixed
 //
-// Limits (§9.3): at most 255 addresses and 255 headers, each address, key and value at most
+// Limits (docs/protocol.md §9.3): at most 255 addresses and 255 headers, each address, key and value at most
 // 65535 bytes once UTF-8 encoded; the payload is bounded only by the 32-bit length field.
 
 export const RumorType = {
@@ -28,7 +28,7 @@ const TYPE_NAMES = new Map<number, RumorTypeName>(
   (Object.keys(RumorType) as RumorTypeName[]).map((name) => [RumorType[name], name]),
 );
 
-/** True for the eight type bytes of §6.3; other values decode fine but mean nothing. */
+/** True for the eight type bytes of docs/protocol.md §6.3; other values decode fine but mean nothing. */
 export function isKnownRumorType(type: number): type is RumorTypeValue {
   return TYPE_NAMES.has(type);
 }
@@ -38,7 +38,7 @@ export function rumorTypeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `UNKNOWN(${type})`;
 }
 
-/** Header names used by the protocol (§6.3, §6.4). Keys are case-sensitive. */
+/** Header names used by the protocol (docs/protocol.md §6.3, §6.4). Keys are case-sensitive. */
 export const RumorHeader = {
   TRANSACTION_ID: 'TRANSACTION-ID',
   FROM_ADDRESS: 'X-TB-FROM-ADDRESS',
@@ -125,7 +125,7 @@ function headerPairs(headers: RumorFrameInit['headers']): Array<readonly [string
   return Object.keys(headers).map((k) => [k, (headers as Record<string, string>)[k]!] as const);
 }
 
-/** Encodes one frame. Throws RumorFrameError when a §9.3 limit is exceeded. */
+/** Encodes one frame. Throws RumorFrameError when a docs/protocol.md §9.3 limit is exceeded. */
 export function encodeRumorFrame(init: RumorFrameInit): Uint8Array {
   const { type } = init;
   if (!Number.isInteger(type) || type < 0 || type > 255) {
@@ -255,7 +255,7 @@ export function decodeRumorFrame(data: ArrayBuffer | ArrayBufferView, options: D
 }
 
 // ---------------------------------------------------------------------------------------
-// The frames a client sends (§6.3).
+// The frames a client sends (docs/protocol.md §6.3).
 
 /** CONNECT: first frame on a new socket; no address, empty payload, no reply expected. */
 export function connectFrame(uniqueId: string, notifyDisconnectAddress: string, transactionId: string): RumorFrameInit {
@@ -286,7 +286,7 @@ export function pingFrame(): RumorFrameInit {
   return { type: RumorType.PING };
 }
 
-/** The client's acknowledgement of a server MESSAGE: no STATUS header, empty payload (§6.5). */
+/** The client's acknowledgement of a server MESSAGE: no STATUS header, empty payload (docs/protocol.md §6.5). */
 export function ackFrame(toAddress: string, transactionId: string, fromAddress: string): RumorFrameInit {
   return {
     type: RumorType.STATUS,

@@ -1,4 +1,4 @@
-// The Rumor transport over one WebSocket at a time (spec §6): CONNECT and SUBSCRIBE on open,
+// The Rumor transport over one WebSocket at a time (docs/protocol.md §6): CONNECT and SUBSCRIBE on open,
 // requests answered by STATUS frames with the same TRANSACTION-ID, acknowledgements of
 // server MESSAGEs with duplicate suppression, keepalive, and — when the session allows it —
 // reconnection under the same socketId with every unanswered request re-sent.
@@ -46,31 +46,31 @@ const WS_OPEN = 1;
 export type RumorSocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
 export interface RumorSocketOptions {
-  /** messaging_url from session info, already proxied (§5.5). */
+  /** messaging_url from session info, already proxied (docs/protocol.md §5.5). */
   url: string;
-  /** The client's connection id: CONNECT uniqueId and X-TB-FROM-ADDRESS (§1.3). */
+  /** The client's connection id: CONNECT uniqueId and X-TB-FROM-ADDRESS (docs/protocol.md §1.3). */
   connectionId: string;
-  /** symphony_address from session info (§1.5). */
+  /** symphony_address from session info (docs/protocol.md §1.5). */
   notifyDisconnectAddress: string;
-  /** Topics SUBSCRIBEd right after CONNECT: the session topic (§6.3). */
+  /** Topics SUBSCRIBEd right after CONNECT: the session topic (docs/protocol.md §6.3). */
   topics?: readonly string[];
-  /** properties.reconnection from session info: socketId/attempt query and reconnection (§6.1, §6.7). */
+  /** properties.reconnection from session info: socketId/attempt query and reconnection (docs/protocol.md §6.1, §6.7). */
   reconnection?: boolean;
   /** Reused across reconnections; a fresh UUID by default. */
   socketId?: string;
   /** WebSocket constructor; `globalThis.WebSocket` by default. */
   WebSocket?: WebSocketConstructor;
-  /** PING after this much outbound silence (§6.6). */
+  /** PING after this much outbound silence (docs/protocol.md §6.6). */
   pingIntervalMs?: number;
-  /** The socket is considered dead after this much inbound silence (§6.6, §9.2). */
+  /** The socket is considered dead after this much inbound silence (docs/protocol.md §6.6, §9.2). */
   inboundTimeoutMs?: number;
-  /** Limit for a WebSocket to open (§6.1). */
+  /** Limit for a WebSocket to open (docs/protocol.md §6.1). */
   connectTimeoutMs?: number;
-  /** How long reconnection attempts go on after a drop (§6.7). */
+  /** How long reconnection attempts go on after a drop (docs/protocol.md §6.7). */
   reconnectWindowMs?: number;
   /** Delays before successive reconnection attempts; the last one repeats. */
   reconnectDelaysMs?: readonly number[];
-  /** How long received TRANSACTION-IDs are remembered to drop repeats (§6.5). */
+  /** How long received TRANSACTION-IDs are remembered to drop repeats (docs/protocol.md §6.5). */
   duplicateWindowMs?: number;
   /** Inbound frames larger than this are reported as errors and ignored. */
   maxFrameBytes?: number;
@@ -108,7 +108,7 @@ export interface RumorCloseInfo {
 
 /**
  * Transport errors. `code` is 500 for a request that cannot be delivered ("Not connected.",
- * as OpenTok.js reports it), 408 for a request timeout, otherwise a close code (§6.8).
+ * as OpenTok.js reports it), 408 for a request timeout, otherwise a close code (docs/protocol.md §6.8).
  */
 export class RumorSocketError extends Error {
   override readonly name = 'RumorSocketError';
@@ -291,7 +291,7 @@ export class RumorSocket extends Emitter<RumorSocketEvents> {
   }
 
   /**
-   * Leaves: DISCONNECT with an empty `reconnect` header, then close code 1000 (§6.3, §6.8).
+   * Leaves: DISCONNECT with an empty `reconnect` header, then close code 1000 (docs/protocol.md §6.3, §6.8).
    * Pending requests fail with "Not connected.". Resolves when the socket is closed.
    */
   disconnect(): Promise<RumorCloseInfo> {
@@ -374,7 +374,7 @@ export class RumorSocket extends Emitter<RumorSocketEvents> {
       return;
     }
     if (this._state === 'reconnecting') {
-      // No CONNECT or SUBSCRIBE again: the server re-binds the socket by socketId (§6.7).
+      // No CONNECT or SUBSCRIBE again: the server re-binds the socket by socketId (docs/protocol.md §6.7).
       this.awaitingRecovery = true;
       const queued = this.queued;
       this.queued = [];
@@ -430,7 +430,7 @@ export class RumorSocket extends Emitter<RumorSocketEvents> {
       return;
     }
     if (this._state === 'connecting' || this._state === 'idle') {
-      // The first socket never opened: that is a failed connect attempt (§6.1).
+      // The first socket never opened: that is a failed connect attempt (docs/protocol.md §6.1).
       this.finish(code, reason || 'the WebSocket did not open', false);
       return;
     }
@@ -464,12 +464,12 @@ export class RumorSocket extends Emitter<RumorSocketEvents> {
     }, Math.min(delay, Math.max(0, left - 1)));
   }
 
-  /** Nothing arrived for too long (§6.6). */
+  /** Nothing arrived for too long (docs/protocol.md §6.6). */
   private onSilence(): void {
     const ws = this.ws;
     if (!ws) return;
     if (this.reconnection && (this._state === 'open' || this._state === 'reconnecting')) {
-      // Tell the server this socket is being abandoned for a new one (§6.7 step 1).
+      // Tell the server this socket is being abandoned for a new one (docs/protocol.md §6.7 step 1).
       if (ws.readyState === WS_OPEN) this.rawSend(ws, encodeRumorFrame(disconnectFrame('1')));
     }
     this.detach(ws, CloseCode.TIMEOUT, 'No activity');
@@ -557,7 +557,7 @@ export class RumorSocket extends Emitter<RumorSocketEvents> {
         this.deliver(frame, transactionId);
         return;
       default:
-        // Unknown (or client-only) types carrying a payload are handled like MESSAGEs (§6.3).
+        // Unknown (or client-only) types carrying a payload are handled like MESSAGEs (docs/protocol.md §6.3).
         if (frame.payload !== '') this.deliver(frame, transactionId);
         this.emit('error', new RumorSocketError(CloseCode.PROTOCOL_ERROR, `unexpected ${rumorTypeName(frame.type)} frame from the server`));
     }

@@ -1,4 +1,4 @@
-// WebSocket close codes as the OpenTok client protocol uses them (spec §6.8).
+// WebSocket close codes as the OpenTok client protocol uses them (docs/protocol.md §6.8).
 
 export const CloseCode = {
   NORMAL: 1000,
@@ -33,7 +33,7 @@ export function isCleanCloseCode(code: number): boolean {
 }
 
 /**
- * The reason a session reports when its socket is gone for good (§6.7 step 5):
+ * The reason a session reports when its socket is gone for good (docs/protocol.md §6.7 step 5):
  * `clientDisconnected` after a clean close, `networkDisconnected` otherwise.
  */
 export function disconnectReasonForClose(code: number): 'clientDisconnected' | 'networkDisconnected' {

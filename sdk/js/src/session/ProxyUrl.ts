@@ -1,5 +1,5 @@
-// URL rules of the client bootstrap: the session-info URL built from apiURL (§5.4) and the
-// rewriting of every URL through OT.setProxyUrl (§5.5).
+// URL rules of the client bootstrap: the session-info URL built from apiURL (docs/protocol.md §5.4) and the
+// rewriting of every URL through OT.setProxyUrl (docs/protocol.md §5.5).
 //
 // URLs are split by hand rather than with the URL class because the rules keep the host as
 // written: `wss://rumor.example.com:443/…` proxied must keep its `:443`, which URL drops as
@@ -34,7 +34,7 @@ function splitUrl(url: string): UrlParts | null {
 const stripTrailingSlash = (s: string): string => s.replace(/\/$/, '');
 
 /**
- * The URL the client contacts instead of `url` when a proxy URL is set (§5.5):
+ * The URL the client contacts instead of `url` when a proxy URL is set (docs/protocol.md §5.5):
  * `scheme'://P.host P.path / U.host U.path U.query` with `scheme'` = `ws` for WebSocket URLs
  * (else `http`) plus `s` when the proxy URL is https. Without a proxy, or when either URL
  * has no scheme, `url` is returned unchanged.
@@ -52,7 +52,7 @@ export function proxiedUrl(url: string, proxyUrl?: string | null): string {
 }
 
 /**
- * `GET {apiUrl}/session/{sessionId}?extended=true` (§5.4): the path of apiUrl with one
+ * `GET {apiUrl}/session/{sessionId}?extended=true` (docs/protocol.md §5.4): the path of apiUrl with one
  * trailing slash, then `session/{id}`; a query already in apiUrl is kept and `extended=true`
  * added (replacing any `extended` there).
  */

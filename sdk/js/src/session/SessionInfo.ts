@@ -1,10 +1,10 @@
-// Session info ("GSI", spec §5.4): the HTTP call that tells a client where its session's
+// Session info ("GSI", docs/protocol.md §5.4): the HTTP call that tells a client where its session's
 // Rumor WebSocket and Symphony address are, and which session properties apply.
 
 import type { JsonObject } from '../util/json.js';
 import { proxiedUrl, sessionInfoUrl } from './ProxyUrl.js';
 
-/** OpenTok error codes that session info can end in (§5.4.2, §9.1). */
+/** OpenTok error codes that session info can end in (docs/protocol.md §5.4.2, §9.1). */
 export const SessionInfoErrorCode = {
   AUTHENTICATION_ERROR: 1004,
   INVALID_SESSION_ID: 1005,
@@ -66,10 +66,10 @@ export interface IceServer {
   credential?: string;
 }
 
-/** A GSI answer element (§5.4.1) with the property defaults OpenTok.js applies. */
+/** A GSI answer element (docs/protocol.md §5.4.1) with the property defaults OpenTok.js applies. */
 export class SessionInfo {
   readonly raw: JsonObject;
-  /** The Rumor WebSocket URL after the proxy rule (§5.5): what to connect to. */
+  /** The Rumor WebSocket URL after the proxy rule (docs/protocol.md §5.5): what to connect to. */
   readonly webSocketUrl: string;
 
   constructor(raw: JsonObject, { proxyUrl }: { proxyUrl?: string | null } = {}) {
@@ -216,13 +216,13 @@ export interface GetSessionInfoOptions {
   token: string;
   /** The connection id the client will use (sent as X-TB-CONNECTIONID). */
   connectionId: string;
-  /** OT.setProxyUrl value (§5.5), applied to this request and to `webSocketUrl`. */
+  /** OT.setProxyUrl value (docs/protocol.md §5.5), applied to this request and to `webSocketUrl`. */
   proxyUrl?: string | null;
-  /** The page's API key: a different `partner_id` in the answer fails with 1004 (§1.1). */
+  /** The page's API key: a different `partner_id` in the answer fails with 1004 (docs/protocol.md §1.1). */
   apiKey?: string | number;
   /** X-TB-CLIENT-VERSION. */
   clientVersion?: string;
-  /** Delays before the second, third … attempt of a transport failure (§5.4: 600, 1200). */
+  /** Delays before the second, third … attempt of a transport failure (docs/protocol.md §5.4: 600, 1200). */
   retryDelaysMs?: readonly number[];
   /** Limit per attempt; a timeout counts as "no response". */
   timeoutMs?: number;
@@ -257,7 +257,7 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, 
 });
 
 /**
- * Fetches session info with the headers OpenTok.js sends (§5.4). Transport failures
+ * Fetches session info with the headers OpenTok.js sends (docs/protocol.md §5.4). Transport failures
  * (no answer, non-2xx, empty or unparsable body) are retried; an `error` element in the
  * answer is not (unless its code is unknown). Rejects with SessionInfoError.
  */

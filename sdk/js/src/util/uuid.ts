@@ -1,5 +1,5 @@
 // Random UUID v4 strings (lowercase, hyphenated) for connection, stream, subscriber, socket
-// and transaction ids (spec §1.3, §1.4).
+// and transaction ids (docs/protocol.md §1.3, §1.4).
 //
 // crypto.randomUUID() exists only in secure contexts (https or localhost); a page served over
 // plain http from another host still has crypto.getRandomValues(), so the UUID is built from

@@ -1,5 +1,5 @@
 // SDP (RFC 8866) session description model for the SFU: what Chrome's unified-plan offers carry
-// (spec §8.1-8.3, 8.6). parse() never throws; unknown attributes are kept verbatim.
+// (docs/protocol.md §8.1-8.3, 8.6). parse() never throws; unknown attributes are kept verbatim.
 #pragma once
 
 #include <cstddef>

@@ -9,7 +9,7 @@
 namespace parley::media::sdp {
 namespace {
 
-// A Chrome unified-plan publisher offer (spec §8.1-8.2), typed in by hand.
+// A Chrome unified-plan publisher offer (docs/protocol.md §8.1-8.2), typed in by hand.
 const char* const kChromeOffer =
     "v=0\r\n"
     "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
@@ -103,7 +103,7 @@ const char* const kChromeOffer =
     "a=ssrc:3344556677 cname:Yc9w2kQzvB3hT1aL\r\n"
     "a=ssrc:3344556677 msid:6a3c1b2e-stream 7b8c9d0e-video\r\n";
 
-// Spec §8.6 SSRC simulcast: SIM over 10000..10002, FID pairs with 20000..20002. LF line ends.
+// docs/protocol.md §8.6 SSRC simulcast: SIM over 10000..10002, FID pairs with 20000..20002. LF line ends.
 const char* const kSimulcastOffer =
     "v=0\n"
     "o=- 1 2 IN IP4 127.0.0.1\n"
