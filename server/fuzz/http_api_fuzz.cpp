@@ -14,10 +14,11 @@ namespace {
 struct Fixture {
   Fixture()
       : store(":memory:"),
-        sessions(store, {}, [this](std::string_view key) -> std::optional<std::string> {
-          auto p = store.findProject(key);
-          return p ? std::optional(p->secret) : std::nullopt;
-        }),
+        sessions(store, {},
+                 [this](std::string_view key) -> std::optional<std::string> {
+                   auto p = store.findProject(key);
+                   return p ? std::optional(p->secret) : std::nullopt;
+                 }),
         api({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store, sessions) {
     parley::obs::Logger::setLevel(parley::obs::Logger::Level::Error);
     store.insertProject({"12345678", "0123456789abcdef0123456789abcdef01234567", "fuzz", 1});

@@ -43,7 +43,8 @@ const char* const kStreams[] = {"st0", "st1"};
 
 struct World {
   World() : store(":memory:") {
-    obs::Logger::setLevel(obs::Logger::Level::Error);  // refusals are expected here, by the thousand
+    obs::Logger::setLevel(
+        obs::Logger::Level::Error);  // refusals are expected here, by the thousand
     store.insertProject({kKey, kSecret, "fuzz", 1});
     for (int i = 0; i < 2; ++i) {
       store::SessionRecord r;

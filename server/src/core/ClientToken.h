@@ -15,9 +15,9 @@ struct ClientToken {
   std::string apiKey;     // partner_id (T1) or iss (JWT)
   std::string sessionId;  // session_id
   Role role = Role::Publisher;
-  std::int64_t createTime = 0;  // seconds since epoch (iat for JWTs without create_time)
-  std::int64_t expireTime = 0;  // seconds since epoch, after defaults were applied
-  std::string connectionData;   // "" when absent
+  std::int64_t createTime = 0;         // seconds since epoch (iat for JWTs without create_time)
+  std::int64_t expireTime = 0;         // seconds since epoch, after defaults were applied
+  std::string connectionData;          // "" when absent
   std::string initialLayoutClassList;  // space separated, "" when absent
 };
 

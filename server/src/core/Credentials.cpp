@@ -14,6 +14,8 @@ std::string Credentials::newApiKey() {
   return std::to_string(10000000 + n % 90000000);  // 10000000 … 99999999
 }
 
-std::string Credentials::newApiSecret() { return Crypto::toHex(Crypto::randomBytes(20)); }
+std::string Credentials::newApiSecret() {
+  return Crypto::toHex(Crypto::randomBytes(20));
+}
 
 }  // namespace parley::core

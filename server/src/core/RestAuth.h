@@ -19,7 +19,8 @@ class RestAuth {
   static constexpr std::int64_t kClockSkew = 60;
 
   // Returns the authenticated API key.
-  static Result<std::string> verify(std::string_view jwt, const TokenVerifier::SecretLookup& secretFor,
+  static Result<std::string> verify(std::string_view jwt,
+                                    const TokenVerifier::SecretLookup& secretFor,
                                     std::int64_t nowSeconds);
 };
 

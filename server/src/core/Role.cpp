@@ -25,8 +25,8 @@ std::string_view roleName(Role role) {
 }
 
 std::vector<std::string> permissionsFor(Role role) {
-  // Exactly the strings OpenTok.js recognises (docs/protocol.md §2.5); it checks them before letting
-  // the application call publish(), forceDisconnect() and friends.
+  // Exactly the strings OpenTok.js recognises (docs/protocol.md §2.5); it checks them before
+  // letting the application call publish(), forceDisconnect() and friends.
   switch (role) {
     case Role::Subscriber:
       return {"subscribe", "signal"};

@@ -14,7 +14,7 @@ class SessionId {
  public:
   struct Parts {
     std::string apiKey;
-    std::string location;  // may be empty
+    std::string location;   // may be empty
     std::string createdAt;  // as written (epoch ms in ours, a date in old ones)
     std::string random;
     std::string flags;  // "P" marks relayed sessions in ours

@@ -22,7 +22,8 @@ class TokenVerifier {
   // data (plus a layout class list) percent-encoded in a T1 token, or \u-escaped by
   // Python's JSON encoder, then base64-encoded, exceed 16 KiB.
   static constexpr std::size_t kMaxTokenLength = 32768;
-  static constexpr std::size_t kMaxConnectionData = 1024;  // the Node SDK's limit; Ruby/Python stop at 1000
+  static constexpr std::size_t kMaxConnectionData =
+      1024;  // the Node SDK's limit; Ruby/Python stop at 1000
   static constexpr std::size_t kMaxLayoutClassList = 1024;
   static constexpr std::int64_t kDefaultLifetime = 24 * 3600;
   static constexpr std::int64_t kMaxLifetime = 30 * 24 * 3600;

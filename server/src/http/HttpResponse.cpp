@@ -42,10 +42,12 @@ HttpResponse HttpResponse::empty(int status) {
   return r;
 }
 
-HttpResponse HttpResponse::error(int status, std::string_view message, std::string_view description) {
-  return json(status, core::Json::object({{"code", status},
-                                          {"message", message},
-                                          {"description", description.empty() ? message : description}}));
+HttpResponse HttpResponse::error(int status, std::string_view message,
+                                 std::string_view description) {
+  return json(status,
+              core::Json::object({{"code", status},
+                                  {"message", message},
+                                  {"description", description.empty() ? message : description}}));
 }
 
 }  // namespace parley::http

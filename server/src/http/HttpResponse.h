@@ -19,10 +19,12 @@ struct HttpResponse {
 
   // `Content-Type: application/json` exactly: the Python SDK compares it byte for byte.
   static HttpResponse json(int status, const core::Json& body);
-  static HttpResponse text(int status, std::string body, std::string_view contentType = "text/plain");
+  static HttpResponse text(int status, std::string body,
+                           std::string_view contentType = "text/plain");
   static HttpResponse empty(int status);
   // The REST error shape the SDKs expect: {"code":…,"message":…,"description":…}.
-  static HttpResponse error(int status, std::string_view message, std::string_view description = {});
+  static HttpResponse error(int status, std::string_view message,
+                            std::string_view description = {});
 };
 
 }  // namespace parley::http

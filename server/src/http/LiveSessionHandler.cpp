@@ -28,16 +28,18 @@ std::optional<bool> flexibleBool(const Json* v) {
 }  // namespace
 
 void LiveSessionHandler::addRoutes(Router& router) {
-  auto bind = [this](HttpResponse (LiveSessionHandler::*method)(const HttpRequest&, const PathParams&)) {
-    return [this, method](const HttpRequest& r, const PathParams& p) {
-      if (auto denied = authorize(r, p)) return *denied;
-      return (this->*method)(r, p);
-    };
-  };
+  auto bind =
+      [this](HttpResponse (LiveSessionHandler::*method)(const HttpRequest&, const PathParams&)) {
+        return [this, method](const HttpRequest& r, const PathParams& p) {
+          if (auto denied = authorize(r, p)) return *denied;
+          return (this->*method)(r, p);
+        };
+      };
   const std::string base = "/v2/project/{apiKey}/session/{sessionId}";
   router.add("POST", base + "/signal", bind(&LiveSessionHandler::signal));
   router.add("POST", base + "/connection/{connectionId}/signal", bind(&LiveSessionHandler::signal));
-  router.add("DELETE", base + "/connection/{connectionId}", bind(&LiveSessionHandler::forceDisconnect));
+  router.add("DELETE", base + "/connection/{connectionId}",
+             bind(&LiveSessionHandler::forceDisconnect));
   router.add("GET", base + "/stream", bind(&LiveSessionHandler::listStreams));
   router.add("PUT", base + "/stream", bind(&LiveSessionHandler::setLayoutClasses));
   router.add("GET", base + "/stream/{streamId}", bind(&LiveSessionHandler::getStream));
@@ -47,22 +49,28 @@ void LiveSessionHandler::addRoutes(Router& router) {
   router.add("GET", base + "/media", bind(&LiveSessionHandler::mediaStats));
 }
 
-std::optional<HttpResponse> LiveSessionHandler::authorize(const HttpRequest& r, const PathParams& p) {
+std::optional<HttpResponse> LiveSessionHandler::authorize(const HttpRequest& r,
+                                                          const PathParams& p) {
   const std::string& apiKey = p.at("apiKey");
   auto outcome = auth_.authenticate(r, apiKey);
   if (outcome.failure) return outcome.failure;
   auto parts = core::SessionId::decode(p.at("sessionId"));
   if (!parts) return HttpResponse::error(400, "Invalid session ID");
-  if (parts->apiKey != apiKey) return HttpResponse::error(403, "The session belongs to another project");
+  if (parts->apiKey != apiKey)
+    return HttpResponse::error(403, "The session belongs to another project");
   return std::nullopt;
 }
 
 HttpResponse LiveSessionHandler::failure(const session::SessionManager::ActionResult& result) {
   switch (result.outcome) {
-    case Outcome::NotFound: return HttpResponse::error(404, "Not found", result.message);
-    case Outcome::Invalid: return HttpResponse::error(400, "Invalid request", result.message);
-    case Outcome::TooLarge: return HttpResponse::error(413, "Request too large", result.message);
-    case Outcome::Ok: break;
+    case Outcome::NotFound:
+      return HttpResponse::error(404, "Not found", result.message);
+    case Outcome::Invalid:
+      return HttpResponse::error(400, "Invalid request", result.message);
+    case Outcome::TooLarge:
+      return HttpResponse::error(413, "Request too large", result.message);
+    case Outcome::Ok:
+      break;
   }
   return HttpResponse::error(500, "Internal error");
 }
@@ -76,7 +84,8 @@ HttpResponse LiveSessionHandler::signal(const HttpRequest& r, const PathParams& 
     return HttpResponse::error(400, "Invalid request", "data must be a string");
   std::optional<std::string_view> to;
   if (auto it = p.find("connectionId"); it != p.end()) to = it->second;
-  auto result = sessions_.signalFromServer(p.at("sessionId"), to, type ? *type : Json(), data ? *data : Json());
+  auto result = sessions_.signalFromServer(p.at("sessionId"), to, type ? *type : Json(),
+                                           data ? *data : Json());
   if (result.outcome != Outcome::Ok) return failure(result);
   return HttpResponse::empty(204);
 }
@@ -90,7 +99,8 @@ HttpResponse LiveSessionHandler::forceDisconnect(const HttpRequest&, const PathP
 HttpResponse LiveSessionHandler::listStreams(const HttpRequest&, const PathParams& p) {
   Json items = Json::array();
   for (const auto* s : sessions_.streams(p.at("sessionId"))) items.push(s->toRestJson());
-  return HttpResponse::json(200, Json::object({{"count", static_cast<long long>(items.size())}, {"items", items}}));
+  return HttpResponse::json(
+      200, Json::object({{"count", static_cast<long long>(items.size())}, {"items", items}}));
 }
 
 HttpResponse LiveSessionHandler::mediaStats(const HttpRequest&, const PathParams& p) {
@@ -113,15 +123,18 @@ HttpResponse LiveSessionHandler::setLayoutClasses(const HttpRequest& r, const Pa
   auto body = jsonBody(r);
   const Json* items = body ? body->find("items") : nullptr;
   if (!items || !items->isArray() || items->size() == 0)
-    return HttpResponse::error(400, "Invalid request", "Expected {\"items\":[{\"id\",\"layoutClassList\"}]}");
+    return HttpResponse::error(400, "Invalid request",
+                               "Expected {\"items\":[{\"id\",\"layoutClassList\"}]}");
   std::vector<std::pair<std::string, std::vector<std::string>>> changes;
   for (const auto& item : items->items()) {
     auto id = item.getString("id");
     const Json* list = item.find("layoutClassList");
-    if (!id || !list || !list->isArray()) return HttpResponse::error(400, "Invalid request", "Each item needs id and layoutClassList");
+    if (!id || !list || !list->isArray())
+      return HttpResponse::error(400, "Invalid request", "Each item needs id and layoutClassList");
     std::vector<std::string> classes;
     for (const auto& c : list->items()) {
-      if (!c.isString()) return HttpResponse::error(400, "Invalid request", "layoutClassList holds strings");
+      if (!c.isString())
+        return HttpResponse::error(400, "Invalid request", "layoutClassList holds strings");
       classes.push_back(c.asString());
     }
     changes.emplace_back(*id, std::move(classes));
@@ -132,7 +145,8 @@ HttpResponse LiveSessionHandler::setLayoutClasses(const HttpRequest& r, const Pa
     for (const auto* s : sessions_.streams(p.at("sessionId"))) found = found || s->id == id;
     if (!found) return HttpResponse::error(404, "Not found", "No stream " + id + " in the session");
   }
-  for (const auto& [id, classes] : changes) sessions_.setLayoutClasses(p.at("sessionId"), id, classes);
+  for (const auto& [id, classes] : changes)
+    sessions_.setLayoutClasses(p.at("sessionId"), id, classes);
   return HttpResponse::empty(200);
 }
 
@@ -151,9 +165,11 @@ HttpResponse LiveSessionHandler::muteAll(const HttpRequest& r, const PathParams&
   for (const char* key : {"excludedStreamIds", "excludedStreams"}) {
     const Json* list = body->find(key);
     if (!list || list->isNull()) continue;
-    if (!list->isArray()) return HttpResponse::error(400, "Invalid request", std::string(key) + " must be an array");
+    if (!list->isArray())
+      return HttpResponse::error(400, "Invalid request", std::string(key) + " must be an array");
     for (const auto& id : list->items()) {
-      if (!id.isString()) return HttpResponse::error(400, "Invalid request", "stream ids are strings");
+      if (!id.isString())
+        return HttpResponse::error(400, "Invalid request", "stream ids are strings");
       exclusions.push_back(id.asString());
     }
   }

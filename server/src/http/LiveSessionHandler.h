@@ -13,7 +13,8 @@ namespace parley::http {
 // SDKs check and the quirks of docs/protocol.md §3.3.
 class LiveSessionHandler {
  public:
-  LiveSessionHandler(RestAuthenticator& auth, session::SessionManager& sessions) : auth_(auth), sessions_(sessions) {}
+  LiveSessionHandler(RestAuthenticator& auth, session::SessionManager& sessions)
+      : auth_(auth), sessions_(sessions) {}
 
   void addRoutes(Router& router);
 

@@ -9,7 +9,8 @@ bool ProxyPath::looksLikeHost(std::string_view seg) {
   if (seg == "localhost" || seg.rfind("localhost:", 0) == 0) return true;
   bool dotOrColon = false;
   for (char c : seg) {
-    if (c == '.' || c == ':') dotOrColon = true;
+    if (c == '.' || c == ':')
+      dotOrColon = true;
     else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '[' || c == ']'))
       return false;
   }
@@ -27,7 +28,8 @@ std::string ProxyPath::strip(std::string_view path, std::string_view basePath) {
   if (path.empty()) return "/";
   std::size_t start = path[0] == '/' ? 1 : 0;
   std::size_t end = path.find('/', start);
-  std::string_view first = path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  std::string_view first =
+      path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   if (looksLikeHost(first)) {
     if (end == std::string_view::npos) return "/";
     return std::string(path.substr(end));

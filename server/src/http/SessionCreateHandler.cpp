@@ -24,13 +24,14 @@ HttpResponse SessionCreateHandler::handle(const HttpRequest& request) {
   auto contentType = request.header("Content-Type").value_or("");
   if (!request.body.empty() && !contentType.empty() &&
       contentType.find("application/x-www-form-urlencoded") == std::string_view::npos) {
-    return HttpResponse::error(400, "Invalid request",
-                               "POST /session/create takes an application/x-www-form-urlencoded body");
+    return HttpResponse::error(
+        400, "Invalid request",
+        "POST /session/create takes an application/x-www-form-urlencoded body");
   }
   auto form = core::FormData::parse(request.body);
   if (!form) return HttpResponse::error(400, "Invalid request", "Malformed form body");
-  auto properties =
-      session::SessionCatalog::parseCreateOptions([&](std::string_view name) { return form->get(name); });
+  auto properties = session::SessionCatalog::parseCreateOptions(
+      [&](std::string_view name) { return form->get(name); });
   if (!properties) return HttpResponse::error(400, "Invalid request", properties.error().message);
 
   auto record = catalog_.create(auth.apiKey, properties.value());
@@ -66,7 +67,8 @@ HttpResponse SessionCreateHandler::handle(const HttpRequest& request) {
   }
   // Session IDs and API keys are base64url/alphanumeric: nothing to escape in the XML.
   std::string xml =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><sessions><Session><session_id>" +
+      "<?xml version=\"1.0\" encoding=\"UTF-8\" "
+      "standalone=\"yes\"?><sessions><Session><session_id>" +
       record.sessionId + "</session_id><partner_id>" + record.apiKey + "</partner_id><create_dt>" +
       createDate + "</create_dt></Session></sessions>";
   return HttpResponse::text(200, std::move(xml), "text/xml");

@@ -35,7 +35,8 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
   if (!verified) {
     obs::Logger::info("session info: token rejected",
                       {{"sessionId", sessionId}, {"reason", verified.error().message}});
-    if (verified.error().code == core::Error::Code::Malformed) return errorElement(403, "Invalid token format");
+    if (verified.error().code == core::Error::Code::Malformed)
+      return errorElement(403, "Invalid token format");
     return errorElement(403, "Invalid token: " + verified.error().message);
   }
   const auto& claims = verified.value();
@@ -54,7 +55,9 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
   // No "clientCandidates": OpenTok.js hands it to RTCPeerConnection as iceTransportPolicy,
   // where null is not a valid value and every peer connection would fail to construct.
   core::Json properties = core::Json::object({
-      {"p2p", core::Json::object({{"preference", core::Json::object({{"value", relayed ? "enabled" : "disabled"}})}})},
+      {"p2p",
+       core::Json::object(
+           {{"preference", core::Json::object({{"value", relayed ? "enabled" : "disabled"}})}})},
       {"simulcast", false},
       {"reconnection", true},
       {"renegotiation", true},
@@ -70,8 +73,9 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
   });
   // The media port answers STUN (ICE-lite), so it doubles as the STUN server entry that
   // keeps the client from making its extra un-proxied session-info call (docs/protocol.md §5.4.1).
-  core::Json iceServers = core::Json::array({core::Json::object(
-      {{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" + std::to_string(settings_.rtcPort)})}})});
+  core::Json iceServers = core::Json::array(
+      {core::Json::object({{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" +
+                                                       std::to_string(settings_.rtcPort)})}})});
   core::Json info = core::Json::object({
       {"session_id", record->sessionId},
       {"project_id", record->apiKey},

@@ -11,8 +11,8 @@ namespace parley::media {
 
 enum class TrackKind { Audio, Video };
 
-// What the session layer asks of the SFU, on the control thread (docs/protocol.md §8.2, §8.3, §8.5).
-// Implemented by Sfu; the session layer never sees SDP internals, sockets or workers.
+// What the session layer asks of the SFU, on the control thread (docs/protocol.md §8.2, §8.3,
+// §8.5). Implemented by Sfu; the session layer never sees SDP internals, sockets or workers.
 class MediaService {
  public:
   // Upward news, delivered on the control thread.

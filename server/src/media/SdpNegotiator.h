@@ -12,8 +12,8 @@
 
 namespace parley::media {
 
-// The SFU's side of SDP (docs/protocol.md §8.2, §8.3): answers publisher offers, writes the offers that
-// send a publication to a subscriber, and reads subscribers' answers. Pure functions on the
+// The SFU's side of SDP (docs/protocol.md §8.2, §8.3): answers publisher offers, writes the offers
+// that send a publication to a subscriber, and reads subscribers' answers. Pure functions on the
 // control thread; the results (track and transport descriptions) go to a media worker.
 class SdpNegotiator {
  public:
@@ -51,7 +51,8 @@ class SdpNegotiator {
     std::vector<std::string> acceptedMids;
   };
   static core::Result<SubscriberAnswer> readSubscriberAnswer(std::string_view answerSdp);
-  // A subscriber's own offer (ICE restart, docs/protocol.md §8.5): answered with our tracks as they are.
+  // A subscriber's own offer (ICE restart, docs/protocol.md §8.5): answered with our tracks as they
+  // are.
   static core::Result<SubscriberAnswer> readSubscriberOffer(std::string_view offerSdp);
   static std::string answerSubscriberOffer(std::string_view offerSdp,
                                            const std::vector<OutgoingTrack>& tracks,

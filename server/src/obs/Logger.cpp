@@ -17,10 +17,14 @@ std::mutex& outputMutex() {
 
 std::string_view levelName(Logger::Level level) {
   switch (level) {
-    case Logger::Level::Debug: return "debug";
-    case Logger::Level::Info: return "info";
-    case Logger::Level::Warn: return "warn";
-    case Logger::Level::Error: return "error";
+    case Logger::Level::Debug:
+      return "debug";
+    case Logger::Level::Info:
+      return "info";
+    case Logger::Level::Warn:
+      return "warn";
+    case Logger::Level::Error:
+      return "error";
   }
   return "info";
 }

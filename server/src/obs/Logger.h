@@ -24,10 +24,18 @@ class Logger {
   static bool enabled(Level level) { return level >= Logger::level(); }
 
   static void log(Level level, std::string_view message, Fields fields = {});
-  static void debug(std::string_view message, Fields fields = {}) { log(Level::Debug, message, fields); }
-  static void info(std::string_view message, Fields fields = {}) { log(Level::Info, message, fields); }
-  static void warn(std::string_view message, Fields fields = {}) { log(Level::Warn, message, fields); }
-  static void error(std::string_view message, Fields fields = {}) { log(Level::Error, message, fields); }
+  static void debug(std::string_view message, Fields fields = {}) {
+    log(Level::Debug, message, fields);
+  }
+  static void info(std::string_view message, Fields fields = {}) {
+    log(Level::Info, message, fields);
+  }
+  static void warn(std::string_view message, Fields fields = {}) {
+    log(Level::Warn, message, fields);
+  }
+  static void error(std::string_view message, Fields fields = {}) {
+    log(Level::Error, message, fields);
+  }
 
  private:
   static inline std::atomic<Level> level_{Level::Info};

@@ -14,7 +14,8 @@ std::string LiveSession::streamUri(std::string_view streamId) const {
   return uri() + "/stream/" + std::string(streamId);
 }
 
-std::string LiveSession::subscriberUri(std::string_view streamId, std::string_view subscriberId) const {
+std::string LiveSession::subscriberUri(std::string_view streamId,
+                                       std::string_view subscriberId) const {
   return streamUri(streamId) + "/subscriber/" + std::string(subscriberId);
 }
 

@@ -38,8 +38,10 @@ Result<SessionProperties> SessionCatalog::parseCreateOptions(const FieldLookup& 
   };
   SessionProperties p;
   if (auto pref = field("p2p.preference")) {
-    if (*pref == "disabled" || *pref == "routed") p.mediaMode = core::MediaMode::Routed;
-    else p.mediaMode = core::MediaMode::Relayed;  // "enabled" and anything unrecognised
+    if (*pref == "disabled" || *pref == "routed")
+      p.mediaMode = core::MediaMode::Routed;
+    else
+      p.mediaMode = core::MediaMode::Relayed;  // "enabled" and anything unrecognised
   }
   if (auto mode = field("archiveMode")) {
     auto parsed = core::parseArchiveMode(*mode);
@@ -51,9 +53,12 @@ Result<SessionProperties> SessionCatalog::parseCreateOptions(const FieldLookup& 
     p.location = *location;
   }
   if (auto e2ee = field("e2ee")) {
-    if (*e2ee == "true") p.e2ee = true;
-    else if (*e2ee == "false") p.e2ee = false;
-    else return invalid("e2ee must be \"true\" or \"false\"");
+    if (*e2ee == "true")
+      p.e2ee = true;
+    else if (*e2ee == "false")
+      p.e2ee = false;
+    else
+      return invalid("e2ee must be \"true\" or \"false\"");
   }
   if (auto name = field("archiveName")) {
     if (name->size() > 80) return invalid("archiveName is longer than 80 characters");
@@ -62,7 +67,9 @@ Result<SessionProperties> SessionCatalog::parseCreateOptions(const FieldLookup& 
   if (auto resolution = field("archiveResolution")) {
     bool known = false;
     for (auto r : kArchiveResolutions) known = known || r == *resolution;
-    if (!known) return invalid("archiveResolution must be one of 640x480, 1280x720, 1920x1080 or a portrait variant");
+    if (!known)
+      return invalid(
+          "archiveResolution must be one of 640x480, 1280x720, 1920x1080 or a portrait variant");
     p.archiveResolution = *resolution;
   }
   if (p.archiveMode == core::ArchiveMode::Always && p.mediaMode != core::MediaMode::Routed)
@@ -75,7 +82,8 @@ Result<SessionProperties> SessionCatalog::parseCreateOptions(const FieldLookup& 
   return p;
 }
 
-store::SessionRecord SessionCatalog::create(std::string_view apiKey, const SessionProperties& properties) {
+store::SessionRecord SessionCatalog::create(std::string_view apiKey,
+                                            const SessionProperties& properties) {
   store::SessionRecord record;
   record.apiKey = apiKey;
   record.properties = properties;

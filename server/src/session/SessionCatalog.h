@@ -27,7 +27,9 @@ class SessionCatalog {
 
   // Generates a fresh ID for `apiKey` and stores the session. Throws StoreError.
   store::SessionRecord create(std::string_view apiKey, const core::SessionProperties& properties);
-  std::optional<store::SessionRecord> find(std::string_view sessionId) { return store_.findSession(sessionId); }
+  std::optional<store::SessionRecord> find(std::string_view sessionId) {
+    return store_.findSession(sessionId);
+  }
 
  private:
   store::Store& store_;

@@ -14,7 +14,8 @@ class SessionEventListener {
   virtual void connectionCreated(const Connection& connection) = 0;
   virtual void connectionDestroyed(const Connection& connection, const std::string& reason) = 0;
   virtual void streamCreated(const Stream& stream, const Connection& owner) = 0;
-  virtual void streamDestroyed(const Stream& stream, const Connection& owner, const std::string& reason) = 0;
+  virtual void streamDestroyed(const Stream& stream, const Connection& owner,
+                               const std::string& reason) = 0;
 };
 
 }  // namespace parley::session

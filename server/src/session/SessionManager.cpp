@@ -3,10 +3,10 @@
 #include <chrono>
 
 #include "core/ClientId.h"
-#include "session/ChannelFilter.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
 #include "obs/Logger.h"
+#include "session/ChannelFilter.h"
 
 namespace parley::session {
 
@@ -337,7 +337,8 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
     for (const auto& ch : channels->items()) {
       auto channel = ChannelFilter::channel(ch);
       if (!channel) return Reply::error(400, "invalidChannel");
-      if (st.channel(channel->getString("id").value_or(""))) return Reply::error(400, "invalidChannel");
+      if (st.channel(channel->getString("id").value_or("")))
+        return Reply::error(400, "invalidChannel");
       st.channels.push(std::move(*channel));
     }
   }
@@ -370,7 +371,8 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
   }
   s.streams.emplace(streamId, st);
   s.streamOrder.push_back(streamId);
-  announceStream(s, s.streams.at(streamId));  // relayed: no media to wait for (docs/protocol.md §8.4 step 1)
+  announceStream(
+      s, s.streams.at(streamId));  // relayed: no media to wait for (docs/protocol.md §8.4 step 1)
   return Reply::ok();
 }
 
@@ -497,7 +499,8 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
     }
   }
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
-  broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, update, std::nullopt});
+  broadcast(s,
+            OutboundMessage{std::string(kServerAddress), "updated", r.uri, update, std::nullopt});
   return Reply::ok();
 }
 
@@ -712,7 +715,8 @@ Reply SessionManager::onSignal(LiveSession& s, const Connection& self, const Inb
   if (!takeSignalToken(self.id)) return Reply::error(429, "rateLimited");
   std::optional<std::string_view> to;
   std::string target = r.param("connection");
-  // Passing the Session object as `to` puts the session id here (docs/protocol.md §7.7.1): broadcast.
+  // Passing the Session object as `to` puts the session id here (docs/protocol.md §7.7.1):
+  // broadcast.
   if (!target.empty() && target != s.record.sessionId) {
     if (!s.connection(target)) return Reply::error(404, "notFound");
     to = target;

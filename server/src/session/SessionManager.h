@@ -27,8 +27,8 @@ class SessionManager : public media::MediaService::Events {
  public:
   using Clock = std::function<double()>;  // seconds, monotonic
 
-  SessionManager(store::Store& store, SessionLimits limits, core::TokenVerifier::SecretLookup secrets,
-                 Clock clock = {});
+  SessionManager(store::Store& store, SessionLimits limits,
+                 core::TokenVerifier::SecretLookup secrets, Clock clock = {});
 
   void setOutput(SessionOutput* output) { output_ = output; }
   void setListener(SessionEventListener* listener) { listener_ = listener; }
@@ -41,18 +41,22 @@ class SessionManager : public media::MediaService::Events {
 
   // media::MediaService::Events
   void publicationReady(const std::string& sessionId, const std::string& streamId) override;
-  void publicationFailed(const std::string& sessionId, const std::string& streamId, const std::string& reason) override;
+  void publicationFailed(const std::string& sessionId, const std::string& streamId,
+                         const std::string& reason) override;
   void subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
                           const std::string& reason) override;
 
   // Raptor `create …/connection/{cid}`. `token` is the frame's X-TB-TOKEN-AUTH header.
-  Reply connect(const std::string& connectionId, std::string_view token, const InboundRequest& request);
+  Reply connect(const std::string& connectionId, std::string_view token,
+                const InboundRequest& request);
   // Every other request of a connected client.
   Reply handle(const std::string& connectionId, const InboundRequest& request);
   // The connection is gone (clean leave, or its socket stayed away past the grace
   // period): its streams and subscriptions are removed and everyone is told.
   void disconnect(const std::string& connectionId, const std::string& reason);
-  bool isConnected(std::string_view connectionId) const { return connectionSession_.count(std::string(connectionId)) > 0; }
+  bool isConnected(std::string_view connectionId) const {
+    return connectionSession_.count(std::string(connectionId)) > 0;
+  }
 
   // ---- REST actions on live sessions (docs/protocol.md §3.4.4–§3.4.7) ----
   enum class Outcome { Ok, NotFound, Invalid, TooLarge };
@@ -60,11 +64,13 @@ class SessionManager : public media::MediaService::Events {
     Outcome outcome = Outcome::Ok;
     std::string message;
   };
-  ActionResult signalFromServer(std::string_view sessionId, std::optional<std::string_view> connectionId,
+  ActionResult signalFromServer(std::string_view sessionId,
+                                std::optional<std::string_view> connectionId,
                                 const core::Json& type, const core::Json& data);
   ActionResult forceDisconnect(std::string_view sessionId, std::string_view connectionId);
   ActionResult muteStream(std::string_view sessionId, std::string_view streamId);
-  ActionResult muteAll(std::string_view sessionId, bool active, const std::vector<std::string>& exclusions);
+  ActionResult muteAll(std::string_view sessionId, bool active,
+                       const std::vector<std::string>& exclusions);
   ActionResult setLayoutClasses(std::string_view sessionId, std::string_view streamId,
                                 const std::vector<std::string>& classes);
   // Streams of a live session in publish order; empty when nobody is connected.
@@ -94,19 +100,22 @@ class SessionManager : public media::MediaService::Events {
   // Sends the SFU's description and its candidates (docs/protocol.md §8.2 step 4, §8.3 step 2).
   void sendNegotiation(const std::string& to, const std::string& uri, const std::string& method,
                        const media::MediaService::Negotiation& n, const std::string& peerId);
-  Reply onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r, const Stream& st);
+  Reply onRoutedJsep(LiveSession& s, const Connection& self, const InboundRequest& r,
+                     const Stream& st);
   Reply onSubscriberChannelUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
   // To every connection of the session; `connectionEvent` skips those that suppressed
   // connection events (but never the subject connection itself).
   void broadcast(LiveSession& s, const OutboundMessage& message, bool connectionEvent = false,
                  std::string_view subject = {});
 
-  Reply removeConnection(LiveSession& s, const std::string& connectionId, const std::string& reason, bool forced);
+  Reply removeConnection(LiveSession& s, const std::string& connectionId, const std::string& reason,
+                         bool forced);
   void removeStream(LiveSession& s, const std::string& streamId, const std::string& reason);
   void removeSubscriber(LiveSession& s, const std::string& subscriberId);
   core::Json connectionObject(const LiveSession& s, std::string_view connectionId) const;
   void deliverSignal(LiveSession& s, const std::string& from, const std::string& uri,
-                     const core::Json* type, const core::Json* data, std::optional<std::string_view> to);
+                     const core::Json* type, const core::Json* data,
+                     std::optional<std::string_view> to);
   void sendMute(LiveSession& s, const Stream& stream);
   bool takeSignalToken(const std::string& connectionId);
 

@@ -9,7 +9,8 @@ bool isActive(const core::Json* channel) {
   if (!channel) return false;
   const core::Json* active = channel->find("active");
   if (!active) return false;
-  return (active->isBool() && active->asBool()) || (active->isString() && active->asString() == "true");
+  return (active->isBool() && active->asBool()) ||
+         (active->isString() && active->asString() == "true");
 }
 
 const core::Json* firstOfType(const core::Json& channels, std::string_view type) {
@@ -37,12 +38,19 @@ std::optional<std::string> Stream::videoType() const {
   return source && !source->empty() ? *source : "camera";
 }
 
-bool Stream::hasAudio() const { return isActive(firstOfType(channels, "audio")); }
-bool Stream::hasVideo() const { return isActive(firstOfType(channels, "video")); }
+bool Stream::hasAudio() const {
+  return isActive(firstOfType(channels, "audio"));
+}
+bool Stream::hasVideo() const {
+  return isActive(firstOfType(channels, "video"));
+}
 
 core::Json Stream::toJson(const core::Json& connection) const {
-  core::Json out = core::Json::object(
-      {{"id", id}, {"name", name}, {"creationTime", creationTime}, {"connection", connection}, {"channel", channels}});
+  core::Json out = core::Json::object({{"id", id},
+                                       {"name", name},
+                                       {"creationTime", creationTime},
+                                       {"connection", connection},
+                                       {"channel", channels}});
   for (std::size_t i = 0; i < extra.keys().size(); ++i) out.set(extra.keys()[i], extra.valueAt(i));
   return out;
 }

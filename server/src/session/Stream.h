@@ -14,7 +14,7 @@ struct Stream {
   std::string id;  // chosen by the publisher
   std::string connectionId;
   std::string name;
-  std::int64_t creationTime = 0;  // ms
+  std::int64_t creationTime = 0;              // ms
   core::Json channels = core::Json::array();  // [{id,type,active,…}]
   core::Json extra = core::Json::object();    // other description members echoed back
   std::vector<std::string> layoutClassList;

@@ -28,9 +28,10 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
 }
 
 TEST(ConfigTest, FlagsInBothSpellings) {
-  auto c = Config::parse({"--listen", "0.0.0.0:6000", "--rtc-port=7000", "--data-dir", "/tmp/x",
-                          "--api-key", "1234", "--api-secret", "secretsecret", "--log-level", "debug"},
-                         envOf({}));
+  auto c =
+      Config::parse({"--listen", "0.0.0.0:6000", "--rtc-port=7000", "--data-dir", "/tmp/x",
+                     "--api-key", "1234", "--api-secret", "secretsecret", "--log-level", "debug"},
+                    envOf({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->listenHost, "0.0.0.0");
   EXPECT_EQ(c->listenPort, 6000);
@@ -43,7 +44,8 @@ TEST(ConfigTest, FlagsInBothSpellings) {
 }
 
 TEST(ConfigTest, EnvironmentIsOverriddenByFlags) {
-  auto env = envOf({{"PARLEY_LISTEN", "127.0.0.2:1234"}, {"PARLEY_DATA_DIR", "/env/dir"},
+  auto env = envOf({{"PARLEY_LISTEN", "127.0.0.2:1234"},
+                    {"PARLEY_DATA_DIR", "/env/dir"},
                     {"PARLEY_PUBLIC_URL", "https://video.example.com/"}});
   auto c = Config::parse({"--data-dir", "/flag/dir"}, env);
   ASSERT_TRUE(c.ok());
@@ -92,8 +94,9 @@ TEST(ConfigTest, BadEnvironmentNamesTheVariable) {
 
 TEST(ConfigTest, UsageListsEveryFlag) {
   std::string usage = Config::usage();
-  for (const char* flag : {"--listen", "--public-url", "--rtc-port", "--rtc-ip", "--data-dir", "--api-key",
-                           "--api-secret", "--tls-cert", "--tls-key", "--log-level", "--help"})
+  for (const char* flag :
+       {"--listen", "--public-url", "--rtc-port", "--rtc-ip", "--data-dir", "--api-key",
+        "--api-secret", "--tls-cert", "--tls-key", "--log-level", "--help"})
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
 }
 

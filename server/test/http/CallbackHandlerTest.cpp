@@ -1,4 +1,5 @@
-// The callback registration REST API (docs/protocol.md §3.4.12), through ApiServer's routing and auth.
+// The callback registration REST API (docs/protocol.md §3.4.12), through ApiServer's routing and
+// auth.
 #include "http/CallbackHandler.h"
 
 #include <gtest/gtest.h>

@@ -7,11 +7,14 @@ namespace {
 
 TEST(ProxyPathTest, DropsTheProxiedHostSegment) {
   EXPECT_EQ(ProxyPath::strip("/anvil.opentok.com/session/1_MX4", ""), "/session/1_MX4");
-  EXPECT_EQ(ProxyPath::strip("/config.opentok.com/project/123/config.json", ""), "/project/123/config.json");
-  EXPECT_EQ(ProxyPath::strip("/rumor.example.test:443/rumorwebsocketsv2", ""), "/rumorwebsocketsv2");
+  EXPECT_EQ(ProxyPath::strip("/config.opentok.com/project/123/config.json", ""),
+            "/project/123/config.json");
+  EXPECT_EQ(ProxyPath::strip("/rumor.example.test:443/rumorwebsocketsv2", ""),
+            "/rumorwebsocketsv2");
   EXPECT_EQ(ProxyPath::strip("/127.0.0.1:5080/session/x", ""), "/session/x");
   EXPECT_EQ(ProxyPath::strip("/localhost:5080/session/x", ""), "/session/x");
-  EXPECT_EQ(ProxyPath::strip("/hlg.tokbox.com/prod/logging/ClientEvent", ""), "/prod/logging/ClientEvent");
+  EXPECT_EQ(ProxyPath::strip("/hlg.tokbox.com/prod/logging/ClientEvent", ""),
+            "/prod/logging/ClientEvent");
 }
 
 TEST(ProxyPathTest, KeepsOurOwnRoutes) {

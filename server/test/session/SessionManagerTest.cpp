@@ -39,11 +39,15 @@ class RecordingOutput : public SessionOutput {
 
 class RecordingListener : public SessionEventListener {
  public:
-  void connectionCreated(const Connection& c) override { events.push_back("connectionCreated " + c.id); }
+  void connectionCreated(const Connection& c) override {
+    events.push_back("connectionCreated " + c.id);
+  }
   void connectionDestroyed(const Connection& c, const std::string& reason) override {
     events.push_back("connectionDestroyed " + c.id + " " + reason);
   }
-  void streamCreated(const Stream& s, const Connection&) override { events.push_back("streamCreated " + s.id); }
+  void streamCreated(const Stream& s, const Connection&) override {
+    events.push_back("streamCreated " + s.id);
+  }
   void streamDestroyed(const Stream& s, const Connection&, const std::string& reason) override {
     events.push_back("streamDestroyed " + s.id + " " + reason);
   }
@@ -54,10 +58,13 @@ class SessionManagerTest : public ::testing::Test {
  protected:
   SessionManagerTest()
       : store_(":memory:"),
-        manager_(store_, limits(), [](std::string_view key) -> std::optional<std::string> {
-          if (key == kKey) return std::string(kSecret);
-          return std::nullopt;
-        }, [this] { return now_; }) {
+        manager_(
+            store_, limits(),
+            [](std::string_view key) -> std::optional<std::string> {
+              if (key == kKey) return std::string(kSecret);
+              return std::nullopt;
+            },
+            [this] { return now_; }) {
     store_.insertProject({kKey, kSecret, "test", 1});
     sessionId_ = addSession(core::MediaMode::Relayed);
     manager_.setOutput(&output_);
@@ -78,7 +85,8 @@ class SessionManagerTest : public ::testing::Test {
     r.apiKey = kKey;
     r.properties.mediaMode = mode;
     r.createdAtMs = core::Clock::nowMs();
-    r.sessionId = core::SessionId::generate(kKey, "", r.createdAtMs, mode == core::MediaMode::Relayed);
+    r.sessionId =
+        core::SessionId::generate(kKey, "", r.createdAtMs, mode == core::MediaMode::Relayed);
     store_.insertSession(r);
     return r.sessionId;
   }
@@ -95,8 +103,8 @@ class SessionManagerTest : public ::testing::Test {
     return "/v2/partner/" + std::string(kKey) + "/session/" + (sid.empty() ? sessionId_ : sid);
   }
 
-  InboundRequest request(const std::string& method, const std::string& suffix, Json content = Json::object(),
-                         const std::string& sid = {}) {
+  InboundRequest request(const std::string& method, const std::string& suffix,
+                         Json content = Json::object(), const std::string& sid = {}) {
     InboundRequest r;
     r.method = method;
     r.uri = base(sid) + suffix;
@@ -116,7 +124,8 @@ class SessionManagerTest : public ::testing::Test {
       r.params[segs[k]] = segs[k + 1];
       last = segs[k];
     }
-    if (last == "channel") last = r.params.count("subscriber") ? "subscriber_channel" : "stream_channel";
+    if (last == "channel")
+      last = r.params.count("subscriber") ? "subscriber_channel" : "stream_channel";
     r.resource = last;
     r.content = std::move(content);
     return r;
@@ -127,11 +136,18 @@ class SessionManagerTest : public ::testing::Test {
   }
 
   Reply publish(const std::string& connectionId, const std::string& streamId) {
-    Json channels = Json::array({Json::object({{"id", "video1"}, {"type", "video"}, {"active", true},
-                                               {"width", 640}, {"height", 480}, {"source", "camera"}}),
-                                 Json::object({{"id", "audio1"}, {"type", "audio"}, {"active", true}})});
-    return manager_.handle(connectionId, request("create", "/stream/" + streamId,
-                                                 Json::object({{"id", streamId}, {"name", "cam"}, {"channel", channels}})));
+    Json channels =
+        Json::array({Json::object({{"id", "video1"},
+                                   {"type", "video"},
+                                   {"active", true},
+                                   {"width", 640},
+                                   {"height", 480},
+                                   {"source", "camera"}}),
+                     Json::object({{"id", "audio1"}, {"type", "audio"}, {"active", true}})});
+    return manager_.handle(
+        connectionId,
+        request("create", "/stream/" + streamId,
+                Json::object({{"id", streamId}, {"name", "cam"}, {"channel", channels}})));
   }
 
   double now_ = 1000;
@@ -166,10 +182,18 @@ TEST_F(SessionManagerTest, ConnectRepliesWithStateAndAnnouncesToEveryone) {
 TEST_F(SessionManagerTest, ConnectRefusals) {
   EXPECT_EQ(manager_.connect("x", "garbage", request("create", "/connection/x")).status, 403);
   std::string other = addSession(core::MediaMode::Relayed);
-  EXPECT_EQ(manager_.connect("x", token(core::Role::Publisher, "", other), request("create", "/connection/x")).status,
-            403);
-  EXPECT_EQ(manager_.connect("x", token(core::Role::Publisher), request("create", "/connection/y")).status, 400);
-  EXPECT_EQ(manager_.connect("bad id!", token(core::Role::Publisher), request("create", "/connection/bad id!")).status,
+  EXPECT_EQ(
+      manager_
+          .connect("x", token(core::Role::Publisher, "", other), request("create", "/connection/x"))
+          .status,
+      403);
+  EXPECT_EQ(manager_.connect("x", token(core::Role::Publisher), request("create", "/connection/y"))
+                .status,
+            400);
+  EXPECT_EQ(manager_
+                .connect("bad id!", token(core::Role::Publisher),
+                         request("create", "/connection/bad id!"))
+                .status,
             400);
   EXPECT_EQ(manager_.liveSessionCount(), 0u);
   ASSERT_EQ(join("c1", core::Role::Publisher).status, 200);
@@ -199,13 +223,17 @@ TEST_F(SessionManagerTest, PublishAnnouncesAndChannelUpdatesEcho) {
   EXPECT_EQ(stream.find("connection")->getString("id"), "pub");
   EXPECT_EQ(output_.to("pub", "created").back().message.content.getString("id"), "s1");
 
-  auto update = manager_.handle("pub", request("update", "/stream/s1/channel/audio1", Json::object({{"active", false}})));
+  auto update = manager_.handle(
+      "pub", request("update", "/stream/s1/channel/audio1", Json::object({{"active", false}})));
   EXPECT_EQ(update.status, 200);
   EXPECT_EQ(output_.to("sub", "updated").size(), 1u);
   EXPECT_EQ(output_.to("pub", "updated").size(), 1u);
   EXPECT_FALSE(manager_.streams(sessionId_)[0]->hasAudio());
   // Only the owner may change a stream's channels.
-  EXPECT_EQ(manager_.handle("sub", request("update", "/stream/s1/channel/audio1", Json::object({{"active", true}}))).status,
+  EXPECT_EQ(manager_
+                .handle("sub", request("update", "/stream/s1/channel/audio1",
+                                       Json::object({{"active", true}})))
+                .status,
             403);
 }
 
@@ -218,7 +246,11 @@ TEST_F(SessionManagerTest, RolesAreEnforced) {
   EXPECT_EQ(manager_.handle("only", request("create", "/stream/s1/subscriber/w1")).status, 403);
   EXPECT_EQ(manager_.handle("pub", request("delete", "/connection/sub")).status, 403);
   EXPECT_EQ(manager_.handle("only", request("delete", "/stream/s1")).status, 403);
-  EXPECT_EQ(manager_.handle("pub", request("update", "", Json::object({{"reason", "mute"}, {"active", true}}))).status, 403);
+  EXPECT_EQ(manager_
+                .handle("pub",
+                        request("update", "", Json::object({{"reason", "mute"}, {"active", true}})))
+                .status,
+            403);
   EXPECT_EQ(manager_.connectionCount(), 3u);
   EXPECT_EQ(manager_.streams(sessionId_).size(), 1u);
 }
@@ -235,7 +267,9 @@ TEST_F(SessionManagerTest, StreamLimitsAndDuplicates) {
 
 TEST_F(SessionManagerTest, RoutedPublishIsRefusedUntilMediaExists) {
   std::string routed = addSession(core::MediaMode::Routed);
-  ASSERT_EQ(manager_.connect("r", token(core::Role::Publisher, "", routed), request("create", "/connection/r", {}, routed))
+  ASSERT_EQ(manager_
+                .connect("r", token(core::Role::Publisher, "", routed),
+                         request("create", "/connection/r", {}, routed))
                 .status,
             200);
   auto r = manager_.handle("r", request("create", "/stream/s1", Json::object(), routed));
@@ -255,15 +289,20 @@ TEST_F(SessionManagerTest, RelayedNegotiationIsRelayedBetweenThePeers) {
   EXPECT_EQ(offers[0].message.content.getString("sourceStreamId"), "P2P");
   EXPECT_TRUE(offers[0].message.content.getString("peerId"));
 
-  Json offer = Json::object({{"type", "offer"}, {"sdp", "v=0"}, {"peerId", "p"}, {"sourceStreamId", "P2P"}});
-  ASSERT_EQ(manager_.handle("pub", request("offer", "/stream/s1/subscriber/w1", offer)).status, 200);
+  Json offer =
+      Json::object({{"type", "offer"}, {"sdp", "v=0"}, {"peerId", "p"}, {"sourceStreamId", "P2P"}});
+  ASSERT_EQ(manager_.handle("pub", request("offer", "/stream/s1/subscriber/w1", offer)).status,
+            200);
   auto relayed = output_.to("sub", "offer");
   ASSERT_EQ(relayed.size(), 1u);
   EXPECT_EQ(relayed[0].message.from, "pub");
   EXPECT_EQ(relayed[0].message.content, offer);
-  ASSERT_EQ(manager_.handle("sub", request("answer", "/stream/s1/subscriber/w1", offer)).status, 200);
+  ASSERT_EQ(manager_.handle("sub", request("answer", "/stream/s1/subscriber/w1", offer)).status,
+            200);
   EXPECT_EQ(output_.to("pub", "answer").size(), 1u);
-  EXPECT_EQ(manager_.handle("other", request("candidate", "/stream/s1/subscriber/w1", offer)).status, 403);
+  EXPECT_EQ(
+      manager_.handle("other", request("candidate", "/stream/s1/subscriber/w1", offer)).status,
+      403);
 
   ASSERT_EQ(manager_.handle("sub", request("delete", "/stream/s1/subscriber/w1")).status, 200);
   auto deleted = output_.to("pub", "deleted");
@@ -275,7 +314,9 @@ TEST_F(SessionManagerTest, RelayedNegotiationIsRelayedBetweenThePeers) {
 TEST_F(SessionManagerTest, SignalsBroadcastTargetAndValidate) {
   join("a", core::Role::Publisher);
   join("b", core::Role::Subscriber);
-  auto sig = [&](const std::string& suffix, Json content) { return manager_.handle("a", request("signal", suffix, content)); };
+  auto sig = [&](const std::string& suffix, Json content) {
+    return manager_.handle("a", request("signal", suffix, content));
+  };
   ASSERT_EQ(sig("/signal/1", Json::object({{"type", "chat"}, {"data", "hi"}})).status, 200);
   EXPECT_EQ(output_.to("a", "signal").size(), 1u);  // the sender too
   ASSERT_EQ(output_.to("b", "signal").size(), 1u);
@@ -329,14 +370,22 @@ TEST_F(SessionManagerTest, ForceUnpublishAndMute) {
   join("pub", core::Role::Publisher);
   publish("pub", "s1");
   publish("pub", "s2");
-  ASSERT_EQ(manager_.handle("mod", request("update", "/stream/s1",
-                                           Json::object({{"reason", "mute"}, {"active", true}, {"channels", Json::array({"audio"})}})))
+  ASSERT_EQ(manager_
+                .handle("mod", request("update", "/stream/s1",
+                                       Json::object({{"reason", "mute"},
+                                                     {"active", true},
+                                                     {"channels", Json::array({"audio"})}})))
                 .status,
             200);
   ASSERT_EQ(output_.to("pub", "update").size(), 1u);
-  EXPECT_EQ(output_.to("pub", "update")[0].message.content.dump(), R"({"reason":"mute","active":true,"channels":["audio"]})");
+  EXPECT_EQ(output_.to("pub", "update")[0].message.content.dump(),
+            R"({"reason":"mute","active":true,"channels":["audio"]})");
 
-  ASSERT_EQ(manager_.handle("mod", request("update", "", Json::object({{"reason", "mute"}, {"active", true}, {"exclusion", Json::array({"s2"})}})))
+  ASSERT_EQ(manager_
+                .handle("mod", request("update", "",
+                                       Json::object({{"reason", "mute"},
+                                                     {"active", true},
+                                                     {"exclusion", Json::array({"s2"})}})))
                 .status,
             200);
   EXPECT_EQ(output_.to("pub", "update").size(), 3u);  // s1 again + the session update; s2 excluded
@@ -368,10 +417,13 @@ TEST_F(SessionManagerTest, ServerSignalsHaveAnEmptySender) {
   EXPECT_EQ(r.outcome, SessionManager::Outcome::Ok);
   ASSERT_EQ(output_.to("a", "signal").size(), 1u);
   EXPECT_EQ(output_.to("a", "signal")[0].message.from, "");
-  EXPECT_EQ(manager_.signalFromServer(sessionId_, std::string_view("ghost"), Json(), Json()).outcome,
-            SessionManager::Outcome::NotFound);
-  EXPECT_EQ(manager_.signalFromServer(addSession(core::MediaMode::Relayed), std::nullopt, Json(), Json()).outcome,
-            SessionManager::Outcome::NotFound);
+  EXPECT_EQ(
+      manager_.signalFromServer(sessionId_, std::string_view("ghost"), Json(), Json()).outcome,
+      SessionManager::Outcome::NotFound);
+  EXPECT_EQ(
+      manager_.signalFromServer(addSession(core::MediaMode::Relayed), std::nullopt, Json(), Json())
+          .outcome,
+      SessionManager::Outcome::NotFound);
   EXPECT_EQ(manager_.signalFromServer(sessionId_, std::nullopt, Json("bad type"), Json()).outcome,
             SessionManager::Outcome::Invalid);
 }
@@ -418,7 +470,8 @@ TEST_F(SessionManagerTest, ChannelUpdatesKeepOnlyKnownShortAttributes) {
                               {"id", "audio9"},
                               {"type", "data"},
                               {"nested", Json::object({{"a", 1}})}});
-  ASSERT_EQ(manager_.handle("pub", request("update", "/stream/s1/channel/video1", update)).status, 200);
+  ASSERT_EQ(manager_.handle("pub", request("update", "/stream/s1/channel/video1", update)).status,
+            200);
   auto echoed = output_.to("sub", "updated");
   ASSERT_EQ(echoed.size(), 1u);
   EXPECT_EQ(echoed[0].message.content.dump(), R"({"active":false,"width":320})");
@@ -434,14 +487,19 @@ TEST_F(SessionManagerTest, ChannelUpdatesKeepOnlyKnownShortAttributes) {
 TEST_F(SessionManagerTest, StreamDescriptionsAreBounded) {
   join("pub", core::Role::Publisher);
   Json many = Json::array();
-  for (int i = 0; i < 9; ++i) many.push(Json::object({{"id", "c" + std::to_string(i)}, {"type", "data"}}));
-  EXPECT_EQ(manager_.handle("pub", request("create", "/stream/s1", Json::object({{"channel", many}}))).status,
-            400);
+  for (int i = 0; i < 9; ++i)
+    many.push(Json::object({{"id", "c" + std::to_string(i)}, {"type", "data"}}));
+  EXPECT_EQ(
+      manager_.handle("pub", request("create", "/stream/s1", Json::object({{"channel", many}})))
+          .status,
+      400);
   Json big = Json::object({{"customProperties", Json::object({{"x", std::string(5000, 'x')}})}});
   EXPECT_EQ(manager_.handle("pub", request("create", "/stream/s2", big)).status, 413);
   Json badChannel = Json::array({Json::object({{"type", "video"}})});
   EXPECT_EQ(
-      manager_.handle("pub", request("create", "/stream/s3", Json::object({{"channel", badChannel}}))).status,
+      manager_
+          .handle("pub", request("create", "/stream/s3", Json::object({{"channel", badChannel}})))
+          .status,
       400);
   EXPECT_EQ(manager_.session(sessionId_)->streams.size(), 0u);
 }
@@ -453,7 +511,8 @@ TEST_F(SessionManagerTest, OneSubscriptionPerConnectionAndStream) {
   const auto offersBefore = output_.to("pub", "generateoffer").size();
   ASSERT_EQ(manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-1")).status, 200);
   for (int i = 2; i < 50; ++i) {
-    auto r = manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-" + std::to_string(i)));
+    auto r =
+        manager_.handle("sub", request("create", "/stream/s1/subscriber/sub-" + std::to_string(i)));
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(r.payload.getString("reason"), "alreadySubscribed");
   }

@@ -55,8 +55,7 @@ std::vector<std::string> acceptedRids(const MediaSection& o, size_t max) {
     if (!first.empty() && first.front() == '~') first.remove_prefix(1);
     bool declared = std::any_of(o.rids.begin(), o.rids.end(),
                                 [&](const Rid& r) { return r.send && r.id == first; });
-    if (declared && std::find(out.begin(), out.end(), first) == out.end())
-      out.emplace_back(first);
+    if (declared && std::find(out.begin(), out.end(), first) == out.end()) out.emplace_back(first);
   }
   return out;
 }

@@ -1,6 +1,6 @@
-// Builds the SFU's answer to a client offer from the offer's model (docs/protocol.md §8.2): same m-lines and
-// mids, offered payload types kept for codecs the SFU supports, RTX kept for kept codecs,
-// direction reversed (sendrecv -> recvonly), unsupported sections rejected with port 0, and
+// Builds the SFU's answer to a client offer from the offer's model (docs/protocol.md §8.2): same
+// m-lines and mids, offered payload types kept for codecs the SFU supports, RTX kept for kept
+// codecs, direction reversed (sendrecv -> recvonly), unsupported sections rejected with port 0, and
 // RID simulcast (RFC 8853) accepted: the offered send streams come back as a=rid recv.
 #pragma once
 

@@ -103,7 +103,8 @@ const char* const kChromeOffer =
     "a=ssrc:3344556677 cname:Yc9w2kQzvB3hT1aL\r\n"
     "a=ssrc:3344556677 msid:6a3c1b2e-stream 7b8c9d0e-video\r\n";
 
-// docs/protocol.md §8.6 SSRC simulcast: SIM over 10000..10002, FID pairs with 20000..20002. LF line ends.
+// docs/protocol.md §8.6 SSRC simulcast: SIM over 10000..10002, FID pairs with 20000..20002. LF line
+// ends.
 const char* const kSimulcastOffer =
     "v=0\n"
     "o=- 1 2 IN IP4 127.0.0.1\n"
