@@ -73,6 +73,20 @@ async function checkFromAll(sources, ice, target) {
   return sources.filter((s) => s.kinds.includes('success')).length;
 }
 
+// Stats are snapshots the worker posts back; `nextSnapshot` names the request that will
+// answer everything posted to the worker before this call.
+async function workerBarrier(fx, sid) {
+  const first = await mediaStats(fx, sid);
+  assert.equal(typeof first.nextSnapshot, 'number', JSON.stringify(first).slice(0, 300));
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const stats = await mediaStats(fx, sid);
+    if (stats.snapshot >= first.nextSnapshot) return stats;
+    assert.ok(Date.now() < deadline, `no fresh stats snapshot: ${JSON.stringify(stats).slice(0, 300)}`);
+    await delay(100);
+  }
+}
+
 async function mediaStats(fx, sid) {
   const res = await request('GET', `${fx.server.url}/v2/project/${fx.apiKey}/session/${sid}/media`, {
     headers: { 'X-OPENTOK-AUTH': restJwt(fx.apiKey, fx.server.apiSecret) } });
@@ -138,9 +152,10 @@ describe('attack: media worker use-after-free (issue 10 item 4)', () => {
           await send(sources[i], bindingRequest({ username: `${ice.ufrag}:${OFFER_UFRAG}`, password: ice.pwd }).bytes, target);
         }
       }
-      // Nothing comes back to prove the packets were handled; a stats round trip through the
-      // same worker does (it runs after them), then the process must still be there.
-      await mediaStats(fx, sid);
+      // Nothing comes back to prove the packets were handled; a stats snapshot requested after
+      // them (the worker answers requests in order: wait until the answer reaches the request
+      // number the first call announced) does, then the process must still be there.
+      await workerBarrier(fx, sid);
       await assertHealthy(fx.server, `after RTP from ${SOURCES} addresses of a removed transport (${authenticated} authenticated)`);
       const after = await fx.server.waitExit(1000);
       assert.equal(after, null, `parleyd exited: ${JSON.stringify(after)}\n${fx.server.logs()}`);

@@ -26,10 +26,12 @@ Worker::Worker(unsigned index, Settings settings, WorkerEvents& events)
       timer_(io_),
       tcpAcceptor_(io_) {
   nowUs_ = steadyNowUs();
-  // ICE-TCP next to UDP, for browsers that cannot use UDP (RFC 6544 passive candidates).
+  // ICE-TCP next to UDP, for browsers that cannot use UDP (RFC 6544 passive candidates): on
+  // the same port number when one was configured; with "any port" (tests), any free TCP port,
+  // since the UDP port's number may well be taken for TCP by another process.
   try {
     auto address = boost::asio::ip::make_address(settings_.bindIp);
-    boost::asio::ip::tcp::endpoint endpoint(address, socket_.localPort());
+    boost::asio::ip::tcp::endpoint endpoint(address, settings_.port == 0 ? 0 : socket_.localPort());
     tcpAcceptor_.open(endpoint.protocol());
     tcpAcceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true));
     tcpAcceptor_.bind(endpoint);
