@@ -271,13 +271,18 @@ describe(`routed media under packet loss (parleyd --rtc-test-loss 5, ${clientLab
     await sub.waitForEvent({ event: 'streamCreated', streamId: r.streamId });
     assert.ok((await sub.subscribe(r.streamId)).ok);
     await sub.waitForFrames(r.streamId, 10, { timeoutMs: 30000 });
-    // Decoding goes on for the next seconds, frame after frame.
+    // Decoding goes on: under 5 % loss each way (and a busy machine) a picture may freeze for a
+    // moment until a retransmission or a keyframe repairs it, but it must not stay frozen. So the
+    // count keeps growing over the second half of eight seconds, not necessarily every second.
     const samples = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 8; i++) {
       samples.push((await sub.call('subscriberVideo', [r.streamId])).frames);
       await delay(1000);
     }
-    for (let i = 1; i < samples.length; i++) assert.ok(samples[i] > samples[i - 1], `frames stalled: ${samples}`);
+    samples.push((await sub.call('subscriberVideo', [r.streamId])).frames);
+    t.diagnostic(`decoded frames, one sample a second: ${samples}`);
+    assert.ok(samples[8] > samples[4], `decoding stopped: ${samples}`);
+    assert.ok(samples[8] - samples[0] >= 10, `hardly any frames decoded: ${samples}`);
     const metrics = await (await fetch(`${fx.be.server.url}/metrics`)).text();
     const sum = (name) => metrics.split('\n').filter((l) => l.startsWith(name)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
     t.diagnostic(`nacks sent ${sum('parley_media_nacks_sent_total')}, nacks received ${sum('parley_media_nacks_received_total')}, retransmissions ${sum('parley_media_retransmissions_total')}`);
