@@ -87,7 +87,7 @@ format:
 	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
 
 # Fails, listing the offending lines, when a C++ file differs from .clang-format (`make format` fixes).
-format-check:
+format-check: deps
 	@find server \( -name '*.h' -o -name '*.cpp' \) -print0 | xargs -0 clang-format --dry-run -Werror
 
 # clang-tidy with .clang-tidy's checks over server/src, server/test and server/fuzz; prints the
