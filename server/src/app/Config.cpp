@@ -258,7 +258,8 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
 
 Config::EnvLookup Config::processEnvironment() {
   return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
+    // Read at start, before any other thread exists.
+    const char* v = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
     if (!v || !*v) return std::nullopt;
     return std::string(v);
   };

@@ -1,6 +1,7 @@
 #include "media/SdpNegotiator.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "media/sdp/AnswerBuilder.h"
 #include "media/sdp/SdpSerializer.h"
@@ -284,8 +285,12 @@ core::Result<SdpNegotiator::PublisherAnswer> SdpNegotiator::answerPublisher(
       if (sdp::sameName(c->name, "rtx")) {
         auto apt = c->params.find("apt");
         if (apt != c->params.end()) {
-          int v = std::atoi(apt->second.c_str());
-          if (v >= 0 && v < 128) t.rtxPayloads[pt] = static_cast<uint8_t>(v);
+          // The offer is the peer's text: a number, whole, or nothing.
+          int v = -1;
+          const std::string& text = apt->second;
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (ec == std::errc() && end == text.data() + text.size() && v >= 0 && v < 128)
+            t.rtxPayloads[pt] = static_cast<uint8_t>(v);
         }
         continue;
       }

@@ -59,7 +59,11 @@ SignalingServer::SignalingServer(boost::asio::io_context& io, session::SessionMa
 }
 
 SignalingServer::~SignalingServer() {
-  shutdown();
+  try {
+    shutdown();
+  } catch (const std::exception& e) {  // a destructor must not throw; the process is stopping
+    Logger::error("signaling shutdown failed", {{"error", e.what()}});
+  }
   sessions_.setOutput(nullptr);
 }
 

@@ -79,13 +79,13 @@ struct DtlsTransport::Callbacks {
       case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
       case BIO_CTRL_DGRAM_GET_MTU:
         return static_cast<long>(kMtu);
+      // kMtu already counts DTLS bytes only; nothing is ever pending in this BIO; writes
+      // never fail for size.
       case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
-        return 0;  // kMtu already counts DTLS bytes only
       case BIO_CTRL_WPENDING:
       case BIO_CTRL_PENDING:
-        return 0;
       case BIO_CTRL_DGRAM_MTU_EXCEEDED:
-        return 0;  // writes never fail for size
+        return 0;
       case BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT:
         return 1;  // the caller polls timeout(); nothing to arm here
       default:

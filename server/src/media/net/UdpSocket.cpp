@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 namespace parley::media::net {
 
@@ -13,13 +14,14 @@ UdpSocket::UdpSocket(const std::string& ip, uint16_t port) {
   auto addr = SocketAddress::parse(ip, port);
   if (!addr) throw std::runtime_error("invalid RTC address " + ip);
   fd_ = ::socket(addr->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  if (fd_ < 0)
+    throw std::runtime_error(std::string("socket: ") + std::generic_category().message(errno));
   // Bursts of video (a keyframe fanned out to many subscribers) need deep buffers.
   int size = 4 * 1024 * 1024;
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
   if (::bind(fd_, addr->sockaddrPtr(), addr->length()) != 0) {
-    std::string err = std::strerror(errno);
+    std::string err = std::generic_category().message(errno);
     ::close(fd_);
     throw std::runtime_error("cannot bind UDP " + addr->toString() + ": " + err);
   }
