@@ -5,28 +5,15 @@
 #include <cctype>
 #include <string>
 
+#include "core/AsciiCase.h"
 #include "core/HttpUrl.h"
 
 namespace parley::demo {
 
-namespace {
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 bool Activation::isLoopbackHost(std::string_view host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  if (equalsIgnoringCase(host, "localhost")) return true;
+  if (core::equalsIgnoringCase(host, "localhost")) return true;
   const std::string text(host);
   in_addr v4{};
   if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/AsciiCase.h"
 #include "core/Clock.h"
 #include "core/HttpUrl.h"
 #include "obs/Logger.h"
@@ -12,19 +13,9 @@ namespace parley::http {
 
 namespace {
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // Scheme, host and port equal (default ports spelled or not, host names in any case).
 bool sameOrigin(const core::HttpUrl& a, const core::HttpUrl& b) {
-  return a.secure == b.secure && a.port == b.port && equalsIgnoringCase(a.host, b.host);
+  return a.secure == b.secure && a.port == b.port && core::equalsIgnoringCase(a.host, b.host);
 }
 
 double steadySeconds() {
@@ -56,7 +47,8 @@ void DemoHandler::addRoutes(Router& router) {
 std::optional<std::string> DemoHandler::crossSiteCaller(const HttpRequest& request) const {
   // "none": the user opened the URL; "same-origin": the demo page's own fetch.
   if (auto site = request.header("Sec-Fetch-Site");
-      site && !equalsIgnoringCase(*site, "same-origin") && !equalsIgnoringCase(*site, "none")) {
+      site && !core::equalsIgnoringCase(*site, "same-origin") &&
+      !core::equalsIgnoringCase(*site, "none")) {
     return "Sec-Fetch-Site: " + std::string(*site);
   }
   auto origin = request.header("Origin");
@@ -69,7 +61,8 @@ std::optional<std::string> DemoHandler::crossSiteCaller(const HttpRequest& reque
       return std::nullopt;
     // The page may have been opened under another name for this server (localhost for
     // 127.0.0.1, or the proxy's name when --public-url is not set): the Host it asked for.
-    if (auto host = request.header("Host"); host && equalsIgnoringCase(*host, caller->hostHeader()))
+    if (auto host = request.header("Host");
+        host && core::equalsIgnoringCase(*host, caller->hostHeader()))
       return std::nullopt;
   }
   return "Origin: " + std::string(*origin);

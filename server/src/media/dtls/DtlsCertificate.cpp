@@ -8,6 +8,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/AsciiCase.h"
+
 namespace parley::media::dtls {
 
 namespace {
@@ -25,22 +27,12 @@ struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 const EVP_MD* digestFor(std::string_view hash) {
-  if (equalsIgnoreCase(hash, "sha-256")) return EVP_sha256();
-  if (equalsIgnoreCase(hash, "sha-1")) return EVP_sha1();
-  if (equalsIgnoreCase(hash, "sha-384")) return EVP_sha384();
-  if (equalsIgnoreCase(hash, "sha-512")) return EVP_sha512();
-  if (equalsIgnoreCase(hash, "sha-224")) return EVP_sha224();
+  if (core::equalsIgnoringCase(hash, "sha-256")) return EVP_sha256();
+  if (core::equalsIgnoringCase(hash, "sha-1")) return EVP_sha1();
+  if (core::equalsIgnoringCase(hash, "sha-384")) return EVP_sha384();
+  if (core::equalsIgnoringCase(hash, "sha-512")) return EVP_sha512();
+  if (core::equalsIgnoringCase(hash, "sha-224")) return EVP_sha224();
   return nullptr;
 }
 
