@@ -1,0 +1,47 @@
+// Acknowledgement bookkeeping on the control thread (issue 10 item 6): the cost of one
+// acknowledgement must not grow with the number of unacknowledged messages, whatever order
+// the client acknowledges in.
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "signaling/UnackedMessages.h"
+
+namespace parley::signaling {
+namespace {
+
+void ackBacklog(benchmark::State& state, bool newestFirst) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back("00000000-0000-0000-0000-" + std::to_string(100000000000 + i));
+  const std::string frame(300, 'x');
+  for (auto _ : state) {
+    state.PauseTiming();
+    UnackedMessages u(
+        {.maxCount = static_cast<std::size_t>(n) + 1, .maxBytes = std::size_t(1) << 30});
+    for (const auto& id : ids) u.push(id, frame);
+    state.ResumeTiming();
+    if (newestFirst) {
+      for (int i = n - 1; i >= 0; --i) benchmark::DoNotOptimize(u.ack(ids[i]));
+    } else {
+      for (const auto& id : ids) benchmark::DoNotOptimize(u.ack(id));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * n);  // items/s: acknowledgements per second
+}
+
+void BM_AckOldestFirst(benchmark::State& state) {
+  ackBacklog(state, false);
+}
+void BM_AckNewestFirst(benchmark::State& state) {
+  ackBacklog(state, true);
+}
+
+BENCHMARK(BM_AckOldestFirst)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_AckNewestFirst)->Arg(100)->Arg(1000)->Arg(10000);
+
+}  // namespace
+}  // namespace parley::signaling
