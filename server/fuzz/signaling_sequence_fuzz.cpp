@@ -80,7 +80,7 @@ World& world() {
 
 class Sink : public http::WebSocketSink {
  public:
-  void sendBinary(std::string message) override {
+  void sendBinary(std::string_view message) override {
     auto frame = RumorFrame::parse(message, {});
     if (!frame) __builtin_trap();  // the server only sends well-formed frames
     // What the server answered counts even if the reader never gets it.

@@ -48,6 +48,12 @@ std::string Crypto::hmacSha256(std::string_view key, std::string_view data) {
   return hmac(EVP_sha256(), key, data);
 }
 
+std::string Crypto::sha1(std::string_view data) {
+  unsigned char out[SHA_DIGEST_LENGTH];
+  if (SHA1(bytesOf(data), data.size(), out) == nullptr) fatal("SHA1");
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
 std::string Crypto::sha256(std::string_view data) {
   unsigned char out[SHA256_DIGEST_LENGTH];
   if (SHA256(bytesOf(data), data.size(), out) == nullptr) fatal("SHA256");

@@ -12,6 +12,8 @@ class Crypto {
   static std::string hmacSha1(std::string_view key, std::string_view data);
   static std::string hmacSha256(std::string_view key, std::string_view data);
   static std::string sha256(std::string_view data);
+  // Only where a protocol fixes SHA-1 (the WebSocket handshake), never for security.
+  static std::string sha1(std::string_view data);
   // Cryptographically secure random bytes (RAND_bytes); aborts if the CSPRNG fails.
   static std::string randomBytes(std::size_t count);
   static std::string toHex(std::string_view bytes);  // lowercase

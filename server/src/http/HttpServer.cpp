@@ -8,13 +8,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-#include <deque>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 #include <stdexcept>
 
 #include "http/ConnectionAdmission.h"
+#include "http/MessagePump.h"
+#include "http/WebSocketHandshake.h"
+#include "http/WebSocketSession.h"
 #include "obs/LogLimiter.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
@@ -35,166 +36,7 @@ struct Shared {
   HttpServer::Options options;
   HttpServer::Handler handler;
   UpgradeHandler upgrade;
-};
-
-// An accepted WebSocket. Holds the upper layer's handler; the handler holds only a
-// weak reference back (through WebSocketSink), so closing breaks no cycle by hand.
-template <class Stream>
-class WebSocketSession : public WebSocketSink,
-                         public std::enable_shared_from_this<WebSocketSession<Stream>> {
- public:
-  WebSocketSession(std::shared_ptr<Shared> shared, std::string remote, Ticket ticket,
-                   Stream&& stream, std::shared_ptr<WebSocketHandler> handler)
-      : shared_(std::move(shared)),
-        remote_(std::move(remote)),
-        ticket_(std::move(ticket)),
-        ws_(std::move(stream)),
-        handler_(std::move(handler)) {}
-
-  template <class Request>
-  void accept(const Request& req) {
-    ws_.binary(true);
-    ws_.read_message_max(shared_->options.maxWebSocketMessage);
-    beast::get_lowest_layer(ws_).expires_never();
-    beast::websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(30);
-    timeouts.idle_timeout = beast::websocket::stream_base::none();
-    timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.set_option(beast::websocket::stream_base::decorator(
-        [](beast::websocket::response_type& res) { res.set(bhttp::field::server, "parleyd"); }));
-    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
-      if (ec) {
-        Logger::debug("websocket accept failed",
-                      {{"remote", self->remote_}, {"error", ec.message()}});
-        self->finish();
-        return;
-      }
-      self->open_ = true;
-      self->handler_->onOpen(self);
-      self->read();
-    });
-  }
-
-  void sendBinary(std::string message) override {
-    if (!open_ || closing_ || dropped_) return;
-    // One message larger than the limit (a big session's state) may go out alone; a backlog
-    // behind it may not.
-    if (!queue_.empty() && queuedBytes_ + message.size() > shared_->options.maxWebSocketQueue) {
-      drop();
-      return;
-    }
-    queuedBytes_ += message.size();
-    queue_.push_back(std::move(message));
-    if (!writing_) writeNext();
-  }
-
-  void close(std::uint16_t code) override {
-    if (!open_ || closing_) return;
-    closing_ = true;
-    closeCode_ = code;
-    if (!writing_) doClose();
-  }
-
-  const std::string& remoteAddress() const override { return remote_; }
-
- private:
-  // A reader too slow for what it is sent: no close handshake (it would queue behind the
-  // backlog), the socket is shut at once. A write may be in flight and still reads the
-  // queue's front buffer, so only what is behind it is released now; its completion then
-  // fails with operation_aborted and finish() runs.
-  void drop() {
-    static obs::LogLimiter limiter;
-    std::uint64_t suppressed = 0;
-    if (limiter.allow(&suppressed))
-      Logger::warn("websocket peer too slow, dropping it",
-                   {{"remote", remote_},
-                    {"queuedBytes", static_cast<long long>(queuedBytes_)},
-                    {"suppressed", static_cast<long long>(suppressed)}});
-    obs::Metrics::instance()
-        .counter("parley_websocket_slow_drops_total", "WebSockets dropped for not reading")
-        .add();
-    dropped_ = true;
-    closing_ = true;
-    if (writing_) {
-      queue_.erase(queue_.begin() + 1, queue_.end());
-    } else {
-      queue_.clear();
-    }
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    if (!writing_ && !reading_)
-      asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->finish(); });
-  }
-
-  void read() {
-    reading_ = true;
-    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      self->reading_ = false;
-      if (ec || self->dropped_) {
-        if (ec == beast::websocket::error::message_too_big)
-          Logger::warn("websocket message too large", {{"remote", self->remote_}});
-        self->finish();
-        return;
-      }
-      std::string message = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      bool binary = self->ws_.got_binary();
-      if (self->handler_) self->handler_->onMessage(std::move(message), binary);
-      if (self->open_ && !self->dropped_) self->read();
-    });
-  }
-
-  void writeNext() {
-    if (queue_.empty()) {
-      writing_ = false;
-      if (closing_) doClose();
-      return;
-    }
-    writing_ = true;
-    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](
-                                                      beast::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (!self->queue_.empty()) {
-        self->queuedBytes_ -= std::min(self->queuedBytes_, self->queue_.front().size());
-        self->queue_.pop_front();
-      }
-      if (ec || self->dropped_) {
-        self->queue_.clear();
-        self->queuedBytes_ = 0;
-        self->finish();
-        return;
-      }
-      self->writeNext();
-    });
-  }
-
-  void doClose() {
-    ws_.async_close(beast::websocket::close_reason(closeCode_),
-                    [self = this->shared_from_this()](beast::error_code) { self->finish(); });
-  }
-
-  // Tells the handler once, then lets go of it.
-  void finish() {
-    open_ = false;
-    if (auto handler = std::move(handler_)) handler->onClose();
-    handler_.reset();
-  }
-
-  std::shared_ptr<Shared> shared_;
-  std::string remote_;
-  Ticket ticket_;  // counts this socket against the connection limits while it lives
-  beast::websocket::stream<Stream> ws_;
-  std::shared_ptr<WebSocketHandler> handler_;
-  beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
-  std::size_t queuedBytes_ = 0;
-  bool open_ = false;
-  bool writing_ = false;
-  bool reading_ = false;
-  bool closing_ = false;
-  bool dropped_ = false;
-  std::uint16_t closeCode_ = 1000;
+  std::shared_ptr<MessagePump> pump;
 };
 
 // One client connection; Stream is beast::tcp_stream or beast::ssl_stream of it.
@@ -316,6 +158,19 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void upgrade(bhttp::request<bhttp::string_body>& req) {
+    if (req[bhttp::field::sec_websocket_version] != WebSocketHandshake::kVersion) {
+      // RFC 6455 §4.4: name the version this server speaks.
+      auto response = HttpResponse::error(426, "Upgrade required", "WebSocket version 13 only");
+      response.headers.emplace_back("Sec-WebSocket-Version",
+                                    std::string(WebSocketHandshake::kVersion));
+      send(std::move(response), false);
+      return;
+    }
+    auto accept = WebSocketHandshake::acceptValue(req[bhttp::field::sec_websocket_key]);
+    if (!accept) {
+      send(HttpResponse::error(400, "Malformed HTTP request", "bad Sec-WebSocket-Key"), false);
+      return;
+    }
     HttpRequest request = toRequest(req);
     std::shared_ptr<WebSocketHandler> handler;
     if (shared_->upgrade) handler = shared_->upgrade(request);
@@ -324,9 +179,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
            false);
       return;
     }
+    const auto& o = shared_->options;
     auto session = std::make_shared<WebSocketSession<Stream>>(
-        shared_, remote_, ticket_, std::move(stream_), std::move(handler));
-    session->accept(req);
+        std::move(stream_), remote_, ticket_, shared_->pump,
+        typename WebSocketSession<Stream>::Limits{o.maxWebSocketMessage, o.maxWebSocketQueue},
+        std::move(handler));
+    std::string early = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    session->start(WebSocketHandshake::response(*accept), early);
   }
 
   void send(HttpResponse response, bool keepAlive) {
@@ -401,7 +261,12 @@ class HttpServer::Impl {
         acceptor_(io),
         retryTimer_(io),
         admission_({options.maxConnections, options.maxConnectionsPerAddress}),
-        shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), {}})) {}
+        shared_(std::make_shared<Shared>(
+            Shared{std::move(options),
+                   std::move(handler),
+                   {},
+                   std::make_shared<MessagePump>(io, MessagePump::Options{})})) {}
+  ~Impl() { shared_->pump->clear(); }
 
   void start() {
     const auto& o = shared_->options;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "http/HttpRequest.h"
 
@@ -14,7 +15,7 @@ namespace parley::http {
 class WebSocketSink {
  public:
   virtual ~WebSocketSink() = default;
-  virtual void sendBinary(std::string message) = 0;
+  virtual void sendBinary(std::string_view message) = 0;
   virtual void close(std::uint16_t code) = 0;
   virtual const std::string& remoteAddress() const = 0;
 };

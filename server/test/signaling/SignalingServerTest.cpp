@@ -20,7 +20,7 @@ constexpr const char* kSecret = "0123456789abcdef0123456789abcdef01234567";
 // The sending half of a WebSocket, recording what the server does with it.
 class FakeSink : public http::WebSocketSink {
  public:
-  void sendBinary(std::string message) override {
+  void sendBinary(std::string_view message) override {
     if (closeCode) return;
     auto frame = RumorFrame::parse(message, {});
     ASSERT_TRUE(frame);
