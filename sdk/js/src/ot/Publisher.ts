@@ -46,6 +46,7 @@ type PublisherState = 'capturing' | 'ready' | 'publishing' | 'published' | 'fail
 
 const PUBLISH_TIMEOUT_MS = 15000;
 
+/** Fires `streamCreated` and `streamDestroyed` for the stream it publishes; its Session does not. */
 export class Publisher extends EventDispatcher {
   readonly id: string;
   /** The widget's element (null with insertDefaultUI false). */

@@ -85,6 +85,11 @@ class ConnectFailure extends Error {
   }
 }
 
+/**
+ * `streamCreated` and `streamDestroyed` are about other clients' streams, as in OpenTok.js: a
+ * stream this client publishes is announced by its Publisher's own `streamCreated` and
+ * `streamDestroyed` only, so an app that subscribes on `streamCreated` never subscribes to itself.
+ */
 export class Session extends EventDispatcher implements SessionPort {
   readonly apiKey: string;
   readonly id: string;
@@ -397,7 +402,7 @@ export class Session extends EventDispatcher implements SessionPort {
     }
     this.currentState = 'connected';
     const connections = this.connections.toArray();
-    const streams = this.streams.toArray();
+    const streams = this.streams.where((s) => !this.isOwnStream(s));
     this.trigger('sessionConnected', { connections, streams });
     complete(handler);
     for (const c of connections) this.trigger('connectionCreated', { connection: c, connections: [c] });
@@ -612,8 +617,10 @@ export class Session extends EventDispatcher implements SessionPort {
       case 'streamCreated': {
         const s = this.addStream(ev.stream);
         if (!s) return;
-        if (s.connection.connectionId === this.connection?.connectionId) {
+        // Our own stream is the Publisher's event only (OpenTok.js does the same).
+        if (this.isOwnStream(s)) {
           for (const p of this.publishers) p.onOwnStreamCreated(s);
+          return;
         }
         if (connected) this.trigger('streamCreated', { stream: s, streams: [s] });
         return;
@@ -739,6 +746,14 @@ export class Session extends EventDispatcher implements SessionPort {
     }
     if (!stream || this.currentState !== 'connected') return;
     const subscribers = this.getSubscribersForStream(streamId);
+    if (this.isOwnStream(stream)) {
+      // The Publisher has told the app; subscribers to our own stream just go, as in OpenTok.js.
+      for (const s of subscribers) {
+        this.subscribers.delete(s.subscriberId);
+        s.teardown(reason);
+      }
+      return;
+    }
     this.dispatch(new OTEvent('streamDestroyed', { stream, streams: [stream], reason }, true), {
       defaultAction: () => {
         for (const s of subscribers) s.teardown(reason);
@@ -748,6 +763,10 @@ export class Session extends EventDispatcher implements SessionPort {
       this.subscribers.delete(s.subscriberId);
       s.teardown(reason, { removeElement: false });
     }
+  }
+
+  private isOwnStream(stream: OTStream): boolean {
+    return this.connection !== undefined && stream.connection.connectionId === this.connection.connectionId;
   }
 
   private removeStreamsOf(connectionId: string, reason: string): void {
