@@ -14,20 +14,19 @@ namespace {
 
 void ackBacklog(benchmark::State& state, bool newestFirst) {
   const int n = static_cast<int>(state.range(0));
-  std::vector<std::string> ids;
-  for (int i = 0; i < n; ++i)
-    ids.push_back("00000000-0000-0000-0000-" + std::to_string(100000000000 + i));
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < n; ++i) ids.push_back(static_cast<std::uint64_t>(i) + 1);
   const std::string frame(300, 'x');
   for (auto _ : state) {
     state.PauseTiming();
     UnackedMessages u(
         {.maxCount = static_cast<std::size_t>(n) + 1, .maxBytes = std::size_t(1) << 30});
-    for (const auto& id : ids) u.push(id, frame);
+    for (auto id : ids) u.push(id, frame);
     state.ResumeTiming();
     if (newestFirst) {
       for (int i = n - 1; i >= 0; --i) benchmark::DoNotOptimize(u.ack(ids[i]));
     } else {
-      for (const auto& id : ids) benchmark::DoNotOptimize(u.ack(id));
+      for (auto id : ids) benchmark::DoNotOptimize(u.ack(id));
     }
   }
   state.SetItemsProcessed(state.iterations() * n);  // items/s: acknowledgements per second

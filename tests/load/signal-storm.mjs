@@ -60,6 +60,10 @@ function usage() {
       --data-bytes B      extra bytes of signal data (default 0)
       --ping-ms MS        client PING interval (default 10000)
       --label TEXT        free text copied into the JSON line (e.g. the commit measured)
+      --no-pin            do not split the CPUs (by default, with 2 or more CPUs, parleyd is
+                          pinned to CPU 0 and the clients to the others, and the thread that
+                          times /healthz runs at a higher priority than the clients, so that
+                          the load generator neither preempts parleyd nor delays the probe)
       --trim-probe        diagnostic: after the idle RSS, make parleyd call malloc_trim(0)
                           (through gdb) and measure again, to tell live memory from what
                           the allocator keeps after the join's traffic`;
@@ -84,6 +88,7 @@ function options() {
       'ping-ms': { type: 'string', default: '10000' },
       label: { type: 'string', default: '' },
       'trim-probe': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -113,6 +118,7 @@ function options() {
     pingMs: num('ping-ms'),
     label: values.label,
     trimProbe: values['trim-probe'],
+    pin: !values['no-pin'] && os.cpus().length >= 2,
   };
 }
 
@@ -191,6 +197,24 @@ function pct(sorted, p) {
 function summary(values) {
   const sorted = Float64Array.from(values).sort();
   return { count: sorted.length, p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN };
+}
+
+// parleyd's own view of its control thread: the largest timer lag since the previous scrape
+// (parley_control_loop_lag_max_seconds on /metrics), in ms; NaN when it does not export it.
+// Tells a slow /healthz caused by the server from one caused by this client's own threads
+// competing for the machine's cores.
+async function scrapeMetric(url, name) {
+  try {
+    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(60000) });
+    const m = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(await res.text());
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function scrapeLoopLagMs(url) {
+  return (await scrapeMetric(url, 'parley_control_loop_lag_max_seconds')) * 1000;
 }
 
 // GET /healthz every 100 ms, each on a fresh TCP connection like an external health check;
@@ -301,9 +325,24 @@ async function main() {
       if (info) throw new Error(`parleyd exited during the run (code ${info.code}, signal ${info.signal})\n${started.server.stderr.slice(-4000)}`);
     };
 
+    // ---- CPU split: parleyd (all its threads) on CPU 0, this process on the others. Set on
+    // the main thread before the workers exist, so that they inherit it.
+    result.pinned = false;
+    if (opt.pin) {
+      const rest = `1-${os.cpus().length - 1}`;
+      try {
+        if (pid) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+        execFileSync('taskset', ['-p', '-c', rest, String(process.pid)], { stdio: 'ignore' });
+        result.pinned = { parleyd: pid ? '0' : 'not started here', clients: rest };
+      } catch (err) {
+        result.pinned = { error: err.message };
+      }
+    }
+
     // ---- workers
     await delay(500);  // let parleyd settle before the baseline RSS
     const idleBefore = pid ? procStatus(pid).rssKb : NaN;
+    const heapBefore = await scrapeMetric(url, 'parley_heap_used_bytes');
     for (let w = 0; w < opt.workers; w++) {
       const conns = [];
       for (let i = w; i < opt.n; i += opt.workers) conns.push({ index: i, token: tokens[i] });
@@ -311,11 +350,22 @@ async function main() {
         signalRate: opt.signalRate, signalBurst: opt.signalBurst, dataBytes: opt.dataBytes, pingMs: opt.pingMs }));
     }
     await Promise.all(workers.map((w) => w.ready));
+    if (opt.pin) {
+      // Only this (main) thread: on Linux a pid's priority is its main thread's. The workers
+      // were created before, at the default priority.
+      try {
+        os.setPriority(process.pid, -10);
+        result.probePriority = -10;
+      } catch (err) {
+        result.probePriority = `unchanged (${err.code ?? err.message})`;
+      }
+    }
 
     // ---- join: every socket opens at once; joined = STATUS 200 of `connection create`
     const joinDeadline = Math.min(deadline - 30000, now() + Math.max(60000, opt.timeoutMs / 3));
     const cpuJoin0 = clientCpu();
     const srvJoin0 = pid ? procCpu(pid) : NaN;
+    await scrapeLoopLagMs(url);  // resets the maximum
     const health1 = healthSampler(url);
     const tJoin = now();
     workers.forEach((w) => w.post({ cmd: 'join', deadline: joinDeadline }));
@@ -351,14 +401,18 @@ async function main() {
     result.join.broadcastsReceived = joinMsgs;
     result.join.broadcastsExpected = expectedJoinMsgs;
     result.join.healthzMs = health1.stop();
+    result.join.serverLoopLagMaxMs = await scrapeLoopLagMs(url);
     result.join.clientCpuS = clientCpu() - cpuJoin0;
     result.join.serverCpuS = pid ? procCpu(pid) - srvJoin0 : NaN;
     result.join.wallS = (now() - tJoin) / 1000;
 
-    // ---- idle RSS: 2 s after the join broadcasts were all delivered (and acked)
-    await delay(2000);
+    // ---- idle RSS: 3 s after the join broadcasts were all delivered (and acked); parleyd
+    // gives free heap back to the kernel after a second or two without WebSocket work.
+    await delay(3000);
     const idleAfter = pid ? procStatus(pid).rssKb : NaN;
-    result.rss = { beforeKb: idleBefore, idleKb: idleAfter, perIdleConnKb: (idleAfter - idleBefore) / joined };
+    const heapIdle = await scrapeMetric(url, 'parley_heap_used_bytes');
+    result.rss = { beforeKb: idleBefore, idleKb: idleAfter, perIdleConnKb: (idleAfter - idleBefore) / joined,
+      heapUsedPerConnKb: (heapIdle - heapBefore) / 1024 / joined };
     if (opt.trimProbe && pid) {
       try {
         execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore', timeout: 60000 });
@@ -376,6 +430,7 @@ async function main() {
     const expected = joined * joined * opt.s;
     const cpuStorm0 = clientCpu();
     const srvStorm0 = pid ? procCpu(pid) : NaN;
+    await scrapeLoopLagMs(url);
     const health2 = healthSampler(url);
     const rssPeak = pid ? rssSampler(pid) : null;
     // Every worker counts signals before anyone sends one.
@@ -400,6 +455,7 @@ async function main() {
     }
     const tStormEnd = now();
     const hz = health2.stop();
+    const stormLoopLagMs = await scrapeLoopLagMs(url);
     const peakKb = rssPeak ? rssPeak.stop() : NaN;
     const finals = await Promise.all(workers.map((w) => w.query('final')));
     const ackWaits = finals.flatMap((f) => f.ackWaits);
@@ -419,6 +475,7 @@ async function main() {
       acksMissing: sum('sent') - ackWaits.length,
       acksOver60s: ackWaits.filter((x) => x > 60000).length,
       healthzMs: hz,
+      serverLoopLagMaxMs: stormLoopLagMs,
       clientCpuS: clientCpu() - cpuStorm0,
       serverCpuS: pid ? procCpu(pid) - srvStorm0 : NaN,
       wallS: (tStormEnd - tStorm) / 1000,
@@ -506,6 +563,7 @@ function report(r, broke) {
   const row = (what, value, target = '', v = '') => lines.push(`  ${what.padEnd(40)} ${String(value).padStart(22)}  ${target.padEnd(10)} ${v}`);
   lines.push('', `signal storm: N=${r.n} connections, S=${r.s} signal(s) each, ${r.workers} client worker(s)${r.label ? ` — ${r.label}` : ''}`);
   lines.push(`machine: ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGiB} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}, load average at start ${r.machine.loadavg.join(' ')}`);
+  lines.push(`cpus: ${r.pinned ? (r.pinned.error ? `split failed (${r.pinned.error})` : `parleyd on ${r.pinned.parleyd}, clients on ${r.pinned.clients}, /healthz probe thread priority ${r.probePriority}`) : 'shared (no split)'}`);
   if (r.parleyd) lines.push(`parleyd: ${r.parleyd.binary} ${r.parleyd.args.join(' ')}`);
   if (r.join) {
     const j = r.join;
@@ -516,11 +574,13 @@ function report(r, broke) {
     row('join broadcasts all delivered after', `${fmt(j.settledMs)} ms`);
     row('  (received / expected)', `${j.broadcastsReceived} / ${j.broadcastsExpected}`);
     row('/healthz during join p50 / p99 / max', `${fmt(j.healthzMs.p50)} / ${fmt(j.healthzMs.p99)} / ${fmt(j.healthzMs.max)} ms`);
+    row('  parleyd control-thread lag max (/metrics)', `${fmt(j.serverLoopLagMaxMs)} ms`);
     row('CPU during join: client / parleyd', `${fmt(j.clientCpuS, 1)} / ${fmt(j.serverCpuS, 1)} s in ${fmt(j.wallS, 1)} s`);
   }
   if (r.rss) {
     row('parleyd RSS before / idle', `${fmt(r.rss.beforeKb)} / ${fmt(r.rss.idleKb)} kB`);
     row('RSS per idle connection', `${fmt(r.rss.perIdleConnKb, 1)} kB`, '< 30 kB', verdict(r.rss.perIdleConnKb < T.kbPerConn));
+    row('  heap in use per connection (/metrics)', `${fmt(r.rss.heapUsedPerConnKb, 1)} kB`);
     if (r.rss.afterTrimKb !== undefined)
       row('  after malloc_trim: RSS; per connection', `${fmt(r.rss.afterTrimKb)} kB; ${fmt(r.rss.perIdleConnAfterTrimKb, 1)} kB`);
     if (r.rss.trimError) row('  malloc_trim probe failed', r.rss.trimError.slice(0, 60));
@@ -543,6 +603,7 @@ function report(r, broke) {
     const h = s.healthzMs;
     row('/healthz during storm p50 / p99 / max', `${fmt(h.p50)} / ${fmt(h.p99)} / ${fmt(h.max)} ms`, '< 50 ms', verdict(h.max < T.healthzMs && h.failures === 0));
     row('  (samples / failed / unanswered)', `${h.count} / ${h.failures} / ${h.unanswered}`);
+    row('  parleyd control-thread lag max (/metrics)', `${fmt(s.serverLoopLagMaxMs)} ms`);
     row('parleyd RSS peak (sampled / VmHWM)', `${fmt(r.rss.peakKb)} / ${fmt(r.rss.hwmKb)} kB`);
     row('CPU during storm: client / parleyd', `${fmt(s.clientCpuS, 1)} / ${fmt(s.serverCpuS, 1)} s in ${fmt(s.wallS, 1)} s`);
     if (Object.keys(s.socketsClosedByServer).length) row('sockets closed (by code)', JSON.stringify(s.socketsClosedByServer));

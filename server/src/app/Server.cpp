@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "app/FileLimit.h"
+#include "app/HeapTrimmer.h"
+#include "app/LoopLagMonitor.h"
 #include "app/ProjectAdmin.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
@@ -204,11 +206,17 @@ int Server::run() {
   if (!std::filesystem::exists(std::filesystem::path(config_.sdkDir) / "parley.js"))
     Logger::warn("parley.js is not built: /sdk/ answers 404 (run `make sdk`)",
                  {{"sdkDir", config_.sdkDir}});
+  HeapTrimmer heapTrimmer(io, {}, [&httpServer] { return httpServer.webSocketWork(); });
+  heapTrimmer.start();
+  LoopLagMonitor loopLag(io);
+  loopLag.start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     Logger::info("shutting down", {{"signal", signal}});
     httpServer.stop();
+    heapTrimmer.stop();
+    loopLag.stop();
     signaling.shutdown();
     sfu->stop();
     io.stop();

@@ -492,6 +492,8 @@ bool operator==(const Json& a, const Json& b) {
       return a.items_ == b.items_;
     case Json::Type::Object:
       return a.keys_ == b.keys_ && a.items_ == b.items_;
+    case Json::Type::Raw:
+      return a.string_ == b.string_;
   }
   return false;
 }
@@ -577,7 +579,16 @@ void Json::dumpTo(std::string& out) const {
       }
       out += '}';
       break;
+    case Type::Raw:
+      out += string_;
+      break;
   }
+}
+
+Json Json::raw(std::string serialized) {
+  Json j(Type::Raw);
+  j.string_ = std::move(serialized);
+  return j;
 }
 
 std::string Json::dump() const {

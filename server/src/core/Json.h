@@ -15,7 +15,8 @@ namespace parley::core {
 // human readers, not to parsers); a repeated key on parse keeps the last value.
 class Json {
  public:
-  enum class Type { Null, Bool, Number, String, Array, Object };
+  // Raw: text that is already JSON, written out as it is (see raw()).
+  enum class Type { Null, Bool, Number, String, Array, Object, Raw };
 
   static constexpr std::size_t kDefaultMaxDepth = 64;
 
@@ -38,6 +39,12 @@ class Json {
   static Json array(std::initializer_list<Json> items);
   static Json object() { return Json(Type::Object); }
   static Json object(std::initializer_list<std::pair<std::string_view, Json>> members);
+  // A value already serialised (by dump()), which dump() copies verbatim: for large
+  // documents assembled from parts that are serialised once and sent many times (a
+  // session's connections in every joiner's state). Opaque: it is no array, object or
+  // string to the accessors, and equal only to the same raw text. The caller vouches that
+  // `serialized` is one valid JSON value.
+  static Json raw(std::string serialized);
 
   // Parses exactly one JSON text (surrounding whitespace allowed). On failure returns
   // nullopt and, when `error` is given, a short reason with the byte offset.
@@ -55,6 +62,7 @@ class Json {
   bool isString() const { return type_ == Type::String; }
   bool isArray() const { return type_ == Type::Array; }
   bool isObject() const { return type_ == Type::Object; }
+  bool isRaw() const { return type_ == Type::Raw; }
 
   bool asBool() const { return bool_; }
   double asDouble() const { return number_; }

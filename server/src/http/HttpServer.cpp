@@ -306,6 +306,7 @@ class HttpServer::Impl {
   }
 
   std::size_t openConnections() const { return admission_.total(); }
+  std::uint64_t webSocketWork() const { return shared_->pump->steps(); }
 
   std::uint16_t port() const {
     boost::system::error_code ec;
@@ -415,6 +416,9 @@ std::uint16_t HttpServer::port() const {
 }
 std::size_t HttpServer::openConnections() const {
   return impl_->openConnections();
+}
+std::uint64_t HttpServer::webSocketWork() const {
+  return impl_->webSocketWork();
 }
 
 }  // namespace parley::http

@@ -48,6 +48,8 @@ class HttpServer {
   std::uint16_t port() const;
   // Open TCP connections (HTTP and WebSocket) right now.
   std::size_t openConnections() const;
+  // WebSocket work done so far (a count that grows with every step of the message pump).
+  std::uint64_t webSocketWork() const;
 
  private:
   class Impl;

@@ -32,7 +32,8 @@ void MessagePump::run() {
   while (!queue_.empty() && now < deadline) {
     auto source = std::move(queue_.front());
     queue_.pop_front();
-    if (source->deliverOne()) queue_.push_back(std::move(source));
+    ++steps_;
+    if (source->step()) queue_.push_back(std::move(source));
     now = std::chrono::steady_clock::now();
   }
   lastSliceEnd_ = now;

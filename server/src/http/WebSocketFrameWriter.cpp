@@ -7,24 +7,27 @@ std::size_t WebSocketFrameWriter::frameBytes(std::size_t payloadBytes) {
   return header + payloadBytes;
 }
 
-void WebSocketFrameWriter::append(std::string& out, Opcode opcode, std::string_view payload) {
-  char header[10];
-  std::size_t headerBytes = 2;
-  header[0] = static_cast<char>(0x80 | static_cast<std::uint8_t>(opcode));  // FIN
-  const std::uint64_t size = payload.size();
+std::size_t WebSocketFrameWriter::header(Opcode opcode, std::size_t payloadBytes, char* out) {
+  out[0] = static_cast<char>(0x80 | static_cast<std::uint8_t>(opcode));  // FIN
+  const std::uint64_t size = payloadBytes;
   if (size < 126) {
-    header[1] = static_cast<char>(size);
-  } else if (size <= 0xFFFF) {
-    header[1] = 126;
-    header[2] = static_cast<char>(size >> 8);
-    header[3] = static_cast<char>(size);
-    headerBytes = 4;
-  } else {
-    header[1] = 127;
-    for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>(size >> (56 - 8 * i));
-    headerBytes = 10;
+    out[1] = static_cast<char>(size);
+    return 2;
   }
-  out.append(header, headerBytes);
+  if (size <= 0xFFFF) {
+    out[1] = 126;
+    out[2] = static_cast<char>(size >> 8);
+    out[3] = static_cast<char>(size);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<char>(size >> (56 - 8 * i));
+  return 10;
+}
+
+void WebSocketFrameWriter::append(std::string& out, Opcode opcode, std::string_view payload) {
+  char head[kMaxHeaderBytes];
+  out.append(head, header(opcode, payload.size(), head));
   out.append(payload);
 }
 

@@ -19,6 +19,9 @@ class WebSocketFrameWriter {
     Pong = 0xA
   };
 
+  static constexpr std::size_t kMaxHeaderBytes = 10;
+  // Writes the header of a frame carrying `payloadBytes` to `out`; returns its length.
+  static std::size_t header(Opcode opcode, std::size_t payloadBytes, char* out);
   static void append(std::string& out, Opcode opcode, std::string_view payload);
   // A close frame with a status code (and no reason).
   static void appendClose(std::string& out, std::uint16_t code);

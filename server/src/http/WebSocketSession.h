@@ -9,10 +9,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "http/ConnectionAdmission.h"
 #include "http/MessagePump.h"
+#include "http/OutputBuffer.h"
 #include "http/WebSocket.h"
 #include "http/WebSocketFrameReader.h"
 #include "http/WebSocketFrameWriter.h"
@@ -24,11 +26,11 @@ namespace parley::http {
 
 // An accepted WebSocket after the upgrade request (RFC 6455), on a TCP or TLS stream.
 //
-// Writes are coalesced: while one write is in flight, every frame sent meanwhile is
-// appended to one buffer that leaves in the next write, so a burst to a socket costs a
-// few system calls rather than one per frame. Reads fill a small buffer; the messages in
-// it are handed to the upper layer by the MessagePump, a slice of the thread at a time,
-// and the socket is read again only when they are all consumed.
+// The MessagePump drives both directions, a slice of the thread at a time. Writes are
+// coalesced: frames are appended to an OutputBuffer that the pump writes, a block per turn,
+// so a burst to a socket costs a few system calls, not one per frame. Reads fill a small
+// buffer whose messages the pump hands to the upper layer one per turn; the socket is read
+// again only when they are all consumed.
 //
 // Holds the upper layer's handler; the handler holds only a weak reference back (through
 // WebSocketSink). Control thread only.
@@ -58,7 +60,7 @@ class WebSocketSession final : public WebSocketSink,
   // upgrade request, already read by the HTTP layer.
   void start(std::string_view response, std::string_view early) {
     boost::beast::get_lowest_layer(stream_).expires_never();
-    pending_.assign(response);
+    out_.append(response);
     in_.resize(std::max(kReadBytes, early.size()));
     std::copy(early.begin(), early.end(), in_.begin());
     inEnd_ = early.size();
@@ -67,6 +69,7 @@ class WebSocketSession final : public WebSocketSink,
     handler_->onOpen(this->shared_from_this());
     if (!open_) return;
     if (inEnd_ > 0) {
+      inputReady_ = true;
       enqueue();
     } else {
       startRead();
@@ -75,7 +78,7 @@ class WebSocketSession final : public WebSocketSink,
 
   void sendBinary(std::string_view message) override {
     if (!open_ || closeSent_ || dropped_) return;
-    const std::size_t queued = pending_.size() + inflight_.size();
+    const std::size_t queued = unsentBytes();
     // One message larger than the limit (a big session's state) may go out alone; a
     // backlog behind it may not.
     if (queued > 0 &&
@@ -83,8 +86,8 @@ class WebSocketSession final : public WebSocketSink,
       drop(queued);
       return;
     }
-    WebSocketFrameWriter::append(pending_, WebSocketFrameWriter::Opcode::Binary, message);
-    flush();
+    appendFrame(WebSocketFrameWriter::Opcode::Binary, message);
+    enqueue();
   }
 
   void close(std::uint16_t code) override {
@@ -94,11 +97,31 @@ class WebSocketSession final : public WebSocketSink,
 
   const std::string& remoteAddress() const override { return remote_; }
 
-  bool deliverOne() override {
+  bool step() override {
     if (!open_ || dropped_) {
       queued_ = false;
       return false;
     }
+    flush();
+    if (inputReady_) deliverOne();
+    if (!open_ || dropped_) {
+      queued_ = false;
+      return false;
+    }
+    if (inputReady_ || (!writing_ && hasOutput())) return true;
+    queued_ = false;
+    return false;
+  }
+
+ private:
+  static constexpr bool kPlainTcp = std::is_same_v<Stream, boost::beast::tcp_stream>;
+  static constexpr std::size_t kReadBytes = 4096;
+  // A read buffer above this is given back once empty; output buffers always are.
+  static constexpr std::size_t kKeepBytes = 16384;
+  static constexpr std::chrono::seconds kCloseWait{5};
+
+  // Handles the next frame in the input buffer; when only part of one is there, reads.
+  void deliverOne() {
     WebSocketFrameReader::Event event;
     const std::size_t used =
         reader_.next(std::span<char>(in_.data() + inBegin_, inEnd_ - inBegin_), event);
@@ -106,51 +129,36 @@ class WebSocketSession final : public WebSocketSink,
     using Kind = WebSocketFrameReader::Kind;
     switch (event.kind) {
       case Kind::None:
-        if (used > 0) return true;  // a fragment; the message continues
-        queued_ = false;
-        readMore();
-        return false;
+        if (used == 0) readMore();  // else a fragment: the message continues
+        return;
       case Kind::Message:
         // After our close frame the peer's data is read only to find its close.
         if (!closeSent_ && handler_) handler_->onMessage(std::string(event.payload), event.binary);
         break;
       case Kind::Ping:
         if (!closeSent_) {
-          WebSocketFrameWriter::append(pending_, WebSocketFrameWriter::Opcode::Pong, event.payload);
-          flush();
+          appendFrame(WebSocketFrameWriter::Opcode::Pong, event.payload);
+          enqueue();
         }
         break;
       case Kind::Pong:
         break;
       case Kind::Close:
-        queued_ = false;
+        inputReady_ = false;
         closeReceived_ = true;
         if (closeSent_) {
           end();  // our close is answered
         } else {
           sendClose(event.closeCode == 1005 ? 1000 : event.closeCode);
         }
-        return false;
+        return;
       case Kind::Error:
-        queued_ = false;
+        inputReady_ = false;
         protocolError(event);
-        return false;
+        return;
     }
-    if (!open_ || dropped_) {
-      queued_ = false;
-      return false;
-    }
-    if (inBegin_ < inEnd_) return true;
-    queued_ = false;
-    readMore();
-    return false;
+    if (inBegin_ == inEnd_ && open_ && !dropped_) readMore();
   }
-
- private:
-  static constexpr std::size_t kReadBytes = 4096;
-  // Buffers above this are given back once empty, so an idle socket holds little memory.
-  static constexpr std::size_t kKeepBytes = 16384;
-  static constexpr std::chrono::seconds kCloseWait{5};
 
   void enqueue() {
     if (queued_) return;
@@ -160,6 +168,7 @@ class WebSocketSession final : public WebSocketSink,
 
   // Everything buffered is consumed up to a partial frame: make room and read.
   void readMore() {
+    inputReady_ = false;
     if (readEnded_) {
       end();
       return;
@@ -171,7 +180,8 @@ class WebSocketSession final : public WebSocketSink,
       inBegin_ = 0;
     }
     const std::size_t want = std::max(kReadBytes, reader_.needBytes());
-    if (in_.size() < want || (inEnd_ == 0 && in_.size() > kKeepBytes)) {
+    const bool waitsWithoutBuffer = kPlainTcp && inEnd_ == 0;
+    if ((!waitsWithoutBuffer && in_.size() < want) || (inEnd_ == 0 && in_.size() > kKeepBytes)) {
       std::vector<char> resized(std::max(want, inEnd_));
       std::copy(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(inEnd_), resized.begin());
       in_.swap(resized);
@@ -183,6 +193,19 @@ class WebSocketSession final : public WebSocketSink,
   void startRead() {
     if (reading_ || readEnded_ || dropped_) return;
     reading_ = true;
+    if constexpr (kPlainTcp) {
+      if (inEnd_ == 0) {
+        // Nothing half-read: an idle socket holds no read buffer, only a wait for input
+        // (a thousand idle clients would otherwise keep 4 KiB each).
+        std::vector<char>().swap(in_);
+        stream_.socket().async_wait(
+            boost::asio::socket_base::wait_read,
+            [self = this->shared_from_this()](const boost::beast::error_code& ec) {
+              self->onReadable(ec);
+            });
+        return;
+      }
+    }
     stream_.async_read_some(
         boost::asio::buffer(in_.data() + inEnd_, in_.size() - inEnd_),
         [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t bytes) {
@@ -190,49 +213,83 @@ class WebSocketSession final : public WebSocketSink,
         });
   }
 
+  // Plain TCP only: input arrived on a socket that had none; read it now.
+  void onReadable(const boost::beast::error_code& ec) {
+    if (ec) {
+      onRead(ec, 0);
+      return;
+    }
+    in_.resize(std::max(kReadBytes, reader_.needBytes()));
+    boost::beast::error_code readError;
+    auto& socket = stream_.socket();
+    socket.non_blocking(true, readError);
+    const std::size_t bytes = socket.read_some(boost::asio::buffer(in_), readError);
+    if (readError == boost::asio::error::would_block ||
+        readError == boost::asio::error::try_again) {
+      reading_ = false;  // woken without data after all: wait again
+      startRead();
+      return;
+    }
+    onRead(readError, bytes);
+  }
+
   void onRead(const boost::beast::error_code& ec, std::size_t bytes) {
     reading_ = false;
     if (ec || dropped_) {
       readEnded_ = true;
-      if (!queued_) end();
+      if (!inputReady_) end();
       return;
     }
     inEnd_ += bytes;
+    inputReady_ = true;
     enqueue();
   }
 
+  bool hasOutput() const { return !out_.empty(); }
+  std::size_t unsentBytes() const { return out_.size(); }
+
+  void appendFrame(WebSocketFrameWriter::Opcode opcode, std::string_view payload) {
+    char header[WebSocketFrameWriter::kMaxHeaderBytes];
+    out_.append(
+        std::string_view(header, WebSocketFrameWriter::header(opcode, payload.size(), header)));
+    out_.append(payload);
+  }
+
+  // One write of at most a block (OutputBuffer::kBlockBytes): a socket's backlog leaves a
+  // block per turn, so no single step (nor the reactor finishing writes for many sockets at
+  // once) copies megabytes while an HTTP request waits.
   void flush() {
-    if (writing_ || pending_.empty() || dropped_) return;
+    if (writing_ || dropped_) return;
+    const std::string_view chunk = out_.front();
+    if (chunk.empty()) return;
     writing_ = true;
-    inflight_.swap(pending_);
-    boost::asio::async_write(
-        stream_, boost::asio::buffer(inflight_),
-        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
-          self->onWritten(ec);
+    stream_.async_write_some(
+        boost::asio::buffer(chunk.data(), chunk.size()),
+        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t bytes) {
+          self->onWritten(ec, bytes);
         });
   }
 
-  void onWritten(const boost::beast::error_code& ec) {
+  void onWritten(const boost::beast::error_code& ec, std::size_t bytes) {
     writing_ = false;
-    inflight_.clear();
-    if (inflight_.capacity() > kKeepBytes) std::string().swap(inflight_);
     if (ec || dropped_) {
-      pending_.clear();
+      out_.clear();
       end();
       return;
     }
-    if (!pending_.empty()) {
-      flush();
+    out_.consume(bytes);
+    if (hasOutput()) {
+      enqueue();
       return;
     }
-    if (pending_.capacity() > kKeepBytes) std::string().swap(pending_);
     if (closeSent_) afterCloseSent();
   }
 
   void sendClose(std::uint16_t code) {
     closeSent_ = true;
-    WebSocketFrameWriter::appendClose(pending_, code);
-    flush();
+    const char body[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+    appendFrame(WebSocketFrameWriter::Opcode::Close, std::string_view(body, 2));
+    enqueue();
   }
 
   // Our close frame has left. Answering the peer's close, or after a protocol error, the
@@ -247,7 +304,7 @@ class WebSocketSession final : public WebSocketSink,
     closeTimer_->async_wait([self = this->shared_from_this()](const boost::beast::error_code& ec) {
       if (!ec) self->end();
     });
-    if (!queued_ && !reading_) readMore();
+    if (!inputReady_ && !reading_) readMore();
   }
 
   void protocolError(const WebSocketFrameReader::Event& event) {
@@ -287,7 +344,8 @@ class WebSocketSession final : public WebSocketSink,
         .counter("parley_websocket_slow_drops_total", "WebSockets dropped for not reading")
         .add();
     dropped_ = true;
-    pending_.clear();
+    // A write in flight may still read the front block: its completion clears the rest.
+    if (!writing_) out_.clear();
     closeSocket();
     boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->end(); });
   }
@@ -319,13 +377,13 @@ class WebSocketSession final : public WebSocketSink,
   std::vector<char> in_;  // received bytes; [inBegin_, inEnd_) not yet consumed
   std::size_t inBegin_ = 0;
   std::size_t inEnd_ = 0;
-  std::string pending_;   // frames waiting for the next write
-  std::string inflight_;  // the write in progress
+  OutputBuffer out_;  // frames not written yet
   std::unique_ptr<boost::asio::steady_timer> closeTimer_;
   bool open_ = false;  // until the handler is told of the close
   bool reading_ = false;
-  bool readEnded_ = false;  // the peer closed or the socket failed
-  bool queued_ = false;     // in the pump's queue
+  bool readEnded_ = false;   // the peer closed or the socket failed
+  bool inputReady_ = false;  // the input buffer may hold a whole frame
+  bool queued_ = false;      // in the pump's queue
   bool writing_ = false;
   bool closeSent_ = false;
   bool closeReceived_ = false;

@@ -12,6 +12,10 @@ core::Json Connection::toJson() const {
                              {"capablities", core::Json::object({{"supportsWebRTC", true}})}});
 }
 
+core::Json Connection::stateJson() const {
+  return serialized.empty() ? toJson() : core::Json::raw(serialized);
+}
+
 core::Json Connection::toWebhookJson() const {
   return core::Json::object({{"id", id}, {"createdAt", creationTime}, {"data", data}});
 }

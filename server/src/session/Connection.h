@@ -25,8 +25,14 @@ struct Connection {
   // connect retry) must present this very token, not merely one with the same claims.
   std::string tokenDigest;
 
+  // toJson() serialised once, when the connection is created: every later joiner's session
+  // state carries it (empty for a Connection built elsewhere).
+  std::string serialized;
+
   // Raptor connection object (docs/protocol.md §7.5).
   core::Json toJson() const;
+  // toJson(), from `serialized` when it is there.
+  core::Json stateJson() const;
   // The REST/webhook shape: {"id","createdAt","data"}.
   core::Json toWebhookJson() const;
 };

@@ -200,20 +200,21 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
         if (cap.isString() && cap.asString().size() <= 32 &&
             c.capabilities.size() < limits_.maxCapabilities)
           c.capabilities.push_back(cap.asString());
-    s->connections.emplace(connectionId, c);
+    c.serialized = c.toJson().dump();
+    s->connections.emplace(connectionId, std::move(c));
     s->connectionOrder.push_back(connectionId);
     connectionSession_[connectionId] = sessionId;
     signalBuckets_[connectionId] = RateBucket{limits_.signalBurst, clock_()};
     Logger::info("connection created",
                  {{"sessionId", sessionId},
                   {"connectionId", connectionId},
-                  {"role", core::roleName(c.role)},
+                  {"role", core::roleName(claims.role)},
                   {"connections", static_cast<long long>(s->connections.size())}});
   }
 
   // Session state (docs/protocol.md §7.4): every connection and stream, archives, mute state.
   Json connections = Json::array();
-  for (const auto& id : s->connectionOrder) connections.push(s->connections.at(id).toJson());
+  for (const auto& id : s->connectionOrder) connections.push(s->connections.at(id).stateJson());
   Json streams = Json::array();
   for (const auto& id : s->streamOrder) {
     const Stream& st = s->streams.at(id);

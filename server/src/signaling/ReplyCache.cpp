@@ -3,7 +3,9 @@
 namespace parley::signaling {
 
 void ReplyCache::remember(std::string transactionId, std::string frame) {
-  if (frame.size() > limits_.maxBytes || limits_.maxCount == 0) return;
+  if (frame.size() > limits_.maxEntryBytes || frame.size() > limits_.maxBytes ||
+      limits_.maxCount == 0)
+    return;
   if (frames_.count(transactionId)) return;
   bytes_ += frame.size();
   order_.push_back(transactionId);

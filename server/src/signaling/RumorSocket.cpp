@@ -82,7 +82,7 @@ void RumorSocket::onClose() {
   if (server_) server_->onClosed(shared_from_this());
 }
 
-void RumorSocket::sendFrame(const std::string& bytes) {
+void RumorSocket::sendFrame(std::string_view bytes) {
   if (auto sink = sink_.lock()) sink->sendBinary(bytes);
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "http/WebSocket.h"
 #include "signaling/RumorFrame.h"
@@ -22,7 +23,7 @@ class RumorSocket final : public http::WebSocketHandler,
   void onMessage(std::string message, bool binary) override;
   void onClose() override;
 
-  void sendFrame(const std::string& bytes);
+  void sendFrame(std::string_view bytes);
   void close(std::uint16_t code);
   // The server is going away: no more calls into it.
   void orphan() { server_ = nullptr; }

@@ -123,7 +123,7 @@ void SignalingServer::onOpen(const std::shared_ptr<RumorSocket>& socket) {
   bind(*peer, socket);
   // Everything not acknowledged is sent again with the same transaction ids; the client
   // drops what it already had.
-  peer->unacked.forEach([&](const std::string& bytes) { socket->sendFrame(bytes); });
+  peer->unacked.forEach([&](std::string_view bytes) { socket->sendFrame(bytes); });
 }
 
 void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socket) {
@@ -184,7 +184,8 @@ void SignalingServer::onFrame(const std::shared_ptr<RumorSocket>& socket, RumorF
       if (frame.header("STATUS")) return;
       Peer* peer = peerOf(*socket);
       auto txid = frame.header("TRANSACTION-ID");
-      if (peer && txid) peer->unacked.ack(*txid);
+      if (!peer || !txid) return;
+      if (auto sequence = transactionIds_.sequenceOf(*txid)) peer->unacked.ack(*sequence);
       return;
     }
     case static_cast<std::uint8_t>(Type::Disconnect):
@@ -380,12 +381,12 @@ std::string SignalingServer::messageFrame(const std::string& connectionId,
 
 void SignalingServer::deliver(Peer& peer, const session::OutboundMessage& message,
                               const std::string& payload) {
-  std::string txid = transactionIds_.next();
-  std::string bytes = messageFrame(peer.connectionId, txid, message, payload);
-  // A send that finds the reader too slow only schedules its close, so the order is free:
-  // sending first lets the pending copy take the bytes without another copy.
+  auto txid = transactionIds_.next();
+  std::string bytes = messageFrame(peer.connectionId, txid.text, message, payload);
+  // Built once; the socket's output and the unacknowledged buffer each append a copy. A send
+  // that finds the reader too slow only schedules its close, so the order is free.
   if (peer.socket) peer.socket->sendFrame(bytes);
-  peer.unacked.push(std::move(txid), std::move(bytes));
+  peer.unacked.push(txid.sequence, bytes);
 }
 
 void SignalingServer::send(const std::string& connectionId,

@@ -3,10 +3,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "http/HttpRequest.h"
@@ -115,8 +115,15 @@ class SignalingServer final : public session::SessionOutput {
   TransactionIds transactionIds_;
   obs::LogLimiter refusalLog_;
   std::set<std::shared_ptr<RumorSocket>> sockets_;
-  std::map<std::string, Peer, std::less<>> peers_;             // by connection id
-  std::map<std::string, std::string, std::less<>> socketIds_;  // socketId → connection id
+  // Transparent hashing: looked up by string_view without a copy, on every frame.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class Value>
+  using ById = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
+  ById<Peer> peers_;             // by connection id (node-based: a Peer& stays valid)
+  ById<std::string> socketIds_;  // socketId → connection id
   bool stopped_ = false;
 };
 

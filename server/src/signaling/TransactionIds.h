@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace parley::signaling {
 
@@ -11,8 +13,15 @@ namespace parley::signaling {
 // per-process prefix and a counter are enough, and far cheaper than a UUID per delivery.
 class TransactionIds {
  public:
+  struct Issued {
+    std::uint64_t sequence;  // grows with every id issued
+    std::string text;        // what goes on the wire
+  };
+
   TransactionIds();
-  std::string next();
+  Issued next();
+  // The sequence number of an id this instance issued; nullopt for anything else.
+  std::optional<std::uint64_t> sequenceOf(std::string_view text) const;
 
  private:
   std::uint64_t prefix_;

@@ -6,15 +6,22 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace parley::signaling {
 
 // The server messages one connection has not acknowledged yet (docs/protocol.md §6.5),
 // in send order, so that they can be sent again after a reconnection. Bounded in count and
-// in bytes: beyond either limit the oldest are forgotten. Acknowledging is O(1): a
-// message is found by transaction id and its bytes released at once; its slot leaves the
-// queue when everything before it has gone too.
+// in bytes: beyond either limit the oldest are forgotten. Messages are known by the
+// sequence number of their transaction id (TransactionIds), which grows with every send,
+// so the queue is sorted by it: an acknowledgement finds its message by binary search, with
+// no index to keep; its slot leaves the queue when everything before it has gone too.
+// The frames themselves are packed into blocks of up to 64 KiB rather than kept as a
+// string each: a busy session sends millions of small frames, and a million small
+// allocations freed in a different order than made leave the heap fragmented (memory that
+// stays resident for every connection long after the burst). Blocks are never grown past
+// their size nor moved, so a fan-out that adds a frame to a thousand connections copies
+// nothing already held.
 class UnackedMessages {
  public:
   struct Limits {
@@ -24,34 +31,38 @@ class UnackedMessages {
 
   explicit UnackedMessages(Limits limits) : limits_(limits) {}
 
-  void push(std::string transactionId, std::string frame);
-  // False when `transactionId` is unknown (acknowledged already, forgotten, or never sent).
-  bool ack(std::string_view transactionId);
+  // `sequence` must be above every one pushed before (a repeat or a step back is ignored).
+  void push(std::uint64_t sequence, std::string_view frame);
+  // False when `sequence` is unknown (acknowledged already, forgotten, or never sent).
+  bool ack(std::uint64_t sequence);
   // Every pending frame, oldest first.
-  void forEach(const std::function<void(const std::string& frame)>& fn) const;
+  void forEach(const std::function<void(std::string_view frame)>& fn) const;
 
   std::size_t count() const { return count_; }
-  std::size_t bytes() const { return bytes_; }
+  std::size_t bytes() const { return bytes_; }  // of pending frames
+  // Bytes held in the buffer, acknowledged frames behind a pending one included.
+  std::size_t bufferedBytes() const { return bufferedBytes_; }
   std::uint64_t forgotten() const { return forgotten_; }
 
  private:
   struct Entry {
-    std::string transactionId;
-    std::string frame;
-    bool pending = true;
+    std::uint64_t sequence;
+    std::uint64_t block;  // number of the block holding the frame (counted since the start)
+    std::uint32_t offset;
+    std::uint32_t size;
+    bool pending;
   };
   void popFront();
+  void releaseBlocksBefore(std::uint64_t block);
+  std::string_view frameOf(const Entry& e) const;
+
+  static constexpr std::size_t kBlockBytes = 64 * 1024;
 
   Limits limits_;
-  std::deque<Entry> entries_;   // pending and acknowledged slots, oldest first
-  std::uint64_t firstSeq_ = 0;  // sequence number of entries_.front()
-  // Transparent hashing: an acknowledgement's id is looked up without copying it.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>>
-      bySeq_;  // pending id → sequence
+  std::deque<Entry> entries_;        // pending and acknowledged slots, oldest first
+  std::vector<std::string> blocks_;  // the frames of entries_; blocks_[0] is block firstBlock_
+  std::uint64_t firstBlock_ = 0;
+  std::size_t bufferedBytes_ = 0;
   std::size_t count_ = 0;
   std::size_t bytes_ = 0;
   std::uint64_t forgotten_ = 0;

@@ -190,3 +190,23 @@ TEST(JsonTest, MutationHelpers) {
 
 }  // namespace
 }  // namespace parley::core
+
+namespace parley::core {
+namespace {
+
+TEST(JsonRawTest, IsWrittenVerbatimWhereverItSits) {
+  Json doc = Json::object({{"list", Json::array({Json::raw(R"({"id":"a","n":[1,2]})"), 3})}});
+  EXPECT_EQ(doc.dump(), R"({"list":[{"id":"a","n":[1,2]},3]})");
+  const Json* list = doc.find("list");
+  ASSERT_TRUE(list && list->isArray());
+  EXPECT_TRUE(list->at(0).isRaw());
+  EXPECT_FALSE(list->at(0).isObject()) << "opaque to the accessors";
+  EXPECT_EQ(list->at(0), Json::raw(R"({"id":"a","n":[1,2]})"));
+  EXPECT_NE(list->at(0), *Json::parse(R"({"id":"a","n":[1,2]})")) << "equal only to raw text";
+  auto reparsed = Json::parse(doc.dump());
+  ASSERT_TRUE(reparsed);
+  EXPECT_EQ(reparsed->find("list")->at(0).getString("id"), "a");
+}
+
+}  // namespace
+}  // namespace parley::core

@@ -12,7 +12,7 @@ class CountingSource : public MessagePump::Source {
  public:
   CountingSource(char name, int messages, std::string* log, std::chrono::microseconds cost = {})
       : name_(name), left_(messages), log_(log), cost_(cost) {}
-  bool deliverOne() override {
+  bool step() override {
     const auto until = std::chrono::steady_clock::now() + cost_;
     while (std::chrono::steady_clock::now() < until) {
     }

@@ -28,3 +28,18 @@ TEST(ReplyCacheTest, BoundedInBytesAndSkipsRepliesTooLargeToKeep) {
 
 }  // namespace
 }  // namespace parley::signaling
+
+namespace parley::signaling {
+namespace {
+
+TEST(ReplyCacheTest, DoesNotKeepALargeReplyEvenWithRoomForIt) {
+  ReplyCache cache({.maxCount = 8, .maxBytes = 1 << 20, .maxEntryBytes = 100});
+  cache.remember("state", std::string(101, 's'));
+  EXPECT_EQ(cache.find("state"), nullptr);
+  cache.remember("small", std::string(100, 'x'));
+  ASSERT_NE(cache.find("small"), nullptr);
+  EXPECT_EQ(cache.bytes(), 100u);
+}
+
+}  // namespace
+}  // namespace parley::signaling

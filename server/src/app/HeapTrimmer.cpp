@@ -1,0 +1,85 @@
+#include "app/HeapTrimmer.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "obs/Metrics.h"
+
+namespace parley::app {
+
+HeapTrimmer::HeapTrimmer(boost::asio::io_context& io, Options options,
+                         std::function<std::uint64_t()> work)
+    : timer_(io), options_(options), work_(std::move(work)) {}
+
+HeapTrimmer::~HeapTrimmer() {
+  auto& metrics = obs::Metrics::instance();
+  metrics.gauge("parley_heap_used_bytes", "Heap bytes allocated (glibc mallinfo2)", {});
+  metrics.gauge("parley_heap_free_bytes", "Heap bytes free but held by the allocator", {});
+}
+
+std::size_t HeapTrimmer::usedHeapBytes() {
+#if defined(__GLIBC__)
+  return mallinfo2().uordblks;
+#else
+  return 0;
+#endif
+}
+
+std::size_t HeapTrimmer::freeHeapBytes() {
+#if defined(__GLIBC__)
+  return mallinfo2().fordblks;
+#else
+  return 0;
+#endif
+}
+
+bool HeapTrimmer::trim() {
+#if defined(__GLIBC__)
+  return malloc_trim(0) != 0;
+#else
+  return false;
+#endif
+}
+
+void HeapTrimmer::start() {
+  stopped_ = false;
+  auto& metrics = obs::Metrics::instance();
+  metrics.gauge("parley_heap_used_bytes", "Heap bytes allocated (glibc mallinfo2)",
+                [] { return static_cast<double>(usedHeapBytes()); });
+  metrics.gauge("parley_heap_free_bytes", "Heap bytes free but held by the allocator",
+                [] { return static_cast<double>(freeHeapBytes()); });
+  schedule();
+}
+
+void HeapTrimmer::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void HeapTrimmer::schedule() {
+  timer_.expires_after(options_.interval);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    check();
+    schedule();
+  });
+}
+
+void HeapTrimmer::check() {
+  const std::uint64_t work = work_ ? work_() : 0;
+  const bool quiet = work == lastWork_;
+  lastWork_ = work;
+  if (!quiet) return;
+  const std::size_t free = freeHeapBytes();
+  if (free < options_.minFreeBytes) return;
+  if (!trim()) return;
+  auto& metrics = obs::Metrics::instance();
+  metrics.counter("parley_heap_trims_total", "Times free heap was given back to the kernel").add();
+  metrics
+      .counter("parley_heap_trimmed_bytes_total",
+               "Free heap bytes held when it was given back to the kernel")
+      .add(free);
+}
+
+}  // namespace parley::app

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+namespace parley::app {
+
+// Gives the kernel back the heap a burst left free. After a thousand clients join at once
+// or a storm of signals, glibc keeps the freed memory (several hundred kB per connection)
+// in its arenas and RSS stays at its peak; malloc_trim returns the free pages, holes
+// included. It walks the heap (tens of milliseconds for a gigabyte) and holds the
+// allocator's lock meanwhile, so it runs only after a whole interval in which the control
+// thread did no WebSocket work, and only when enough of the heap is free. The one place that calls
+// glibc's allocator interface; elsewhere (no glibc) it does nothing.
+class HeapTrimmer {
+ public:
+  struct Options {
+    std::chrono::milliseconds interval{1000};
+    std::size_t minFreeBytes = std::size_t(16) << 20;  // free heap that is worth a trim
+  };
+
+  // `work` counts what the control thread has done; a trim waits for an interval in which
+  // it did not move.
+  HeapTrimmer(boost::asio::io_context& io, Options options, std::function<std::uint64_t()> work);
+  ~HeapTrimmer();
+  void start();
+  void stop();
+
+  // Free bytes the allocator holds, and bytes in use (0 without glibc).
+  static std::size_t freeHeapBytes();
+  static std::size_t usedHeapBytes();
+  // Trims now; returns whether anything was released.
+  static bool trim();
+
+ private:
+  void schedule();
+  void check();
+
+  boost::asio::steady_timer timer_;
+  Options options_;
+  std::function<std::uint64_t()> work_;
+  std::uint64_t lastWork_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace parley::app
