@@ -1,11 +1,13 @@
 // CPU per forwarded packet through the SFU's whole hot path, set up as in production:
 //   copy into the receive buffer → SRTP unprotect (publisher transport) → RTP parse →
-//   Publication → Producer → fan-out → per-consumer rewrite → SRTP protect → send buffer.
+//   Publication → Producer → Router fan-out → per-consumer rewrite → SRTP protect → send buffer.
 // One publisher (one VP8 track) and N subscribers on one Worker's Router; ICE gets its
 // selected address from a real STUN check (through Worker::dispatch) and SRTP its keys via
 // onDtlsConnected, as a finished DTLS handshake would. The transports write into a
 // discarding PacketSink instead of the worker's UdpSocket so that sendmmsg and the
 // kernel stay out of the figure: it measures up to (and including) the send buffer.
+// BM_ForwardRecorded adds a recording tap to the fan-out (the copy into its ring is the
+// worker's share of recording); the ring is drained while the timer is paused.
 
 #include <benchmark/benchmark.h>
 
@@ -19,6 +21,7 @@
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
+#include "media/RecordingTap.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
 #include "media/TrackDescription.h"
@@ -32,6 +35,7 @@
 #include "media/srtp/SrtpSession.h"
 #include "media/stun/StunMessage.h"
 #include "obs/Logger.h"
+#include "record/PacketRing.h"
 
 namespace parley::media {
 namespace {
@@ -238,7 +242,7 @@ TrackDescription vp8Track() {
 // its transports write into.
 class ForwardingSetup {
  public:
-  ForwardingSetup(SrtpProfile profile, size_t subscribers)
+  ForwardingSetup(SrtpProfile profile, size_t subscribers, bool recorded)
       : worker_(0, Worker::Settings{}, events_) {
     static const auto certificate = dtls::DtlsCertificate::generate();
     Router& router = worker_.router("bench-session");
@@ -296,6 +300,12 @@ class ForwardingSetup {
       }
       subscriptions_.push_back(&s);
     }
+    if (recorded) {
+      // Room for all the packets between two refills: the recorder never falls behind.
+      ring_ = std::make_shared<record::PacketRing>(kPreparedPackets);
+      tap_ = std::make_unique<RecordingTap>(ring_);
+      router.attach(*publication_, *tap_);
+    }
     packets_.resize(kPreparedPackets);
     refill();
   }
@@ -309,6 +319,12 @@ class ForwardingSetup {
   const std::vector<WirePacket>& packets() const { return packets_; }
   void refill() {
     if (!sender_->fill(packets_)) error_ = "protecting the browser's packets failed";
+    if (ring_)
+      while (ring_->front()) ring_->pop();
+  }
+  // With a recording tap: every packet so far went into its ring.
+  bool allRecorded(uint64_t packets) const {
+    return !ring_ || (ring_->pushed() == packets && ring_->dropped() == 0);
   }
 
   // Every subscriber forwarded something and nothing failed SRTP on the way in.
@@ -340,6 +356,8 @@ class ForwardingSetup {
 
   DiscardingSink sink_;
   NullWorkerEvents events_;
+  std::shared_ptr<record::PacketRing> ring_;
+  std::unique_ptr<RecordingTap> tap_;  // outlives the worker's router, which points to it
   Worker worker_;
   Publication* publication_ = nullptr;
   std::vector<Subscription*> subscriptions_;
@@ -350,10 +368,10 @@ class ForwardingSetup {
   std::string error_;
 };
 
-void BM_Forward(benchmark::State& state, SrtpProfile profile) {
+void forward(benchmark::State& state, SrtpProfile profile, bool recorded) {
   obs::Logger::setLevel(obs::Logger::Level::Warn);  // one "connected" line per transport
   const auto subscribers = static_cast<size_t>(state.range(0));
-  auto setup = std::make_unique<ForwardingSetup>(profile, subscribers);
+  auto setup = std::make_unique<ForwardingSetup>(profile, subscribers, recorded);
   if (!setup->error().empty()) {
     state.SkipWithError(setup->error().c_str());
     return;
@@ -393,7 +411,8 @@ void BM_Forward(benchmark::State& state, SrtpProfile profile) {
   }
   const uint64_t forwarded = setup->sink().packets() - before;
   const uint64_t expected = static_cast<uint64_t>(state.iterations()) * subscribers;
-  if (!setup->error().empty() || setup->srtpErrors() != 0 || forwarded != expected) {
+  if (!setup->error().empty() || setup->srtpErrors() != 0 || forwarded != expected ||
+      !setup->allRecorded(kWarmupPackets + static_cast<uint64_t>(state.iterations()))) {
     state.SkipWithError("timed loop: not every packet was forwarded to every subscriber");
     return;
   }
@@ -410,6 +429,14 @@ void BM_Forward(benchmark::State& state, SrtpProfile profile) {
   state.counters["per_forwarded_packet"] = benchmark::Counter(
       static_cast<double>(subscribers),
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_Forward(benchmark::State& state, SrtpProfile profile) {
+  forward(state, profile, false);
+}
+
+void BM_ForwardRecorded(benchmark::State& state, SrtpProfile profile) {
+  forward(state, profile, true);
 }
 
 // The SRTP share of the above in isolation: one SrtpSession on one packet of the size
@@ -514,6 +541,12 @@ BENCHMARK_CAPTURE(BM_Forward, AEAD_AES_128_GCM, SrtpProfile::AeadAes128Gcm)
     ->Arg(10)
     ->Arg(100)
     ->Arg(1000)
+    ->Unit(benchmark::kNanosecond);
+// One recorded stream: compare with BM_Forward at the same number of subscribers.
+BENCHMARK_CAPTURE(BM_ForwardRecorded, AEAD_AES_128_GCM, SrtpProfile::AeadAes128Gcm)
+    ->ArgName("subscribers")
+    ->Arg(1)
+    ->Arg(10)
     ->Unit(benchmark::kNanosecond);
 
 BENCHMARK_CAPTURE(BM_SrtpProtect, AES_CM_128_HMAC_SHA1_80, SrtpProfile::AesCm128HmacSha1_80)

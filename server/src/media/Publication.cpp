@@ -1,11 +1,8 @@
 #include "media/Publication.h"
 
-#include <algorithm>
-
 #include "media/ByteOrder.h"
 #include "media/RandomSsrc.h"
 #include "media/Router.h"
-#include "media/Subscription.h"
 #include "media/rtcp/Fir.h"
 #include "media/rtcp/GenericNack.h"
 #include "media/rtcp/Pli.h"
@@ -45,15 +42,6 @@ Producer* Publication::producer(sdp::MediaKind kind) {
   for (auto& p : producers_)
     if (p->track().kind == kind) return p.get();
   return nullptr;
-}
-
-void Publication::attach(Subscription* s) {
-  if (std::find(subscriptions_.begin(), subscriptions_.end(), s) == subscriptions_.end())
-    subscriptions_.push_back(s);
-}
-
-void Publication::detach(Subscription* s) {
-  std::erase(subscriptions_, s);
 }
 
 void Publication::setPaused(sdp::MediaKind kind, bool paused) {
@@ -101,25 +89,25 @@ void Publication::onRtp(WebRtcTransport&, rtp::RtpPacket& packet, int64_t nowUs)
   uint8_t* data = packet.mutableData();
   if (!data) return;
   const uint32_t ssrc = packet.ssrc();
-  Producer* target = nullptr;
-  for (auto& p : producers_)
-    if (p->ownsSsrc(ssrc)) target = p.get();
+  size_t track = producers_.size();
+  for (size_t i = 0; i < producers_.size(); ++i)
+    if (producers_[i]->ownsSsrc(ssrc)) track = i;
   std::optional<Producer::Received> received;
-  if (target) {
-    received = target->receive(packet, data, nowUs);
+  if (track < producers_.size()) {
+    received = producers_[track]->receive(packet, data, nowUs);
   } else {
     // RID simulcast: an SSRC not seen yet binds to the layer its rid names.
-    for (auto& p : producers_) {
-      if (!p->isVideo()) continue;
-      received = p->receive(packet, data, nowUs);
-      if (p->ownsSsrc(ssrc)) target = p.get();
+    for (size_t i = 0; i < producers_.size(); ++i) {
+      if (!producers_[i]->isVideo()) continue;
+      received = producers_[i]->receive(packet, data, nowUs);
+      if (producers_[i]->ownsSsrc(ssrc)) track = i;
       break;
     }
   }
   router_.counters().rtpReceived.add();
-  if (!received || !target) return;
-  for (Subscription* s : subscriptions_)
-    s->forward(*target, received->layer, received->keyframe, packet, nowUs);
+  if (!received || track == producers_.size()) return;
+  router_.route(*this, MediaSink::Packet{*producers_[track], track, received->layer,
+                                         received->keyframe, packet, nowUs});
 }
 
 void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int64_t nowUs) {

@@ -14,12 +14,11 @@
 namespace parley::media {
 
 class Router;
-class Subscription;
 
-// A published stream at the SFU: the publisher's transport and its producers (audio and
-// video). Fans every packet out to the subscriptions attached to it and sends the
-// publisher what makes its stream good: NACKs, keyframe requests, transport-cc feedback,
-// REMB and receiver reports.
+// A published stream at the SFU, the WebRTC side of a producer: the publisher's transport
+// and its producers (audio and video). Hands every forwardable packet to the Router, which
+// fans it out, and sends the publisher what makes its stream good: NACKs, keyframe
+// requests, transport-cc feedback, REMB and receiver reports.
 class Publication final : public WebRtcTransport::Listener {
  public:
   Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
@@ -31,10 +30,6 @@ class Publication final : public WebRtcTransport::Listener {
   Producer* producer(sdp::MediaKind kind);
   const std::vector<std::unique_ptr<Producer>>& producers() const { return producers_; }
   bool announced() const { return announced_; }
-
-  void attach(Subscription* s);
-  void detach(Subscription* s);
-  const std::vector<Subscription*>& subscriptions() const { return subscriptions_; }
 
   // A PLI (or FIR) for one video layer, at most one per 300 ms per layer.
   void requestKeyFrame(size_t layer, int64_t nowUs);
@@ -64,7 +59,6 @@ class Publication final : public WebRtcTransport::Listener {
   std::string streamId_;
   std::unique_ptr<WebRtcTransport> transport_;
   std::vector<std::unique_ptr<Producer>> producers_;
-  std::vector<Subscription*> subscriptions_;
   rtp::TransportCcRecorder transportCc_;
   uint8_t transportCcId_ = 0;
   uint32_t localSsrc_;

@@ -1,5 +1,6 @@
 #include "media/Router.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "media/Worker.h"
@@ -36,7 +37,7 @@ Subscription& Router::addSubscription(std::unique_ptr<Subscription> s) {
   removeSubscription(s->subscriberId());
   Subscription& ref = *s;
   worker_.registerTransport(&ref.transport());
-  if (ref.publication()) ref.publication()->attach(&ref);
+  if (Publication* p = ref.publication()) attach(*p, ref.sink());
   subscriptions_[ref.subscriberId()] = std::move(s);
   return ref;
 }
@@ -54,7 +55,9 @@ Subscription* Router::subscription(const std::string& subscriberId) {
 void Router::removePublication(const std::string& streamId) {
   auto it = publications_.find(streamId);
   if (it == publications_.end()) return;
-  for (Subscription* s : it->second->subscriptions()) s->publicationGone();
+  // Taken out of the map first: a sink told its source is gone may detach itself.
+  if (auto node = sinks_.extract(it->second.get()))
+    for (MediaSink* s : node.mapped()) s->onSourceGone();
   worker_.unregisterTransport(&it->second->transport());
   publications_.erase(it);
 }
@@ -62,9 +65,26 @@ void Router::removePublication(const std::string& streamId) {
 void Router::removeSubscription(const std::string& subscriberId) {
   auto it = subscriptions_.find(subscriberId);
   if (it == subscriptions_.end()) return;
-  if (Publication* p = it->second->publication()) p->detach(it->second.get());
+  if (Publication* p = it->second->publication()) detach(*p, it->second->sink());
   worker_.unregisterTransport(&it->second->transport());
   subscriptions_.erase(it);
+}
+
+void Router::attach(Publication& p, MediaSink& sink) {
+  auto& sinks = sinks_[&p];
+  if (std::find(sinks.begin(), sinks.end(), &sink) == sinks.end()) sinks.push_back(&sink);
+}
+
+void Router::detach(Publication& p, MediaSink& sink) {
+  auto it = sinks_.find(&p);
+  if (it == sinks_.end()) return;
+  std::erase(it->second, &sink);
+  if (it->second.empty()) sinks_.erase(it);
+}
+
+size_t Router::sinkCount(const Publication& p) const {
+  auto it = sinks_.find(&p);
+  return it == sinks_.end() ? 0 : it->second.size();
 }
 
 void Router::publicationConnected(Publication& p) {

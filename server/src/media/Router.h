@@ -4,8 +4,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "media/MediaCounters.h"
+#include "media/MediaSink.h"
 #include "media/Publication.h"
 #include "media/Subscription.h"
 
@@ -13,7 +16,10 @@ namespace parley::media {
 
 class Worker;
 
-// The media side of one routed session on its worker: its publications and subscriptions.
+// The media side of one routed session on its worker: its publications and subscriptions,
+// and the fan-out from each publication to the sinks that take its packets (subscriptions'
+// WebRTC sinks, recording taps). Owning the fan-out here keeps Publication ignorant of
+// who consumes it, so a new kind of consumer needs no change on the packet's way in.
 class Router {
  public:
   Router(Worker& worker, std::string sessionId);
@@ -40,6 +46,18 @@ class Router {
     return subscriptions_;
   }
 
+  // The fan-out. A sink attached to a publication gets each of its packets (route) until it
+  // is detached or the publication is removed (then onSourceGone); a sink is detached or
+  // told before it is destroyed. Attaching allocates; routing does not.
+  void attach(Publication& p, MediaSink& sink);
+  void detach(Publication& p, MediaSink& sink);
+  size_t sinkCount(const Publication& p) const;
+  void route(const Publication& p, const MediaSink::Packet& packet) {
+    auto it = sinks_.find(&p);
+    if (it == sinks_.end()) return;
+    for (MediaSink* s : it->second) s->onPacket(packet);
+  }
+
   // Upward news from the publications and subscriptions.
   void publicationConnected(Publication& p);
   void subscriptionConnected(Subscription& s);
@@ -55,6 +73,8 @@ class Router {
   bool testLoss_ = false;
   std::map<std::string, std::unique_ptr<Publication>> publications_;
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;
+  // Only publications with at least one sink have an entry.
+  std::unordered_map<const Publication*, std::vector<MediaSink*>> sinks_;
 };
 
 }  // namespace parley::media

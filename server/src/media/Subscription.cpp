@@ -41,44 +41,13 @@ Subscription::Subscription(Router& router, std::string subscriberId, Publication
                            std::vector<std::unique_ptr<Consumer>> consumers)
     : router_(router),
       subscriberId_(std::move(subscriberId)),
-      publication_(&publication),
       transport_(std::move(transport)),
-      consumers_(std::move(consumers)) {
+      sink_(router, publication, *transport_, std::move(consumers)) {
   transport_->setListener(*this);
   localSsrc_ = randomSsrc();
 }
 
 Subscription::~Subscription() = default;
-
-void Subscription::publicationGone() {
-  publication_ = nullptr;
-  consumers_.clear();
-}
-
-Consumer* Subscription::consumer(sdp::MediaKind kind) {
-  for (auto& c : consumers_)
-    if (c->producer().track().kind == kind) return c.get();
-  return nullptr;
-}
-
-Consumer* Subscription::consumerBySsrc(uint32_t ssrc) {
-  for (auto& c : consumers_)
-    if (c->ssrc() == ssrc) return c.get();
-  return nullptr;
-}
-
-void Subscription::forward(Producer& producer, size_t layer, bool keyframe,
-                           const rtp::RtpPacket& packet, int64_t nowUs) {
-  if (!connected_ || closed_) return;
-  for (auto& c : consumers_) {
-    if (&c->producer() != &producer) continue;
-    uint8_t* slot = transport_->reserve();
-    size_t size = c->prepare(packet, layer, keyframe, slot, nowUs);
-    if (size == 0) continue;
-    if (router_.dropForTest()) continue;  // test-only loss towards the subscriber
-    if (transport_->sendRtp(slot, size)) router_.counters().rtpForwarded.add();
-  }
-}
 
 void Subscription::setEnabled(sdp::MediaKind kind, bool enabled) {
   if (Consumer* c = consumer(kind)) c->setEnabled(enabled);
@@ -97,16 +66,18 @@ void Subscription::setPreferredSize(uint32_t width, uint32_t height, uint32_t fu
 
 void Subscription::onTransportConnected(WebRtcTransport&) {
   connected_ = true;
+  sink_.setActive(!closed_);
   router_.subscriptionConnected(*this);
   // A picture as soon as possible: ask the publisher for a keyframe now.
   const int64_t now = router_.nowUs();
-  for (auto& c : consumers_)
-    if (auto layer = c->keyframeLayer(); layer && publication_)
-      publication_->requestKeyFrame(*layer, now);
+  for (auto& c : sink_.consumers())
+    if (auto layer = c->keyframeLayer(); layer && publication())
+      publication()->requestKeyFrame(*layer, now);
 }
 
 void Subscription::onTransportClosed(WebRtcTransport&, std::string_view reason) {
   closed_ = true;
+  sink_.setActive(false);
   closeReason_ = std::string(reason);
 }
 
@@ -122,7 +93,7 @@ void Subscription::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, in
     const uint8_t fmt = p->header.count();
     if (type == 201 || type == 200) {
       auto handle = [&](const rtcp::ReportBlock& b) {
-        if (Consumer* c = consumerBySsrc(b.ssrc))
+        if (Consumer* c = sink_.consumerBySsrc(b.ssrc))
           c->stats().onReceiverReport(b, nowUs, static_cast<uint32_t>(ntpNow() >> 16));
       };
       if (type == 201) {
@@ -134,7 +105,7 @@ void Subscription::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, in
     } else if (type == 205 && fmt == rtcp::GenericNack::kFmt) {
       auto nack = rtcp::GenericNack::parse(p->data, p->size);
       if (!nack) continue;
-      Consumer* c = consumerBySsrc(nack->mediaSsrc());
+      Consumer* c = sink_.consumerBySsrc(nack->mediaSsrc());
       if (!c) continue;
       size_t n = nack->lostSequenceNumbers(lost, 128);
       nacksReceived_ += n;
@@ -155,10 +126,10 @@ void Subscription::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, in
         if (!fir || fir->entryCount() == 0) continue;
         media = fir->entry(0).ssrc;
       }
-      Consumer* c = consumerBySsrc(media);
-      if (!c || !c->isVideo() || !publication_) continue;
+      Consumer* c = sink_.consumerBySsrc(media);
+      if (!c || !c->isVideo() || !publication()) continue;
       ++pliReceived_;
-      publication_->requestKeyFrame(c->currentLayer().value_or(c->targetLayer()), nowUs);
+      publication()->requestKeyFrame(c->currentLayer().value_or(c->targetLayer()), nowUs);
     } else if (type == 206 && fmt == rtcp::Remb::kFmt) {
       if (auto remb = rtcp::Remb::parse(p->data, p->size)) estimateBps_ = remb->bitrate();
     }
@@ -221,12 +192,12 @@ void Subscription::selectLayer(int64_t nowUs) {
     graceUntilUs_ = 0;
   }
   video->setTargetLayer(*best);
-  if (publication_) publication_->requestKeyFrame(*best, nowUs);
+  if (publication()) publication()->requestKeyFrame(*best, nowUs);
 }
 
 void Subscription::sendSenderReports(int64_t nowUs) {
   const uint64_t ntp = ntpNow();
-  for (auto& c : consumers_) {
+  for (auto& c : sink_.consumers()) {
     if (c->forwarded() == 0) continue;
     uint8_t* slot = transport_->reserve();
     auto info = c->stats().senderInfo(ntp, nowUs, c->producer().track().clockRate());
@@ -238,9 +209,9 @@ void Subscription::sendSenderReports(int64_t nowUs) {
 
 void Subscription::tick(int64_t nowUs) {
   transport_->tick(nowUs / 1000);
-  if (!connected_ || closed_ || !publication_) return;
-  for (auto& c : consumers_)
-    if (auto layer = c->keyframeLayer()) publication_->requestKeyFrame(*layer, nowUs);
+  if (!connected_ || closed_ || !publication()) return;
+  for (auto& c : sink_.consumers())
+    if (auto layer = c->keyframeLayer()) publication()->requestKeyFrame(*layer, nowUs);
   if (nowUs - lastSelectUs_ >= kSelectIntervalUs) {
     lastSelectUs_ = nowUs;
     selectLayer(nowUs);

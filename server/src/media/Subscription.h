@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/Consumer.h"
+#include "media/WebRtcSink.h"
 #include "media/WebRtcTransport.h"
 
 namespace parley::media {
@@ -13,9 +14,10 @@ namespace parley::media {
 class Publication;
 class Router;
 
-// One subscriber's view of a publication: its transport and one consumer per medium.
-// Answers the subscriber's NACKs from the producer's buffer, turns its PLI/FIR into
-// (throttled) keyframe requests, and picks the simulcast layer its bandwidth allows.
+// One subscriber's view of a publication, the WebRTC adapter around its WebRtcSink: owns
+// the subscriber's transport and the sink the Router fans the publication out to. Answers
+// the subscriber's NACKs from the producer's buffer, turns its PLI/FIR into (throttled)
+// keyframe requests, and picks the simulcast layer its bandwidth allows.
 class Subscription final : public WebRtcTransport::Listener {
  public:
   Subscription(Router& router, std::string subscriberId, Publication& publication,
@@ -25,15 +27,15 @@ class Subscription final : public WebRtcTransport::Listener {
 
   const std::string& subscriberId() const { return subscriberId_; }
   WebRtcTransport& transport() { return *transport_; }
-  Publication* publication() { return publication_; }
-  // The publication was removed: its producers, which the consumers refer to, are gone, so
-  // the consumers go too. The subscription stays (inert) until the control thread removes it.
-  void publicationGone();
-  Consumer* consumer(sdp::MediaKind kind);
-  const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
+  // Null once the publication was removed: its producers, which the consumers refer to, are
+  // gone, so the consumers went too. The subscription stays (inert) until the control
+  // thread removes it.
+  Publication* publication() { return sink_.source(); }
+  // What the Router attaches to the publication.
+  WebRtcSink& sink() { return sink_; }
+  Consumer* consumer(sdp::MediaKind kind) { return sink_.consumer(kind); }
+  const std::vector<std::unique_ptr<Consumer>>& consumers() const { return sink_.consumers(); }
 
-  void forward(Producer& producer, size_t layer, bool keyframe, const rtp::RtpPacket& packet,
-               int64_t nowUs);
   void setEnabled(sdp::MediaKind kind, bool enabled);
   // From the subscriber's preferredWidth/Height (0: no preference).
   void setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth);
@@ -53,15 +55,13 @@ class Subscription final : public WebRtcTransport::Listener {
   uint64_t keyframeRequestsReceived() const { return pliReceived_; }
 
  private:
-  Consumer* consumerBySsrc(uint32_t ssrc);
   void selectLayer(int64_t nowUs);
   void sendSenderReports(int64_t nowUs);
 
   Router& router_;
   std::string subscriberId_;
-  Publication* publication_;
   std::unique_ptr<WebRtcTransport> transport_;
-  std::vector<std::unique_ptr<Consumer>> consumers_;
+  WebRtcSink sink_;  // after transport_, which it writes to
   uint32_t localSsrc_;
   bool connected_ = false;
   bool closed_ = false;

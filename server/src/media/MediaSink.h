@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "media/rtp/RtpPacket.h"
+
+namespace parley::media {
+
+class Producer;
+
+// Whatever takes a publication's packets from the Router's fan-out: the WebRTC sink that
+// sends them to one subscriber (WebRtcSink), the recording tap that hands them to a
+// recorder thread (RecordingTap) and, later, a pipe to a router on another worker or node.
+// Called on the worker thread, for every forwardable packet: implementations must not
+// block and, in steady state, must not allocate.
+class MediaSink {
+ public:
+  // One packet as the Router hands it out: decrypted, RTX unwrapped, duplicates dropped.
+  struct Packet {
+    Producer& producer;
+    size_t track;  // the producer's index in its publication (stable while it lives)
+    size_t layer;  // simulcast layer (0 without simulcast)
+    bool keyframe;
+    const rtp::RtpPacket& rtp;
+    int64_t arrivalUs;  // worker clock
+  };
+
+  virtual ~MediaSink() = default;
+
+  virtual void onPacket(const Packet& packet) = 0;
+  // The publication is being removed: its producers, which packets referred to, go with it.
+  // No packet follows; the sink stays registered nowhere.
+  virtual void onSourceGone() = 0;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,40 @@
+#include "media/WebRtcSink.h"
+
+#include "media/Router.h"
+
+namespace parley::media {
+
+WebRtcSink::WebRtcSink(Router& router, Publication& source, WebRtcTransport& transport,
+                       std::vector<std::unique_ptr<Consumer>> consumers)
+    : router_(router), source_(&source), transport_(transport), consumers_(std::move(consumers)) {}
+
+Consumer* WebRtcSink::consumer(sdp::MediaKind kind) {
+  for (auto& c : consumers_)
+    if (c->producer().track().kind == kind) return c.get();
+  return nullptr;
+}
+
+Consumer* WebRtcSink::consumerBySsrc(uint32_t ssrc) {
+  for (auto& c : consumers_)
+    if (c->ssrc() == ssrc) return c.get();
+  return nullptr;
+}
+
+void WebRtcSink::onPacket(const Packet& packet) {
+  if (!active_) return;
+  for (auto& c : consumers_) {
+    if (&c->producer() != &packet.producer) continue;
+    uint8_t* slot = transport_.reserve();
+    size_t size = c->prepare(packet.rtp, packet.layer, packet.keyframe, slot, packet.arrivalUs);
+    if (size == 0) continue;
+    if (router_.dropForTest()) continue;  // test-only loss towards the subscriber
+    if (transport_.sendRtp(slot, size)) router_.counters().rtpForwarded.add();
+  }
+}
+
+void WebRtcSink::onSourceGone() {
+  source_ = nullptr;
+  consumers_.clear();
+}
+
+}  // namespace parley::media

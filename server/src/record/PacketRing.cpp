@@ -1,0 +1,75 @@
+#include "record/PacketRing.h"
+
+#include <bit>
+#include <cstring>
+
+namespace parley::record {
+
+namespace {
+// A power of two, so that an index maps to its slot with a mask.
+size_t slotCount(size_t capacity) {
+  return std::bit_ceil(capacity < 2 ? size_t{2} : capacity);
+}
+}  // namespace
+
+PacketRing::PacketRing(size_t capacity)
+    : slots_(std::make_unique<Packet[]>(slotCount(capacity))), mask_(slotCount(capacity) - 1) {}
+
+void PacketRing::countDrop() {
+  // One writer: a plain increment, no read-modify-write on the packet path.
+  dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
+                      bool keyframe) {
+  if (rtp.size() > kMaxPacketSize || closed_.load(std::memory_order_relaxed)) {
+    countDrop();
+    return false;
+  }
+  const uint64_t head = head_.load(std::memory_order_relaxed);
+  if (head - tailSeen_ > mask_) {
+    // Acquire: the consumer is done reading the slots it released.
+    tailSeen_ = tail_.load(std::memory_order_acquire);
+    if (head - tailSeen_ > mask_) {
+      countDrop();
+      return false;
+    }
+  }
+  Packet& slot = slots_[head & mask_];
+  slot.arrivalUs = arrivalUs;
+  slot.size = static_cast<uint32_t>(rtp.size());
+  slot.track = track;
+  slot.layer = layer;
+  slot.keyframe = keyframe;
+  if (!rtp.empty()) std::memcpy(slot.bytes.data(), rtp.data(), rtp.size());
+  // Release: the slot's contents are visible before the consumer can see it queued.
+  head_.store(head + 1, std::memory_order_release);
+  return true;
+}
+
+void PacketRing::close() {
+  // Release, after the last push: a consumer that sees closed_ sees every packet.
+  closed_.store(true, std::memory_order_release);
+}
+
+const PacketRing::Packet* PacketRing::front() {
+  const uint64_t tail = tail_.load(std::memory_order_relaxed);
+  if (tail == headSeen_) {
+    headSeen_ = head_.load(std::memory_order_acquire);
+    if (tail == headSeen_) return nullptr;
+  }
+  return &slots_[tail & mask_];
+}
+
+void PacketRing::pop() {
+  const uint64_t tail = tail_.load(std::memory_order_relaxed);
+  if (tail == headSeen_) return;  // front() found nothing: nothing to release
+  tail_.store(tail + 1, std::memory_order_release);
+}
+
+bool PacketRing::finished() {
+  // closed_ first: once it reads true, front() sees every packet pushed before close().
+  return closed_.load(std::memory_order_acquire) && front() == nullptr;
+}
+
+}  // namespace parley::record
