@@ -13,7 +13,8 @@ class Producer;
 // sends them to one subscriber (WebRtcSink), the recording tap that hands them to a
 // recorder thread (RecordingTap) and, later, a pipe to a router on another worker or node.
 // Called on the worker thread, for every forwardable packet: implementations must not
-// block and, in steady state, must not allocate.
+// block, must not allocate in steady state, and must not attach or detach sinks from
+// onPacket (the Router is iterating its list).
 class MediaSink {
  public:
   // One packet as the Router hands it out: decrypted, RTX unwrapped, duplicates dropped.
