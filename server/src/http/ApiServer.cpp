@@ -50,6 +50,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
                    catalog_),
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store, settings_.callbackTargets),
+      unavailable_(auth_),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
     demo_ = std::make_unique<DemoHandler>(store_, catalog_,
@@ -100,6 +101,7 @@ void ApiServer::addRoutes() {
   });
   liveSessions_.addRoutes(router_);
   callbacks_.addRoutes(router_);
+  unavailable_.addRoutes(router_);
 }
 
 void ApiServer::prepare(HttpRequest& request) const {

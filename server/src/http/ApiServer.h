@@ -13,6 +13,7 @@
 #include "http/SdkFiles.h"
 #include "http/SessionCreateHandler.h"
 #include "http/SessionInfoHandler.h"
+#include "http/UnavailableFeatures.h"
 #include "session/SessionCatalog.h"
 #include "session/SessionManager.h"
 #include "store/Store.h"
@@ -67,6 +68,7 @@ class ApiServer {
   SessionInfoHandler sessionInfo_;
   LiveSessionHandler liveSessions_;
   CallbackHandler callbacks_;
+  UnavailableFeatures unavailable_;
   SdkFiles sdk_;
   std::unique_ptr<DemoHandler> demo_;
   Router router_;
