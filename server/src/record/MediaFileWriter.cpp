@@ -8,6 +8,7 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
+#include <algorithm>
 #include <cstring>
 
 namespace parley::record {
@@ -70,6 +71,7 @@ std::unique_ptr<MediaFileWriter> MediaFileWriter::create(const std::string& path
   writer->path_ = path;
   writer->tracks_ = std::move(tracks);
   writer->lastPts_.assign(writer->tracks_.size(), -1);
+  writer->keyed_.assign(writer->tracks_.size(), false);
   bool anyH264 = false;
   for (const auto& t : writer->tracks_) anyH264 |= t.codec == TrackFormat::Codec::H264;
   const char* format = anyH264 ? "matroska" : "webm";
@@ -136,7 +138,7 @@ bool MediaFileWriter::write(std::size_t track, std::int64_t ptsMs, bool keyframe
                             std::span<const std::uint8_t> frame, std::string* error) {
   if (failed_ || finished_ || track >= tracks_.size() || frame.empty()) return false;
   TrackFormat& format = tracks_[track];
-  if (format.isVideo() && lastPts_[track] < 0) {
+  if (format.isVideo() && !keyed_[track]) {
     if (!keyframe) return false;  // a file starts decodable
     if (format.codec == TrackFormat::Codec::Vp8 && (format.width == 0 || format.height == 0)) {
       int width = 0;
@@ -148,9 +150,32 @@ bool MediaFileWriter::write(std::size_t track, std::int64_t ptsMs, bool keyframe
       par->width = width;
       par->height = height;
     }
+    keyed_[track] = true;
     if (!start(error)) return false;
   }
-  if (!headerWritten_) return false;  // another video track still has no keyframe
+  if (!headerWritten_) {
+    // Another video track has no keyframe yet: keep the frame for when it does.
+    waiting_.push_back(Waiting{track, ptsMs, keyframe, {frame.begin(), frame.end()}});
+    waitingBytes_ += frame.size();
+    while (waitingBytes_ > kMaxWaitingBytes) {
+      waitingBytes_ -= waiting_.front().data.size();
+      waiting_.pop_front();
+    }
+    return true;
+  }
+  if (!waiting_.empty()) {
+    std::deque<Waiting> waiting;
+    waiting.swap(waiting_);
+    waitingBytes_ = 0;
+    for (auto& w : waiting)
+      if (!writeNow(w.track, w.ptsMs, w.keyframe, w.data, error)) return false;
+  }
+  return writeNow(track, ptsMs, keyframe, frame, error);
+}
+
+bool MediaFileWriter::writeNow(std::size_t track, std::int64_t ptsMs, bool keyframe,
+                               std::span<const std::uint8_t> frame, std::string* error) {
+  const TrackFormat& format = tracks_[track];
   if (ptsMs < lastPts_[track]) ptsMs = lastPts_[track];
   lastPts_[track] = ptsMs;
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,8 +23,8 @@ namespace parley::record {
 // most the last half second); finish() adds the index and the duration.
 //
 // The header needs every video track's size: when the caller does not know it (RTP does
-// not carry it), it is read from the track's first VP8 keyframe, and frames of other tracks
-// that come before are dropped.
+// not carry it), it is read from the track's first VP8 keyframe; frames of other tracks
+// that come before wait in memory (up to kMaxWaitingBytes, then the oldest are dropped).
 //
 // Not thread-safe: one recorder thread per file.
 class MediaFileWriter {
@@ -37,10 +38,13 @@ class MediaFileWriter {
   MediaFileWriter(const MediaFileWriter&) = delete;
   MediaFileWriter& operator=(const MediaFileWriter&) = delete;
 
+  static constexpr std::size_t kMaxWaitingBytes = 4 * 1024 * 1024;
+
   // One frame of `track`, presented at `ptsMs` from the file's start (non-decreasing per
   // track). Video frames before the track's first keyframe are dropped (a file must start
   // decodable); so are frames after an error. False, with `error` set, on a write failure
-  // (disk full, say): the file then keeps what was written.
+  // (disk full, say): the file then keeps what was written. A frame kept waiting for the
+  // header counts as written.
   bool write(std::size_t track, std::int64_t ptsMs, bool keyframe,
              std::span<const std::uint8_t> frame, std::string* error);
   // Writes the index and closes the file. Idempotent.
@@ -50,14 +54,26 @@ class MediaFileWriter {
   std::uint64_t bytesWritten() const { return bytesWritten_; }
 
  private:
+  struct Waiting {
+    std::size_t track;
+    std::int64_t ptsMs;
+    bool keyframe;
+    std::vector<std::uint8_t> data;
+  };
+
   MediaFileWriter() = default;
   bool start(std::string* error);
+  bool writeNow(std::size_t track, std::int64_t ptsMs, bool keyframe,
+                std::span<const std::uint8_t> frame, std::string* error);
 
   std::string path_;
   std::vector<TrackFormat> tracks_;
   std::vector<std::int64_t> lastPts_;
+  std::vector<bool> keyed_;  // video: its first keyframe was taken
   AVFormatContext* context_ = nullptr;
   bool headerWritten_ = false;
+  std::deque<Waiting> waiting_;  // frames that came before the header could be written
+  std::size_t waitingBytes_ = 0;
   bool finished_ = false;
   bool failed_ = false;
   std::uint64_t framesWritten_ = 0;
