@@ -12,8 +12,8 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launchBrowser, startStaticServer, openClientPage, waitUntil } from './lib/browser.js';
-import { startBrowserBackend } from './lib/parleyd-browser.js';
+import { openClientPage, waitUntil } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 90000 };
 
@@ -23,15 +23,11 @@ describe('parley.js in Chromium', () => {
   let be;
 
   before(async () => {
-    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend()]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    ({ browser, web, be } = await startBrowserStack());
   });
 
   after(async () => {
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (be) await be.server.stop();
+    await stopBrowserStack({ browser, web, be });
   });
 
   // The tutorial page with parley.js straight from parleyd (/sdk/parley.js). Returns the page

@@ -15,8 +15,8 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launchBrowser, startStaticServer, waitUntil, clientLabel } from './lib/browser.js';
-import { startBrowserBackend } from './lib/parleyd-browser.js';
+import { waitUntil, clientLabel } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 300000 };
 const sorted = (list) => [...list].sort();
@@ -27,15 +27,11 @@ describe('an OpenTok sample app (subscribes on streamCreated) on OpenTok.js and 
   let be;
 
   before(async () => {
-    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend()]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    ({ browser, web, be } = await startBrowserStack());
   });
 
   after(async () => {
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (be) await be.server.stop();
+    await stopBrowserStack({ browser, web, be });
   });
 
   // Opens the sample page on `client`; the page connects and publishes by itself.

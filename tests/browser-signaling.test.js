@@ -13,8 +13,8 @@ import { describe, before, after, beforeEach, afterEach, test } from 'node:test'
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
-import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil, opentokJsPath, parleyJsPath, testClients, clientLabel } from './lib/browser.js';
-import { startBrowserBackend } from './lib/parleyd-browser.js';
+import { startTcpProxy, openClientPage, waitUntil, opentokJsPath, parleyJsPath, testClients, clientLabel } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 60000 };
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -28,22 +28,17 @@ describe(`browser signaling (${clientLabel(client)} in Chromium)`, () => {
   const proxies = new Set();
 
   before(async () => {
-    const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend()]);
-    [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    ({ browser, web, be } = await startBrowserStack());
   });
 
   after(async () => {
     await Promise.allSettled([...pages].map((p) => p.close()));
     await Promise.allSettled([...proxies].map((p) => p.close()));
-    await Promise.allSettled([browser?.close(), web?.close()]);
-    if (!be) return;
     try {
-      await be.server.stop(); // throws on unclean exit or sanitizer report
+      await stopBrowserStack({ browser, web, be });
     } finally {
       // PARLEY_BROWSER_LOG=<file>: keep parleyd's whole output for debugging.
-      if (process.env.PARLEY_BROWSER_LOG) fs.writeFileSync(process.env.PARLEY_BROWSER_LOG, be.server.stdout + be.server.stderr);
+      if (be && process.env.PARLEY_BROWSER_LOG) fs.writeFileSync(process.env.PARLEY_BROWSER_LOG, be.server.stdout + be.server.stderr);
     }
   });
 

@@ -2,6 +2,7 @@
 // Builds on tests/lib/parleyd.js (startParleyd) without changing it.
 
 import OpenTok from 'opentok';
+import { launchBrowser, startStaticServer } from './browser.js';
 import { startParleyd, restJwt } from './parleyd.js';
 
 const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -57,4 +58,25 @@ export async function startBrowserBackend(opts = {}) {
       return `\n===== parleyd (last ${chars} chars) =====\n${(server.stdout + server.stderr).slice(-chars)}`;
     },
   };
+}
+
+// Chromium, the static page server and parleyd (startBrowserBackend), started side by side
+// for a browser test's `before`; when one fails, the error is thrown after the others have
+// started, and `stopBrowserStack` stops whatever did start.
+export async function startBrowserStack(backendOpts = {}) {
+  const results = await Promise.allSettled([launchBrowser(), startStaticServer(), startBrowserBackend(backendOpts)]);
+  const [browser, web, be] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await stopBrowserStack({ browser, web, be }).catch(() => {});
+    throw failed.reason;
+  }
+  return { browser, web, be };
+}
+
+// Closes the browser and the page server, then stops parleyd (which throws on an unclean
+// exit or a sanitizer report).
+export async function stopBrowserStack({ browser, web, be } = {}) {
+  await Promise.allSettled([browser?.close(), web?.close()]);
+  if (be) await be.server.stop();
 }

@@ -69,6 +69,12 @@ constexpr FlagSpec kFlags[] = {
      "first webhook retry delay, doubled per failure up to 5 min (default 1000)"},
     {"--allow-private-callbacks", "PARLEY_ALLOW_PRIVATE_CALLBACKS", "",
      "let webhooks go to loopback, private and link-local addresses (default: public only)"},
+    {"--turn-url", "PARLEY_TURN_URL", "URL[,URL]",
+     "TURN server for clients, repeatable: turn:HOST:PORT (udp and tcp), turns:HOST:443"},
+    {"--turn-secret", "PARLEY_TURN_SECRET", "SECRET",
+     "the TURN server's static-auth-secret; signs the credentials clients get"},
+    {"--turn-ttl", "PARLEY_TURN_TTL", "SECONDS",
+     "lifetime of the TURN credentials handed out (default 86400, 60..604800)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -83,6 +89,61 @@ bool parseInt(std::string_view s, Int& out, Int min, Int max) {
     return false;
   out = static_cast<Int>(v);
   return true;
+}
+
+// Checks one turn:/turns: URL (RFC 7065: scheme, host, optional port and transport) and
+// appends what clients get: a turn: URL without a transport once per transport, so clients
+// behind a firewall that drops UDP still reach the TURN server over TCP.
+std::optional<std::string> addTurnUrl(Config& c, std::string_view url) {
+  std::string_view rest;
+  bool tls = false;
+  if (url.rfind("turn:", 0) == 0) {
+    rest = url.substr(5);
+  } else if (url.rfind("turns:", 0) == 0) {
+    rest = url.substr(6);
+    tls = true;
+  } else {
+    return "must start with turn: or turns:";
+  }
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (rest.empty() || rest.rfind("//", 0) == 0) return "expected turn:HOST[:PORT]";
+  std::string_view host = rest;
+  if (rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos || close == 1) return "bad IPv6 address";
+    host = rest.substr(0, close + 1);
+    rest = rest.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return "expected turn:HOST[:PORT]";
+  } else if (auto colon = rest.find(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    rest = rest.substr(colon);
+  } else {
+    rest = {};
+  }
+  if (host.empty()) return "missing host";
+  for (char ch : host)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+          ch == '[' || ch == ']'))
+      return "bad host";
+  if (!rest.empty()) {
+    std::uint16_t port = 0;
+    if (!parseInt<std::uint16_t>(rest.substr(1), port, 1, 65535)) return "bad port";
+  }
+  if (!query.empty()) {
+    if (query != "transport=udp" && query != "transport=tcp") return "bad ?transport= (udp or tcp)";
+    if (tls && query == "transport=udp") return "turns: runs over tcp";
+    c.turnUrls.emplace_back(url);
+  } else if (tls) {
+    c.turnUrls.emplace_back(url);
+  } else {
+    c.turnUrls.push_back(std::string(url) + "?transport=udp");
+    c.turnUrls.push_back(std::string(url) + "?transport=tcp");
+  }
+  return std::nullopt;
 }
 
 // Applies one setting; `source` names where it came from for error messages.
@@ -199,6 +260,23 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
       c.allowPrivateCallbacks = false;
     else
       return bad("expected on or off");
+  } else if (flag == "--turn-url") {
+    std::string_view list = value;
+    while (true) {
+      auto comma = list.find(',');
+      std::string_view one = list.substr(0, comma);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+      if (auto err = addTurnUrl(c, one)) return bad(*err);
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  } else if (flag == "--turn-secret") {
+    if (value.size() < 8 || value.size() > 256) return bad("secret must be 8 to 256 characters");
+    c.turnSecret = value;
+  } else if (flag == "--turn-ttl") {
+    if (!parseInt<std::int64_t>(value, c.turnTtlSeconds, 60, 604800))
+      return bad("expected 60 to 604800 seconds");
   } else if (flag == "--callback-retry-ms") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");
@@ -220,6 +298,7 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
       if (auto err = apply(c, f.flag, *v, f.env)) return fail(*err);
     }
   }
+  bool turnUrlFlagSeen = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
@@ -237,6 +316,11 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
     for (const auto& f : kFlags)
       if (f.flag == flag) spec = &f;
     if (!spec) return fail("unknown argument: " + std::string(a) + " (see --help)");
+    // --turn-url adds to a list: the first one on the command line replaces PARLEY_TURN_URL.
+    if (spec->flag == "--turn-url" && !turnUrlFlagSeen) {
+      c.turnUrls.clear();
+      turnUrlFlagSeen = true;
+    }
     if (spec->arg.empty()) {  // a switch
       if (haveValue) return fail(flag + " takes no value");
       value = "on";
@@ -249,6 +333,8 @@ core::Result<Config> Config::parse(const std::vector<std::string>& args, const E
   if (c.tlsCert.empty() != c.tlsKey.empty()) return fail("--tls-cert and --tls-key go together");
   if (c.apiKey.empty() != c.apiSecret.empty())
     return fail("--api-key and --api-secret go together");
+  if (c.turnUrls.empty() != c.turnSecret.empty())
+    return fail("--turn-url and --turn-secret go together");
   if (c.listenPort == 0 && c.publicUrl.empty() && !c.help) {
     // Port 0 is allowed (tests pick free ports) but then the public URL cannot be derived
     // until bind time; the server fills it in after listening.

@@ -43,6 +43,11 @@ struct Config {
   std::size_t maxTcpPerIp = 256;          // 0 → unlimited
   std::chrono::milliseconds callbackRetryBase{1000};  // first webhook retry; doubles per failure
   bool allowPrivateCallbacks = false;  // webhooks to loopback/private/link-local addresses
+  // TURN server handed to clients with short-lived credentials (coturn's use-auth-secret).
+  std::vector<std::string> turnUrls;  // turn:/turns: URLs; a turn: URL without
+                                      // ?transport= is listed for udp and for tcp
+  std::string turnSecret;
+  std::int64_t turnTtlSeconds = 86400;
   session::SessionLimits sessionLimits;
   bool help = false;
 

@@ -184,6 +184,11 @@ int Server::run() {
   apiSettings.demo.webDir = config_.webDir;
   apiSettings.callbackTargets =
       webhook::TargetCheck(webhook::AddressPolicy(config_.allowPrivateCallbacks));
+  apiSettings.turn = {config_.turnUrls, config_.turnSecret, config_.turnTtlSeconds};
+  if (!config_.turnUrls.empty())
+    Logger::info("clients get TURN credentials",
+                 {{"turnUrls", std::to_string(config_.turnUrls.size())},
+                  {"ttlSeconds", std::to_string(config_.turnTtlSeconds)}});
   if (config_.allowPrivateCallbacks)
     Logger::warn(
         "webhooks may go to loopback, private and link-local addresses "

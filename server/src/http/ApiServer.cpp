@@ -46,10 +46,11 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       catalog_(store),
       auth_(store),
       sessionCreate_(auth_, catalog_),
-      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort}, auth_.secretLookup(),
-                   catalog_),
+      sessionInfo_({settings_.publicUrl, settings_.rtcIp, settings_.rtcPort, settings_.turn},
+                   auth_.secretLookup(), catalog_),
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store, settings_.callbackTargets),
+      unavailable_(auth_),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
     demo_ = std::make_unique<DemoHandler>(store_, catalog_,
@@ -100,6 +101,7 @@ void ApiServer::addRoutes() {
   });
   liveSessions_.addRoutes(router_);
   callbacks_.addRoutes(router_);
+  unavailable_.addRoutes(router_);
 }
 
 void ApiServer::prepare(HttpRequest& request) const {

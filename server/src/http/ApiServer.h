@@ -13,6 +13,7 @@
 #include "http/SdkFiles.h"
 #include "http/SessionCreateHandler.h"
 #include "http/SessionInfoHandler.h"
+#include "http/UnavailableFeatures.h"
 #include "session/SessionCatalog.h"
 #include "session/SessionManager.h"
 #include "store/Store.h"
@@ -28,6 +29,7 @@ class ApiServer {
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
     std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
+    SessionInfoHandler::Turn turn{};     // TURN server handed to clients, if any
     // The demo video room (docs/demo.md); off unless the caller decided it may run.
     struct Demo {
       bool enabled = false;
@@ -67,6 +69,7 @@ class ApiServer {
   SessionInfoHandler sessionInfo_;
   LiveSessionHandler liveSessions_;
   CallbackHandler callbacks_;
+  UnavailableFeatures unavailable_;
   SdkFiles sdk_;
   std::unique_ptr<DemoHandler> demo_;
   Router router_;

@@ -1,6 +1,9 @@
 #include "http/SessionInfoHandler.h"
 
+#include <algorithm>
+
 #include "core/Clock.h"
+#include "core/TurnCredentials.h"
 #include "http/SessionCreateHandler.h"
 #include "obs/Logger.h"
 
@@ -20,7 +23,42 @@ std::string websocketUrl(std::string_view publicUrl) {
   return std::string(publicUrl);
 }
 
+// The TURN username names the connection (coturn logs it with every allocation) when the
+// client sent a plain ID; anything else could smuggle the ':' separator in.
+bool plainId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+          c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
 }  // namespace
+
+core::Json SessionInfoHandler::iceServers(std::string_view user, std::int64_t now) const {
+  // The media port answers STUN (ICE-lite), so it doubles as the STUN server entry that
+  // keeps the client from making its extra un-proxied session-info call (docs/protocol.md §5.4.1).
+  core::Json servers = core::Json::array(
+      {core::Json::object({{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" +
+                                                       std::to_string(settings_.rtcPort)})}})});
+  const auto& turn = settings_.turn;
+  if (!turn.urls.empty()) {
+    auto issued = core::TurnCredentials::issue(turn.secret, user, now + turn.ttlSeconds);
+    core::Json urls = core::Json::array();
+    for (const auto& url : turn.urls) urls.push(url);
+    servers.push(core::Json::object(
+        {{"urls", urls}, {"username", issued.username}, {"credential", issued.credential}}));
+  }
+  return servers;
+}
+
+std::int64_t SessionInfoHandler::iceCredentialExpiration() const {
+  // OpenTok's own value, 86100, is its 24-hour credential lifetime less five minutes.
+  if (settings_.turn.urls.empty()) return 86100;
+  const std::int64_t ttl = settings_.turn.ttlSeconds;
+  return std::max(ttl - 300, ttl / 2);
+}
 
 HttpResponse SessionInfoHandler::errorElement(int code, std::string_view message) {
   core::Json error = core::Json::object(
@@ -71,11 +109,9 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"hybridSession", false},
       {"archiveMode", core::archiveModeName(p.archiveMode)},
   });
-  // The media port answers STUN (ICE-lite), so it doubles as the STUN server entry that
-  // keeps the client from making its extra un-proxied session-info call (docs/protocol.md §5.4.1).
-  core::Json iceServers = core::Json::array(
-      {core::Json::object({{"urls", core::Json::array({"stun:" + settings_.rtcIp + ":" +
-                                                       std::to_string(settings_.rtcPort)})}})});
+  auto connectionId = request.header("X-TB-CONNECTIONID");
+  std::string turnUser =
+      connectionId && plainId(*connectionId) ? std::string(*connectionId) : claims.apiKey;
   core::Json info = core::Json::object({
       {"session_id", record->sessionId},
       {"project_id", record->apiKey},
@@ -87,8 +123,8 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"messaging_server_url", host},
       {"messaging_url", websocketUrl(settings_.publicUrl) + std::string(kRumorPath)},
       {"symphony_address", session::kServerAddress},
-      {"ice_servers", iceServers},
-      {"ice_credential_expiration", 86100},
+      {"ice_servers", iceServers(turnUser, core::Clock::nowSeconds())},
+      {"ice_credential_expiration", iceCredentialExpiration()},
       {"properties", properties},
   });
   return HttpResponse::json(200, core::Json::array({info}));

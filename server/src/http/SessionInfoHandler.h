@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/TokenVerifier.h"
 #include "http/HttpRequest.h"
@@ -17,10 +18,17 @@ namespace parley::http {
 // documented error codes (a non-2xx status would only produce a generic 2001).
 class SessionInfoHandler {
  public:
+  // A TURN server sharing a secret with parleyd (coturn's use-auth-secret); off without urls.
+  struct Turn {
+    std::vector<std::string> urls;  // turn:/turns: URLs, all given the same credentials
+    std::string secret;
+    std::int64_t ttlSeconds = 86400;
+  };
   struct Settings {
     std::string publicUrl;  // e.g. http://127.0.0.1:5080
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
+    Turn turn{};
   };
   static constexpr std::string_view kRumorPath = "/rumorwebsocketsv2";
 
@@ -31,6 +39,12 @@ class SessionInfoHandler {
   HttpResponse handle(const HttpRequest& request, const std::string& sessionId);
 
   static HttpResponse errorElement(int code, std::string_view message);
+
+  // The `ice_servers` list: the SFU's STUN port, then the TURN server with credentials for
+  // `user` that expire ttlSeconds after `now` (unix seconds).
+  core::Json iceServers(std::string_view user, std::int64_t now) const;
+  // `ice_credential_expiration`: how long clients may keep using the list (seconds).
+  std::int64_t iceCredentialExpiration() const;
 
  private:
   Settings settings_;

@@ -93,6 +93,37 @@ CREATE TABLE open_subjects (
   PRIMARY KEY (kind, session_id, subject_id)
 );
 )sql"},
+    // Archives (docs/protocol.md §3.4.2): what was asked for, where the recording stands,
+    // and what it produced. Listed per project newest first, or per session.
+    Migration{5, "archives",
+              R"sql(
+CREATE TABLE archives (
+  id TEXT PRIMARY KEY NOT NULL,
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  session_id TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('started', 'stopped', 'available', 'failed')),
+  reason TEXT NOT NULL DEFAULT '',
+  output_mode TEXT NOT NULL CHECK (output_mode IN ('composed', 'individual')),
+  stream_mode TEXT NOT NULL CHECK (stream_mode IN ('auto', 'manual')),
+  has_audio INTEGER NOT NULL CHECK (has_audio IN (0, 1)),
+  has_video INTEGER NOT NULL CHECK (has_video IN (0, 1)),
+  resolution TEXT NOT NULL DEFAULT '',
+  layout_json TEXT NOT NULL DEFAULT '',
+  multi_archive_tag TEXT NOT NULL DEFAULT '',
+  max_bitrate INTEGER NOT NULL DEFAULT 0,
+  quantization_parameter INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  sha256 TEXT NOT NULL DEFAULT '',
+  streams_json TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX archives_by_project ON archives(api_key, created_at_ms DESC);
+CREATE INDEX archives_by_session ON archives(session_id, created_at_ms DESC);
+CREATE INDEX archives_by_status ON archives(status);
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

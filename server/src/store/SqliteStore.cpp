@@ -78,6 +78,39 @@ constexpr std::string_view kMarkFailed =
     "UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3 "
     "WHERE id = ?1";
 
+constexpr std::string_view kInsertArchive =
+    "INSERT INTO archives (id, api_key, session_id, name, status, reason, output_mode, "
+    "stream_mode, has_audio, has_video, resolution, layout_json, multi_archive_tag, max_bitrate, "
+    "quantization_parameter, created_at_ms, updated_at_ms, size_bytes, duration_ms, sha256, "
+    "streams_json) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+    "?21)";
+constexpr std::string_view kUpdateArchive =
+    "UPDATE archives SET name = ?4, status = ?5, reason = ?6, output_mode = ?7, stream_mode = ?8, "
+    "has_audio = ?9, has_video = ?10, resolution = ?11, layout_json = ?12, "
+    "multi_archive_tag = ?13, max_bitrate = ?14, quantization_parameter = ?15, "
+    "updated_at_ms = ?17, size_bytes = ?18, duration_ms = ?19, sha256 = ?20, streams_json = ?21 "
+    "WHERE id = ?1 AND api_key = ?2 AND session_id = ?3 AND created_at_ms = ?16";
+constexpr std::string_view kFindArchive =
+    "SELECT id, api_key, session_id, name, status, reason, output_mode, stream_mode, has_audio, "
+    "has_video, resolution, layout_json, multi_archive_tag, max_bitrate, quantization_parameter, "
+    "created_at_ms, updated_at_ms, size_bytes, duration_ms, sha256, streams_json FROM archives "
+    "WHERE api_key = ?1 AND id = ?2";
+constexpr std::string_view kListArchives =
+    "SELECT id, api_key, session_id, name, status, reason, output_mode, stream_mode, has_audio, "
+    "has_video, resolution, layout_json, multi_archive_tag, max_bitrate, quantization_parameter, "
+    "created_at_ms, updated_at_ms, size_bytes, duration_ms, sha256, streams_json FROM archives "
+    "WHERE api_key = ?1 AND (?2 = '' OR session_id = ?2) "
+    "ORDER BY created_at_ms DESC, id LIMIT ?4 OFFSET ?3";
+constexpr std::string_view kCountArchives =
+    "SELECT count(*) FROM archives WHERE api_key = ?1 AND (?2 = '' OR session_id = ?2)";
+constexpr std::string_view kDeleteArchive = "DELETE FROM archives WHERE api_key = ?1 AND id = ?2";
+constexpr std::string_view kArchivesWithStatus =
+    "SELECT id, api_key, session_id, name, status, reason, output_mode, stream_mode, has_audio, "
+    "has_video, resolution, layout_json, multi_archive_tag, max_bitrate, quantization_parameter, "
+    "created_at_ms, updated_at_ms, size_bytes, duration_ms, sha256, streams_json FROM archives "
+    "WHERE status = ?1 ORDER BY created_at_ms";
+
 // Borrows a cached statement for one call and resets it afterwards, also on error, so
 // the statement can be reused and keeps no read snapshot open.
 class StatementUse {
@@ -110,6 +143,56 @@ Project readProject(const StatementUse& row) {
   project.name = row->columnText(2);
   project.createdAtMs = row->columnInt64(3);
   return project;
+}
+
+void bindArchive(const StatementUse& s, const ArchiveRecord& a) {
+  s->bind(1, a.id)
+      .bind(2, a.apiKey)
+      .bind(3, a.sessionId)
+      .bind(4, a.name)
+      .bind(5, a.status)
+      .bind(6, a.reason)
+      .bind(7, a.outputMode)
+      .bind(8, a.streamMode)
+      .bind(9, a.hasAudio)
+      .bind(10, a.hasVideo)
+      .bind(11, a.resolution)
+      .bind(12, a.layoutJson)
+      .bind(13, a.multiArchiveTag)
+      .bind(14, a.maxBitrate)
+      .bind(15, a.quantizationParameter)
+      .bind(16, a.createdAtMs)
+      .bind(17, a.updatedAtMs)
+      .bind(18, a.sizeBytes)
+      .bind(19, a.durationMs)
+      .bind(20, a.sha256)
+      .bind(21, a.streamsJson);
+}
+
+ArchiveRecord readArchive(const StatementUse& row) {
+  ArchiveRecord a;
+  a.id = row->columnText(0);
+  a.apiKey = row->columnText(1);
+  a.sessionId = row->columnText(2);
+  a.name = row->columnText(3);
+  a.status = row->columnText(4);
+  a.reason = row->columnText(5);
+  a.outputMode = row->columnText(6);
+  a.streamMode = row->columnText(7);
+  a.hasAudio = row->columnInt64(8) != 0;
+  a.hasVideo = row->columnInt64(9) != 0;
+  a.resolution = row->columnText(10);
+  a.layoutJson = row->columnText(11);
+  a.multiArchiveTag = row->columnText(12);
+  a.maxBitrate = row->columnInt64(13);
+  a.quantizationParameter = row->columnInt64(14);
+  a.createdAtMs = row->columnInt64(15);
+  a.updatedAtMs = row->columnInt64(16);
+  a.sizeBytes = row->columnInt64(17);
+  a.durationMs = row->columnInt64(18);
+  a.sha256 = row->columnText(19);
+  a.streamsJson = row->columnText(20);
+  return a;
 }
 
 CallbackRegistration readCallback(const StatementUse& row) {
@@ -289,6 +372,72 @@ std::size_t SqliteStore::countSessions(std::string_view apiKey) {
     query->bind(1, apiKey);
     query->step();
     return static_cast<std::size_t>(query->columnInt64(0));
+  });
+}
+
+void SqliteStore::insertArchive(const ArchiveRecord& archive) {
+  asOperation("insertArchive", [&] {
+    StatementUse insert(statement(kInsertArchive));
+    bindArchive(insert, archive);
+    insert->run();
+  });
+}
+
+bool SqliteStore::updateArchive(const ArchiveRecord& archive) {
+  return asOperation("updateArchive", [&] {
+    StatementUse update(statement(kUpdateArchive));
+    bindArchive(update, archive);
+    update->run();
+    return update->changes() > 0;
+  });
+}
+
+std::optional<ArchiveRecord> SqliteStore::findArchive(std::string_view apiKey,
+                                                      std::string_view id) {
+  return asOperation("findArchive", [&]() -> std::optional<ArchiveRecord> {
+    StatementUse query(statement(kFindArchive));
+    query->bind(1, apiKey).bind(2, id);
+    if (!query->step()) return std::nullopt;
+    return readArchive(query);
+  });
+}
+
+ArchivePage SqliteStore::listArchives(std::string_view apiKey, std::string_view sessionId,
+                                      std::size_t offset, std::size_t count) {
+  return asOperation("listArchives", [&] {
+    ArchivePage page;
+    {
+      StatementUse total(statement(kCountArchives));
+      total->bind(1, apiKey).bind(2, sessionId);
+      total->step();
+      page.total = static_cast<std::size_t>(total->columnInt64(0));
+    }
+    StatementUse query(statement(kListArchives));
+    query->bind(1, apiKey)
+        .bind(2, sessionId)
+        .bind(3, static_cast<std::int64_t>(offset))
+        .bind(4, static_cast<std::int64_t>(count));
+    while (query->step()) page.items.push_back(readArchive(query));
+    return page;
+  });
+}
+
+bool SqliteStore::deleteArchive(std::string_view apiKey, std::string_view id) {
+  return asOperation("deleteArchive", [&] {
+    StatementUse remove(statement(kDeleteArchive));
+    remove->bind(1, apiKey).bind(2, id);
+    remove->run();
+    return remove->changes() > 0;
+  });
+}
+
+std::vector<ArchiveRecord> SqliteStore::archivesWithStatus(std::string_view status) {
+  return asOperation("archivesWithStatus", [&] {
+    std::vector<ArchiveRecord> out;
+    StatementUse query(statement(kArchivesWithStatus));
+    query->bind(1, status);
+    while (query->step()) out.push_back(readArchive(query));
+    return out;
   });
 }
 

@@ -35,6 +35,14 @@ class SqliteStore final : public Store {
   void insertSession(const SessionRecord& session) override;
   std::optional<SessionRecord> findSession(std::string_view sessionId) override;
   std::size_t countSessions(std::string_view apiKey) override;
+
+  void insertArchive(const ArchiveRecord& archive) override;
+  bool updateArchive(const ArchiveRecord& archive) override;
+  std::optional<ArchiveRecord> findArchive(std::string_view apiKey, std::string_view id) override;
+  ArchivePage listArchives(std::string_view apiKey, std::string_view sessionId, std::size_t offset,
+                           std::size_t count) override;
+  bool deleteArchive(std::string_view apiKey, std::string_view id) override;
+  std::vector<ArchiveRecord> archivesWithStatus(std::string_view status) override;
   std::optional<std::string> findDemoRoom(std::string_view apiKey, std::string_view room) override;
   std::string bindDemoRoom(std::string_view apiKey, std::string_view room,
                            std::string_view sessionId, std::int64_t createdAtMs) override;

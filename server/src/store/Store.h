@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/ArchiveRecord.h"
 #include "store/CallbackRegistration.h"
 #include "store/OpenSubject.h"
 #include "store/OutboxEntry.h"
@@ -31,6 +32,21 @@ class Store {
   virtual void insertSession(const SessionRecord& session) = 0;
   virtual std::optional<SessionRecord> findSession(std::string_view sessionId) = 0;
   virtual std::size_t countSessions(std::string_view apiKey) = 0;
+
+  // ---- archives ----
+  // Throws StoreError if the id exists.
+  virtual void insertArchive(const ArchiveRecord& archive) = 0;
+  // Replaces everything but the id, project, session and creation time; false when there
+  // is no such archive in that project.
+  virtual bool updateArchive(const ArchiveRecord& archive) = 0;
+  virtual std::optional<ArchiveRecord> findArchive(std::string_view apiKey,
+                                                   std::string_view id) = 0;
+  // Newest first; `sessionId` empty for all of the project's archives.
+  virtual ArchivePage listArchives(std::string_view apiKey, std::string_view sessionId,
+                                   std::size_t offset, std::size_t count) = 0;
+  virtual bool deleteArchive(std::string_view apiKey, std::string_view id) = 0;
+  // Every archive in `status`, of any project (a restart finalises those left "started").
+  virtual std::vector<ArchiveRecord> archivesWithStatus(std::string_view status) = 0;
 
   // ---- demo rooms: a room name of the demo app → its session ----
   virtual std::optional<std::string> findDemoRoom(std::string_view apiKey,

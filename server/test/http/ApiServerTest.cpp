@@ -254,5 +254,28 @@ TEST_F(ApiServerTest, UnknownRoutesAndMethods) {
   EXPECT_NE(header(m, "Allow").find("POST"), std::string::npos);
 }
 
+TEST_F(ApiServerTest, FeaturesNotOfferedAnswer501AfterAuthentication) {
+  const std::string base = std::string("/v2/project/") + kKey;
+  auto r = call("POST", base + "/archive", {{"X-OPENTOK-AUTH", restJwt()}}, "{}");
+  EXPECT_EQ(r.status, 501) << r.body;
+  auto body = Json::parse(r.body);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->getInt("code"), 501);
+  EXPECT_EQ(body->getString("feature"), "archives");
+  EXPECT_EQ(call("GET", base + "/broadcast/b1", {{"X-OPENTOK-AUTH", restJwt()}}).status, 501);
+  EXPECT_EQ(call("POST", base + "/dial", {{"X-OPENTOK-AUTH", restJwt()}}, "{}").status, 501);
+  // Credentials are checked first, as everywhere else.
+  EXPECT_EQ(call("POST", base + "/archive", {}, "{}").status, 403);
+  EXPECT_EQ(call("POST", base + "/archive",
+                 {{"X-OPENTOK-AUTH", restJwt(kKey, "wrong-secret-wrong")}}, "{}")
+                .status,
+            403);
+  EXPECT_EQ(
+      call("POST", "/v2/project/99999999/archive", {{"X-OPENTOK-AUTH", restJwt()}}, "{}").status,
+      403);
+  // An unknown method on a known path is still 405.
+  EXPECT_EQ(call("PATCH", base + "/archive", {{"X-OPENTOK-AUTH", restJwt()}}).status, 405);
+}
+
 }  // namespace
 }  // namespace parley::http

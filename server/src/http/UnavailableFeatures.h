@@ -1,0 +1,23 @@
+#pragma once
+
+#include "http/RestAuthenticator.h"
+#include "http/Router.h"
+
+namespace parley::http {
+
+// The REST endpoints of OpenTok features Parley does not offer yet (docs/protocol.md §3.4):
+// archives, broadcasts, SIP dial and DTMF, live captions, Experience Composer, Audio
+// Connector. After the usual authentication they answer 501 with a JSON body naming the
+// feature. A 404 here would be misreported by the official SDKs ("Session not found" for
+// an archive start), sending developers to look for a bug in their own session handling.
+class UnavailableFeatures {
+ public:
+  explicit UnavailableFeatures(RestAuthenticator& auth) : auth_(auth) {}
+
+  void addRoutes(Router& router);
+
+ private:
+  RestAuthenticator& auth_;
+};
+
+}  // namespace parley::http

@@ -1,0 +1,232 @@
+#include "record/MediaFileWriter.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/dict.h>
+#include <libavutil/error.h>
+#include <libavutil/mem.h>
+}
+
+#include <algorithm>
+#include <cstring>
+
+namespace parley::record {
+
+namespace {
+
+std::string ffmpegError(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, text, sizeof text);
+  return text;
+}
+
+AVCodecID codecId(TrackFormat::Codec codec) {
+  switch (codec) {
+    case TrackFormat::Codec::Vp8:
+      return AV_CODEC_ID_VP8;
+    case TrackFormat::Codec::Vp9:
+      return AV_CODEC_ID_VP9;
+    case TrackFormat::Codec::H264:
+      return AV_CODEC_ID_H264;
+    case TrackFormat::Codec::Opus:
+      return AV_CODEC_ID_OPUS;
+  }
+  return AV_CODEC_ID_NONE;
+}
+
+// The width and height in a VP8 keyframe's header (RFC 6386 §9.1); false if it is not one.
+bool vp8Dimensions(std::span<const std::uint8_t> frame, int* width, int* height) {
+  if (frame.size() < 10 || (frame[0] & 1) != 0) return false;
+  if (frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a) return false;
+  *width = (frame[6] | (frame[7] << 8)) & 0x3fff;
+  *height = (frame[8] | (frame[9] << 8)) & 0x3fff;
+  return *width > 0 && *height > 0;
+}
+
+// Matroska wants Opus's identification header (RFC 7845 §5.1) as codec private data. RTP
+// carries none: one or two channels at 48 kHz, no pre-skip, no gain.
+bool setOpusHead(AVCodecParameters* par, int channels) {
+  constexpr int kSize = 19;
+  auto* head = static_cast<std::uint8_t*>(av_mallocz(kSize + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!head) return false;
+  std::memcpy(head, "OpusHead", 8);
+  head[8] = 1;  // version
+  head[9] = static_cast<std::uint8_t>(channels);
+  // pre-skip 0 (bytes 10-11); input sample rate 48000, little-endian
+  head[12] = 0x80;
+  head[13] = 0xBB;
+  // output gain 0 (16-17); mapping family 0 (18)
+  par->extradata = head;
+  par->extradata_size = kSize;
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<MediaFileWriter> MediaFileWriter::create(const std::string& path,
+                                                         std::vector<TrackFormat> tracks,
+                                                         std::string* error) {
+  std::unique_ptr<MediaFileWriter> writer(new MediaFileWriter());
+  writer->path_ = path;
+  writer->tracks_ = std::move(tracks);
+  writer->lastPts_.assign(writer->tracks_.size(), -1);
+  writer->keyed_.assign(writer->tracks_.size(), false);
+  bool anyH264 = false;
+  for (const auto& t : writer->tracks_) anyH264 |= t.codec == TrackFormat::Codec::H264;
+  const char* format = anyH264 ? "matroska" : "webm";
+  int rc = avformat_alloc_output_context2(&writer->context_, nullptr, format, path.c_str());
+  if (rc < 0 || !writer->context_) {
+    if (error) *error = "cannot set up " + std::string(format) + ": " + ffmpegError(rc);
+    return nullptr;
+  }
+  for (const auto& t : writer->tracks_) {
+    AVStream* stream = avformat_new_stream(writer->context_, nullptr);
+    if (!stream) {
+      if (error) *error = "cannot add a stream";
+      return nullptr;
+    }
+    stream->time_base = AVRational{1, 1000};
+    AVCodecParameters* par = stream->codecpar;
+    par->codec_id = codecId(t.codec);
+    if (t.isVideo()) {
+      par->codec_type = AVMEDIA_TYPE_VIDEO;
+      par->width = t.width;
+      par->height = t.height;
+    } else {
+      par->codec_type = AVMEDIA_TYPE_AUDIO;
+      par->sample_rate = t.sampleRate;
+      av_channel_layout_default(&par->ch_layout, t.channels);
+      if (!setOpusHead(par, t.channels)) {
+        if (error) *error = "out of memory";
+        return nullptr;
+      }
+    }
+  }
+  rc = avio_open(&writer->context_->pb, path.c_str(), AVIO_FLAG_WRITE);
+  if (rc < 0) {
+    if (error) *error = "cannot create " + path + ": " + ffmpegError(rc);
+    return nullptr;
+  }
+  // Written as it comes: every packet reaches the file at once (crash safety).
+  writer->context_->flags |= AVFMT_FLAG_FLUSH_PACKETS;
+  if (!writer->start(error)) return nullptr;
+  return writer;
+}
+
+// The header goes out once every video track knows its size (from its first keyframe
+// when the caller did not know it).
+bool MediaFileWriter::start(std::string* error) {
+  if (headerWritten_) return true;
+  for (std::size_t i = 0; i < tracks_.size(); ++i)
+    if (tracks_[i].isVideo() && (tracks_[i].width == 0 || tracks_[i].height == 0)) return true;
+  AVDictionary* options = nullptr;
+  av_dict_set(&options, "cluster_time_limit", "500", 0);
+  av_dict_set(&options, "cluster_size_limit", "2097152", 0);
+  int rc = avformat_write_header(context_, &options);
+  av_dict_free(&options);
+  if (rc < 0) {
+    failed_ = true;
+    if (error) *error = "cannot write the header of " + path_ + ": " + ffmpegError(rc);
+    return false;
+  }
+  headerWritten_ = true;
+  return true;
+}
+
+bool MediaFileWriter::write(std::size_t track, std::int64_t ptsMs, bool keyframe,
+                            std::span<const std::uint8_t> frame, std::string* error) {
+  if (failed_ || finished_ || track >= tracks_.size() || frame.empty()) return false;
+  TrackFormat& format = tracks_[track];
+  if (format.isVideo() && !keyed_[track]) {
+    if (!keyframe) return false;  // a file starts decodable
+    if (format.codec == TrackFormat::Codec::Vp8 && (format.width == 0 || format.height == 0)) {
+      int width = 0;
+      int height = 0;
+      if (!vp8Dimensions(frame, &width, &height)) return false;
+      format.width = width;
+      format.height = height;
+      AVCodecParameters* par = context_->streams[track]->codecpar;
+      par->width = width;
+      par->height = height;
+    }
+    keyed_[track] = true;
+    if (!start(error)) return false;
+  }
+  if (!headerWritten_) {
+    // Another video track has no keyframe yet: keep the frame for when it does.
+    waiting_.push_back(Waiting{track, ptsMs, keyframe, {frame.begin(), frame.end()}});
+    waitingBytes_ += frame.size();
+    while (waitingBytes_ > kMaxWaitingBytes) {
+      waitingBytes_ -= waiting_.front().data.size();
+      waiting_.pop_front();
+    }
+    return true;
+  }
+  if (!waiting_.empty()) {
+    std::deque<Waiting> waiting;
+    waiting.swap(waiting_);
+    waitingBytes_ = 0;
+    for (auto& w : waiting)
+      if (!writeNow(w.track, w.ptsMs, w.keyframe, w.data, error)) return false;
+  }
+  return writeNow(track, ptsMs, keyframe, frame, error);
+}
+
+bool MediaFileWriter::writeNow(std::size_t track, std::int64_t ptsMs, bool keyframe,
+                               std::span<const std::uint8_t> frame, std::string* error) {
+  const TrackFormat& format = tracks_[track];
+  if (ptsMs < lastPts_[track]) ptsMs = lastPts_[track];
+  lastPts_[track] = ptsMs;
+
+  AVPacket* packet = av_packet_alloc();
+  if (!packet) {
+    if (error) *error = "out of memory";
+    return false;
+  }
+  packet->data = const_cast<std::uint8_t*>(frame.data());
+  packet->size = static_cast<int>(frame.size());
+  packet->stream_index = static_cast<int>(track);
+  packet->pts = packet->dts = ptsMs;
+  if (keyframe || !format.isVideo()) packet->flags |= AV_PKT_FLAG_KEY;
+  const int rc = av_write_frame(context_, packet);
+  av_packet_free(&packet);
+  if (rc < 0) {
+    failed_ = true;
+    if (error) *error = "cannot write to " + path_ + ": " + ffmpegError(rc);
+    return false;
+  }
+  ++framesWritten_;
+  bytesWritten_ += frame.size();
+  return true;
+}
+
+bool MediaFileWriter::finish(std::string* error) {
+  if (finished_) return !failed_;
+  finished_ = true;
+  bool ok = !failed_;
+  if (context_) {
+    if (headerWritten_ && !failed_) {
+      const int rc = av_write_trailer(context_);
+      if (rc < 0) {
+        ok = false;
+        if (error) *error = "cannot finish " + path_ + ": " + ffmpegError(rc);
+      }
+    }
+    if (context_->pb) avio_closep(&context_->pb);
+    avformat_free_context(context_);
+    context_ = nullptr;
+  }
+  return ok;
+}
+
+MediaFileWriter::~MediaFileWriter() {
+  if (!finished_) {
+    finish(nullptr);
+  } else if (context_) {
+    if (context_->pb) avio_closep(&context_->pb);
+    avformat_free_context(context_);
+  }
+}
+
+}  // namespace parley::record
