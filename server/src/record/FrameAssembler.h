@@ -27,7 +27,9 @@ class FrameAssembler {
   // completes, if any.
   std::optional<EncodedFrame> push(std::span<const std::uint8_t> rtpPacket, bool afterLoss);
 
-  bool keyframeWanted() const { return waitingForKeyframe_; }
+  // Nothing can be written until a keyframe comes, and none is arriving right now (one
+  // whose packets are being gathered does not count as wanted).
+  bool keyframeWanted() const { return waitingForKeyframe_ && !(inFrame_ && current_.keyframe); }
   std::uint64_t framesDropped() const { return dropped_; }
 
  private:

@@ -1,0 +1,117 @@
+// The recorder's whole path for one stream: packets queued in a PacketRing (as a media
+// worker's RecordingTap does) are drained by a Recorder thread into a StreamFileWriter,
+// which writes the file that ffprobe then decodes. Runs under ThreadSanitizer too.
+#include "record/StreamFileWriter.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "RecordTestSupport.h"
+#include "record/MediaFileReader.h"
+#include "record/PacketRing.h"
+#include "record/Recorder.h"
+
+namespace parley::record {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StreamFileWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/parley-stream-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    clip_ = dir_ / "clip.webm";
+    ASSERT_TRUE(recordtest::makeClip(clip_)) << "ffmpeg (make deps) could not make the clip";
+    std::string error;
+    auto reader = MediaFileReader::open(clip_.string(), &error);
+    ASSERT_TRUE(reader) << error;
+    int videoFrames = 0;
+    packets_ = recordtest::packetize(*reader, &videoFrames);
+    ASSERT_EQ(videoFrames, 90);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Records `packets` through a ring and a recorder thread; returns the writer's outcome.
+  StreamFileWriter::Result record(const std::vector<recordtest::RtpPacketOut>& packets,
+                                  const fs::path& file, int* keyframeRequests) {
+    std::atomic<int> requests{0};
+    std::promise<StreamFileWriter::Result> done;
+    auto finished = done.get_future();
+    std::string error;
+    // As RTP announces them: the size is not known, Opus runs at 48 kHz.
+    std::vector<StreamFileWriter::Track> tracks = {{TrackFormat{TrackFormat::Codec::Vp8}, 90000},
+                                                   {TrackFormat{TrackFormat::Codec::Opus}, 48000}};
+    auto writer = StreamFileWriter::create(
+        file.string(), tracks, 0, [&requests] { requests++; },
+        [&done](const StreamFileWriter::Result& r) { done.set_value(r); }, &error);
+    EXPECT_TRUE(writer) << error;
+    auto ring = std::make_shared<PacketRing>(256);
+    {
+      Recorder recorder(std::chrono::milliseconds(1));
+      recorder.add(ring, std::move(writer));
+      std::int64_t arrivalUs = 0;
+      for (const auto& p : packets) {
+        arrivalUs += 1000;
+        const auto track = static_cast<std::uint8_t>(p.track == 0 ? 0 : 1);
+        // The test is a patient producer: a worker would drop instead.
+        while (!ring->push(p.bytes, arrivalUs, track, 0, false))
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ring->close();
+      EXPECT_EQ(finished.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    }
+    *keyframeRequests = requests.load();
+    return finished.get();
+  }
+
+  fs::path dir_;
+  fs::path clip_;
+  std::vector<recordtest::RtpPacketOut> packets_;
+};
+
+TEST_F(StreamFileWriterTest, ARingDrainedByTheRecorderThreadBecomesAPlayableFile) {
+  // Video is track 0 of the clip's packetization; map the clip's own track numbers.
+  int requests = 0;
+  const fs::path out = dir_ / "stream.webm";
+  auto result = record(packets_, out, &requests);
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(requests, 0) << "nothing was lost";
+  EXPECT_EQ(result.packetsLost, 0u);
+  EXPECT_NEAR(static_cast<double>(result.durationMs), 3000.0, 150.0);
+  const core::Json info = recordtest::probe(out);
+  EXPECT_EQ(recordtest::framesOf(info, "vp8"), 90) << info.dump();
+  EXPECT_GT(recordtest::framesOf(info, "opus"), 140) << info.dump();
+}
+
+TEST_F(StreamFileWriterTest, ALossAsksThePublisherForAKeyframeOnce) {
+  auto lost = std::find_if(packets_.begin(), packets_.end(),
+                           [](const recordtest::RtpPacketOut& p) { return p.frameIndex == 40; });
+  ASSERT_NE(lost, packets_.end());
+  packets_.erase(lost);
+  int requests = 0;
+  const fs::path out = dir_ / "lossy.webm";
+  auto result = record(packets_, out, &requests);
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(requests, 1);
+  EXPECT_EQ(result.packetsLost, 1u);
+  EXPECT_EQ(recordtest::framesOf(recordtest::probe(out), "vp8"), 70);
+}
+
+TEST_F(StreamFileWriterTest, AnUnwritablePathIsRefusedUpFront) {
+  std::string error;
+  EXPECT_FALSE(StreamFileWriter::create((dir_ / "missing" / "x.webm").string(),
+                                        {{TrackFormat{TrackFormat::Codec::Opus}, 48000}}, 0, {}, {},
+                                        &error));
+  EXPECT_FALSE(error.empty());
+}
+
+}  // namespace
+}  // namespace parley::record
