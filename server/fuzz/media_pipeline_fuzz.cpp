@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "../test/media/MediaTestSupport.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
 #include "media/Router.h"
@@ -20,12 +21,7 @@ namespace {
 
 using namespace parley::media;
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
 TrackDescription videoTrack() {
   TrackDescription t;

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "../test/media/MediaTestSupport.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
 #include "media/Router.h"
@@ -66,12 +67,7 @@ constexpr size_t kMaxChecks = 160;
 const std::string kPassword = "fuzzpasswordfuzzpasswordfu";
 const std::string kRemoteUfrag = "brws";
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
 class DiscardingSink final : public net::PacketSink {
  public:

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "MediaTestSupport.h"
 #include "media/ByteOrder.h"
 #include "media/Producer.h"
 #include "media/TrackDescription.h"
@@ -31,13 +32,7 @@ constexpr uint8_t kOtherExtId = 5;
 const std::vector<uint8_t> kKey = {0x10, 0x50, 0x2a, 0x00};
 const std::vector<uint8_t> kDelta = {0x10, 0x51, 0x22, 0x00};
 
-sdp::Codec codec(uint8_t pt, const char* name, uint32_t clock) {
-  sdp::Codec c;
-  c.payloadType = pt;
-  c.name = name;
-  c.clockRate = clock;
-  return c;
-}
+using parley::media::testsupport::codec;
 
 TrackDescription simulcastTrack(uint8_t absSendTimeId = 0) {
   TrackDescription t;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../record/AllocationCounter.h"
+#include "MediaTestSupport.h"
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
@@ -28,20 +29,9 @@ constexpr uint32_t kVideoSsrc = 0x1000;
 constexpr uint8_t kOpus = 111;
 constexpr uint8_t kVp8 = 96;
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
-sdp::Codec codec(uint8_t pt, const char* name, uint32_t clock) {
-  sdp::Codec c;
-  c.payloadType = pt;
-  c.name = name;
-  c.clockRate = clock;
-  return c;
-}
+using parley::media::testsupport::codec;
 
 std::vector<TrackDescription> tracks() {
   TrackDescription audio;

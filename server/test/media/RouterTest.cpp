@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "MediaTestSupport.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
 #include "media/Subscription.h"
@@ -19,20 +20,9 @@
 namespace parley::media {
 namespace {
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
-sdp::Codec codec(uint8_t pt, const char* name, uint32_t clock) {
-  sdp::Codec c;
-  c.payloadType = pt;
-  c.name = name;
-  c.clockRate = clock;
-  return c;
-}
+using parley::media::testsupport::codec;
 
 std::vector<TrackDescription> tracks() {
   TrackDescription audio;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "MediaTestSupport.h"
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
 #include "media/Publication.h"
@@ -25,12 +26,7 @@ constexpr uint32_t kHighSsrc = 0x2000;
 constexpr size_t kPacketSize = 1000;
 constexpr int64_t kSecond = 1000000;
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
 TrackDescription simulcastTrack() {
   TrackDescription t;

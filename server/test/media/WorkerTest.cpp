@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "MediaTestSupport.h"
 #include "media/Publication.h"
 #include "media/Router.h"
 #include "media/WebRtcTransport.h"
@@ -17,12 +18,7 @@
 namespace parley::media {
 namespace {
 
-struct NoEvents final : WorkerEvents {
-  void publicationConnected(const std::string&, const std::string&) override {}
-  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-  void subscriptionConnected(const std::string&, const std::string&) override {}
-  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-};
+using parley::media::testsupport::NoEvents;
 
 const std::string kUfrag = "pubU";
 const std::string kPassword = "publisherpasswordpublisher";
