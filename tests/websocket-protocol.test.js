@@ -173,6 +173,28 @@ describe('WebSocket protocol (RFC 6455) on /rumorwebsocketsv2', () => {
     });
   }
 
+  test('a client that pings and never reads is dropped, not sent an endless backlog of pongs', T, async () => {
+    const r = raw();
+    await r.until(() => r.head !== undefined, 'the handshake');
+    r.sock.pause();  // reads nothing more: parleyd's pongs pile up
+    const burst = Buffer.concat(Array.from({ length: 1000 }, () => clientFrame(0x89, Buffer.alloc(125, 0x70))));
+    // Each burst is 131 kB of pings and asks for 127 kB of pongs. parleyd must give up on the
+    // reader at its 4 MiB limit; well before 64 MB, whatever the kernel buffers hold.
+    let sent = 0;
+    while (!r.ended && sent < 64 * 1024 * 1024) {
+      const more = r.sock.write(burst);
+      sent += burst.length;
+      if (!more) {
+        await Promise.race([
+          new Promise((resolve) => r.sock.once('drain', resolve)),
+          new Promise((resolve) => setTimeout(resolve, 200)),
+        ]);
+      }
+    }
+    await r.until(() => r.ended, 'parleyd dropping the reader', 30000);
+    assert.ok(sent < 64 * 1024 * 1024, `still connected after ${sent} bytes of pings`);
+  });
+
   test('a client close is answered with the same code, then the connection ends', T, async () => {
     const r = raw();
     const body = Buffer.alloc(2);

@@ -78,16 +78,7 @@ class WebSocketSession final : public WebSocketSink,
 
   void sendBinary(std::string_view message) override {
     if (!open_ || closeSent_ || dropped_) return;
-    const std::size_t queued = unsentBytes();
-    // One message larger than the limit (a big session's state) may go out alone; a
-    // backlog behind it may not.
-    if (queued > 0 &&
-        queued + WebSocketFrameWriter::frameBytes(message.size()) > limits_.maxQueueBytes) {
-      drop(queued);
-      return;
-    }
-    appendFrame(WebSocketFrameWriter::Opcode::Binary, message);
-    enqueue();
+    queueFrame(WebSocketFrameWriter::Opcode::Binary, message);
   }
 
   void close(std::uint16_t code) override {
@@ -136,10 +127,9 @@ class WebSocketSession final : public WebSocketSink,
         if (!closeSent_ && handler_) handler_->onMessage(std::string(event.payload), event.binary);
         break;
       case Kind::Ping:
-        if (!closeSent_) {
-          appendFrame(WebSocketFrameWriter::Opcode::Pong, event.payload);
-          enqueue();
-        }
+        // A pong costs the same queue as any frame: a peer that pings and never reads is
+        // dropped like any other slow reader, not given an endless backlog of pongs.
+        if (!closeSent_) queueFrame(WebSocketFrameWriter::Opcode::Pong, event.payload);
         break;
       case Kind::Pong:
         break;
@@ -247,6 +237,20 @@ class WebSocketSession final : public WebSocketSink,
 
   bool hasOutput() const { return !out_.empty(); }
   std::size_t unsentBytes() const { return out_.size(); }
+
+  // Queues a frame for the peer, unless what it has left unread would pass the limit: then
+  // it is dropped. One message larger than the limit (a big session's state) may go out
+  // alone; a backlog behind it may not.
+  void queueFrame(WebSocketFrameWriter::Opcode opcode, std::string_view payload) {
+    const std::size_t queued = unsentBytes();
+    if (queued > 0 &&
+        queued + WebSocketFrameWriter::frameBytes(payload.size()) > limits_.maxQueueBytes) {
+      drop(queued);
+      return;
+    }
+    appendFrame(opcode, payload);
+    enqueue();
+  }
 
   void appendFrame(WebSocketFrameWriter::Opcode opcode, std::string_view payload) {
     char header[WebSocketFrameWriter::kMaxHeaderBytes];
