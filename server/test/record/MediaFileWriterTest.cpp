@@ -19,20 +19,7 @@ namespace fs = std::filesystem;
 
 using recordtest::probe;
 
-class MediaFileWriterTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/parley-record-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    clip_ = dir_ / "clip.webm";
-    ASSERT_TRUE(recordtest::makeClip(clip_)) << "ffmpeg (make deps) could not make the clip";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
-  fs::path clip_;
-};
+using MediaFileWriterTest = recordtest::ClipTest;
 
 TEST_F(MediaFileWriterTest, RewritesRealVp8AndOpusIntoAPlayableWebm) {
   std::string error;
@@ -46,7 +33,7 @@ TEST_F(MediaFileWriterTest, RewritesRealVp8AndOpusIntoAPlayableWebm) {
       t.width = t.height = 0;  // as from RTP: the size comes from the first keyframe
     }
   }
-  const fs::path out = dir_ / "out.webm";
+  const fs::path out = dir_.path() / "out.webm";
   auto writer = MediaFileWriter::create(out.string(), tracks, &error);
   ASSERT_TRUE(writer) << error;
   int video = 0;
@@ -89,7 +76,7 @@ TEST_F(MediaFileWriterTest, AFileCutOffMidRecordingPlaysUpToTheLastFrame) {
   // trailer, no index. What it wrote must decode, up to the last whole cluster (at most
   // half a second, 15 frames, is lost).
   std::string error;
-  const fs::path out = dir_ / "cut.webm";
+  const fs::path out = dir_.path() / "cut.webm";
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -119,14 +106,14 @@ TEST_F(MediaFileWriterTest, AFileCutOffMidRecordingPlaysUpToTheLastFrame) {
 
 TEST_F(MediaFileWriterTest, VideoBeforeTheFirstKeyframeIsDroppedAndErrorsAreReported) {
   std::string error;
-  EXPECT_FALSE(
-      MediaFileWriter::create((dir_ / "no-such-dir" / "x.webm").string(), {TrackFormat{}}, &error));
+  EXPECT_FALSE(MediaFileWriter::create((dir_.path() / "no-such-dir" / "x.webm").string(),
+                                       {TrackFormat{}}, &error));
   EXPECT_FALSE(error.empty());
 
   auto reader = MediaFileReader::open(clip_.string(), &error);
   ASSERT_TRUE(reader) << error;
   auto writer =
-      MediaFileWriter::create((dir_ / "late.webm").string(), {reader->tracks()[0]}, &error);
+      MediaFileWriter::create((dir_.path() / "late.webm").string(), {reader->tracks()[0]}, &error);
   ASSERT_TRUE(writer) << error;
   int written = 0;
   int seen = 0;
@@ -137,7 +124,7 @@ TEST_F(MediaFileWriterTest, VideoBeforeTheFirstKeyframeIsDroppedAndErrorsAreRepo
   }
   ASSERT_TRUE(writer->finish(&error)) << error;
   EXPECT_EQ(written, 60) << "from the keyframe at 1 s on";
-  core::Json info = probe(dir_ / "late.webm");
+  core::Json info = probe(dir_.path() / "late.webm");
   EXPECT_EQ(info.find("streams")->at(0).getString("nb_read_frames"), "60") << info.dump();
 }
 

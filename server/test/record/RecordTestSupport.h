@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "../store/TempDirectory.h"
 #include "record/MediaFileReader.h"
 
 #include "core/Json.h"
@@ -56,6 +59,16 @@ inline bool makeClip(const std::filesystem::path& clip) {
       clip.string() + "'";
   return std::system(command.c_str()) == 0;
 }
+
+// A test with a fresh directory (removed afterwards) holding the clip.
+class ClipTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(makeClip(clip_)) << "ffmpeg (make deps) could not make the clip";
+  }
+  store::test::TempDirectory dir_;
+  std::filesystem::path clip_ = dir_.path() / "clip.webm";
+};
 
 // ---- RTP as a publisher sends it, from a clip's real frames
 

@@ -3,7 +3,6 @@
 // would, put back in order by ReorderBuffer, rebuilt by FrameAssembler, placed on the
 // timeline by RtpTimeline and written by MediaFileWriter; ffprobe then decodes the result.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -26,17 +25,8 @@ namespace fs = std::filesystem;
 using recordtest::packetize;
 using recordtest::RtpPacketOut;
 
-class RtpRecordingTest : public ::testing::Test {
+class RtpRecordingTest : public recordtest::ClipTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/parley-rtp-record-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    clip_ = dir_ / "clip.webm";
-    ASSERT_TRUE(recordtest::makeClip(clip_)) << "ffmpeg (make deps) could not make the clip";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Sends `packets` through the recorder's chain into `file`; returns frames written per
   // track. `wantedKeyframe` is set when the video assembler asked for a keyframe after the
   // start.
@@ -82,9 +72,6 @@ class RtpRecordingTest : public ::testing::Test {
     EXPECT_TRUE(writer->finish(&error)) << error;
     return written;
   }
-
-  fs::path dir_;
-  fs::path clip_;
 };
 
 TEST_F(RtpRecordingTest, ReorderedPacketsMakeTheSameFramesAsSent) {
@@ -102,7 +89,7 @@ TEST_F(RtpRecordingTest, ReorderedPacketsMakeTheSameFramesAsSent) {
   for (std::size_t i = 0; i < packets.size(); i += 50) packets.push_back(packets[i]);
 
   bool wantedKeyframe = false;
-  const fs::path out = dir_ / "reordered.webm";
+  const fs::path out = dir_.path() / "reordered.webm";
   auto written = record(packets, out, &wantedKeyframe);
   EXPECT_FALSE(wantedKeyframe) << "nothing was lost";
   const core::Json info = recordtest::probe(out);
@@ -129,7 +116,7 @@ TEST_F(RtpRecordingTest, ALostPacketCostsFramesUntilTheNextKeyframeNeverACorrupt
   packets.erase(lost);
 
   bool wantedKeyframe = false;
-  const fs::path out = dir_ / "lossy.webm";
+  const fs::path out = dir_.path() / "lossy.webm";
   auto written = record(packets, out, &wantedKeyframe);
   EXPECT_TRUE(wantedKeyframe) << "the loss asked for a keyframe";
   // Frames 40..59 cannot be decoded without the lost packet: none is written.

@@ -4,7 +4,6 @@
 #include "record/StreamFileWriter.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,14 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StreamFileWriterTest : public ::testing::Test {
+class StreamFileWriterTest : public recordtest::ClipTest {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/parley-stream-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    clip_ = dir_ / "clip.webm";
-    ASSERT_TRUE(recordtest::makeClip(clip_)) << "ffmpeg (make deps) could not make the clip";
+    recordtest::ClipTest::SetUp();
+    if (HasFatalFailure()) return;
     std::string error;
     auto reader = MediaFileReader::open(clip_.string(), &error);
     ASSERT_TRUE(reader) << error;
@@ -37,7 +33,6 @@ class StreamFileWriterTest : public ::testing::Test {
     packets_ = recordtest::packetize(*reader, &videoFrames);
     ASSERT_EQ(videoFrames, 90);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Records `packets` through a ring and a recorder thread; returns the writer's outcome.
   StreamFileWriter::Result record(const std::vector<recordtest::RtpPacketOut>& packets,
@@ -72,15 +67,13 @@ class StreamFileWriterTest : public ::testing::Test {
     return finished.get();
   }
 
-  fs::path dir_;
-  fs::path clip_;
   std::vector<recordtest::RtpPacketOut> packets_;
 };
 
 TEST_F(StreamFileWriterTest, ARingDrainedByTheRecorderThreadBecomesAPlayableFile) {
   // Video is track 0 of the clip's packetization; map the clip's own track numbers.
   int requests = 0;
-  const fs::path out = dir_ / "stream.webm";
+  const fs::path out = dir_.path() / "stream.webm";
   auto result = record(packets_, out, &requests);
   EXPECT_TRUE(result.ok) << result.error;
   EXPECT_EQ(requests, 0) << "nothing was lost";
@@ -97,7 +90,7 @@ TEST_F(StreamFileWriterTest, ALossAsksThePublisherForAKeyframeOnce) {
   ASSERT_NE(lost, packets_.end());
   packets_.erase(lost);
   int requests = 0;
-  const fs::path out = dir_ / "lossy.webm";
+  const fs::path out = dir_.path() / "lossy.webm";
   auto result = record(packets_, out, &requests);
   EXPECT_TRUE(result.ok) << result.error;
   EXPECT_EQ(requests, 1);
@@ -107,7 +100,7 @@ TEST_F(StreamFileWriterTest, ALossAsksThePublisherForAKeyframeOnce) {
 
 TEST_F(StreamFileWriterTest, AnUnwritablePathIsRefusedUpFront) {
   std::string error;
-  EXPECT_FALSE(StreamFileWriter::create((dir_ / "missing" / "x.webm").string(),
+  EXPECT_FALSE(StreamFileWriter::create((dir_.path() / "missing" / "x.webm").string(),
                                         {{TrackFormat{TrackFormat::Codec::Opus}, 48000}}, 0, {}, {},
                                         &error));
   EXPECT_FALSE(error.empty());

@@ -1,13 +1,13 @@
 #include "record/ZipWriter.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
 
+#include "../store/TempDirectory.h"
 #include "RecordTestSupport.h"
 
 namespace parley::record {
@@ -18,26 +18,23 @@ namespace fs = std::filesystem;
 class ZipWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/parley-zip-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     std::mt19937 random(3);
     media_.resize(300000);
     for (auto& c : media_) c = static_cast<char>(random());
-    std::ofstream(dir_ / "stream-1.webm", std::ios::binary) << media_;
-    std::ofstream(dir_ / "empty.webm", std::ios::binary).flush();
+    std::ofstream(dir_.path() / "stream-1.webm", std::ios::binary) << media_;
+    std::ofstream(dir_.path() / "empty.webm", std::ios::binary).flush();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Builds a ZIP as an individual archive is built, and checks it with Debian's unzip.
   void buildAndVerify(ZipWriter::Options options) {
-    const fs::path zip = dir_ / "archive.zip";
+    const fs::path zip = dir_.path() / "archive.zip";
     std::string error;
     auto writer = ZipWriter::create(zip.string(), options, &error);
     ASSERT_TRUE(writer) << error;
-    ASSERT_TRUE(writer->addFile("stream-1.webm", (dir_ / "stream-1.webm").string(), &error))
+    ASSERT_TRUE(writer->addFile("stream-1.webm", (dir_.path() / "stream-1.webm").string(), &error))
         << error;
-    ASSERT_TRUE(writer->addFile("empty.webm", (dir_ / "empty.webm").string(), &error)) << error;
+    ASSERT_TRUE(writer->addFile("empty.webm", (dir_.path() / "empty.webm").string(), &error))
+        << error;
     ASSERT_TRUE(writer->addBytes("archive.json", R"({"files":[]})", &error)) << error;
     EXPECT_FALSE(fs::exists(zip)) << "only the .partial file exists until finish()";
     ASSERT_TRUE(writer->finish(&error)) << error;
@@ -53,7 +50,7 @@ class ZipWriterTest : public ::testing::Test {
     EXPECT_NE(list.find("empty.webm"), std::string::npos) << list;
   }
 
-  fs::path dir_;
+  store::test::TempDirectory dir_;
   std::string media_;
 };
 
@@ -67,18 +64,18 @@ TEST_F(ZipWriterTest, Zip64RecordsAreReadToo) {
 }
 
 TEST_F(ZipWriterTest, AnUnfinishedArchiveLeavesNothingBehind) {
-  const fs::path zip = dir_ / "abandoned.zip";
+  const fs::path zip = dir_.path() / "abandoned.zip";
   std::string error;
   {
     auto writer = ZipWriter::create(zip.string(), {}, &error);
     ASSERT_TRUE(writer) << error;
     ASSERT_TRUE(writer->addBytes("a.txt", "a", &error));
-    EXPECT_FALSE(writer->addFile("b.webm", (dir_ / "missing.webm").string(), &error));
+    EXPECT_FALSE(writer->addFile("b.webm", (dir_.path() / "missing.webm").string(), &error));
     EXPECT_NE(error.find("missing.webm"), std::string::npos) << error;
   }
   EXPECT_FALSE(fs::exists(zip));
   EXPECT_FALSE(fs::exists(zip.string() + ".partial"));
-  EXPECT_FALSE(ZipWriter::create((dir_ / "no" / "such" / "dir.zip").string(), {}, &error));
+  EXPECT_FALSE(ZipWriter::create((dir_.path() / "no" / "such" / "dir.zip").string(), {}, &error));
 }
 
 }  // namespace

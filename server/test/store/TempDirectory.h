@@ -28,6 +28,7 @@ class TempDirectory {
   TempDirectory& operator=(const TempDirectory&) = delete;
 
   std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
