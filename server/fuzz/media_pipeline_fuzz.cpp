@@ -24,38 +24,24 @@ using namespace parley::media;
 using parley::media::testsupport::NoEvents;
 
 TrackDescription videoTrack() {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Video;
-  t.mid = "1";
-  for (auto [pt, name] :
-       {std::pair<uint8_t, const char*>{96, "VP8"}, {98, "VP9"}, {102, "H264"}, {45, "AV1"}}) {
-    sdp::Codec c;
-    c.payloadType = pt;
-    c.name = name;
-    c.clockRate = 90000;
-    t.codecs.push_back(c);
-  }
+  using parley::media::testsupport::codec;
+  // The last layer binds by rid.
+  auto t = parley::media::testsupport::track(sdp::MediaKind::Video, "1",
+                                             {codec(96, "VP8", 90000), codec(98, "VP9", 90000),
+                                              codec(102, "H264", 90000), codec(45, "AV1", 90000)},
+                                             {{1000, 2000, "q"}, {1001, 2001, "h"}, {0, 0, "f"}});
   t.rtxPayloads[97] = 96;
   t.ext.absSendTime = 2;
   t.ext.transportCc = 3;
   t.ext.rid = 4;
-  t.layers = {{1000, 2000, "q"}, {1001, 2001, "h"}, {0, 0, "f"}};  // the last one binds by rid
   t.nack = t.pli = t.transportCc = true;
   return t;
 }
 
 TrackDescription audioTrack() {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Audio;
-  t.mid = "0";
-  sdp::Codec c;
-  c.payloadType = 111;
-  c.name = "opus";
-  c.clockRate = 48000;
-  c.channels = 2;
-  t.codecs.push_back(c);
+  auto t = parley::media::testsupport::track(sdp::MediaKind::Audio, "0",
+                                             {parley::media::testsupport::opus()}, {{3000, 0, ""}});
   t.ext.audioLevel = 1;
-  t.layers = {{3000, 0, ""}};
   return t;
 }
 

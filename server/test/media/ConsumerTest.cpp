@@ -35,22 +35,15 @@ const std::vector<uint8_t> kDelta = {0x10, 0x51, 0x22, 0x00};
 using parley::media::testsupport::codec;
 
 TrackDescription simulcastTrack(uint8_t absSendTimeId = 0) {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Video;
-  t.mid = "1";
-  t.codecs = {codec(kVp8, "VP8", 90000)};
-  t.layers = {{kLowSsrc, 0, ""}, {kHighSsrc, 0, ""}};
+  auto t = testsupport::track(sdp::MediaKind::Video, "1", {codec(kVp8, "VP8", 90000)},
+                              {{kLowSsrc, 0, ""}, {kHighSsrc, 0, ""}});
   t.ext.absSendTime = absSendTimeId;
   return t;
 }
 
 TrackDescription audioTrack() {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Audio;
-  t.mid = "0";
-  t.codecs = {codec(kOpus, "opus", 48000)};
-  t.layers = {{kAudioSsrc, 0, ""}};
-  return t;
+  return testsupport::track(sdp::MediaKind::Audio, "0", {codec(kOpus, "opus", 48000)},
+                            {{kAudioSsrc, 0, ""}});
 }
 
 // What came out of Consumer::prepare for one packet.

@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "media/TrackDescription.h"
 #include "media/WorkerEvents.h"
 #include "media/sdp/Codec.h"
 
@@ -24,6 +27,25 @@ inline sdp::Codec codec(std::uint8_t payloadType, const char* name, std::uint32_
   c.name = name;
   c.clockRate = clockRate;
   return c;
+}
+
+// Opus as browsers send it: stereo at 48 kHz.
+inline sdp::Codec opus(std::uint8_t payloadType = 111) {
+  sdp::Codec c = codec(payloadType, "opus", 48000);
+  c.channels = 2;
+  return c;
+}
+
+// A publisher's track as the control thread describes it to a worker; callers add what
+// their test needs (feedback, extensions, RTX).
+inline TrackDescription track(sdp::MediaKind kind, std::string mid, std::vector<sdp::Codec> codecs,
+                              std::vector<TrackDescription::Layer> layers) {
+  TrackDescription t;
+  t.kind = kind;
+  t.mid = std::move(mid);
+  t.codecs = std::move(codecs);
+  t.layers = std::move(layers);
+  return t;
 }
 
 }  // namespace parley::media::testsupport

@@ -34,17 +34,10 @@ using parley::media::testsupport::NoEvents;
 using parley::media::testsupport::codec;
 
 std::vector<TrackDescription> tracks() {
-  TrackDescription audio;
-  audio.kind = sdp::MediaKind::Audio;
-  audio.mid = "0";
-  audio.codecs = {codec(kOpus, "opus", 48000)};
-  audio.layers = {{kAudioSsrc, 0, ""}};
-  TrackDescription video;
-  video.kind = sdp::MediaKind::Video;
-  video.mid = "1";
-  video.codecs = {codec(kVp8, "VP8", 90000)};
-  video.layers = {{kVideoSsrc, 0, ""}};
-  return {audio, video};
+  return {testsupport::track(sdp::MediaKind::Audio, "0", {codec(kOpus, "opus", 48000)},
+                             {{kAudioSsrc, 0, ""}}),
+          testsupport::track(sdp::MediaKind::Video, "1", {codec(kVp8, "VP8", 90000)},
+                             {{kVideoSsrc, 0, ""}})};
 }
 
 // One publication (audio and video) in a router, one subscription to it, and a recording

@@ -25,18 +25,12 @@ using parley::media::testsupport::NoEvents;
 using parley::media::testsupport::codec;
 
 std::vector<TrackDescription> tracks() {
-  TrackDescription audio;
-  audio.kind = sdp::MediaKind::Audio;
-  audio.mid = "0";
-  audio.codecs = {codec(111, "opus", 48000)};
-  audio.layers = {{0x3000, 0, ""}};
-  TrackDescription video;
-  video.kind = sdp::MediaKind::Video;
-  video.mid = "1";
-  video.codecs = {codec(96, "VP8", 90000)};
-  video.layers = {{0x1000, 0, ""}, {0x2000, 0, ""}};
+  auto video = testsupport::track(sdp::MediaKind::Video, "1", {codec(96, "VP8", 90000)},
+                                  {{0x1000, 0, ""}, {0x2000, 0, ""}});
   video.nack = video.pli = true;
-  return {audio, video};
+  return {testsupport::track(sdp::MediaKind::Audio, "0", {codec(111, "opus", 48000)},
+                             {{0x3000, 0, ""}}),
+          video};
 }
 
 class MediaRouterTest : public ::testing::Test {

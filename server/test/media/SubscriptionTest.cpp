@@ -29,16 +29,8 @@ constexpr int64_t kSecond = 1000000;
 using parley::media::testsupport::NoEvents;
 
 TrackDescription simulcastTrack() {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Video;
-  t.mid = "1";
-  sdp::Codec vp8;
-  vp8.payloadType = 96;
-  vp8.name = "VP8";
-  vp8.clockRate = 90000;
-  t.codecs = {vp8};
-  t.layers = {{kLowSsrc, 0, ""}, {kHighSsrc, 0, ""}};
-  return t;
+  return testsupport::track(sdp::MediaKind::Video, "1", {testsupport::codec(96, "VP8", 90000)},
+                            {{kLowSsrc, 0, ""}, {kHighSsrc, 0, ""}});
 }
 
 // One publisher sending two simulcast layers at chosen bitrates and one subscriber whose REMB

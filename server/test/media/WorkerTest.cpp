@@ -24,17 +24,7 @@ const std::string kUfrag = "pubU";
 const std::string kPassword = "publisherpasswordpublisher";
 
 TrackDescription audioTrack() {
-  TrackDescription t;
-  t.kind = sdp::MediaKind::Audio;
-  t.mid = "0";
-  sdp::Codec c;
-  c.payloadType = 111;
-  c.name = "opus";
-  c.clockRate = 48000;
-  c.channels = 2;
-  t.codecs.push_back(c);
-  t.layers = {{3000, 0, ""}};
-  return t;
+  return testsupport::track(sdp::MediaKind::Audio, "0", {testsupport::opus()}, {{3000, 0, ""}});
 }
 
 net::SocketAddress browser(uint16_t port) {
