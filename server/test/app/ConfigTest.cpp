@@ -1,3 +1,4 @@
+#include "ConfigTestSupport.h"
 #include "app/Config.h"
 
 #include <gtest/gtest.h>
@@ -7,13 +8,7 @@
 namespace parley::app {
 namespace {
 
-Config::EnvLookup envOf(std::map<std::string, std::string> values) {
-  return [values](std::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testsupport::envOf;
 
 TEST(ConfigTest, DefaultsMatchTheDocumentation) {
   auto c = Config::parse({}, envOf({}));

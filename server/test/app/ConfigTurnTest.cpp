@@ -2,18 +2,13 @@
 
 #include <map>
 
+#include "ConfigTestSupport.h"
 #include "app/Config.h"
 
 namespace parley::app {
 namespace {
 
-Config::EnvLookup envOf(std::map<std::string, std::string> values) {
-  return [values](std::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using testsupport::envOf;
 
 using Urls = std::vector<std::string>;
 
