@@ -221,12 +221,7 @@ bool MediaFileWriter::finish(std::string* error) {
 }
 
 MediaFileWriter::~MediaFileWriter() {
-  if (!finished_) {
-    finish(nullptr);
-  } else if (context_) {
-    if (context_->pb) avio_closep(&context_->pb);
-    avformat_free_context(context_);
-  }
+  finish(nullptr);
 }
 
 }  // namespace parley::record

@@ -57,7 +57,6 @@ std::optional<ReorderBuffer::Packet> ReorderBuffer::pop(std::int64_t nowMs) {
   gapSinceMs_ = -1;
   if (!packets_.empty() && packets_.begin()->first != next_)
     gapSinceMs_ = packets_.begin()->second.arrivedMs;
-  (void)nowMs;
   return out;
 }
 

@@ -7,6 +7,9 @@ extern "C" {
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <functional>
+
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -76,40 +79,62 @@ bool ZipWriter::put(const void* data, std::size_t size, std::string* error) {
 }
 
 bool ZipWriter::addBytes(const std::string& name, std::string_view bytes, std::string* error) {
-  return addEntry(name, crc32(0xFFFFFFFFu, bytes.data(), bytes.size()) ^ 0xFFFFFFFFu, bytes.size(),
-                  nullptr, bytes, error);
+  return addEntry(
+      name, bytes.size(),
+      [&](std::uint32_t& crc) {
+        crc = crc32(crc, bytes.data(), bytes.size());
+        return put(bytes.data(), bytes.size(), error);
+      },
+      error);
 }
 
 bool ZipWriter::addFile(const std::string& name, const std::string& sourcePath,
                         std::string* error) {
-  // Read once for the CRC and the size (they go in the header, before the data), then copy.
   std::FILE* in = std::fopen(sourcePath.c_str(), "rb");
-  if (!in) {
+  struct stat info {};
+  if (!in || ::fstat(fileno(in), &info) != 0) {
     if (error) *error = systemError("cannot read " + sourcePath);
+    if (in) std::fclose(in);
     return false;
   }
-  std::vector<char> buffer(1 << 16);
-  std::uint32_t crc = 0xFFFFFFFFu;
-  std::uint64_t size = 0;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
-    crc = crc32(crc, buffer.data(), n);
-    size += n;
-  }
-  const bool readError = std::ferror(in) != 0;
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  const bool ok = addEntry(
+      name, size,
+      [&](std::uint32_t& crc) {
+        std::vector<char> buffer(1 << 16);
+        std::uint64_t copied = 0;
+        while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
+          crc = crc32(crc, buffer.data(), n);
+          if (!put(buffer.data(), n, error)) return false;
+          copied += n;
+        }
+        if (std::ferror(in)) {
+          if (error) *error = systemError("cannot read " + sourcePath);
+          return false;
+        }
+        if (copied != size) {
+          if (error) *error = sourcePath + " changed while it was being archived";
+          return false;
+        }
+        return true;
+      },
+      error);
   std::fclose(in);
-  if (readError) {
-    if (error) *error = systemError("cannot read " + sourcePath);
-    return false;
-  }
-  return addEntry(name, crc ^ 0xFFFFFFFFu, size, &sourcePath, {}, error);
+  return ok;
 }
 
-bool ZipWriter::addEntry(const std::string& name, std::uint32_t crc, std::uint64_t size,
-                         const std::string* sourcePath, std::string_view bytes,
+// The data is copied once: its CRC, computed on the way, is patched into the local header
+// afterwards (the size is known before, so the ZIP64 choice is too).
+bool ZipWriter::addEntry(const std::string& name, std::uint64_t size,
+                         const std::function<bool(std::uint32_t& crc)>& writeData,
                          std::string* error) {
-  if (finished_ || name.empty() || name.size() > 0xFFFF) return false;
+  if (finished_) return false;
+  if (name.empty() || name.size() > 0xFFFF) {
+    if (error) *error = "bad entry name";
+    return false;
+  }
   const bool zip64 = options_.forceZip64 || size >= kFits || offset_ >= kFits;
-  Entry entry{name, crc, size, offset_};
+  Entry entry{name, 0, size, offset_};
   std::vector<std::uint8_t> header;
   le32(header, 0x04034b50);
   le16(header, zip64 ? 45 : 20);  // version needed
@@ -117,7 +142,7 @@ bool ZipWriter::addEntry(const std::string& name, std::uint32_t crc, std::uint64
   le16(header, 0);                // stored
   le16(header, dosTime_);
   le16(header, dosDate_);
-  le32(header, crc);
+  le32(header, 0);  // CRC-32, patched below
   le32(header, zip64 ? kFits : size);
   le32(header, zip64 ? kFits : size);
   le16(header, name.size());
@@ -130,26 +155,15 @@ bool ZipWriter::addEntry(const std::string& name, std::uint32_t crc, std::uint64
     le64(header, size);
   }
   if (!put(header.data(), header.size(), error)) return false;
-  if (sourcePath) {
-    std::FILE* in = std::fopen(sourcePath->c_str(), "rb");
-    if (!in) {
-      if (error) *error = systemError("cannot read " + *sourcePath);
-      return false;
-    }
-    std::vector<char> buffer(1 << 16);
-    std::uint64_t copied = 0;
-    bool ok = true;
-    while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
-      if (!(ok = put(buffer.data(), n, error))) break;
-      copied += n;
-    }
-    std::fclose(in);
-    if (!ok) return false;
-    if (copied != size) {
-      if (error) *error = *sourcePath + " changed while it was being archived";
-      return false;
-    }
-  } else if (!put(bytes.data(), bytes.size(), error)) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  if (!writeData(crc)) return false;
+  entry.crc = crc ^ 0xFFFFFFFFu;
+  std::vector<std::uint8_t> crcBytes;
+  le32(crcBytes, entry.crc);
+  constexpr long kCrcOffset = 14;  // in the local file header
+  if (std::fseek(file_, static_cast<long>(entry.offset) + kCrcOffset, SEEK_SET) != 0 ||
+      std::fwrite(crcBytes.data(), 1, 4, file_) != 4 || std::fseek(file_, 0, SEEK_END) != 0) {
+    if (error) *error = systemError("cannot write " + path_);
     return false;
   }
   entries_.push_back(std::move(entry));

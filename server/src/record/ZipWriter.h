@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,8 +42,9 @@ class ZipWriter {
   };
 
   ZipWriter() = default;
-  bool addEntry(const std::string& name, std::uint32_t crc, std::uint64_t size,
-                const std::string* sourcePath, std::string_view bytes, std::string* error);
+  // Writes the local header, then the data through `writeData`, which updates the CRC.
+  bool addEntry(const std::string& name, std::uint64_t size,
+                const std::function<bool(std::uint32_t& crc)>& writeData, std::string* error);
   bool put(const void* data, std::size_t size, std::string* error);
 
   std::string path_;
