@@ -2,13 +2,18 @@
 // shares the data directory.
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import OpenTok from 'opentok';
 
 import {
   startParleyd,
   makeTempDir,
   removeDir,
+  cliPath,
+  sanitizerEnv,
   runCli,
   runCliJson,
   describeCli,
@@ -270,5 +275,199 @@ describe('parley CLI', () => {
     const otherOt = new OpenTok(other.apiKey, other.apiSecret, { apiUrl: server.url });
     await createSession(otherOt);
     demo.apiSecret = rotated.apiSecret;
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// parley archive: archives recorded by a running parleyd (started and stopped through the
+// official Node SDK), read, copied out and deleted by the CLI on the same data directory.
+
+const sdkCall = (ot, method, ...args) =>
+  new Promise((resolve, reject) => ot[method](...args, (err, value) => (err ? reject(err) : resolve(value))));
+
+// Polls the SDK until the archive has `status`; a packaged archive becomes available soon
+// after it stops, but a busy machine may take a while.
+async function waitArchiveStatus(ot, id, status, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await sdkCall(ot, 'getArchive', id);
+    if (last.status === status) return last;
+    if (last.status === 'failed') throw new Error(`archive ${id} failed: ${last.reason}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`archive ${id} is still ${last?.status} after ${timeoutMs} ms, expected ${status}`);
+}
+
+// The CLI run from `cwd` (where `archive download` writes by default).
+function runCliIn(cwd, args, dataDir) {
+  const full = ['--data-dir', dataDir, ...args];
+  const r = spawnSync(cliPath(), full, { cwd, env: { ...process.env, ...sanitizerEnv() }, encoding: 'utf8', timeout: 30000 });
+  if (r.error) throw r.error;
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, args: full };
+}
+
+describe('parley archive', () => {
+  let server;
+  let ot;
+  let dataDir;
+  let work; // the CLI's working directory for downloads
+  let done; // available archive
+  let running; // started archive (another session)
+  let doneSession;
+
+  const cli = (args) => runCli(args, { dataDir });
+  const cliJson = (args) => runCliJson(args, { dataDir });
+  const zipOf = (id) => path.join(dataDir, 'archives', `${id}.zip`);
+
+  before(async () => {
+    server = await startParleyd();
+    dataDir = server.dataDir;
+    work = makeTempDir('parley-cli-archive-');
+    ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+    doneSession = (await createSession(ot, { mediaMode: 'routed' })).sessionId;
+    const runningSession = (await createSession(ot, { mediaMode: 'routed' })).sessionId;
+    const first = await sdkCall(ot, 'startArchive', doneSession, { name: 'finished', outputMode: 'individual' });
+    await sdkCall(ot, 'stopArchive', first.id);
+    done = await waitArchiveStatus(ot, first.id, 'available');
+    // Created after the first one: it lists first.
+    running = await sdkCall(ot, 'startArchive', runningSession, { name: 'running', outputMode: 'individual' });
+  });
+
+  after(async () => {
+    try {
+      await server?.stop();
+    } finally {
+      if (work) removeDir(work);
+    }
+  });
+
+  test('list: newest first, total count, session filter, pages, a human table', T, () => {
+    const all = cliJson(['archive', 'list', '--project', server.apiKey]);
+    assert.equal(all.count, 2, JSON.stringify(all));
+    assert.deepEqual(all.items.map((a) => a.id), [running.id, done.id]);
+    const [r, d] = all.items;
+    assert.equal(r.status, 'started');
+    assert.equal(r.name, 'running');
+    assert.equal(d.status, 'available');
+    assert.equal(d.sessionId, doneSession);
+    assert.equal(d.outputMode, 'individual');
+    assert.equal(d.createdAt, done.createdAt);
+    assert.equal(d.size, done.size);
+    assert.equal(d.url, null, 'the CLI hands out no signed link');
+    assert.equal(String(d.projectId), server.apiKey);
+
+    const filtered = cliJson(['archive', 'list', '--project', server.apiKey, '--session', doneSession]);
+    assert.equal(filtered.count, 1);
+    assert.deepEqual(filtered.items.map((a) => a.id), [done.id]);
+    const second = cliJson(['archive', 'list', '--project', server.apiKey, '--offset', '1', '--count', '1']);
+    assert.equal(second.count, 2, 'count is the total, not the page');
+    assert.deepEqual(second.items.map((a) => a.id), [done.id]);
+
+    const text = cli(['archive', 'list', '--project', server.apiKey]);
+    assert.equal(text.code, 0, describeCli(text));
+    const lines = text.stdout.trim().split('\n');
+    assert.match(lines[0], /ID\s+STATUS\s+CREATED\s+DURATION\s+SIZE\s+SESSION/, describeCli(text));
+    assert.ok(lines[1].startsWith(running.id) && /\bstarted\b/.test(lines[1]), describeCli(text));
+    assert.ok(lines[2].startsWith(done.id) && /\bavailable\b/.test(lines[2]) && lines[2].endsWith(doneSession), describeCli(text));
+    assert.match(lines[2], new RegExp(new Date(done.createdAt).toISOString().slice(0, 19)), 'creation time in UTC');
+
+    // Another project sees none of them.
+    const other = runCliJson(['project', 'create', '--name', 'other'], { dataDir });
+    assert.deepEqual(cliJson(['archive', 'list', '--project', other.apiKey]), { count: 0, items: [] });
+    assertFails(cli(['archive', 'list', '--project', '99999999999']), 'list of an unknown project');
+    for (const bad of [['--count', '0'], ['--count', '1001'], ['--offset', '-1'], ['--count', '5x']]) {
+      const res = cli(['archive', 'list', '--project', server.apiKey, ...bad]);
+      assertFails(res, `list ${bad.join(' ')}`);
+      assert.equal(res.code, 2, describeCli(res));
+    }
+  });
+
+  test('get: the archive JSON the REST API reports; unknown and malformed ids refused', T, async () => {
+    const got = cliJson(['archive', 'get', '--project', server.apiKey, '--id', done.id]);
+    const viaSdk = await sdkCall(ot, 'getArchive', done.id);
+    for (const field of ['id', 'status', 'name', 'sessionId', 'createdAt', 'size', 'duration', 'outputMode', 'hasAudio', 'hasVideo']) {
+      assert.equal(got[field], viaSdk[field], `${field}: ${JSON.stringify(got)}`);
+    }
+    const text = cli(['archive', 'get', '--project', server.apiKey, '--id', done.id]);
+    assert.equal(text.code, 0, describeCli(text));
+    assert.match(text.stdout, new RegExp(`id: ${done.id}\\nstatus: available\\n`), describeCli(text));
+
+    const unknown = cli(['archive', 'get', '--project', server.apiKey, '--id', crypto.randomUUID()]);
+    assertFails(unknown, 'get of an unknown archive');
+    assert.equal(unknown.code, 1);
+    const other = runCliJson(['project', 'list'], { dataDir }).find((p) => p.apiKey !== server.apiKey);
+    assert.equal(cli(['archive', 'get', '--project', other.apiKey, '--id', done.id]).code, 1, "another project's archive");
+    for (const id of ['../parley.db', `${done.id}/..`, 'not-a-uuid', done.id.replace(/-/g, '')]) {
+      const bad = cli(['archive', 'get', '--project', server.apiKey, '--id', id]);
+      assertFails(bad, `get --id ${id}`);
+      assert.equal(bad.code, 2, describeCli(bad));
+    }
+  });
+
+  test('download: copies the ZIP, never overwrites without --force, refuses what is not available', T, () => {
+    const original = fs.readFileSync(zipOf(done.id));
+    assert.equal(original.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'the stored file is a ZIP');
+
+    // Default: ./<id>.zip in the working directory.
+    const r = runCliIn(work, ['archive', 'download', '--project', server.apiKey, '--id', done.id], dataDir);
+    assert.equal(r.code, 0, describeCli(r));
+    const defaultOut = path.join(work, `${done.id}.zip`);
+    assert.deepEqual(fs.readFileSync(defaultOut), original);
+    assert.deepEqual(fs.readdirSync(work), [`${done.id}.zip`], 'no partial file left behind');
+
+    // An existing file stays as it is unless --force.
+    const out = path.join(work, 'mine.zip');
+    fs.writeFileSync(out, 'keep me');
+    const refused = cli(['archive', 'download', '--project', server.apiKey, '--id', done.id, '--out', out]);
+    assertFails(refused, 'download over an existing file');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--force/);
+    assert.equal(fs.readFileSync(out, 'utf8'), 'keep me');
+    const forced = runCliJson(['archive', 'download', '--project', server.apiKey, '--id', done.id, '--out', out, '--force'], { dataDir });
+    assert.deepEqual(forced, { id: done.id, file: out, size: original.length });
+    assert.deepEqual(fs.readFileSync(out), original);
+
+    // Still recording: nothing to download.
+    const early = cli(['archive', 'download', '--project', server.apiKey, '--id', running.id, '--out', path.join(work, 'early.zip')]);
+    assertFails(early, 'download of a started archive');
+    assert.match(early.stderr, /started/);
+    assert.equal(fs.existsSync(path.join(work, 'early.zip')), false);
+
+    // Available, but its file is gone.
+    const aside = `${zipOf(done.id)}.aside`;
+    fs.renameSync(zipOf(done.id), aside);
+    try {
+      const missing = cli(['archive', 'download', '--project', server.apiKey, '--id', done.id, '--out', path.join(work, 'gone.zip')]);
+      assertFails(missing, 'download of a missing file');
+      assert.match(missing.stderr, /missing/);
+      assert.equal(fs.existsSync(path.join(work, 'gone.zip')), false);
+    } finally {
+      fs.renameSync(aside, zipOf(done.id));
+    }
+  });
+
+  test('delete: refused while recording; afterwards the row and the files are gone', T, async () => {
+    const refused = cli(['archive', 'delete', '--project', server.apiKey, '--id', running.id]);
+    assertFails(refused, 'delete of a started archive');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /started/);
+    assert.equal((await sdkCall(ot, 'getArchive', running.id)).status, 'started', 'still recording');
+
+    await sdkCall(ot, 'stopArchive', running.id);
+    await waitArchiveStatus(ot, running.id, 'available');
+    // A leftover stream directory goes too.
+    fs.mkdirSync(path.join(dataDir, 'archives', running.id), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'archives', running.id, 'leftover.webm'), 'x');
+    for (const a of [running, done]) {
+      assert.ok(fs.existsSync(zipOf(a.id)), `${a.id}: ZIP present before delete`);
+      const r = runCliJson(['archive', 'delete', '--project', server.apiKey, '--id', a.id], { dataDir });
+      assert.deepEqual(r, { id: a.id, removed: true });
+      assert.equal(fs.existsSync(zipOf(a.id)), false, 'ZIP removed');
+      assert.equal(fs.existsSync(path.join(dataDir, 'archives', a.id)), false, 'stream directory removed');
+      await assert.rejects(sdkCall(ot, 'getArchive', a.id), (err) => err instanceof Error, 'the REST API no longer knows it');
+    }
+    assert.deepEqual(cliJson(['archive', 'list', '--project', server.apiKey]), { count: 0, items: [] });
+    assert.equal(cli(['archive', 'delete', '--project', server.apiKey, '--id', done.id]).code, 1, 'deleting twice');
   });
 });

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import OpenTok from 'opentok';
 
 import { launchBrowser, opentokJsPath } from './lib/browser.js';
 import {
@@ -194,6 +195,110 @@ describe('GET /demo/token', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------
+// Recording through the demo's backend
+
+function demoArchiveCall(base, method, pathname, token, body) {
+  const headers = {};
+  if (token !== undefined) headers['X-Demo-Token'] = token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return request(method, `${base}${pathname}`, { headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+// GET /demo/archive/{id} until `status` (a stopped archive is packaged in the background).
+async function demoArchiveUntil(base, id, token, status, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    const res = await demoArchiveCall(base, 'GET', `/demo/archive/${id}`, token);
+    assert.equal(res.status, 200, res.describe());
+    last = res.json();
+    if (last.status === status) return last;
+    assert.notEqual(last.status, 'failed', JSON.stringify(last));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`archive ${id} still ${last?.status} after ${timeoutMs} ms, expected ${status}`);
+}
+
+describe('demo recording (/demo/archive)', () => {
+  let server;
+  before(async () => {
+    server = await startParleyd();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('only a moderator of the room starts, stops and reads; the archive is a real, downloadable one', async () => {
+    const room = uniqueRoom('rec');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
+    const guest = await demoToken(server.url, { room, name: 'Guest' });
+    const otherMod = await demoToken(server.url, { room: uniqueRoom('rec-other'), name: 'Else', role: 'moderator' });
+
+    for (const [token, why] of [[undefined, 'no token'], ['garbage', 'a malformed token'], [guest.token, 'a publisher'], [otherMod.token, "another room's moderator"]]) {
+      const res = await demoArchiveCall(server.url, 'POST', '/demo/archive', token, { room });
+      assert.equal(res.status, 403, `${why}: ${res.describe()}`);
+      assert.equal(res.mediaType, 'application/json');
+    }
+    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room: uniqueRoom('none') })).status, 404);
+    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { nope: room })).status, 400);
+
+    const started = await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room });
+    assert.equal(started.status, 200, started.describe());
+    const archive = started.json();
+    assert.equal(archive.status, 'started');
+    assert.equal(archive.sessionId, mod.sessionId);
+    assert.equal(archive.outputMode, 'individual');
+    assert.equal(archive.name, room);
+    assert.equal(archive.url, null);
+    assert.equal(started.headers['cache-control'], 'no-store');
+
+    // The same archive through the official SDK, and no second one in the same room.
+    const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+    const viaSdk = await new Promise((resolve, reject) => ot.getArchive(archive.id, (err, a) => (err ? reject(err) : resolve(a))));
+    assert.equal(viaSdk.status, 'started');
+    assert.equal(viaSdk.sessionId, mod.sessionId);
+    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room })).status, 409);
+
+    // Reading and stopping take the same moderator.
+    assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/archive/${archive.id}`, guest.token)).status, 403);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, guest.token)).status, 403);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, otherMod.token)).status, 403);
+    assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/archive/${archive.id}`, mod.token)).json().status, 'started');
+
+    const stopped = await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, mod.token);
+    assert.equal(stopped.status, 200, stopped.describe());
+    assert.ok(['stopped', 'available'].includes(stopped.json().status), stopped.body);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, mod.token)).status, 409, 'stopping twice');
+
+    const available = await demoArchiveUntil(server.url, archive.id, mod.token, 'available');
+    assert.equal(typeof available.url, 'string', JSON.stringify(available));
+    const zip = await fetch(available.url);
+    assert.equal(zip.status, 200);
+    const bytes = Buffer.from(await zip.arrayBuffer());
+    assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'the link serves the ZIP');
+    assert.equal(bytes.length, available.size);
+  });
+
+  test('a relayed room cannot record', async () => {
+    const room = uniqueRoom('rec-p2p');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator', mediaMode: 'relayed' });
+    const res = await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room });
+    assert.equal(res.status, 409, res.describe());
+  });
+
+  test('pages of other sites are refused before the token is looked at', async () => {
+    const room = uniqueRoom('rec-xsite');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
+    const res = await request('POST', `${server.url}/demo/archive`, {
+      headers: { 'X-Demo-Token': mod.token, 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      body: JSON.stringify({ room }),
+    });
+    assert.equal(res.status, 403, res.describe());
+    assert.equal(res.headers['access-control-allow-origin'], undefined);
+  });
+});
+
 describe('when the demo is served', () => {
   const started = [];
   after(async () => {
@@ -203,6 +308,8 @@ describe('when the demo is served', () => {
   async function assertDisabled(server) {
     const res = await request('GET', tokenUrl(server.url, { room: 'r', name: 'A' }));
     assert.equal(res.status, 404, res.describe());
+    const archive = await request('POST', `${server.url}/demo/archive`, { body: '{"room":"r"}' });
+    assert.equal(archive.status, 404, archive.describe());
     assert.equal((await request('GET', `${server.url}/demo/demo.js`)).status, 404);
     const index = await request('GET', `${server.url}/`);
     assert.equal(index.status, 200);
@@ -373,6 +480,55 @@ describe('the demo room in three browsers', () => {
     // The invite link names only the room: the room keeps its mode.
     assert.equal(new URL(await two[1].page.inputValue('#invite-link')).search, `?room=${room}`);
     for (const p of two) await p.close();
+  });
+
+  test('recording: everyone sees REC (late joiners too); the moderator records, stops and downloads', T, async () => {
+    const room = uniqueRoom('rec');
+    const roomUrl = `${server.url}/?room=${room}`;
+    const recVisible = () => !document.getElementById('rec-indicator').hidden;
+    const recHidden = () => document.getElementById('rec-indicator').hidden;
+    const join = async (name, { moderator = false, denyCamera = false } = {}) => {
+      const p = await openDemoPage(browser, roomUrl, name, { denyCamera });
+      pages.push(p);
+      await p.page.fill('#name-input', name);
+      if (moderator) await p.page.check('#moderator-input');
+      await p.page.click('#join-button');
+      await waitInPage(p, () => !document.getElementById('room').hidden && document.getElementById('chat-log').dataset.connectionId, null, 'joined');
+      return p;
+    };
+    const mod = await join('Mia Moderator', { moderator: true });
+    const guest = await join('Gus', { denyCamera: true });
+    assert.equal(await mod.page.isVisible('#record-button'), true, 'the moderator has the Record button');
+    assert.equal(await guest.page.isVisible('#record-button'), false, 'a guest has none');
+    for (const p of [mod, guest]) assert.equal(await p.page.isVisible('#rec-indicator'), false, `${p.name}: no REC before recording`);
+
+    await mod.page.click('#record-button');
+    for (const p of [mod, guest]) await waitInPage(p, recVisible, null, 'the REC badge after Record');
+    assert.equal(await mod.page.textContent('#record-button'), 'Stop recording');
+    assert.equal(await guest.page.textContent('#rec-indicator'), '● REC');
+    // Someone joining now learns from the session state that the room is recording.
+    const late = await join('Lou', { denyCamera: true });
+    await waitInPage(late, recVisible, null, 'the REC badge for a late joiner');
+
+    await mod.page.click('#record-button');
+    for (const p of [mod, guest, late]) await waitInPage(p, recHidden, null, 'no REC badge after Stop');
+    const href = await waitInPage(
+      mod,
+      () => {
+        const a = document.getElementById('download-link');
+        return !a.hidden && a.href ? a.href : false;
+      },
+      null,
+      'the download link',
+    );
+    assert.equal(await guest.page.isVisible('#download-link'), false, 'guests get no download link');
+    const zip = await fetch(href);
+    assert.equal(zip.status, 200, href);
+    assert.equal(Buffer.from(await zip.arrayBuffer()).subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+    // The moderator's page offers it as a file download.
+    const [download] = await Promise.all([mod.page.waitForEvent('download'), mod.page.click('#download-link')]);
+    assert.match(download.suggestedFilename(), /\.zip$/);
+    for (const p of [mod, guest, late]) await p.close();
   });
 
   test('join, see and hear each other, chat, mute, moderate', T, async () => {

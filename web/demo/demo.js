@@ -1,12 +1,18 @@
 // Parley demo room: a video call built only on the documented OpenTok.js API (the global
 // `OT` that /sdk/parley.js defines), the way a customer's app would be. Its "backend" is
-// parleyd's GET /demo/token, which stands for the customer's own server (docs/demo.md).
+// parleyd's GET /demo/token and /demo/archive, which stand for the customer's own server
+// (docs/demo.md).
 
 const ROOM_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 // audioLevelUpdated arrives many times a second; a smoothed level above this counts as speech.
 const SPEAKING_LEVEL = 0.04;
 const SPEAKING_HOLD_MS = 600;
 const NAME_KEY = 'parley-demo-name';
+// A stopped recording is packaged by the server; its state is asked for this often, this long.
+const ARCHIVE_POLL_MS = 1000;
+const ARCHIVE_POLL_LIMIT_MS = 5 * 60 * 1000;
+// Download links are signed for 10 minutes; an older one is fetched again before it is used.
+const LINK_FRESH_MS = 5 * 60 * 1000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +32,9 @@ const ui = {
   screen: $('screen-button'),
   muteAll: $('mute-all-button'),
   releaseMute: $('release-mute-button'),
+  record: $('record-button'),
+  downloadLink: $('download-link'),
+  recIndicator: $('rec-indicator'),
   leave: $('leave-button'),
   inviteLink: $('invite-link'),
   copyInvite: $('copy-invite'),
@@ -39,11 +48,12 @@ const ui = {
 // Everything about the current call; reset by leave().
 let call = null;
 
-function newCall({ room, name, moderator }) {
+function newCall({ room, name, moderator, token }) {
   return {
     room,
     name,
     moderator,
+    token, // sent to the demo's backend to prove the moderator role
     session: null,
     camera: null, // the camera Publisher
     cameraTile: null,
@@ -52,6 +62,11 @@ function newCall({ room, name, moderator }) {
     micOn: true,
     cameraOn: true,
     subscribers: new Map(), // streamId → Subscriber
+    archives: new Map(), // archives recording the room (archiveStarted/archiveStopped): id → name
+    startedArchiveId: null, // the one this page started, until it stops
+    recordBusy: false,
+    downloads: new Set(), // archive ids whose download this page waits for or offers
+    download: null, // {id, url, fetchedAt}
     ended: false,
   };
 }
@@ -322,6 +337,111 @@ function updateControls() {
   ui.screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
   ui.screen.textContent = call.screen ? 'Stop sharing' : 'Share screen';
   for (const el of document.querySelectorAll('.moderator-only')) el.hidden = !call.moderator;
+  updateRecording();
+}
+
+// ---------------------------------------------------------------------------------------
+// Recording: everyone sees the REC badge while an archive runs (archiveStarted and
+// archiveStopped from the SDK); a moderator starts and stops an individual archive through
+// the demo's backend and downloads the ZIP once the server has packaged it.
+
+async function demoArchiveRequest(token, method, path, body) {
+  const headers = { 'X-Demo-Token': token };
+  if (body) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, cache: 'no-store', body: body ? JSON.stringify(body) : undefined });
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    // not JSON
+  }
+  if (!res.ok) throw new Error(json?.description || json?.message || `HTTP ${res.status}`);
+  return json;
+}
+
+function updateRecording() {
+  if (!call) return;
+  ui.recIndicator.hidden = call.archives.size === 0;
+  const recording = call.archives.size > 0 || call.startedArchiveId !== null;
+  ui.record.textContent = recording ? 'Stop recording' : 'Record';
+  ui.record.setAttribute('aria-pressed', String(recording));
+  ui.record.disabled = call.recordBusy;
+}
+
+async function toggleRecording() {
+  if (!call || call.recordBusy) return;
+  const current = call;
+  current.recordBusy = true;
+  updateRecording();
+  try {
+    const running = current.startedArchiveId ?? [...current.archives.keys()].at(-1);
+    if (running) {
+      await demoArchiveRequest(current.token, 'POST', `/demo/archive/${encodeURIComponent(running)}/stop`);
+      if (current.startedArchiveId === running) current.startedArchiveId = null;
+      waitForDownload(current, running);
+    } else {
+      const archive = await demoArchiveRequest(current.token, 'POST', '/demo/archive', { room: current.room });
+      // The badge waits for archiveStarted, which every page in the room gets.
+      current.startedArchiveId = archive.id;
+    }
+  } catch (err) {
+    if (call === current) showNotice(`Recording: ${err.message}`);
+  } finally {
+    current.recordBusy = false;
+    if (call === current) updateRecording();
+  }
+}
+
+function offerDownload(current, archive) {
+  current.download = { id: archive.id, url: archive.url, fetchedAt: Date.now() };
+  ui.downloadLink.href = archive.url;
+  ui.downloadLink.dataset.archiveId = archive.id;
+  ui.downloadLink.hidden = false;
+}
+
+// Asks for a stopped archive until it is available (then offers its link) or failed.
+async function waitForDownload(current, id) {
+  if (!current.moderator || current.downloads.has(id)) return;
+  current.downloads.add(id);
+  showNotice('Recording stopped; preparing the download…', 'info');
+  const deadline = Date.now() + ARCHIVE_POLL_LIMIT_MS;
+  while (call === current && Date.now() < deadline) {
+    let archive;
+    try {
+      archive = await demoArchiveRequest(current.token, 'GET', `/demo/archive/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (call === current) showNotice(`Recording: ${err.message}`);
+      return;
+    }
+    if (call !== current) return;
+    if (archive.status === 'available' && archive.url) {
+      offerDownload(current, archive);
+      showNotice('The recording is ready: “Download recording” saves it as a ZIP (one file per stream).', 'info');
+      return;
+    }
+    if (archive.status === 'failed') {
+      showNotice(`The recording failed${archive.reason ? `: ${archive.reason}` : '.'}`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, ARCHIVE_POLL_MS));
+  }
+  if (call === current) showNotice('The recording is still being prepared; try again later.');
+}
+
+// A link older than LINK_FRESH_MS may have expired: fetch a fresh one, then follow it.
+async function followDownload(event) {
+  const current = call;
+  const d = current?.download;
+  if (!d || Date.now() - d.fetchedAt < LINK_FRESH_MS) return;
+  event.preventDefault();
+  try {
+    const archive = await demoArchiveRequest(current.token, 'GET', `/demo/archive/${encodeURIComponent(d.id)}`);
+    if (call !== current || !archive.url) return;
+    offerDownload(current, archive);
+    ui.downloadLink.click();
+  } catch (err) {
+    if (call === current) showNotice(`Recording: ${err.message}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -397,6 +517,9 @@ function showJoin() {
   ui.joinButton.disabled = false;
   ui.tiles.replaceChildren();
   ui.chatLog.replaceChildren();
+  ui.recIndicator.hidden = true;
+  ui.downloadLink.hidden = true;
+  ui.downloadLink.removeAttribute('href');
   document.title = 'Parley demo room';
 }
 
@@ -440,6 +563,18 @@ function attachSessionHandlers(session) {
       if (!current() || call.moderator) return;
       if (!event.active) showNotice('The moderator ended mute all.', 'info');
     },
+    archiveStarted: (event) => {
+      if (!current()) return;
+      call.archives.set(event.id, event.name ?? '');
+      updateRecording();
+    },
+    archiveStopped: (event) => {
+      if (!current()) return;
+      call.archives.delete(event.id);
+      if (call.startedArchiveId === event.id) call.startedArchiveId = null;
+      updateRecording();
+      waitForDownload(call, event.id);
+    },
     sessionReconnecting: () => current() && showNotice('Connection lost, reconnecting…', 'info'),
     sessionReconnected: () => current() && clearNotice(),
     sessionDisconnected: (event) => {
@@ -471,7 +606,7 @@ async function join({ room, name, moderator }) {
     showNotice('The video SDK (/sdk/parley.js) did not load: run `make sdk` and reload.');
     return;
   }
-  call = newCall({ room, name, moderator });
+  call = newCall({ room, name, moderator, token: credentials.token });
   showRoom(room);
   const session = OT.initSession(credentials.apiKey, credentials.sessionId);
   call.session = session;
@@ -569,6 +704,8 @@ function init() {
       .then(() => showNotice('People who join now start unmuted again.', 'info'))
       .catch((err) => showNotice(describeError(err, 'Ending mute all')));
   });
+  ui.record.addEventListener('click', () => toggleRecording());
+  ui.downloadLink.addEventListener('click', followDownload);
   ui.leave.addEventListener('click', () => {
     clearNotice();
     endCall();

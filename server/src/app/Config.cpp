@@ -75,6 +75,16 @@ constexpr FlagSpec kFlags[] = {
      "the TURN server's static-auth-secret; signs the credentials clients get"},
     {"--turn-ttl", "PARLEY_TURN_TTL", "SECONDS",
      "lifetime of the TURN credentials handed out (default 86400, 60..604800)"},
+    {"--archive-url-ttl", "PARLEY_ARCHIVE_URL_TTL", "SECONDS",
+     "lifetime of the signed archive download links in archive JSON (default 600, 60..604800)"},
+    {"--archive-max-duration", "PARLEY_ARCHIVE_MAX_DURATION", "SECONDS",
+     "a running archive stops after this long (default 14400, 60..172800)"},
+    {"--archive-idle-stop", "PARLEY_ARCHIVE_IDLE_STOP", "SECONDS",
+     "a running archive stops when its session has been empty this long (default 60, 1..3600)"},
+    {"--max-archives", "PARLEY_MAX_ARCHIVES", "N",
+     "archives recording at once on this server (default 20, 1..1000)"},
+    {"--max-archives-per-session", "PARLEY_MAX_ARCHIVES_PER_SESSION", "N",
+     "archives recording at once in one session (default 5, 1..50)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -277,6 +287,20 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--turn-ttl") {
     if (!parseInt<std::int64_t>(value, c.turnTtlSeconds, 60, 604800))
       return bad("expected 60 to 604800 seconds");
+  } else if (flag == "--archive-url-ttl") {
+    if (!parseInt<std::int64_t>(value, c.archiveUrlTtlSeconds, 60, 604800))
+      return bad("expected 60 to 604800 seconds");
+  } else if (flag == "--archive-max-duration") {
+    if (!parseInt<std::int64_t>(value, c.archiveMaxDurationSeconds, 60, 172800))
+      return bad("expected 60 to 172800 seconds");
+  } else if (flag == "--archive-idle-stop") {
+    if (!parseInt<std::int64_t>(value, c.archiveIdleStopSeconds, 1, 3600))
+      return bad("expected 1 to 3600 seconds");
+  } else if (flag == "--max-archives") {
+    if (!parseInt<std::size_t>(value, c.maxArchives, 1, 1000)) return bad("expected 1 to 1000");
+  } else if (flag == "--max-archives-per-session") {
+    if (!parseInt<std::size_t>(value, c.maxArchivesPerSession, 1, 50))
+      return bad("expected 1 to 50");
   } else if (flag == "--callback-retry-ms") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 10, 300000)) return bad("expected 10 to 300000 ms");

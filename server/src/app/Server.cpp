@@ -1,7 +1,9 @@
 #include "app/Server.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -12,12 +14,17 @@
 #include "app/HeapTrimmer.h"
 #include "app/LoopLagMonitor.h"
 #include "app/ProjectAdmin.h"
+#include "app/UrlSigningKey.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
 #include "media/Sfu.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
+#include "record/JobThread.h"
+#include "record/Recorder.h"
+#include "session/ArchiveJson.h"
+#include "session/ArchiveManager.h"
 #include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
 #include "signaling/SignalingServer.h"
@@ -132,6 +139,39 @@ int Server::run() {
   // "destroyed" webhooks before anyone can connect again.
   callbackRecorder.closeOutOpen(session::CallbackRecorder::kFailure);
   sessions.setListener(&callbackRecorder);
+  // Archives: stream files are written on a recorder thread, packaged on a job thread;
+  // both report back to this thread by posting.
+  auto recorder = std::make_unique<record::Recorder>();
+  auto packager = std::make_unique<record::JobThread>();
+  session::ArchiveManager::Settings archiveSettings;
+  archiveSettings.directory = (std::filesystem::path(config_.dataDir) / "archives").string();
+  archiveSettings.maxRunning = config_.maxArchives;
+  archiveSettings.maxPerSession = config_.maxArchivesPerSession;
+  archiveSettings.maxDurationS = config_.archiveMaxDurationSeconds;
+  archiveSettings.emptyStopS = config_.archiveIdleStopSeconds;
+  session::ArchiveManager archives(
+      *store, sessions, *sfu, *recorder, *packager,
+      [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }, archiveSettings);
+  std::unique_ptr<http::ApiServer> api;
+  archives.setStatusListener([&](const store::ArchiveRecord& a) {
+    callbackRecorder.archiveChanged(
+        a.apiKey, api ? api->archiveJson(a) : session::ArchiveJson::render(a, std::nullopt));
+  });
+  sessions.addListener(&archives);
+  sessions.setArchiveState([&archives](const std::string& id) { return archives.clientState(id); });
+  // Archives a killed run left recording are packaged (or marked failed) before anyone
+  // can ask for them.
+  archives.recoverLeftovers();
+  boost::asio::steady_timer archiveTimer(io);
+  std::function<void()> archiveTick = [&] {
+    archiveTimer.expires_after(std::chrono::seconds(1));
+    archiveTimer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      archives.tick();
+      archiveTick();
+    });
+  };
+  archiveTick();
   deliverer->start();
   signaling::SignalingServer::Settings signalingSettings;
   signalingSettings.silenceTimeout = config_.signalingTimeout;
@@ -151,7 +191,6 @@ int Server::run() {
     for (const auto& w : sfu->workers()) n += double(w->load());
     return n;
   });
-  std::unique_ptr<http::ApiServer> api;
   http::HttpServer::Options httpOptions;
   httpOptions.host = config_.listenHost;
   httpOptions.port = config_.listenPort;
@@ -177,14 +216,28 @@ int Server::run() {
   if (config_.listenPort == 0) config_.listenPort = httpServer.port();
   std::string publicUrl = config_.effectivePublicUrl();
   const auto demo = demo::Activation::decide(config_.demo, config_.listenHost, publicUrl);
-  http::ApiServer::Settings apiSettings{publicUrl, config_.effectiveRtcIp(), sfu->stunPort(),
-                                        config_.sdkDir};
+  http::ApiServer::Settings apiSettings;
+  apiSettings.publicUrl = publicUrl;
+  apiSettings.rtcIp = config_.effectiveRtcIp();
+  apiSettings.rtcPort = sfu->stunPort();
+  apiSettings.sdkDir = config_.sdkDir;
   apiSettings.demo.enabled = demo.enabled && !demoApiKey.empty();
   apiSettings.demo.apiKey = demoApiKey;
   apiSettings.demo.webDir = config_.webDir;
   apiSettings.callbackTargets =
       webhook::TargetCheck(webhook::AddressPolicy(config_.allowPrivateCallbacks));
   apiSettings.turn = {config_.turnUrls, config_.turnSecret, config_.turnTtlSeconds};
+  // Archive download links are signed with a key kept in the data dir, so links handed out
+  // before a restart keep working after it.
+  std::string keyError;
+  auto urlSigningKey = UrlSigningKey::loadOrCreate(config_.dataDir, &keyError);
+  if (!urlSigningKey) {
+    Logger::error("cannot load the URL signing key", {{"error", keyError}});
+    return 1;
+  }
+  apiSettings.archivesDir = (std::filesystem::path(config_.dataDir) / "archives").string();
+  apiSettings.urlSigningKey = std::move(*urlSigningKey);
+  apiSettings.archiveUrlTtlSeconds = config_.archiveUrlTtlSeconds;
   if (!config_.turnUrls.empty())
     Logger::info("clients get TURN credentials",
                  {{"turnUrls", std::to_string(config_.turnUrls.size())},
@@ -193,7 +246,7 @@ int Server::run() {
     Logger::warn(
         "webhooks may go to loopback, private and link-local addresses "
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
-  api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions);
+  api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives);
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
                      "): anyone who reaches this server can mint tokens for its rooms, moderator "
@@ -222,6 +275,7 @@ int Server::run() {
     httpServer.stop();
     heapTrimmer.stop();
     loopLag.stop();
+    archiveTimer.cancel();
     signaling.shutdown();
     sfu->stop();
     io.stop();
@@ -241,6 +295,16 @@ int Server::run() {
   // deliver them; undelivered ones wait in the outbox for the next start. No session
   // event may follow them.
   sessions.setListener(nullptr);
+  // Archives still running are stopped and packaged now: the recorder finishes every file
+  // (the workers are stopped, so nothing more comes), what the files' and packages' threads
+  // posted back is run, and what was still recording is packaged here.
+  recorder.reset();
+  io.restart();
+  io.poll();
+  packager.reset();
+  io.restart();
+  io.poll();
+  archives.finishAtShutdown();
   const bool closedOut = callbackRecorder.closeOutOpen(session::CallbackRecorder::kShutdown) > 0;
   deliverer->stop(closedOut ? std::chrono::milliseconds(3000) : std::chrono::milliseconds(0));
   // Gauges read objects that are about to go away.

@@ -1,11 +1,16 @@
 // `parley`: the operator CLI. Works directly on the data directory's SQLite file, so it
 // can run next to a live parleyd (both use WAL mode and a busy timeout).
+#include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "app/ProjectAdmin.h"
@@ -15,6 +20,7 @@
 #include "core/Role.h"
 #include "core/TokenMinter.h"
 #include "http/CallbackHandler.h"
+#include "session/ArchiveJson.h"
 #include "session/SessionCatalog.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
@@ -39,6 +45,14 @@ constexpr const char* kUsage =
     "  callback add --project KEY --group connection|stream --event created|destroyed --url URL\n"
     "  callback list --project KEY                session-monitoring webhooks of a project\n"
     "  callback remove --project KEY --id ID\n"
+    "  archive list --project KEY [--session ID] [--offset N] [--count N]\n"
+    "                                          archives, newest first (count: 1-1000, default 50)\n"
+    "  archive get --project KEY --id ID\n"
+    "  archive download --project KEY --id ID [--out FILE] [--force]\n"
+    "                                          copies an available archive's ZIP (default\n"
+    "                                          ./ID.zip; --force overwrites FILE)\n"
+    "  archive delete --project KEY --id ID    removes the archive and its files (not while\n"
+    "                                          it is recording or being packaged)\n"
     "\n"
     "--json prints machine-readable output.\n";
 
@@ -223,6 +237,187 @@ int callbackCommand(parley::store::Store& store, const Args& a, bool json) {
   return 0;
 }
 
+// ---- archives (docs/protocol.md §3.4.2): what parleyd recorded, under <data-dir>/archives ----
+
+// Archive ids are UUIDs; checked before an id becomes part of a path.
+bool isUuid(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+// A whole number in [min, max], or nullopt.
+std::optional<std::size_t> parseCount(const std::string& text, std::size_t min, std::size_t max) {
+  std::size_t n = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, n);
+  if (text.empty() || ec != std::errc() || ptr != end || n < min || n > max) return std::nullopt;
+  return n;
+}
+
+std::string utcTime(std::int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// What `archive get` prints without --json.
+std::string describeArchive(const parley::store::ArchiveRecord& r) {
+  std::string text = "id: " + r.id + "\nstatus: " + r.status + "\n";
+  if (!r.reason.empty()) text += "reason: " + r.reason + "\n";
+  if (!r.name.empty()) text += "name: " + r.name + "\n";
+  text += "session: " + r.sessionId + "\n";
+  text += "output: " + r.outputMode + " (streams " + r.streamMode + ", audio " +
+          (r.hasAudio ? "yes" : "no") + ", video " + (r.hasVideo ? "yes" : "no") + ")\n";
+  text += "created: " + utcTime(r.createdAtMs) + "\nupdated: " + utcTime(r.updatedAtMs) + "\n";
+  text += "duration: " + std::to_string((r.durationMs + 500) / 1000) + " s\n";
+  text += "size: " + std::to_string(r.sizeBytes) + " bytes\n";
+  if (!r.sha256.empty()) text += "sha256: " + r.sha256 + "\n";
+  return text;
+}
+
+std::string padded(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text + " " : text + std::string(width - text.size() + 1, ' ');
+}
+
+int archiveCommand(parley::store::Store& store, const Args& a, bool json,
+                   const std::filesystem::path& dataDir) {
+  namespace fs = std::filesystem;
+  using parley::session::ArchiveJson;
+  const std::string& verb = a.words.size() > 1 ? a.words[1] : "";
+  if (verb != "list" && verb != "get" && verb != "download" && verb != "delete")
+    return usageError("unknown archive command");
+  const std::string key = option(a, "--project");
+  if (key.empty()) return usageError("archive commands need --project KEY");
+  if (verb == "list") {
+    const auto offset = parseCount(option(a, "--offset", "0"), 0, 1'000'000'000);
+    if (!offset) return usageError("--offset is a whole number");
+    // OpenTok's default page and its largest.
+    const auto count = parseCount(option(a, "--count", "50"), 1, 1000);
+    if (!count) return usageError("--count is a whole number from 1 to 1000");
+    if (!store.findProject(key)) {
+      std::fprintf(stderr, "parley: no project with API key %s\n", key.c_str());
+      return 1;
+    }
+    const auto page = store.listArchives(key, option(a, "--session"), *offset, *count);
+    Json items = Json::array();
+    std::string human;
+    if (!page.items.empty()) {
+      human = padded("ID", 36) + padded("STATUS", 9) + padded("CREATED", 20) +
+              padded("DURATION", 8) + padded("SIZE", 12) + "SESSION\n";
+    }
+    for (const auto& r : page.items) {
+      items.push(ArchiveJson::render(r, std::nullopt));
+      human += padded(r.id, 36) + padded(r.status, 9) + padded(utcTime(r.createdAtMs), 20) +
+               padded(std::to_string((r.durationMs + 500) / 1000) + "s", 8) +
+               padded(std::to_string(r.sizeBytes), 12) + r.sessionId + "\n";
+    }
+    if (page.items.size() < page.total) {
+      human += std::to_string(page.items.size()) + " of " + std::to_string(page.total) +
+               " archives (from " + std::to_string(*offset) + ")\n";
+    }
+    print(
+        json,
+        Json::object({{"count", static_cast<long long>(page.total)}, {"items", std::move(items)}}),
+        page.total == 0 ? "no archives\n" : human);
+    return 0;
+  }
+
+  const std::string id = option(a, "--id");
+  if (id.empty()) return usageError("archive " + verb + " needs --id ID");
+  if (!isUuid(id)) return usageError("--id is an archive id (a UUID)");
+  const auto archive = store.findArchive(key, id);
+  if (!archive) {
+    std::fprintf(stderr, "parley: project %s has no archive %s\n", key.c_str(), id.c_str());
+    return 1;
+  }
+  const fs::path directory = dataDir / "archives";
+  const fs::path zip = directory / (id + ".zip");
+
+  if (verb == "get") {
+    print(json, ArchiveJson::render(*archive, std::nullopt), describeArchive(*archive));
+    return 0;
+  }
+
+  if (verb == "download") {
+    if (archive->status != "available") {
+      std::fprintf(stderr, "parley: archive %s is %s, not available: nothing to download\n",
+                   id.c_str(), archive->status.c_str());
+      return 1;
+    }
+    const fs::path out = option(a, "--out", id + ".zip");
+    const bool force = a.options.count("--force") > 0;
+    std::error_code ec;
+    if (!fs::is_regular_file(zip, ec)) {
+      std::fprintf(stderr, "parley: archive %s is available but its file %s is missing\n",
+                   id.c_str(), zip.string().c_str());
+      return 1;
+    }
+    if (!force && fs::exists(out, ec)) {
+      std::fprintf(stderr, "parley: %s exists; pass --force to overwrite it\n",
+                   out.string().c_str());
+      return 1;
+    }
+    // Copied beside the target and renamed when whole: an interrupted copy never leaves a
+    // truncated ZIP under the name asked for.
+    fs::path partial = out;
+    partial += ".partial";
+    if (!fs::copy_file(zip, partial, fs::copy_options::overwrite_existing, ec)) {
+      std::fprintf(stderr, "parley: cannot copy %s to %s: %s\n", zip.string().c_str(),
+                   partial.string().c_str(), ec.message().c_str());
+      fs::remove(partial, ec);
+      return 1;
+    }
+    if (!force && fs::exists(out, ec)) {  // appeared while copying
+      fs::remove(partial, ec);
+      std::fprintf(stderr, "parley: %s exists; pass --force to overwrite it\n",
+                   out.string().c_str());
+      return 1;
+    }
+    fs::rename(partial, out, ec);
+    if (ec) {
+      std::fprintf(stderr, "parley: cannot write %s: %s\n", out.string().c_str(),
+                   ec.message().c_str());
+      fs::remove(partial, ec);
+      return 1;
+    }
+    const auto size = static_cast<long long>(fs::file_size(out));
+    print(json, Json::object({{"id", id}, {"file", out.string()}, {"size", size}}),
+          "wrote " + out.string() + " (" + std::to_string(size) + " bytes)\n");
+    return 0;
+  }
+
+  // delete: a running parleyd writes the files of a started archive and packages a stopped
+  // one; both must finish first (the REST API answers 409 then too).
+  if (archive->status == "started" || archive->status == "stopped") {
+    std::fprintf(stderr, "parley: archive %s is %s (%s); stop it and wait until it is available\n",
+                 id.c_str(), archive->status.c_str(),
+                 archive->status == "started" ? "recording" : "being packaged");
+    return 1;
+  }
+  if (!store.deleteArchive(key, id)) {
+    std::fprintf(stderr, "parley: project %s has no archive %s\n", key.c_str(), id.c_str());
+    return 1;
+  }
+  std::error_code zipError, dirError;
+  fs::remove(zip, zipError);
+  fs::remove_all(directory / id, dirError);
+  if (zipError || dirError) {
+    std::fprintf(stderr, "parley: archive %s removed, but not all its files under %s: %s\n",
+                 id.c_str(), directory.string().c_str(),
+                 (zipError ? zipError : dirError).message().c_str());
+    return 1;
+  }
+  print(json, Json::object({{"id", id}, {"removed", true}}), "removed " + id + "\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -238,7 +433,7 @@ int main(int argc, char** argv) {
     }
     if (arg == "--json") {
       json = true;
-    } else if (arg == "--e2ee") {
+    } else if (arg == "--e2ee" || arg == "--force") {
       a.options[arg] = "true";
     } else if (arg.rfind("--", 0) == 0) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");
@@ -256,7 +451,7 @@ int main(int argc, char** argv) {
   static const std::set<std::string> kKnownOptions = {
       "--name", "--project", "--media-mode", "--archive-mode", "--location", "--e2ee",  "--session",
       "--role", "--data",    "--expire",     "--layout",       "--format",   "--group", "--event",
-      "--url",  "--id"};
+      "--url",  "--id",      "--offset",     "--count",        "--out",      "--force"};
   for (const auto& [name, value] : a.options)
     if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {
@@ -267,6 +462,7 @@ int main(int argc, char** argv) {
     if (group == "session") return sessionCommand(store, a, json);
     if (group == "token") return tokenCommand(store, a, json);
     if (group == "callback") return callbackCommand(store, a, json);
+    if (group == "archive") return archiveCommand(store, a, json, dataDir);
     return usageError("unknown command " + group);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parley: %s\n", e.what());

@@ -5,6 +5,7 @@
 #include "http/ProxyPath.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
+#include "session/ArchiveJson.h"
 #include "store/StoreError.h"
 
 namespace parley::http {
@@ -39,7 +40,8 @@ const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
 
 }  // namespace
 
-ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions)
+ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
+                     session::ArchiveManager* archives)
     : settings_(std::move(settings)),
       basePath_(pathOfUrl(settings_.publicUrl)),
       store_(store),
@@ -50,7 +52,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
                    auth_.secretLookup(), catalog_),
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store, settings_.callbackTargets),
-      unavailable_(auth_),
+      unavailable_(auth_, archives == nullptr),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
     demo_ = std::make_unique<DemoHandler>(store_, catalog_,
@@ -59,6 +61,26 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
                                                                 settings_.publicUrl,
                                                                 settings_.demo.throttle,
                                                                 {}});
+  }
+  if (!settings_.archivesDir.empty() && !settings_.urlSigningKey.empty())
+    archiveDownloads_ = std::make_unique<ArchiveDownloadHandler>(store_, settings_.archivesDir,
+                                                                 settings_.urlSigningKey);
+  if (archives) {
+    archives_ = std::make_unique<ArchiveHandler>(
+        auth_, store_, *archives,
+        [this](const store::ArchiveRecord& a) -> std::optional<std::string> {
+          if (!archiveDownloads_ || a.status != "available") return std::nullopt;
+          return archiveDownloads_->link(settings_.publicUrl, a.apiKey, a.id,
+                                         settings_.archiveUrlTtlSeconds);
+        });
+    // The demo room's Record button (docs/demo.md).
+    if (demo_) {
+      demo_->setArchives(archives, [this](const std::string& apiKey, const std::string& id) {
+        return archiveDownloads_ ? archiveDownloads_->link(settings_.publicUrl, apiKey, id,
+                                                           settings_.archiveUrlTtlSeconds)
+                                 : std::string();
+      });
+    }
   }
   addRoutes();
   // Families appear in /metrics from the start, at zero.
@@ -101,7 +123,14 @@ void ApiServer::addRoutes() {
   });
   liveSessions_.addRoutes(router_);
   callbacks_.addRoutes(router_);
+  if (archiveDownloads_) archiveDownloads_->addRoutes(router_);
+  if (archives_) archives_->addRoutes(router_);
   unavailable_.addRoutes(router_);
+}
+
+core::Json ApiServer::archiveJson(const store::ArchiveRecord& archive) const {
+  if (archives_) return archives_->render(archive);
+  return session::ArchiveJson::render(archive, std::nullopt);
 }
 
 void ApiServer::prepare(HttpRequest& request) const {

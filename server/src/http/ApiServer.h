@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "http/ArchiveDownloadHandler.h"
+#include "http/ArchiveHandler.h"
 #include "http/CallbackHandler.h"
 #include "http/DemoHandler.h"
 #include "http/HttpRequest.h"
@@ -40,9 +42,15 @@ class ApiServer {
     Demo demo{};
     // Which webhook URLs registrations accept (public addresses by default).
     webhook::TargetCheck callbackTargets{};
+    // Signed archive download links: both set → GET …/archive/{id}/download is served.
+    std::string archivesDir{};    // holds <archiveId>.zip
+    std::string urlSigningKey{};  // app/UrlSigningKey
+    std::int64_t archiveUrlTtlSeconds = 600;
   };
 
-  ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions);
+  // Without `archives`, the archive API answers 501 like other features parleyd lacks.
+  ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
+            session::ArchiveManager* archives = nullptr);
   HttpResponse handle(HttpRequest& request);
   // Splits the query off and removes the public base path and any OpenTok.js proxy
   // prefix (docs/protocol.md §5.5) from request.path. handle() does it too; WebSocket upgrades
@@ -50,6 +58,10 @@ class ApiServer {
   void prepare(HttpRequest& request) const;
   // nullptr when the demo is disabled.
   const DemoHandler* demo() const { return demo_.get(); }
+  // Builds archives' download links; nullptr without a signing key and archives dir.
+  const ArchiveDownloadHandler* archiveDownloads() const { return archiveDownloads_.get(); }
+  // The archive JSON as REST answers and callbacks carry it (with its download link).
+  core::Json archiveJson(const store::ArchiveRecord& archive) const;
 
  private:
   // Answers the request; `cors` receives the route's CORS policy.
@@ -72,6 +84,8 @@ class ApiServer {
   UnavailableFeatures unavailable_;
   SdkFiles sdk_;
   std::unique_ptr<DemoHandler> demo_;
+  std::unique_ptr<ArchiveDownloadHandler> archiveDownloads_;
+  std::unique_ptr<ArchiveHandler> archives_;
   Router router_;
 };
 

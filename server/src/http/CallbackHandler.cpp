@@ -50,10 +50,16 @@ Json CallbackHandler::toJson(const store::CallbackRegistration& callback) {
 
 std::optional<std::string> CallbackHandler::validate(std::string_view group, std::string_view event,
                                                      std::string_view url) {
-  if (group != "connection" && group != "stream")
-    return "group must be \"connection\" or \"stream\"";
-  if (event != "created" && event != "destroyed")
-    return "event must be \"created\" or \"destroyed\"";
+  // "archive"/"status" is Parley's way to set the archive status callback (docs/protocol.md
+  // §4.2), which OpenTok configures in its account pages.
+  if (group == "archive") {
+    if (event != "status") return "the archive group's event is \"status\"";
+  } else {
+    if (group != "connection" && group != "stream")
+      return "group must be \"connection\", \"stream\" or \"archive\"";
+    if (event != "created" && event != "destroyed")
+      return "event must be \"created\" or \"destroyed\"";
+  }
   if (url.empty()) return "url is required";
   if (url.size() > kMaxUrlLength)
     return "url is longer than " + std::to_string(kMaxUrlLength) + " characters";

@@ -4,10 +4,14 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/ArchiveOptions.h"
 #include "core/AsciiCase.h"
 #include "core/Clock.h"
 #include "core/HttpUrl.h"
+#include "core/TokenVerifier.h"
+#include "demo/TokenRequest.h"
 #include "obs/Logger.h"
+#include "session/ArchiveJson.h"
 
 namespace parley::http {
 
@@ -23,10 +27,43 @@ double steadySeconds() {
   return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+HttpResponse tooManyRequests(double wait, const std::string& what) {
+  HttpResponse r = HttpResponse::error(429, "Too many requests",
+                                       "too many " + what + " requested; try again later");
+  r.setHeader("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
+  return r;
+}
+
+// The REST API's statuses for the archive manager's refusals (docs/protocol.md §3.4.2).
+HttpResponse archiveRefusal(const session::ArchiveManager::Outcome& outcome) {
+  using Status = session::ArchiveManager::Status;
+  switch (outcome.status) {
+    case Status::NotFound:
+    case Status::SessionNotFound:
+      return HttpResponse::error(404, "Not found", outcome.message);
+    case Status::Conflict:
+      return HttpResponse::error(409, "Conflict", outcome.message);
+    case Status::Invalid:
+      return HttpResponse::error(400, "Invalid request", outcome.message);
+    case Status::NotImplemented:
+      return HttpResponse::error(501, "Not implemented", outcome.message);
+    case Status::NotAllowed:
+      return HttpResponse::error(405, "Method not allowed", outcome.message);
+    default:
+      // Ok without an archive, or the server cannot record right now.
+      return HttpResponse::error(503, "Recording unavailable",
+                                 outcome.message.empty() ? "the archive is gone" : outcome.message);
+  }
+}
+
+// Archive ids are UUIDs; anything longer is not worth a look-up.
+constexpr std::size_t kMaxArchiveIdLength = 64;
+
 }  // namespace
 
 DemoHandler::DemoHandler(store::Store& store, session::SessionCatalog& catalog, Settings settings)
-    : settings_(std::move(settings)),
+    : store_(store),
+      settings_(std::move(settings)),
       rooms_(store, catalog),
       issuer_(store, rooms_, settings_.apiKey),
       files_(settings_.webDir),
@@ -38,6 +75,22 @@ void DemoHandler::addRoutes(Router& router) {
   // Before /demo/{file}: the router takes the first match.
   router.add(
       "GET", "/demo/token", [this](const HttpRequest& r, const PathParams&) { return token(r); },
+      Router::Cors::SameOrigin);
+  router.add(
+      "POST", "/demo/archive",
+      [this](const HttpRequest& r, const PathParams&) { return startArchive(r); },
+      Router::Cors::SameOrigin);
+  router.add(
+      "POST", "/demo/archive/{id}/stop",
+      [this](const HttpRequest& r, const PathParams& p) {
+        return stopArchive(r, p.find("id")->second);
+      },
+      Router::Cors::SameOrigin);
+  router.add(
+      "GET", "/demo/archive/{id}",
+      [this](const HttpRequest& r, const PathParams& p) {
+        return archive(r, p.find("id")->second);
+      },
       Router::Cors::SameOrigin);
   router.add("GET", "/demo/{file}", [this](const HttpRequest&, const PathParams& p) {
     return file(p.find("file")->second);
@@ -73,12 +126,8 @@ HttpResponse DemoHandler::token(const HttpRequest& request) {
     return HttpResponse::error(403, "Forbidden",
                                "demo tokens are only given to the demo page itself (" + *why + ")");
   }
-  if (const double wait = throttle_.admit(request.remoteAddress, settings_.now()); wait > 0) {
-    HttpResponse r = HttpResponse::error(429, "Too many requests",
-                                         "too many demo tokens requested; try again later");
-    r.setHeader("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
-    return r;
-  }
+  if (const double wait = throttle_.admit(request.remoteAddress, settings_.now()); wait > 0)
+    return tooManyRequests(wait, "demo tokens");
   const auto parsed =
       demo::TokenRequest::parse([&](std::string_view name) { return request.queryParam(name); });
   if (!parsed) return HttpResponse::error(400, "Invalid request", parsed.error().message);
@@ -111,6 +160,104 @@ HttpResponse DemoHandler::file(std::string_view name) const {
   HttpResponse r = HttpResponse::text(200, f->body, f->contentType);
   r.setHeader("Cache-Control", "no-cache");
   return r;
+}
+
+// ---- recording ----
+
+std::optional<HttpResponse> DemoHandler::refuseCaller(const HttpRequest& request) {
+  if (auto why = crossSiteCaller(request)) {
+    return HttpResponse::error(403, "Forbidden",
+                               "demo recording is only for the demo page itself (" + *why + ")");
+  }
+  if (const double wait = throttle_.admit(request.remoteAddress, settings_.now()); wait > 0)
+    return tooManyRequests(wait, "demo requests");
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> DemoHandler::refuseUnlessModerator(const HttpRequest& request,
+                                                               const std::string& sessionId) const {
+  const auto token = request.header("X-Demo-Token");
+  if (!token || token->empty()) {
+    return HttpResponse::error(403, "Forbidden",
+                               "recording needs the room's moderator token in X-Demo-Token");
+  }
+  const auto verified = core::TokenVerifier::verify(
+      *token,
+      [this](std::string_view apiKey) -> std::optional<std::string> {
+        auto project = store_.findProject(apiKey);
+        return project ? std::optional(project->secret) : std::nullopt;
+      },
+      core::Clock::nowSeconds());
+  if (!verified) {
+    return HttpResponse::error(403, "Forbidden", "invalid token: " + verified.error().message);
+  }
+  if (verified->apiKey != settings_.apiKey || verified->sessionId != sessionId)
+    return HttpResponse::error(403, "Forbidden", "the token is for another room");
+  if (verified->role != core::Role::Moderator)
+    return HttpResponse::error(403, "Forbidden", "only a moderator can record the room");
+  return std::nullopt;
+}
+
+HttpResponse DemoHandler::archiveResponse(const store::ArchiveRecord& archive) const {
+  std::optional<std::string> url;
+  if (archive.status == "available" && archiveLink_) {
+    if (std::string link = archiveLink_(archive.apiKey, archive.id); !link.empty())
+      url = std::move(link);
+  }
+  HttpResponse r = HttpResponse::json(200, session::ArchiveJson::render(archive, url));
+  // The link is a credential until it expires.
+  r.setHeader("Cache-Control", "no-store");
+  return r;
+}
+
+HttpResponse DemoHandler::startArchive(const HttpRequest& request) {
+  if (auto refused = refuseCaller(request)) return *refused;
+  const auto body = core::Json::parse(request.body);
+  const auto room = body ? body->getString("room") : std::nullopt;
+  if (!room || !demo::TokenRequest::isValidRoomName(*room))
+    return HttpResponse::error(400, "Invalid request", R"(the body is {"room":"<room name>"})");
+  const auto sessionId = store_.findDemoRoom(settings_.apiKey, *room);
+  if (!sessionId) return HttpResponse::error(404, "Not found", "no room named " + *room);
+  if (auto refused = refuseUnlessModerator(request, *sessionId)) return *refused;
+  if (!archives_) {
+    return HttpResponse::error(501, "Not implemented", "this server does not record archives");
+  }
+  core::ArchiveOptions options;
+  options.sessionId = *sessionId;
+  options.name = *room;
+  options.outputMode = core::ArchiveOptions::OutputMode::Individual;
+  const auto outcome = archives_->start(settings_.apiKey, options);
+  if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
+    return archiveRefusal(outcome);
+  obs::Logger::info("demo archive started", {{"room", *room}, {"archiveId", outcome.archive->id}});
+  return archiveResponse(*outcome.archive);
+}
+
+HttpResponse DemoHandler::stopArchive(const HttpRequest& request, const std::string& archiveId) {
+  if (auto refused = refuseCaller(request)) return *refused;
+  const auto record = archiveId.size() > kMaxArchiveIdLength
+                          ? std::nullopt
+                          : store_.findArchive(settings_.apiKey, archiveId);
+  if (!record) return HttpResponse::error(404, "Not found", "no such archive");
+  if (auto refused = refuseUnlessModerator(request, record->sessionId)) return *refused;
+  if (!archives_) {
+    return HttpResponse::error(501, "Not implemented", "this server does not record archives");
+  }
+  const auto outcome = archives_->stop(settings_.apiKey, archiveId);
+  if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
+    return archiveRefusal(outcome);
+  obs::Logger::info("demo archive stopped", {{"archiveId", archiveId}});
+  return archiveResponse(*outcome.archive);
+}
+
+HttpResponse DemoHandler::archive(const HttpRequest& request, const std::string& archiveId) {
+  if (auto refused = refuseCaller(request)) return *refused;
+  const auto record = archiveId.size() > kMaxArchiveIdLength
+                          ? std::nullopt
+                          : store_.findArchive(settings_.apiKey, archiveId);
+  if (!record) return HttpResponse::error(404, "Not found", "no such archive");
+  if (auto refused = refuseUnlessModerator(request, record->sessionId)) return *refused;
+  return archiveResponse(*record);
 }
 
 }  // namespace parley::http

@@ -11,6 +11,7 @@
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
 #include "http/Router.h"
+#include "session/ArchiveManager.h"
 #include "session/SessionCatalog.h"
 #include "store/Store.h"
 
@@ -19,6 +20,10 @@ namespace parley::http {
 // The demo video room over HTTP (docs/demo.md): GET /demo/token, the web app's files at
 // /demo/<file>, and its page for /. ApiServer creates it only when the demo is enabled, so
 // a disabled demo has no routes at all.
+//
+// Recording (POST /demo/archive, POST /demo/archive/{id}/stop, GET /demo/archive/{id}) is
+// what a customer's backend does with the archive REST API for its hosts: it acts only for
+// the holder of a moderator token of the room's session, sent in X-Demo-Token.
 //
 // A token is a credential, and the endpoint has no authentication, so it only answers
 // the demo page itself: no CORS for it, and requests a browser marks as coming from
@@ -34,13 +39,29 @@ class DemoHandler {
     std::function<double()> now;  // seconds, monotonic; empty → steady clock
   };
 
+  // The signed download link of an available archive (ArchiveDownloadHandler::link).
+  using ArchiveLink =
+      std::function<std::string(const std::string& apiKey, const std::string& archiveId)>;
+
   DemoHandler(store::Store& store, session::SessionCatalog& catalog, Settings settings);
+
+  // Recording in the demo room; without an archive manager the recording routes answer 501.
+  void setArchives(session::ArchiveManager* archives, ArchiveLink link) {
+    archives_ = archives;
+    archiveLink_ = std::move(link);
+  }
 
   void addRoutes(Router& router);
   // The demo page, or nullptr when web/demo/index.html was not found at start.
   const demo::WebFiles::File* indexPage() const { return files_.find("index.html"); }
   HttpResponse token(const HttpRequest& request);
   HttpResponse file(std::string_view name) const;
+  // POST /demo/archive {"room":…}: starts an individual archive of the room's session.
+  HttpResponse startArchive(const HttpRequest& request);
+  // POST /demo/archive/{id}/stop
+  HttpResponse stopArchive(const HttpRequest& request, const std::string& archiveId);
+  // GET /demo/archive/{id}: the archive JSON, with its download link once available.
+  HttpResponse archive(const HttpRequest& request, const std::string& archiveId);
   const demo::WebFiles& files() const { return files_; }
 
   // Why a browser's request comes from a page of another site (its Sec-Fetch-Site or
@@ -49,11 +70,21 @@ class DemoHandler {
   std::optional<std::string> crossSiteCaller(const HttpRequest& request) const;
 
  private:
+  // Refuses what /demo/token refuses (other sites' pages, clients over their budget).
+  std::optional<HttpResponse> refuseCaller(const HttpRequest& request);
+  // Refuses unless X-Demo-Token is a valid moderator token of `sessionId`.
+  std::optional<HttpResponse> refuseUnlessModerator(const HttpRequest& request,
+                                                    const std::string& sessionId) const;
+  HttpResponse archiveResponse(const store::ArchiveRecord& archive) const;
+
+  store::Store& store_;
   Settings settings_;
   demo::RoomDirectory rooms_;
   demo::TokenIssuer issuer_;
   demo::WebFiles files_;
   demo::RequestThrottle throttle_;
+  session::ArchiveManager* archives_ = nullptr;
+  ArchiveLink archiveLink_;
 };
 
 }  // namespace parley::http

@@ -42,6 +42,19 @@ HttpResponse HttpResponse::empty(int status) {
   return r;
 }
 
+HttpResponse HttpResponse::file(int status, std::shared_ptr<const OpenFile> file,
+                                std::uint64_t offset, std::uint64_t length,
+                                std::string_view contentType) {
+  HttpResponse r;
+  r.status = status;
+  r.setHeader("Content-Type", contentType);
+  const std::uint64_t size = file ? file->size() : 0;
+  offset = offset > size ? size : offset;
+  length = length > size - offset ? size - offset : length;
+  r.fileBody = FileRange{std::move(file), offset, length};
+  return r;
+}
+
 HttpResponse HttpResponse::error(int status, std::string_view message,
                                  std::string_view description) {
   return json(status,

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/Json.h"
+#include "http/OpenFile.h"
 
 namespace parley::http {
 
@@ -13,6 +17,15 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+
+  // A body read from a file instead of `body`: `length` bytes from `offset`, which the
+  // server streams in bounded chunks (never the whole file in memory).
+  struct FileRange {
+    std::shared_ptr<const OpenFile> file;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+  std::optional<FileRange> fileBody;
 
   void setHeader(std::string_view name, std::string_view value);
   bool hasHeader(std::string_view name) const;
@@ -22,6 +35,9 @@ struct HttpResponse {
   static HttpResponse text(int status, std::string body,
                            std::string_view contentType = "text/plain");
   static HttpResponse empty(int status);
+  // `length` bytes of `file` from `offset`, cut to what the file held when opened.
+  static HttpResponse file(int status, std::shared_ptr<const OpenFile> file, std::uint64_t offset,
+                           std::uint64_t length, std::string_view contentType);
   // The REST error shape the SDKs expect: {"code":…,"message":…,"description":…}.
   static HttpResponse error(int status, std::string_view message,
                             std::string_view description = {});

@@ -1,5 +1,6 @@
 #include "http/HttpServer.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "http/ConnectionAdmission.h"
 #include "http/MessagePump.h"
@@ -127,9 +129,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       return;
     }
     bool keepAlive = req.keep_alive();
+    const bool head = req.method() == bhttp::verb::head;
     HttpRequest request = toRequest(req);
     HttpResponse response = shared_->handler(request);
-    send(std::move(response), keepAlive);
+    send(std::move(response), keepAlive, head);
   }
 
   // Transfer-Encoding is only accepted as one header ending in "chunked", without a
@@ -189,7 +192,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     session->start(WebSocketHandshake::response(*accept), early);
   }
 
-  void send(HttpResponse response, bool keepAlive) {
+  // `headOnly` (a HEAD request): the headers a GET would get, no body.
+  void send(HttpResponse response, bool keepAlive, bool headOnly = false) {
+    if (response.fileBody || headOnly) {
+      sendHeaderFirst(std::move(response), keepAlive, headOnly);
+      return;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
@@ -207,6 +215,77 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
           }
           self->readRequest();
         });
+  }
+
+  // Writes the headers with the body's length, then (unless `headOnly`) the file body one
+  // chunk at a time: the next chunk is read only once the previous one was written, so a
+  // slow reader holds at most one chunk here and TCP back-pressure paces the disk reads.
+  void sendHeaderFirst(HttpResponse response, bool keepAlive, bool headOnly) {
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(response.status));
+    res->set(bhttp::field::server, "parleyd");
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    res->keep_alive(keepAlive);
+    const std::uint64_t length =
+        response.fileBody ? response.fileBody->length : response.body.size();
+    const int status = response.status;
+    if (status >= 200 && status != 204 && status != 304) res->content_length(length);
+    if (!headOnly && response.fileBody && length > 0) {
+      transfer_.emplace();
+      transfer_->file = std::move(response.fileBody->file);
+      transfer_->offset = response.fileBody->offset;
+      transfer_->remaining = length;
+      transfer_->buffer.resize(static_cast<std::size_t>(std::min<std::uint64_t>(length, kChunk)));
+    }
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
+          self->afterWrite(ec, keepAlive);
+        });
+  }
+
+  void afterWrite(beast::error_code ec, bool keepAlive) {
+    if (ec) {
+      transfer_.reset();
+      close();
+      return;
+    }
+    if (transfer_ && transfer_->remaining > 0) {
+      writeChunk(keepAlive);
+      return;
+    }
+    transfer_.reset();
+    if (!keepAlive) {
+      close();
+      return;
+    }
+    readRequest();
+  }
+
+  void writeChunk(bool keepAlive) {
+    auto& t = *transfer_;
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(t.remaining, kChunk));
+    const long long n = t.file->read(t.offset, t.buffer.data(), want);
+    if (n <= 0) {
+      // The file shrank (or failed) under us: the promised length cannot be kept, and
+      // only closing tells the client its copy is incomplete.
+      Logger::warn("file body ended early",
+                   {{"remote", remote_}, {"missing", static_cast<long long>(t.remaining)}});
+      transfer_.reset();
+      close();
+      return;
+    }
+    t.offset += static_cast<std::uint64_t>(n);
+    t.remaining -= static_cast<std::uint64_t>(n);
+    // A reader that takes longer than this for one chunk is dropped, freeing the file.
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
+    asio::async_write(stream_, asio::buffer(t.buffer.data(), static_cast<std::size_t>(n)),
+                      [self = this->shared_from_this(), keepAlive](beast::error_code ec,
+                                                                   std::size_t) {
+                        self->afterWrite(ec, keepAlive);
+                      });
   }
 
   void close() {
@@ -249,6 +328,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::chrono::steady_clock::time_point drainDeadline_;
+  // A file body being sent; holds the file open and one chunk.
+  struct Transfer {
+    std::shared_ptr<const OpenFile> file;
+    std::uint64_t offset = 0;
+    std::uint64_t remaining = 0;
+    std::vector<char> buffer;
+  };
+  static constexpr std::uint64_t kChunk = 64 * 1024;
+  std::optional<Transfer> transfer_;
   std::array<char, 16384> drainBuffer_{};
 };
 

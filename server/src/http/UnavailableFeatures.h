@@ -12,12 +12,14 @@ namespace parley::http {
 // an archive start), sending developers to look for a bug in their own session handling.
 class UnavailableFeatures {
  public:
-  explicit UnavailableFeatures(RestAuthenticator& auth) : auth_(auth) {}
+  // `archives`: whether the archive API is among them (it is when no ArchiveManager runs).
+  UnavailableFeatures(RestAuthenticator& auth, bool archives) : auth_(auth), archives_(archives) {}
 
   void addRoutes(Router& router);
 
  private:
   RestAuthenticator& auth_;
+  bool archives_;
 };
 
 }  // namespace parley::http

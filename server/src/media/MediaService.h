@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/Json.h"
+#include "record/PacketRing.h"
 
 namespace parley::media {
 
@@ -60,6 +62,29 @@ class MediaService {
   virtual void setSubscriberPreferredSize(const std::string& sessionId,
                                           const std::string& subscriberId, uint32_t width,
                                           uint32_t height, uint32_t fullWidth) = 0;
+  // ---- recording (archives) ----
+  // One track of a publication as a recording needs to know it.
+  struct PublishedTrack {
+    TrackKind kind = TrackKind::Audio;
+    std::string codec;  // as in the SDP: "VP8", "VP9", "H264", "opus"
+    uint32_t clockRate = 0;
+    uint32_t channels = 1;
+  };
+  // The tracks of a routed publication in the order recording taps number them; empty
+  // when there is no such publication.
+  virtual std::vector<PublishedTrack> publishedTracks(const std::string& sessionId,
+                                                      const std::string& streamId) = 0;
+  // Attaches a recording tap to the publication: its packets go into `ring` until
+  // stopRecording or until the publication goes, and then the ring is closed (also when the
+  // publication is already gone). `outputs[i]`: the file track that track i goes to (0xff:
+  // not recorded).
+  virtual void startRecording(const std::string& sessionId, const std::string& streamId,
+                              uint64_t tapId, std::shared_ptr<record::PacketRing> ring,
+                              std::vector<uint8_t> outputs) = 0;
+  virtual void stopRecording(const std::string& sessionId, uint64_t tapId) = 0;
+  // Asks the publisher for a keyframe (a recording lost packets it cannot do without).
+  virtual void requestKeyframe(const std::string& sessionId, const std::string& streamId) = 0;
+
   // Per-transport and per-stream statistics of one session (REST debug endpoint). Never
   // waits for a media worker: the answer may be a recent snapshot (Sfu says how old).
   virtual core::Json sessionStats(const std::string& sessionId) = 0;

@@ -59,6 +59,7 @@ void Router::removePublication(const std::string& streamId) {
   if (auto node = sinks_.extract(it->second.get()))
     for (MediaSink* s : node.mapped()) s->onSourceGone();
   worker_.unregisterTransport(&it->second->transport());
+  std::erase_if(taps_, [&](const auto& t) { return t.second.publication == it->second.get(); });
   publications_.erase(it);
 }
 
@@ -85,6 +86,52 @@ void Router::detach(Publication& p, MediaSink& sink) {
 size_t Router::sinkCount(const Publication& p) const {
   auto it = sinks_.find(&p);
   return it == sinks_.end() ? 0 : it->second.size();
+}
+
+bool Router::addTap(const std::string& streamId, uint64_t tapId, std::unique_ptr<RecordingTap> tap,
+                    const std::vector<uint8_t>& outputs) {
+  Publication* p = publication(streamId);
+  if (!p || taps_.count(tapId)) return false;  // the tap goes, closing its ring
+  const int64_t now = nowUs();
+  const auto& producers = p->producers();
+  for (size_t i = 0; i < producers.size() && i < RecordingTap::kMaxTracks; ++i) {
+    const uint8_t output = i < outputs.size() ? outputs[i] : RecordingTap::kSkip;
+    const Producer& producer = *producers[i];
+    uint8_t layer = RecordingTap::kSkip;
+    if (output != RecordingTap::kSkip && producer.isVideo() && producer.layerCount() > 1) {
+      size_t chosen = producer.layerCount() - 1;
+      for (size_t l = producer.layerCount(); l-- > 0;)
+        if (producer.layerLive(l, now)) {
+          chosen = l;
+          break;
+        }
+      layer = static_cast<uint8_t>(chosen);
+    }
+    tap->route(i, output, layer);
+    if (output != RecordingTap::kSkip && producer.isVideo())
+      p->requestKeyFrame(layer == RecordingTap::kSkip ? 0 : layer, now);
+  }
+  for (size_t i = producers.size(); i < RecordingTap::kMaxTracks; ++i)
+    tap->route(i, RecordingTap::kSkip, RecordingTap::kSkip);
+  attach(*p, *tap);
+  taps_[tapId] = Tap{p, std::move(tap)};
+  return true;
+}
+
+void Router::removeTap(uint64_t tapId) {
+  auto it = taps_.find(tapId);
+  if (it == taps_.end()) return;
+  for (auto& [id, pub] : publications_)
+    if (pub.get() == it->second.publication) detach(*pub, *it->second.tap);
+  taps_.erase(it);  // closes the ring: the recorder finishes the file
+}
+
+void Router::requestKeyFrame(const std::string& streamId) {
+  Publication* p = publication(streamId);
+  if (!p) return;
+  // The recorded layer is the tap's; asking each layer is cheap (rate-limited per layer).
+  if (Producer* video = p->producer(sdp::MediaKind::Video))
+    for (size_t l = 0; l < video->layerCount(); ++l) p->requestKeyFrame(l, nowUs());
 }
 
 void Router::publicationConnected(Publication& p) {

@@ -10,6 +10,7 @@
 #include "media/MediaCounters.h"
 #include "media/MediaSink.h"
 #include "media/Publication.h"
+#include "media/RecordingTap.h"
 #include "media/Subscription.h"
 
 namespace parley::media {
@@ -58,6 +59,17 @@ class Router {
     for (MediaSink* s : it->second) s->onPacket(packet);
   }
 
+  // Recording taps, owned here: attached to their publication until removed or until the
+  // publication goes (the tap then closes its ring and is dropped). Each video track
+  // records one layer: the highest that is live now (the highest signalled when none
+  // is), and the publisher is asked for a keyframe of it so the file starts promptly.
+  // `outputs[i]`: the file track of the publication's track i (kSkip: not recorded).
+  bool addTap(const std::string& streamId, uint64_t tapId, std::unique_ptr<RecordingTap> tap,
+              const std::vector<uint8_t>& outputs);
+  void removeTap(uint64_t tapId);
+  size_t tapCount() const { return taps_.size(); }
+  void requestKeyFrame(const std::string& streamId);
+
   // Upward news from the publications and subscriptions.
   void publicationConnected(Publication& p);
   void subscriptionConnected(Subscription& s);
@@ -73,6 +85,11 @@ class Router {
   bool testLoss_ = false;
   std::map<std::string, std::unique_ptr<Publication>> publications_;
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;
+  struct Tap {
+    const Publication* publication = nullptr;
+    std::unique_ptr<RecordingTap> tap;
+  };
+  std::map<uint64_t, Tap> taps_;
   // Only publications with at least one sink have an entry.
   std::unordered_map<const Publication*, std::vector<MediaSink*>> sinks_;
 };

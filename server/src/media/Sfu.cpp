@@ -442,6 +442,58 @@ void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& str
                 [kind, active](Publication& p) { p.setPaused(kindOf(kind), !active); });
 }
 
+std::vector<MediaService::PublishedTrack> Sfu::publishedTracks(const std::string& sessionId,
+                                                               const std::string& streamId) {
+  std::vector<PublishedTrack> out;
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) return out;
+  for (const auto& t : it->second.tracks) {
+    PublishedTrack p;
+    p.kind = t.isVideo() ? TrackKind::Video : TrackKind::Audio;
+    if (!t.codecs.empty()) {
+      p.codec = t.codecs.front().name;
+      p.clockRate = t.codecs.front().clockRate;
+      p.channels = t.codecs.front().channels;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void Sfu::startRecording(const std::string& sessionId, const std::string& streamId, uint64_t tapId,
+                         std::shared_ptr<record::PacketRing> ring, std::vector<uint8_t> outputs) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) {
+    ring->close();
+    return;
+  }
+  Worker* w = workers_[it->second.worker].get();
+  // The tap is made on the worker: if the router or publication is gone by then, it is
+  // dropped at once and closes the ring, so the recorder never waits for it.
+  w->post([w, sessionId, streamId, tapId, ring = std::move(ring), outputs = std::move(outputs)] {
+    auto tap = std::make_unique<RecordingTap>(ring);
+    if (Router* r = w->findRouter(sessionId)) r->addTap(streamId, tapId, std::move(tap), outputs);
+  });
+}
+
+void Sfu::stopRecording(const std::string& sessionId, uint64_t tapId) {
+  auto it = placements_.find(sessionId);
+  if (it == placements_.end()) return;  // nothing left there: the taps went with it
+  Worker* w = workers_[it->second.worker].get();
+  w->post([w, sessionId, tapId] {
+    if (Router* r = w->findRouter(sessionId)) r->removeTap(tapId);
+  });
+}
+
+void Sfu::requestKeyframe(const std::string& sessionId, const std::string& streamId) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) return;
+  Worker* w = workers_[it->second.worker].get();
+  w->post([w, sessionId, streamId] {
+    if (Router* r = w->findRouter(sessionId)) r->requestKeyFrame(streamId);
+  });
+}
+
 void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
                              TrackKind kind, bool active) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));

@@ -60,6 +60,13 @@ class Sfu final : public MediaService, public WorkerEvents {
                           TrackKind kind, bool active) override;
   void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                   uint32_t width, uint32_t height, uint32_t fullWidth) override;
+  std::vector<PublishedTrack> publishedTracks(const std::string& sessionId,
+                                              const std::string& streamId) override;
+  void startRecording(const std::string& sessionId, const std::string& streamId, uint64_t tapId,
+                      std::shared_ptr<record::PacketRing> ring,
+                      std::vector<uint8_t> outputs) override;
+  void stopRecording(const std::string& sessionId, uint64_t tapId) override;
+  void requestKeyframe(const std::string& sessionId, const std::string& streamId) override;
   // Answers at once from the latest snapshot the session's worker sent (never waits for it),
   // and asks the worker for a new one. Beside the snapshot's fields: "snapshot" (the number
   // of the request it answers, 0: none yet), "ageMs" (null: none yet) and "nextSnapshot":

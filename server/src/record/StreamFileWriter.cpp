@@ -16,9 +16,12 @@ std::unique_ptr<StreamFileWriter> StreamFileWriter::create(
   writer->file_ = std::move(file);
   writer->wantKeyframe_ = std::move(wantKeyframe);
   writer->onFinished_ = std::move(onFinished);
-  for (const auto& t : tracks)
-    writer->tracks_.push_back(TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec),
-                                         RtpTimeline(t.clockRate, offsetMs)});
+  writer->offsetMs_ = offsetMs;
+  for (const auto& t : tracks) {
+    writer->hasVideo_ = writer->hasVideo_ || t.format.isVideo();
+    writer->tracks_.push_back(
+        TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec), std::nullopt});
+  }
   return writer;
 }
 
@@ -28,6 +31,8 @@ void StreamFileWriter::write(const PacketRing::Packet& packet) {
   if (packet.size < 4) return;
   const auto sequence = static_cast<std::uint16_t>((packet.bytes[2] << 8) | packet.bytes[3]);
   const std::int64_t nowMs = packet.arrivalUs / 1000;
+  if (firstArrivalMs_ < 0) firstArrivalMs_ = nowMs;
+  lastArrivalMs_ = std::max(lastArrivalMs_, nowMs);
   state.reorder.push(sequence, std::span<const std::uint8_t>(packet.bytes.data(), packet.size),
                      nowMs);
   drain(packet.track, nowMs);
@@ -44,7 +49,18 @@ void StreamFileWriter::drain(std::size_t index, std::int64_t nowMs) {
       state.keyframeAsked = wants;
     }
     if (!frame) continue;
-    const std::int64_t pts = state.timeline.toMs(frame->rtpTimestamp);
+    // `nowMs` is far ahead when finish() flushes: the last arrival stands in for it.
+    const std::int64_t arrivedMs = std::min(nowMs, lastArrivalMs_);
+    if (!originMs_) {
+      const bool videoStarts = state.track.format.isVideo() && frame->keyframe;
+      const bool waitedEnough = !hasVideo_ || arrivedMs - firstArrivalMs_ >= kVideoWaitMs;
+      if (!videoStarts && !waitedEnough) continue;  // audio before the picture
+      originMs_ = arrivedMs;
+    }
+    if (!state.timeline)
+      state.timeline.emplace(state.track.clockRate,
+                             offsetMs_ + std::max<std::int64_t>(0, arrivedMs - *originMs_));
+    const std::int64_t pts = state.timeline->toMs(frame->rtpTimestamp);
     std::string error;
     if (file_->write(index, pts, frame->keyframe, frame->data, &error)) {
       if (firstPtsMs_ < 0 || pts < firstPtsMs_) firstPtsMs_ = pts;

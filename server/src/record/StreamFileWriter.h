@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,15 @@ namespace parley::record {
 // One recorded stream's file, written on the recorder thread: the RTP packets a
 // RecordingTap queued, per track put back in order (ReorderBuffer), rebuilt into frames
 // (FrameAssembler), placed on the archive's timeline (RtpTimeline) and written without
-// transcoding (MediaFileWriter). When a loss leaves the video undecodable until the next
-// keyframe, `wantKeyframe` is called (on the recorder thread) so that the owner can send
-// the publisher a PLI; when the stream ends, `onFinished` gets the outcome (on the recorder
-// thread too).
+// transcoding (MediaFileWriter).
+//
+// Audio and video stay in step by arrival time: the file starts at the first video
+// keyframe (audio before it is dropped, as a player could not show the picture anyway;
+// after kVideoWaitMs without one, audio starts alone), and each track's first frame is
+// placed where it arrived relative to that start. Within a track, RTP timestamps rule. When a loss
+// leaves the video undecodable until the next keyframe, `wantKeyframe` is called (on the recorder
+// thread) so that the owner can send the publisher a PLI; when the stream ends, `onFinished` gets
+// the outcome (on the recorder thread too).
 class StreamFileWriter final : public PacketWriter {
  public:
   struct Track {
@@ -50,11 +56,13 @@ class StreamFileWriter final : public PacketWriter {
   void finish(std::uint64_t dropped) override;
 
  private:
+  static constexpr std::int64_t kVideoWaitMs = 2000;
+
   struct TrackState {
     Track track;
     ReorderBuffer reorder;
     FrameAssembler assembler;
-    RtpTimeline timeline;
+    std::optional<RtpTimeline> timeline;  // from the track's first written frame
     bool keyframeAsked = false;
   };
 
@@ -65,6 +73,11 @@ class StreamFileWriter final : public PacketWriter {
   std::vector<TrackState> tracks_;
   std::function<void()> wantKeyframe_;
   std::function<void(const Result&)> onFinished_;
+  std::int64_t offsetMs_ = 0;
+  bool hasVideo_ = false;
+  std::int64_t firstArrivalMs_ = -1;      // the first packet of any track
+  std::int64_t lastArrivalMs_ = 0;        // the latest packet of any track
+  std::optional<std::int64_t> originMs_;  // arrival time of the file's time zero
   std::int64_t lastPtsMs_ = 0;
   std::int64_t firstPtsMs_ = -1;
   Result result_;

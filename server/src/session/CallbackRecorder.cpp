@@ -64,6 +64,21 @@ std::string CallbackRecorder::keyOf(const Subject& subject) {
   return key;
 }
 
+void CallbackRecorder::archiveChanged(const std::string& apiKey, const core::Json& archiveJson) {
+  try {
+    const auto callbacks = store_.callbacksFor(apiKey, "archive", "status");
+    if (callbacks.empty()) return;
+    const std::int64_t nowMs = now_();
+    store_.enqueueDeliveries(entriesFor(callbacks, apiKey, archiveJson, nowMs));
+  } catch (const std::exception& e) {
+    obs::Logger::error(
+        "archive callback not recorded",
+        {{"archiveId", archiveJson.getString("id").value_or("")}, {"error", e.what()}});
+    return;
+  }
+  if (nudge_) nudge_();
+}
+
 std::vector<store::OutboxEntry> CallbackRecorder::entriesFor(
     const std::vector<store::CallbackRegistration>& to, const std::string& apiKey,
     const core::Json& payload, std::int64_t nowMs) {

@@ -47,6 +47,10 @@ class CallbackRecorder final : public SessionEventListener {
   void streamDestroyed(const Stream& stream, const Connection& owner,
                        const std::string& reason) override;
 
+  // An archive's status changed (docs/protocol.md §4.2): `archiveJson` goes to every URL the
+  // project registered for group "archive", event "status".
+  void archiveChanged(const std::string& apiKey, const core::Json& archiveJson);
+
   // Enqueues streamDestroyed / connectionDestroyed for every subject recorded as open
   // (streams first), each with its rows in one transaction with its removal, and returns
   // how many events it enqueued (subjects whose project no longer listens just go).

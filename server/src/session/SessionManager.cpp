@@ -82,6 +82,10 @@ void SessionManager::broadcast(LiveSession& s, const OutboundMessage& message, b
   if (output_) output_->sendToMany(to, message);
 }
 
+void SessionManager::notifySession(std::string_view sessionId, const OutboundMessage& message) {
+  if (LiveSession* s = findSession(sessionId)) broadcast(*s, message);
+}
+
 void SessionManager::sendAfterReply(const std::string& connectionId, OutboundMessage message) {
   deferred_.emplace_back(connectionId, std::move(message));
 }
@@ -221,7 +225,9 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     if (st.announced) streams.push(st.toJson(connectionObject(*s, st.connectionId)));
   }
   Json state =
-      Json::object({{"connection", connections}, {"stream", streams}, {"archive", Json::array()}});
+      Json::object({{"connection", connections},
+                    {"stream", streams},
+                    {"archive", archiveState_ ? archiveState_(sessionId) : Json::array()}});
   if (s->muteAllActive) state.set("mute", Json::object({{"active", true}}));
 
   const Connection& self = s->connections.at(connectionId);
@@ -231,7 +237,7 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
     send(connectionId, created);  // a retried connect still waits for its own `created`
   } else {
     broadcast(*s, created, true, connectionId);
-    if (listener_) listener_->connectionCreated(self);
+    for (auto* l : listeners_) l->connectionCreated(self);
   }
   return Reply::ok(state);
 }
@@ -307,7 +313,7 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
   Logger::info(
       "connection deleted",
       {{"sessionId", s.record.sessionId}, {"connectionId", connectionId}, {"reason", reason}});
-  if (listener_) listener_->connectionDestroyed(gone, reason);
+  for (auto* l : listeners_) l->connectionDestroyed(gone, reason);
   if (s.connections.empty()) sessions_.erase(s.record.sessionId);  // `s` is gone after this
   return Reply::ok();
 }
@@ -386,7 +392,7 @@ void SessionManager::announceStream(LiveSession& s, Stream& st) {
                                st.toJson(owner->toJson()), std::nullopt});
   // A session under force-mute makes new publishers start muted (docs/protocol.md §7.8.3).
   if (s.muteAllActive && !s.muteExclusions.count(st.id)) sendMute(s, st);
-  if (listener_) listener_->streamCreated(st, *owner);
+  for (auto* l : listeners_) l->streamCreated(st, *owner);
 }
 
 void SessionManager::publicationReady(const std::string& sessionId, const std::string& streamId) {
@@ -453,9 +459,10 @@ void SessionManager::removeStream(LiveSession& s, const std::string& streamId,
                                  Json::object(), reason});
   Logger::info("stream deleted",
                {{"sessionId", s.record.sessionId}, {"streamId", streamId}, {"reason", reason}});
-  if (listener_) {
+  if (!listeners_.empty()) {
     const Connection* owner = s.connection(gone.connectionId);
-    if (owner) listener_->streamDestroyed(gone, *owner, reason);
+    if (owner)
+      for (auto* l : listeners_) l->streamDestroyed(gone, *owner, reason);
   }
 }
 

@@ -31,7 +31,18 @@ class SessionManager : public media::MediaService::Events {
                  core::TokenVerifier::SecretLookup secrets, Clock clock = {});
 
   void setOutput(SessionOutput* output) { output_ = output; }
-  void setListener(SessionEventListener* listener) { listener_ = listener; }
+  // Replaces every listener with `listener` (none when null).
+  void setListener(SessionEventListener* listener) {
+    listeners_.clear();
+    if (listener) listeners_.push_back(listener);
+  }
+  void addListener(SessionEventListener* listener) { listeners_.push_back(listener); }
+  // The running archives of a session as its session state lists them (docs/protocol.md §7.10).
+  void setArchiveState(std::function<core::Json(const std::string& sessionId)> state) {
+    archiveState_ = std::move(state);
+  }
+  // To every connection of a live session (archive news); nothing when nobody is connected.
+  void notifySession(std::string_view sessionId, const OutboundMessage& message);
   // The SFU for routed sessions; without one, routed publishing is refused (409).
   void setMedia(media::MediaService* media);
 
@@ -135,7 +146,8 @@ class SessionManager : public media::MediaService::Events {
   core::TokenVerifier::SecretLookup secrets_;
   Clock clock_;
   SessionOutput* output_ = nullptr;
-  SessionEventListener* listener_ = nullptr;
+  std::vector<SessionEventListener*> listeners_;
+  std::function<core::Json(const std::string&)> archiveState_;
   media::MediaService* media_ = nullptr;
   std::vector<std::pair<std::string, OutboundMessage>> deferred_;
   std::map<std::string, std::unique_ptr<LiveSession>, std::less<>> sessions_;

@@ -46,13 +46,24 @@ class DemoRoutesTest : public ::testing::Test {
 
   HttpResponse call(std::string method, std::string target,
                     std::vector<std::pair<std::string, std::string>> headers = {},
-                    std::string remote = "127.0.0.1:40000") {
+                    std::string remote = "127.0.0.1:40000", std::string body = {}) {
     HttpRequest r;
     r.method = std::move(method);
     r.target = std::move(target);
     r.headers = std::move(headers);
     r.remoteAddress = std::move(remote);
+    r.body = std::move(body);
     return api_->handle(r);
+  }
+
+  // GET /demo/token's answer for a room and role.
+  Json demoToken(const std::string& room, const std::string& role) {
+    auto r = get("/demo/token?room=" + room + "&name=Ana&role=" + role);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json::parse(r.body).value_or(Json::object());
+  }
+  static std::vector<std::pair<std::string, std::string>> withToken(const Json& issued) {
+    return {{"X-Demo-Token", issued.getString("token").value_or("")}};
   }
 
   static std::string header(const HttpResponse& r, const std::string& name) {
@@ -221,6 +232,110 @@ TEST_F(DemoRoutesTest, TokenRequestsAreThrottledPerAddress) {
   EXPECT_FALSE(header(limited, "Retry-After").empty());
   EXPECT_EQ(Json::parse(limited.body)->getInt("code"), 429);
   EXPECT_EQ(call("GET", target, {}, "203.0.113.6:1000").status, 200);
+}
+
+// Recording: only a moderator token of the room's own session starts anything; without an
+// archive manager (a server that does not record) the moderator hears 501.
+TEST_F(DemoRoutesTest, RecordingNeedsTheRoomsModeratorToken) {
+  api(true);
+  const Json moderator = demoToken("standup", "moderator");
+  const Json publisher = demoToken("standup", "publisher");
+  const Json elsewhere = demoToken("other", "moderator");
+  const std::string body = R"({"room":"standup"})";
+  auto start = [&](std::vector<std::pair<std::string, std::string>> headers,
+                   const std::string& text) {
+    return call("POST", "/demo/archive", std::move(headers), "127.0.0.1:40000", text);
+  };
+  EXPECT_EQ(start({}, body).status, 403);
+  EXPECT_EQ(start({{"X-Demo-Token", "garbage"}}, body).status, 403);
+  auto refused = start(withToken(publisher), body);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("moderator"), std::string::npos) << refused.body;
+  EXPECT_EQ(start(withToken(elsewhere), body).status, 403);
+  // The demo page's own origin only.
+  auto headers = withToken(moderator);
+  headers.emplace_back("Origin", "https://evil.example");
+  EXPECT_EQ(start(headers, body).status, 403);
+
+  EXPECT_EQ(start(withToken(moderator), "").status, 400);
+  EXPECT_EQ(start(withToken(moderator), R"({"room":"../x"})").status, 400);
+  EXPECT_EQ(start(withToken(moderator), R"({"room":"nobody-here"})").status, 404);
+  auto unavailable = start(withToken(moderator), body);
+  EXPECT_EQ(unavailable.status, 501) << unavailable.body;
+  EXPECT_EQ(header(unavailable, "Access-Control-Allow-Origin"), "");
+}
+
+TEST_F(DemoRoutesTest, AModeratorSeesTheArchiveAndItsLinkOnceAvailable) {
+  api(true);
+  const Json moderator = demoToken("standup", "moderator");
+  const Json publisher = demoToken("standup", "publisher");
+  const Json elsewhere = demoToken("other", "moderator");
+  store::ArchiveRecord a;
+  a.id = "0b5c1f4e-8d2a-4c3b-9e7f-1a2b3c4d5e6f";
+  a.apiKey = kKey;
+  a.sessionId = moderator.getString("sessionId").value_or("");
+  a.name = "standup";
+  a.outputMode = "individual";
+  a.createdAtMs = a.updatedAtMs = 1700000000000;
+  store_.insertArchive(a);
+  // A handler of its own on the same store, to give it a link builder.
+  session::SessionCatalog catalog(store_);
+  DemoHandler handler(store_, catalog, {kKey, web_.file(""), "http://127.0.0.1:5080", {}, {}});
+  handler.setArchives(nullptr, [](const std::string& key, const std::string& id) {
+    return "http://127.0.0.1:5080/v2/project/" + key + "/archive/" + id + "/download?x=1";
+  });
+  auto read = [&](const Json& issued) {
+    HttpRequest r;
+    r.method = "GET";
+    r.headers = withToken(issued);
+    r.remoteAddress = "127.0.0.1:40000";
+    return handler.archive(r, a.id);
+  };
+  const std::string target = "/demo/archive/" + a.id;
+
+  auto started = read(moderator);
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(header(started, "Cache-Control"), "no-store");
+  auto json = Json::parse(started.body);
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->getString("id"), a.id);
+  EXPECT_EQ(json->getString("status"), "started");
+  EXPECT_TRUE(json->find("url")->isNull()) << started.body;
+
+  a.status = "available";
+  ASSERT_TRUE(store_.updateArchive(a));
+  json = Json::parse(read(moderator).body);
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->getString("url"), "http://127.0.0.1:5080/v2/project/" + std::string(kKey) +
+                                        "/archive/" + a.id + "/download?x=1");
+  EXPECT_EQ(read(publisher).status, 403);
+
+  EXPECT_EQ(call("GET", target, withToken(publisher)).status, 403);
+  EXPECT_EQ(call("GET", target, withToken(elsewhere)).status, 403);
+  EXPECT_EQ(call("GET", target).status, 403);
+  EXPECT_EQ(call("GET", "/demo/archive/6f0c2b1a-0000-4000-8000-000000000000", withToken(moderator))
+                .status,
+            404);
+  EXPECT_EQ(call("POST", target + "/stop", withToken(publisher)).status, 403);
+  EXPECT_EQ(call("POST", target + "/stop", withToken(moderator)).status, 501);
+  EXPECT_EQ(
+      call("POST", "/demo/archive/" + std::string(100, 'a') + "/stop", withToken(moderator)).status,
+      404);
+}
+
+TEST_F(DemoRoutesTest, RecordingRequestsShareTheTokenBudget) {
+  demo::RequestThrottle::Limits limits;
+  limits.perAddressRate = 0.001;  // no refill within the test
+  limits.perAddressBurst = 2;
+  api(true, limits);
+  const Json moderator = demoToken("standup", "moderator");
+  EXPECT_EQ(call("GET", "/demo/archive/0b5c1f4e-8d2a-4c3b-9e7f-1a2b3c4d5e6f", withToken(moderator))
+                .status,
+            404);
+  auto limited = call("POST", "/demo/archive", withToken(moderator), "127.0.0.1:40000",
+                      R"({"room":"standup"})");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(header(limited, "Retry-After").empty());
 }
 
 }  // namespace

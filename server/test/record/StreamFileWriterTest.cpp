@@ -4,6 +4,7 @@
 #include "record/StreamFileWriter.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include <atomic>
 #include <chrono>
@@ -54,8 +55,15 @@ class StreamFileWriterTest : public recordtest::ClipTest {
       recorder.add(ring, std::move(writer));
       std::int64_t arrivalUs = 0;
       for (const auto& p : packets) {
-        arrivalUs += 1000;
         const auto track = static_cast<std::uint8_t>(p.track == 0 ? 0 : 1);
+        // Packets arrive when their frame was captured (the writer keeps audio and video in
+        // step by arrival), never before the previous one.
+        const std::uint32_t ts =
+            (std::uint32_t(p.bytes[4]) << 24) | (p.bytes[5] << 16) | (p.bytes[6] << 8) | p.bytes[7];
+        // (Opus may start a few ms before zero: the timestamp is then just below the wrap.)
+        const std::int64_t capturedUs =
+            std::int64_t(static_cast<std::int32_t>(ts)) * 1000 / (track == 0 ? 90 : 48);
+        arrivalUs = std::max(arrivalUs + 1, capturedUs);
         // The test is a patient producer: a worker would drop instead.
         while (!ring->push(p.bytes, arrivalUs, track, 0, false))
           std::this_thread::sleep_for(std::chrono::milliseconds(1));

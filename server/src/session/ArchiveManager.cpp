@@ -1,0 +1,577 @@
+#include "session/ArchiveManager.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "core/AsciiCase.h"
+#include "core/Clock.h"
+#include "core/Crypto.h"
+#include "obs/Logger.h"
+#include "record/StreamFileWriter.h"
+#include "session/ArchiveJson.h"
+#include "session/OutboundMessage.h"
+#include "session/SessionManager.h"
+#include "store/StoreError.h"
+
+namespace parley::session {
+
+namespace fs = std::filesystem;
+using core::Json;
+using obs::Logger;
+
+namespace {
+
+// OpenTok's reasons (docs/protocol.md §3.4.2).
+constexpr const char* kMaxDuration = "maximum duration exceeded";
+constexpr const char* kSessionEnded = "session ended";
+constexpr const char* kShutdown = "server shutdown";
+constexpr const char* kCrashed = "server stopped unexpectedly";
+
+std::optional<record::TrackFormat::Codec> codecOf(const std::string& name) {
+  using C = record::TrackFormat::Codec;
+  if (core::equalsIgnoringCase(name, "VP8")) return C::Vp8;
+  if (core::equalsIgnoringCase(name, "VP9")) return C::Vp9;
+  if (core::equalsIgnoringCase(name, "H264")) return C::H264;
+  if (core::equalsIgnoringCase(name, "opus")) return C::Opus;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ArchiveManager::ArchiveManager(store::Store& store, SessionManager& sessions,
+                               media::MediaService& media, record::Recorder& recorder,
+                               record::JobThread& packager, Post post, Settings settings, NowMs now)
+    : store_(store),
+      sessions_(sessions),
+      media_(media),
+      recorder_(recorder),
+      packager_(packager),
+      post_(std::move(post)),
+      settings_(std::move(settings)),
+      now_(now ? std::move(now) : NowMs([] { return core::Clock::nowMs(); })) {}
+
+ArchiveManager::~ArchiveManager() {
+  *alive_ = false;
+}
+
+ArchiveManager::Outcome ArchiveManager::fail(Status status, std::string message) const {
+  return Outcome{status, std::move(message), std::nullopt};
+}
+
+std::string ArchiveManager::zipPath(const std::string& archiveId) const {
+  return (fs::path(settings_.directory) / (archiveId + ".zip")).string();
+}
+
+std::int64_t ArchiveManager::sinceStart(const Running& r) const {
+  return std::max<std::int64_t>(0, now_() - r.startedMs);
+}
+
+ArchiveManager::Running* ArchiveManager::findRunning(const std::string& apiKey,
+                                                     const std::string& archiveId) {
+  auto it = running_.find(archiveId);
+  if (it == running_.end() || it->second->record.apiKey != apiKey) return nullptr;
+  return it->second.get();
+}
+
+ArchiveManager::Outcome ArchiveManager::notRunning(const std::string& apiKey,
+                                                   const std::string& archiveId,
+                                                   const std::string& what) {
+  if (!store_.findArchive(apiKey, archiveId)) return fail(Status::NotFound, "Archive not found");
+  return fail(Status::Conflict, "The archive is not recording: cannot " + what);
+}
+
+std::vector<ArchiveManager::Running*> ArchiveManager::runningIn(const std::string& sessionId) {
+  std::vector<Running*> out;
+  for (auto& [id, r] : running_)
+    if (r->record.sessionId == sessionId && !r->stopping) out.push_back(r.get());
+  return out;
+}
+
+// ---------------------------------------------------------------- REST
+
+ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
+                                              const core::ArchiveOptions& options) {
+  auto session = store_.findSession(options.sessionId);
+  if (!session || session->apiKey != apiKey)
+    return fail(Status::SessionNotFound, "Session not found");
+  if (session->properties.mediaMode != core::MediaMode::Routed)
+    return fail(Status::Conflict, "The session is relayed: only routed sessions can be archived");
+  if (options.outputMode == core::ArchiveOptions::OutputMode::Composed)
+    return fail(Status::NotImplemented,
+                "Composed archives are not available yet: start the archive with "
+                "outputMode \"individual\"");
+  if (!options.hasAudio && !options.hasVideo)
+    return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
+  const auto here = runningIn(options.sessionId);
+  for (const Running* r : here)
+    if (options.multiArchiveTag.empty() || r->record.multiArchiveTag.empty() ||
+        r->record.multiArchiveTag == options.multiArchiveTag)
+      return fail(Status::Conflict,
+                  "The session is already being archived (start another one with a distinct "
+                  "multiArchiveTag)");
+  if (here.size() >= settings_.maxPerSession)
+    return fail(Status::Conflict, "Too many archives are recording in this session");
+  if (running_.size() >= settings_.maxRunning)
+    return fail(Status::Conflict, "Too many archives are recording on this server");
+
+  auto r = std::make_unique<Running>();
+  store::ArchiveRecord& a = r->record;
+  a.id = core::Crypto::uuid4();
+  a.apiKey = apiKey;
+  a.sessionId = options.sessionId;
+  a.name = options.name;
+  a.status = "started";
+  a.outputMode = core::ArchiveOptions::outputModeName(options.outputMode);
+  a.streamMode = core::ArchiveOptions::streamModeName(options.streamMode);
+  a.hasAudio = options.hasAudio;
+  a.hasVideo = options.hasVideo;
+  a.multiArchiveTag = options.multiArchiveTag;
+  a.maxBitrate = options.maxBitrate.value_or(0);
+  a.quantizationParameter = options.quantizationParameter.value_or(0);
+  a.createdAtMs = core::Clock::nowMs();
+  a.updatedAtMs = a.createdAtMs;
+  r->startedMs = now_();
+  r->directory = (fs::path(settings_.directory) / a.id).string();
+  r->index.archiveId = a.id;
+  r->index.sessionId = a.sessionId;
+  r->index.name = a.name;
+  r->index.createdAtMs = a.createdAtMs;
+
+  std::error_code ec;
+  fs::create_directories(r->directory, ec);
+  std::string error;
+  if (ec || !r->index.save(r->directory, &error)) {
+    Logger::error("cannot start an archive: its directory is not writable",
+                  {{"dir", r->directory}, {"error", ec ? ec.message() : error}});
+    fs::remove_all(r->directory, ec);
+    return fail(Status::Unavailable, "The archive cannot be stored on this server");
+  }
+  store_.insertArchive(a);  // throws StoreError: nothing else happened yet
+  Logger::info("archive started",
+               {{"archiveId", a.id}, {"sessionId", a.sessionId}, {"streamMode", a.streamMode}});
+  Running& ref = *r;
+  running_[a.id] = std::move(r);
+
+  const LiveSession* live = sessions_.session(a.sessionId);
+  if (!live || live->connections.empty()) ref.emptySinceMs = now_();
+  if (live && options.streamMode == core::ArchiveOptions::StreamMode::Auto) {
+    for (const auto& streamId : live->streamOrder) {
+      const Stream& st = live->streams.at(streamId);
+      if (!st.announced) continue;
+      const Connection* owner = live->connection(st.connectionId);
+      record(ref, st.id, owner ? owner->data : "", a.hasAudio, a.hasVideo);
+    }
+  }
+  tellClients(a, "created");
+  if (statusListener_) statusListener_(a);
+  return Outcome{Status::Ok, {}, a};
+}
+
+ArchiveManager::Outcome ArchiveManager::stop(const std::string& apiKey,
+                                             const std::string& archiveId) {
+  Running* r = findRunning(apiKey, archiveId);
+  if (!r || r->stopping) return notRunning(apiKey, archiveId, "stop it");
+  stopRunning(*r, "");
+  return Outcome{Status::Ok, {}, r->record};
+}
+
+ArchiveManager::Outcome ArchiveManager::remove(const std::string& apiKey,
+                                               const std::string& archiveId) {
+  auto it = running_.find(archiveId);
+  if (it != running_.end() && it->second->record.apiKey == apiKey)
+    return fail(Status::Conflict, "The archive is recording or being packaged: stop it first");
+  if (!store_.deleteArchive(apiKey, archiveId)) return fail(Status::NotFound, "Archive not found");
+  std::error_code ec;
+  fs::remove(zipPath(archiveId), ec);
+  fs::remove_all(fs::path(settings_.directory) / archiveId, ec);
+  Logger::info("archive deleted", {{"archiveId", archiveId}});
+  return Outcome{};
+}
+
+ArchiveManager::Outcome ArchiveManager::addStream(const std::string& apiKey,
+                                                  const std::string& archiveId,
+                                                  const std::string& streamId, bool hasAudio,
+                                                  bool hasVideo) {
+  Running* r = findRunning(apiKey, archiveId);
+  if (!r || r->stopping) return notRunning(apiKey, archiveId, "add a stream");
+  if (r->record.streamMode != "manual")
+    return fail(Status::NotAllowed, "The archive's streamMode is auto: streams cannot be chosen");
+  if (!hasAudio && !hasVideo)
+    return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
+  const LiveSession* live = sessions_.session(r->record.sessionId);
+  const Stream* st = live ? live->stream(streamId) : nullptr;
+  if (!st || !st->announced) return fail(Status::NotFound, "Stream not found");
+  Json streams = Json::parse(r->record.streamsJson).value_or(Json::array());
+  for (const auto& s : streams.items())
+    if (s.getString("streamId") == streamId)
+      return fail(Status::Conflict, "The stream is already in the archive");
+  streams.push(
+      Json::object({{"streamId", streamId}, {"hasAudio", hasAudio}, {"hasVideo", hasVideo}}));
+  r->record.streamsJson = streams.dump();
+  r->record.updatedAtMs = core::Clock::nowMs();
+  store_.updateArchive(r->record);
+  const Connection* owner = live->connection(st->connectionId);
+  record(*r, streamId, owner ? owner->data : "", hasAudio && r->record.hasAudio,
+         hasVideo && r->record.hasVideo);
+  return Outcome{};
+}
+
+ArchiveManager::Outcome ArchiveManager::removeStream(const std::string& apiKey,
+                                                     const std::string& archiveId,
+                                                     const std::string& streamId) {
+  Running* r = findRunning(apiKey, archiveId);
+  if (!r || r->stopping) return notRunning(apiKey, archiveId, "remove a stream");
+  if (r->record.streamMode != "manual")
+    return fail(Status::NotAllowed, "The archive's streamMode is auto: streams cannot be chosen");
+  Json streams = Json::parse(r->record.streamsJson).value_or(Json::array());
+  Json kept = Json::array();
+  bool found = false;
+  for (const auto& s : streams.items()) {
+    if (s.getString("streamId") == streamId)
+      found = true;
+    else
+      kept.push(s);
+  }
+  if (!found) return fail(Status::NotFound, "The stream is not in the archive");
+  r->record.streamsJson = kept.dump();
+  r->record.updatedAtMs = core::Clock::nowMs();
+  store_.updateArchive(r->record);
+  for (auto& f : r->files)
+    if (f.streamId == streamId && f.recording) endFile(*r, f, true);
+  return Outcome{};
+}
+
+ArchiveManager::Outcome ArchiveManager::setLayout(const std::string& apiKey,
+                                                  const std::string& archiveId,
+                                                  const core::ArchiveOptions& layout) {
+  auto stored = store_.findArchive(apiKey, archiveId);
+  if (!stored) return fail(Status::NotFound, "Archive not found");
+  Json l = Json::object({{"type", layout.layoutType}});
+  if (!layout.layoutStylesheet.empty()) l.set("stylesheet", layout.layoutStylesheet);
+  if (!layout.screenshareType.empty()) l.set("screenshareType", layout.screenshareType);
+  // Kept for composed output; the running copy is updated too so a later write keeps it.
+  if (Running* r = findRunning(apiKey, archiveId)) r->record.layoutJson = l.dump();
+  stored->layoutJson = l.dump();
+  stored->updatedAtMs = core::Clock::nowMs();
+  store_.updateArchive(stored.value());
+  return Outcome{Status::Ok, {}, stored};
+}
+
+Json ArchiveManager::clientState(const std::string& sessionId) const {
+  Json out = Json::array();
+  for (const auto& [id, r] : running_)
+    if (r->record.sessionId == sessionId && !r->stopping)
+      out.push(ArchiveJson::clientView(r->record));
+  return out;
+}
+
+// ---------------------------------------------------------------- recording
+
+void ArchiveManager::record(Running& r, const std::string& streamId,
+                            const std::string& connectionData, bool hasAudio, bool hasVideo) {
+  for (const auto& f : r.files)
+    if (f.streamId == streamId && f.recording) return;  // already recording it
+  const auto published = media_.publishedTracks(r.record.sessionId, streamId);
+  std::vector<record::StreamFileWriter::Track> tracks;
+  std::vector<std::uint8_t> outputs(published.size(), 0xff);
+  bool h264 = false;
+  for (std::size_t i = 0; i < published.size(); ++i) {
+    const auto& p = published[i];
+    const bool video = p.kind == media::TrackKind::Video;
+    if ((video && !hasVideo) || (!video && !hasAudio)) continue;
+    auto codec = codecOf(p.codec);
+    if (!codec || tracks.size() >= 8) continue;
+    record::StreamFileWriter::Track t;
+    t.format.codec = *codec;
+    t.clockRate = p.clockRate ? p.clockRate : (video ? 90000 : 48000);
+    if (!video) t.format.channels = static_cast<int>(std::max<std::uint32_t>(1, p.channels));
+    h264 = h264 || *codec == record::TrackFormat::Codec::H264;
+    outputs[i] = static_cast<std::uint8_t>(tracks.size());
+    tracks.push_back(t);
+  }
+  if (tracks.empty()) {
+    Logger::info("archive skips a stream with nothing to record",
+                 {{"archiveId", r.record.id}, {"streamId", streamId}});
+    return;
+  }
+  // A stream that publishes again under the same id gets a file of its own.
+  std::size_t same = 0;
+  for (const auto& f : r.files) same += f.streamId == streamId;
+  const std::string filename =
+      streamId + (same ? "-" + std::to_string(same + 1) : "") + (h264 ? ".mkv" : ".webm");
+  const std::uint64_t tapId = nextTapId_++;
+  const std::string archiveId = r.record.id;
+  const std::string sessionId = r.record.sessionId;
+  std::weak_ptr<bool> alive = alive_;
+  auto wantKeyframe = [this, alive, sessionId, streamId] {
+    post_([this, alive, sessionId, streamId] {
+      if (auto a = alive.lock(); a && *a) media_.requestKeyframe(sessionId, streamId);
+    });
+  };
+  auto onFinished = [this, alive, archiveId, tapId](const record::StreamFileWriter::Result& res) {
+    post_([this, alive, archiveId, tapId, ok = res.ok, error = res.error] {
+      if (auto a = alive.lock(); a && *a) fileFinished(archiveId, tapId, ok, error);
+    });
+  };
+  std::string error;
+  auto writer = record::StreamFileWriter::create((fs::path(r.directory) / filename).string(),
+                                                 std::move(tracks), 0, std::move(wantKeyframe),
+                                                 std::move(onFinished), &error);
+  if (!writer) {
+    Logger::error("archive cannot create a stream file",
+                  {{"archiveId", archiveId}, {"streamId", streamId}, {"error", error}});
+    if (r.fileError.empty()) r.fileError = error;
+    return;
+  }
+  record::ArchiveIndex::File entry;
+  entry.streamId = streamId;
+  entry.connectionData = connectionData;
+  entry.filename = filename;
+  entry.startTimeOffsetMs = sinceStart(r);
+  r.index.files.push_back(entry);
+  r.files.push_back(RecordedFile{streamId, tapId, r.index.files.size() - 1, true, false});
+  ++r.unfinished;
+  saveIndex(r);
+  auto ring = std::make_shared<record::PacketRing>(settings_.ringPackets);
+  recorder_.add(ring, std::move(writer));
+  media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(outputs));
+  Logger::info("archive records a stream",
+               {{"archiveId", archiveId}, {"streamId", streamId}, {"file", filename}});
+}
+
+void ArchiveManager::endFile(Running& r, RecordedFile& f, bool stopTap) {
+  if (!f.recording) return;
+  f.recording = false;
+  r.index.files[f.indexEntry].stopTimeOffsetMs = sinceStart(r);
+  saveIndex(r);
+  if (stopTap) media_.stopRecording(r.record.sessionId, f.tapId);
+}
+
+void ArchiveManager::fileFinished(const std::string& archiveId, std::uint64_t tapId, bool ok,
+                                  const std::string& error) {
+  auto it = running_.find(archiveId);
+  if (it == running_.end()) return;
+  Running& r = *it->second;
+  for (auto& f : r.files) {
+    if (f.tapId != tapId || f.finished) continue;
+    f.finished = true;
+    --r.unfinished;
+    // The publication went without a streamDestroyed (media lost): the file ends here.
+    endFile(r, f, false);
+    if (!ok) {
+      Logger::error("archive stream file failed",
+                    {{"archiveId", archiveId}, {"streamId", f.streamId}, {"error", error}});
+      if (r.fileError.empty()) r.fileError = error;
+    }
+  }
+  if (r.stopping && r.unfinished == 0) startPackaging(r);
+}
+
+void ArchiveManager::saveIndex(Running& r) {
+  std::string error;
+  if (!r.index.save(r.directory, &error)) {
+    Logger::error("archive index not saved", {{"archiveId", r.record.id}, {"error", error}});
+    if (r.fileError.empty()) r.fileError = error;
+  }
+}
+
+void ArchiveManager::stopRunning(Running& r, const std::string& reason) {
+  r.stopping = true;
+  for (auto& f : r.files) endFile(r, f, true);
+  r.record.status = "stopped";
+  r.record.reason = reason;
+  r.record.durationMs = sinceStart(r);
+  r.record.updatedAtMs = core::Clock::nowMs();
+  Logger::info("archive stopped", {{"archiveId", r.record.id},
+                                   {"reason", reason.empty() ? "user initiated" : reason},
+                                   {"durationMs", static_cast<long long>(r.record.durationMs)}});
+  statusChanged(r.record);
+  tellClients(r.record, "updated");
+  if (r.unfinished == 0) startPackaging(r);
+}
+
+void ArchiveManager::startPackaging(Running& r) {
+  const std::string archiveId = r.record.id;
+  const std::string directory = r.directory;
+  const std::string zip = zipPath(archiveId);
+  const std::int64_t durationMs = r.record.durationMs;
+  std::weak_ptr<bool> alive = alive_;
+  packager_.post([this, alive, archiveId, directory, zip, durationMs] {
+    auto result = record::ArchivePackager::package(directory, zip, durationMs);
+    if (result.ok) record::ArchivePackager::removeSources(directory);
+    post_([this, alive, archiveId, result] {
+      if (auto a = alive.lock(); a && *a) packaged(archiveId, result);
+    });
+  });
+}
+
+void ArchiveManager::packaged(const std::string& archiveId,
+                              const record::ArchivePackager::Result& result) {
+  auto it = running_.find(archiveId);
+  if (it == running_.end()) return;
+  store::ArchiveRecord a = it->second->record;
+  const std::string fileError = it->second->fileError;
+  running_.erase(it);
+  if (result.ok) {
+    a.status = "available";
+    a.sizeBytes = result.sizeBytes;
+    a.sha256 = result.sha256Hex;
+    if (!fileError.empty() && a.reason.empty()) a.reason = "partly recorded: " + fileError;
+  } else {
+    a.status = "failed";
+    a.reason = "packaging failed: " + result.error;
+  }
+  a.updatedAtMs = core::Clock::nowMs();
+  Logger::info("archive " + a.status, {{"archiveId", a.id},
+                                       {"size", static_cast<long long>(a.sizeBytes)},
+                                       {"files", static_cast<long long>(result.files)},
+                                       {"reason", a.reason}});
+  statusChanged(a);
+}
+
+void ArchiveManager::statusChanged(store::ArchiveRecord& a) {
+  try {
+    store_.updateArchive(a);
+  } catch (const store::StoreError& e) {
+    Logger::error("archive status not stored", {{"archiveId", a.id}, {"error", e.what()}});
+  }
+  if (statusListener_) statusListener_(a);
+}
+
+void ArchiveManager::tellClients(const store::ArchiveRecord& a, const char* method) {
+  const std::string uri =
+      "/v2/partner/" + a.apiKey + "/session/" + a.sessionId + "/archive/" + a.id;
+  Json content = std::string_view(method) == "created"
+                     ? ArchiveJson::clientView(a)
+                     : Json::object({{"id", a.id}, {"name", a.name}, {"status", a.status}});
+  sessions_.notifySession(a.sessionId, OutboundMessage{std::string(kServerAddress), method, uri,
+                                                       std::move(content), std::nullopt});
+}
+
+// ---------------------------------------------------------------- session news
+
+void ArchiveManager::connectionCreated(const Connection& connection) {
+  for (Running* r : runningIn(connection.sessionId)) r->emptySinceMs.reset();
+}
+
+void ArchiveManager::connectionDestroyed(const Connection& connection, const std::string&) {
+  const LiveSession* live = sessions_.session(connection.sessionId);
+  if (live && !live->connections.empty()) return;
+  for (Running* r : runningIn(connection.sessionId)) r->emptySinceMs = now_();
+}
+
+void ArchiveManager::streamCreated(const Stream& stream, const Connection& owner) {
+  bool any = false;
+  for (Running* r : runningIn(owner.sessionId)) {
+    any = true;
+    if (r->record.streamMode == "auto")
+      record(*r, stream.id, owner.data, r->record.hasAudio, r->record.hasVideo);
+  }
+  if (any) return;
+  // archiveMode "always": the first stream starts the session's archive (docs/protocol.md
+  // §3.4.1), recording every stream as it comes.
+  const LiveSession* live = sessions_.session(owner.sessionId);
+  if (!live || live->record.properties.archiveMode != core::ArchiveMode::Always) return;
+  core::ArchiveOptions options;
+  options.sessionId = owner.sessionId;
+  options.name = live->record.properties.archiveName;
+  options.outputMode = core::ArchiveOptions::OutputMode::Individual;
+  try {
+    auto outcome = start(owner.apiKey, options);
+    if (outcome.status != Status::Ok)
+      Logger::warn("automatic archive not started",
+                   {{"sessionId", owner.sessionId}, {"reason", outcome.message}});
+  } catch (const store::StoreError& e) {
+    Logger::error("automatic archive not started",
+                  {{"sessionId", owner.sessionId}, {"error", e.what()}});
+  }
+}
+
+void ArchiveManager::streamDestroyed(const Stream& stream, const Connection& owner,
+                                     const std::string&) {
+  for (auto& [id, r] : running_) {
+    if (r->record.sessionId != owner.sessionId) continue;
+    for (auto& f : r->files)
+      if (f.streamId == stream.id && f.recording) endFile(*r, f, false);
+  }
+}
+
+void ArchiveManager::tick() {
+  const std::int64_t now = now_();
+  std::vector<std::pair<Running*, const char*>> due;
+  for (auto& [id, r] : running_) {
+    if (r->stopping) continue;
+    if (now - r->startedMs >= settings_.maxDurationS * 1000)
+      due.emplace_back(r.get(), kMaxDuration);
+    else if (r->emptySinceMs && now - *r->emptySinceMs >= settings_.emptyStopS * 1000)
+      due.emplace_back(r.get(), kSessionEnded);
+  }
+  for (auto& [r, reason] : due) stopRunning(*r, reason);
+}
+
+// ---------------------------------------------------------------- restarts
+
+void ArchiveManager::recoverLeftovers() {
+  std::vector<store::ArchiveRecord> left;
+  try {
+    for (const char* status : {"started", "stopped"})
+      for (auto& a : store_.archivesWithStatus(status)) left.push_back(std::move(a));
+  } catch (const store::StoreError& e) {
+    Logger::error("archives left by the last run not read", {{"error", e.what()}});
+    return;
+  }
+  for (auto& a : left) {
+    if (running_.count(a.id)) continue;
+    const std::string directory = (fs::path(settings_.directory) / a.id).string();
+    // A run that died while recording knows no duration: the packager reads it from the
+    // files (-1).
+    const bool wasRecording = a.status == "started";
+    auto result = record::ArchivePackager::package(directory, zipPath(a.id),
+                                                   wasRecording ? -1 : a.durationMs);
+    if (result.ok) {
+      record::ArchivePackager::removeSources(directory);
+      a.status = "available";
+      a.sizeBytes = result.sizeBytes;
+      a.sha256 = result.sha256Hex;
+      if (wasRecording) {
+        a.durationMs = result.durationMs;
+        a.reason = kCrashed;
+      }
+    } else {
+      a.status = "failed";
+      a.reason = std::string(kCrashed) + ": " + result.error;
+    }
+    a.updatedAtMs = core::Clock::nowMs();
+    Logger::warn("archive left by the last run finished",
+                 {{"archiveId", a.id}, {"status", a.status}, {"reason", a.reason}});
+    statusChanged(a);
+  }
+}
+
+void ArchiveManager::finishAtShutdown() {
+  for (auto& [id, r] : running_) {
+    if (!r->stopping) {
+      r->stopping = true;
+      for (auto& f : r->files) endFile(*r, f, false);
+      r->record.status = "stopped";
+      r->record.reason = kShutdown;
+      r->record.durationMs = sinceStart(*r);
+    }
+    auto result = record::ArchivePackager::package(r->directory, zipPath(id), r->record.durationMs);
+    if (result.ok) {
+      record::ArchivePackager::removeSources(r->directory);
+      r->record.status = "available";
+      r->record.sizeBytes = result.sizeBytes;
+      r->record.sha256 = result.sha256Hex;
+    } else {
+      r->record.status = "failed";
+      r->record.reason = std::string(kShutdown) + ": " + result.error;
+    }
+    r->record.updatedAtMs = core::Clock::nowMs();
+    statusChanged(r->record);
+  }
+  running_.clear();
+}
+
+}  // namespace parley::session

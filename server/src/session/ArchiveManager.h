@@ -1,0 +1,157 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ArchiveOptions.h"
+#include "core/Json.h"
+#include "media/MediaService.h"
+#include "record/ArchiveIndex.h"
+#include "record/ArchivePackager.h"
+#include "record/JobThread.h"
+#include "record/Recorder.h"
+#include "session/SessionEventListener.h"
+#include "store/Store.h"
+
+namespace parley::session {
+
+class SessionManager;
+
+// Archives of routed sessions, individual output (docs/protocol.md §3.4.2, §4.2, §7.10): starts
+// and stops them, records one file per published stream through the SFU's recording taps and
+// a recorder thread, packages the files into OpenTok's ZIP on a background thread, and keeps
+// the store, the session's clients and the project's archive callbacks told of every status
+// change. Runs on the control thread; news from the other threads comes back through `post`.
+class ArchiveManager final : public SessionEventListener {
+ public:
+  struct Settings {
+    std::string directory;              // <dataDir>/archives
+    std::size_t maxPerSession = 5;      // running at once in one session
+    std::size_t maxRunning = 20;        // running at once on this server
+    std::int64_t maxDurationS = 14400;  // OpenTok's default: 4 hours
+    std::int64_t emptyStopS = 60;       // an empty session stops its archives after this
+    std::size_t ringPackets = 1024;     // per recorded stream (≈1.6 MiB)
+  };
+  enum class Status {
+    Ok,
+    NotFound,         // 404: no such archive in the project
+    SessionNotFound,  // 404
+    Conflict,         // 409
+    Invalid,          // 400
+    NotImplemented,   // 501: composed output
+    NotAllowed,       // 405: stream changes of an auto archive
+    Unavailable,      // 500: the archive's directory cannot be made
+  };
+  struct Outcome {
+    Status status = Status::Ok;
+    std::string message;
+    std::optional<store::ArchiveRecord> archive;
+  };
+  // Runs `fn` on the control thread, later (never inline).
+  using Post = std::function<void(std::function<void()> fn)>;
+  // Delivers archive status callbacks: the archive whose status changed.
+  using StatusListener = std::function<void(const store::ArchiveRecord& archive)>;
+  using NowMs = std::function<std::int64_t()>;
+
+  ArchiveManager(store::Store& store, SessionManager& sessions, media::MediaService& media,
+                 record::Recorder& recorder, record::JobThread& packager, Post post,
+                 Settings settings, NowMs now = {});
+  ~ArchiveManager() override;
+
+  void setStatusListener(StatusListener listener) { statusListener_ = std::move(listener); }
+
+  // REST (docs/protocol.md §3.4.2).
+  Outcome start(const std::string& apiKey, const core::ArchiveOptions& options);
+  Outcome stop(const std::string& apiKey, const std::string& archiveId);
+  Outcome remove(const std::string& apiKey, const std::string& archiveId);
+  Outcome addStream(const std::string& apiKey, const std::string& archiveId,
+                    const std::string& streamId, bool hasAudio, bool hasVideo);
+  Outcome removeStream(const std::string& apiKey, const std::string& archiveId,
+                       const std::string& streamId);
+  Outcome setLayout(const std::string& apiKey, const std::string& archiveId,
+                    const core::ArchiveOptions& layout);
+
+  // The running archives of a session as clients see them (session state, §7.10).
+  core::Json clientState(const std::string& sessionId) const;
+  std::size_t runningCount() const { return running_.size(); }
+  // Where an available archive's ZIP is.
+  std::string zipPath(const std::string& archiveId) const;
+
+  // Once a second: maximum durations and empty sessions.
+  void tick();
+  // At start, before clients connect: archives a killed run left "started" or "stopped"
+  // are packaged from what was written (available) or marked failed. Synchronous.
+  void recoverLeftovers();
+  // At shutdown, after the SFU and the recorder have stopped: archives still running are
+  // stopped and packaged now. Synchronous.
+  void finishAtShutdown();
+
+  // SessionEventListener
+  void connectionCreated(const Connection& connection) override;
+  void connectionDestroyed(const Connection& connection, const std::string& reason) override;
+  void streamCreated(const Stream& stream, const Connection& owner) override;
+  void streamDestroyed(const Stream& stream, const Connection& owner,
+                       const std::string& reason) override;
+
+ private:
+  struct RecordedFile {
+    std::string streamId;
+    std::uint64_t tapId = 0;
+    std::size_t indexEntry = 0;  // its line in the archive's index
+    bool recording = true;       // the tap is attached
+    bool finished = false;       // the writer reported
+  };
+  struct Running {
+    store::ArchiveRecord record;
+    record::ArchiveIndex index;
+    std::string directory;
+    std::int64_t startedMs = 0;
+    bool stopping = false;
+    std::vector<RecordedFile> files;
+    std::size_t unfinished = 0;  // writers that have not reported yet
+    std::optional<std::int64_t> emptySinceMs;
+    std::string fileError;  // the first writer failure, for the reason
+  };
+
+  Outcome fail(Status status, std::string message) const;
+  Running* findRunning(const std::string& apiKey, const std::string& archiveId);
+  // Not running: NotFound, or Conflict when the archive exists but no longer records.
+  Outcome notRunning(const std::string& apiKey, const std::string& archiveId,
+                     const std::string& what);
+  std::vector<Running*> runningIn(const std::string& sessionId);
+  // Starts one file for `stream` (tracks filtered by hasAudio/hasVideo).
+  void record(Running& r, const std::string& streamId, const std::string& connectionData,
+              bool hasAudio, bool hasVideo);
+  void endFile(Running& r, RecordedFile& f, bool stopTap);
+  void fileFinished(const std::string& archiveId, std::uint64_t tapId, bool ok,
+                    const std::string& error);
+  void stopRunning(Running& r, const std::string& reason);
+  void startPackaging(Running& r);
+  void packaged(const std::string& archiveId, const record::ArchivePackager::Result& result);
+  // Writes the record, tells the status listener (callbacks).
+  void statusChanged(store::ArchiveRecord& record);
+  void tellClients(const store::ArchiveRecord& record, const char* method);
+  void saveIndex(Running& r);
+  std::int64_t sinceStart(const Running& r) const;
+
+  store::Store& store_;
+  SessionManager& sessions_;
+  media::MediaService& media_;
+  record::Recorder& recorder_;
+  record::JobThread& packager_;
+  Post post_;
+  Settings settings_;
+  NowMs now_;
+  StatusListener statusListener_;
+  std::map<std::string, std::unique_ptr<Running>, std::less<>> running_;  // by archive id
+  std::uint64_t nextTapId_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace parley::session
