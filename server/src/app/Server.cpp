@@ -63,6 +63,14 @@ int Server::run() {
     return 1;
   }
   std::string dbPath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
+  // Archive download links are signed with a key kept in the data dir, so links handed out
+  // before a restart keep working after it.
+  std::string keyError;
+  auto urlSigningKey = UrlSigningKey::loadOrCreate(config_.dataDir, &keyError);
+  if (!urlSigningKey) {
+    Logger::error("cannot load the URL signing key", {{"error", keyError}});
+    return 1;
+  }
 
   std::unique_ptr<store::SqliteStore> store;
   std::string demoApiKey;  // the project the demo's tokens belong to
@@ -227,14 +235,6 @@ int Server::run() {
   apiSettings.callbackTargets =
       webhook::TargetCheck(webhook::AddressPolicy(config_.allowPrivateCallbacks));
   apiSettings.turn = {config_.turnUrls, config_.turnSecret, config_.turnTtlSeconds};
-  // Archive download links are signed with a key kept in the data dir, so links handed out
-  // before a restart keep working after it.
-  std::string keyError;
-  auto urlSigningKey = UrlSigningKey::loadOrCreate(config_.dataDir, &keyError);
-  if (!urlSigningKey) {
-    Logger::error("cannot load the URL signing key", {{"error", keyError}});
-    return 1;
-  }
   apiSettings.archivesDir = (std::filesystem::path(config_.dataDir) / "archives").string();
   apiSettings.urlSigningKey = std::move(*urlSigningKey);
   apiSettings.archiveUrlTtlSeconds = config_.archiveUrlTtlSeconds;
