@@ -239,11 +239,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       transfer_->buffer.resize(static_cast<std::size_t>(std::min<std::uint64_t>(length, kChunk)));
     }
     beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
-    bhttp::async_write(
-        stream_, *res,
-        [self = this->shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
-          self->afterWrite(ec, keepAlive);
-        });
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), res, keepAlive](
+                           beast::error_code ec, std::size_t) { self->afterWrite(ec, keepAlive); });
   }
 
   void afterWrite(beast::error_code ec, bool keepAlive) {
@@ -282,10 +280,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     // A reader that takes longer than this for one chunk is dropped, freeing the file.
     beast::get_lowest_layer(stream_).expires_after(shared_->options.readTimeout);
     asio::async_write(stream_, asio::buffer(t.buffer.data(), static_cast<std::size_t>(n)),
-                      [self = this->shared_from_this(), keepAlive](beast::error_code ec,
-                                                                   std::size_t) {
-                        self->afterWrite(ec, keepAlive);
-                      });
+                      [self = this->shared_from_this(), keepAlive](
+                          beast::error_code ec, std::size_t) { self->afterWrite(ec, keepAlive); });
   }
 
   void close() {

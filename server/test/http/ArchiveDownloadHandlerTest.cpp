@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "../store/TempDirectory.h"
+#include "core/Base64.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
 #include "core/UrlSignature.h"
@@ -155,7 +156,7 @@ class ArchiveDownloadHandlerTest : public ::testing::Test {
     if (zip) {
       std::ofstream(zipPath(id), std::ios::binary) << *zip;
       a.sizeBytes = static_cast<std::int64_t>(zip->size());
-      a.sha256 = core::Crypto::toHex(core::Crypto::sha256(*zip));
+      a.sha256 = core::Base64::encode(core::Crypto::sha256(*zip));  // as sha256sum
     }
     store_.insertArchive(a);
   }
@@ -252,7 +253,7 @@ TEST_F(ArchiveDownloadHandlerTest, GetStreamsTheWholeZip) {
   EXPECT_EQ(r[bhttp::field::accept_ranges], "bytes");
   EXPECT_EQ(r[bhttp::field::cache_control], "private, no-store");
   EXPECT_EQ(r[bhttp::field::access_control_allow_origin], "https://player.example");
-  EXPECT_EQ(r[bhttp::field::etag], "\"" + core::Crypto::toHex(core::Crypto::sha256(zip_)) + "\"");
+  EXPECT_EQ(r[bhttp::field::etag], "\"" + core::Base64::encode(core::Crypto::sha256(zip_)) + "\"");
 }
 
 TEST_F(ArchiveDownloadHandlerTest, RangesOnOneKeptAliveConnection) {
@@ -298,7 +299,7 @@ TEST_F(ArchiveDownloadHandlerTest, RangeStartingPastTheEndIs416) {
 TEST_F(ArchiveDownloadHandlerTest, IfRangeMustMatchTheEtagForARange) {
   start();
   Client client(port_);
-  const std::string etag = "\"" + core::Crypto::toHex(core::Crypto::sha256(zip_)) + "\"";
+  const std::string etag = "\"" + core::Base64::encode(core::Crypto::sha256(zip_)) + "\"";
   Reply r =
       client.request("GET", target(available_), {{"Range", "bytes=100-199"}, {"If-Range", etag}});
   ASSERT_EQ(r.result_int(), 206);
