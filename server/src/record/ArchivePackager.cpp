@@ -88,7 +88,7 @@ ArchivePackager::Result ArchivePackager::package(const std::string& archiveDir,
                                                  const std::string& zipPath,
                                                  std::int64_t durationMs) {
   Result result;
-  result.durationMs = durationMs;
+  result.durationMs = std::max<std::int64_t>(0, durationMs);
   auto index = ArchiveIndex::load(archiveDir, &result.error);
   if (!index) return result;
 
@@ -109,10 +109,15 @@ ArchivePackager::Result ArchivePackager::package(const std::string& archiveDir,
     std::int64_t stop = f.stopTimeOffsetMs;
     if (stop < 0) {
       // The run died while this file recorded: it reaches as far as its frames do.
+      // With the archive's length unknown too (durationMs < 0), the file alone decides.
       const std::int64_t own = mediaDurationMs(path);
-      stop = own < 0 ? durationMs : std::min(f.startTimeOffsetMs + own, durationMs);
+      if (durationMs < 0)
+        stop = f.startTimeOffsetMs + std::max<std::int64_t>(0, own);
+      else
+        stop = own < 0 ? durationMs : std::min(f.startTimeOffsetMs + own, durationMs);
     }
     stop = std::max(stop, f.startTimeOffsetMs);
+    if (durationMs < 0) result.durationMs = std::max<std::int64_t>(result.durationMs, stop);
     entries.push_back({&f, std::move(path), static_cast<std::int64_t>(info.st_size), stop});
   }
 

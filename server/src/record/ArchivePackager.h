@@ -28,7 +28,9 @@ class ArchivePackager {
   // a rename) holding every listed stream file that exists and the manifest, then computes
   // the ZIP's SHA-256 by reading it back. `durationMs` is the archive's length; a file whose
   // stop offset is -1 (the run died while it recorded) gets min(start + its own duration as
-  // read from the file, durationMs), or durationMs when the file cannot be read. Files listed
+  // read from the file, durationMs), or durationMs when the file cannot be read; with
+  // durationMs < 0 (unknown) the files' own lengths give it, and Result.durationMs is the
+  // last stop. Files listed
   // but missing on disk are left out of the ZIP and the manifest. On failure nothing is left
   // under zipPath.
   static Result package(const std::string& archiveDir, const std::string& zipPath,

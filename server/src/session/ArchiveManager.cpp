@@ -416,7 +416,7 @@ void ArchiveManager::packaged(const std::string& archiveId,
   if (result.ok) {
     a.status = "available";
     a.sizeBytes = result.sizeBytes;
-    a.sha256 = result.sha256Hex;
+    a.sha256 = result.sha256Base64;
     if (!fileError.empty() && a.reason.empty()) a.reason = "partly recorded: " + fileError;
   } else {
     a.status = "failed";
@@ -533,7 +533,7 @@ void ArchiveManager::recoverLeftovers() {
       record::ArchivePackager::removeSources(directory);
       a.status = "available";
       a.sizeBytes = result.sizeBytes;
-      a.sha256 = result.sha256Hex;
+      a.sha256 = result.sha256Base64;
       if (wasRecording) {
         a.durationMs = result.durationMs;
         a.reason = kCrashed;
@@ -563,7 +563,7 @@ void ArchiveManager::finishAtShutdown() {
       record::ArchivePackager::removeSources(r->directory);
       r->record.status = "available";
       r->record.sizeBytes = result.sizeBytes;
-      r->record.sha256 = result.sha256Hex;
+      r->record.sha256 = result.sha256Base64;
     } else {
       r->record.status = "failed";
       r->record.reason = std::string(kShutdown) + ": " + result.error;

@@ -124,6 +124,26 @@ CREATE INDEX archives_by_project ON archives(api_key, created_at_ms DESC);
 CREATE INDEX archives_by_session ON archives(session_id, created_at_ms DESC);
 CREATE INDEX archives_by_status ON archives(status);
 )sql"},
+    // Archive status callbacks (docs/protocol.md §4.2) are registered as group "archive",
+    // event "status". SQLite cannot change a CHECK, so the table is rebuilt.
+    Migration{6, "archive status callbacks",
+              R"sql(
+CREATE TABLE callbacks_v6 (
+  id TEXT PRIMARY KEY NOT NULL,
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  event_group TEXT NOT NULL CHECK (event_group IN ('connection', 'stream', 'archive')),
+  event TEXT NOT NULL CHECK (
+    (event_group IN ('connection', 'stream') AND event IN ('created', 'destroyed')) OR
+    (event_group = 'archive' AND event = 'status')),
+  url TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (api_key, event_group, event, url)
+);
+INSERT INTO callbacks_v6 (id, api_key, event_group, event, url, created_at_ms)
+  SELECT id, api_key, event_group, event, url, created_at_ms FROM callbacks;
+DROP TABLE callbacks;
+ALTER TABLE callbacks_v6 RENAME TO callbacks;
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {
