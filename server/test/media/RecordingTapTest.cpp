@@ -217,3 +217,54 @@ TEST_F(RecordingTapTest, TheWarmPacketPathAllocatesNothing) {
 
 }  // namespace
 }  // namespace parley::media
+
+namespace parley::media {
+namespace {
+
+// The router owns the taps an archive asks for (Sfu::startRecording): the tracks the
+// archive records go to the file's numbering, the others are left out.
+TEST_F(RecordingTapTest, ARouterTapRecordsOnlyTheChosenTracksRenumbered) {
+  ring = std::make_shared<record::PacketRing>(16);
+  // Audio (track 0) not recorded; video (track 1) is the file's track 0.
+  ASSERT_TRUE(
+      router.addTap("stream", 7, std::make_unique<RecordingTap>(ring), {RecordingTap::kSkip, 0}));
+  EXPECT_EQ(router.tapCount(), 1u);
+  send(false);
+  send(true, true);
+  send(false);
+  const record::PacketRing::Packet* p = ring->front();
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->track, 0u);
+  EXPECT_TRUE(p->keyframe);
+  ring->pop();
+  EXPECT_EQ(ring->front(), nullptr) << "audio was not to be recorded";
+  EXPECT_EQ(forwardedToSubscriber(sdp::MediaKind::Audio), 2u);
+}
+
+TEST_F(RecordingTapTest, RemovingARouterTapEndsTheRecordedStream) {
+  ring = std::make_shared<record::PacketRing>(16);
+  ASSERT_TRUE(router.addTap("stream", 7, std::make_unique<RecordingTap>(ring), {0, 1}));
+  send(false);
+  router.removeTap(7);
+  send(false);
+  EXPECT_EQ(router.tapCount(), 0u);
+  EXPECT_EQ(router.sinkCount(*publication), 1u);
+  EXPECT_EQ(ring->pushed(), 1u);
+  ASSERT_NE(ring->front(), nullptr);
+  ring->pop();
+  EXPECT_TRUE(ring->finished());
+}
+
+TEST_F(RecordingTapTest, ATapForAStreamThatIsGoneClosesItsRingAtOnce) {
+  ring = std::make_shared<record::PacketRing>(16);
+  EXPECT_FALSE(router.addTap("no-such-stream", 7, std::make_unique<RecordingTap>(ring), {0, 1}));
+  EXPECT_TRUE(ring->finished()) << "the recorder must not wait for a stream that never comes";
+  auto second = std::make_shared<record::PacketRing>(16);
+  ASSERT_TRUE(router.addTap("stream", 8, std::make_unique<RecordingTap>(second), {0, 1}));
+  router.removePublication("stream");
+  EXPECT_EQ(router.tapCount(), 0u);
+  EXPECT_TRUE(second->finished());
+}
+
+}  // namespace
+}  // namespace parley::media

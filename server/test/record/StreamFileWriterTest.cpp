@@ -58,12 +58,7 @@ class StreamFileWriterTest : public recordtest::ClipTest {
         const auto track = static_cast<std::uint8_t>(p.track == 0 ? 0 : 1);
         // Packets arrive when their frame was captured (the writer keeps audio and video in
         // step by arrival), never before the previous one.
-        const std::uint32_t ts =
-            (std::uint32_t(p.bytes[4]) << 24) | (p.bytes[5] << 16) | (p.bytes[6] << 8) | p.bytes[7];
-        // (Opus may start a few ms before zero: the timestamp is then just below the wrap.)
-        const std::int64_t capturedUs =
-            std::int64_t(static_cast<std::int32_t>(ts)) * 1000 / (track == 0 ? 90 : 48);
-        arrivalUs = std::max(arrivalUs + 1, capturedUs);
+        arrivalUs = std::max(arrivalUs + 1, recordtest::capturedUs(p));
         // The test is a patient producer: a worker would drop instead.
         while (!ring->push(p.bytes, arrivalUs, track, 0, false))
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -104,6 +99,35 @@ TEST_F(StreamFileWriterTest, ALossAsksThePublisherForAKeyframeOnce) {
   EXPECT_EQ(requests, 1);
   EXPECT_EQ(result.packetsLost, 1u);
   EXPECT_EQ(recordtest::framesOf(recordtest::probe(out), "vp8"), 70);
+}
+
+// start_time of the stream with `codec` in seconds (ffprobe), or -1.
+double startTimeOf(const fs::path& file, const std::string& codec) {
+  auto json = core::Json::parse(recordtest::runCommand(
+      "ffprobe -v error -show_entries stream=codec_name,start_time -of json '" + file.string() +
+      "'"));
+  if (!json || !json->find("streams")) return -1;
+  for (const auto& s : json->find("streams")->items())
+    if (s.getString("codec_name") == codec)
+      return std::atof(s.getString("start_time").value_or("-1").c_str());
+  return -1;
+}
+
+// Tracks are placed by when they arrive: audio that starts 300 ms after the picture (its
+// first packets never came) starts 300 ms into the file, not at zero beside the video.
+TEST_F(StreamFileWriterTest, ATrackThatStartsLaterStaysInStepWithTheOther) {
+  std::erase_if(packets_, [](const recordtest::RtpPacketOut& p) {
+    if (p.track == 0) return false;
+    const std::uint32_t ts =
+        (std::uint32_t(p.bytes[4]) << 24) | (p.bytes[5] << 16) | (p.bytes[6] << 8) | p.bytes[7];
+    return static_cast<std::int32_t>(ts) < 300 * 48;
+  });
+  int requests = 0;
+  const fs::path out = dir_.path() / "late-audio.webm";
+  auto result = record(packets_, out, &requests);
+  EXPECT_TRUE(result.ok) << result.error;
+  EXPECT_NEAR(startTimeOf(out, "vp8"), 0.0, 0.02);
+  EXPECT_NEAR(startTimeOf(out, "opus"), 0.3, 0.04);
 }
 
 TEST_F(StreamFileWriterTest, AnUnwritablePathIsRefusedUpFront) {
