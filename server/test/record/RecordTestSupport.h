@@ -1,7 +1,7 @@
 #pragma once
 
-// What the record/ tests share: a real clip made by Debian's ffmpeg, and ffprobe's view of
-// a file (decoding every frame).
+// What the record/ tests share: a real clip made by Debian's ffmpeg as RTP (RtpClip.h), and
+// ffprobe's view of a file (decoding every frame).
 
 #include <algorithm>
 #include <array>
@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "../store/TempDirectory.h"
+#include "RtpClip.h"
 #include "record/MediaFileReader.h"
 
 #include "core/Json.h"
@@ -50,16 +51,6 @@ inline int framesOf(const core::Json& info, const std::string& codec) {
   return -1;
 }
 
-// 3 s of VP8 at 30 fps (a keyframe every second) and stereo Opus, in `dir`/clip.webm.
-inline bool makeClip(const std::filesystem::path& clip) {
-  const std::string command =
-      "ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc=size=320x240:rate=30 "
-      "-f lavfi -i sine=frequency=440:sample_rate=48000 -t 3 -c:v libvpx -b:v 300k -g 30 "
-      "-c:a libopus -ac 2 -y '" +
-      clip.string() + "'";
-  return std::system(command.c_str()) == 0;
-}
-
 // A test with a fresh directory (removed afterwards) holding the clip.
 class ClipTest : public ::testing::Test {
  protected:
@@ -69,62 +60,5 @@ class ClipTest : public ::testing::Test {
   store::test::TempDirectory dir_;
   std::filesystem::path clip_ = dir_.path() / "clip.webm";
 };
-
-// ---- RTP as a publisher sends it, from a clip's real frames
-
-struct RtpPacketOut {
-  std::size_t track;
-  std::uint16_t sequence;
-  std::vector<std::uint8_t> bytes;
-  int frameIndex;  // index of the video frame it carries (-1 for audio)
-};
-
-inline std::vector<std::uint8_t> rtp(std::uint8_t payloadType, bool marker, std::uint16_t seq,
-                                     std::uint32_t ts, std::uint32_t ssrc) {
-  return {0x80,
-          static_cast<std::uint8_t>((marker ? 0x80 : 0) | payloadType),
-          static_cast<std::uint8_t>(seq >> 8),
-          static_cast<std::uint8_t>(seq),
-          static_cast<std::uint8_t>(ts >> 24),
-          static_cast<std::uint8_t>(ts >> 16),
-          static_cast<std::uint8_t>(ts >> 8),
-          static_cast<std::uint8_t>(ts),
-          static_cast<std::uint8_t>(ssrc >> 24),
-          static_cast<std::uint8_t>(ssrc >> 16),
-          static_cast<std::uint8_t>(ssrc >> 8),
-          static_cast<std::uint8_t>(ssrc)};
-}
-
-// Every frame of the clip as RTP, per track, in send order. Sequence numbers start near
-// the 16-bit wrap so that the test crosses it.
-inline std::vector<RtpPacketOut> packetize(MediaFileReader& reader, int* videoFrames) {
-  std::vector<RtpPacketOut> out;
-  std::uint16_t seq[2] = {65500, 65000};
-  int index = 0;
-  while (auto frame = reader.next()) {
-    const bool video = reader.tracks()[frame->track].isVideo();
-    const std::size_t t = video ? 0 : 1;
-    if (!video) {
-      auto p = rtp(111, true, seq[t], static_cast<std::uint32_t>(frame->ptsMs * 48), 2222);
-      p.insert(p.end(), frame->data.begin(), frame->data.end());
-      out.push_back({frame->track, seq[t]++, std::move(p), -1});
-      continue;
-    }
-    // A 1-byte VP8 payload descriptor: S=1 and PID 0 on the first packet of the frame.
-    const std::size_t chunk = 700;
-    for (std::size_t off = 0; off < frame->data.size(); off += chunk) {
-      const std::size_t n = std::min(chunk, frame->data.size() - off);
-      const bool last = off + n == frame->data.size();
-      auto p = rtp(96, last, seq[t], static_cast<std::uint32_t>(frame->ptsMs * 90), 1111);
-      p.push_back(off == 0 ? 0x10 : 0x00);
-      p.insert(p.end(), frame->data.begin() + static_cast<std::ptrdiff_t>(off),
-               frame->data.begin() + static_cast<std::ptrdiff_t>(off + n));
-      out.push_back({frame->track, seq[t]++, std::move(p), index});
-    }
-    ++index;
-  }
-  *videoFrames = index;
-  return out;
-}
 
 }  // namespace parley::record::recordtest
