@@ -28,11 +28,11 @@ constexpr const char* kSessionEnded = "session ended";
 constexpr const char* kShutdown = "server shutdown";
 constexpr const char* kCrashed = "server stopped unexpectedly";
 
+// The codecs whose RTP record/FrameAssembler rebuilds into frames. The SFU negotiates VP8
+// and Opus today; VP9 and H.264 join when it offers them.
 std::optional<record::TrackFormat::Codec> codecOf(const std::string& name) {
   using C = record::TrackFormat::Codec;
   if (core::equalsIgnoringCase(name, "VP8")) return C::Vp8;
-  if (core::equalsIgnoringCase(name, "VP9")) return C::Vp9;
-  if (core::equalsIgnoringCase(name, "H264")) return C::H264;
   if (core::equalsIgnoringCase(name, "opus")) return C::Opus;
   return std::nullopt;
 }
