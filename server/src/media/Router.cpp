@@ -94,25 +94,27 @@ bool Router::addTap(const std::string& streamId, uint64_t tapId, std::unique_ptr
   if (!p || taps_.count(tapId)) return false;  // the tap goes, closing its ring
   const int64_t now = nowUs();
   const auto& producers = p->producers();
-  for (size_t i = 0; i < producers.size() && i < RecordingTap::kMaxTracks; ++i) {
-    const uint8_t output = i < outputs.size() ? outputs[i] : RecordingTap::kSkip;
-    const Producer& producer = *producers[i];
-    uint8_t layer = RecordingTap::kSkip;
-    if (output != RecordingTap::kSkip && producer.isVideo() && producer.layerCount() > 1) {
-      size_t chosen = producer.layerCount() - 1;
-      for (size_t l = producer.layerCount(); l-- > 0;)
-        if (producer.layerLive(l, now)) {
-          chosen = l;
-          break;
-        }
-      layer = static_cast<uint8_t>(chosen);
+  for (size_t i = 0; i < RecordingTap::kMaxTracks; ++i) {
+    const uint8_t output =
+        i < producers.size() && i < outputs.size() ? outputs[i] : RecordingTap::kSkip;
+    if (output == RecordingTap::kSkip) {
+      tap->route(i, RecordingTap::kSkip, RecordingTap::kSkip);
+      continue;
     }
-    tap->route(i, output, layer);
-    if (output != RecordingTap::kSkip && producer.isVideo())
-      p->requestKeyFrame(layer == RecordingTap::kSkip ? 0 : layer, now);
+    const Producer& producer = *producers[i];
+    const bool simulcast = producer.isVideo() && producer.layerCount() > 1;
+    tap->route(i, output, simulcast ? RecordingTap::kFollow : RecordingTap::kSkip);
+    if (!producer.isVideo()) continue;
+    // The file starts at a keyframe: ask for one of the layer it will most likely take.
+    size_t layer = 0;
+    for (size_t l = producer.layerCount(); l-- > 0;)
+      if (producer.layerLive(l, now)) {
+        layer = l;
+        break;
+      }
+    p->requestKeyFrame(layer, now);
   }
-  for (size_t i = producers.size(); i < RecordingTap::kMaxTracks; ++i)
-    tap->route(i, RecordingTap::kSkip, RecordingTap::kSkip);
+  tap->setPublication(p);
   attach(*p, *tap);
   taps_[tapId] = Tap{p, std::move(tap)};
   return true;

@@ -60,9 +60,9 @@ class Router {
   }
 
   // Recording taps, owned here: attached to their publication until removed or until the
-  // publication goes (the tap then closes its ring and is dropped). Each video track
-  // records one layer: the highest that is live now (the highest signalled when none
-  // is), and the publisher is asked for a keyframe of it so the file starts promptly.
+  // publication goes (the tap then closes its ring and is dropped). A simulcast video
+  // track records the best live layer (RecordingTap follows it), and the publisher is
+  // asked for a keyframe at once so the file starts promptly.
   // `outputs[i]`: the file track of the publication's track i (kSkip: not recorded).
   bool addTap(const std::string& streamId, uint64_t tapId, std::unique_ptr<RecordingTap> tap,
               const std::vector<uint8_t>& outputs);

@@ -105,7 +105,9 @@ ArchivePackager::Result ArchivePackager::package(const std::string& archiveDir,
       result.error = "cannot read " + path + ": " + std::strerror(errno);
       return result;
     }
-    if (!S_ISREG(info.st_mode)) continue;
+    // Not a file, or one that never got its header (no media before a crash): nothing
+    // a player could open.
+    if (!S_ISREG(info.st_mode) || info.st_size == 0) continue;
     std::int64_t stop = f.stopTimeOffsetMs;
     if (stop < 0) {
       // The run died while this file recorded: it reaches as far as its frames do.

@@ -205,6 +205,24 @@ bool MediaFileWriter::finish(std::string* error) {
   if (finished_) return !failed_;
   finished_ = true;
   bool ok = !failed_;
+  if (context_ && !headerWritten_ && !failed_ && !waiting_.empty()) {
+    // A video track never got its keyframe: the frames that waited for it (audio) are
+    // still worth a file, so the header goes out with a nominal picture size.
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      if (!tracks_[i].isVideo() || (tracks_[i].width && tracks_[i].height)) continue;
+      tracks_[i].width = kNominalWidth;
+      tracks_[i].height = kNominalHeight;
+      context_->streams[i]->codecpar->width = kNominalWidth;
+      context_->streams[i]->codecpar->height = kNominalHeight;
+    }
+    std::deque<Waiting> waiting;
+    waiting.swap(waiting_);
+    waitingBytes_ = 0;
+    if (start(error))
+      for (auto& w : waiting)
+        if (!writeNow(w.track, w.ptsMs, w.keyframe, w.data, error)) break;
+    ok = !failed_;
+  }
   if (context_) {
     if (headerWritten_ && !failed_) {
       const int rc = av_write_trailer(context_);

@@ -39,6 +39,9 @@ class MediaFileWriter {
   MediaFileWriter& operator=(const MediaFileWriter&) = delete;
 
   static constexpr std::size_t kMaxWaitingBytes = 4 * 1024 * 1024;
+  // The picture size a file states when its video track never had a keyframe.
+  static constexpr int kNominalWidth = 640;
+  static constexpr int kNominalHeight = 480;
 
   // One frame of `track`, presented at `ptsMs` from the file's start (non-decreasing per
   // track). Video frames before the track's first keyframe are dropped (a file must start
@@ -47,7 +50,8 @@ class MediaFileWriter {
   // header counts as written.
   bool write(std::size_t track, std::int64_t ptsMs, bool keyframe,
              std::span<const std::uint8_t> frame, std::string* error);
-  // Writes the index and closes the file. Idempotent.
+  // Writes the index and closes the file. Idempotent. Frames still waiting for a video
+  // track's first keyframe (audio) are written first, under a nominal picture size.
   bool finish(std::string* error);
 
   std::uint64_t framesWritten() const { return framesWritten_; }

@@ -21,7 +21,7 @@ void PacketRing::countDrop() {
 }
 
 bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
-                      bool keyframe) {
+                      bool keyframe, Shift shift) {
   if (rtp.size() > kMaxPacketSize || closed_.load(std::memory_order_relaxed)) {
     countDrop();
     return false;
@@ -42,6 +42,19 @@ bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t t
   slot.layer = layer;
   slot.keyframe = keyframe;
   if (!rtp.empty()) std::memcpy(slot.bytes.data(), rtp.data(), rtp.size());
+  if ((shift.sequence || shift.timestamp) && rtp.size() >= 8) {
+    uint8_t* b = slot.bytes.data();
+    const auto seq = static_cast<uint16_t>(((b[2] << 8) | b[3]) + shift.sequence);
+    b[2] = static_cast<uint8_t>(seq >> 8);
+    b[3] = static_cast<uint8_t>(seq);
+    const uint32_t ts =
+        ((uint32_t(b[4]) << 24) | (uint32_t(b[5]) << 16) | (uint32_t(b[6]) << 8) | b[7]) +
+        shift.timestamp;
+    b[4] = static_cast<uint8_t>(ts >> 24);
+    b[5] = static_cast<uint8_t>(ts >> 16);
+    b[6] = static_cast<uint8_t>(ts >> 8);
+    b[7] = static_cast<uint8_t>(ts);
+  }
   // Release: the slot's contents are visible before the consumer can see it queued.
   head_.store(head + 1, std::memory_order_release);
   return true;

@@ -36,10 +36,21 @@ class PacketRing {
 
   size_t capacity() const { return mask_ + 1; }
 
+  // Added to a queued packet's RTP sequence number and timestamp (modulo 2^16 and 2^32):
+  // a recording that moves to another simulcast layer keeps both continuous.
+  struct Shift {
+    uint16_t sequence = 0;
+    uint32_t timestamp = 0;
+  };
+
   // Producer side (one thread). False when the packet was dropped (ring full, too large,
   // or closed).
   bool push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
-            bool keyframe);
+            bool keyframe, Shift shift);
+  bool push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
+            bool keyframe) {
+    return push(rtp, arrivalUs, track, layer, keyframe, Shift{});
+  }
   // No packet follows; the consumer drains what is queued, then sees finished().
   void close();
 

@@ -131,7 +131,6 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
   a.quantizationParameter = options.quantizationParameter.value_or(0);
   a.createdAtMs = core::Clock::nowMs();
   a.updatedAtMs = a.createdAtMs;
-  r->startedMs = now_();
   r->directory = (fs::path(settings_.directory) / a.id).string();
   r->index.archiveId = a.id;
   r->index.sessionId = a.sessionId;
@@ -151,6 +150,8 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
   Logger::info("archive started",
                {{"archiveId", a.id}, {"sessionId", a.sessionId}, {"streamMode", a.streamMode}});
   Running& ref = *r;
+  // The archive's time zero: streams already published start at offset 0.
+  ref.startedMs = now_();
   running_[a.id] = std::move(r);
 
   const LiveSession* live = sessions_.session(a.sessionId);

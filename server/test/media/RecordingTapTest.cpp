@@ -268,3 +268,63 @@ TEST_F(RecordingTapTest, ATapForAStreamThatIsGoneClosesItsRingAtOnce) {
 
 }  // namespace
 }  // namespace parley::media
+
+namespace parley::media {
+namespace {
+
+// A simulcast video track is recorded one layer at a time: the best live one, taken at its
+// keyframe, with sequence numbers and timestamps carried on so the file sees one stream.
+TEST_F(RecordingTapTest, ASimulcastTrackFollowsTheBestLiveLayerWithoutABreak) {
+  constexpr uint32_t kLow = 0x5000;
+  constexpr uint32_t kHigh = 0x6000;
+  std::vector<TrackDescription> simulcast = {testsupport::track(
+      sdp::MediaKind::Video, "0", {codec(kVp8, "VP8", 90000)}, {{kLow, 0, "q"}, {kHigh, 0, "f"}})};
+  Publication& pub = router.addPublication(
+      std::make_unique<Publication>(router, "sim", std::move(simulcast), transport("sim")));
+  ring = std::make_shared<record::PacketRing>(64);
+  ASSERT_TRUE(router.addTap("sim", 9, std::make_unique<RecordingTap>(ring), {0}));
+
+  uint16_t seqOf[2] = {100, 40000};
+  uint32_t tsOf[2] = {1000, 900000};
+  auto sendLayer = [&](int layer, bool keyframe) {
+    std::vector<uint8_t> bytes(100, 0);
+    bytes[0] = 0x80;
+    bytes[1] = kVp8;
+    ByteOrder::write16(bytes.data() + 2, ++seqOf[layer]);
+    tsOf[layer] += 3000;
+    ByteOrder::write32(bytes.data() + 4, tsOf[layer]);
+    ByteOrder::write32(bytes.data() + 8, layer ? kHigh : kLow);
+    bytes[12] = 0x10;
+    bytes[13] = keyframe ? 0x00 : 0x01;
+    auto packet = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+    ASSERT_TRUE(packet);
+    pub.onRtp(pub.transport(), *packet, now);
+    now += 33000;
+  };
+  sendLayer(0, false);  // no keyframe yet: nothing to start the file with
+  sendLayer(0, true);
+  sendLayer(0, false);
+  sendLayer(1, false);  // the better layer is live, but a file moves only at a keyframe
+  sendLayer(0, false);
+  sendLayer(1, true);  // now: the high layer from here on
+  sendLayer(0, false);
+  sendLayer(1, false);
+
+  std::vector<std::pair<uint16_t, uint32_t>> written;
+  std::vector<uint8_t> layers;
+  while (const record::PacketRing::Packet* p = ring->front()) {
+    written.emplace_back(ByteOrder::read16(p->bytes.data() + 2),
+                         ByteOrder::read32(p->bytes.data() + 4));
+    layers.push_back(p->layer);
+    ring->pop();
+  }
+  EXPECT_EQ(layers, (std::vector<uint8_t>{0, 0, 0, 1, 1}));
+  ASSERT_EQ(written.size(), 5u);
+  for (size_t i = 1; i < written.size(); ++i) {
+    EXPECT_EQ(static_cast<uint16_t>(written[i].first - written[i - 1].first), 1u) << i;
+    EXPECT_GT(static_cast<int32_t>(written[i].second - written[i - 1].second), 0) << i;
+  }
+}
+
+}  // namespace
+}  // namespace parley::media

@@ -103,6 +103,9 @@ TEST_F(ArchivePackagerTest, ZipHoldsTheStreamFilesAndOpenTokManifest) {
   index_.files.push_back({"stream-b", "bob", "stream-b.webm", 1500, -1});
   // Published, but no media ever reached the file: left out.
   index_.files.push_back({"stream-c", "cy", "stream-c.webm", 2000, 2500});
+  // Created, but killed before its header (no keyframe yet): empty, left out too.
+  std::ofstream(archive_ / "stream-d.webm").close();
+  index_.files.push_back({"stream-d", "dee", "stream-d.webm", 2100, -1});
   ASSERT_NO_FATAL_FAILURE(saveIndex());
 
   const auto result = ArchivePackager::package(archive_.string(), zip_.string(), 10000);
@@ -165,6 +168,20 @@ TEST_F(ArchivePackagerTest, ZipHoldsTheStreamFilesAndOpenTokManifest) {
   ArchivePackager::removeSources(archive_.string());
   EXPECT_FALSE(fs::exists(archive_));
   EXPECT_TRUE(fs::exists(zip_));
+}
+
+// After a crash the archive's length is unknown (-1): the files' own lengths give it.
+TEST_F(ArchivePackagerTest, AnUnknownArchiveLengthComesFromItsFiles) {
+  fs::copy_file(clip_, archive_ / "late.webm");
+  index_.files.push_back({"late", "", "late.webm", 2000, -1});
+  ASSERT_NO_FATAL_FAILURE(saveIndex());
+  const auto result = ArchivePackager::package(archive_.string(), zip_.string(), -1);
+  ASSERT_TRUE(result.ok) << result.error;
+  const core::Json manifest = manifestOf(zip_);
+  const core::Json* late = fileOf(manifest, "late");
+  ASSERT_TRUE(late);
+  EXPECT_GT(late->getInt("stopTimeOffset").value_or(0), 4500) << "2 s + the clip's 3 s";
+  EXPECT_EQ(result.durationMs, late->getInt("stopTimeOffset").value_or(-1));
 }
 
 TEST_F(ArchivePackagerTest, UnfinishedStopOffsetsAreCappedAtTheArchiveDuration) {

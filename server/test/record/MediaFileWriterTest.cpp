@@ -128,5 +128,29 @@ TEST_F(MediaFileWriterTest, VideoBeforeTheFirstKeyframeIsDroppedAndErrorsAreRepo
   EXPECT_EQ(info.find("streams")->at(0).getString("nb_read_frames"), "60") << info.dump();
 }
 
+// A stream whose video never sent a keyframe still leaves its audio in a playable file
+// (before: a file of zero bytes, the audio lost with the video).
+TEST_F(MediaFileWriterTest, AudioThatWaitedForAKeyframeThatNeverCameIsStillWritten) {
+  std::string error;
+  auto reader = MediaFileReader::open(clip_.string(), &error);
+  ASSERT_TRUE(reader) << error;
+  auto tracks = reader->tracks();
+  for (auto& t : tracks)
+    if (t.isVideo()) t.width = t.height = 0;
+  const fs::path out = dir_.path() / "no-keyframe.webm";
+  auto writer = MediaFileWriter::create(out.string(), tracks, &error);
+  ASSERT_TRUE(writer) << error;
+  int audio = 0;
+  while (auto frame = reader->next()) {
+    if (tracks[frame->track].isVideo()) continue;  // the picture never comes
+    ASSERT_TRUE(writer->write(frame->track, frame->ptsMs, frame->keyframe, frame->data, &error))
+        << error;
+    ++audio;
+  }
+  ASSERT_TRUE(writer->finish(&error)) << error;
+  ASSERT_GT(audio, 100);
+  EXPECT_EQ(recordtest::framesOf(probe(out), "opus"), audio) << probe(out).dump();
+}
+
 }  // namespace
 }  // namespace parley::record
