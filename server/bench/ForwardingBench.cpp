@@ -8,15 +8,22 @@
 // kernel stay out of the figure: it measures up to (and including) the send buffer.
 // BM_ForwardRecorded adds a recording tap to the fan-out (the copy into its ring is the
 // worker's share of recording); the ring is drained while the timer is paused.
+// BM_ForwardRecordedWhileRecording20 does the same while a Recorder thread writes 20 other
+// streams' files (RecordingLoad, queued at their real rate by a thread standing in for the
+// other workers), to see whether the worker's cost per packet moves.
 
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "RecordingLoad.h"
 
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
@@ -368,13 +375,62 @@ class ForwardingSetup {
   std::string error_;
 };
 
-void forward(benchmark::State& state, SrtpProfile profile, bool recorded) {
+// 20 streams recorded in the background, at their real rate, for as long as it lives.
+class BackgroundRecording {
+ public:
+  static constexpr size_t kStreams = 20;
+
+  BackgroundRecording() : load_(kStreams, 1024) {
+    std::string error;
+    if (!record::RecordingLoad::clip(&error)) {
+      error_ = error;
+    } else if (!load_.error().empty()) {
+      error_ = load_.error();
+    } else {
+      thread_ = std::thread([this] {
+        load_.play(record::RecordingLoad::Pace::RealTime, &stop_);
+        done_ = true;
+      });
+    }
+  }
+  ~BackgroundRecording() { stop(); }
+
+  const std::string& error() const { return error_; }
+  // Still queueing (the clip lasts 5 s: longer than a benchmark run).
+  bool running() const { return thread_.joinable() && !done_; }
+  // Stops queueing, lets the recorder finish the files; what it recorded.
+  bool stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return load_.finish(std::chrono::seconds(60)) && load_.allOk();
+  }
+  uint64_t pushed() const { return load_.pushed(); }
+  uint64_t dropped() const { return load_.dropped(); }
+
+ private:
+  record::RecordingLoad load_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
+  std::string error_;
+  std::thread thread_;
+};
+
+void forward(benchmark::State& state, SrtpProfile profile, bool recorded,
+             bool recorderBusy = false) {
   obs::Logger::setLevel(obs::Logger::Level::Warn);  // one "connected" line per transport
   const auto subscribers = static_cast<size_t>(state.range(0));
   auto setup = std::make_unique<ForwardingSetup>(profile, subscribers, recorded);
   if (!setup->error().empty()) {
     state.SkipWithError(setup->error().c_str());
     return;
+  }
+  std::unique_ptr<BackgroundRecording> background;
+  if (recorderBusy) {
+    background = std::make_unique<BackgroundRecording>();
+    if (!background->error().empty()) {
+      state.SkipWithError(background->error().c_str());
+      return;
+    }
   }
   WebRtcTransport& transport = setup->publisherTransport();
   const net::SocketAddress from = setup->publisherAddress();
@@ -409,6 +465,15 @@ void forward(benchmark::State& state, SrtpProfile profile, bool recorded) {
       state.ResumeTiming();
     }
   }
+  if (background) {
+    const bool throughout = background->running();
+    if (!background->stop() || !throughout) {
+      state.SkipWithError("the background recording failed or ended before the timed loop");
+      return;
+    }
+    state.counters["recorder_packets"] = static_cast<double>(background->pushed());
+    state.counters["recorder_dropped"] = static_cast<double>(background->dropped());
+  }
   const uint64_t forwarded = setup->sink().packets() - before;
   const uint64_t expected = static_cast<uint64_t>(state.iterations()) * subscribers;
   if (!setup->error().empty() || setup->srtpErrors() != 0 || forwarded != expected ||
@@ -437,6 +502,10 @@ void BM_Forward(benchmark::State& state, SrtpProfile profile) {
 
 void BM_ForwardRecorded(benchmark::State& state, SrtpProfile profile) {
   forward(state, profile, true);
+}
+
+void BM_ForwardRecordedWhileRecording20(benchmark::State& state, SrtpProfile profile) {
+  forward(state, profile, true, true);
 }
 
 // The SRTP share of the above in isolation: one SrtpSession on one packet of the size
@@ -544,6 +613,12 @@ BENCHMARK_CAPTURE(BM_Forward, AEAD_AES_128_GCM, SrtpProfile::AeadAes128Gcm)
     ->Unit(benchmark::kNanosecond);
 // One recorded stream: compare with BM_Forward at the same number of subscribers.
 BENCHMARK_CAPTURE(BM_ForwardRecorded, AEAD_AES_128_GCM, SrtpProfile::AeadAes128Gcm)
+    ->ArgName("subscribers")
+    ->Arg(1)
+    ->Arg(10)
+    ->Unit(benchmark::kNanosecond);
+// The same while the recorder thread writes 20 streams on the other core.
+BENCHMARK_CAPTURE(BM_ForwardRecordedWhileRecording20, AEAD_AES_128_GCM, SrtpProfile::AeadAes128Gcm)
     ->ArgName("subscribers")
     ->Arg(1)
     ->Arg(10)
