@@ -233,31 +233,33 @@ HttpResponse DemoHandler::startArchive(const HttpRequest& request) {
   return archiveResponse(*outcome.archive);
 }
 
-HttpResponse DemoHandler::stopArchive(const HttpRequest& request, const std::string& archiveId) {
+HttpResponse DemoHandler::withModeratedArchive(
+    const HttpRequest& request, const std::string& archiveId,
+    const std::function<HttpResponse(const store::ArchiveRecord&)>& then) {
   if (auto refused = refuseCaller(request)) return *refused;
   const auto record = archiveId.size() > kMaxArchiveIdLength
                           ? std::nullopt
                           : store_.findArchive(settings_.apiKey, archiveId);
   if (!record) return HttpResponse::error(404, "Not found", "no such archive");
   if (auto refused = refuseUnlessModerator(request, record->sessionId)) return *refused;
-  if (!archives_) {
-    return HttpResponse::error(501, "Not implemented", "this server does not record archives");
-  }
-  const auto outcome = archives_->stop(settings_.apiKey, archiveId);
-  if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
-    return archiveRefusal(outcome);
-  obs::Logger::info("demo archive stopped", {{"archiveId", archiveId}});
-  return archiveResponse(*outcome.archive);
+  return then(*record);
+}
+
+HttpResponse DemoHandler::stopArchive(const HttpRequest& request, const std::string& archiveId) {
+  return withModeratedArchive(request, archiveId, [&](const store::ArchiveRecord&) {
+    if (!archives_)
+      return HttpResponse::error(501, "Not implemented", "this server does not record archives");
+    const auto outcome = archives_->stop(settings_.apiKey, archiveId);
+    if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
+      return archiveRefusal(outcome);
+    obs::Logger::info("demo archive stopped", {{"archiveId", archiveId}});
+    return archiveResponse(*outcome.archive);
+  });
 }
 
 HttpResponse DemoHandler::archive(const HttpRequest& request, const std::string& archiveId) {
-  if (auto refused = refuseCaller(request)) return *refused;
-  const auto record = archiveId.size() > kMaxArchiveIdLength
-                          ? std::nullopt
-                          : store_.findArchive(settings_.apiKey, archiveId);
-  if (!record) return HttpResponse::error(404, "Not found", "no such archive");
-  if (auto refused = refuseUnlessModerator(request, record->sessionId)) return *refused;
-  return archiveResponse(*record);
+  return withModeratedArchive(request, archiveId,
+                              [&](const store::ArchiveRecord& a) { return archiveResponse(a); });
 }
 
 }  // namespace parley::http

@@ -60,6 +60,11 @@ class DemoHandler {
   HttpResponse startArchive(const HttpRequest& request);
   // POST /demo/archive/{id}/stop
   HttpResponse stopArchive(const HttpRequest& request, const std::string& archiveId);
+  // Runs `then` on the project's archive `archiveId` when the caller is a moderator of its
+  // session; otherwise answers the refusal.
+  HttpResponse withModeratedArchive(
+      const HttpRequest& request, const std::string& archiveId,
+      const std::function<HttpResponse(const store::ArchiveRecord&)>& then);
   // GET /demo/archive/{id}: the archive JSON, with its download link once available.
   HttpResponse archive(const HttpRequest& request, const std::string& archiveId);
   const demo::WebFiles& files() const { return files_; }

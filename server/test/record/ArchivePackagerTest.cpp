@@ -3,8 +3,6 @@
 #include "record/ArchivePackager.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -213,25 +211,7 @@ TEST_F(ArchivePackagerTest, AFileCutOffByACrashReachesItsLastFrame) {
   // The recording process dies (kill -9) after 50 video frames: no index, no duration in
   // the file. Its stop offset is where its last readable frame is.
   const fs::path cut = archive_ / "cut.webm";
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto reader = MediaFileReader::open(clip_.string(), nullptr);
-    if (!reader) ::_exit(2);
-    auto writer = MediaFileWriter::create(cut.string(), reader->tracks(), nullptr);
-    if (!writer) ::_exit(3);
-    int video = 0;
-    while (auto frame = reader->next()) {
-      if (!reader->tracks()[frame->track].isVideo()) continue;
-      if (!writer->write(frame->track, frame->ptsMs, frame->keyframe, frame->data, nullptr))
-        ::_exit(4);
-      if (++video == 50) ::_exit(0);  // no finish(), no destructor
-    }
-    ::_exit(5);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE(recordtest::writeCutOff(clip_, cut, 50));
 
   index_.files.push_back({"cut", "", "cut.webm", 4000, -1});
   ASSERT_NO_FATAL_FAILURE(saveIndex());

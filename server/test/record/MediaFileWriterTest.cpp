@@ -1,8 +1,6 @@
 #include "record/MediaFileWriter.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -77,25 +75,7 @@ TEST_F(MediaFileWriterTest, AFileCutOffMidRecordingPlaysUpToTheLastFrame) {
   // half a second, 15 frames, is lost).
   std::string error;
   const fs::path out = dir_.path() / "cut.webm";
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto reader = MediaFileReader::open(clip_.string(), nullptr);
-    if (!reader) ::_exit(2);
-    auto writer = MediaFileWriter::create(out.string(), reader->tracks(), nullptr);
-    if (!writer) ::_exit(3);
-    int video = 0;
-    while (auto frame = reader->next()) {
-      if (!reader->tracks()[frame->track].isVideo()) continue;
-      if (!writer->write(frame->track, frame->ptsMs, frame->keyframe, frame->data, nullptr))
-        ::_exit(4);
-      if (++video == 50) ::_exit(0);  // no finish(), no destructor
-    }
-    ::_exit(5);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE(recordtest::writeCutOff(clip_, out, 50));
   core::Json info = probe(out);
   const core::Json* streams = info.find("streams");
   ASSERT_TRUE(streams && streams->size() >= 1) << info.dump();

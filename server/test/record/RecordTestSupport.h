@@ -12,11 +12,15 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "../store/TempDirectory.h"
 #include "RtpClip.h"
 #include "record/MediaFileReader.h"
+#include "record/MediaFileWriter.h"
 
 #include "core/Json.h"
 
@@ -60,5 +64,32 @@ class ClipTest : public ::testing::Test {
   store::test::TempDirectory dir_;
   std::filesystem::path clip_ = dir_.path() / "clip.webm";
 };
+
+// Writes the clip's first `videoFrames` video frames to `out` in a child process that then
+// dies without finishing the file (as under kill -9): no trailer, no index.
+inline ::testing::AssertionResult writeCutOff(const std::filesystem::path& clip,
+                                              const std::filesystem::path& out, int videoFrames) {
+  const pid_t child = ::fork();
+  if (child < 0) return ::testing::AssertionFailure() << "fork failed";
+  if (child == 0) {
+    auto reader = MediaFileReader::open(clip.string(), nullptr);
+    if (!reader) ::_exit(2);
+    auto writer = MediaFileWriter::create(out.string(), reader->tracks(), nullptr);
+    if (!writer) ::_exit(3);
+    int video = 0;
+    while (auto frame = reader->next()) {
+      if (!reader->tracks()[frame->track].isVideo()) continue;
+      if (!writer->write(frame->track, frame->ptsMs, frame->keyframe, frame->data, nullptr))
+        ::_exit(4);
+      if (++video == videoFrames) ::_exit(0);  // no finish(), no destructor
+    }
+    ::_exit(5);
+  }
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child) return ::testing::AssertionFailure() << "waitpid";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return ::testing::AssertionFailure() << "the writer child ended with status " << status;
+  return ::testing::AssertionSuccess();
+}
 
 }  // namespace parley::record::recordtest
