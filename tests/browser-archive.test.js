@@ -245,6 +245,43 @@ describe('individual archives of OpenTok.js and parley.js publishers in Chromium
     assert.ok(p.duration > 1, p.describe());
   });
 
+  test('streamMode "manual": only the streams added are recorded, from when they were added until removed', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const a = await join(t, { name: 'chosen', client: 'parley', sessionId });
+    const b = await join(t, { name: 'ignored', client: 'opentok', sessionId });
+    const chosen = await publish(a);
+    const ignored = await publish(b);
+    await b.waitForEvent({ event: 'streamCreated', streamId: chosen }, { timeoutMs: 30000 });
+    await a.waitForEvent({ event: 'streamCreated', streamId: ignored }, { timeoutMs: 30000 });
+    const started = await archives.start(sessionId, { name: 'manual', outputMode: 'individual', streamMode: 'manual' });
+    assert.equal(started.streamMode, 'manual');
+    assert.deepEqual(started.streams, []);
+    await delay(1000);
+    const addedAt = Date.now();
+    await cb2p((cb) => be.ot.addArchiveStream(started.id, chosen, { hasAudio: true, hasVideo: true }, cb));
+    const listed = await archives.get(started.id);
+    assert.deepEqual(listed.streams, [{ streamId: chosen, hasAudio: true, hasVideo: true }]);
+    // Record until media reached the file, a few seconds in all, then take the stream out.
+    const file = path.join(be.server.dataDir, 'archives', started.id, `${chosen}.webm`);
+    await waitUntil(() => Date.now() - addedAt > 3000 && fs.existsSync(file) && fs.statSync(file).size > 0,
+      { timeoutMs: 30000, intervalMs: 100, message: `media in ${file}` });
+    await cb2p((cb) => be.ot.removeArchiveStream(started.id, chosen, cb));
+    assert.deepEqual((await archives.get(started.id)).streams, []);
+    await delay(1500);
+    await archives.stop(started.id);
+    const done = await waitFinished(archives, started.id);
+    assert.equal(done.status, 'available', JSON.stringify(done));
+    const { dir, manifest } = await downloadAndUnzip(t, done);
+    t.diagnostic(`manifest: ${JSON.stringify(manifest)}`);
+    assert.deepEqual(manifest.files.map((f) => f.streamId), [chosen], 'the stream not added is not recorded');
+    const f = manifest.files[0];
+    assert.ok(f.startTimeOffset >= 500, `added a second after the start: ${f.startTimeOffset}`);
+    assert.ok(f.stopTimeOffset <= done.duration * 1000 - 500, `removed before the stop: ${f.stopTimeOffset} of ${done.duration} s`);
+    const p = probe(path.join(dir, f.filename));
+    assert.equal(p.video?.codec_name, 'vp8', p.describe());
+    assert.ok(Math.abs(p.duration - (f.stopTimeOffset - f.startTimeOffset) / 1000) <= 1.5, p.describe());
+  });
+
   test('kill -9 while recording: the next start packages what was written', T, async (t) => {
     const dataDir = makeTempDir();
     let first;
