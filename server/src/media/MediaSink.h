@@ -27,9 +27,21 @@ class MediaSink {
     int64_t arrivalUs;  // worker clock
   };
 
+  // An RTCP sender report of one of the publication's RTP streams: when its RTP timestamp
+  // was on the publisher's wall clock, what recordings need to keep tracks in step.
+  struct SenderReport {
+    size_t track;
+    size_t layer;
+    uint64_t ntpTimestamp;  // 32.32 fixed point
+    uint32_t rtpTimestamp;
+    int64_t arrivalUs;
+  };
+
   virtual ~MediaSink() = default;
 
   virtual void onPacket(const Packet& packet) = 0;
+  // Most sinks send their own reports and have no use for the publisher's.
+  virtual void onSenderReport(const SenderReport&) {}
   // The publication is being removed: its producers, which packets referred to, go with it.
   // No packet follows; the sink stays registered nowhere.
   virtual void onSourceGone() = 0;

@@ -117,10 +117,15 @@ void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int
     auto sr = rtcp::SenderReport::parse(p->data, p->size);
     if (!sr) continue;
     const auto info = sr->info();
-    for (auto& producer : producers_)
-      for (size_t i = 0; i < producer->layerCount(); ++i)
-        if (producer->layer(i).ssrc == info.ssrc)
-          producer->layer(i).stats->onSenderReport(info.ntpTimestamp, nowUs);
+    for (size_t t = 0; t < producers_.size(); ++t) {
+      Producer& producer = *producers_[t];
+      for (size_t i = 0; i < producer.layerCount(); ++i) {
+        if (producer.layer(i).ssrc != info.ssrc) continue;
+        producer.layer(i).stats->onSenderReport(info.ntpTimestamp, nowUs);
+        router_.routeSenderReport(
+            *this, MediaSink::SenderReport{t, i, info.ntpTimestamp, info.rtpTimestamp, nowUs});
+      }
+    }
   }
 }
 

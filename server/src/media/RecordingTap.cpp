@@ -91,6 +91,21 @@ void RecordingTap::onPacket(const Packet& packet) {
               output, static_cast<uint8_t>(packet.layer), packet.keyframe, shift);
 }
 
+void RecordingTap::onSenderReport(const SenderReport& report) {
+  if (report.track >= kMaxTracks || output_[report.track] == kSkip) return;
+  const uint8_t layer = layer_[report.track];
+  uint32_t shift = 0;
+  if (layer == kFollow) {
+    const Follow& f = follow_[report.track];
+    if (report.layer != f.current) return;
+    shift = f.shift.timestamp;
+  } else if (layer != kSkip && report.layer != layer) {
+    return;
+  }
+  ring_->pushSenderReport(output_[report.track], report.ntpTimestamp, report.rtpTimestamp + shift,
+                          report.arrivalUs);
+}
+
 void RecordingTap::onSourceGone() {
   ring_->close();
 }

@@ -44,6 +44,9 @@ class RecordingTap final : public MediaSink {
 
   // MediaSink
   void onPacket(const Packet& packet) override;
+  // Passed on for the recorded layer, in the file's timestamps, so the recorder can keep
+  // the tracks in step.
+  void onSenderReport(const SenderReport& report) override;
   void onSourceGone() override;
 
  private:

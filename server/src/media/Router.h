@@ -70,6 +70,12 @@ class Router {
   size_t tapCount() const { return taps_.size(); }
   void requestKeyFrame(const std::string& streamId);
 
+  void routeSenderReport(const Publication& p, const MediaSink::SenderReport& report) {
+    auto it = sinks_.find(&p);
+    if (it == sinks_.end()) return;
+    for (MediaSink* s : it->second) s->onSenderReport(report);
+  }
+
   // Upward news from the publications and subscriptions.
   void publicationConnected(Publication& p);
   void subscriptionConnected(Subscription& s);

@@ -141,6 +141,12 @@ ArchivePackager::Result ArchivePackager::package(const std::string& archiveDir,
   return result;
 }
 
+ArchivePackager::Result ArchivePackager::readBack(const std::string& zipPath) {
+  Result result;
+  result.ok = hashFile(zipPath, result);
+  return result;
+}
+
 void ArchivePackager::removeSources(const std::string& archiveDir) {
   if (auto index = ArchiveIndex::load(archiveDir, nullptr)) {
     for (const ArchiveIndex::File& f : index->files)

@@ -38,6 +38,9 @@ class ArchivePackager {
   // Removes the listed stream files, index.json (and a stray index.json.tmp) and then the
   // directory, if nothing else is left in it. Call it after a successful package.
   static void removeSources(const std::string& archiveDir);
+  // A finished ZIP's size and SHA-256, read back without packaging anything (a restart
+  // adopts the ZIP of a packaging that ended just before the run died).
+  static Result readBack(const std::string& zipPath);
 
   // The name of the manifest entry in the ZIP.
   static std::string manifestName(const ArchiveIndex& index) { return index.archiveId + ".json"; }

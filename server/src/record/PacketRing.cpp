@@ -20,11 +20,10 @@ void PacketRing::countDrop() {
   dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
-bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
-                      bool keyframe, Shift shift) {
-  if (rtp.size() > kMaxPacketSize || closed_.load(std::memory_order_relaxed)) {
+PacketRing::Packet* PacketRing::claim() {
+  if (closed_.load(std::memory_order_relaxed)) {
     countDrop();
-    return false;
+    return nullptr;
   }
   const uint64_t head = head_.load(std::memory_order_relaxed);
   if (head - tailSeen_ > mask_) {
@@ -32,15 +31,49 @@ bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t t
     tailSeen_ = tail_.load(std::memory_order_acquire);
     if (head - tailSeen_ > mask_) {
       countDrop();
-      return false;
+      return nullptr;
     }
   }
-  Packet& slot = slots_[head & mask_];
+  return &slots_[head & mask_];
+}
+
+void PacketRing::publish() {
+  // Release: the slot's contents are visible before the consumer can see it queued.
+  head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+bool PacketRing::pushSenderReport(uint8_t track, uint64_t ntpTimestamp, uint32_t rtpTimestamp,
+                                  int64_t arrivalUs) {
+  Packet* slot = claim();
+  if (!slot) return false;
+  slot->arrivalUs = arrivalUs;
+  slot->size = 12;
+  slot->track = track;
+  slot->layer = 0;
+  slot->keyframe = false;
+  slot->senderReport = true;
+  for (int i = 0; i < 8; ++i) slot->bytes[i] = static_cast<uint8_t>(ntpTimestamp >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    slot->bytes[8 + i] = static_cast<uint8_t>(rtpTimestamp >> (24 - 8 * i));
+  publish();
+  return true;
+}
+
+bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t track, uint8_t layer,
+                      bool keyframe, Shift shift) {
+  if (rtp.size() > kMaxPacketSize) {
+    countDrop();
+    return false;
+  }
+  Packet* found = claim();
+  if (!found) return false;
+  Packet& slot = *found;
   slot.arrivalUs = arrivalUs;
   slot.size = static_cast<uint32_t>(rtp.size());
   slot.track = track;
   slot.layer = layer;
   slot.keyframe = keyframe;
+  slot.senderReport = false;
   if (!rtp.empty()) std::memcpy(slot.bytes.data(), rtp.data(), rtp.size());
   if ((shift.sequence || shift.timestamp) && rtp.size() >= 8) {
     uint8_t* b = slot.bytes.data();
@@ -55,8 +88,7 @@ bool PacketRing::push(std::span<const uint8_t> rtp, int64_t arrivalUs, uint8_t t
     b[6] = static_cast<uint8_t>(ts >> 8);
     b[7] = static_cast<uint8_t>(ts);
   }
-  // Release: the slot's contents are visible before the consumer can see it queued.
-  head_.store(head + 1, std::memory_order_release);
+  publish();
   return true;
 }
 

@@ -26,6 +26,9 @@ class PacketRing {
     uint8_t track = 0;  // which of the stream's tracks (its producer index)
     uint8_t layer = 0;  // simulcast layer
     bool keyframe = false;
+    // Not RTP: a sender report of the track's RTP stream, `bytes` holding its NTP time
+    // (8 bytes) and RTP timestamp (4 bytes), big-endian.
+    bool senderReport = false;
     std::array<uint8_t, kMaxPacketSize> bytes;  // RTP header and payload, decrypted
   };
 
@@ -51,6 +54,8 @@ class PacketRing {
             bool keyframe) {
     return push(rtp, arrivalUs, track, layer, keyframe, Shift{});
   }
+  bool pushSenderReport(uint8_t track, uint64_t ntpTimestamp, uint32_t rtpTimestamp,
+                        int64_t arrivalUs);
   // No packet follows; the consumer drains what is queued, then sees finished().
   void close();
 
@@ -67,6 +72,10 @@ class PacketRing {
 
  private:
   void countDrop();
+  // The next free slot (null, counted as a drop, when full or closed), and making it
+  // visible to the consumer once filled.
+  Packet* claim();
+  void publish();
 
   std::unique_ptr<Packet[]> slots_;
   size_t mask_;

@@ -51,7 +51,7 @@ std::optional<ReorderBuffer::Packet> ReorderBuffer::pop(std::int64_t nowMs) {
     lost_ += static_cast<std::uint64_t>(first->first - next_);
     afterLoss = true;
   }
-  Packet out{std::move(first->second.bytes), afterLoss};
+  Packet out{std::move(first->second.bytes), afterLoss, first->second.arrivedMs};
   next_ = first->first + 1;
   packets_.erase(first);
   gapSinceMs_ = -1;

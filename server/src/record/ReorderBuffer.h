@@ -24,6 +24,7 @@ class ReorderBuffer {
   struct Packet {
     std::vector<std::uint8_t> bytes;  // the whole RTP packet
     bool afterLoss = false;           // packets were given up just before this one
+    std::int64_t arrivedMs = 0;       // when it was pushed
   };
 
   explicit ReorderBuffer(Options options) : options_(options) {}

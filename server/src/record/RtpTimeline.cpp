@@ -16,4 +16,9 @@ std::int64_t RtpTimeline::toMs(std::uint32_t rtpTimestamp) {
   return offsetMs_ + extendedLast_ * 1000 / static_cast<std::int64_t>(clockRate_);
 }
 
+std::int64_t RtpTimeline::peekMs(std::uint32_t rtpTimestamp) const {
+  const std::int64_t extended = extendedLast_ + static_cast<std::int32_t>(rtpTimestamp - last_);
+  return offsetMs_ + extended * 1000 / static_cast<std::int64_t>(clockRate_);
+}
+
 }  // namespace parley::record

@@ -13,6 +13,12 @@ class RtpTimeline {
       : clockRate_(clockRate), offsetMs_(offsetMs) {}
 
   std::int64_t toMs(std::uint32_t rtpTimestamp);
+  // Where `rtpTimestamp` falls, without moving on (a sender report's time). The timeline
+  // must have started.
+  std::int64_t peekMs(std::uint32_t rtpTimestamp) const;
+  bool started() const { return started_; }
+  // Moves everything that follows by `ms` (keeping a track in step with another).
+  void shift(std::int64_t ms) { offsetMs_ += ms; }
 
  private:
   std::uint32_t clockRate_;

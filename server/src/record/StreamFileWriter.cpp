@@ -1,6 +1,7 @@
 #include "record/StreamFileWriter.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace parley::record {
 
@@ -19,20 +20,23 @@ std::unique_ptr<StreamFileWriter> StreamFileWriter::create(
   writer->offsetMs_ = offsetMs;
   for (const auto& t : tracks) {
     writer->hasVideo_ = writer->hasVideo_ || t.format.isVideo();
-    writer->tracks_.push_back(
-        TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec), std::nullopt});
+    writer->tracks_.push_back(TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec),
+                                         std::nullopt, false, std::nullopt});
   }
   return writer;
 }
 
 void StreamFileWriter::write(const PacketRing::Packet& packet) {
   if (packet.track >= tracks_.size() || !result_.error.empty()) return;
+  if (packet.senderReport) {
+    senderReport(packet);
+    return;
+  }
   TrackState& state = tracks_[packet.track];
   if (packet.size < 4) return;
   const auto sequence = static_cast<std::uint16_t>((packet.bytes[2] << 8) | packet.bytes[3]);
   const std::int64_t nowMs = packet.arrivalUs / 1000;
   if (firstArrivalMs_ < 0) firstArrivalMs_ = nowMs;
-  lastArrivalMs_ = std::max(lastArrivalMs_, nowMs);
   state.reorder.push(sequence, std::span<const std::uint8_t>(packet.bytes.data(), packet.size),
                      nowMs);
   drain(packet.track, nowMs);
@@ -49,26 +53,93 @@ void StreamFileWriter::drain(std::size_t index, std::int64_t nowMs) {
       state.keyframeAsked = wants;
     }
     if (!frame) continue;
-    // `nowMs` is far ahead when finish() flushes: the last arrival stands in for it.
-    const std::int64_t arrivedMs = std::min(nowMs, lastArrivalMs_);
+    // When the frame's last packet arrived (the reorder buffer may hand it out later).
+    const std::int64_t arrivedMs = p->arrivedMs;
     if (!originMs_) {
-      const bool videoStarts = state.track.format.isVideo() && frame->keyframe;
-      const bool waitedEnough = !hasVideo_ || arrivedMs - firstArrivalMs_ >= kVideoWaitMs;
-      if (!videoStarts && !waitedEnough) continue;  // audio before the picture
-      originMs_ = arrivedMs;
+      if (state.track.format.isVideo() && frame->keyframe) {
+        // The picture first, so the audio that waited finds the video's timeline there.
+        originMs_ = arrivedMs;
+        if (!place(index, *frame, arrivedMs)) return;
+        placeEarlyFrames();
+        continue;
+      }
+      if (!hasVideo_ || arrivedMs - firstArrivalMs_ >= kVideoWaitMs) {
+        originMs_ = early_.empty() ? arrivedMs : std::min(arrivedMs, early_.front().arrivedMs);
+        placeEarlyFrames();
+      } else {
+        // Audio before the picture: kept until the file's start is known, as the video's
+        // first keyframe may have arrived before it and only be handed out later.
+        if (!state.track.format.isVideo()) {
+          early_.push_back(EarlyFrame{index, std::move(*frame), arrivedMs});
+          if (early_.size() > kMaxEarlyFrames) early_.pop_front();
+        }
+        continue;
+      }
     }
-    if (!state.timeline)
-      state.timeline.emplace(state.track.clockRate,
-                             offsetMs_ + std::max<std::int64_t>(0, arrivedMs - *originMs_));
-    const std::int64_t pts = state.timeline->toMs(frame->rtpTimestamp);
-    std::string error;
-    if (file_->write(index, pts, frame->keyframe, frame->data, &error)) {
-      if (firstPtsMs_ < 0 || pts < firstPtsMs_) firstPtsMs_ = pts;
-      lastPtsMs_ = std::max(lastPtsMs_, pts);
-    } else if (!error.empty()) {
-      result_.error = error;  // the disk failed: the file keeps what it has
-      return;
-    }
+    if (!place(index, *frame, arrivedMs)) return;
+  }
+}
+
+void StreamFileWriter::placeEarlyFrames() {
+  const std::int64_t originMs = *originMs_;
+  std::deque<EarlyFrame> early;
+  early.swap(early_);
+  for (auto& e : early)
+    if (e.arrivedMs >= originMs && !place(e.track, e.frame, e.arrivedMs)) return;
+}
+
+bool StreamFileWriter::place(std::size_t index, const EncodedFrame& frame, std::int64_t arrivedMs) {
+  TrackState& state = tracks_[index];
+  if (!state.timeline) {
+    state.timeline.emplace(state.track.clockRate,
+                           offsetMs_ + std::max<std::int64_t>(0, arrivedMs - *originMs_));
+    state.timeline->toMs(frame.rtpTimestamp);  // starts it, so reports can be placed
+    syncTracks();
+  }
+  const std::int64_t pts = state.timeline->toMs(frame.rtpTimestamp);
+  std::string error;
+  if (file_->write(index, pts, frame.keyframe, frame.data, &error)) {
+    if (firstPtsMs_ < 0 || pts < firstPtsMs_) firstPtsMs_ = pts;
+    lastPtsMs_ = std::max(lastPtsMs_, pts);
+  } else if (!error.empty()) {
+    result_.error = error;  // the disk failed: the file keeps what it has
+    return false;
+  }
+  return true;
+}
+
+void StreamFileWriter::senderReport(const PacketRing::Packet& packet) {
+  if (packet.size < 12) return;
+  std::uint64_t ntp = 0;
+  for (int i = 0; i < 8; ++i) ntp = (ntp << 8) | packet.bytes[i];
+  std::uint32_t rtp = 0;
+  for (int i = 8; i < 12; ++i) rtp = (rtp << 8) | packet.bytes[i];
+  const auto ntpMs =
+      static_cast<std::int64_t>((ntp >> 32) * 1000 + (((ntp & 0xffffffffu) * 1000) >> 32));
+  tracks_[packet.track].report = std::make_pair(ntpMs, rtp);
+  syncTracks();
+}
+
+void StreamFileWriter::syncTracks() {
+  // Each track's "wall clock at file time zero": the same for tracks in step.
+  auto zeroOf = [](const TrackState& t) -> std::optional<std::int64_t> {
+    if (!t.report || !t.timeline || !t.timeline->started()) return std::nullopt;
+    return t.report->first - t.timeline->peekMs(t.report->second);
+  };
+  std::optional<std::int64_t> videoZero;
+  for (const auto& t : tracks_)
+    if (t.track.format.isVideo() && (videoZero = zeroOf(t))) break;
+  if (!videoZero) return;
+  for (auto& t : tracks_) {
+    if (t.track.format.isVideo()) continue;
+    const auto zero = zeroOf(t);
+    if (!zero) continue;
+    // A frame at wall clock W sits at W - zero; in step with the video it sits at
+    // W - videoZero.
+    const std::int64_t shift = *zero - *videoZero;
+    if (std::abs(shift) < kMinSyncShiftMs || std::abs(shift) > kMaxSyncShiftMs) continue;
+    t.timeline->shift(shift);
+    ++result_.syncShifts;
   }
 }
 

@@ -311,8 +311,8 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
     });
   };
   auto onFinished = [this, alive, archiveId, tapId](const record::StreamFileWriter::Result& res) {
-    post_([this, alive, archiveId, tapId, ok = res.ok, error = res.error] {
-      if (auto a = alive.lock(); a && *a) fileFinished(archiveId, tapId, ok, error);
+    post_([this, alive, archiveId, tapId, res] {
+      if (auto a = alive.lock(); a && *a) fileFinished(archiveId, tapId, res);
     });
   };
   std::string error;
@@ -349,8 +349,8 @@ void ArchiveManager::endFile(Running& r, RecordedFile& f, bool stopTap) {
   if (stopTap) media_.stopRecording(r.record.sessionId, f.tapId);
 }
 
-void ArchiveManager::fileFinished(const std::string& archiveId, std::uint64_t tapId, bool ok,
-                                  const std::string& error) {
+void ArchiveManager::fileFinished(const std::string& archiveId, std::uint64_t tapId,
+                                  const record::StreamFileWriter::Result& result) {
   auto it = running_.find(archiveId);
   if (it == running_.end()) return;
   Running& r = *it->second;
@@ -360,10 +360,19 @@ void ArchiveManager::fileFinished(const std::string& archiveId, std::uint64_t ta
     --r.unfinished;
     // The publication went without a streamDestroyed (media lost): the file ends here.
     endFile(r, f, false);
-    if (!ok) {
+    Logger::info("archive stream file finished",
+                 {{"archiveId", archiveId},
+                  {"streamId", f.streamId},
+                  {"frames", static_cast<long long>(result.framesWritten)},
+                  {"bytes", static_cast<long long>(result.bytesWritten)},
+                  {"durationMs", static_cast<long long>(result.durationMs)},
+                  {"packetsLost", static_cast<long long>(result.packetsLost)},
+                  {"packetsDropped", static_cast<long long>(result.packetsDropped)},
+                  {"syncShifts", static_cast<long long>(result.syncShifts)}});
+    if (!result.ok) {
       Logger::error("archive stream file failed",
-                    {{"archiveId", archiveId}, {"streamId", f.streamId}, {"error", error}});
-      if (r.fileError.empty()) r.fileError = error;
+                    {{"archiveId", archiveId}, {"streamId", f.streamId}, {"error", result.error}});
+      if (r.fileError.empty()) r.fileError = result.error;
     }
   }
   if (r.stopping && r.unfinished == 0) startPackaging(r);
@@ -528,8 +537,13 @@ void ArchiveManager::recoverLeftovers() {
     // A run that died while recording knows no duration: the packager reads it from the
     // files (-1).
     const bool wasRecording = a.status == "started";
-    auto result = record::ArchivePackager::package(directory, zipPath(a.id),
-                                                   wasRecording ? -1 : a.durationMs);
+    // Stopped, and packaged before the run died: the ZIP is only ever renamed into place
+    // whole, and the sources go after it. Packaging again would find nothing and fail it.
+    const bool packaged = !wasRecording && fs::exists(zipPath(a.id)) &&
+                          !fs::exists(fs::path(directory) / record::ArchiveIndex::kFileName);
+    auto result = packaged ? record::ArchivePackager::readBack(zipPath(a.id))
+                           : record::ArchivePackager::package(directory, zipPath(a.id),
+                                                              wasRecording ? -1 : a.durationMs);
     if (result.ok) {
       record::ArchivePackager::removeSources(directory);
       a.status = "available";

@@ -16,6 +16,7 @@
 #include "record/ArchivePackager.h"
 #include "record/JobThread.h"
 #include "record/Recorder.h"
+#include "record/StreamFileWriter.h"
 #include "session/SessionEventListener.h"
 #include "store/Store.h"
 
@@ -129,8 +130,8 @@ class ArchiveManager final : public SessionEventListener {
   void record(Running& r, const std::string& streamId, const std::string& connectionData,
               bool hasAudio, bool hasVideo);
   void endFile(Running& r, RecordedFile& f, bool stopTap);
-  void fileFinished(const std::string& archiveId, std::uint64_t tapId, bool ok,
-                    const std::string& error);
+  void fileFinished(const std::string& archiveId, std::uint64_t tapId,
+                    const record::StreamFileWriter::Result& result);
   void stopRunning(Running& r, const std::string& reason);
   void startPackaging(Running& r);
   void packaged(const std::string& archiveId, const record::ArchivePackager::Result& result);

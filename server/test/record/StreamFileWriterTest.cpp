@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -128,6 +129,56 @@ TEST_F(StreamFileWriterTest, ATrackThatStartsLaterStaysInStepWithTheOther) {
   EXPECT_TRUE(result.ok) << result.error;
   EXPECT_NEAR(startTimeOf(out, "vp8"), 0.0, 0.02);
   EXPECT_NEAR(startTimeOf(out, "opus"), 0.3, 0.04);
+}
+
+// The network delays audio by 80 ms more than video: by arrival alone the audio would play
+// 80 ms late. The publisher's sender reports (its clock, in step for both tracks) put it back.
+TEST_F(StreamFileWriterTest, SenderReportsPutAudioInStepWithVideoWhateverTheNetworkDid) {
+  constexpr std::int64_t kAudioDelayUs = 80000;
+  for (const bool withReports : {false, true}) {
+    SCOPED_TRACE(withReports ? "with sender reports" : "by arrival only");
+    const fs::path out = dir_.path() / (withReports ? "reports.webm" : "arrival.webm");
+    std::vector<StreamFileWriter::Track> tracks = {{TrackFormat{TrackFormat::Codec::Vp8}, 90000},
+                                                   {TrackFormat{TrackFormat::Codec::Opus}, 48000}};
+    StreamFileWriter::Result result;
+    std::string error;
+    auto writer = StreamFileWriter::create(
+        out.string(), tracks, 0, {}, [&result](const StreamFileWriter::Result& r) { result = r; },
+        &error);
+    ASSERT_TRUE(writer) << error;
+    auto slot = std::make_unique<PacketRing::Packet>();
+    if (withReports) {
+      // Both RTP streams' timestamp 0 is the same instant on the publisher's clock.
+      const std::uint64_t ntp = 1000ull << 32;
+      for (std::uint8_t track = 0; track < 2; ++track) {
+        slot->senderReport = true;
+        slot->track = track;
+        slot->size = 12;
+        for (int i = 0; i < 8; ++i) slot->bytes[i] = static_cast<std::uint8_t>(ntp >> (56 - 8 * i));
+        for (int i = 8; i < 12; ++i) slot->bytes[i] = 0;
+        writer->write(*slot);
+      }
+    }
+    slot->senderReport = false;
+    for (const auto& p : packets_) {
+      const std::uint8_t track = p.track == 0 ? 0 : 1;
+      slot->track = track;
+      slot->arrivalUs = recordtest::capturedUs(p) + (track == 1 ? kAudioDelayUs : 0);
+      slot->size = static_cast<std::uint32_t>(p.bytes.size());
+      std::memcpy(slot->bytes.data(), p.bytes.data(), p.bytes.size());
+      writer->write(*slot);
+    }
+    writer->finish(0);
+    EXPECT_TRUE(result.ok) << result.error;
+    const double gap = startTimeOf(out, "opus") - startTimeOf(out, "vp8");
+    if (withReports) {
+      EXPECT_NEAR(gap, 0.0, 0.025);
+      EXPECT_GE(result.syncShifts, 1u);
+    } else {
+      EXPECT_NEAR(gap, 0.08, 0.025) << "the network's skew, which the reports correct";
+      EXPECT_EQ(result.syncShifts, 0u);
+    }
+  }
 }
 
 TEST_F(StreamFileWriterTest, AnUnwritablePathIsRefusedUpFront) {
