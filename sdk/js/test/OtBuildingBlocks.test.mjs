@@ -165,10 +165,10 @@ describe('OT object', () => {
     assert.throws(() => OT.initSession('123', ''), (e) => e.code === 1005 && e.name === 'OT_INVALID_SESSION_ID');
   });
 
-  test('session calls before connect fail with OT_NOT_CONNECTED (1010)', async () => {
+  test('session calls before connect fail with OT_NOT_CONNECTED (signal: code 500, as in OpenTok.js; others 1010)', async () => {
     const s = OT.initSession('123', '1_MX4xMjN-notconnected');
     const err = await new Promise((resolve) => s.signal({ type: 'x', data: 'y' }, resolve));
-    assert.equal(err.code, 1010);
+    assert.equal(err.code, 500);
     assert.equal(err.name, 'OT_NOT_CONNECTED');
     await assert.rejects(s.forceMuteAll(), (e) => e.code === 1010);
   });

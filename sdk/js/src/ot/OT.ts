@@ -1,14 +1,16 @@
 // The global `OT` object of parley.js: the entry points of the OpenTok.js API
-// (initSession, initPublisher, getDevices, checkSystemRequirements, setProxyUrl,
-// setLogLevel …). Only the server it is configured for is ever contacted: the origin that
+// (initSession, initPublisher, getDevices, getUserMedia, checkSystemRequirements, setProxyUrl,
+// setLogLevel, the audio output device …). Only the server it is configured for is ever contacted: the origin that
 // served this script unless window.OTProperties.apiURL or OT.setProxyUrl say otherwise.
 
+import { activeAudioOutputDevice, listAudioOutputDevices, setAudioOutputDevice } from './AudioOutput.js';
 import { EventDispatcher } from './EventDispatcher.js';
 import { LogLevel, getLogLevel, log, setLogLevel } from './Log.js';
 import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler } from './OTError.js';
 import { OTEvent } from './OTEvent.js';
 import { OTConnection } from './OTConnection.js';
 import { OTStream } from './OTStream.js';
+import { captureMedia, type CaptureOptions } from './MediaCapture.js';
 import { Publisher, type PublisherProperties } from './Publisher.js';
 import { Session, type SessionOptions } from './Session.js';
 import { Subscriber } from './Subscriber.js';
@@ -80,6 +82,11 @@ class OTStatic extends EventDispatcher {
     return session;
   }
 
+  /**
+   * Also `OT.initPublisher.promise(targetElement?, properties?)`, which resolves with the
+   * Publisher once it has its media (or rejects with the error the handler would get), as in
+   * OpenTok.js.
+   */
   initPublisher(targetElement?: HTMLElement | string | PublisherProperties | null, properties?: PublisherProperties | CompletionHandler, completionHandler?: CompletionHandler): Publisher {
     this.started = true;
     let target = targetElement as HTMLElement | string | null | undefined;
@@ -103,25 +110,93 @@ class OTStatic extends EventDispatcher {
     }
   }
 
-  /** `callback(error, devices)` with `{kind: 'audioInput'|'videoInput', deviceId, label}`. */
-  getDevices(callback: (error?: OTError, devices?: Array<{ kind: string; deviceId: string; label: string }>) => void): void {
+  /**
+   * The cameras and microphones, `{kind: 'audioInput'|'videoInput', deviceId, label}`: to
+   * `callback(error, devices)` when given, and as a Promise either way (one a callback was given
+   * for never counts as an unhandled rejection), as in OpenTok.js.
+   */
+  getDevices(callback?: (error?: OTError, devices?: Array<{ kind: string; deviceId: string; label: string }>) => void): Promise<Array<{ kind: 'audioInput' | 'videoInput'; deviceId: string; label: string }>> {
     const md = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
-    if (!md || typeof md.enumerateDevices !== 'function') {
-      complete(callback, new OTError(ErrorNames.NOT_SUPPORTED, 'enumerateDevices is not supported in this browser'));
-      return;
-    }
-    md.enumerateDevices().then(
-      (list) => complete(callback, undefined, list
-        .filter((d) => d.kind === 'audioinput' || d.kind === 'videoinput')
-        .map((d) => ({ kind: d.kind === 'audioinput' ? 'audioInput' : 'videoInput', deviceId: d.deviceId, label: d.label }))),
-      (err) => complete(callback, new OTError(ErrorNames.NOT_SUPPORTED, String(err))),
+    const listed = !md || typeof md.enumerateDevices !== 'function'
+      ? Promise.reject(new OTError(ErrorNames.NOT_SUPPORTED, 'enumerateDevices is not supported in this browser'))
+      : md.enumerateDevices().then(
+        (list) => list
+          .filter((d) => d.kind === 'audioinput' || d.kind === 'videoinput')
+          .map((d) => ({ kind: d.kind === 'audioinput' ? ('audioInput' as const) : ('videoInput' as const), deviceId: d.deviceId, label: d.label })),
+        (err) => {
+          throw new OTError(ErrorNames.NOT_SUPPORTED, String(err));
+        },
+      );
+    const promise = listed.then(
+      (devices) => {
+        complete(callback, undefined, devices);
+        return devices;
+      },
+      (err: OTError) => {
+        complete(callback, err);
+        throw err;
+      },
     );
+    if (typeof callback === 'function') promise.catch(() => undefined);
+    return promise;
   }
 
   /** Resolves with the audio output devices `{deviceId, label}` (speakers). */
-  async getAudioOutputDevices(): Promise<Array<{ deviceId: string; label: string }>> {
-    const list = await navigator.mediaDevices.enumerateDevices();
-    return list.filter((d) => d.kind === 'audiooutput').map((d) => ({ deviceId: d.deviceId, label: d.label }));
+  getAudioOutputDevices(): Promise<AudioOutputDevice[]> {
+    return listAudioOutputDevices();
+  }
+
+  /**
+   * Plays every subscriber's audio (present and future) on the speaker `deviceId`, one of
+   * getAudioOutputDevices(). Rejects with OT_UNSUPPORTED_BROWSER where media elements cannot
+   * choose their output, OT_INVALID_AUDIO_OUTPUT_SOURCE for an unknown id, and
+   * OT_REQUESTED_DEVICE_PERMISSION_DENIED when the browser refuses the device.
+   */
+  setAudioOutputDevice(deviceId: string): Promise<void> {
+    return setAudioOutputDevice(deviceId);
+  }
+
+  /** The speaker subscribers play on: the one set, else the browser's default; `{deviceId: null, label: null}` when the browser lists none. */
+  getActiveAudioOutputDevice(): Promise<AudioOutputDevice> {
+    return activeAudioOutputDevice();
+  }
+
+  /**
+   * A MediaStream from the camera and microphone, for the videoSource/audioSource of
+   * initPublisher (e.g. after drawing the video through a canvas). Takes initPublisher's
+   * capture properties (audioSource, videoSource, resolution, frameRate, maxResolution …);
+   * rejects with the error initPublisher would report.
+   */
+  getUserMedia(properties: PublisherProperties = {}): Promise<MediaStream> {
+    return captureMedia({ ...(properties ?? {}) } as CaptureOptions).then(
+      (media) => media.stream,
+      (err) => {
+        log.error(`OT.getUserMedia failed to getUserMedia: ${String((err as Error)?.message ?? err)}`);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * The video codecs this browser encodes and decodes (`{videoEncoders, videoDecoders}`, e.g.
+   * `['VP8', 'VP9', 'H264']`), read from RTCRtpSender.getCapabilities like OpenTok.js does, without
+   * the entries that are not codecs an app chooses (rtx, red, ulpfec …) and without AV1 and
+   * H.265, which OpenTok.js leaves out too.
+   */
+  async getSupportedCodecs(): Promise<{ videoEncoders: string[]; videoDecoders: string[] }> {
+    const sender = (globalThis as { RTCRtpSender?: { getCapabilities?: (kind: string) => { codecs: Array<{ mimeType: string }> } | null } }).RTCRtpSender;
+    if (!sender || typeof sender.getCapabilities !== 'function') return { videoEncoders: [], videoDecoders: [] };
+    const codecs = supportedVideoCodecs((sender.getCapabilities('video')?.codecs ?? []).map((c) => c.mimeType));
+    return { videoEncoders: codecs, videoDecoders: [...codecs] };
+  }
+
+  /**
+   * false: parley.js cannot encrypt media end to end yet, so an app that checks before
+   * creating an `e2ee` session or calling setEncryptionSecret keeps to what works. (OpenTok.js
+   * answers whether the browser could: WebCrypto, insertable streams and workers.)
+   */
+  hasEndToEndEncryptionSupport(): boolean {
+    return false;
   }
 
   /** 1 when this browser has what parley.js needs (WebRTC, WebSocket, getUserMedia), else 0. */
@@ -134,11 +209,13 @@ class OTStatic extends EventDispatcher {
     log.error('This browser lacks WebRTC support that parley.js needs');
   }
 
-  /** `callback({supported, extensionRequired?: undefined, supportedSources})`. */
-  checkScreenSharingCapability(callback: (response: { supported: boolean; extensionRequired?: string; extensionInstalled?: boolean; supportedSources: Record<string, boolean> }) => void): void {
+  /** `{supported, extensionRequired?: undefined, supportedSources}`, to the callback (when given) and as a Promise. */
+  checkScreenSharingCapability(callback?: (response: ScreenSharingCapability) => void): Promise<ScreenSharingCapability> {
     const supported = typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
     const sources = { screen: supported, application: false, window: supported, browser: supported };
-    setTimeout(() => callback({ supported, supportedSources: sources }), 0);
+    const response: ScreenSharingCapability = { supported, supportedSources: sources };
+    if (typeof callback === 'function') setTimeout(() => callback(response), 0);
+    return Promise.resolve(response);
   }
 
   /** Must come before initSession/initPublisher (docs/protocol.md §5.5); a second call is refused. */
@@ -176,5 +253,47 @@ class OTStatic extends EventDispatcher {
   registerScreenSharingExtension(): void {}
 }
 
+/** A speaker, as OpenTok.js reports it: `{deviceId: null, label: null}` when the browser lists none. */
+export interface AudioOutputDevice {
+  deviceId: string | null | undefined;
+  label: string | null;
+}
+
+export interface ScreenSharingCapability {
+  supported: boolean;
+  extensionRequired?: string;
+  extensionInstalled?: boolean;
+  supportedSources: Record<string, boolean>;
+}
+
+/** Video codec names from RTCRtpSender capabilities (`video/VP8` …), as OpenTok.js lists them. */
+export function supportedVideoCodecs(mimeTypes: readonly string[]): string[] {
+  const notListed = new Set(['AV1X', 'AV1', 'rtx', 'red', 'ulpfec', 'H265', 'X-H264UC', 'x-ulpfecuc']);
+  const names = mimeTypes.map((m) => m.replace(/^video\//, '')).filter((n) => !notListed.has(n));
+  return [...new Set(names)];
+}
+
 export type { OTStatic };
 export const OT = new OTStatic();
+
+// `OT.initPublisher.promise(…)`: the callback form's outcome as a Promise of the Publisher.
+Object.defineProperty(OT.initPublisher, 'promise', {
+  value: (targetElement?: HTMLElement | string | PublisherProperties | null, properties?: PublisherProperties) =>
+    new Promise<Publisher>((resolve, reject) => {
+      let settled: { error?: OTError } | undefined;
+      let publisher: Publisher | undefined;
+      const done = (error?: OTError) => {
+        settled = { ...(error ? { error } : {}) };
+        if (error) reject(error);
+        else if (publisher) resolve(publisher);
+      };
+      try {
+        publisher = OT.initPublisher(targetElement, properties ?? {}, done);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      // The handler may have run before initPublisher returned.
+      if (settled && !settled.error) resolve(publisher);
+    }),
+});

@@ -24,6 +24,7 @@ import { RumorHeader, type RumorFrame } from '../rumor/RumorFrame.js';
 import { RumorSocket, type RumorCloseInfo } from '../rumor/RumorSocket.js';
 import { SessionInfoError, getSessionInfo, type SessionInfo } from '../session/SessionInfo.js';
 import { uuid } from '../util/uuid.js';
+import { trackAudioOutputElement, untrackAudioOutputElement } from './AudioOutput.js';
 import { EventDispatcher } from './EventDispatcher.js';
 import { log } from './Log.js';
 import { ObjectCollection } from './ObjectCollection.js';
@@ -122,6 +123,11 @@ export class Session extends EventDispatcher implements SessionPort {
     this.sessionId = sessionId;
     this.options = { ...options };
     this.env = env;
+    withPromiseForm(this, 'connect', (token: string) => new Promise<Session>((resolve, reject) => {
+      this.connect(token, (error) => (error ? reject(error) : resolve(this)));
+    }));
+    withPromiseForm(this, 'publish', (publisherOrTarget?: Publisher | HTMLElement | string | PublisherProperties | null, properties?: PublisherProperties) => settledWith<Publisher>((done) => this.publish(publisherOrTarget, properties ?? {}, done)));
+    withPromiseForm(this, 'subscribe', (stream: OTStream, target?: HTMLElement | string | null, properties?: SubscriberProperties) => settledWith<Subscriber | undefined>((done) => this.subscribe(stream, target, properties ?? {}, done)));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -187,6 +193,7 @@ export class Session extends EventDispatcher implements SessionPort {
     return this.currentState === 'connected';
   }
 
+  /** Also `session.connect.promise(token)`, resolving with the Session when connected, as in OpenTok.js. */
   connect(token: string, completionHandler?: CompletionHandler): this {
     if (this.currentState === 'connected' || this.currentState === 'connecting') {
       log.warn('connect() called while already connected or connecting');
@@ -204,8 +211,9 @@ export class Session extends EventDispatcher implements SessionPort {
     return this;
   }
 
-  disconnect(): void {
-    if (this.currentState === 'disconnected' || this.currentState === 'disconnecting') return;
+  /** Resolves once `sessionDisconnected` has fired (at once when there was no connection), as in OpenTok.js. */
+  disconnect(): Promise<void> {
+    if (this.currentState === 'disconnected' || this.currentState === 'disconnecting') return Promise.resolve();
     this.currentState = 'disconnecting';
     const socket = this.socket;
     for (const p of [...this.publishers]) p.unpublish();
@@ -213,8 +221,10 @@ export class Session extends EventDispatcher implements SessionPort {
       void socket.disconnect().then(() => undefined, () => undefined);
     }
     this.ended('clientDisconnected');
+    return Promise.resolve();
   }
 
+  /** Also `session.publish.promise(publisher)` or `(targetElement, properties)`, resolving with the Publisher once it publishes, as in OpenTok.js. */
   publish(publisherOrTarget?: Publisher | HTMLElement | string | PublisherProperties | null, propertiesOrHandler?: PublisherProperties | CompletionHandler, completionHandler?: CompletionHandler): Publisher {
     let publisher: Publisher;
     let handler = completionHandler;
@@ -247,6 +257,7 @@ export class Session extends EventDispatcher implements SessionPort {
     publisher.unpublish();
   }
 
+  /** Also `session.subscribe.promise(stream, targetElement?, properties?)`, resolving with the Subscriber once it plays, as in OpenTok.js. */
   subscribe(stream: OTStream, targetOrProps?: HTMLElement | string | SubscriberProperties | null, propertiesOrHandler?: SubscriberProperties | CompletionHandler, completionHandler?: CompletionHandler): Subscriber | undefined {
     let target: HTMLElement | string | null | undefined;
     let props: SubscriberProperties = {};
@@ -280,7 +291,16 @@ export class Session extends EventDispatcher implements SessionPort {
       return undefined;
     }
     this.subscribers.set(subscriber.subscriberId, subscriber);
-    subscriber.once('destroyed', () => this.subscribers.delete(subscriber.subscriberId));
+    // Its <video> plays the audio too: it follows OT.setAudioOutputDevice (AudioOutput.ts).
+    let mediaElement: HTMLMediaElement | undefined;
+    subscriber.on('videoElementCreated', (e: OTEvent) => {
+      mediaElement = (e as OTEvent & { element?: HTMLMediaElement }).element;
+      if (mediaElement) trackAudioOutputElement(mediaElement);
+    });
+    subscriber.once('destroyed', () => {
+      this.subscribers.delete(subscriber.subscriberId);
+      if (mediaElement) untrackAudioOutputElement(mediaElement);
+    });
     return subscriber;
   }
 
@@ -303,10 +323,25 @@ export class Session extends EventDispatcher implements SessionPort {
     return [...this.subscribers.values()].filter((s) => s.stream.streamId === id);
   }
 
-  /** `{type?, data?, to?: Connection | Session, retryAfterReconnect?}`. */
-  signal(options: { type?: string; data?: unknown; to?: OTConnection | Session | string; retryAfterReconnect?: boolean } = {}, completionHandler?: (error?: OTError) => void): void {
+  /**
+   * `{type?, data?, to?: Connection | Session, retryAfterReconnect?}`. Resolves when the server
+   * has taken the signal; an error goes to `completionHandler` (when given) and rejects the
+   * Promise, as in OpenTok.js (a rejection a handler was given for is never reported as
+   * unhandled). Not connected: OT_NOT_CONNECTED with code 500, OpenTok.js's code for it.
+   */
+  signal(options: { type?: string; data?: unknown; to?: OTConnection | Session | string; retryAfterReconnect?: boolean } = {}, completionHandler?: (error?: OTError) => void): Promise<void> {
+    let opts = options ?? {};
+    let handler = completionHandler;
+    if (typeof opts === 'function') {
+      handler = opts as (error?: OTError) => void;
+      opts = {};
+    }
+    return settle(handler, (done) => this.sendSignal(opts, done));
+  }
+
+  private sendSignal(options: { type?: string; data?: unknown; to?: OTConnection | Session | string; retryAfterReconnect?: boolean }, done: (error?: OTError) => void): void {
     if (!this.isConnected() || !this.socket) {
-      complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', ExceptionCodes.NOT_CONNECTED));
+      done(new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', 500));
       return;
     }
     let to: string | undefined;
@@ -314,7 +349,7 @@ export class Session extends EventDispatcher implements SessionPort {
     else if (options.to instanceof OTConnection) to = options.to.connectionId;
     else if (typeof options.to === 'string') to = options.to;
     else if (options.to !== undefined && options.to !== null) {
-      complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, 'The signal "to" must be a Connection', 400));
+      done(new OTError(ErrorNames.INVALID_PARAMETER, 'The signal "to" must be a Connection', 400));
       return;
     }
     let message: RaptorMessage;
@@ -322,41 +357,52 @@ export class Session extends EventDispatcher implements SessionPort {
       message = signalMessage(this.ref, { ...(to !== undefined ? { to } : {}), ...('type' in options ? { type: options.type } : {}), ...('data' in options ? { data: options.data } : {}) });
     } catch (err) {
       const status = err instanceof RaptorError ? err.status ?? 400 : 400;
-      complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, (err as Error).message, status));
+      done(new OTError(ErrorNames.INVALID_PARAMETER, (err as Error).message, status));
       return;
     }
     requestRaptor(this.socket, this.info!.symphonyAddress, message, { retryAfterReconnect: options.retryAfterReconnect !== false }).then(
       (r) => {
-        if (r.ok) return complete(completionHandler);
+        if (r.ok) return done();
         const reason = r.reason ?? `status ${r.status}`;
-        if (r.status === 400 || r.status === 413) return complete(completionHandler, new OTError(ErrorNames.INVALID_PARAMETER, `Invalid signal: ${reason}`, r.status));
-        if (r.status === 403) return complete(completionHandler, new OTError(ErrorNames.PERMISSION_DENIED, `Signal not allowed: ${reason}`, 403));
-        if (r.status === 404) return complete(completionHandler, new OTError(ErrorNames.NOT_FOUND, `The signal's target is not connected: ${reason}`, 404));
-        if (r.status === 500) return complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, `Signal not delivered: ${reason}`, 500));
-        return complete(completionHandler, new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response to a signal: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE));
+        if (r.status === 400 || r.status === 413) return done(new OTError(ErrorNames.INVALID_PARAMETER, `Invalid signal: ${reason}`, r.status));
+        if (r.status === 403) return done(new OTError(ErrorNames.PERMISSION_DENIED, `Signal not allowed: ${reason}`, 403));
+        if (r.status === 404) return done(new OTError(ErrorNames.NOT_FOUND, `The signal's target is not connected: ${reason}`, 404));
+        if (r.status === 500) return done(new OTError(ErrorNames.NOT_CONNECTED, `Signal not delivered: ${reason}`, 500));
+        return done(new OTError(ErrorNames.UNEXPECTED_SERVER_RESPONSE, `Unexpected server response to a signal: ${reason}`, ExceptionCodes.UNEXPECTED_SERVER_RESPONSE));
       },
-      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', ExceptionCodes.NOT_CONNECTED)),
+      () => done(new OTError(ErrorNames.NOT_CONNECTED, 'Unable to send signal - you are not connected to the session.', 500)),
     );
   }
 
-  forceDisconnect(connectionOrId: OTConnection | string, completionHandler?: (error?: OTError) => void): void {
-    const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId?.connectionId;
-    const denied = this.moderationCheck('forceDisconnect', ExceptionCodes.UNABLE_TO_FORCE_DISCONNECT, 'force a disconnect');
-    if (denied) return complete(completionHandler, denied);
-    this.request(connectionDelete(this.ref, id)).then(
-      (r) => complete(completionHandler, r.ok ? undefined : new OTError(ErrorNames.INVALID_PARAMETER, `forceDisconnect failed: ${r.reason ?? r.status}`, ExceptionCodes.INVALID_PARAMETER)),
-      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
-    );
+  /** Resolves when the server has removed the connection; errors go to the handler (when given) and reject, as in OpenTok.js. */
+  forceDisconnect(connectionOrId: OTConnection | string, completionHandler?: (error?: OTError) => void): Promise<void> {
+    return settle(completionHandler, (done) => {
+      const denied = this.moderationCheck('forceDisconnect', ExceptionCodes.UNABLE_TO_FORCE_DISCONNECT, 'force a disconnect', () => {
+        const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId?.connectionId;
+        return typeof id === 'string' && id !== '';
+      });
+      if (denied) return done(denied);
+      const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId.connectionId;
+      this.request(connectionDelete(this.ref, id)).then(
+        (r) => done(r.ok ? undefined : new OTError(ErrorNames.INVALID_PARAMETER, `forceDisconnect failed: ${r.reason ?? r.status}`, ExceptionCodes.INVALID_PARAMETER)),
+        () => done(new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
+      );
+    });
   }
 
-  forceUnpublish(streamOrId: OTStream | string, completionHandler?: (error?: OTError) => void): void {
-    const id = typeof streamOrId === 'string' ? streamOrId : streamOrId?.streamId;
-    const denied = this.moderationCheck('forceUnpublish', ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH, 'force an unpublish');
-    if (denied) return complete(completionHandler, denied);
-    this.request(streamDelete(this.ref, id)).then(
-      (r) => complete(completionHandler, r.ok ? undefined : this.moderationError(r, ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH)),
-      () => complete(completionHandler, new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
-    );
+  /** Resolves when the server has removed the stream; errors go to the handler (when given) and reject, as in OpenTok.js. */
+  forceUnpublish(streamOrId: OTStream | string, completionHandler?: (error?: OTError) => void): Promise<void> {
+    return settle(completionHandler, (done) => {
+      const id = typeof streamOrId === 'string' ? streamOrId : streamOrId?.streamId;
+      // OpenTok.js checks the argument before the connection here (the other way round in forceDisconnect).
+      if (typeof id !== 'string' || id === '') return done(new OTError(ErrorNames.INVALID_PARAMETER, 'forceUnpublish() needs a Stream or a stream id', ExceptionCodes.INVALID_PARAMETER));
+      const denied = this.moderationCheck('forceUnpublish', ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH, 'force an unpublish');
+      if (denied) return done(denied);
+      this.request(streamDelete(this.ref, id)).then(
+        (r) => done(r.ok ? undefined : this.moderationError(r, ExceptionCodes.UNABLE_TO_FORCE_UNPUBLISH)),
+        () => done(new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
+      );
+    });
   }
 
   forceMuteStream(stream: OTStream | { id?: string; streamId?: string } | string): Promise<void> {
@@ -783,8 +829,9 @@ export class Session extends EventDispatcher implements SessionPort {
   // ---------------------------------------------------------------------------------------
   // Moderation helpers
 
-  private moderationCheck(capability: 'forceDisconnect' | 'forceUnpublish' | 'forceMute', code: number, what: string): OTError | undefined {
+  private moderationCheck(capability: 'forceDisconnect' | 'forceUnpublish' | 'forceMute', code: number, what: string, validArgument: () => boolean = () => true): OTError | undefined {
     if (!this.isConnected()) return new OTError(ErrorNames.NOT_CONNECTED, `Cannot ${what}: not connected to the session`, ExceptionCodes.NOT_CONNECTED);
+    if (!validArgument()) return new OTError(ErrorNames.INVALID_PARAMETER, 'Invalid Parameter. Check that you have passed valid parameter values into the method call.', ExceptionCodes.INVALID_PARAMETER);
     if (this.capabilities[capability] !== 1) return new OTError(ErrorNames.PERMISSION_DENIED, `This token does not allow you to ${what}. Use a moderator token.`, code);
     return undefined;
   }
@@ -805,3 +852,54 @@ export class Session extends EventDispatcher implements SessionPort {
   }
 }
 
+/**
+ * The Promise of a method that also takes a completion handler (OpenTok.js's signal,
+ * forceDisconnect …): `run` reports once; the handler (when given) hears it first, then the
+ * Promise settles. With a handler, a rejection nobody awaits is not reported as unhandled.
+ */
+function settle(handler: ((error?: OTError) => void) | undefined, run: (done: (error?: OTError) => void) => void): Promise<void> {
+  const promise = new Promise<void>((resolve, reject) => {
+    let reported = false;
+    run((error) => {
+      if (reported) return;
+      reported = true;
+      complete(handler, error);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+  if (typeof handler === 'function') promise.catch(() => undefined);
+  return promise;
+}
+
+/** The object a callback-style call returns, once its handler reports success. */
+function settledWith<T>(call: (done: (error?: OTError) => void) => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let outcome: { error?: OTError } | undefined;
+    let returned = false;
+    let value: T;
+    const done = (error?: OTError) => {
+      if (outcome) return;
+      outcome = error ? { error } : {};
+      if (error) reject(error);
+      else if (returned) resolve(value);
+    };
+    try {
+      value = call(done);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    returned = true;
+    // The handler may have reported before the call returned.
+    if (outcome && !outcome.error) resolve(value);
+  });
+}
+
+/** `obj[name].promise = promiseForm` on this instance only (OpenTok.js's `connect.promise` …). */
+function withPromiseForm(obj: object, name: string, promiseForm: (...args: never[]) => Promise<unknown>): void {
+  const method = (obj as Record<string, (...args: unknown[]) => unknown>)[name]!;
+  const bound = method.bind(obj);
+  Object.defineProperty(bound, 'promise', { value: promiseForm });
+  Object.defineProperty(obj, name, { value: bound, writable: true, configurable: true });
+}

@@ -1,0 +1,272 @@
+// The OT API that existing apps call and parley.js once lacked (issue 15, part 4): the
+// Promise forms of Session methods (signal, disconnect, forceDisconnect, forceUnpublish,
+// connect/publish/subscribe.promise), OT.getUserMedia, OT.getSupportedCodecs,
+// OT.hasEndToEndEncryptionSupport, OT.getDevices / checkScreenSharingCapability as Promises and
+// the audio output device (OT.setAudioOutputDevice / getActiveAudioOutputDevice). The same
+// probe scripts run in tests/pages/opentok-client.html on the official OpenTok.js and on
+// parley.js; the test compares what the app sees: which calls return Promises, what they
+// resolve with, and the errors of bad calls.
+//
+// Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley node --test --test-concurrency=1 tests/ot-api-gaps.test.js
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { openClientPage, clientLabel } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+
+const T = { timeout: 240000 };
+const CLIENTS = ['opentok', 'parley'];
+
+// Runs in the page, before any connection. Returns a JSON description of what the app sees.
+async function probeUnconnected({ apiKey, sessionId, proxyUrl }) {
+  const errorOf = (e) => (e ? { name: e.name ?? null, code: e.code ?? null } : null);
+  const isPromise = (v) => !!v && typeof v.then === 'function';
+  // {returns: 'promise'|typeof, resolved?: value, rejected?: {name, code}}
+  async function outcome(fn) {
+    let ret;
+    try {
+      ret = fn();
+    } catch (e) {
+      return { threw: errorOf(e) };
+    }
+    if (!isPromise(ret)) return { returns: typeof ret };
+    try {
+      const v = await ret;
+      return { returns: 'promise', resolved: v === undefined ? 'undefined' : typeof v };
+    } catch (e) {
+      return { returns: 'promise', rejected: errorOf(e) };
+    }
+  }
+  const out = {};
+  OT.setProxyUrl(proxyUrl);
+  const session = OT.initSession(String(apiKey), sessionId);
+
+  out.functions = Object.fromEntries(
+    ['getUserMedia', 'getSupportedCodecs', 'hasEndToEndEncryptionSupport', 'setAudioOutputDevice', 'getActiveAudioOutputDevice', 'getAudioOutputDevices']
+      .map((n) => [n, typeof OT[n]]),
+  );
+  out.promiseForms = {
+    'OT.initPublisher.promise': typeof OT.initPublisher.promise,
+    'session.connect.promise': typeof session.connect.promise,
+    'session.publish.promise': typeof session.publish.promise,
+    'session.subscribe.promise': typeof session.subscribe.promise,
+  };
+
+  out.signal = await outcome(() => session.signal({ type: 'x', data: 'y' }));
+  // With a callback: the callback hears the error and the Promise rejects with it too.
+  let heard = null;
+  const both = await outcome(() => session.signal({ type: 'x', data: 'y' }, (e) => { heard = errorOf(e); }));
+  out.signalWithCallback = { ...both, callback: heard };
+  out.forceDisconnect = await outcome(() => session.forceDisconnect('no-such-connection'));
+  out.forceUnpublishNoStream = await outcome(() => session.forceUnpublish(undefined));
+  out.forceUnpublish = await outcome(() => session.forceUnpublish('no-such-stream'));
+  out.disconnect = await outcome(() => session.disconnect());
+
+  // Each part on its own: a missing function shows as that part's difference, not as a crash.
+  const part = async (fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      return { probeFailed: String(e && e.message) };
+    }
+  };
+  out.codecs = await part(async () => {
+    const codecs = await OT.getSupportedCodecs();
+    return { keys: Object.keys(codecs).sort(), videoEncoders: codecs.videoEncoders, videoDecoders: codecs.videoDecoders };
+  });
+  out.e2ee = await part(() => typeof OT.hasEndToEndEncryptionSupport());
+  out.getDevices = await part(async () => {
+    const devices = await OT.getDevices();
+    return { isArray: Array.isArray(devices), kinds: [...new Set(devices.map((d) => d.kind))].sort() };
+  });
+  out.getDevicesWithCallback = await part(async () => {
+    let cbDevices = null;
+    const withCb = OT.getDevices((err, list) => { cbDevices = err ? errorOf(err) : list.length; });
+    const r = { isPromise: isPromise(withCb), resolvedLength: isPromise(withCb) ? (await withCb).length : null };
+    for (let i = 0; i < 50 && cbDevices === null; i++) await new Promise((res) => setTimeout(res, 20));
+    return { ...r, callback: cbDevices };
+  });
+  out.screenSharing = await part(async () => {
+    const scr = OT.checkScreenSharingCapability(() => {});
+    return { isPromise: isPromise(scr), supported: isPromise(scr) ? typeof (await scr).supported : null };
+  });
+
+  // getUserMedia: a MediaStream with the tracks asked for.
+  const tracksOf = (props) => part(async () => {
+    try {
+      const s = await OT.getUserMedia(props);
+      const desc = { isMediaStream: s instanceof MediaStream, audio: s.getAudioTracks().length, video: s.getVideoTracks().length };
+      s.getTracks().forEach((t) => t.stop());
+      return desc;
+    } catch (e) {
+      if (typeof OT.getUserMedia !== 'function') throw e;
+      return { rejected: errorOf(e) };
+    }
+  });
+  out.getUserMedia = await tracksOf(undefined);
+  out.getUserMediaVideoOnly = await tracksOf({ audioSource: null });
+  out.getUserMediaAudioOnly = await tracksOf({ videoSource: false });
+
+  out.audioOutputs = await part(async () => (await OT.getAudioOutputDevices()).length);
+  out.activeAudioOutput = await part(async () => {
+    const outputs = await OT.getAudioOutputDevices();
+    const active = await OT.getActiveAudioOutputDevice();
+    return { keys: Object.keys(active).sort(), listed: active.deviceId === null || outputs.some((d) => d.deviceId === active.deviceId) };
+  });
+  out.setAudioOutputUnknown = await part(() => outcome(() => OT.setAudioOutputDevice('no-such-device')));
+  return out;
+}
+
+describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parley.js', () => {
+  let browser;
+  let web;
+  let be;
+
+  before(async () => {
+    ({ browser, web, be } = await startBrowserStack());
+  });
+
+  after(async () => {
+    await stopBrowserStack({ browser, web, be });
+  });
+
+  async function open(t, client, name) {
+    const cp = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), client, name: `${name}-${client}` });
+    t.after(() => cp.close());
+    return cp;
+  }
+
+  test('before connecting: Promise forms, errors of bad calls, getUserMedia, codecs, devices', T, async (t) => {
+    const results = {};
+    for (const client of CLIENTS) {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const cp = await open(t, client, 'probe');
+      results[client] = await cp.page.evaluate(probeUnconnected, { apiKey: be.apiKey, sessionId, proxyUrl: be.proxyUrl });
+    }
+    const ot = results.opentok;
+    const pa = results.parley;
+    const show = `\nOpenTok.js: ${JSON.stringify(ot)}\nparley.js:  ${JSON.stringify(pa)}`;
+    t.diagnostic(`OpenTok.js sees ${JSON.stringify(ot)}`);
+    const differing = Object.keys(ot).filter((k) => JSON.stringify(ot[k]) !== JSON.stringify(pa[k]));
+    t.diagnostic(`parley.js differs in: ${differing.join(', ') || 'nothing'}`);
+    // What OpenTok.js does, stated here so a change in either client shows.
+    assert.deepEqual(ot.signal, { returns: 'promise', rejected: { name: 'OT_NOT_CONNECTED', code: 500 } }, show);
+    assert.deepEqual(ot.forceDisconnect, { returns: 'promise', rejected: { name: 'OT_NOT_CONNECTED', code: 1010 } }, show);
+    assert.deepEqual(ot.forceUnpublishNoStream, { returns: 'promise', rejected: { name: 'OT_INVALID_PARAMETER', code: 1011 } }, show);
+    assert.deepEqual(ot.disconnect, { returns: 'promise', resolved: 'undefined' }, show);
+    assert.equal(ot.getUserMedia.isMediaStream, true, show);
+    // parley.js sees the same.
+    for (const key of ['functions', 'promiseForms', 'signal', 'signalWithCallback', 'forceDisconnect', 'forceUnpublishNoStream', 'forceUnpublish', 'disconnect',
+      'codecs', 'e2ee', 'getDevices', 'getDevicesWithCallback', 'screenSharing',
+      'getUserMedia', 'getUserMediaVideoOnly', 'getUserMediaAudioOnly', 'audioOutputs', 'activeAudioOutput', 'setAudioOutputUnknown']) {
+      assert.deepEqual(pa[key], ot[key], `${key} differs${show}`);
+    }
+    assert.ok(ot.codecs.videoEncoders.includes('VP8'), show);
+  });
+
+  test('OT.hasEndToEndEncryptionSupport: parley.js says false until it encrypts media (OpenTok.js: whether the browser could)', T, async (t) => {
+    const cp = await open(t, 'parley', 'e2ee');
+    assert.equal(await cp.page.evaluate(() => OT.hasEndToEndEncryptionSupport()), false);
+  });
+
+  // Runs in the page: connects with connect.promise, publishes with publish.promise, signals
+  // itself through the Promise form, tries a moderator call without the role, and waits
+  // for a remote stream to subscribe to with subscribe.promise.
+  async function probeConnected({ apiKey, sessionId, proxyUrl, token, subscribe }) {
+    const errorOf = (e) => (e ? { name: e.name ?? null, code: e.code ?? null } : null);
+    const out = {};
+    OT.setProxyUrl(proxyUrl);
+    const session = OT.initSession(String(apiKey), sessionId);
+    window.probe = { session, out };
+    const got = [];
+    session.on('signal:p', (e) => got.push(e.data));
+    const connected = await session.connect.promise(token);
+    out.connectResolvesSession = connected === session;
+    const el = document.createElement('div');
+    document.body.appendChild(el);
+    const publisher = await session.publish.promise(el, { insertMode: 'append', width: 160, height: 120 });
+    out.publishResolvesPublisher = publisher instanceof OT.Publisher;
+    window.probe.publisher = publisher;
+    const sent = session.signal({ type: 'p', data: 'hello' });
+    out.signalReturnsPromise = typeof sent.then === 'function';
+    out.signalResolved = (await sent) === undefined ? 'undefined' : 'value';
+    const deadline = Date.now() + 30000;
+    while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    out.signalReceived = got;
+    try {
+      await session.forceDisconnect(session.connection);
+      out.forceDisconnectAsPublisher = 'resolved';
+    } catch (e) {
+      out.forceDisconnectAsPublisher = errorOf(e);
+    }
+    if (subscribe) {
+      window.probe.subscribed = new Promise((resolve) => {
+        const tryStream = (stream) => {
+          const target = document.createElement('div');
+          document.body.appendChild(target);
+          session.subscribe.promise(stream, target, { insertMode: 'append', width: 160, height: 120 }).then(
+            (sub) => resolve({ isSubscriber: sub instanceof OT.Subscriber, streamId: sub.stream && sub.stream.streamId }),
+            (e) => resolve({ rejected: errorOf(e) }),
+          );
+        };
+        session.on('streamCreated', (e) => tryStream(e.stream));
+      });
+    }
+    return out;
+  }
+
+  for (const client of CLIENTS) {
+    test(`connected (${clientLabel(client)}): connect/publish/subscribe.promise, signal and disconnect Promises, the audio output device`, T, async (t) => {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const args = (subscribe) => ({ apiKey: be.apiKey, sessionId, proxyUrl: be.proxyUrl, token: be.token(sessionId, { role: 'publisher' }), subscribe });
+      const a = await open(t, client, 'a');
+      const b = await open(t, client, 'b');
+      const diag = () => a.diagnostics() + b.diagnostics() + be.logTail(3000);
+      const outA = await a.page.evaluate(probeConnected, args(true));
+      assert.deepEqual(outA, {
+        connectResolvesSession: true,
+        publishResolvesPublisher: true,
+        signalReturnsPromise: true,
+        signalResolved: 'undefined',
+        signalReceived: ['hello'],
+        forceDisconnectAsPublisher: { name: 'OT_PERMISSION_DENIED', code: 1520 },
+      }, diag());
+      const outB = await b.page.evaluate(probeConnected, args(false));
+      assert.equal(outB.publishResolvesPublisher, true, diag());
+      const bStream = await b.page.evaluate(() => window.probe.publisher.stream.streamId);
+      const sub = await a.page.evaluate(() => window.probe.subscribed);
+      assert.deepEqual(sub, { isSubscriber: true, streamId: bStream }, diag());
+
+      // The audio output device: a listed device is applied to the subscriber's media element.
+      const sink = await a.page.evaluate(async () => {
+        const outputs = await OT.getAudioOutputDevices();
+        const target = outputs.find((d) => d.deviceId && d.deviceId !== 'default') ?? outputs[0];
+        if (!target) return { outputs: 0 };
+        const set = await OT.setAudioOutputDevice(target.deviceId).then(() => 'resolved', (e) => ({ name: e.name }));
+        const active = await OT.getActiveAudioOutputDevice();
+        const videos = [...document.querySelectorAll('video')].filter((v) => !v.muted);
+        return { outputs: outputs.length, set, activeIsTarget: active.deviceId === target.deviceId, sinks: videos.map((v) => v.sinkId === target.deviceId) };
+      });
+      if (sink.outputs > 0) {
+        assert.equal(sink.set, 'resolved', JSON.stringify(sink));
+        assert.equal(sink.activeIsTarget, true, JSON.stringify(sink));
+        assert.ok(sink.sinks.length >= 1 && sink.sinks.every(Boolean), `every playing subscriber element uses the device: ${JSON.stringify(sink)}`);
+      } else {
+        t.diagnostic('Chromium lists no audio output device here: setSinkId not exercised');
+      }
+      t.diagnostic(`audio output: ${JSON.stringify(sink)}`);
+
+      // disconnect(): a Promise that resolves after sessionDisconnected has fired.
+      const disc = await a.page.evaluate(async () => {
+        let fired = false;
+        window.probe.session.on('sessionDisconnected', () => { fired = true; });
+        const p = window.probe.session.disconnect();
+        const isPromise = typeof p.then === 'function';
+        await p;
+        return { isPromise, firedBeforeResolve: fired };
+      });
+      assert.deepEqual(disc, { isPromise: true, firedBeforeResolve: true }, diag());
+    });
+  }
+});
