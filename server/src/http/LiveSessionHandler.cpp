@@ -40,6 +40,7 @@ void LiveSessionHandler::addRoutes(Router& router) {
   router.add("POST", base + "/connection/{connectionId}/signal", bind(&LiveSessionHandler::signal));
   router.add("DELETE", base + "/connection/{connectionId}",
              bind(&LiveSessionHandler::forceDisconnect));
+  router.add("GET", base + "/connection", bind(&LiveSessionHandler::listConnections));
   router.add("GET", base + "/stream", bind(&LiveSessionHandler::listStreams));
   router.add("PUT", base + "/stream", bind(&LiveSessionHandler::setLayoutClasses));
   router.add("GET", base + "/stream/{streamId}", bind(&LiveSessionHandler::getStream));
@@ -94,6 +95,28 @@ HttpResponse LiveSessionHandler::forceDisconnect(const HttpRequest&, const PathP
   auto result = sessions_.forceDisconnect(p.at("sessionId"), p.at("connectionId"));
   if (result.outcome != Outcome::Ok) return failure(result);
   return HttpResponse::empty(204);
+}
+
+HttpResponse LiveSessionHandler::listConnections(const HttpRequest&, const PathParams& p) {
+  // OpenTok's shape (docs/protocol.md §3.4.6): connections in join order. A connection exists
+  // here only once its `connection create` was accepted, so every one is "Connected"; a session
+  // nobody is connected to lists nothing rather than answering 404.
+  const std::string& sessionId = p.at("sessionId");
+  Json items = Json::array();
+  if (const auto* live = sessions_.session(sessionId)) {
+    for (const auto& id : live->connectionOrder) {
+      auto it = live->connections.find(id);
+      if (it == live->connections.end()) continue;
+      items.push(Json::object({{"connectionId", it->second.id},
+                               {"connectionState", "Connected"},
+                               {"createdAt", static_cast<long long>(it->second.creationTime)}}));
+    }
+  }
+  const std::string& apiKey = p.at("apiKey");
+  return HttpResponse::json(200, Json::object({{"count", static_cast<long long>(items.size())},
+                                               {"projectId", apiKey},
+                                               {"sessionId", sessionId},
+                                               {"items", items}}));
 }
 
 HttpResponse LiveSessionHandler::listStreams(const HttpRequest&, const PathParams& p) {

@@ -8,9 +8,9 @@
 
 namespace parley::http {
 
-// REST actions on live sessions (docs/protocol.md §3.4.4–§3.4.7): signals, force disconnect, stream
-// listing and layout classes, force mute — with the exact success codes the official
-// SDKs check and the quirks of docs/protocol.md §3.3.
+// REST actions on live sessions (docs/protocol.md §3.4.4–§3.4.7): signals, force disconnect,
+// connection and stream listing and layout classes, force mute — with the exact success codes the
+// official SDKs check and the quirks of docs/protocol.md §3.3.
 class LiveSessionHandler {
  public:
   LiveSessionHandler(RestAuthenticator& auth, session::SessionManager& sessions)
@@ -21,6 +21,7 @@ class LiveSessionHandler {
  private:
   HttpResponse signal(const HttpRequest& r, const PathParams& p);
   HttpResponse forceDisconnect(const HttpRequest& r, const PathParams& p);
+  HttpResponse listConnections(const HttpRequest& r, const PathParams& p);
   HttpResponse listStreams(const HttpRequest& r, const PathParams& p);
   HttpResponse getStream(const HttpRequest& r, const PathParams& p);
   HttpResponse setLayoutClasses(const HttpRequest& r, const PathParams& p);
