@@ -12,6 +12,13 @@ export interface CaptureOptions {
   resolution?: string | undefined;
   frameRate?: number | undefined;
   maxResolution?: { width: number; height: number } | undefined;
+  /** Audio processing, as OpenTok.js applies them: each defaults to on; disableAudioProcessing turns all three off. */
+  echoCancellation?: boolean | undefined;
+  noiseSuppression?: boolean | undefined;
+  autoGainControl?: boolean | undefined;
+  disableAudioProcessing?: boolean | undefined;
+  /** Asks the microphone for two channels (channelCount: 2). */
+  enableStereo?: boolean | undefined;
 }
 
 export interface CapturedMedia {
@@ -57,6 +64,41 @@ export function captureError(err: unknown, screen: boolean): OTError {
     default:
       return new OTError(screen ? ErrorNames.UNABLE_TO_CAPTURE_SCREEN : ErrorNames.UNABLE_TO_CAPTURE_MEDIA, message, ExceptionCodes.UNABLE_TO_PUBLISH);
   }
+}
+
+/** The microphone constraints OpenTok.js derives from the publisher options. */
+export function audioConstraints(o: CaptureOptions): MediaTrackConstraints {
+  const c: MediaTrackConstraints = {};
+  if (o.enableStereo) c.channelCount = 2;
+  c.echoCancellation = !o.disableAudioProcessing && o.echoCancellation !== false;
+  c.autoGainControl = !o.disableAudioProcessing && o.autoGainControl !== false;
+  c.noiseSuppression = !o.disableAudioProcessing && o.noiseSuppression !== false;
+  return c;
+}
+
+/** The camera constraints from resolution / frameRate (the defaults OpenTok.js uses: 640x480). */
+export function cameraConstraints(o: CaptureOptions): MediaTrackConstraints {
+  const res = parseResolution(o.resolution);
+  const video: MediaTrackConstraints = {};
+  video.width = { ideal: res?.width ?? 640 };
+  video.height = { ideal: res?.height ?? 480 };
+  if (o.frameRate) video.frameRate = { ideal: o.frameRate };
+  return video;
+}
+
+/** One new track from a device (setVideoSource, cycleVideo, setAudioSource with a device id). */
+export async function captureDeviceTrack(kind: 'audio' | 'video', deviceId: string, o: CaptureOptions): Promise<MediaStreamTrack> {
+  const md = navigator.mediaDevices;
+  const base = kind === 'video' ? cameraConstraints(o) : audioConstraints(o);
+  let s: MediaStream;
+  try {
+    s = await md.getUserMedia(kind === 'video' ? { video: { ...base, deviceId: { exact: deviceId } }, audio: false } : { audio: { ...base, deviceId: { exact: deviceId } }, video: false });
+  } catch (err) {
+    throw captureError(err, false);
+  }
+  const track = kind === 'video' ? s.getVideoTracks()[0] : s.getAudioTracks()[0];
+  if (!track) throw new OTError(ErrorNames.NO_DEVICES_FOUND, `No ${kind} track from device ${deviceId}`, ExceptionCodes.UNABLE_TO_PUBLISH);
+  return track;
 }
 
 function deviceConstraint(source: MediaSourceOption, extra: MediaTrackConstraints): MediaTrackConstraints | false {
@@ -111,7 +153,7 @@ export async function captureMedia(o: CaptureOptions): Promise<CapturedMedia> {
     }
     if (isTrack(o.audioSource)) audioTrack = o.audioSource;
     const wantCameraVideo = !videoTrack && !screen ? deviceConstraint(o.videoSource, video) : false;
-    const wantAudio = isTrack(o.audioSource) ? false : deviceConstraint(o.audioSource, {});
+    const wantAudio = isTrack(o.audioSource) ? false : deviceConstraint(o.audioSource, audioConstraints(o));
     if (wantCameraVideo || wantAudio) {
       let s: MediaStream;
       try {

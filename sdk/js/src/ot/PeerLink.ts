@@ -17,6 +17,10 @@ export interface PeerLinkOptions {
   sourceStreamId?: string | undefined;
   /** How long an offer waits for its answer before the next exchange may start. */
   answerTimeoutMs?: number;
+  /** Offerer side: rewrites the own offer before it is applied and sent (publisher audio options). */
+  rewriteLocalOffer?: ((sdp: string) => string) | undefined;
+  /** Offerer side: rewrites the remote answer before it is applied. */
+  rewriteRemoteAnswer?: ((sdp: string) => string) | undefined;
 }
 
 export type PeerLinkEvents = {
@@ -38,9 +42,13 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private waitingAnswer: ((sdp: string | undefined) => void) | undefined;
   private closed = false;
+  private readonly rewriteLocalOffer: ((sdp: string) => string) | undefined;
+  private readonly rewriteRemoteAnswer: ((sdp: string) => string) | undefined;
 
   constructor(o: PeerLinkOptions) {
     super();
+    this.rewriteLocalOffer = o.rewriteLocalOffer;
+    this.rewriteRemoteAnswer = o.rewriteRemoteAnswer;
     this.name = o.name;
     this.send = o.send;
     this.peerId = o.peerId;
@@ -66,7 +74,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   /** Offerer side: queues an offer (with an ICE restart if asked) and waits for its answer. */
   negotiate({ iceRestart = false }: { iceRestart?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
-      const offer = await this.pc.createOffer({ iceRestart });
+      const created = await this.pc.createOffer({ iceRestart });
+      const offer = this.rewriteLocalOffer && created.sdp ? { type: created.type, sdp: this.rewriteLocalOffer(created.sdp) } : created;
       await this.pc.setLocalDescription(offer);
       const answered = new Promise<string | undefined>((resolve) => {
         this.waitingAnswer = resolve;
@@ -81,7 +90,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         return;
       }
       log.debug(`${this.name}: answer\n${sdp}`);
-      await this.pc.setRemoteDescription({ type: 'answer', sdp });
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: this.rewriteRemoteAnswer ? this.rewriteRemoteAnswer(sdp) : sdp });
       await this.flushCandidates();
     });
   }

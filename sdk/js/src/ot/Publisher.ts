@@ -7,7 +7,8 @@ import { uuid } from '../util/uuid.js';
 import { AudioLevelMeter } from './AudioLevelMeter.js';
 import { EventDispatcher } from './EventDispatcher.js';
 import { log } from './Log.js';
-import { captureMedia, isScreenSource, type CapturedMedia, type MediaSourceOption } from './MediaCapture.js';
+import { captureDeviceTrack, captureMedia, cameraConstraints, isScreenSource, type CapturedMedia, type MediaSourceOption } from './MediaCapture.js';
+import { hasOpusOptions, opusAnswer, opusOffer } from './OpusSdp.js';
 import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler } from './OTError.js';
 import { OTEvent } from './OTEvent.js';
 import type { OTStream } from './OTStream.js';
@@ -35,12 +36,25 @@ export interface PublisherProperties {
   /** Audio fallback and bitrate hints are accepted and sent as OpenTok.js sends them. */
   audioFallbackEnabled?: boolean;
   minVideoBitrate?: number;
-  /** Stereo and bitrate of the Opus audio; not changed by parley.js today. */
+  /** Opus in stereo: two microphone channels, `sprop-stereo=1` offered and `stereo=1` applied. */
   enableStereo?: boolean;
+  /** Opus bitrate in bits per second (`maxaveragebitrate`, and the audio sender's maxBitrate). */
   audioBitrate?: number;
+  /** Opus discontinuous transmission (`usedtx=1`): near-silent packets during silence. */
+  enableDtx?: boolean;
+  /** Microphone processing; each defaults to on. `disableAudioProcessing: true` turns all three off. */
+  echoCancellation?: boolean;
+  noiseSuppression?: boolean;
+  autoGainControl?: boolean;
+  disableAudioProcessing?: boolean;
+  /** MediaStreamTrack.contentHint of the video track: '', 'motion', 'detail' or 'text'. */
+  videoContentHint?: VideoContentHint;
   /** `nameDisplayMode: 'off'` hides the name on the element. */
   style?: { nameDisplayMode?: 'on' | 'off' | 'auto'; [key: string]: unknown };
 }
+
+export type VideoContentHint = '' | 'motion' | 'detail' | 'text';
+const CONTENT_HINTS: readonly string[] = ['', 'motion', 'detail', 'text'];
 
 type PublisherState = 'capturing' | 'ready' | 'publishing' | 'published' | 'failed' | 'destroyed';
 
@@ -68,12 +82,20 @@ export class Publisher extends EventDispatcher {
   private publishTimer: ReturnType<typeof setTimeout> | undefined;
   private meter: AudioLevelMeter | undefined;
   private meterClose: (() => void) | undefined;
+  /** Tracks the publisher captured itself (stopped when replaced); app-supplied ones are left running. */
+  private readonly ownTracks = new Set<MediaStreamTrack>();
+  private contentHint: VideoContentHint;
+  private maxVideoBitrate = 0;
+  private preferredFrameRate: number | undefined;
+  private preferredResolution: { width: number; height: number } | undefined;
+  private videoIndex = 0;
 
   constructor(target: HTMLElement | string | null | undefined, properties: PublisherProperties = {}, completionHandler?: CompletionHandler) {
     super();
     this.properties = { ...properties };
     this.audioEnabled = properties.publishAudio !== false;
     this.videoEnabled = properties.publishVideo !== false;
+    this.contentHint = CONTENT_HINTS.includes(properties.videoContentHint ?? '') ? properties.videoContentHint ?? '' : '';
     const screen = isScreenSource(properties.videoSource);
     this.widget = new Widget({
       kind: 'publisher',
@@ -96,6 +118,8 @@ export class Publisher extends EventDispatcher {
           throw new OTError(ErrorNames.CONNECT_FAILED, 'The publisher was destroyed before its media was ready', ExceptionCodes.UNABLE_TO_PUBLISH);
         }
         this.media = media;
+        for (const t of media.stream.getTracks()) if (t !== properties.videoSource && t !== properties.audioSource) this.ownTracks.add(t);
+        if (media.videoTrack && this.contentHint) media.videoTrack.contentHint = this.contentHint;
         this.state = 'ready';
         this.accessAllowed = true;
         if (media.audioTrack) media.audioTrack.enabled = this.audioEnabled;
@@ -169,6 +193,111 @@ export class Publisher extends EventDispatcher {
   getVideoSource(): { track: MediaStreamTrack | null; type: string | null; deviceId: string | null } {
     const t = this.media?.videoTrack;
     return { track: t ?? null, type: this.media?.videoType ?? null, deviceId: t?.getSettings().deviceId ?? null };
+  }
+
+  /**
+   * Switches the camera to another video input (its deviceId from OT.getDevices), replacing the
+   * track each peer connection sends in place (no renegotiation). Rejects with
+   * OT_INVALID_VIDEO_SOURCE for an unknown device and OT_SET_VIDEO_SOURCE_FAILURE when the
+   * publisher does not use a camera (screen, custom track, audio only).
+   */
+  async setVideoSource(videoSourceId: string): Promise<undefined> {
+    const invalid = new OTError('OT_INVALID_VIDEO_SOURCE', 'Invalid video source. Video source must be a valid video input deviceId', 1041);
+    if (typeof videoSourceId !== 'string') throw invalid;
+    const media = this.media;
+    if (!media?.videoTrack || media.videoType !== 'camera') {
+      throw new OTError('OT_SET_VIDEO_SOURCE_FAILURE', 'You cannot reset the video source on a publisher that does not currently use a camera source.', 1040);
+    }
+    const devices = await videoInputs();
+    if (!devices.some((d) => d.deviceId === videoSourceId)) throw invalid;
+    await this.switchCamera(videoSourceId);
+    return undefined;
+  }
+
+  /** Moves to the next video input in the device list; resolves with the device now in use (the same one when there is no other). */
+  async cycleVideo(): Promise<{ deviceId: string }> {
+    const media = this.media;
+    if (!media?.videoTrack) throw new OTError(ErrorNames.NOT_SUPPORTED, 'Publisher#cycleVideo cannot cycleVideo when you have no video source.');
+    if (media.videoType !== 'camera') throw new OTError(ErrorNames.NOT_SUPPORTED, 'Publisher#cycleVideo: The publisher is not using a camera video source');
+    const current = media.videoTrack.getSettings().deviceId ?? '';
+    const devices = await videoInputs();
+    if (!devices.some((d) => d.deviceId !== current)) return { deviceId: current };
+    this.videoIndex += 1;
+    while (devices[this.videoIndex % devices.length]!.deviceId === current) this.videoIndex += 1;
+    const next = devices[this.videoIndex % devices.length]!.deviceId;
+    await this.switchCamera(next);
+    return { deviceId: this.media?.videoTrack?.getSettings().deviceId ?? next };
+  }
+
+  /**
+   * Replaces the microphone with another device (a deviceId) or with an audio MediaStreamTrack the
+   * app made (e.g. from Web Audio), in place on every peer connection. A publisher that started
+   * without audio cannot gain it this way (OT_NOT_SUPPORTED), as in OpenTok.js.
+   */
+  async setAudioSource(audioSource: string | MediaStreamTrack): Promise<undefined> {
+    const media = this.media;
+    if (!media?.audioTrack) throw new OTError(ErrorNames.NOT_SUPPORTED, 'Publisher#setAudioSource cannot add an audio source when you started without one.');
+    let track: MediaStreamTrack;
+    let own = false;
+    if (isMediaStreamTrack(audioSource) && audioSource.kind === 'audio') {
+      track = audioSource;
+    } else if (typeof audioSource === 'string') {
+      track = await captureDeviceTrack('audio', audioSource, this.properties);
+      own = true;
+    } else {
+      throw new OTError(ErrorNames.INVALID_PARAMETER, 'Invalid parameter passed to OT.Publisher.setAudioSource(). Expected string or MediaStreamTrack.', ExceptionCodes.INVALID_PARAMETER);
+    }
+    await this.replaceTrack('audio', track, own);
+    return undefined;
+  }
+
+  getVideoContentHint(): VideoContentHint {
+    return this.contentHint;
+  }
+
+  /** Sets MediaStreamTrack.contentHint on the video track ('' | 'motion' | 'detail' | 'text'). */
+  setVideoContentHint(hint: VideoContentHint): Promise<void> {
+    if (!CONTENT_HINTS.includes(hint)) {
+      const msg = 'Invalid content hint. Valid content hints are "text", "detail", "motion", or ""';
+      log.warn(msg);
+      return Promise.reject(new Error(msg));
+    }
+    this.contentHint = hint;
+    if (this.media?.videoTrack) this.media.videoTrack.contentHint = hint;
+    return Promise.resolve();
+  }
+
+  /** Caps each video encoding (simulcast layer) at bitrateBps; 0 removes the cap. */
+  async setMaxVideoBitrate(bitrateBps: number): Promise<void> {
+    const bitrate = typeof bitrateBps === 'number' ? Math.trunc(bitrateBps) : NaN;
+    if (Number.isNaN(bitrate) || (bitrate !== 0 && (bitrate < 5000 || bitrate > 10000000))) {
+      throw new OTError(ErrorNames.INVALID_PARAMETER, 'Invalid bitrate: it must be 0 or any number between 5000 and 10000000', ExceptionCodes.INVALID_PARAMETER);
+    }
+    this.maxVideoBitrate = bitrate;
+    await Promise.all([...this.links.values()].map((link) => this.applySenderLimits(link)));
+  }
+
+  /** The cap set with setMaxVideoBitrate (0: none). */
+  getMaxVideoBitrate(): number {
+    return this.maxVideoBitrate;
+  }
+
+  /** Applies a frame rate to the camera track (MediaStreamTrack.applyConstraints). */
+  async setPreferredFrameRate(frameRate: number): Promise<void> {
+    const track = this.media?.videoTrack;
+    if (!track || !this.videoEnabled) throw new Error('setPreferredFrameRate needs to be called on a video publisher');
+    if (!Number.isInteger(frameRate) || frameRate < 1) throw new Error('Invalid frameRate: must be an integer ≥ 1');
+    this.preferredFrameRate = frameRate;
+    await track.applyConstraints(this.trackConstraints());
+  }
+
+  /** Applies a capture size to the camera track (MediaStreamTrack.applyConstraints). */
+  async setPreferredResolution(resolution: { width: number; height: number }): Promise<void> {
+    const track = this.media?.videoTrack;
+    if (!track || !this.videoEnabled) throw new Error('setPreferredResolution needs to be called on a video publisher');
+    if (!resolution || !(resolution.width > 0) || !(resolution.height > 0)) throw new Error('Invalid resolution: width and height must be positive');
+    this.preferredResolution = { width: Math.round(resolution.width), height: Math.round(resolution.height) };
+    await track.applyConstraints(this.trackConstraints());
   }
 
   /** The current frame as base64 JPEG (no data: prefix), as OpenTok.js returns it. */
@@ -311,8 +440,10 @@ export class Publisher extends EventDispatcher {
         void link.negotiate({ iceRestart: !link.iceConnected });
         return;
       }
-      link = this.createLink(session, streamId, key, uri.subscriberId, content, content.simulcastEnabled === true);
-      void link.negotiate();
+      const created = this.createLink(session, streamId, key, uri.subscriberId, content, content.simulcastEnabled === true);
+      link = created;
+      // The encodings exist once the offer is applied; bitrate caps go on them then.
+      void created.negotiate().then(() => this.applySenderLimits(created));
       return;
     }
     if (!link) {
@@ -364,6 +495,9 @@ export class Publisher extends EventDispatcher {
       configuration: session.rtcConfiguration(),
       peerId,
       sourceStreamId,
+      ...(hasOpusOptions(this.properties)
+        ? { rewriteLocalOffer: (sdp: string) => opusOffer(sdp, this.properties), rewriteRemoteAnswer: (sdp: string) => opusAnswer(sdp, this.properties) }
+        : {}),
       send: (method, c) => {
         session.post(jsep(session.ref, { method, streamId, subscriberId, ...link.ids(), content: c }));
       },
@@ -389,6 +523,82 @@ export class Publisher extends EventDispatcher {
     });
     this.links.set(key, link);
     return link;
+  }
+
+  private async switchCamera(deviceId: string): Promise<void> {
+    if (this.media?.videoTrack?.getSettings().deviceId === deviceId) return;
+    const track = await captureDeviceTrack('video', deviceId, { ...this.properties, ...this.overrides() });
+    await this.replaceTrack('video', track, true);
+  }
+
+  private overrides(): { resolution?: string; frameRate?: number } {
+    const o: { resolution?: string; frameRate?: number } = {};
+    if (this.preferredResolution) o.resolution = `${this.preferredResolution.width}x${this.preferredResolution.height}`;
+    if (this.preferredFrameRate) o.frameRate = this.preferredFrameRate;
+    return o;
+  }
+
+  private trackConstraints(): MediaTrackConstraints {
+    return cameraConstraints({ ...this.properties, ...this.overrides() });
+  }
+
+  /** Puts `track` in place of the current one of its kind: in the stream, the element and every sender. */
+  private async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack, own: boolean): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    const old = kind === 'video' ? media.videoTrack : media.audioTrack;
+    if (old === track) return;
+    track.enabled = kind === 'video' ? this.videoEnabled : this.audioEnabled;
+    if (kind === 'video' && this.contentHint) track.contentHint = this.contentHint;
+    const senders = [...this.links.values()].flatMap((link) => link.pc.getTransceivers())
+      .filter((t) => (t.sender.track ?? t.receiver.track)?.kind === kind)
+      .map((t) => t.sender);
+    try {
+      await Promise.all(senders.map((s) => s.replaceTrack(track)));
+    } catch (err) {
+      if (own) track.stop();
+      throw new OTError(ErrorNames.NOT_SUPPORTED, `Could not replace the ${kind} track: ${String(err)}`);
+    }
+    if (own) this.ownTracks.add(track);
+    if (old) {
+      media.stream.removeTrack(old);
+      if (this.ownTracks.delete(old)) old.stop();
+    }
+    media.stream.addTrack(track);
+    if (kind === 'video') {
+      media.videoTrack = track;
+      track.addEventListener('ended', () => this.onTrackEnded());
+    } else {
+      media.audioTrack = track;
+      this.meter?.stop();
+      this.meterClose?.();
+      this.meter = undefined;
+      this.meterClose = undefined;
+      this.updateMeter();
+    }
+    this.widget.setStream(media.stream);
+  }
+
+  /** The audio bitrate and the video cap as RTCRtpSender encodings (no renegotiation needed). */
+  private async applySenderLimits(link: PeerLink): Promise<void> {
+    const audioBitrate = this.properties.audioBitrate ?? 0;
+    for (const t of link.pc.getTransceivers()) {
+      const kind = (t.sender.track ?? t.receiver.track)?.kind;
+      const cap = kind === 'audio' ? audioBitrate : kind === 'video' ? this.maxVideoBitrate : 0;
+      if (!kind || (kind === 'audio' && cap === 0)) continue;
+      const params = t.sender.getParameters();
+      if (!params.encodings?.length) continue;
+      // Every encoding (simulcast layer) gets the cap, as OpenTok.js sets it.
+      for (const e of params.encodings) {
+        if (cap > 0) e.maxBitrate = cap;
+        else delete e.maxBitrate;
+      }
+      try {
+        await t.sender.setParameters(params);
+      } catch (err) {
+        log.warn(`${link.name}: could not set the ${kind} bitrate: ${String(err)}`);
+      }
+    }
   }
 
   private sendChannel(channelId: string, attributes: JsonObject): void {
@@ -461,4 +671,11 @@ function summariseOutbound(report: RTCStatsReport) {
     }
   });
   return out;
+}
+
+const isMediaStreamTrack = (v: unknown): v is MediaStreamTrack => typeof MediaStreamTrack !== 'undefined' && v instanceof MediaStreamTrack;
+
+async function videoInputs(): Promise<MediaDeviceInfo[]> {
+  const all = await navigator.mediaDevices.enumerateDevices();
+  return all.filter((d) => d.kind === 'videoinput' && d.deviceId);
 }

@@ -53,6 +53,8 @@ export class Subscriber extends EventDispatcher {
   private done: CompletionHandler | undefined;
   private meter: AudioLevelMeter | undefined;
   private readonly local: boolean;
+  private preferredFrameRate: number | undefined;
+  private audioBlocked = false;
 
   constructor(session: SessionPort, stream: OTStream, target: HTMLElement | string | null | undefined, properties: SubscriberProperties = {}, handler?: CompletionHandler, localStream?: MediaStream) {
     super();
@@ -123,16 +125,49 @@ export class Subscriber extends EventDispatcher {
   }
 
   /** Asks the SFU for the simulcast layer closest to this size (routed sessions). */
-  setPreferredResolution(resolution: { width: number; height: number } | null): this {
+  setPreferredResolution(resolution: { width: number; height: number } | null): Promise<void> {
     if (resolution && resolution.width > 0 && resolution.height > 0) {
       this.sendChannel('video1', { preferredWidth: Math.round(resolution.width), preferredHeight: Math.round(resolution.height) });
     }
-    return this;
+    return Promise.resolve();
   }
 
-  setPreferredFrameRate(frameRate: number | null): this {
-    if (frameRate && frameRate > 0) this.sendChannel('video1', { preferredFrameRate: frameRate });
-    return this;
+  /**
+   * Sends the preferred frame rate to the SFU as OpenTok.js does (routed sessions only; a relayed
+   * session rejects, as in OpenTok.js). parleyd records it but forwards whole simulcast layers, so
+   * it does not lower the frame rate today (docs/migration.md).
+   */
+  setPreferredFrameRate(frameRate: number | null): Promise<void> {
+    if (this.destroyed || (!this.link && !this.done)) return Promise.reject(new Error('Cannot set the max frameRate when not subscribing to a publisher'));
+    if (!this.session?.routed) return Promise.reject(new Error('OT.Subscriber.setPreferredFrameRate will not work in a P2P Session'));
+    if (frameRate === this.preferredFrameRate || (!frameRate && !this.preferredFrameRate)) return Promise.resolve();
+    this.preferredFrameRate = frameRate && frameRate > 0 ? frameRate : undefined;
+    if (this.preferredFrameRate) this.sendChannel('video1', { preferredFrameRate: this.preferredFrameRate });
+    return Promise.resolve();
+  }
+
+  /** True while the browser's autoplay policy keeps this subscriber's audio muted (see `audioBlocked`). */
+  isAudioBlocked(): boolean {
+    return this.audioBlocked;
+  }
+
+  /**
+   * @internal Plays the audio after a user gesture (OT.unblockAudio, or a click on the element);
+   * fires `audioUnblocked`. Rejects when the browser still refuses.
+   */
+  async unblockAudio(): Promise<void> {
+    if (!this.audioBlocked) return;
+    this.audioBlocked = false;
+    this.applyVolume();
+    try {
+      await this.widget.video.play();
+    } catch (err) {
+      this.audioBlocked = true;
+      this.widget.video.muted = true;
+      throw err;
+    }
+    this.widget.setFlag('OT_audio-blocked', false);
+    this.trigger('audioUnblocked');
   }
 
   setAudioVolume(value: number): this {
@@ -308,6 +343,7 @@ export class Subscriber extends EventDispatcher {
     if (!this.remote) {
       this.remote = e.streams[0] ?? new MediaStream();
       this.widget.setStream(this.remote);
+      this.startPlayback();
       this.trigger('videoElementCreated', { element: this.widget.video });
       this.widget.video.addEventListener('playing', () => this.maybeFinish());
       this.widget.video.addEventListener('resize', () => {
@@ -369,7 +405,30 @@ export class Subscriber extends EventDispatcher {
 
   private applyVolume(): void {
     this.widget.video.volume = this.volume / 100;
-    if (!this.local) this.widget.video.muted = !this.audioWanted;
+    if (!this.local) this.widget.video.muted = !this.audioWanted || this.audioBlocked;
+  }
+
+  /**
+   * Starts the element; when the autoplay policy refuses sound, plays muted and fires
+   * `audioBlocked` (OpenTok.js does the same), so video still shows and the subscribe completes.
+   */
+  private startPlayback(): void {
+    const v = this.widget.video;
+    v.play().catch((err: unknown) => {
+      if (this.destroyed || (err as { name?: string })?.name !== 'NotAllowedError') return;
+      const hasAudio = (this.remote?.getAudioTracks().length ?? 0) > 0 && !v.muted;
+      v.muted = true;
+      v.play().then(() => {
+        if (!hasAudio || this.destroyed) return;
+        this.audioBlocked = true;
+        this.widget.setFlag('OT_audio-blocked', true);
+        this.trigger('audioBlocked');
+      }, () => undefined);
+    });
+    // A click is a user gesture: OpenTok.js's audio-blocked indicator unblocks on it too.
+    this.element?.addEventListener('click', () => {
+      if (this.audioBlocked) this.unblockAudio().catch(() => undefined);
+    });
   }
 
   private updateMeter(): void {
