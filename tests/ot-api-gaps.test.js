@@ -1,6 +1,6 @@
 // The OT API that existing apps call and parley.js once lacked (issue 15, part 4): the
 // Promise forms of Session methods (signal, disconnect, forceDisconnect, forceUnpublish,
-// connect/publish/subscribe.promise), OT.getUserMedia, OT.getSupportedCodecs,
+// connect/publish/subscribe.promise, setIceConfig), OT.getUserMedia, OT.getSupportedCodecs,
 // OT.hasEndToEndEncryptionSupport, OT.getDevices / checkScreenSharingCapability as Promises and
 // the audio output device (OT.setAudioOutputDevice / getActiveAudioOutputDevice). The same
 // probe scripts run in tests/pages/opentok-client.html on the official OpenTok.js and on
@@ -62,6 +62,10 @@ async function probeUnconnected({ apiKey, sessionId, proxyUrl }) {
   out.forceUnpublishNoStream = await outcome(() => session.forceUnpublish(undefined));
   out.forceUnpublish = await outcome(() => session.forceUnpublish('no-such-stream'));
   out.disconnect = await outcome(() => session.disconnect());
+  out.setIceConfig = await outcome(() => session.setIceConfig({ includeServers: 'all', transportPolicy: 'all', customServers: [{ urls: 'stun:127.0.0.1:3478' }] }));
+  out.setIceConfigBadPolicy = await outcome(() => session.setIceConfig({ transportPolicy: 'tcp', customServers: [] }));
+  out.setIceConfigNoServers = await outcome(() => session.setIceConfig({ includeServers: 'custom' }));
+  out.setIceConfigUrl = await outcome(() => session.setIceConfig({ customServers: [{ url: 'stun:127.0.0.1:3478' }] }));
 
   // Each part on its own: a missing function shows as that part's difference, not as a crash.
   const part = async (fn) => {
@@ -158,6 +162,7 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     assert.equal(ot.getUserMedia.isMediaStream, true, show);
     // parley.js sees the same.
     for (const key of ['functions', 'promiseForms', 'signal', 'signalWithCallback', 'forceDisconnect', 'forceUnpublishNoStream', 'forceUnpublish', 'disconnect',
+      'setIceConfig', 'setIceConfigBadPolicy', 'setIceConfigNoServers', 'setIceConfigUrl',
       'codecs', 'e2ee', 'getDevices', 'getDevicesWithCallback', 'screenSharing',
       'getUserMedia', 'getUserMediaVideoOnly', 'getUserMediaAudioOnly', 'audioOutputs', 'activeAudioOutput', 'setAudioOutputUnknown']) {
       assert.deepEqual(pa[key], ot[key], `${key} differs${show}`);

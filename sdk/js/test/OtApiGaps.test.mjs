@@ -43,6 +43,14 @@ describe('Session methods with Promise forms (unconnected)', () => {
     assert.equal(await p, undefined);
   });
 
+  test('setIceConfig: OpenTok.js\'s checks, as rejections with OT_INVALID_PARAMETER', async () => {
+    assert.equal(await s.setIceConfig({ includeServers: 'custom', transportPolicy: 'all', customServers: [{ urls: ['stun:127.0.0.1:3478'] }] }), undefined);
+    await assert.rejects(s.setIceConfig({ includeServers: 'some', customServers: [] }), (e) => e.name === 'OT_INVALID_PARAMETER');
+    await assert.rejects(s.setIceConfig({ customServers: 'stun:x' }), (e) => e.name === 'OT_INVALID_PARAMETER');
+    await assert.rejects(s.setIceConfig({ includeServers: 'custom', transportPolicy: 'relay', customServers: [] }), (e) => e.name === 'OT_INVALID_PARAMETER');
+    await assert.rejects(s.setIceConfig({ customServers: [{ url: 'stun:x' }] }), (e) => /\.urls/.test(e.message));
+  });
+
   test('connect/publish/subscribe.promise belong to each Session (bound to it), initPublisher.promise to OT', async () => {
     const other = OT.initSession('123', '1_MX4xMjN-apigaps-other');
     for (const m of ['connect', 'publish', 'subscribe']) {

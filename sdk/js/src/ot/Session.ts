@@ -36,11 +36,35 @@ import { Publisher, type PublisherProperties } from './Publisher.js';
 import type { SessionPort } from './SessionPort.js';
 import { Subscriber, type SubscriberProperties } from './Subscriber.js';
 
+/** ICE servers: 'all' adds customServers to the server's, 'custom' uses only them. */
+export interface IceConfig {
+  includeServers?: 'all' | 'custom';
+  transportPolicy?: 'all' | 'relay';
+  customServers?: RTCIceServer[];
+}
+
 export interface SessionOptions {
   /** Do not receive other clients' connectionCreated/Destroyed events (large sessions). */
   connectionEventsSuppressed?: boolean;
-  /** ICE servers: 'all' adds customServers to the server's, 'custom' uses only them. */
-  iceConfig?: { includeServers?: 'all' | 'custom'; transportPolicy?: 'all' | 'relay'; customServers?: RTCIceServer[] };
+  iceConfig?: IceConfig;
+}
+
+/** What is wrong with an iceConfig by OpenTok.js's rules, or undefined when nothing is. */
+function iceConfigProblem(c: IceConfig | null | undefined): string | undefined {
+  if (!c || typeof c !== 'object') return undefined;
+  if ('includeServers' in c && !['all', 'custom'].includes(c.includeServers as string)) return '.includeServers must be all or custom';
+  if ('transportPolicy' in c && !['all', 'relay'].includes(c.transportPolicy as string)) return '.transportPolicy must be all or relay';
+  if (!Array.isArray(c.customServers)) return '.customServers must be an array';
+  if (c.includeServers === 'custom' && c.transportPolicy === 'relay' && c.customServers.length === 0) {
+    return '.customServers must be a non empty array if .includeServers=custom and .transportPolicy=relay';
+  }
+  for (const server of c.customServers as Array<RTCIceServer & { url?: unknown }>) {
+    if (!server.urls && 'url' in server) return 'ice servers need .urls, not .url';
+    if (typeof server.urls !== 'string' && !Array.isArray(server.urls)) return 'ice server .urls must be a string or an array';
+    if (server.username && typeof server.username !== 'string') return 'ice server .username must be a string if present';
+    if (server.credential && typeof server.credential !== 'string') return 'ice server .credential must be a string if present';
+  }
+  return undefined;
 }
 
 export interface SessionEnvironment {
@@ -403,6 +427,18 @@ export class Session extends EventDispatcher implements SessionPort {
         () => done(new OTError(ErrorNames.NOT_CONNECTED, 'Not connected.', ExceptionCodes.NOT_CONNECTED)),
       );
     });
+  }
+
+  /**
+   * Replaces the session's iceConfig (`{includeServers, transportPolicy, customServers}`,
+   * checked as OpenTok.js checks it: a bad one rejects with OT_INVALID_PARAMETER). parley.js
+   * uses it for the peer connections it makes from then on; unlike OpenTok.js it does not
+   * reconfigure the ones already running.
+   */
+  async setIceConfig(iceConfig: IceConfig): Promise<void> {
+    const bad = iceConfigProblem(iceConfig);
+    if (bad) throw new OTError(ErrorNames.INVALID_PARAMETER, `iceConfig invalid: ${bad}`);
+    this.options.iceConfig = { ...iceConfig };
   }
 
   forceMuteStream(stream: OTStream | { id?: string; streamId?: string } | string): Promise<void> {
