@@ -1,8 +1,9 @@
 // The OT API that existing apps call and parley.js once lacked (issue 15, part 4): the
 // Promise forms of Session methods (signal, disconnect, forceDisconnect, forceUnpublish,
 // connect/publish/subscribe.promise, setIceConfig), OT.getUserMedia, OT.getSupportedCodecs,
-// OT.hasEndToEndEncryptionSupport, OT.getDevices / checkScreenSharingCapability as Promises and
-// the audio output device (OT.setAudioOutputDevice / getActiveAudioOutputDevice). The same
+// OT.hasEndToEndEncryptionSupport, OT.hasMediaProcessorSupport, OT.getDevices and
+// checkScreenSharingCapability as Promises, and the audio output device
+// (OT.setAudioOutputDevice / getActiveAudioOutputDevice). The same
 // probe scripts run in tests/pages/opentok-client.html on the official OpenTok.js and on
 // parley.js; the test compares what the app sees: which calls return Promises, what they
 // resolve with, and the errors of bad calls.
@@ -80,6 +81,7 @@ async function probeUnconnected({ apiKey, sessionId, proxyUrl }) {
     return { keys: Object.keys(codecs).sort(), videoEncoders: codecs.videoEncoders, videoDecoders: codecs.videoDecoders };
   });
   out.e2ee = await part(() => typeof OT.hasEndToEndEncryptionSupport());
+  out.mediaProcessors = await part(async () => ({ value: typeof OT.hasMediaProcessorSupport(), promise: typeof (await OT.hasMediaProcessorSupport.promise('video')) }));
   out.getDevices = await part(async () => {
     const devices = await OT.getDevices();
     return { isArray: Array.isArray(devices), kinds: [...new Set(devices.map((d) => d.kind))].sort() };
@@ -163,16 +165,18 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     // parley.js sees the same.
     for (const key of ['functions', 'promiseForms', 'signal', 'signalWithCallback', 'forceDisconnect', 'forceUnpublishNoStream', 'forceUnpublish', 'disconnect',
       'setIceConfig', 'setIceConfigBadPolicy', 'setIceConfigNoServers', 'setIceConfigUrl',
-      'codecs', 'e2ee', 'getDevices', 'getDevicesWithCallback', 'screenSharing',
+      'codecs', 'e2ee', 'mediaProcessors', 'getDevices', 'getDevicesWithCallback', 'screenSharing',
       'getUserMedia', 'getUserMediaVideoOnly', 'getUserMediaAudioOnly', 'audioOutputs', 'activeAudioOutput', 'setAudioOutputUnknown']) {
       assert.deepEqual(pa[key], ot[key], `${key} differs${show}`);
     }
     assert.ok(ot.codecs.videoEncoders.includes('VP8'), show);
   });
 
-  test('OT.hasEndToEndEncryptionSupport: parley.js says false until it encrypts media (OpenTok.js: whether the browser could)', T, async (t) => {
+  test('OT.hasEndToEndEncryptionSupport and hasMediaProcessorSupport: parley.js says false until it can (OpenTok.js: whether the browser could)', T, async (t) => {
     const cp = await open(t, 'parley', 'e2ee');
     assert.equal(await cp.page.evaluate(() => OT.hasEndToEndEncryptionSupport()), false);
+    // Likewise media processors (applyVideoFilter, MediaProcessorConnector), which parley.js lacks.
+    assert.deepEqual(await cp.page.evaluate(async () => [OT.hasMediaProcessorSupport(), await OT.hasMediaProcessorSupport.promise()]), [false, false]);
   });
 
   // Runs in the page: connects with connect.promise, publishes with publish.promise, signals

@@ -81,8 +81,10 @@ describe('OT capabilities', () => {
     assert.deepEqual(await OT.getSupportedCodecs(), { videoEncoders: [], videoDecoders: [] });
   });
 
-  test('hasEndToEndEncryptionSupport is false while parley.js cannot encrypt media', () => {
+  test('hasEndToEndEncryptionSupport and hasMediaProcessorSupport are false while parley.js cannot do either', async () => {
     assert.equal(OT.hasEndToEndEncryptionSupport(), false);
+    assert.equal(OT.hasMediaProcessorSupport('video'), false);
+    assert.equal(await OT.hasMediaProcessorSupport.promise(), false);
   });
 
   test('setAudioOutputDevice without setSinkId rejects with OT_UNSUPPORTED_BROWSER', async () => {

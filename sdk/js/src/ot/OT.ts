@@ -199,6 +199,15 @@ class OTStatic extends EventDispatcher {
     return false;
   }
 
+  /**
+   * false: parley.js has no media processors (applyVideoFilter, MediaProcessorConnector), so an
+   * app that checks first leaves its filters off. Also `OT.hasMediaProcessorSupport.promise()`,
+   * as in OpenTok.js (which answers whether the browser has insertable streams for tracks).
+   */
+  hasMediaProcessorSupport(_mediaType?: 'audio' | 'video' | 'both'): boolean {
+    return false;
+  }
+
   /** 1 when this browser has what parley.js needs (WebRTC, WebSocket, getUserMedia), else 0. */
   checkSystemRequirements(): 0 | 1 {
     const g = globalThis as { RTCPeerConnection?: unknown; WebSocket?: unknown; navigator?: Navigator };
@@ -275,6 +284,10 @@ export function supportedVideoCodecs(mimeTypes: readonly string[]): string[] {
 
 export type { OTStatic };
 export const OT = new OTStatic();
+
+Object.defineProperty(OT.hasMediaProcessorSupport, 'promise', {
+  value: (mediaType?: 'audio' | 'video' | 'both') => Promise.resolve(OT.hasMediaProcessorSupport(mediaType)),
+});
 
 // `OT.initPublisher.promise(…)`: the callback form's outcome as a Promise of the Publisher.
 Object.defineProperty(OT.initPublisher, 'promise', {
