@@ -130,7 +130,7 @@ describe('OT API gaps (issue 15 §4) on OpenTok.js and parley.js', () => {
       assert.equal(r.senders, 2, msg);
     });
 
-    test(`${label}: with one camera cycleVideo resolves with the camera in use; a screen-less custom track cannot switch`, T, async (t) => {
+    test(`${label}: with one camera cycleVideo resolves with the camera in use; a publisher of a custom track cannot switch sources`, T, async (t) => {
       const sessionId = await be.createSession({ mediaMode: 'routed' });
       const p = await openPage(t, client, sessionId);
       await publish(p);
