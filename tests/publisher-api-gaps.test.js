@@ -258,7 +258,7 @@ describe('OT API gaps (issue 15 §4) on OpenTok.js and parley.js', () => {
       assert.equal(r.tooLow, 'OT_INVALID_PARAMETER', msg);
     });
 
-    test(`${label}: Subscriber.setPreferredFrameRate is a promise; audioBlocked and audioUnblocked follow the autoplay policy`, T, async (t) => {
+    for (const how of ['a click on the subscriber', 'OT.unblockAudio()']) test(`${label}: Subscriber.setPreferredFrameRate is a promise; audioBlocked, then audioUnblocked after ${how}`, T, async (t) => {
       const sessionId = await be.createSession({ mediaMode: 'routed' });
       const pub = await openPage(t, client, sessionId);
       await publish(pub);
@@ -292,8 +292,14 @@ describe('OT API gaps (issue 15 §4) on OpenTok.js and parley.js', () => {
       assert.ok(seen.find((e) => e.event === 'subscribed').result.ok, diag());
       await until((e) => e.event === 'audioBlocked', 'audioBlocked');
       assert.equal(await page.evaluate(() => window.app.subscribers[0].isAudioBlocked()), true, diag());
-      // A click on the subscriber is a user gesture: the audio plays.
-      await page.click('#media > div[id^="sub-"] > :first-child');
+      // A click on the subscriber, or on the app's own button calling OT.unblockAudio(), is a
+      // user gesture: the audio plays.
+      if (how === 'OT.unblockAudio()') {
+        await page.click('#unblock');
+        await until((e) => e.event === 'unblockAudio resolved', 'OT.unblockAudio() resolving');
+      } else {
+        await page.click('#media > div[id^="sub-"] > :first-child');
+      }
       await until((e) => e.event === 'audioUnblocked', 'audioUnblocked');
       const r = await page.evaluate(async () => {
         const { app } = window;

@@ -254,8 +254,7 @@ class OTStatic extends EventDispatcher {
 
   /** Plays audio that autoplay rules held back (a no-op when nothing is blocked). */
   unblockAudio(): Promise<void> {
-    const videos = typeof document !== 'undefined' ? [...document.querySelectorAll<HTMLVideoElement>('.OT_subscriber video')] : [];
-    return Promise.all(videos.map((v) => v.play().catch(() => undefined))).then(() => undefined);
+    return Subscriber.unblockAll();
   }
 
   /** Kept for apps written for old OpenTok.js versions; screen sharing needs no extension. */

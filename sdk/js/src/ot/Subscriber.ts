@@ -56,8 +56,17 @@ export class Subscriber extends EventDispatcher {
   private preferredFrameRate: number | undefined;
   private audioBlocked = false;
 
+  /** Subscribers not torn down yet, for OT.unblockAudio. */
+  private static readonly live = new Set<Subscriber>();
+
+  /** @internal OT.unblockAudio: every subscriber whose audio autoplay rules held back plays it. */
+  static unblockAll(): Promise<void> {
+    return Promise.all([...Subscriber.live].map((s) => s.unblockAudio().catch(() => undefined))).then(() => undefined);
+  }
+
   constructor(session: SessionPort, stream: OTStream, target: HTMLElement | string | null | undefined, properties: SubscriberProperties = {}, handler?: CompletionHandler, localStream?: MediaStream) {
     super();
+    Subscriber.live.add(this);
     this.session = session;
     this.stream = stream;
     this.properties = { ...properties };
@@ -261,6 +270,7 @@ export class Subscriber extends EventDispatcher {
   teardown(reason: string, { removeElement = true }: { removeElement?: boolean } = {}): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    Subscriber.live.delete(this);
     clearTimeout(this.timer);
     this.meter?.stop();
     this.link?.close();
