@@ -610,3 +610,43 @@ describe('archives: an empty session stops its archive (--archive-idle-stop)', (
     }
   });
 });
+
+// Storage that cannot be written (docs/operations.md, Storage): an archive start is refused
+// with a 500 that says why, nothing is stored, and the rest of the server goes on.
+describe('archives: an archives directory that cannot be written', () => {
+  let server;
+  let sdk;
+  let ot;
+
+  before(async () => {
+    server = await startParleyd({ logLevel: 'info' });
+    // A file where the directory should be: every archive's directory fails to be made.
+    fs.rmSync(path.join(server.dataDir, 'archives'), { recursive: true, force: true });
+    fs.writeFileSync(path.join(server.dataDir, 'archives'), 'not a directory');
+    ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+    sdk = sdkOf(ot);
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+  });
+
+  test('start answers 500 with the reason, records nothing, and clients still connect', T, async () => {
+    const sessionId = await sdk.session();
+    const res = await request('POST', `${server.url}/v2/project/${server.apiKey}/archive`, {
+      headers: { 'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sessionId, outputMode: 'individual' }),
+    });
+    assert.equal(res.status, 500, res.describe());
+    assert.match(res.json().message, /cannot be stored/, res.describe());
+    assert.equal((await sdk.list({})).total, 0, 'no archive row');
+    const c = await RumorClient.open(`${server.url.replace(/^http/, 'ws')}/rumorwebsocketsv2`);
+    try {
+      const reply = await c.join({ apiKey: server.apiKey, sessionId, token: ot.generateToken(sessionId) });
+      assert.equal(reply.status, 200, JSON.stringify(reply.payload));
+      assert.deepEqual(reply.payload.archive, [], 'no archive in the session state');
+    } finally {
+      await c.close();
+    }
+  });
+});

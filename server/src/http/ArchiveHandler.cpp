@@ -80,7 +80,9 @@ HttpResponse ArchiveHandler::failure(const session::ArchiveManager::Outcome& out
     case Status::Ok:
       break;
   }
-  return HttpResponse::error(500, "Internal error", outcome.message);
+  // The SDKs show the message: it says what went wrong (the log has the details).
+  return HttpResponse::error(500, outcome.message.empty() ? "Internal error" : outcome.message,
+                             outcome.message);
 }
 
 HttpResponse ArchiveHandler::start(const HttpRequest& r, const PathParams& p) {
