@@ -847,6 +847,7 @@ class Harness {
     for (std::size_t i = 0; i < kSessions; ++i) emptiedMs_[i] = nowMs_;
     p_ = makeProcess();
     archives().recoverLeftovers();
+    settle();  // recovery packages on the job thread
     checkAllFinished();
   }
 

@@ -131,9 +131,17 @@ void Router::removeTap(uint64_t tapId) {
 void Router::requestKeyFrame(const std::string& streamId) {
   Publication* p = publication(streamId);
   if (!p) return;
-  // The recorded layer is the tap's; asking each layer is cheap (rate-limited per layer).
-  if (Producer* video = p->producer(sdp::MediaKind::Video))
-    for (size_t l = 0; l < video->layerCount(); ++l) p->requestKeyFrame(l, nowUs());
+  // The layer each recording writes now (or waits for): asking the others would make the
+  // publisher send keyframes nobody records.
+  const auto& producers = p->producers();
+  for (const auto& [id, t] : taps_) {
+    if (t.publication != p) continue;
+    for (size_t i = 0; i < producers.size() && i < RecordingTap::kMaxTracks; ++i) {
+      if (!producers[i]->isVideo()) continue;
+      const uint8_t layer = t.tap->currentLayer(i);
+      p->requestKeyFrame(layer == RecordingTap::kSkip ? 0 : layer, nowUs());
+    }
+  }
 }
 
 void Router::publicationConnected(Publication& p) {

@@ -180,7 +180,7 @@ ArchiveManager::Outcome ArchiveManager::stop(const std::string& apiKey,
 ArchiveManager::Outcome ArchiveManager::remove(const std::string& apiKey,
                                                const std::string& archiveId) {
   auto it = running_.find(archiveId);
-  if (it != running_.end() && it->second->record.apiKey == apiKey)
+  if ((it != running_.end() && it->second->record.apiKey == apiKey) || recovering_.count(archiveId))
     return fail(Status::Conflict, "The archive is recording or being packaged: stop it first");
   if (!store_.deleteArchive(apiKey, archiveId)) return fail(Status::NotFound, "Archive not found");
   std::error_code ec;
@@ -273,10 +273,16 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
                             const std::string& connectionData, bool hasAudio, bool hasVideo) {
   for (const auto& f : r.files)
     if (f.streamId == streamId && f.recording) return;  // already recording it
+  if (r.files.size() >= settings_.maxFilesPerArchive) {
+    if (!r.fileLimitLogged)
+      Logger::warn("archive records no more streams: too many files",
+                   {{"archiveId", r.record.id}, {"files", static_cast<long long>(r.files.size())}});
+    r.fileLimitLogged = true;
+    return;
+  }
   const auto published = media_.publishedTracks(r.record.sessionId, streamId);
   std::vector<record::StreamFileWriter::Track> tracks;
   std::vector<std::uint8_t> outputs(published.size(), 0xff);
-  bool h264 = false;
   for (std::size_t i = 0; i < published.size(); ++i) {
     const auto& p = published[i];
     const bool video = p.kind == media::TrackKind::Video;
@@ -287,7 +293,6 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
     t.format.codec = *codec;
     t.clockRate = p.clockRate ? p.clockRate : (video ? 90000 : 48000);
     if (!video) t.format.channels = static_cast<int>(std::max<std::uint32_t>(1, p.channels));
-    h264 = h264 || *codec == record::TrackFormat::Codec::H264;
     outputs[i] = static_cast<std::uint8_t>(tracks.size());
     tracks.push_back(t);
   }
@@ -299,8 +304,7 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   // A stream that publishes again under the same id gets a file of its own.
   std::size_t same = 0;
   for (const auto& f : r.files) same += f.streamId == streamId;
-  const std::string filename =
-      streamId + (same ? "-" + std::to_string(same + 1) : "") + (h264 ? ".mkv" : ".webm");
+  const std::string filename = streamId + (same ? "-" + std::to_string(same + 1) : "") + ".webm";
   const std::uint64_t tapId = nextTapId_++;
   const std::string archiveId = r.record.id;
   const std::string sessionId = r.record.sessionId;
@@ -416,21 +420,16 @@ void ArchiveManager::startPackaging(Running& r) {
   });
 }
 
-void ArchiveManager::packaged(const std::string& archiveId,
-                              const record::ArchivePackager::Result& result) {
-  auto it = running_.find(archiveId);
-  if (it == running_.end()) return;
-  store::ArchiveRecord a = it->second->record;
-  const std::string fileError = it->second->fileError;
-  running_.erase(it);
+void ArchiveManager::applyPackaging(store::ArchiveRecord& a,
+                                    const record::ArchivePackager::Result& result,
+                                    const std::string& failure) {
   if (result.ok) {
     a.status = "available";
     a.sizeBytes = result.sizeBytes;
     a.sha256 = result.sha256Base64;
-    if (!fileError.empty() && a.reason.empty()) a.reason = "partly recorded: " + fileError;
   } else {
     a.status = "failed";
-    a.reason = "packaging failed: " + result.error;
+    a.reason = failure + ": " + result.error;
   }
   a.updatedAtMs = core::Clock::nowMs();
   Logger::info("archive " + a.status, {{"archiveId", a.id},
@@ -438,6 +437,18 @@ void ArchiveManager::packaged(const std::string& archiveId,
                                        {"files", static_cast<long long>(result.files)},
                                        {"reason", a.reason}});
   statusChanged(a);
+}
+
+void ArchiveManager::packaged(const std::string& archiveId,
+                              const record::ArchivePackager::Result& result) {
+  auto it = running_.find(archiveId);
+  if (it == running_.end()) return;
+  store::ArchiveRecord a = it->second->record;
+  const std::string fileError = it->second->fileError;
+  running_.erase(it);
+  if (result.ok && !fileError.empty() && a.reason.empty())
+    a.reason = "partly recorded: " + fileError;
+  applyPackaging(a, result, "packaging failed");
 }
 
 void ArchiveManager::statusChanged(store::ArchiveRecord& a) {
@@ -531,36 +542,36 @@ void ArchiveManager::recoverLeftovers() {
     Logger::error("archives left by the last run not read", {{"error", e.what()}});
     return;
   }
+  std::weak_ptr<bool> alive = alive_;
   for (auto& a : left) {
-    if (running_.count(a.id)) continue;
+    if (running_.count(a.id) || !recovering_.insert(a.id).second) continue;
     const std::string directory = (fs::path(settings_.directory) / a.id).string();
-    // A run that died while recording knows no duration: the packager reads it from the
-    // files (-1).
-    const bool wasRecording = a.status == "started";
-    // Stopped, and packaged before the run died: the ZIP is only ever renamed into place
-    // whole, and the sources go after it. Packaging again would find nothing and fail it.
-    const bool packaged = !wasRecording && fs::exists(zipPath(a.id)) &&
-                          !fs::exists(fs::path(directory) / record::ArchiveIndex::kFileName);
-    auto result = packaged ? record::ArchivePackager::readBack(zipPath(a.id))
-                           : record::ArchivePackager::package(directory, zipPath(a.id),
-                                                              wasRecording ? -1 : a.durationMs);
-    if (result.ok) {
-      record::ArchivePackager::removeSources(directory);
-      a.status = "available";
-      a.sizeBytes = result.sizeBytes;
-      a.sha256 = result.sha256Base64;
-      if (wasRecording) {
-        a.durationMs = result.durationMs;
-        a.reason = kCrashed;
-      }
-    } else {
-      a.status = "failed";
-      a.reason = std::string(kCrashed) + ": " + result.error;
-    }
-    a.updatedAtMs = core::Clock::nowMs();
-    Logger::warn("archive left by the last run finished",
-                 {{"archiveId", a.id}, {"status", a.status}, {"reason", a.reason}});
-    statusChanged(a);
+    const std::string zip = zipPath(a.id);
+    // Packaged on the job thread like any stop: a long recording must not hold up the
+    // start. Until then the archive keeps its status, and cannot be deleted.
+    packager_.post([this, alive, a, directory, zip] {
+      // A run that died while recording knows no duration: the packager reads it from the
+      // files (-1).
+      const bool wasRecording = a.status == "started";
+      // Stopped, and packaged before the run died: the ZIP is only ever renamed into place
+      // whole, and the sources go after it. Packaging again would find nothing and fail it.
+      const bool packaged = !wasRecording && fs::exists(zip) &&
+                            !fs::exists(fs::path(directory) / record::ArchiveIndex::kFileName);
+      auto result = packaged ? record::ArchivePackager::readBack(zip)
+                             : record::ArchivePackager::package(directory, zip,
+                                                                wasRecording ? -1 : a.durationMs);
+      if (result.ok) record::ArchivePackager::removeSources(directory);
+      post_([this, alive, a, result, wasRecording]() mutable {
+        if (auto live = alive.lock(); !live || !*live) return;
+        recovering_.erase(a.id);
+        if (result.ok && wasRecording) {
+          a.durationMs = result.durationMs;
+          a.reason = kCrashed;
+        }
+        Logger::warn("archive left by the last run finished", {{"archiveId", a.id}});
+        applyPackaging(a, result, kCrashed);
+      });
+    });
   }
 }
 
@@ -574,17 +585,8 @@ void ArchiveManager::finishAtShutdown() {
       r->record.durationMs = sinceStart(*r);
     }
     auto result = record::ArchivePackager::package(r->directory, zipPath(id), r->record.durationMs);
-    if (result.ok) {
-      record::ArchivePackager::removeSources(r->directory);
-      r->record.status = "available";
-      r->record.sizeBytes = result.sizeBytes;
-      r->record.sha256 = result.sha256Base64;
-    } else {
-      r->record.status = "failed";
-      r->record.reason = std::string(kShutdown) + ": " + result.error;
-    }
-    r->record.updatedAtMs = core::Clock::nowMs();
-    statusChanged(r->record);
+    if (result.ok) record::ArchivePackager::removeSources(r->directory);
+    applyPackaging(r->record, result, kShutdown);
   }
   running_.clear();
 }

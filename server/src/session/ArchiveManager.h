@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ class ArchiveManager final : public SessionEventListener {
     std::int64_t maxDurationS = 14400;  // OpenTok's default: 4 hours
     std::int64_t emptyStopS = 60;       // an empty session stops its archives after this
     std::size_t ringPackets = 1024;     // per recorded stream (≈1.6 MiB)
+    // Files one archive makes at most (a publisher republishing in a loop would otherwise
+    // grow its index and manifest without end); later streams are not recorded.
+    std::size_t maxFilesPerArchive = 300;
   };
   enum class Status {
     Ok,
@@ -86,8 +90,9 @@ class ArchiveManager final : public SessionEventListener {
 
   // Once a second: maximum durations and empty sessions.
   void tick();
-  // At start, before clients connect: archives a killed run left "started" or "stopped"
-  // are packaged from what was written (available) or marked failed. Synchronous.
+  // At start: archives a killed run left "started" or "stopped" are packaged from what was
+  // written (available) or marked failed, on the packaging thread, so the start is not held
+  // up; meanwhile they cannot be deleted.
   void recoverLeftovers();
   // At shutdown, after the SFU and the recorder have stopped: archives still running are
   // stopped and packaged now. Synchronous.
@@ -118,6 +123,7 @@ class ArchiveManager final : public SessionEventListener {
     std::size_t unfinished = 0;  // writers that have not reported yet
     std::optional<std::int64_t> emptySinceMs;
     std::string fileError;  // the first writer failure, for the reason
+    bool fileLimitLogged = false;
   };
 
   Outcome fail(Status status, std::string message) const;
@@ -135,6 +141,10 @@ class ArchiveManager final : public SessionEventListener {
   void stopRunning(Running& r, const std::string& reason);
   void startPackaging(Running& r);
   void packaged(const std::string& archiveId, const record::ArchivePackager::Result& result);
+  // The packager's outcome on the record (available, or failed with `failure` and why),
+  // stored and told.
+  void applyPackaging(store::ArchiveRecord& archive, const record::ArchivePackager::Result& result,
+                      const std::string& failure);
   // Writes the record, tells the status listener (callbacks).
   void statusChanged(store::ArchiveRecord& record);
   void tellClients(const store::ArchiveRecord& record, const char* method);
@@ -151,6 +161,7 @@ class ArchiveManager final : public SessionEventListener {
   NowMs now_;
   StatusListener statusListener_;
   std::map<std::string, std::unique_ptr<Running>, std::less<>> running_;  // by archive id
+  std::set<std::string> recovering_;  // left by the last run, being packaged
   std::uint64_t nextTapId_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
