@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "core/SessionProperties.h"
 #include "obs/Logger.h"
 
 namespace parley::app {
@@ -75,6 +76,9 @@ constexpr FlagSpec kFlags[] = {
      "the TURN server's static-auth-secret; signs the credentials clients get"},
     {"--turn-ttl", "PARLEY_TURN_TTL", "SECONDS",
      "lifetime of the TURN credentials handed out (default 86400, 60..604800)"},
+    {"--video-codec", "PARLEY_VIDEO_CODEC", "CODEC",
+     "video codec publishers are asked to prefer where project and session say nothing: "
+     "vp8 (default), vp9 or h264"},
     {"--archive-url-ttl", "PARLEY_ARCHIVE_URL_TTL", "SECONDS",
      "lifetime of the signed archive download links in archive JSON (default 600, 60..604800)"},
     {"--archive-max-duration", "PARLEY_ARCHIVE_MAX_DURATION", "SECONDS",
@@ -296,6 +300,10 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--archive-idle-stop") {
     if (!parseInt<std::int64_t>(value, c.archiveIdleStopSeconds, 1, 3600))
       return bad("expected 1 to 3600 seconds");
+  } else if (flag == "--video-codec") {
+    auto codec = core::parseVideoCodec(value);
+    if (!codec) return bad("expected vp8, vp9 or h264");
+    c.videoCodec = *codec;
   } else if (flag == "--max-archives") {
     if (!parseInt<std::size_t>(value, c.maxArchives, 1, 1000)) return bad("expected 1 to 1000");
   } else if (flag == "--max-archives-per-session") {

@@ -48,6 +48,8 @@ struct Config {
                                       // ?transport= is listed for udp and for tcp
   std::string turnSecret;
   std::int64_t turnTtlSeconds = 86400;
+  // The video codec of sessions whose project and creation request name none.
+  std::string videoCodec = "vp8";
   std::int64_t archiveUrlTtlSeconds = 600;         // lifetime of signed archive download links
   std::int64_t archiveMaxDurationSeconds = 14400;  // a running archive stops after this
   std::int64_t archiveIdleStopSeconds = 60;        // ... or this long after its session empties

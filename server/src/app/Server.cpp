@@ -235,6 +235,7 @@ int Server::run() {
   apiSettings.callbackTargets =
       webhook::TargetCheck(webhook::AddressPolicy(config_.allowPrivateCallbacks));
   apiSettings.turn = {config_.turnUrls, config_.turnSecret, config_.turnTtlSeconds};
+  apiSettings.videoCodec = config_.videoCodec;
   apiSettings.archivesDir = (std::filesystem::path(config_.dataDir) / "archives").string();
   apiSettings.urlSigningKey = std::move(*urlSigningKey);
   apiSettings.archiveUrlTtlSeconds = config_.archiveUrlTtlSeconds;

@@ -18,6 +18,7 @@
 #include "core/Crypto.h"
 #include "core/Json.h"
 #include "core/Role.h"
+#include "core/SessionProperties.h"
 #include "core/TokenMinter.h"
 #include "http/CallbackHandler.h"
 #include "session/ArchiveJson.h"
@@ -35,11 +36,15 @@ constexpr const char* kUsage =
     "Operator tool for a Parley data directory (default ./parley-data or $PARLEY_DATA_DIR).\n"
     "\n"
     "Commands:\n"
-    "  project create [--name NAME]            new project; prints its API key and secret\n"
-    "  project list                            API keys and names\n"
+    "  project create [--name NAME] [--video-codec vp8|vp9|h264]\n"
+    "                                          new project; prints its API key and secret\n"
+    "  project list                            API keys, names and video codecs\n"
     "  project rotate-secret --project KEY     new secret; the old one stops working\n"
+    "  project set-codec --project KEY --video-codec vp8|vp9|h264|default\n"
+    "                                          codec new sessions ask publishers to prefer\n"
+    "                                          (default: parleyd's --video-codec)\n"
     "  session create --project KEY [--media-mode routed|relayed] [--archive-mode manual|always]\n"
-    "                 [--location IPV4] [--e2ee]\n"
+    "                 [--location IPV4] [--e2ee] [--video-codec vp8|vp9|h264]\n"
     "  token create --session ID [--role subscriber|publisher|publisheronly|moderator]\n"
     "               [--data TEXT] [--expire UNIX_SECONDS] [--layout CLASSES] [--format jwt|t1]\n"
     "  callback add --project KEY --group connection|stream|archive\n"
@@ -82,19 +87,49 @@ std::string option(const Args& a, const std::string& name, const std::string& fa
 int projectCommand(parley::store::Store& store, const Args& a, bool json) {
   parley::app::ProjectAdmin admin(store);
   const std::string& verb = a.words.size() > 1 ? a.words[1] : "";
+  // "" for "default" (the server's --video-codec); nullopt when the option is wrong.
+  auto videoCodec = [&]() -> std::optional<std::string> {
+    const std::string value = option(a, "--video-codec");
+    if (value.empty() || value == "default") return std::string();
+    return parley::core::parseVideoCodec(value);
+  };
   if (verb == "create") {
+    auto codec = videoCodec();
+    if (!codec) return usageError("--video-codec is vp8, vp9 or h264");
     auto p = admin.create(option(a, "--name", "default"));
-    print(json, Json::object({{"apiKey", p.apiKey}, {"apiSecret", p.secret}, {"name", p.name}}),
+    if (!codec->empty()) store.updateProjectVideoCodec(p.apiKey, *codec);
+    print(json,
+          Json::object({{"apiKey", p.apiKey},
+                        {"apiSecret", p.secret},
+                        {"name", p.name},
+                        {"videoCodec", *codec}}),
           "API key: " + p.apiKey + "\nAPI secret: " + p.secret + "\n");
+    return 0;
+  }
+  if (verb == "set-codec") {
+    std::string key = option(a, "--project");
+    if (key.empty() || !a.options.count("--video-codec"))
+      return usageError("project set-codec needs --project KEY and --video-codec CODEC");
+    auto codec = videoCodec();
+    if (!codec) return usageError("--video-codec is vp8, vp9, h264 or default");
+    if (!store.updateProjectVideoCodec(key, *codec)) {
+      std::fprintf(stderr, "parley: no project with API key %s\n", key.c_str());
+      return 1;
+    }
+    print(json, Json::object({{"apiKey", key}, {"videoCodec", *codec}}),
+          "video codec: " + (codec->empty() ? std::string("default") : *codec) + "\n");
     return 0;
   }
   if (verb == "list") {
     Json list = Json::array();
     std::string human;
     for (const auto& p : store.listProjects()) {
-      list.push(
-          Json::object({{"apiKey", p.apiKey}, {"name", p.name}, {"createdAt", p.createdAtMs}}));
-      human += p.apiKey + "\t" + p.name + "\n";
+      list.push(Json::object({{"apiKey", p.apiKey},
+                              {"name", p.name},
+                              {"createdAt", p.createdAtMs},
+                              {"videoCodec", p.videoCodec}}));
+      human += p.apiKey + "\t" + p.name + "\t" +
+               (p.videoCodec.empty() ? std::string("default") : p.videoCodec) + "\n";
     }
     print(json, list, human.empty() ? "no projects\n" : human);
     return 0;
@@ -131,6 +166,7 @@ int sessionCommand(parley::store::Store& store, const Args& a, bool json) {
   if (a.options.count("--archive-mode")) fields["archiveMode"] = option(a, "--archive-mode");
   if (a.options.count("--location")) fields["location"] = option(a, "--location");
   if (a.options.count("--e2ee")) fields["e2ee"] = "true";
+  if (a.options.count("--video-codec")) fields["videoCodec"] = option(a, "--video-codec");
   auto properties = parley::session::SessionCatalog::parseCreateOptions(
       [&](std::string_view name) -> std::optional<std::string> {
         auto it = fields.find(name);

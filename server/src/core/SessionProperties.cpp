@@ -1,5 +1,7 @@
 #include "core/SessionProperties.h"
 
+#include "core/AsciiCase.h"
+
 namespace parley::core {
 
 std::string_view mediaModeName(MediaMode m) {
@@ -19,6 +21,12 @@ std::string_view archiveModeName(ArchiveMode m) {
 std::optional<ArchiveMode> parseArchiveMode(std::string_view s) {
   if (s == "manual") return ArchiveMode::Manual;
   if (s == "always") return ArchiveMode::Always;
+  return std::nullopt;
+}
+
+std::optional<std::string> parseVideoCodec(std::string_view s) {
+  for (std::string_view known : {"vp8", "vp9", "h264"})
+    if (equalsIgnoringCase(s, known)) return std::string(known);
   return std::nullopt;
 }
 

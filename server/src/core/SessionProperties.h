@@ -13,6 +13,8 @@ std::string_view mediaModeName(MediaMode m);  // "routed" / "relayed"
 std::optional<MediaMode> parseMediaMode(std::string_view s);
 std::string_view archiveModeName(ArchiveMode m);  // "manual" / "always"
 std::optional<ArchiveMode> parseArchiveMode(std::string_view s);
+// "vp8", "vp9" or "h264" in any case → its lower-case name; nullopt for anything else.
+std::optional<std::string> parseVideoCodec(std::string_view s);
 
 // The properties chosen at session creation (docs/protocol.md §3.4.1) that the server remembers.
 struct SessionProperties {
@@ -22,6 +24,9 @@ struct SessionProperties {
   bool e2ee = false;
   std::string archiveName;
   std::string archiveResolution;
+  // The video codec publishers are asked to prefer ("vp8", "vp9", "h264"), fixed at creation
+  // from the request or the project; "" means the server's --video-codec.
+  std::string videoCodec;
 };
 
 }  // namespace parley::core

@@ -32,6 +32,7 @@ class ApiServer {
     std::uint16_t rtcPort = 5090;
     std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
     SessionInfoHandler::Turn turn{};     // TURN server handed to clients, if any
+    std::string videoCodec = "vp8";      // sessions that name none (--video-codec)
     // The demo video room (docs/demo.md); off unless the caller decided it may run.
     struct Demo {
       bool enabled = false;

@@ -103,7 +103,9 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"h264", true},
       {"vp8", true},
       {"vp9", true},
-      {"priorityVideoCodec", ""},
+      // OpenTok.js orders a publisher's codecs by this unless the app passes
+      // preferredVideoCodecs; the SFU answers in the publisher's order (docs/media.md).
+      {"priorityVideoCodec", p.videoCodec.empty() ? settings_.videoCodec : p.videoCodec},
       {"streamSimulcastRidEnabled", false},
       {"singlePeerConnection", false},
       {"hybridSession", false},

@@ -29,6 +29,7 @@ class SessionInfoHandler {
     std::string rtcIp;
     std::uint16_t rtcPort = 5090;
     Turn turn{};
+    std::string videoCodec = "vp8";  // of sessions whose project and creator named none
   };
   static constexpr std::string_view kRumorPath = "/rumorwebsocketsv2";
 

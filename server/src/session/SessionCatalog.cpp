@@ -72,6 +72,13 @@ Result<SessionProperties> SessionCatalog::parseCreateOptions(const FieldLookup& 
           "archiveResolution must be one of 640x480, 1280x720, 1920x1080 or a portrait variant");
     p.archiveResolution = *resolution;
   }
+  // Parley's own option (no official SDK sends it): the codec this session's publishers are
+  // asked to prefer, instead of the project's.
+  if (auto codec = field("videoCodec")) {
+    auto parsed = core::parseVideoCodec(*codec);
+    if (!parsed) return invalid("videoCodec must be \"vp8\", \"vp9\" or \"h264\"");
+    p.videoCodec = *parsed;
+  }
   if (p.archiveMode == core::ArchiveMode::Always && p.mediaMode != core::MediaMode::Routed)
     return invalid("archiveMode \"always\" requires a routed session (p2p.preference=disabled)");
   if (p.archiveMode != core::ArchiveMode::Always &&
@@ -87,6 +94,10 @@ store::SessionRecord SessionCatalog::create(std::string_view apiKey,
   store::SessionRecord record;
   record.apiKey = apiKey;
   record.properties = properties;
+  // The project's preference is copied in: a session keeps the codec it started with.
+  if (record.properties.videoCodec.empty())
+    if (auto project = store_.findProject(apiKey))
+      record.properties.videoCodec = project->videoCodec;
   record.createdAtMs = core::Clock::nowMs();
   // 144 random bits make a collision practically impossible; retry anyway rather than fail.
   for (int attempt = 0;; ++attempt) {

@@ -144,6 +144,15 @@ INSERT INTO callbacks_v6 (id, api_key, event_group, event, url, created_at_ms)
 DROP TABLE callbacks;
 ALTER TABLE callbacks_v6 RENAME TO callbacks;
 )sql"},
+    // The video codec publishers are asked to prefer (docs/media.md#video-codecs): set per
+    // project, and per session at creation; '' leaves the choice to the next level up.
+    Migration{7, "video codec preference of projects and sessions",
+              R"sql(
+ALTER TABLE projects ADD COLUMN video_codec TEXT NOT NULL DEFAULT ''
+  CHECK (video_codec IN ('', 'vp8', 'vp9', 'h264'));
+ALTER TABLE sessions ADD COLUMN video_codec TEXT NOT NULL DEFAULT ''
+  CHECK (video_codec IN ('', 'vp8', 'vp9', 'h264'));
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

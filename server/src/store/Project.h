@@ -11,6 +11,9 @@ struct Project {
   std::string secret;
   std::string name;
   std::int64_t createdAtMs = 0;
+  // The video codec its sessions ask publishers to prefer: "vp8", "vp9", "h264", or ""
+  // for the server's --video-codec.
+  std::string videoCodec = {};
 };
 
 }  // namespace parley::store

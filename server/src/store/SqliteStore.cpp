@@ -19,20 +19,24 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr std::string_view kFindProject =
-    "SELECT api_key, secret, name, created_at_ms FROM projects WHERE api_key = ?1";
+    "SELECT api_key, secret, name, created_at_ms, video_codec FROM projects WHERE api_key = ?1";
 constexpr std::string_view kListProjects =
-    "SELECT api_key, secret, name, created_at_ms FROM projects ORDER BY created_at_ms, api_key";
+    "SELECT api_key, secret, name, created_at_ms, video_codec FROM projects "
+    "ORDER BY created_at_ms, api_key";
 constexpr std::string_view kInsertProject =
-    "INSERT INTO projects (api_key, secret, name, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO projects (api_key, secret, name, created_at_ms, video_codec) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kUpdateProjectSecret =
     "UPDATE projects SET secret = ?2 WHERE api_key = ?1";
+constexpr std::string_view kUpdateProjectVideoCodec =
+    "UPDATE projects SET video_codec = ?2 WHERE api_key = ?1";
 constexpr std::string_view kInsertSession =
     "INSERT INTO sessions (session_id, api_key, media_mode, archive_mode, location, e2ee, "
-    "archive_name, archive_resolution, created_at_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "archive_name, archive_resolution, created_at_ms, video_codec) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 constexpr std::string_view kFindSession =
     "SELECT session_id, api_key, media_mode, archive_mode, location, e2ee, archive_name, "
-    "archive_resolution, created_at_ms FROM sessions WHERE session_id = ?1";
+    "archive_resolution, created_at_ms, video_codec FROM sessions WHERE session_id = ?1";
 constexpr std::string_view kCountSessions = "SELECT count(*) FROM sessions WHERE api_key = ?1";
 constexpr std::string_view kFindDemoRoom =
     "SELECT session_id FROM demo_rooms WHERE api_key = ?1 AND room = ?2";
@@ -142,6 +146,7 @@ Project readProject(const StatementUse& row) {
   project.secret = row->columnText(1);
   project.name = row->columnText(2);
   project.createdAtMs = row->columnInt64(3);
+  project.videoCodec = row->columnText(4);
   return project;
 }
 
@@ -309,7 +314,8 @@ void SqliteStore::insertProject(const Project& project) {
     insert->bind(1, project.apiKey)
         .bind(2, project.secret)
         .bind(3, project.name)
-        .bind(4, project.createdAtMs);
+        .bind(4, project.createdAtMs)
+        .bind(5, project.videoCodec);
     insert->run();
   });
 }
@@ -318,6 +324,15 @@ bool SqliteStore::updateProjectSecret(std::string_view apiKey, std::string_view 
   return asOperation("updateProjectSecret", [&] {
     StatementUse update(statement(kUpdateProjectSecret));
     update->bind(1, apiKey).bind(2, secret);
+    update->run();
+    return update->changes() > 0;
+  });
+}
+
+bool SqliteStore::updateProjectVideoCodec(std::string_view apiKey, std::string_view codec) {
+  return asOperation("updateProjectVideoCodec", [&] {
+    StatementUse update(statement(kUpdateProjectVideoCodec));
+    update->bind(1, apiKey).bind(2, codec);
     update->run();
     return update->changes() > 0;
   });
@@ -335,7 +350,8 @@ void SqliteStore::insertSession(const SessionRecord& session) {
         .bind(6, p.e2ee)
         .bind(7, p.archiveName)
         .bind(8, p.archiveResolution)
-        .bind(9, session.createdAtMs);
+        .bind(9, session.createdAtMs)
+        .bind(10, p.videoCodec);
     insert->run();
   });
 }
@@ -362,6 +378,7 @@ std::optional<SessionRecord> SqliteStore::findSession(std::string_view sessionId
     session.properties.archiveName = query->columnText(6);
     session.properties.archiveResolution = query->columnText(7);
     session.createdAtMs = query->columnInt64(8);
+    session.properties.videoCodec = query->columnText(9);
     return session;
   });
 }

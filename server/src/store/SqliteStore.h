@@ -32,6 +32,7 @@ class SqliteStore final : public Store {
   std::vector<Project> listProjects() override;
   void insertProject(const Project& project) override;
   bool updateProjectSecret(std::string_view apiKey, std::string_view secret) override;
+  bool updateProjectVideoCodec(std::string_view apiKey, std::string_view codec) override;
   void insertSession(const SessionRecord& session) override;
   std::optional<SessionRecord> findSession(std::string_view sessionId) override;
   std::size_t countSessions(std::string_view apiKey) override;

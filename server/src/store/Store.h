@@ -27,6 +27,8 @@ class Store {
   virtual void insertProject(const Project& project) = 0;
   // Returns false when no such project.
   virtual bool updateProjectSecret(std::string_view apiKey, std::string_view secret) = 0;
+  // `codec` is "", "vp8", "vp9" or "h264"; returns false when no such project.
+  virtual bool updateProjectVideoCodec(std::string_view apiKey, std::string_view codec) = 0;
 
   // Throws StoreError if the id exists.
   virtual void insertSession(const SessionRecord& session) = 0;

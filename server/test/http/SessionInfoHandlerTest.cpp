@@ -25,8 +25,9 @@ class SessionInfoHandlerTest : public ::testing::Test {
     store_.insertProject({kKey, kSecret, "test", 1});
   }
 
-  static SessionInfoHandler::Settings settings(SessionInfoHandler::Turn turn = {}) {
-    return {"http://127.0.0.1:5080", "127.0.0.1", 5090, std::move(turn)};
+  static SessionInfoHandler::Settings settings(SessionInfoHandler::Turn turn = {},
+                                               std::string videoCodec = "vp8") {
+    return {"http://127.0.0.1:5080", "127.0.0.1", 5090, std::move(turn), std::move(videoCodec)};
   }
   core::TokenVerifier::SecretLookup secrets() {
     return [this](std::string_view key) -> std::optional<std::string> {
@@ -37,9 +38,11 @@ class SessionInfoHandlerTest : public ::testing::Test {
 
   // GET /session/{id} for a new session in `mode`; returns the info element.
   Json sessionInfo(SessionInfoHandler& handler, core::MediaMode mode,
-                   std::string connectionId = "2f0e5a1c-33aa-4c1e-9d6b-0a1b2c3d4e5f") {
+                   std::string connectionId = "2f0e5a1c-33aa-4c1e-9d6b-0a1b2c3d4e5f",
+                   std::string videoCodec = "") {
     core::SessionProperties p;
     p.mediaMode = mode;
+    p.videoCodec = std::move(videoCodec);
     auto record = catalog_.create(kKey, p);
     core::TokenMinter::Options o;
     o.createTime = core::Clock::nowSeconds();
@@ -69,6 +72,41 @@ TEST_F(SessionInfoHandlerTest, WithoutTurnOnlyTheStunEntry) {
   EXPECT_EQ(ice->at(0).find("urls")->at(0).asString(), "stun:127.0.0.1:5090");
   EXPECT_FALSE(ice->at(0).contains("username"));
   EXPECT_EQ(info.find("ice_credential_expiration")->asInt(), 86100);
+}
+
+std::string priorityCodec(const Json& info) {
+  const Json* properties = info.find("properties");
+  const Json* codec = properties ? properties->find("priorityVideoCodec") : nullptr;
+  return codec && codec->isString() ? codec->asString() : "<missing>";
+}
+
+TEST_F(SessionInfoHandlerTest, PriorityVideoCodecComesFromSessionThenProjectThenServer) {
+  SessionInfoHandler vp8Server(settings(), secrets(), catalog_);
+  SessionInfoHandler h264Server(settings({}, "h264"), secrets(), catalog_);
+  const std::string id = "2f0e5a1c-33aa-4c1e-9d6b-0a1b2c3d4e5f";
+  EXPECT_EQ(priorityCodec(sessionInfo(vp8Server, core::MediaMode::Routed)), "vp8");
+  EXPECT_EQ(priorityCodec(sessionInfo(h264Server, core::MediaMode::Routed)), "h264");
+  EXPECT_EQ(priorityCodec(sessionInfo(h264Server, core::MediaMode::Relayed, id, "vp9")), "vp9");
+  // A project's preference is copied into its new sessions; older ones keep theirs.
+  ASSERT_TRUE(store_.updateProjectVideoCodec(kKey, "vp9"));
+  EXPECT_EQ(priorityCodec(sessionInfo(h264Server, core::MediaMode::Routed)), "vp9");
+  EXPECT_EQ(priorityCodec(sessionInfo(vp8Server, core::MediaMode::Routed, id, "h264")), "h264");
+}
+
+TEST(SessionCatalogTest, VideoCodecCreateOption) {
+  auto parse = [](std::string value) {
+    return session::SessionCatalog::parseCreateOptions(
+        [value](std::string_view name) -> std::optional<std::string> {
+          if (name == "videoCodec") return value;
+          return std::nullopt;
+        });
+  };
+  EXPECT_EQ(parse("H264").value().videoCodec, "h264");
+  EXPECT_EQ(parse("vp9").value().videoCodec, "vp9");
+  EXPECT_EQ(parse("").value().videoCodec, "");  // absent
+  auto bad = parse("av1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("videoCodec"), std::string::npos);
 }
 
 TEST_F(SessionInfoHandlerTest, TurnServerWithRestApiCredentialsInRoutedAndRelayedSessions) {

@@ -52,6 +52,7 @@ void expectSameProject(const Project& actual, const Project& expected) {
   EXPECT_EQ(actual.secret, expected.secret);
   EXPECT_EQ(actual.name, expected.name);
   EXPECT_EQ(actual.createdAtMs, expected.createdAtMs);
+  EXPECT_EQ(actual.videoCodec, expected.videoCodec);
 }
 
 void expectSameSession(const SessionRecord& actual, const SessionRecord& expected) {
@@ -63,6 +64,7 @@ void expectSameSession(const SessionRecord& actual, const SessionRecord& expecte
   EXPECT_EQ(actual.properties.e2ee, expected.properties.e2ee);
   EXPECT_EQ(actual.properties.archiveName, expected.properties.archiveName);
   EXPECT_EQ(actual.properties.archiveResolution, expected.properties.archiveResolution);
+  EXPECT_EQ(actual.properties.videoCodec, expected.properties.videoCodec);
   EXPECT_EQ(actual.createdAtMs, expected.createdAtMs);
 }
 
@@ -231,6 +233,23 @@ TEST_F(SqliteStoreTest, UpdateProjectSecret) {
   EXPECT_EQ(store.listProjects().size(), 1u);
 }
 
+TEST_F(SqliteStoreTest, ProjectVideoCodecIsStoredAndChanged) {
+  SqliteStore store(path_);
+  Project p = makeProject("42", "s");
+  p.videoCodec = "vp9";
+  store.insertProject(p);
+  expectSameProject(store.findProject("42").value(), p);
+  EXPECT_TRUE(store.updateProjectVideoCodec("42", "h264"));
+  EXPECT_EQ(store.findProject("42")->videoCodec, "h264");
+  EXPECT_EQ(store.listProjects().at(0).videoCodec, "h264");
+  EXPECT_TRUE(store.updateProjectVideoCodec("42", ""));  // back to the server's default
+  EXPECT_EQ(store.findProject("42")->videoCodec, "");
+  EXPECT_FALSE(store.updateProjectVideoCodec("43", "vp8"));
+  // The schema refuses names the code would not write.
+  EXPECT_FALSE(storeErrorOf([&] { store.updateProjectVideoCodec("42", "theora"); }).empty());
+  EXPECT_EQ(store.findProject("42")->videoCodec, "");
+}
+
 TEST_F(SqliteStoreTest, DuplicateProjectThrowsAndChangesNothing) {
   SqliteStore store(path_);
   const Project original = makeProject("42", "original", 1000);
@@ -262,6 +281,7 @@ TEST_F(SqliteStoreTest, SessionRoundTripsAllFields) {
   routed.properties.e2ee = true;
   routed.properties.archiveName = "Weekly 'sync'";
   routed.properties.archiveResolution = "1280x720";
+  routed.properties.videoCodec = "h264";
   routed.createdAtMs = 1'700'000'000'123;
   store.insertSession(routed);
 
@@ -350,7 +370,9 @@ TEST_F(SqliteStoreTest, WaitsForAnotherWriterInsteadOfFailing) {
   SqliteStore store(path_);
   RawSqlite other(path_);
   ASSERT_TRUE(other.exec("BEGIN IMMEDIATE"));
-  ASSERT_TRUE(other.exec("INSERT INTO projects VALUES ('held', 's', '', 1)"));
+  ASSERT_TRUE(
+      other.exec("INSERT INTO projects (api_key, secret, name, created_at_ms) "
+                 "VALUES ('held', 's', '', 1)"));
 
   const auto start = std::chrono::steady_clock::now();
   std::thread releaser([&] {
