@@ -21,8 +21,14 @@ void Consumer::setEnabled(bool enabled) {
   enabled_ = enabled;
 }
 
+void Consumer::setAcceptedPayloadTypes(const std::vector<uint8_t>& payloadTypes) {
+  accepted_.reset();
+  for (uint8_t pt : payloadTypes) accepted_.set(pt & 0x7F);
+}
+
 bool Consumer::wantsKeyframe() const {
-  if (!isVideo() || !enabled_) return false;
+  // Keyframes of a codec the subscriber cannot decode would not help it.
+  if (!isVideo() || !enabled_ || refusedCodec_) return false;
   return !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
 }
 
@@ -34,6 +40,8 @@ std::optional<size_t> Consumer::keyframeLayer() const {
 size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot,
                          int64_t nowUs) {
   if (!enabled_) return 0;
+  refusedCodec_ = !accepted_.test(in.payloadType() & 0x7F);
+  if (refusedCodec_) return 0;
   if (isVideo()) {
     const bool switching = !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
     if (switching) {

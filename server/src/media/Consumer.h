@@ -1,9 +1,11 @@
 #pragma once
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "media/Producer.h"
 #include "media/rtp/RtpPacket.h"
@@ -28,6 +30,11 @@ class Consumer {
   // The subscriber asked for this medium (subscribeToAudio/Video, channel `active`).
   void setEnabled(bool enabled);
   bool enabled() const { return enabled_; }
+  // The payload types the subscriber's answer accepted (all until it says). Packets of
+  // another codec are not sent: the browser would drop them after decrypting, and a
+  // publisher in a codec this subscriber cannot decode gives it no video rather than noise.
+  void setAcceptedPayloadTypes(const std::vector<uint8_t>& payloadTypes);
+  bool acceptsPayloadType(uint8_t payloadType) const { return accepted_.test(payloadType & 0x7F); }
 
   // Simulcast: the layer the consumer should move to (it switches on that layer's next
   // keyframe). `current` is what it forwards now; nullopt before the first keyframe.
@@ -64,6 +71,8 @@ class Consumer {
   rtp::SequenceRewriter rewriter_;
   rtp::SendStatistics stats_;
   bool enabled_ = true;
+  std::bitset<128> accepted_ = std::bitset<128>().set();
+  bool refusedCodec_ = false;  // the last packet was of a codec the subscriber refused
   size_t targetLayer_ = 0;
   std::optional<size_t> currentLayer_;
   bool resync_ = false;  // re-enabled: restart on a keyframe

@@ -344,7 +344,9 @@ core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberAnswe
   out.remote = *remote;
   for (const auto& m : answer->media) {
     if (m.setup == sdp::Setup::Active) out.remote.dtlsRole = dtls::DtlsRole::Server;
-    if (m.port != 0 && m.mid) out.acceptedMids.push_back(*m.mid);
+    if (m.port == 0 || !m.mid) continue;
+    out.acceptedMids.push_back(*m.mid);
+    out.acceptedPayloadTypes[*m.mid] = m.payloadTypes;
   }
   return out;
 }

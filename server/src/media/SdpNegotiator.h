@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,9 @@ class SdpNegotiator {
   struct SubscriberAnswer {
     TransportDescription remote;
     std::vector<std::string> acceptedMids;
+    // Per accepted mid, the payload types the subscriber's answer kept: a codec it cannot
+    // decode is left out, and the SFU must not send it packets of that codec.
+    std::map<std::string, std::vector<uint8_t>> acceptedPayloadTypes;
   };
   static core::Result<SubscriberAnswer> readSubscriberAnswer(std::string_view answerSdp);
   // A subscriber's own offer (ICE restart, docs/protocol.md §8.5): answered with our tracks as they

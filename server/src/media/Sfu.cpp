@@ -364,12 +364,16 @@ MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
   const bool restart = !info.remoteUfrag.empty() && info.remoteUfrag != answer->remote.iceUfrag;
   info.remoteUfrag = answer->remote.iceUfrag;
   TransportDescription remote = answer->remote;
-  onSubscription(
-      info.worker, sessionId, subscriberId,
-      [remote, restart, ufrag = info.localUfrag, password = info.localPassword](Subscription& s) {
-        if (restart) s.transport().restartIce(ufrag, password, remote);
-        s.transport().setRemote(remote);
-      });
+  onSubscription(info.worker, sessionId, subscriberId,
+                 [remote, restart, ufrag = info.localUfrag, password = info.localPassword,
+                  accepted = std::move(answer->acceptedPayloadTypes)](Subscription& s) {
+                   if (restart) s.transport().restartIce(ufrag, password, remote);
+                   s.transport().setRemote(remote);
+                   for (auto& c : s.consumers()) {
+                     auto it = accepted.find(c->producer().track().mid);
+                     if (it != accepted.end()) c->setAcceptedPayloadTypes(it->second);
+                   }
+                 });
   Negotiation n;
   n.ok = true;
   return n;

@@ -129,6 +129,24 @@ TEST_F(ConsumerTest, VideoWaitsForAKeyframe) {
   EXPECT_TRUE(std::equal(key.bytes.begin() + 12, key.bytes.end(), lastIn_.begin() + 12));
 }
 
+TEST_F(ConsumerTest, CodecTheSubscriberRefusedIsNotForwardedNorAskedKeyframesFor) {
+  make(simulcastTrack());
+  consumer_->setTargetLayer(0);
+  // The subscriber's answer kept only H.264 (say 102): VP8 packets are not its to get.
+  consumer_->setAcceptedPayloadTypes({102});
+  EXPECT_FALSE(consumer_->acceptsPayloadType(kVp8));
+  EXPECT_EQ(send(kLowSsrc, kKey).size, 0u);
+  EXPECT_EQ(send(kLowSsrc, kDelta).size, 0u);
+  EXPECT_EQ(consumer_->forwarded(), 0u);
+  EXPECT_FALSE(consumer_->wantsKeyframe());
+  // Accepted again (a new answer that keeps VP8): the next keyframe starts it.
+  consumer_->setAcceptedPayloadTypes({kVp8, 102});
+  EXPECT_EQ(send(kLowSsrc, kDelta).size, 0u);
+  EXPECT_TRUE(consumer_->wantsKeyframe());
+  EXPECT_GT(send(kLowSsrc, kKey).size, 0u);
+  EXPECT_EQ(consumer_->forwarded(), 1u);
+}
+
 TEST_F(ConsumerTest, ForwardedPacketsHaveOurSsrcAndContinuousSequence) {
   make(simulcastTrack());
   consumer_->setTargetLayer(0);

@@ -720,6 +720,9 @@ TEST_F(SdpNegotiatorSubscriberTest, SubscriberAnswerWithActiveSetupMakesUsServer
   EXPECT_EQ(r->remote.fingerprintHash, "sha-256");
   EXPECT_EQ(r->remote.fingerprint, kFingerprint);
   EXPECT_EQ(r->acceptedMids, (std::vector<std::string>{"0", "1"}));
+  // What the subscriber can decode, per mid.
+  EXPECT_EQ(r->acceptedPayloadTypes.at("0"), (std::vector<uint8_t>{111}));
+  EXPECT_EQ(r->acceptedPayloadTypes.at("1"), (std::vector<uint8_t>{96}));
 
   // A passive answer means we connect.
   auto passive = SdpNegotiator::readSubscriberAnswer(
@@ -732,6 +735,7 @@ TEST_F(SdpNegotiatorSubscriberTest, SubscriberAnswerWithActiveSetupMakesUsServer
       replaceAll(chromeAnswer, "m=video 9 UDP", "m=video 0 UDP"));
   ASSERT_TRUE(partial.ok());
   EXPECT_EQ(partial->acceptedMids, (std::vector<std::string>{"0"}));
+  EXPECT_EQ(partial->acceptedPayloadTypes.count("1"), 0u);
 }
 
 TEST(SdpNegotiatorTest, SubscriberAnswerErrors) {
