@@ -1,5 +1,7 @@
 #include "record/FrameAssembler.h"
 
+#include "media/ByteOrder.h"
+#include "media/codecs/H264Payload.h"
 #include "media/codecs/Vp8PayloadDescriptor.h"
 #include "media/rtp/RtpPacket.h"
 
@@ -16,6 +18,9 @@ std::optional<EncodedFrame> FrameAssembler::push(std::span<const std::uint8_t> r
     return EncodedFrame{packet->timestamp(), true,
                         std::vector<std::uint8_t>(payload.begin(), payload.end())};
   }
+  if (codec_ == TrackFormat::Codec::H264)
+    return pushH264(packet->sequenceNumber(), packet->timestamp(), packet->marker(), payload,
+                    afterLoss);
   if (codec_ != TrackFormat::Codec::Vp8) return std::nullopt;  // not rebuilt here yet
   return pushVp8(packet->timestamp(), packet->marker(), payload, afterLoss);
 }
@@ -24,6 +29,8 @@ void FrameAssembler::abandonFrame() {
   if (inFrame_) ++dropped_;
   inFrame_ = false;
   frameBroken_ = false;
+  inFragment_ = false;
+  current_.keyframe = false;
   current_.data.clear();
 }
 
@@ -72,6 +79,113 @@ std::optional<EncodedFrame> FrameAssembler::pushVp8(std::uint32_t timestamp, boo
   done.rtpTimestamp = current_.rtpTimestamp;
   done.keyframe = current_.keyframe;
   done.data.swap(current_.data);
+  return done;
+}
+
+bool FrameAssembler::appendNal(std::span<const std::uint8_t> header,
+                               std::span<const std::uint8_t> body) {
+  static constexpr std::uint8_t kStartCode[] = {0, 0, 0, 1};
+  if (current_.data.size() + sizeof kStartCode + header.size() + body.size() > kMaxFrameBytes)
+    return false;
+  current_.data.insert(current_.data.end(), std::begin(kStartCode), std::end(kStartCode));
+  current_.data.insert(current_.data.end(), header.begin(), header.end());
+  current_.data.insert(current_.data.end(), body.begin(), body.end());
+  return true;
+}
+
+std::optional<EncodedFrame> FrameAssembler::pushH264(std::uint16_t sequence,
+                                                     std::uint32_t timestamp, bool marker,
+                                                     std::span<const std::uint8_t> payload,
+                                                     bool afterLoss) {
+  using media::codecs::H264Payload;
+  auto parsed = H264Payload::parse(payload.data(), payload.size());
+  if (!parsed) return std::nullopt;
+  bool broken = false;
+  if (afterLoss) {
+    // As for VP8: the lost packet may have belonged to this access unit or to one that
+    // later ones refer to. Within the unit, the rest is skipped to its end.
+    if (inFrame_ && timestamp == current_.rtpTimestamp)
+      broken = true;
+    else
+      abandonFrame();
+    waitingForKeyframe_ = true;
+  }
+  if (inFrame_ && timestamp != current_.rtpTimestamp) {
+    abandonFrame();  // its marker never came
+    waitingForKeyframe_ = true;
+  }
+  if (!inFrame_) {
+    // H.264 has no start-of-frame flag: a new timestamp begins an access unit. One that
+    // begins with the middle of a fragmented NAL unit lost its start.
+    inFrame_ = true;
+    frameBroken_ = false;
+    inFragment_ = false;
+    current_.rtpTimestamp = timestamp;
+    current_.keyframe = false;
+    current_.data.clear();
+  } else if (sequence != static_cast<std::uint16_t>(lastSequence_ + 1)) {
+    // A gap inside the access unit that the caller did not report (no reorder buffer).
+    broken = true;
+  }
+  lastSequence_ = sequence;
+  // A broken unit is gathered no further, but its packets still run to the marker (or the
+  // next timestamp), so that none of them is taken for the start of another.
+  bool ok = !frameBroken_ && !broken;
+  if (ok) {
+    switch (parsed->kind()) {
+      case H264Payload::Kind::kSingleNal:
+        ok = !inFragment_ && appendNal({}, payload);
+        break;
+      case H264Payload::Kind::kStapA:
+        // The parser checked that the units fill the payload exactly.
+        for (std::size_t pos = 1; ok && pos + 2 <= payload.size();) {
+          const std::size_t length = media::ByteOrder::read16(payload.data() + pos);
+          ok = !inFragment_ && appendNal({}, payload.subspan(pos + 2, length));
+          pos += 2 + length;
+        }
+        break;
+      case H264Payload::Kind::kFuA: {
+        const auto fragment = payload.subspan(2);
+        if (parsed->fragmentStart()) {
+          // The NAL unit's own header: F and NRI of the FU indicator, the type of the FU
+          // header.
+          const std::uint8_t header[1] = {
+              static_cast<std::uint8_t>((payload[0] & 0xE0) | (payload[1] & 0x1F))};
+          ok = !inFragment_ && appendNal(header, fragment);
+          inFragment_ = true;
+        } else {
+          ok = inFragment_;  // a fragment whose start was lost
+          if (ok && current_.data.size() + fragment.size() > kMaxFrameBytes) ok = false;
+          if (ok) current_.data.insert(current_.data.end(), fragment.begin(), fragment.end());
+          if (parsed->fragmentEnd()) inFragment_ = false;
+        }
+        break;
+      }
+    }
+    if (ok && parsed->containsIdr()) current_.keyframe = true;
+  }
+  if (!ok && !frameBroken_) {
+    frameBroken_ = true;
+    current_.keyframe = false;
+    current_.data.clear();
+    waitingForKeyframe_ = true;
+  }
+  if (!marker) return std::nullopt;
+  // An access unit that ends inside a fragmented NAL unit lost its last fragment.
+  const bool whole = !frameBroken_ && !inFragment_;
+  const bool usable = whole && (current_.keyframe || !waitingForKeyframe_);
+  if (!usable) {
+    if (!whole) waitingForKeyframe_ = true;
+    abandonFrame();  // counts it as dropped
+    return std::nullopt;
+  }
+  inFrame_ = false;
+  if (current_.keyframe) waitingForKeyframe_ = false;
+  EncodedFrame done;
+  done.rtpTimestamp = current_.rtpTimestamp;
+  done.keyframe = current_.keyframe;
+  done.data.swap(current_.data);
+  current_.keyframe = false;
   return done;
 }
 

@@ -10,6 +10,9 @@ extern "C" {
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
+
+#include "media/codecs/H264Sps.h"
 
 namespace parley::record {
 
@@ -43,6 +46,76 @@ bool vp8Dimensions(std::span<const std::uint8_t> frame, int* width, int* height)
   *height = (frame[8] | (frame[9] << 8)) & 0x3fff;
   return *width > 0 && *height > 0;
 }
+
+// The NAL units of an Annex B access unit (FrameAssembler's form), without start codes
+// and trailing zero bytes, in order; `each` returns false to stop.
+template <typename Each>
+void forEachNal(std::span<const std::uint8_t> unit, Each each) {
+  std::size_t start = 0;  // of the current NAL unit, 0 before the first start code
+  bool inNal = false;
+  std::size_t i = 0;
+  auto finish = [&](std::size_t end) {
+    while (end > start && unit[end - 1] == 0) --end;
+    return !inNal || end == start || each(unit.subspan(start, end - start));
+  };
+  while (i + 3 <= unit.size()) {
+    if (unit[i] == 0 && unit[i + 1] == 0 && unit[i + 2] == 1) {
+      if (!finish(i)) return;
+      inNal = true;
+      start = i + 3;
+      i += 3;
+    } else {
+      ++i;
+    }
+  }
+  finish(unit.size());
+}
+
+// What Matroska needs of an H.264 track, taken from a keyframe's in-band parameter sets
+// (WebRTC senders put them before every IDR): the picture size, from the SPS, and the SPS
+// and PPS as codec private data, in Annex B form, which libavformat turns into an avcC
+// record (and then the blocks into length-prefixed form). False when either is missing.
+bool h264Parameters(std::span<const std::uint8_t> frame, int* width, int* height,
+                    std::vector<std::uint8_t>* extradata) {
+  std::span<const std::uint8_t> sps;
+  std::span<const std::uint8_t> pps;
+  forEachNal(frame, [&](std::span<const std::uint8_t> nal) {
+    const int type = nal[0] & 0x1F;
+    if (type == 7 && sps.empty()) sps = nal;
+    if (type == 8 && pps.empty()) pps = nal;
+    return sps.empty() || pps.empty();
+  });
+  if (sps.empty() || pps.empty()) return false;
+  const auto parsed = media::codecs::H264Sps::parse(sps.data(), sps.size());
+  if (!parsed) return false;
+  *width = parsed->width();
+  *height = parsed->height();
+  static constexpr std::uint8_t kStartCode[] = {0, 0, 0, 1};
+  extradata->clear();
+  for (auto nal : {sps, pps}) {
+    extradata->insert(extradata->end(), std::begin(kStartCode), std::end(kStartCode));
+    extradata->insert(extradata->end(), nal.begin(), nal.end());
+  }
+  return true;
+}
+
+bool setExtradata(AVCodecParameters* par, const std::vector<std::uint8_t>& bytes) {
+  auto* data = static_cast<std::uint8_t*>(av_mallocz(bytes.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (!data) return false;
+  std::memcpy(data, bytes.data(), bytes.size());
+  av_freep(&par->extradata);
+  par->extradata = data;
+  par->extradata_size = static_cast<int>(bytes.size());
+  return true;
+}
+
+// Matroska refuses an H.264 track without codec private data. For one that never had a
+// keyframe (so no frame either), these parameter sets (what libx264 writes for 640x480
+// constrained baseline, the nominal size) describe the empty track.
+const std::vector<std::uint8_t> kNominalH264Parameters = {
+    0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00, 0xa0, 0x3d, 0xb0,
+    0x11, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x32, 0x0f, 0x16,
+    0x2e, 0x48, 0x00, 0x00, 0x00, 0x01, 0x68, 0xcb, 0x83, 0xcb, 0x20};
 
 // Matroska wants Opus's identification header (RFC 7845 §5.1) as codec private data. RTP
 // carries none: one or two channels at 48 kHz, no pre-skip, no gain.
@@ -150,6 +223,22 @@ bool MediaFileWriter::write(std::size_t track, std::int64_t ptsMs, bool keyframe
       par->width = width;
       par->height = height;
     }
+    if (format.codec == TrackFormat::Codec::H264 && !headerWritten_) {
+      // A keyframe without its parameter sets cannot start the file: wait for one with them.
+      int width = 0;
+      int height = 0;
+      std::vector<std::uint8_t> extradata;
+      if (!h264Parameters(frame, &width, &height, &extradata)) return false;
+      AVCodecParameters* par = context_->streams[track]->codecpar;
+      if (!setExtradata(par, extradata)) {
+        if (error) *error = "out of memory";
+        return false;
+      }
+      if (format.width == 0 || format.height == 0) {
+        format.width = par->width = width;
+        format.height = par->height = height;
+      }
+    }
     keyed_[track] = true;
     if (!start(error)) return false;
   }
@@ -214,11 +303,16 @@ bool MediaFileWriter::finish(std::string* error) {
       tracks_[i].height = kNominalHeight;
       context_->streams[i]->codecpar->width = kNominalWidth;
       context_->streams[i]->codecpar->height = kNominalHeight;
+      if (tracks_[i].codec == TrackFormat::Codec::H264 &&
+          !setExtradata(context_->streams[i]->codecpar, kNominalH264Parameters)) {
+        failed_ = true;
+        if (error) *error = "out of memory";
+      }
     }
     std::deque<Waiting> waiting;
     waiting.swap(waiting_);
     waitingBytes_ = 0;
-    if (start(error))
+    if (!failed_ && start(error))
       for (auto& w : waiting)
         if (!writeNow(w.track, w.ptsMs, w.keyframe, w.data, error)) break;
     ok = !failed_;

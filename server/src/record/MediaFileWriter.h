@@ -14,8 +14,9 @@ struct AVFormatContext;
 namespace parley::record {
 
 // Writes encoded frames (no transcoding) to a Matroska file: WebM for VP8/VP9 and Opus,
-// plain Matroska when H.264 is in it. The one place, with MediaFileReader, that uses
-// FFmpeg's libavformat.
+// plain Matroska when H.264 is in it (its frames are access units in Annex B form, the
+// first keyframe carrying SPS and PPS, which become the track's codec private data). The
+// one place, with MediaFileReader, that uses FFmpeg's libavformat.
 //
 // Crash safety: Matroska builds each cluster in memory and writes it whole, so clusters
 // are kept to half a second and each is flushed to the file as it is written. A process
@@ -23,8 +24,9 @@ namespace parley::record {
 // most the last half second); finish() adds the index and the duration.
 //
 // The header needs every video track's size: when the caller does not know it (RTP does
-// not carry it), it is read from the track's first VP8 keyframe; frames of other tracks
-// that come before wait in memory (up to kMaxWaitingBytes, then the oldest are dropped).
+// not carry it), it is read from the track's first keyframe (VP8's frame header, H.264's
+// SPS); frames of other tracks that come before wait in memory (up to kMaxWaitingBytes,
+// then the oldest are dropped).
 //
 // Not thread-safe: one recorder thread per file.
 class MediaFileWriter {

@@ -28,11 +28,12 @@ constexpr const char* kSessionEnded = "session ended";
 constexpr const char* kShutdown = "server shutdown";
 constexpr const char* kCrashed = "server stopped unexpectedly";
 
-// The codecs whose RTP record/FrameAssembler rebuilds into frames. The SFU negotiates VP8
-// and Opus today; VP9 and H.264 join when it offers them.
+// The codecs whose RTP record/FrameAssembler rebuilds into frames: VP8, H.264
+// (packetization mode 1) and Opus. VP9 joins when the assembler rebuilds it.
 std::optional<record::TrackFormat::Codec> codecOf(const std::string& name) {
   using C = record::TrackFormat::Codec;
   if (core::equalsIgnoringCase(name, "VP8")) return C::Vp8;
+  if (core::equalsIgnoringCase(name, "H264")) return C::H264;
   if (core::equalsIgnoringCase(name, "opus")) return C::Opus;
   return std::nullopt;
 }
@@ -283,6 +284,7 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   const auto published = media_.publishedTracks(r.record.sessionId, streamId);
   std::vector<record::StreamFileWriter::Track> tracks;
   std::vector<std::uint8_t> outputs(published.size(), 0xff);
+  bool h264 = false;  // then Matroska (.mkv, as OpenTok names it), else WebM
   for (std::size_t i = 0; i < published.size(); ++i) {
     const auto& p = published[i];
     const bool video = p.kind == media::TrackKind::Video;
@@ -293,6 +295,7 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
     t.format.codec = *codec;
     t.clockRate = p.clockRate ? p.clockRate : (video ? 90000 : 48000);
     if (!video) t.format.channels = static_cast<int>(std::max<std::uint32_t>(1, p.channels));
+    h264 = h264 || *codec == record::TrackFormat::Codec::H264;
     outputs[i] = static_cast<std::uint8_t>(tracks.size());
     tracks.push_back(t);
   }
@@ -304,7 +307,8 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   // A stream that publishes again under the same id gets a file of its own.
   std::size_t same = 0;
   for (const auto& f : r.files) same += f.streamId == streamId;
-  const std::string filename = streamId + (same ? "-" + std::to_string(same + 1) : "") + ".webm";
+  const std::string filename =
+      streamId + (same ? "-" + std::to_string(same + 1) : "") + (h264 ? ".mkv" : ".webm");
   const std::uint64_t tapId = nextTapId_++;
   const std::string archiveId = r.record.id;
   const std::string sessionId = r.record.sessionId;
