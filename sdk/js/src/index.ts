@@ -28,3 +28,4 @@ export { ObjectCollection } from './ot/ObjectCollection.js';
 export { OTConnection } from './ot/OTConnection.js';
 export { OTStream } from './ot/OTStream.js';
 export { passiveSetup } from './ot/PeerLink.js';
+export { codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './ot/VideoCodecs.js';

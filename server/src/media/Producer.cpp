@@ -39,6 +39,13 @@ Producer::Producer(TrackDescription track) : track_(std::move(track)) {
   }
 }
 
+const std::string& Producer::sendingCodec() const {
+  static const std::string none;
+  for (const auto& c : track_.codecs)
+    if (c.payloadType == lastPayloadType_) return c.name;
+  return track_.codecs.empty() ? none : track_.codecs.front().name;
+}
+
 bool Producer::ownsSsrc(uint32_t ssrc) const {
   for (const auto& l : layers_)
     if (l.ssrc == ssrc || (l.rtxSsrc && l.rtxSsrc == ssrc)) return true;
@@ -148,6 +155,7 @@ std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint
   layer.stats->onPacket(seq, packet.timestamp(), packet.size(), nowUs);
   layer.buffer->store(packet.data(), packet.size(), nowMs);
   layer.lastPacketUs = nowUs;
+  if (!packet.payload().empty()) lastPayloadType_ = packet.payloadType();
   if (!isVideo() && track_.ext.audioLevel) readAudioLevel(packet, nowUs);
   Received r;
   r.layer = *index;

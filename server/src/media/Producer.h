@@ -60,6 +60,9 @@ class Producer {
     return layers_[i].lastPacketUs && nowUs - layers_[i].lastPacketUs < 1000000;
   }
   CodecKind codecOf(uint8_t payloadType) const { return codecByPayloadType_[payloadType & 0x7F]; }
+  // The SDP name of the codec the publisher sends now (of its last media packet), or of the
+  // first negotiated one before any: the answer may list several, the sender picks one.
+  const std::string& sendingCodec() const;
 
   // Forwarding stops while paused (force-muted audio, a publisher that stopped its video).
   void setPaused(bool paused) { paused_ = paused; }
@@ -78,6 +81,7 @@ class Producer {
   bool detectKeyframe(const rtp::RtpPacket& packet) const;
 
   TrackDescription track_;
+  uint8_t lastPayloadType_ = 0xFF;  // none yet
   std::vector<Layer> layers_;
   std::array<CodecKind, 128> codecByPayloadType_{};  // looked up per packet and consumer
   void readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs);

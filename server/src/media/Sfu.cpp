@@ -74,11 +74,10 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
                {"retransmissionsReceived", static_cast<long long>(l.retransmissionsReceived)},
                {"keyframes", static_cast<long long>(l.keyframes)}}));
         }
-        Json track = Json::object(
-            {{"kind", prod->isVideo() ? "video" : "audio"},
-             {"codec", prod->track().codecs.empty() ? "" : prod->track().codecs.front().name},
-             {"paused", prod->paused()},
-             {"layers", layers}});
+        Json track = Json::object({{"kind", prod->isVideo() ? "video" : "audio"},
+                                   {"codec", prod->sendingCodec()},
+                                   {"paused", prod->paused()},
+                                   {"layers", layers}});
         if (!prod->isVideo()) {
           track.set("audioLevel", Json(static_cast<long long>(prod->audioLevel(now))));
           track.set("voiceActivity", Json(prod->voiceActivity(now)));

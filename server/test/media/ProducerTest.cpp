@@ -295,6 +295,7 @@ TEST(ProducerTest, Vp8KeyframeWithExtendedDescriptor) {
 
 TEST(ProducerTest, H264IdrIsAKeyframe) {
   Producer producer(videoTrack());
+  EXPECT_EQ(producer.sendingCodec(), "VP8");  // the first negotiated, before any packet
   Rtp r;
   r.pt = kH264;
   r.payload = {0x65, 0x88, 0x84};  // single NAL, type 5
@@ -339,6 +340,8 @@ TEST(ProducerTest, H264IdrIsAKeyframe) {
   ASSERT_TRUE(f);
   EXPECT_FALSE(f->keyframe);
   EXPECT_EQ(producer.layer(0).keyframes, 3u);
+  // The codec the publisher sends is the one of its packets, not the answer's first.
+  EXPECT_EQ(producer.sendingCodec(), "H264");
 }
 
 TEST(ProducerTest, Vp9AndAv1Keyframes) {

@@ -14,6 +14,7 @@ import { OTEvent } from './OTEvent.js';
 import type { OTStream } from './OTStream.js';
 import { PeerLink } from './PeerLink.js';
 import type { SessionPort } from './SessionPort.js';
+import { applyCodecOrder, codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './VideoCodecs.js';
 import { Widget } from './Widget.js';
 
 export interface PublisherProperties {
@@ -47,6 +48,11 @@ export interface PublisherProperties {
   noiseSuppression?: boolean;
   autoGainControl?: boolean;
   disableAudioProcessing?: boolean;
+  /**
+   * The video codecs to send, most wanted first ('vp8', 'vp9', 'h264'), or 'automatic'; without
+   * it the session's codec (the server's, the project's or the session's choice) leads.
+   */
+  preferredVideoCodecs?: PreferredVideoCodecs;
   /** MediaStreamTrack.contentHint of the video track: '', 'motion', 'detail' or 'text'. */
   videoContentHint?: VideoContentHint;
   /** `nameDisplayMode: 'off'` hides the name on the element. */
@@ -85,6 +91,7 @@ export class Publisher extends EventDispatcher {
   /** Tracks the publisher captured itself (stopped when replaced); app-supplied ones are left running. */
   private readonly ownTracks = new Set<MediaStreamTrack>();
   private contentHint: VideoContentHint;
+  private readonly preferredVideoCodecs: VideoCodec[] | undefined;
   private maxVideoBitrate = 0;
   private preferredFrameRate: number | undefined;
   private preferredResolution: { width: number; height: number } | undefined;
@@ -96,6 +103,7 @@ export class Publisher extends EventDispatcher {
     this.audioEnabled = properties.publishAudio !== false;
     this.videoEnabled = properties.publishVideo !== false;
     this.contentHint = CONTENT_HINTS.includes(properties.videoContentHint ?? '') ? properties.videoContentHint ?? '' : '';
+    this.preferredVideoCodecs = normalisePreferredVideoCodecs(properties.preferredVideoCodecs);
     const screen = isScreenSource(properties.videoSource);
     this.widget = new Widget({
       kind: 'publisher',
@@ -513,7 +521,12 @@ export class Publisher extends EventDispatcher {
           ? [{ rid: 'f' }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'q', scaleResolutionDownBy: 4 }]
           : [{ rid: 'f' }, { rid: 'h', scaleResolutionDownBy: 2 }];
       }
-      link.pc.addTransceiver(media.videoTrack, init);
+      const transceiver = link.pc.addTransceiver(media.videoTrack, init);
+      try {
+        applyCodecOrder(transceiver, codecOrder(this.preferredVideoCodecs, session.priorityVideoCodec));
+      } catch (err) {
+        log.warn(`${link.name}: codec preferences not applied: ${String(err)}`);
+      }
     }
     link.on('state', (state) => {
       if (state === 'failed' && this.session && !link.isClosed) {

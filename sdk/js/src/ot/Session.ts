@@ -181,6 +181,10 @@ export class Session extends EventDispatcher implements SessionPort {
     return this.capabilities.subscribe === 1;
   }
 
+  get priorityVideoCodec(): string {
+    return this.info?.priorityVideoCodec ?? '';
+  }
+
   rtcConfiguration(): RTCConfiguration {
     const fromServer = (this.info?.iceServers ?? []).map((s) => ({ ...s })) as RTCIceServer[];
     const ice = this.options.iceConfig;

@@ -16,6 +16,8 @@ export interface SessionPort {
   readonly muteOnEntry: boolean;
   readonly canPublish: boolean;
   readonly canSubscribe: boolean;
+  /** The codec the server asks publishers to prefer (session info `priorityVideoCodec`), or ''. */
+  readonly priorityVideoCodec: string;
   rtcConfiguration(): RTCConfiguration;
   /** A request answered by STATUS; rejects when the socket cannot deliver it. */
   request(message: RaptorMessage): Promise<RaptorReply>;
