@@ -150,6 +150,7 @@ TEST_F(H264RecordingTest, ReorderedRtpMakesTheSameFramesAsSent) {
   EXPECT_EQ(back.keyframes, (std::vector<int>{0, 30, 60}));
   const core::Json info = recordtest::probe(out);
   EXPECT_EQ(recordtest::framesOf(info, "h264"), 90) << info.dump();
+  ASSERT_TRUE(info.find("format")) << info.dump();
   const double duration =
       std::atof(info.find("format")->getString("duration").value_or("0").c_str());
   EXPECT_NEAR(duration, 3.0, 0.15);
@@ -220,12 +221,20 @@ TEST_F(H264RecordingTest, AnH264TrackWithoutKeyframeStillLetsTheAudioBeWritten) 
       out.string(), {TrackFormat{TrackFormat::Codec::H264}, TrackFormat{TrackFormat::Codec::Opus}},
       &error);
   ASSERT_TRUE(writer) << error;
-  // One 20 ms Opus frame of silence (TOC 0xf8: CELT fullband 20 ms, mono... as a code 0
-  // packet with its minimal payload).
+  // A 20 ms Opus packet (TOC 0xf8: CELT fullband, 20 ms, mono, one frame); its content does
+  // not matter to the container.
   const std::vector<std::uint8_t> opus = {0xf8, 0xff, 0xfe};
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->write(1, i * 20, true, opus, &error)) << error;
   EXPECT_TRUE(writer->finish(&error)) << error;
   EXPECT_EQ(writer->framesWritten(), 10u);
+  auto reader = MediaFileReader::open(out.string(), &error);
+  ASSERT_TRUE(reader) << error;
+  ASSERT_EQ(reader->tracks().size(), 2u);
+  EXPECT_EQ(reader->tracks()[0].codec, TrackFormat::Codec::H264);
+  EXPECT_EQ(reader->tracks()[0].width, MediaFileWriter::kNominalWidth);
+  int audio = 0;
+  while (auto frame = reader->next()) audio += frame->track == 1;
+  EXPECT_EQ(audio, 10);
 }
 
 }  // namespace
