@@ -276,6 +276,32 @@ describe('parley CLI', () => {
     await createSession(otherOt);
     demo.apiSecret = rotated.apiSecret;
   });
+
+  test('video codec: project create/set-codec and session create --video-codec reach session info\'s priorityVideoCodec', T, async () => {
+    assert.ok(server, 'an earlier test must have started the server');
+    const priority = async (sid) => {
+      const { token } = runCliJson(['token', 'create', '--session', sid], { dataDir: dir });
+      const el = gsiElement(await getSessionInfo(server.url, sid, token));
+      return el.properties.priorityVideoCodec;
+    };
+    const routed = (project, ...more) => runCliJson(['session', 'create', '--project', project, '--media-mode', 'routed', ...more], { dataDir: dir }).sessionId;
+    const h264 = runCliJson(['project', 'create', '--name', 'safari-first', '--video-codec', 'H264'], { dataDir: dir });
+    assert.equal(h264.videoCodec, 'h264');
+    const before = routed(h264.apiKey);
+    assert.equal(await priority(before), 'h264');
+    assert.equal(await priority(routed(h264.apiKey, '--video-codec', 'vp9')), 'vp9', 'the session\'s own codec wins');
+    assert.deepEqual(runCliJson(['project', 'set-codec', '--project', h264.apiKey, '--video-codec', 'default'], { dataDir: dir }),
+      { apiKey: h264.apiKey, videoCodec: '' });
+    assert.equal(await priority(routed(h264.apiKey)), 'vp8', 'back to the server\'s --video-codec');
+    assert.equal(await priority(before), 'h264', 'a session keeps the codec it was created with');
+    const listed = runCliJson(['project', 'list'], { dataDir: dir }).find((p) => p.apiKey === h264.apiKey);
+    assert.equal(listed.videoCodec, '');
+    // Wrong names change nothing.
+    assertFails(runCli(['project', 'set-codec', '--project', h264.apiKey, '--video-codec', 'theora'], { dataDir: dir }), 'an unknown codec');
+    assertFails(runCli(['project', 'set-codec', '--project', '99999999', '--video-codec', 'vp8'], { dataDir: dir }), 'an unknown project');
+    assertFails(runCli(['session', 'create', '--project', h264.apiKey, '--video-codec', 'av1'], { dataDir: dir }), 'a session with an unknown codec');
+    assert.equal(runCliJson(['project', 'list'], { dataDir: dir }).find((p) => p.apiKey === h264.apiKey).videoCodec, '');
+  });
 });
 
 // ---------------------------------------------------------------------------------------

@@ -486,9 +486,10 @@ int main(int argc, char** argv) {
   // A misspelt option must not be silently ignored (it could mint a token without the
   // intended expiry, say).
   static const std::set<std::string> kKnownOptions = {
-      "--name", "--project", "--media-mode", "--archive-mode", "--location", "--e2ee",  "--session",
-      "--role", "--data",    "--expire",     "--layout",       "--format",   "--group", "--event",
-      "--url",  "--id",      "--offset",     "--count",        "--out",      "--force"};
+      "--name",    "--project", "--media-mode", "--archive-mode", "--location", "--e2ee",
+      "--session", "--role",    "--data",       "--expire",       "--layout",   "--format",
+      "--group",   "--event",   "--url",        "--id",           "--offset",   "--count",
+      "--out",     "--force",   "--video-codec"};
   for (const auto& [name, value] : a.options)
     if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {
