@@ -26,9 +26,14 @@ void Consumer::setAcceptedPayloadTypes(const std::vector<uint8_t>& payloadTypes)
   for (uint8_t pt : payloadTypes) accepted_.set(pt & 0x7F);
 }
 
+void Consumer::setSuspended(bool suspended) {
+  if (!suspended && suspended_) resync_ = true;
+  suspended_ = suspended;
+}
+
 bool Consumer::wantsKeyframe() const {
   // Keyframes of a codec the subscriber cannot decode would not help it.
-  if (!isVideo() || !enabled_ || refusedCodec_) return false;
+  if (!isVideo() || !enabled_ || suspended_ || refusedCodec_) return false;
   return !currentLayer_ || resync_ || *currentLayer_ != targetLayer_;
 }
 
@@ -39,7 +44,7 @@ std::optional<size_t> Consumer::keyframeLayer() const {
 
 size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, uint8_t* slot,
                          int64_t nowUs) {
-  if (!enabled_) return 0;
+  if (!enabled_ || suspended_) return 0;
   refusedCodec_ = !accepted_.test(in.payloadType() & 0x7F);
   if (refusedCodec_) return 0;
   if (isVideo()) {

@@ -30,6 +30,10 @@ class Consumer {
   // The subscriber asked for this medium (subscribeToAudio/Video, channel `active`).
   void setEnabled(bool enabled);
   bool enabled() const { return enabled_; }
+  // The SFU's own pause (audio fallback), apart from what the subscriber asked for: the track
+  // flows only when enabled and not suspended, and restarts on a keyframe.
+  void setSuspended(bool suspended);
+  bool suspended() const { return suspended_; }
   // The payload types the subscriber's answer accepted (all until it says). Packets of
   // another codec are not sent: the browser would drop them after decrypting, and a
   // publisher in a codec this subscriber cannot decode gives it no video rather than noise.
@@ -71,6 +75,7 @@ class Consumer {
   rtp::SequenceRewriter rewriter_;
   rtp::SendStatistics stats_;
   bool enabled_ = true;
+  bool suspended_ = false;
   std::bitset<128> accepted_ = std::bitset<128>().set();
   bool refusedCodec_ = false;  // the last packet was of a codec the subscriber refused
   size_t targetLayer_ = 0;

@@ -26,6 +26,11 @@ class MediaService {
                                    const std::string& reason) = 0;
     virtual void subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
                                     const std::string& reason) = 0;
+    // Audio fallback: the SFU stopped (true) or resumed (false) a subscriber's video because
+    // its bandwidth could not carry it.
+    virtual void subscriberVideoSuspended(const std::string& /*sessionId*/,
+                                          const std::string& /*subscriberId*/, bool /*suspended*/) {
+    }
   };
 
   struct Negotiation {
@@ -62,6 +67,10 @@ class MediaService {
   virtual void setSubscriberPreferredSize(const std::string& sessionId,
                                           const std::string& subscriberId, uint32_t width,
                                           uint32_t height, uint32_t fullWidth) = 0;
+  // Lets the SFU stop this subscriber's video when its bandwidth cannot carry the lowest layer
+  // (the stream's subscriberAudioFallbackEnabled; docs/media.md#audio-fallback).
+  virtual void setSubscriberVideoFallback(const std::string& /*sessionId*/,
+                                          const std::string& /*subscriberId*/, bool /*allowed*/) {}
   // ---- recording (archives) ----
   // One track of a publication as a recording needs to know it.
   struct PublishedTrack {

@@ -152,6 +152,10 @@ void Router::subscriptionConnected(Subscription& s) {
   worker_.events().subscriptionConnected(sessionId_, s.subscriberId());
 }
 
+void Router::subscriptionVideoSuspended(Subscription& s, bool suspended) {
+  worker_.events().subscriptionVideoSuspended(sessionId_, s.subscriberId(), suspended);
+}
+
 void Router::tick(int64_t nowUs) {
   std::vector<std::pair<std::string, std::string>> closedPublications;
   std::vector<std::pair<std::string, std::string>> closedSubscriptions;

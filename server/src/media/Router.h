@@ -79,6 +79,7 @@ class Router {
   // Upward news from the publications and subscriptions.
   void publicationConnected(Publication& p);
   void subscriptionConnected(Subscription& s);
+  void subscriptionVideoSuspended(Subscription& s, bool suspended);
 
   // Timers; removes (and reports) what closed.
   void tick(int64_t nowUs);

@@ -505,6 +505,14 @@ void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& su
                  [kind, active](Subscription& s) { s.setEnabled(kindOf(kind), active); });
 }
 
+void Sfu::setSubscriberVideoFallback(const std::string& sessionId, const std::string& subscriberId,
+                                     bool allowed) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  onSubscription(it->second.worker, sessionId, subscriberId,
+                 [allowed](Subscription& s) { s.setVideoFallback(allowed); });
+}
+
 void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                      uint32_t width, uint32_t height, uint32_t fullWidth) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
@@ -610,6 +618,15 @@ void Sfu::subscriptionClosed(const std::string& sessionId, const std::string& su
     if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;
     unsubscribe(sessionId, subscriberId);
     if (events_) events_->subscriptionFailed(sessionId, subscriberId, reason);
+  });
+}
+
+void Sfu::subscriptionVideoSuspended(const std::string& sessionId, const std::string& subscriberId,
+                                     bool suspended) {
+  auto alive = alive_;
+  boost::asio::post(control_, [this, alive, sessionId, subscriberId, suspended] {
+    if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;
+    if (events_) events_->subscriberVideoSuspended(sessionId, subscriberId, suspended);
   });
 }
 

@@ -58,6 +58,8 @@ class Sfu final : public MediaService, public WorkerEvents {
                          bool active) override;
   void setSubscriberTrack(const std::string& sessionId, const std::string& subscriberId,
                           TrackKind kind, bool active) override;
+  void setSubscriberVideoFallback(const std::string& sessionId, const std::string& subscriberId,
+                                  bool allowed) override;
   void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                   uint32_t width, uint32_t height, uint32_t fullWidth) override;
   std::vector<PublishedTrack> publishedTracks(const std::string& sessionId,
@@ -131,6 +133,8 @@ class Sfu final : public MediaService, public WorkerEvents {
                              const std::string& subscriberId) override;
   void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
                           const std::string& reason) override;
+  void subscriptionVideoSuspended(const std::string& sessionId, const std::string& subscriberId,
+                                  bool suspended) override;
 
   boost::asio::io_context& control_;
   Settings settings_;

@@ -53,6 +53,48 @@ void Subscription::setEnabled(sdp::MediaKind kind, bool enabled) {
   if (Consumer* c = consumer(kind)) c->setEnabled(enabled);
 }
 
+void Subscription::setVideoFallback(bool allowed) {
+  fallbackAllowed_ = allowed;
+  if (!allowed && fallback_.suspended()) {
+    fallback_ = VideoFallback();
+    applyFallback(false);
+  }
+}
+
+void Subscription::applyFallback(bool suspend) {
+  if (Consumer* video = consumer(sdp::MediaKind::Video)) video->setSuspended(suspend);
+  router_.subscriptionVideoSuspended(*this, suspend);
+}
+
+void Subscription::updateFallback(int64_t nowUs) {
+  Consumer* video = consumer(sdp::MediaKind::Video);
+  // What the subscriber turned off itself is not the SFU's to judge.
+  if (!video || !fallbackAllowed_ || !video->enabled()) return;
+  const Producer& producer = video->producer();
+  std::optional<size_t> lowest;
+  for (size_t i = 0; i < producer.layerCount() && !lowest; ++i)
+    if (producer.layerLive(i, nowUs)) lowest = i;
+  if (!lowest) return;  // nothing flows: nothing to judge
+  VideoFallback::Input in;
+  in.estimateBps = estimateBps_;
+  in.lowestLayerBps = producer.layer(*lowest).stats->bitrateBps(nowUs);
+  in.onLowestLayer = video->targetLayer() <= *lowest;
+  // Only a report about video sent since the last change, and a recent one.
+  const auto reportUs = video->stats().lastReportUs();
+  if (reportUs && *reportUs > fallback_.changedUs() && nowUs - *reportUs < 2000000)
+    in.fractionLost = video->stats().fractionLost();
+  switch (fallback_.update(in, nowUs)) {
+    case VideoFallback::Change::Suspend:
+      applyFallback(true);
+      break;
+    case VideoFallback::Change::Resume:
+      applyFallback(false);
+      break;
+    case VideoFallback::Change::None:
+      break;
+  }
+}
+
 void Subscription::setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth) {
   (void)height;
   maxLayerForSize_ = 2;
@@ -215,6 +257,7 @@ void Subscription::tick(int64_t nowUs) {
   if (nowUs - lastSelectUs_ >= kSelectIntervalUs) {
     lastSelectUs_ = nowUs;
     selectLayer(nowUs);
+    updateFallback(nowUs);
   }
   if (nowUs - lastReportUs_ >= kReportIntervalUs) {
     lastReportUs_ = nowUs;

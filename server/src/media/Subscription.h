@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/Consumer.h"
+#include "media/VideoFallback.h"
 #include "media/WebRtcSink.h"
 #include "media/WebRtcTransport.h"
 
@@ -37,6 +38,10 @@ class Subscription final : public WebRtcTransport::Listener {
   const std::vector<std::unique_ptr<Consumer>>& consumers() const { return sink_.consumers(); }
 
   void setEnabled(sdp::MediaKind kind, bool enabled);
+  // Audio fallback for this subscriber (the stream's subscriberAudioFallbackEnabled): off by
+  // default; turning it off gives back video the SFU had stopped.
+  void setVideoFallback(bool allowed);
+  bool videoSuspended() const { return fallback_.suspended(); }
   // From the subscriber's preferredWidth/Height (0: no preference).
   void setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth);
 
@@ -56,6 +61,8 @@ class Subscription final : public WebRtcTransport::Listener {
 
  private:
   void selectLayer(int64_t nowUs);
+  void updateFallback(int64_t nowUs);
+  void applyFallback(bool suspend);
   void sendSenderReports(int64_t nowUs);
 
   Router& router_;
@@ -68,6 +75,8 @@ class Subscription final : public WebRtcTransport::Listener {
   std::string closeReason_;
   uint64_t estimateBps_ = 0;
   uint32_t maxLayerForSize_ = 2;
+  bool fallbackAllowed_ = false;
+  VideoFallback fallback_;
   // Stepping up a simulcast layer (see selectLayer): after a step up, a grace period during
   // which only a falling estimate moves back down; after a step down, a back-off before the
   // next step up, doubled when the step up it undoes had just been taken.

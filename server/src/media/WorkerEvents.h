@@ -16,6 +16,11 @@ class WorkerEvents {
                                      const std::string& subscriberId) = 0;
   virtual void subscriptionClosed(const std::string& sessionId, const std::string& subscriberId,
                                   const std::string& reason) = 0;
+  // Audio fallback (media/VideoFallback): the SFU stopped (true) or resumed (false) the
+  // subscriber's video because of its bandwidth.
+  virtual void subscriptionVideoSuspended(const std::string& /*sessionId*/,
+                                          const std::string& /*subscriberId*/, bool /*suspended*/) {
+  }
 };
 
 }  // namespace parley::media

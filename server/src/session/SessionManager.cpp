@@ -413,6 +413,30 @@ void SessionManager::publicationFailed(const std::string& sessionId, const std::
   removeStream(*s, streamId, "mediaStopped");
 }
 
+void SessionManager::subscriberVideoSuspended(const std::string& sessionId,
+                                              const std::string& subscriberId, bool suspended) {
+  LiveSession* s = findSession(sessionId);
+  if (!s) return;
+  auto it = s->subscribers.find(subscriberId);
+  if (it == s->subscribers.end()) return;
+  const Stream* st = s->stream(it->second.streamId);
+  if (!st) return;
+  std::string videoChannel = "video1";
+  for (const auto& ch : st->channels.items())
+    if (ch.getString("type") == "video") videoChannel = ch.getString("id").value_or(videoChannel);
+  Logger::info(suspended ? "subscriber video stopped for bandwidth"
+                         : "subscriber video resumed after a bandwidth stop",
+               {{"sessionId", sessionId}, {"subscriberId", subscriberId}});
+  // OpenTok's media server sends this on the subscriber's channel: the client turns the
+  // video off or on and fires videoDisabled / videoEnabled with reason "quality"
+  // (docs/protocol.md §8.6).
+  send(it->second.connectionId,
+       OutboundMessage{
+           std::string(kServerAddress), "update",
+           s->subscriberUri(it->second.streamId, subscriberId) + "/channel/" + videoChannel,
+           Json::object({{"active", !suspended}}), std::nullopt});
+}
+
 void SessionManager::subscriptionFailed(const std::string& sessionId,
                                         const std::string& subscriberId,
                                         const std::string& reason) {
@@ -553,6 +577,11 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
       return Reply::error(404, "streamNotFound");
     }
     s.subscribers[subscriberId] = sub;
+    // Audio fallback as the publisher asked (OpenTok.js: on for cameras, off for screens).
+    const Json* fallback = st->extra.find("subscriberAudioFallbackEnabled");
+    const bool allowFallback =
+        fallback && fallback->isBool() ? fallback->asBool() : st->videoType() != "screen";
+    if (allowFallback) media_->setSubscriberVideoFallback(s.record.sessionId, subscriberId, true);
     // The SFU offers; its audio and video share one msid stream (docs/protocol.md §8.3 step 2).
     sendNegotiation(self.id, s.subscriberUri(streamId, subscriberId), "offer", n, sub.peerId);
     return Reply::ok();
@@ -667,7 +696,10 @@ Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection
                            : channelId.rfind("video", 0) == 0 ? "video"
                                                               : "";
   if (kind.empty()) return Reply::ok();
-  if (auto active = r.content.getBool("active"))
+  // The client's echo of an audio-fallback change (activeReason "auto") reports what the SFU
+  // did; it is not the subscriber asking for its video off or on.
+  const bool echo = r.content.getString("activeReason") == "auto";
+  if (auto active = r.content.getBool("active"); active && !echo)
     media_->setSubscriberTrack(s.record.sessionId, it->first,
                                kind == "audio" ? media::TrackKind::Audio : media::TrackKind::Video,
                                *active);

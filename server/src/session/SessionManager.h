@@ -54,6 +54,8 @@ class SessionManager : public media::MediaService::Events {
   void publicationReady(const std::string& sessionId, const std::string& streamId) override;
   void publicationFailed(const std::string& sessionId, const std::string& streamId,
                          const std::string& reason) override;
+  void subscriberVideoSuspended(const std::string& sessionId, const std::string& subscriberId,
+                                bool suspended) override;
   void subscriptionFailed(const std::string& sessionId, const std::string& subscriberId,
                           const std::string& reason) override;
 

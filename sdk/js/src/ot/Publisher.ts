@@ -34,7 +34,14 @@ export interface PublisherProperties {
   maxResolution?: { width: number; height: number };
   mirror?: boolean;
   fitMode?: 'cover' | 'contain';
-  /** Audio fallback and bitrate hints are accepted and sent as OpenTok.js sends them. */
+  /**
+   * Audio fallback, as in OpenTok.js: `subscriber` (default true for cameras, false for screens)
+   * lets the SFU stop a subscriber's video when its bandwidth cannot carry it (the subscriber
+   * fires videoDisabled/videoEnabled with reason 'quality'); `publisher` is sent to the server
+   * but parley.js does not watch its own sending quality.
+   */
+  audioFallback?: { publisher?: boolean; subscriber?: boolean };
+  /** Older name of `audioFallback.publisher`. */
   audioFallbackEnabled?: boolean;
   minVideoBitrate?: number;
   /** Opus in stereo: two microphone channels, `sprop-stereo=1` offered and `stereo=1` applied. */
@@ -382,7 +389,11 @@ export class Publisher extends EventDispatcher {
       this.publishDone?.(new OTError(ErrorNames.TIMEOUT, `Could not publish in a reasonable amount of time (${PUBLISH_TIMEOUT_MS / 1000} s)`, ExceptionCodes.UNABLE_TO_PUBLISH));
     }, PUBLISH_TIMEOUT_MS);
     const createOptions: Parameters<typeof streamCreate>[1] = { streamId, name: this.properties.name ?? '', channels };
-    if (this.properties.audioFallbackEnabled !== undefined) createOptions.publisherAudioFallbackEnabled = this.properties.audioFallbackEnabled;
+    const fallback = this.properties.audioFallback;
+    const publisherFallback = fallback?.publisher ?? this.properties.audioFallbackEnabled;
+    if (publisherFallback !== undefined) createOptions.publisherAudioFallbackEnabled = publisherFallback;
+    // As in OpenTok.js: subscribers of a camera may lose its video for bandwidth, of a screen not.
+    createOptions.subscriberAudioFallbackEnabled = fallback?.subscriber ?? media.videoType !== 'screen';
     if (this.properties.minVideoBitrate) createOptions.minBitrate = this.properties.minVideoBitrate;
     session.request(streamCreate(session.ref, createOptions)).then(
       (reply) => {

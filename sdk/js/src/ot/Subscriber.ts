@@ -44,6 +44,8 @@ export class Subscriber extends EventDispatcher {
   private readonly properties: SubscriberProperties;
   private audioWanted: boolean;
   private videoWanted: boolean;
+  /** The SFU stopped this subscriber's video for bandwidth (audio fallback). */
+  private videoOffForQuality = false;
   private volume: number;
   private link: PeerLink | undefined;
   private remote: MediaStream | undefined;
@@ -255,10 +257,19 @@ export class Subscriber extends EventDispatcher {
     }
   }
 
-  /** @internal The SFU's congestion hint (subscriber_channel update, docs/protocol.md §7.3). */
+  /**
+   * @internal The SFU stopped or resumed this subscriber's video for bandwidth (audio fallback:
+   * subscriber_channel update, docs/protocol.md §8.6). Fires on changes only, and not while the
+   * app itself has the video off.
+   */
   onChannelHint(channelId: string, changes: JsonObject): void {
-    if (channelId !== 'video1' || typeof changes.active !== 'boolean') return;
-    this.trigger(changes.active ? 'videoEnabled' : 'videoDisabled', { reason: 'quality' });
+    if (!channelId.startsWith('video') || typeof changes.active !== 'boolean') return;
+    const off = !changes.active;
+    if (off === this.videoOffForQuality) return;
+    this.videoOffForQuality = off;
+    if (!this.videoWanted) return;
+    this.widget.setFlag('OT_video-disabled', off || !this.stream.hasVideo);
+    if (this.stream.hasVideo) this.trigger(off ? 'videoDisabled' : 'videoEnabled', { reason: 'quality' });
   }
 
   /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (docs/protocol.md §8.5). */
