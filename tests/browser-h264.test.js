@@ -10,13 +10,18 @@
 //     simulcast layers, switched on H.264 keyframes;
 //   - a publisher that asks for VP8 (preferredVideoCodecs) still sends VP8 in that session, and a
 //     subscriber on the other client decodes each stream in its own codec;
-//   - a session without a codec stays on VP8.
+//   - a session without a codec stays on VP8;
+//   - an individual archive of an H.264 session holds one .mkv per stream, H.264 + Opus,
+//     decodable by ffprobe (docs/protocol.md §3.4.2).
 //
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-h264.test.js
 
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import path from 'node:path';
+
+import { archivesOf, downloadAndUnzip, probe, waitFinished } from './lib/archives.js';
 import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
 import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 
@@ -203,4 +208,34 @@ describe('H.264 sessions (issue 15 §2) on OpenTok.js and parley.js', () => {
       await waitForDecoding(viewer, streamId, 'VP8');
     });
   }
+
+  test('an individual archive of an H.264 session: one .mkv per stream (OpenTok.js and parley.js publishers), H.264 + Opus', T, async (t) => {
+    const sessionId = await createSession('h264');
+    const pages = [];
+    for (const client of testClients()) pages.push(await join(t, client, `rec-${client}`, sessionId));
+    const streams = [];
+    for (const p of pages) {
+      streams.push(await publish(p));
+      await waitForSending(p, 'H264');
+    }
+    const archives = archivesOf(be.ot);
+    const started = await archives.start(sessionId, { name: 'h264', outputMode: 'individual' });
+    // Record until every stream's file has grown for a while.
+    const startedAt = Date.now();
+    await waitUntil(() => Date.now() - startedAt > 4000, { timeoutMs: 10000, message: 'recording' });
+    await archives.stop(started.id);
+    const done = await waitFinished(archives, started.id);
+    assert.equal(done.status, 'available', JSON.stringify(done));
+    const { dir, manifest, entries } = await downloadAndUnzip(t, done);
+    assert.deepEqual(manifest.files.map((f) => f.streamId).sort(), [...streams].sort());
+    for (const f of manifest.files) {
+      assert.equal(f.filename, `${f.streamId}.mkv`, JSON.stringify(entries));
+      const p = probe(path.join(dir, f.filename));
+      assert.equal(p.video?.codec_name, 'h264', p.describe());
+      assert.equal(p.audio?.codec_name, 'opus', p.describe());
+      assert.ok(p.video.width > 0 && p.video.height > 0, p.describe());
+      assert.ok(p.videoFrames >= 20, `${p.videoFrames} frames: ${p.describe()}`);
+    }
+  });
 });
+
