@@ -1,5 +1,6 @@
 // Feeds arbitrary requests through everything parleyd does with an HTTP request after
-// parsing it: proxy-path stripping, routing, REST and client-token checks, form parsing.
+// parsing it: proxy-path stripping, routing, REST and client-token checks, form parsing,
+// WHIP requests.
 // Input layout: method \n target \n (header-name: value \n)* \n body.
 #include <cstdint>
 #include <string>
@@ -19,12 +20,14 @@ struct Fixture {
                    auto p = store.findProject(key);
                    return p ? std::optional(p->secret) : std::nullopt;
                  }),
-        api({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store, sessions) {
+        whip(sessions, {}),
+        api({"http://127.0.0.1:5080", "127.0.0.1", 5090}, store, sessions, nullptr, &whip) {
     parley::obs::Logger::setLevel(parley::obs::Logger::Level::Error);
     store.insertProject({"12345678", "0123456789abcdef0123456789abcdef01234567", "fuzz", 1});
   }
   parley::store::SqliteStore store;
   parley::session::SessionManager sessions;
+  parley::session::WhipIngest whip;
   parley::http::ApiServer api;
 };
 

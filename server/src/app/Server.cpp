@@ -27,6 +27,7 @@
 #include "session/ArchiveManager.h"
 #include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
+#include "session/WhipIngest.h"
 #include "signaling/SignalingServer.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
@@ -170,12 +171,15 @@ int Server::run() {
   // Archives a killed run left recording are packaged (or marked failed) before anyone
   // can ask for them.
   archives.recoverLeftovers();
+  // WHIP publishers (docs/protocol.md §10): connections of the session without a socket.
+  session::WhipIngest whip(sessions, session::WhipIngest::Settings{});
   boost::asio::steady_timer archiveTimer(io);
   std::function<void()> archiveTick = [&] {
     archiveTimer.expires_after(std::chrono::seconds(1));
     archiveTimer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       archives.tick();
+      whip.tick();
       archiveTick();
     });
   };
@@ -247,7 +251,8 @@ int Server::run() {
     Logger::warn(
         "webhooks may go to loopback, private and link-local addresses "
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
-  api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives);
+  api =
+      std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives, &whip);
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
                      "): anyone who reaches this server can mint tokens for its rooms, moderator "

@@ -41,7 +41,7 @@ const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
 }  // namespace
 
 ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
-                     session::ArchiveManager* archives)
+                     session::ArchiveManager* archives, session::WhipIngest* whip)
     : settings_(std::move(settings)),
       basePath_(pathOfUrl(settings_.publicUrl)),
       store_(store),
@@ -83,6 +83,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       });
     }
   }
+  if (whip) whip_ = std::make_unique<WhipHandler>(auth_.secretLookup(), *whip, basePath_);
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();
@@ -126,6 +127,7 @@ void ApiServer::addRoutes() {
   callbacks_.addRoutes(router_);
   if (archiveDownloads_) archiveDownloads_->addRoutes(router_);
   if (archives_) archives_->addRoutes(router_);
+  if (whip_) whip_->addRoutes(router_);
   unavailable_.addRoutes(router_);
 }
 

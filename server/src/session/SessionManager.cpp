@@ -67,6 +67,10 @@ LiveSession* SessionManager::sessionOf(std::string_view connectionId) {
 }
 
 void SessionManager::send(const std::string& connectionId, const OutboundMessage& message) {
+  if (auto local = localClients_.find(connectionId); local != localClients_.end()) {
+    local->second(message);
+    return;
+  }
   if (output_) output_->send(connectionId, message);
 }
 
@@ -320,6 +324,12 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
 
 // ---------------------------------------------------------------- streams
 
+// A client encrypts end to end exactly when the session does (its `e2ee` flag); otherwise its
+// media could not be read by the others, so OpenTok's server refuses it (docs/protocol.md §8.8).
+bool SessionManager::encryptionMatches(const LiveSession& s, const InboundRequest& r) {
+  return r.content.getBool("e2ee").value_or(false) == s.record.properties.e2ee;
+}
+
 Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
                                      const InboundRequest& r) {
   if (!core::canPublish(self.role)) return Reply::error(403, "forbiddenConnection");
@@ -329,6 +339,7 @@ Reply SessionManager::onStreamCreate(LiveSession& s, const Connection& self,
   if (s.streams.size() >= limits_.maxStreamsPerSession)
     return Reply::error(409, "streamLimitExceeded");
   if (routed(s) && !media_) return Reply::error(409, "routedMediaUnavailable");
+  if (!encryptionMatches(s, r)) return Reply::error(405, "IncompatibleEncryptionSettings");
 
   Stream st;
   st.id = streamId;
@@ -554,6 +565,7 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
       return Reply::error(409, "alreadySubscribed");
   if (s.subscribers.size() >= limits_.maxSubscribersPerSession)
     return Reply::error(409, "subscriberLimitExceeded");
+  if (!encryptionMatches(s, r)) return Reply::error(405, "IncompatibleEncryptionSettings");
 
   Subscriber sub;
   sub.id = subscriberId;

@@ -45,6 +45,13 @@ class SessionManager : public media::MediaService::Events {
   void notifySession(std::string_view sessionId, const OutboundMessage& message);
   // The SFU for routed sessions; without one, routed publishing is refused (409).
   void setMedia(media::MediaService* media);
+  // A client that lives in this process rather than behind a socket (a WHIP publisher,
+  // session/WhipIngest): messages addressed to it go to `sink` instead of the output.
+  using LocalSink = std::function<void(const OutboundMessage&)>;
+  void attachLocalClient(const std::string& connectionId, LocalSink sink) {
+    localClients_[connectionId] = std::move(sink);
+  }
+  void detachLocalClient(const std::string& connectionId) { localClients_.erase(connectionId); }
 
   // Messages that must follow the STATUS of the request that caused them (the SFU's
   // generateoffer, offers and answers): the signaling layer sends them after its reply.
@@ -133,6 +140,7 @@ class SessionManager : public media::MediaService::Events {
   bool takeSignalToken(const std::string& connectionId);
 
   Reply onConnectionDelete(LiveSession& s, const Connection& self, const InboundRequest& r);
+  static bool encryptionMatches(const LiveSession& s, const InboundRequest& r);
   Reply onStreamCreate(LiveSession& s, const Connection& self, const InboundRequest& r);
   Reply onStreamDelete(LiveSession& s, const Connection& self, const InboundRequest& r);
   Reply onStreamUpdate(LiveSession& s, const Connection& self, const InboundRequest& r);
@@ -155,6 +163,7 @@ class SessionManager : public media::MediaService::Events {
   std::map<std::string, std::unique_ptr<LiveSession>, std::less<>> sessions_;
   std::map<std::string, std::string, std::less<>> connectionSession_;  // connection → session id
   std::map<std::string, RateBucket, std::less<>> signalBuckets_;
+  std::map<std::string, LocalSink, std::less<>> localClients_;
 };
 
 }  // namespace parley::session

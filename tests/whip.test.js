@@ -1,0 +1,165 @@
+// WHIP ingest (issue 15 §5, RFC 9725, docs/protocol.md §10): a publisher without an OpenTok
+// client — here a plain browser page with RTCPeerConnection and fetch, as OBS or GStreamer
+// would — POSTs its SDP offer to parleyd with a client token, gets the SFU's answer, and its
+// stream appears in the session: OpenTok.js 2.35.2 and parley.js clients see a connection and a
+// stream and decode it. DELETE ends it; a publisher that just goes away is removed when its
+// media stops. Every refusal (no token, a subscriber's token, another session's, bad SDP, a
+// relayed session, PATCH) leaves nothing behind in the session.
+//
+// (Debian 12's GStreamer has no WHIP element and its ffmpeg no WHIP muxer, hence the page.)
+// Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/whip.test.js
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+
+const T = { timeout: 180000 };
+
+describe('WHIP publishers in a routed session', () => {
+  let browser;
+  let web;
+  let be;
+
+  before(async () => {
+    ({ browser, web, be } = await startBrowserStack());
+  });
+
+  after(async () => {
+    await stopBrowserStack({ browser, web, be });
+  });
+
+  const endpoint = (sessionId) => `${be.server.url}/whip/${sessionId}`;
+
+  async function whipPage(t) {
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
+    await page.goto(web.pageUrl('whip'), { waitUntil: 'load' });
+    return page;
+  }
+
+  async function viewer(t, client, sessionId) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `viewer-${client}`, client });
+    t.after(() => page.close());
+    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'subscriber' }) });
+    return page;
+  }
+
+  // The session's connections and streams through REST.
+  async function restView(sessionId) {
+    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/connection`, {
+      headers: { 'X-OPENTOK-AUTH': be.restJwt(), Accept: 'application/json' },
+    });
+    assert.equal(res.status, 200);
+    const connections = (await res.json()).items;
+    const streams = await be.listStreams(sessionId);
+    return { connections, streams };
+  }
+
+  test('a WHIP stream reaches OpenTok.js and parley.js subscribers; DELETE ends it for everyone', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const viewers = [];
+    for (const client of testClients()) viewers.push({ client, page: await viewer(t, client, sessionId) });
+    const whip = await whipPage(t);
+    const token = be.token(sessionId, { role: 'publisher', data: 'name=obs' });
+    const published = await whip.evaluate(([url, tok]) => window.whip.publish(url, tok), [`${endpoint(sessionId)}?name=from%20OBS`, token]);
+    assert.equal(published.status, 201, JSON.stringify(published));
+    assert.equal(published.contentType, 'application/sdp');
+    assert.match(published.location, new RegExp(`/whip/${sessionId}/[0-9a-f-]{36}$`));
+
+    let streamId;
+    for (const { client, page } of viewers) {
+      const created = await page.waitForEvent({ event: 'streamCreated' }, { timeoutMs: 30000 });
+      assert.equal(created.name, 'from OBS', `${clientLabel(client)}: ${JSON.stringify(created)}`);
+      assert.equal(created.hasAudio, true);
+      assert.equal(created.hasVideo, true);
+      streamId = created.streamId;
+      const r = await page.subscribe(streamId);
+      assert.ok(r.ok, `${clientLabel(client)} subscribe: ${JSON.stringify(r)}${page.diagnostics()}`);
+      const v = await page.waitForFrames(streamId, 20, { timeoutMs: 30000 });
+      assert.ok(v.videoWidth > 0, JSON.stringify(v));
+    }
+    // REST sees it like any publisher: one connection (with the token's data) and its stream.
+    const view = await restView(sessionId);
+    assert.equal(view.streams.length, 1);
+    assert.equal(view.streams[0].id, streamId);
+    assert.equal(view.streams[0].name, 'from OBS');
+
+    assert.equal(await whip.evaluate((tok) => window.whip.stop(tok), token), 200);
+    for (const { page } of viewers) await page.waitForEvent({ event: 'streamDestroyed', streamId }, { timeoutMs: 20000 });
+    await waitUntil(async () => (await restView(sessionId)).streams.length === 0, { timeoutMs: 10000, message: 'stream gone from REST' });
+    // The resource is gone: a second DELETE is a 404.
+    const again = await whip.evaluate(([url, tok]) => window.whip.request('DELETE', url, tok), [published.location, token]);
+    assert.equal(again.status, 404);
+  });
+
+  test('refusals: no token, wrong content type, a subscriber token, another session, bad SDP, a relayed session, PATCH, a stranger\'s DELETE', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const relayed = await be.createSession({ mediaMode: 'relayed' });
+    const other = await be.createSession({ mediaMode: 'routed' });
+    const whip = await whipPage(t);
+    const offer = await whip.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', { direction: 'sendonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const sdp = pc.localDescription.sdp;
+      pc.close();
+      return sdp;
+    });
+    const post = (url, token, body = offer, contentType = 'application/sdp') =>
+      whip.evaluate(([u, tok, b, ct]) => window.whip.request('POST', u, tok, { body: b, contentType: ct }), [url, token, body, contentType]);
+    const publisherToken = be.token(sessionId, { role: 'publisher' });
+
+    assert.equal((await post(endpoint(sessionId), '')).status, 401);
+    assert.equal((await post(endpoint(sessionId), 'not-a-token')).status, 401);
+    assert.equal((await post(endpoint(sessionId), publisherToken, offer, 'application/json')).status, 415);
+    const sub = await post(endpoint(sessionId), be.token(sessionId, { role: 'subscriber' }));
+    assert.equal(sub.status, 403, sub.body);
+    assert.equal((await post(endpoint(sessionId), be.token(other, { role: 'publisher' }))).status, 403);
+    const garbage = await post(endpoint(sessionId), publisherToken, 'v=0\r\nthis is not sdp\r\n');
+    assert.equal(garbage.status, 400, garbage.body);
+    assert.equal((await post(endpoint(sessionId), publisherToken, 'x'.repeat(70000))).status, 400);
+    const p2p = await post(endpoint(relayed), be.token(relayed, { role: 'publisher' }));
+    assert.equal(p2p.status, 409, p2p.body);
+    assert.match(p2p.body, /routed/);
+    assert.equal((await post(`${be.server.url}/whip/2_MX4xMjM0NTY3OH5-bm9zdWNo`, publisherToken)).status, 403);
+    // Nothing was left behind by any of them.
+    for (const sid of [sessionId, relayed]) {
+      const view = await restView(sid);
+      assert.deepEqual(view, { connections: [], streams: [] }, sid);
+    }
+
+    // One that works, then PATCH and a stranger's DELETE are refused and change nothing.
+    const created = await whip.evaluate(async ([url, tok, b]) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${tok}` }, body: b });
+      return { status: res.status, location: res.headers.get('Location') };
+    }, [endpoint(sessionId), publisherToken, offer]);
+    assert.equal(created.status, 201);
+    const location = new URL(created.location, be.server.url).toString();
+    const patch = await whip.evaluate(([u, tok]) => window.whip.request('PATCH', u, tok, { body: 'a=end-of-candidates\r\n', contentType: 'application/trickle-ice-sdpfrag' }), [location, publisherToken]);
+    assert.equal(patch.status, 405);
+    const stranger = await whip.evaluate(([u, tok]) => window.whip.request('DELETE', u, tok), [location, be.token(sessionId, { role: 'publisher' })]);
+    assert.equal(stranger.status, 403);
+    assert.equal((await restView(sessionId)).connections.length, 1);
+    assert.equal((await whip.evaluate(([u, tok]) => window.whip.request('DELETE', u, tok), [location, publisherToken])).status, 200);
+    assert.equal((await restView(sessionId)).connections.length, 0);
+  });
+
+  test('a WHIP publisher that goes away without DELETE is removed when its media stops', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const [client] = testClients();
+    const page = await viewer(t, client, sessionId);
+    const whip = await whipPage(t);
+    const published = await whip.evaluate(([url, tok]) => window.whip.publish(url, tok), [endpoint(sessionId), be.token(sessionId, { role: 'publisher' })]);
+    assert.equal(published.status, 201, JSON.stringify(published));
+    const created = await page.waitForEvent({ event: 'streamCreated' }, { timeoutMs: 30000 });
+    await whip.evaluate(() => window.whip.pc.close());
+    // ICE consent runs out after 30 s without checks (docs/protocol.md §9.2).
+    await page.waitForEvent({ event: 'streamDestroyed', streamId: created.streamId }, { timeoutMs: 90000 });
+    let last;
+    await waitUntil(async () => (last = await restView(sessionId)).connections.length === 1, { timeoutMs: 20000, message: 'the WHIP connection removed' })
+      .catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}${be.logTail(3000)}`); });
+  });
+});
