@@ -98,6 +98,10 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
     return fail(Status::SessionNotFound, "Session not found");
   if (session->properties.mediaMode != core::MediaMode::Routed)
     return fail(Status::Conflict, "The session is relayed: only routed sessions can be archived");
+  // Media of an end-to-end encrypted session is ciphertext to the server, which has no key.
+  if (session->properties.e2ee)
+    return fail(Status::Conflict,
+                "The session is end-to-end encrypted: its media cannot be archived");
   if (options.outputMode == core::ArchiveOptions::OutputMode::Composed)
     return fail(Status::NotImplemented,
                 "Composed archives are not available yet: start the archive with "

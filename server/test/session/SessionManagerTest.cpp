@@ -523,5 +523,54 @@ TEST_F(SessionManagerTest, OneSubscriptionPerConnectionAndStream) {
       << "after unsubscribing, subscribing again works";
 }
 
+// docs/protocol.md §8.8: a client's `e2ee` must match the session's, or OpenTok's 405 (what
+// OpenTok.js turns into OT_STREAM_CREATE_FAILED / OT_UNABLE_TO_SUBSCRIBE). The rule does not
+// depend on the media mode, so a relayed record (no SFU needed here) carries the flag.
+TEST_F(SessionManagerTest, EncryptionMustMatchTheSession) {
+  store::SessionRecord r;
+  r.apiKey = kKey;
+  r.properties.mediaMode = core::MediaMode::Relayed;
+  r.properties.e2ee = true;
+  r.createdAtMs = core::Clock::nowMs();
+  r.sessionId = core::SessionId::generate(kKey, "", r.createdAtMs, true);
+  store_.insertSession(r);
+  const std::string sid = r.sessionId;
+  for (const std::string id : {"pub", "sub"})
+    ASSERT_EQ(manager_
+                  .connect(id, token(core::Role::Publisher, "", sid),
+                           request("create", "/connection/" + id, {}, sid))
+                  .status,
+              200);
+  auto stream = [&](const std::string& id, const Json& e2ee) {
+    Json content = Json::object({{"id", id}, {"name", "cam"}});
+    if (!e2ee.isNull()) content.set("e2ee", e2ee);
+    return manager_.handle("pub", request("create", "/stream/" + id, content, sid));
+  };
+  for (const Json& e2ee : {Json(false), Json()}) {
+    auto refused = stream("plain", e2ee);
+    EXPECT_EQ(refused.status, 405);
+    EXPECT_EQ(refused.payload.getString("reason"), "IncompatibleEncryptionSettings");
+  }
+  ASSERT_EQ(stream("s1", Json(true)).status, 200);
+  auto subscribe = [&](const std::string& subId, const Json& e2ee) {
+    Json content = Json::object();
+    if (!e2ee.isNull()) content.set("e2ee", e2ee);
+    return manager_.handle("sub",
+                           request("create", "/stream/s1/subscriber/" + subId, content, sid));
+  };
+  auto refused = subscribe("sub-1", Json(false));
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(refused.payload.getString("reason"), "IncompatibleEncryptionSettings");
+  EXPECT_EQ(subscribe("sub-2", Json(true)).status, 200);
+
+  // And the other way: a session without e2ee takes no encrypted stream.
+  join("plain-pub", core::Role::Publisher);
+  auto encrypted = manager_.handle(
+      "plain-pub", request("create", "/stream/e1",
+                           Json::object({{"id", "e1"}, {"name", "cam"}, {"e2ee", true}})));
+  EXPECT_EQ(encrypted.status, 405);
+  EXPECT_EQ(publish("plain-pub", "p1").status, 200);
+}
+
 }  // namespace
 }  // namespace parley::session

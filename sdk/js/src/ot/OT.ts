@@ -14,6 +14,7 @@ import { captureMedia, type CaptureOptions } from './MediaCapture.js';
 import { Publisher, type PublisherProperties } from './Publisher.js';
 import { Session, type SessionOptions } from './Session.js';
 import { Subscriber } from './Subscriber.js';
+import { hasInsertableStreams } from './e2ee/MediaEncryption.js';
 
 export const SDK_VERSION = '0.1.0';
 const CLIENT_VERSION = `js-parley-${SDK_VERSION}`;
@@ -191,12 +192,11 @@ class OTStatic extends EventDispatcher {
   }
 
   /**
-   * false: parley.js cannot encrypt media end to end yet, so an app that checks before
-   * creating an `e2ee` session or calling setEncryptionSecret keeps to what works. (OpenTok.js
-   * answers whether the browser could: WebCrypto, insertable streams and workers.)
+   * Whether this browser can encrypt media end to end (WebCrypto and insertable streams, as in
+   * Chromium): what an app checks before setting an `encryptionSecret`.
    */
   hasEndToEndEncryptionSupport(): boolean {
-    return false;
+    return hasInsertableStreams();
   }
 
   /**

@@ -16,6 +16,7 @@ import { PeerLink } from './PeerLink.js';
 import type { SessionPort } from './SessionPort.js';
 import { applyCodecOrder, codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './VideoCodecs.js';
 import { Widget } from './Widget.js';
+import { encryptSender, type FrameCounter } from './e2ee/MediaEncryption.js';
 
 export interface PublisherProperties {
   insertMode?: 'replace' | 'after' | 'before' | 'append';
@@ -91,6 +92,8 @@ export class Publisher extends EventDispatcher {
   private videoEnabled: boolean;
   private streamId: string | undefined;
   private readonly links = new Map<string, PeerLink>();
+  /** End-to-end encryption: one frame counter for all of this publisher's media, as OpenTok.js keeps it. */
+  private readonly frameCounter: FrameCounter = { next: 0 };
   private publishDone: ((err?: OTError) => void) | undefined;
   private publishTimer: ReturnType<typeof setTimeout> | undefined;
   private meter: AudioLevelMeter | undefined;
@@ -395,10 +398,15 @@ export class Publisher extends EventDispatcher {
     // As in OpenTok.js: subscribers of a camera may lose its video for bandwidth, of a screen not.
     createOptions.subscriberAudioFallbackEnabled = fallback?.subscriber ?? media.videoType !== 'screen';
     if (this.properties.minVideoBitrate) createOptions.minBitrate = this.properties.minVideoBitrate;
+    createOptions.e2ee = session.encryption !== undefined;
     session.request(streamCreate(session.ref, createOptions)).then(
       (reply) => {
         if (reply.ok) return;
         const reason = reply.reason ?? `status ${reply.status}`;
+        if (reply.status === 405 && reason === 'IncompatibleEncryptionSettings') {
+          this.publishDone?.(new OTError(ErrorNames.STREAM_CREATE_FAILED, 'IncompatibleEncryptionSettings: Tried to publish a stream to an encrypted session without enabling encryption', ExceptionCodes.UNABLE_TO_PUBLISH));
+          return;
+        }
         const known = [403, 404, 405, 409].includes(reply.status);
         this.publishDone?.(known
           ? new OTError(ErrorNames.STREAM_CREATE_FAILED, `Failed to create stream in server model: ${reason}`, ExceptionCodes.UNABLE_TO_PUBLISH)
@@ -538,6 +546,11 @@ export class Publisher extends EventDispatcher {
       } catch (err) {
         log.warn(`${link.name}: codec preferences not applied: ${String(err)}`);
       }
+    }
+    const encryption = session.encryption;
+    const ownConnectionId = session.ownConnectionId;
+    if (encryption && ownConnectionId) {
+      for (const t of link.pc.getTransceivers()) encryptSender(t.sender, encryption, ownConnectionId, this.frameCounter, link.name);
     }
     link.on('state', (state) => {
       if (state === 'failed' && this.session && !link.isClosed) {

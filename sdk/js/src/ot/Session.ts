@@ -35,6 +35,8 @@ import { OTStream } from './OTStream.js';
 import { Publisher, type PublisherProperties } from './Publisher.js';
 import type { SessionPort } from './SessionPort.js';
 import { Subscriber, type SubscriberProperties } from './Subscriber.js';
+import { SessionKeyRing, hasInsertableStreams } from './e2ee/MediaEncryption.js';
+import { encryptionSecretProblem } from './e2ee/SframeKeys.js';
 
 /** ICE servers: 'all' adds customServers to the server's, 'custom' uses only them. */
 export interface IceConfig {
@@ -47,6 +49,11 @@ export interface SessionOptions {
   /** Do not receive other clients' connectionCreated/Destroyed events (large sessions). */
   connectionEventsSuppressed?: boolean;
   iceConfig?: IceConfig;
+  /**
+   * The shared secret of an end-to-end encrypted session (8 to 256 characters): media is
+   * encrypted only when the session was created with `e2ee` and a secret is set.
+   */
+  encryptionSecret?: string;
 }
 
 /** What is wrong with an iceConfig by OpenTok.js's rules, or undefined when nothing is. */
@@ -139,6 +146,7 @@ export class Session extends EventDispatcher implements SessionPort {
   private early: RumorFrame[] | null = null;
   private ownCreated: (() => void) | undefined;
   private sessionMuted = false;
+  private keyRing: SessionKeyRing | undefined;
 
   constructor(apiKey: string, sessionId: string, options: SessionOptions, env: SessionEnvironment) {
     super();
@@ -185,6 +193,29 @@ export class Session extends EventDispatcher implements SessionPort {
     return this.info?.priorityVideoCodec ?? '';
   }
 
+  /** The keys when media is end-to-end encrypted: an `e2ee` session, a secret, a capable browser. */
+  get encryption(): SessionKeyRing | undefined {
+    return this.info?.e2ee && hasInsertableStreams() ? this.keyRing : undefined;
+  }
+
+  /**
+   * Replaces the end-to-end encryption secret for everything this client publishes and
+   * subscribes to; resolves once the new keys are in use. Rejects with
+   * OT_INVALID_ENCRYPTION_SECRET unless the secret has 8 to 256 characters. As in OpenTok.js,
+   * it only applies when initSession was given an `encryptionSecret`.
+   */
+  setEncryptionSecret(secret: string): Promise<void> {
+    const problem = encryptionSecretProblem(secret);
+    if (problem) return Promise.reject(new OTError(ErrorNames.INVALID_ENCRYPTION_SECRET, `setEncryptionSecret: ${problem}`));
+    if (this.options.encryptionSecret === undefined) {
+      log.error('Encryption secret must first be set in initSession.');
+      return Promise.resolve();
+    }
+    this.options.encryptionSecret = secret;
+    if (!this.keyRing) return Promise.resolve();
+    return this.keyRing.setSecret(secret);
+  }
+
   rtcConfiguration(): RTCConfiguration {
     const fromServer = (this.info?.iceServers ?? []).map((s) => ({ ...s })) as RTCIceServer[];
     const ice = this.options.iceConfig;
@@ -193,6 +224,8 @@ export class Session extends EventDispatcher implements SessionPort {
     const relay = ice?.transportPolicy === 'relay' || this.info?.clientCandidates === 'relay';
     const config: RTCConfiguration = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
     if (relay) config.iceTransportPolicy = 'relay';
+    // Encoded frames pass through the page before packetization (Chromium's insertable streams).
+    if (this.encryption) (config as RTCConfiguration & { encodedInsertableStreams?: boolean }).encodedInsertableStreams = true;
     return config;
   }
 
@@ -502,6 +535,13 @@ export class Session extends EventDispatcher implements SessionPort {
 
   private async connectOnce(): Promise<void> {
     const connectionId = uuid();
+    const secret = this.options.encryptionSecret;
+    if (secret !== undefined) {
+      const problem = encryptionSecretProblem(secret);
+      if (problem) throw new ConnectFailure(new OTError(ErrorNames.INVALID_ENCRYPTION_SECRET, `Invalid encryptionSecret: ${problem}`, ExceptionCodes.CONNECT_FAILED), false);
+      if (!hasInsertableStreams()) throw new ConnectFailure(new OTError(ErrorNames.UNSUPPORTED_BROWSER, 'E2E Encryption is not supported in your browser.', ExceptionCodes.CONNECT_FAILED), false);
+      if (!this.keyRing) this.keyRing = new SessionKeyRing(this.sessionId, secret);
+    }
     let info: SessionInfo;
     try {
       info = await getSessionInfo({
@@ -559,6 +599,7 @@ export class Session extends EventDispatcher implements SessionPort {
     }
     const capabilities = ['forceMute'];
     if (info.renegotiation) capabilities.push('renegotiation');
+    if (info.e2ee && hasInsertableStreams()) capabilities.push('e2ee');
     const createOptions: Parameters<typeof connectionCreate>[1] = {
       connectionId,
       userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',

@@ -5,6 +5,7 @@ import type { RaptorMessage } from '../raptor/RaptorMessage.js';
 import type { RaptorReply } from '../raptor/RaptorRequest.js';
 import type { RaptorSessionRef } from '../raptor/RaptorUri.js';
 import type { OTStream } from './OTStream.js';
+import type { SessionKeyRing } from './e2ee/MediaEncryption.js';
 
 export interface SessionPort {
   readonly ref: RaptorSessionRef;
@@ -18,6 +19,8 @@ export interface SessionPort {
   readonly canSubscribe: boolean;
   /** The codec the server asks publishers to prefer (session info `priorityVideoCodec`), or ''. */
   readonly priorityVideoCodec: string;
+  /** The session's keys when its media is end-to-end encrypted (docs/protocol.md §8.8), else undefined. */
+  readonly encryption: SessionKeyRing | undefined;
   rtcConfiguration(): RTCConfiguration;
   /** A request answered by STATUS; rejects when the socket cannot deliver it. */
   request(message: RaptorMessage): Promise<RaptorReply>;

@@ -13,6 +13,7 @@ import type { OTStream } from './OTStream.js';
 import { PeerLink, passiveSetup } from './PeerLink.js';
 import type { SessionPort } from './SessionPort.js';
 import { Widget } from './Widget.js';
+import { decryptReceiver, type DecryptOutcome } from './e2ee/MediaEncryption.js';
 
 export interface SubscriberProperties {
   insertMode?: 'replace' | 'after' | 'before' | 'append';
@@ -57,6 +58,8 @@ export class Subscriber extends EventDispatcher {
   private readonly local: boolean;
   private preferredFrameRate: number | undefined;
   private audioBlocked = false;
+  /** End-to-end encryption: frames stopped decrypting (encryptionSecretMismatch was fired). */
+  private secretMismatch = false;
 
   /** Subscribers not torn down yet, for OT.unblockAudio. */
   private static readonly live = new Set<Subscriber>();
@@ -323,10 +326,15 @@ export class Subscriber extends EventDispatcher {
       video,
       { id: 'caption1', type: 'data', active: false },
     ];
-    session.request(subscriberCreate(session.ref, { streamId: this.stream.streamId, subscriberId: this.subscriberId, connectionId: session.ownConnectionId ?? '', channels })).then(
+    const e2ee = session.encryption !== undefined;
+    session.request(subscriberCreate(session.ref, { streamId: this.stream.streamId, subscriberId: this.subscriberId, connectionId: session.ownConnectionId ?? '', channels, e2ee })).then(
       (reply) => {
         if (reply.ok) return;
         const reason = reply.reason ?? `status ${reply.status}`;
+        if (reply.status === 405 && reason === 'IncompatibleEncryptionSettings') {
+          this.fail(new OTError(ErrorNames.UNABLE_TO_SUBSCRIBE, 'Tried to subscribe to an encrypted stream without enabling encryption', ExceptionCodes.UNABLE_TO_SUBSCRIBE));
+          return;
+        }
         if (reply.status === 404) this.fail(new OTError(ErrorNames.STREAM_NOT_FOUND, `Stream not found: ${reason}`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
         else if (reply.status === 409 && reason === 'streamLimitExceeded') this.fail(new OTError(ErrorNames.STREAM_LIMIT_EXCEEDED, 'The session has reached its stream limit', ExceptionCodes.STREAM_LIMIT_EXCEEDED));
         else if (reply.status === 403) this.fail(new OTError(ErrorNames.PERMISSION_DENIED, `Subscribing is not allowed: ${reason}`, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
@@ -346,7 +354,12 @@ export class Subscriber extends EventDispatcher {
       sourceStreamId: typeof content.sourceStreamId === 'string' ? content.sourceStreamId : undefined,
       send: (method, c) => session.post(jsep(session.ref, { method, streamId, subscriberId, ...link.ids(), content: c })),
     });
-    link.on('track', (e) => this.onTrack(e));
+    const encryption = session.encryption;
+    link.on('track', (e) => {
+      // Chromium wants the encoded streams taken before the first frame arrives.
+      if (encryption) decryptReceiver(e.receiver, encryption, this.stream.connection.connectionId, link.name, (o) => this.onDecrypt(o));
+      this.onTrack(e);
+    });
     link.on('state', (state) => {
       if (state === 'connected' || state === 'completed') this.maybeFinish();
       if (state === 'disconnected' && this.connected) this.trigger('disconnected', { reason: 'networkDisconnected' });
@@ -358,6 +371,19 @@ export class Subscriber extends EventDispatcher {
       if (this.done) this.fail(new OTError(ErrorNames.SET_REMOTE_DESCRIPTION_FAILED, err.message, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
     });
     return link;
+  }
+
+  /** OpenTok.js's events: the first frame whose tag fails, then the first that decrypts again. */
+  private onDecrypt(outcome: DecryptOutcome): void {
+    if (this.destroyed) return;
+    if (outcome === 'authFailed' && !this.secretMismatch) {
+      this.secretMismatch = true;
+      log.warn('Media cannot be decrypted due to an encryption secret mismatch.');
+      this.trigger('encryptionSecretMismatch');
+    } else if (outcome === 'decrypted' && this.secretMismatch) {
+      this.secretMismatch = false;
+      this.trigger('encryptionSecretMatch');
+    }
   }
 
   private onTrack(e: RTCTrackEvent): void {

@@ -1,0 +1,167 @@
+// End-to-end encryption (issue 15 §3, docs/protocol.md §8.8) in Chromium: a routed session created
+// with `e2ee` carries media that only clients with the session's secret can read. OpenTok.js
+// 2.35.2 and parley.js encrypt frames the same way (early-draft SFrame through insertable
+// streams), the SFU forwards them untouched, and the server refuses what cannot work:
+//
+//   - every publisher/subscriber pair of clients (OpenTok.js and parley.js, both ways) decodes
+//     video with the right secret, the picture is the publisher's camera and keeps moving, and
+//     no encryptionSecretMismatch fires;
+//   - a subscriber with a wrong secret gets encryptionSecretMismatch (which proves the media is
+//     encrypted: plain frames would not fail a tag), and after setEncryptionSecret with the right
+//     one encryptionSecretMatch and decoded frames;
+//   - without a secret, publishing fails with OT_STREAM_CREATE_FAILED (1500) and subscribing with
+//     OT_UNABLE_TO_SUBSCRIBE (1501): the server answers 405 IncompatibleEncryptionSettings;
+//   - an archive of an e2ee session is refused (409), the server having no key.
+//
+// Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-e2ee.test.js
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
+import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+
+const T = { timeout: 240000 };
+const SECRET = 'correct horse battery staple';
+const WRONG = 'not the secret at all';
+
+describe('end-to-end encrypted sessions (issue 15 §3) on OpenTok.js and parley.js', () => {
+  let browser;
+  let web;
+  let be;
+
+  before(async () => {
+    ({ browser, web, be } = await startBrowserStack());
+  });
+
+  after(async () => {
+    await stopBrowserStack({ browser, web, be });
+  });
+
+  async function createSession({ e2ee = true } = {}) {
+    const form = new URLSearchParams({ 'p2p.preference': 'disabled' });
+    if (e2ee) form.set('e2ee', 'true');
+    const res = await fetch(`${be.server.url}/session/create`, {
+      method: 'POST',
+      headers: { 'X-OPENTOK-AUTH': be.restJwt(), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: form.toString(),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    return JSON.parse(text)[0].session_id;
+  }
+
+  async function join(t, client, name, sessionId, secret) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+    t.after(() => page.close());
+    const sessionOptions = secret === undefined ? {} : { encryptionSecret: secret };
+    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }), sessionOptions });
+    return page;
+  }
+
+  async function publish(page) {
+    const r = await page.publish({ width: 320, height: 240, resolution: '320x240' });
+    assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${page.diagnostics()}${be.logTail()}`);
+    return r.streamId;
+  }
+
+  // The subscriber's picture is the publisher's: the same mean colour (both shrink the same
+  // camera picture; a garbled decode is not close), and it changes over time (live video).
+  async function assertSamePicture(pub, sub, streamId) {
+    let last;
+    await waitUntil(async () => {
+      const a = await pub.call('videoPicture', ['publisher']);
+      const b = await sub.call('videoPicture', [streamId]);
+      last = { publisher: a.mean, subscriber: b.mean };
+      return a.ok && b.ok && a.mean.every((v, i) => Math.abs(v - b.mean[i]) <= 24);
+    }, { timeoutMs: 20000, message: `${sub.name} shows ${pub.name}'s picture` }).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+    });
+    const first = await sub.call('videoPicture', [streamId]);
+    await waitUntil(async () => {
+      const now = await sub.call('videoPicture', [streamId]);
+      return now.ok && now.grey.some((v, i) => Math.abs(v - first.grey[i]) > 8);
+    }, { timeoutMs: 20000, message: `${sub.name}'s picture moves` });
+  }
+
+  const pairs = [['opentok', 'opentok'], ['parley', 'parley'], ['opentok', 'parley'], ['parley', 'opentok']];
+  const clients = new Set(testClients());
+  for (const [pubClient, subClient] of pairs) {
+    if (!clients.has(pubClient) && !clients.has(subClient)) continue;
+    test(`${clientLabel(pubClient)} → ${clientLabel(subClient)}: the right secret decodes the camera, a wrong one gets encryptionSecretMismatch until setEncryptionSecret fixes it`, T, async (t) => {
+      const sessionId = await createSession();
+      const pub = await join(t, pubClient, 'pub', sessionId, SECRET);
+      const sub = await join(t, subClient, 'sub', sessionId, SECRET);
+      const wrong = await join(t, subClient, 'wrong', sessionId, WRONG);
+      const streamId = await publish(pub);
+
+      await sub.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+      const r = await sub.subscribe(streamId);
+      assert.ok(r.ok, `${sub.name}: subscribe: ${JSON.stringify(r)}${sub.diagnostics()}${be.logTail()}`);
+      await sub.waitForFrames(streamId, 30);
+      await assertSamePicture(pub, sub, streamId);
+
+      await wrong.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+      // With the wrong key nothing decodes, so the subscribe may only complete after the fix.
+      const subscribing = wrong.subscribe(streamId, { timeoutMs: 60000 });
+      await wrong.waitForEvent({ event: 'encryptionSecretMismatch', streamId }, { timeoutMs: 30000 });
+      const mark = await wrong.mark();
+      const fixed = await wrong.call('setEncryptionSecret', [SECRET]);
+      assert.ok(fixed.ok, JSON.stringify(fixed));
+      await wrong.waitForEvent({ event: 'encryptionSecretMatch', streamId }, { timeoutMs: 30000, after: mark });
+      const done = await subscribing;
+      assert.ok(done.ok, `${wrong.name}: subscribe: ${JSON.stringify(done)}${wrong.diagnostics()}`);
+      await wrong.waitForFrames(streamId, 30);
+      await assertSamePicture(pub, wrong, streamId);
+
+      // The right secret never failed a tag.
+      assert.deepEqual(await sub.events({ event: 'encryptionSecretMismatch' }), []);
+    });
+  }
+
+  for (const client of testClients()) {
+    const label = clientLabel(client);
+
+    test(`${label}: without a secret, publishing and subscribing in an e2ee session fail as in OpenTok.js`, T, async (t) => {
+      const sessionId = await createSession();
+      const pub = await join(t, client, 'pub', sessionId, SECRET);
+      const plain = await join(t, client, 'plain', sessionId);
+      const streamId = await publish(pub);
+
+      const p = await plain.publish({ width: 320, height: 240 });
+      assert.equal(p.error?.name, 'OT_STREAM_CREATE_FAILED', JSON.stringify(p));
+      assert.equal(p.error?.code, 1500);
+      assert.match(p.error?.message, /IncompatibleEncryptionSettings/);
+
+      await plain.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+      const s = await plain.subscribe(streamId);
+      assert.equal(s.error?.name, 'OT_UNABLE_TO_SUBSCRIBE', JSON.stringify(s));
+      assert.equal(s.error?.code, 1501);
+      assert.match(s.error?.message, /encrypted stream without enabling encryption/);
+    });
+
+    test(`${label}: a secret in a session without e2ee changes nothing`, T, async (t) => {
+      const sessionId = await createSession({ e2ee: false });
+      const pub = await join(t, client, 'pub', sessionId, SECRET);
+      const sub = await join(t, client === 'parley' ? 'opentok' : 'parley', 'sub', sessionId);
+      const streamId = await publish(pub);
+      await sub.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+      const r = await sub.subscribe(streamId);
+      assert.ok(r.ok, JSON.stringify(r));
+      await sub.waitForFrames(streamId, 30);
+      await assertSamePicture(pub, sub, streamId);
+    });
+  }
+
+  test('an archive of an e2ee session is refused: the server cannot read its media', T, async () => {
+    const sessionId = await createSession();
+    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/archive`, {
+      method: 'POST',
+      headers: { 'X-OPENTOK-AUTH': be.restJwt(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sessionId, outputMode: 'individual' }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 409, text);
+    assert.match(text, /end-to-end encrypted/);
+  });
+});
