@@ -16,29 +16,23 @@
 //
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-h264.test.js
 
-import { describe, before, after, test } from 'node:test';
+import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import path from 'node:path';
 
 import { archivesOf, downloadAndUnzip, probe, waitFinished } from './lib/archives.js';
 import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
-import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+import { mediaStatsOf, useBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 180000 };
 
 describe('H.264 sessions (issue 15 §2) on OpenTok.js and parley.js', () => {
+  const fx = useBrowserStack();
   let browser;
   let web;
   let be;
-
-  before(async () => {
-    ({ browser, web, be } = await startBrowserStack());
-  });
-
-  after(async () => {
-    await stopBrowserStack({ browser, web, be });
-  });
+  before(() => ({ browser, web, be } = fx));
 
   // POST /session/create with parleyd's videoCodec option (the official SDKs do not send it).
   async function createSession(videoCodec) {
@@ -54,26 +48,7 @@ describe('H.264 sessions (issue 15 §2) on OpenTok.js and parley.js', () => {
     return JSON.parse(text)[0].session_id;
   }
 
-  // The SFU's view of a session (GET …/session/{id}/media): it answers from its latest snapshot
-  // and asks the media worker for a new one, so this waits for the snapshot taken after the call.
-  async function mediaStats(sessionId) {
-    const get = async () => {
-      const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
-        headers: { 'X-OPENTOK-AUTH': be.restJwt() },
-      });
-      assert.equal(res.status, 200);
-      return res.json();
-    };
-    const first = await get();
-    let st = first;
-    const deadline = Date.now() + 15000;
-    while (first.nextSnapshot !== undefined && !(st.snapshot >= first.nextSnapshot)) {
-      assert.ok(Date.now() < deadline, `no media stats snapshot after the call: ${JSON.stringify(st).slice(0, 300)}`);
-      await new Promise((r) => setTimeout(r, 20));
-      st = await get();
-    }
-    return st;
-  }
+  const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
 
   async function join(t, client, name, sessionId) {
     const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });

@@ -13,31 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { launchBrowser, startStaticServer, startTcpProxy, openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
-import { startBrowserBackend } from './lib/parleyd-browser.js';
+import { mediaStatsOf, startBrowserBackend } from './lib/parleyd-browser.js';
 
 const T = { timeout: 120000 };
 
-// The SFU's statistics of one session (GET …/session/{id}/media, a Parley REST endpoint). The
-// SFU answers at once from its latest snapshot and asks the media worker for a new one; this
-// waits for the snapshot that reflects everything done before the call (`nextSnapshot`).
-async function mediaStatsOf(be, sessionId) {
-  const get = async () => {
-    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
-      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
-    });
-    assert.equal(res.status, 200);
-    return res.json();
-  };
-  const first = await get();
-  let st = first;
-  const deadline = Date.now() + 15000;
-  while (first.nextSnapshot !== undefined && !(st.snapshot >= first.nextSnapshot)) {
-    assert.ok(Date.now() < deadline, `no media stats snapshot after the call: ${JSON.stringify(st).slice(0, 300)}`);
-    await delay(20);
-    st = await get();
-  }
-  return st;
-}
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // One Chromium, one static server and one parleyd for a describe block, plus the page

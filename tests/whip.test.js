@@ -9,26 +9,20 @@
 // (Debian 12's GStreamer has no WHIP element and its ffmpeg no WHIP muxer, hence the page.)
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/whip.test.js
 
-import { describe, before, after, test } from 'node:test';
+import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
-import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+import { useBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 180000 };
 
 describe('WHIP publishers in a routed session', () => {
+  const fx = useBrowserStack();
   let browser;
   let web;
   let be;
-
-  before(async () => {
-    ({ browser, web, be } = await startBrowserStack());
-  });
-
-  after(async () => {
-    await stopBrowserStack({ browser, web, be });
-  });
+  before(() => ({ browser, web, be } = fx));
 
   const endpoint = (sessionId) => `${be.server.url}/whip/${sessionId}`;
 

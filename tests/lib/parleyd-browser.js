@@ -1,6 +1,9 @@
 // parleyd + the official `opentok` Node SDK, as the browser tests use them.
 // Builds on tests/lib/parleyd.js (startParleyd) without changing it.
 
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
+
 import OpenTok from 'opentok';
 import { launchBrowser, startStaticServer } from './browser.js';
 import { startParleyd, restJwt } from './parleyd.js';
@@ -79,4 +82,40 @@ export async function startBrowserStack(backendOpts = {}) {
 export async function stopBrowserStack({ browser, web, be } = {}) {
   await Promise.allSettled([browser?.close(), web?.close()]);
   if (be) await be.server.stop();
+}
+
+// Registers before/after hooks (call inside describe()) that start Chromium, the page server and
+// parleyd (startBrowserStack) and stop them; returns an object whose browser, web and be are
+// set once `before` has run.
+export function useBrowserStack(backendOpts = {}) {
+  const fx = {};
+  before(async () => {
+    Object.assign(fx, await startBrowserStack(backendOpts));
+  });
+  after(async () => {
+    await stopBrowserStack(fx);
+  });
+  return fx;
+}
+
+// The SFU's statistics of one session (GET …/session/{id}/media, a Parley REST endpoint). The
+// SFU answers at once from its latest snapshot and asks the media worker for a new one; this
+// waits for the snapshot that reflects everything done before the call (`nextSnapshot`).
+export async function mediaStatsOf(be, sessionId) {
+  const get = async () => {
+    const res = await fetch(`${be.server.url}/v2/project/${be.apiKey}/session/${sessionId}/media`, {
+      headers: { 'X-OPENTOK-AUTH': be.restJwt() },
+    });
+    assert.equal(res.status, 200);
+    return res.json();
+  };
+  const first = await get();
+  let st = first;
+  const deadline = Date.now() + 15000;
+  while (first.nextSnapshot !== undefined && !(st.snapshot >= first.nextSnapshot)) {
+    assert.ok(Date.now() < deadline, `no media stats snapshot after the call: ${JSON.stringify(st).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 20));
+    st = await get();
+  }
+  return st;
 }
