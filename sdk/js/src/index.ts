@@ -29,6 +29,6 @@ export { OTConnection } from './ot/OTConnection.js';
 export { OTStream } from './ot/OTStream.js';
 export { passiveSetup } from './ot/PeerLink.js';
 export { codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './ot/VideoCodecs.js';
-// End-to-end encryption's keys and frame format (docs/protocol.md §8.8), for tests and tools.
+// End-to-end encryption's keys and frame format (docs/protocol.md §8.7), for tests and tools.
 export * from './ot/e2ee/SframeKeys.js';
 export * from './ot/e2ee/SframeCodec.js';

@@ -1,4 +1,4 @@
-// End-to-end encryption as OpenTok.js 2.35.2 does it (issue 15 §3, docs/protocol.md §8.8): the
+// End-to-end encryption as OpenTok.js 2.35.2 does it (issue 15 §3, docs/protocol.md §8.7): the
 // keys and the frame format of parley.js against reference bytes produced by OpenTok's own
 // encryption engine (its WebAssembly module, run as a black box), so both clients read each
 // other's frames. Node's WebCrypto stands in for the browser's.
@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  decryptFrame, deriveBaseKey, deriveSframeKeys, encodeHeader, encryptFrame, encryptionSecretProblem,
+  OT, decryptFrame, deriveBaseKey, deriveSframeKeys, encodeHeader, encryptFrame, encryptionSecretProblem,
   frameCodecOf, importSframeKeys, open, parseHeader, seal, senderKeyId, sframeKeysFromBaseKey,
 } from '../dist/parley.mjs';
 
@@ -111,5 +111,20 @@ describe('frames as OpenTok.js encrypts them', () => {
     const keys = await importSframeKeys(await deriveSframeKeys(baseKey));
     assert.equal(await encryptFrame(keys, KID, 0, undefined, bytes('0102')), undefined);
     assert.equal(await encryptFrame(keys, KID, 0, 'h264', bytes('0102030405')), undefined);
+  });
+});
+
+describe('the OT API of end-to-end encryption', () => {
+  test('setEncryptionSecret validates like OpenTok.js and resolves once the keys are replaced', async () => {
+    const session = OT.initSession('1234', '1_e2ee-api-test', { encryptionSecret: 'first secret' });
+    await assert.rejects(session.setEncryptionSecret('short'), (e) => e.name === 'OT_INVALID_ENCRYPTION_SECRET' && /^setEncryptionSecret: /.test(e.message));
+    await assert.rejects(session.setEncryptionSecret(42), (e) => e.name === 'OT_INVALID_ENCRYPTION_SECRET');
+    await session.setEncryptionSecret('second secret');
+    // Without a secret at initSession, OpenTok.js ignores it (and says so in the log).
+    await OT.initSession('1234', '1_e2ee-api-test-2').setEncryptionSecret('a fine secret');
+  });
+
+  test('no insertable streams in Node, so no end-to-end encryption', () => {
+    assert.equal(OT.hasEndToEndEncryptionSupport(), false);
   });
 });

@@ -325,7 +325,7 @@ Reply SessionManager::removeConnection(LiveSession& s, const std::string& connec
 // ---------------------------------------------------------------- streams
 
 // A client encrypts end to end exactly when the session does (its `e2ee` flag); otherwise its
-// media could not be read by the others, so OpenTok's server refuses it (docs/protocol.md §8.8).
+// media could not be read by the others, so OpenTok's server refuses it (docs/protocol.md §8.7).
 bool SessionManager::encryptionMatches(const LiveSession& s, const InboundRequest& r) {
   return r.content.getBool("e2ee").value_or(false) == s.record.properties.e2ee;
 }

@@ -523,7 +523,7 @@ TEST_F(SessionManagerTest, OneSubscriptionPerConnectionAndStream) {
       << "after unsubscribing, subscribing again works";
 }
 
-// docs/protocol.md §8.8: a client's `e2ee` must match the session's, or OpenTok's 405 (what
+// docs/protocol.md §8.7: a client's `e2ee` must match the session's, or OpenTok's 405 (what
 // OpenTok.js turns into OT_STREAM_CREATE_FAILED / OT_UNABLE_TO_SUBSCRIBE). The rule does not
 // depend on the media mode, so a relayed record (no SFU needed here) carries the flag.
 TEST_F(SessionManagerTest, EncryptionMustMatchTheSession) {

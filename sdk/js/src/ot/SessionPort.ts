@@ -19,7 +19,7 @@ export interface SessionPort {
   readonly canSubscribe: boolean;
   /** The codec the server asks publishers to prefer (session info `priorityVideoCodec`), or ''. */
   readonly priorityVideoCodec: string;
-  /** The session's keys when its media is end-to-end encrypted (docs/protocol.md §8.8), else undefined. */
+  /** The session's keys when its media is end-to-end encrypted (docs/protocol.md §8.7), else undefined. */
   readonly encryption: SessionKeyRing | undefined;
   rtcConfiguration(): RTCConfiguration;
   /** A request answered by STATUS; rejects when the socket cannot deliver it. */

@@ -1,8 +1,11 @@
-// End-to-end encryption of a session's media in the browser (docs/protocol.md §8.8): the
+// End-to-end encryption of a session's media in the browser (docs/protocol.md §8.7): the
 // session's key ring (one base key from the app's secret, replaced by setEncryptionSecret) and
 // the insertable-streams transforms that encrypt a publisher's encoded frames and decrypt a
-// subscriber's, in the main thread. A frame that cannot be decrypted goes to the decoder as it
-// came, as OpenTok.js does; a failed tag is what tells a subscriber the secrets differ.
+// subscriber's, in the main thread. A frame without a header of the expected publisher goes to
+// the decoder as it came, as OpenTok.js does; a frame whose tag fails (the secrets differ) is
+// dropped instead: decoded, it would leave a garbled picture until the next keyframe, while
+// missing frames make the browser ask for a keyframe, so the picture is right once the secrets
+// match again.
 
 import { log } from '../Log.js';
 import { decryptFrame, encryptFrame, frameCodecOf, type FrameCodec } from './SframeCodec.js';
@@ -71,7 +74,8 @@ function codecOfFrame(frame: EncodedFrame, endpoint: HasEncodedStreams): FrameCo
   return frameCodecOf(codec?.mimeType);
 }
 
-function transform(endpoint: HasEncodedStreams, name: string, each: (frame: EncodedFrame) => Promise<void>): void {
+/** Pipes the endpoint's encoded frames through `each`; a frame goes on unless `each` says 'drop'. */
+function transform(endpoint: HasEncodedStreams, name: string, each: (frame: EncodedFrame) => Promise<void | 'drop'>): void {
   let streams: EncodedStreams;
   try {
     streams = endpoint.createEncodedStreams();
@@ -83,7 +87,7 @@ function transform(endpoint: HasEncodedStreams, name: string, each: (frame: Enco
     .pipeThrough(new TransformStream<EncodedFrame, EncodedFrame>({
       async transform(frame, controller) {
         try {
-          await each(frame);
+          if ((await each(frame)) === 'drop') return;
         } catch (err) {
           log.debug(`${name}: frame left as it was: ${String(err)}`);
         }
@@ -124,6 +128,8 @@ export function decryptReceiver(receiver: RTCRtpReceiver, ring: SessionKeyRing, 
       outcome('decrypted');
     } else if (result === 'auth-failed') {
       outcome('authFailed');
+      return 'drop';
     }
+    return undefined;
   });
 }

@@ -1,4 +1,4 @@
-// The encrypted frame format of OpenTok-compatible end-to-end encryption (docs/protocol.md §8.8):
+// The encrypted frame format of OpenTok-compatible end-to-end encryption (docs/protocol.md §8.7):
 // [clear codec prefix][SFrame header][AES-CTR ciphertext][10-byte tag]. The clear prefix keeps
 // what the SFU and the depacketizers must read (Opus TOC byte, VP8 payload header, H.264 NAL
 // headers); with H.264 every slice NAL unit is sealed on its own, the other NAL units stay clear.

@@ -1,4 +1,4 @@
-// Keys of OpenTok-compatible end-to-end encryption (docs/protocol.md §8.8): the session's base
+// Keys of OpenTok-compatible end-to-end encryption (docs/protocol.md §8.7): the session's base
 // key from the app's secret, the key id (KID) of each publisher, and the SFrame cipher keys
 // derived from the base key (early-draft SFrame, AES-CTR-128 with an HMAC-SHA256 tag cut to 10
 // bytes). Everything runs on WebCrypto (SubtleCrypto), in browsers and in Node alike.
