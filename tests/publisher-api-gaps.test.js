@@ -130,6 +130,44 @@ describe('OT API gaps (issue 15 §4) on OpenTok.js and parley.js', () => {
       assert.equal(r.senders, 2, msg);
     });
 
+    // OpenTok.js applies the servers and restarts ICE only when it next needs to; parley.js
+    // restarts at once, so the new servers are used now.
+    const restartsAtOnce = client === 'parley';
+    test(`${label}: session.setIceConfig reconfigures a running peer connection${restartsAtOnce ? ', which restarts ICE' : ''} and keeps sending`, T, async (t) => {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const p = await openPage(t, client, sessionId);
+      await publish(p);
+      const r = await p.eval(async (waitForRestart) => {
+        const { app } = window;
+        const pc = app.publisherPcs()[0];
+        const ufrag = () => /a=ice-ufrag:(\S+)/.exec(pc.localDescription.sdp)?.[1];
+        const sent = async () => {
+          let bytes = 0;
+          (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') bytes += s.bytesSent; });
+          return bytes;
+        };
+        const before = { offers: pc.__offers, ufrag: ufrag() };
+        const set = await app.attempt(() => app.session.setIceConfig({ includeServers: 'all', transportPolicy: 'all', customServers: [{ urls: 'stun:127.0.0.1:3478' }] }));
+        const restarted = () => pc.__offers > before.offers && ufrag() !== before.ufrag && pc.signalingState === 'stable' &&
+          ['connected', 'completed'].includes(pc.iceConnectionState);
+        for (let i = 0; waitForRestart && i < 300 && !restarted(); i++) await new Promise((res) => setTimeout(res, 100));
+        const bytesAfterRestart = await sent();
+        await new Promise((res) => setTimeout(res, 1500));
+        return {
+          set, restarted: restarted(), newOffers: pc.__offers - before.offers, sameUfrag: ufrag() === before.ufrag, ice: pc.iceConnectionState,
+          servers: pc.getConfiguration().iceServers.flatMap((x) => [].concat(x.urls)), samePc: app.publisherPcs()[0] === pc,
+          stillSending: (await sent()) > bytesAfterRestart,
+        };
+      }, restartsAtOnce);
+      const msg = `${JSON.stringify(r)}${p.diag()}`;
+      assert.deepEqual(r.set, { ok: true, value: null }, msg);
+      assert.ok(r.servers.includes('stun:127.0.0.1:3478'), `the running peer connection has the new server: ${msg}`);
+      if (restartsAtOnce) assert.ok(r.restarted, `an ICE restart (new offer, new ufrag) that completed: ${msg}`);
+      else assert.equal(r.newOffers, 0, msg);
+      assert.ok(r.samePc, msg);
+      assert.ok(r.stillSending, `media keeps flowing: ${msg}`);
+    });
+
     test(`${label}: with one camera cycleVideo resolves with the camera in use; a publisher of a custom track cannot switch sources`, T, async (t) => {
       const sessionId = await be.createSession({ mediaMode: 'routed' });
       const p = await openPage(t, client, sessionId);

@@ -496,6 +496,20 @@ export class Publisher extends EventDispatcher {
     this.trigger('muteForced');
   }
 
+  /** @internal session.setIceConfig: every peer connection takes `config` and restarts ICE (it offers). */
+  applyIceConfig(config: RTCConfiguration): void {
+    for (const link of this.links.values()) {
+      if (link.isClosed) continue;
+      try {
+        link.pc.setConfiguration(config);
+      } catch (err) {
+        log.warn(`${link.name}: ICE configuration not applied: ${String(err)}`);
+        continue;
+      }
+      void link.negotiate({ iceRestart: true });
+    }
+  }
+
   /** @internal After a signaling reconnection: restart ICE where it is down (docs/protocol.md §8.5). */
   onReconnected(): void {
     for (const link of this.links.values()) if (!link.iceConnected) void link.negotiate({ iceRestart: true });

@@ -468,14 +468,18 @@ export class Session extends EventDispatcher implements SessionPort {
 
   /**
    * Replaces the session's iceConfig (`{includeServers, transportPolicy, customServers}`,
-   * checked as OpenTok.js checks it: a bad one rejects with OT_INVALID_PARAMETER). parley.js
-   * uses it for the peer connections it makes from then on; unlike OpenTok.js it does not
-   * reconfigure the ones already running.
+   * checked as OpenTok.js checks it: a bad one rejects with OT_INVALID_PARAMETER). New peer
+   * connections use it and, as in OpenTok.js, the running ones take the new servers; parley.js
+   * restarts their ICE at once (OpenTok.js when it next needs to).
    */
   async setIceConfig(iceConfig: IceConfig): Promise<void> {
     const bad = iceConfigProblem(iceConfig);
     if (bad) throw new OTError(ErrorNames.INVALID_PARAMETER, `iceConfig invalid: ${bad}`);
     this.options.iceConfig = { ...iceConfig };
+    // As OpenTok.js: running peer connections take the new servers and restart ICE with them.
+    const config = this.rtcConfiguration();
+    for (const p of this.publishers) p.applyIceConfig(config);
+    for (const s of this.subscribers.values()) s.applyIceConfig(config, this.routed);
   }
 
   forceMuteStream(stream: OTStream | { id?: string; streamId?: string } | string): Promise<void> {

@@ -275,6 +275,21 @@ export class Subscriber extends EventDispatcher {
     if (this.stream.hasVideo) this.trigger(off ? 'videoDisabled' : 'videoEnabled', { reason: 'quality' });
   }
 
+  /**
+   * @internal session.setIceConfig: the peer connection takes `config`; a routed subscriber
+   * restarts ICE itself (docs/protocol.md §8.5), a relayed one when its publisher re-offers.
+   */
+  applyIceConfig(config: RTCConfiguration, routed: boolean): void {
+    if (!this.link || this.link.isClosed) return;
+    try {
+      this.link.pc.setConfiguration(config);
+    } catch (err) {
+      log.warn(`${this.link.name}: ICE configuration not applied: ${String(err)}`);
+      return;
+    }
+    if (routed) void this.link.negotiate({ iceRestart: true });
+  }
+
   /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (docs/protocol.md §8.5). */
   onReconnected(): void {
     if (this.link && !this.link.iceConnected && this.session?.routed) void this.link.negotiate({ iceRestart: true });
