@@ -103,6 +103,11 @@ describe('end-to-end encrypted sessions (issue 15 §3) on OpenTok.js and parley.
       assert.ok(r.ok, `${sub.name}: subscribe: ${JSON.stringify(r)}${sub.diagnostics()}${be.logTail()}`);
       await sub.waitForFrames(streamId, 30);
       await assertSamePicture(t, pub, sub, streamId);
+      // On the wire, as OpenTok.js sends it: the e2ee capability, and e2ee in both creates.
+      const sent = (page, re) => page.frames.some((line) => line.includes(' → ') && re.test(line));
+      for (const page of [pub, sub]) assert.ok(sent(page, /"capabilities":\[[^\]]*"e2ee"/), `${page.name}: no e2ee capability\n${page.frames.join('\n')}`);
+      assert.ok(sent(pub, /\/stream\/[^"]*".*"e2ee":true/), `${pub.name}: stream create without e2ee`);
+      assert.ok(sent(sub, /\/subscriber\/[^"]*".*"e2ee":true/), `${sub.name}: subscriber create without e2ee`);
 
       await wrong.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
       // With the wrong key nothing decodes, so the subscribe may only complete after the fix.
