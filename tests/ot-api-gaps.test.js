@@ -13,7 +13,7 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openClientPage, clientLabel } from './lib/browser.js';
+import { openClientPage, clientLabel, waitUntil } from './lib/browser.js';
 import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 240000 };
@@ -170,6 +170,28 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
       assert.deepEqual(pa[key], ot[key], `${key} differs${show}`);
     }
     assert.ok(ot.codecs.videoEncoders.includes('VP8'), show);
+  });
+
+  test('OT.reportIssue: a report id from both clients (Promise and callback), which parleyd logs with the session and connection', T, async (t) => {
+    for (const client of CLIENTS) {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const cp = await open(t, client, 'report');
+      const cid = await cp.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+      const r = await cp.page.evaluate(async () => {
+        const viaPromise = await OT.reportIssue();
+        const viaCallback = await new Promise((resolve) => OT.reportIssue((err, id) => resolve(err ? { error: err.name } : id)));
+        return { viaPromise, viaCallback };
+      });
+      const msg = `${client}: ${JSON.stringify(r)}`;
+      assert.match(r.viaPromise, /^[0-9a-f-]{36}$/, msg);
+      assert.match(r.viaCallback, /^[0-9a-f-]{36}$/, msg);
+      assert.notEqual(r.viaPromise, r.viaCallback, msg);
+      // The operator finds each report in parleyd's log, with where it came from.
+      await waitUntil(() => {
+        const lines = (be.server.stdout + be.server.stderr).split('\n').filter((l) => l.includes('client reported an issue'));
+        return [r.viaPromise, r.viaCallback].every((id) => lines.some((l) => l.includes(id) && l.includes(sessionId) && l.includes(cid)));
+      }, { timeoutMs: 10000, message: `${client}: both reports in parleyd's log` });
+    }
   });
 
   test('OT.hasEndToEndEncryptionSupport and hasMediaProcessorSupport: parley.js says false until it can (OpenTok.js: whether the browser could)', T, async (t) => {

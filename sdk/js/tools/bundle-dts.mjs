@@ -37,6 +37,7 @@ const PUBLIC_FILES = [
   'ot/Publisher',
   'ot/Subscriber',
   'ot/MediaCapture',
+  'ot/VideoCodecs',
 ];
 
 /** Where the bundle starts; everything else is pulled in by use. */

@@ -1,5 +1,7 @@
 #include "http/ApiServer.h"
 
+#include "http/ClientEventLog.h"
+
 #include <chrono>
 
 #include "http/ProxyPath.h"
@@ -169,6 +171,7 @@ HttpResponse ApiServer::dispatch(HttpRequest& request, Router::Cors& cors) {
       (endsWith(request.path, "/logging/ClientEvent") ||
        endsWith(request.path, "/logging/ClientQos"))) {
     cors = Router::Cors::AnyOrigin;
+    if (request.method == "POST") ClientEventLog::record(request);
     return request.method == "OPTIONS" ? preflight(request) : HttpResponse::empty(204);
   }
   auto match = router_.match(request.method, request.path);

@@ -14,6 +14,7 @@ import { captureMedia, type CaptureOptions } from './MediaCapture.js';
 import { Publisher, type PublisherProperties } from './Publisher.js';
 import { Session, type SessionOptions } from './Session.js';
 import { Subscriber } from './Subscriber.js';
+import { uuid } from '../util/uuid.js';
 import { hasInsertableStreams } from './e2ee/MediaEncryption.js';
 
 export const SDK_VERSION = '0.1.0';
@@ -63,6 +64,46 @@ class OTStatic extends EventDispatcher {
 
   get properties() {
     return { version: SDK_VERSION, apiURL: this.apiUrl, proxyUrl: this.proxyUrl };
+  }
+
+  /**
+   * Reports an issue to the server, as OpenTok.js does: resolves with (and hands `callback`) a
+   * new report id that parleyd logs with the session and connection of each connected session
+   * ("client reported an issue"), so an operator can find it. Rejects with
+   * OT_REPORT_ISSUE_FAILED (2011) when the server cannot be reached.
+   */
+  reportIssue(callback?: (error?: OTError, reportIssueId?: string) => void): Promise<string> {
+    const reportIssueId = uuid();
+    const base = (this.proxyUrl ?? this.apiUrl).replace(/\/$/, '');
+    const connected = [...this.sessions.values()].filter((s) => s.connection);
+    const bodies = (connected.length ? connected : [undefined]).map((s) => ({
+      action: 'ReportIssue',
+      variation: 'Event',
+      payload: { reportIssueId },
+      clientVersion: CLIENT_VERSION,
+      ...(s ? { sessionId: s.sessionId, connectionId: s.connection!.connectionId, partnerId: s.apiKey } : {}),
+    }));
+    const sent = Promise.all(bodies.map((body) => fetch(`${base}/logging/ClientEvent`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((res) => {
+      if (!res.ok) throw new Error(`status ${res.status}`);
+    })));
+    const promise = sent.then(
+      () => {
+        complete(callback, undefined, reportIssueId);
+        return reportIssueId;
+      },
+      () => {
+        const error = new OTError(ErrorNames.REPORT_ISSUE_FAILED, "Error calling OT.reportIssue(). Check the client's network connection.", ExceptionCodes.REPORT_ISSUE_ERROR);
+        complete(callback, error);
+        throw error;
+      },
+    );
+    // With a callback the rejection is the callback's to handle.
+    if (callback) promise.catch(() => {});
+    return promise;
   }
 
   /** Same session id → the same Session object, as in OpenTok.js. */
