@@ -194,6 +194,58 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     }
   });
 
+  test('getStats on a publisher and a subscriber: Promise forms with OpenTok.js\'s fields (codec, size, rates, layers)', T, async (t) => {
+    const seen = {};
+    for (const client of CLIENTS) {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const pub = await open(t, client, 'stats-pub');
+      const sub = await open(t, client, 'stats-sub');
+      await pub.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+      await sub.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId) });
+      const published = await pub.publish({ resolution: '640x480', width: 640, height: 480 });
+      assert.ok(published.ok, JSON.stringify(published));
+      await sub.waitForEvent({ event: 'streamCreated', streamId: published.streamId }, { timeoutMs: 20000 });
+      assert.ok((await sub.subscribe(published.streamId)).ok);
+      await sub.waitForFrames(published.streamId, 30, { timeoutMs: 30000 });
+      const subStats = await sub.page.evaluate(async () => {
+        const target = window.__lastSubscriber;
+        const first = target.getStats();
+        const isPromise = !!first && typeof first.then === 'function';
+        await first;
+        await new Promise((r) => setTimeout(r, 1000));
+        const stats = await target.getStats();
+        return { isPromise, stats: JSON.parse(JSON.stringify(stats)) };
+      });
+      const pubStats = await pub.page.evaluate(async () => {
+        const p = window.__lastPublisher;
+        const stats = await p.getStats();
+        return JSON.parse(JSON.stringify(stats));
+      });
+      seen[client] = { subStats, pubStats };
+    }
+    const show = JSON.stringify(seen);
+    const keys = (o) => Object.keys(o ?? {}).sort();
+    for (const client of CLIENTS) {
+      const { subStats, pubStats } = seen[client];
+      assert.equal(subStats.isPromise, true, `${client}: ${show}`);
+      const v = subStats.stats.video;
+      assert.equal(v.codec, 'VP8', `${client}: ${show}`);
+      assert.ok(v.width > 0 && v.height > 0 && v.frameRate > 0 && v.bitrate > 0, `${client}: ${show}`);
+      assert.ok(Array.isArray(pubStats) && pubStats.length === 1 && pubStats[0].stats.video.bytesSent > 0, `${client}: ${show}`);
+      const layers = pubStats[0].stats.video.layers ?? [];
+      assert.ok(layers.length >= 1 && layers.every((l) => l.codec === 'VP8' && l.width > 0), `${client} layers: ${show}`);
+    }
+    // parley.js reports every field OpenTok.js does.
+    const ot = seen.opentok;
+    const pa = seen.parley;
+    for (const part of ['audio', 'video']) {
+      const missing = keys(ot.subStats.stats[part]).filter((k) => !keys(pa.subStats.stats[part]).includes(k));
+      assert.deepEqual(missing, [], `subscriber ${part} fields parley.js lacks: ${show}`);
+    }
+    const layerKeys = (x) => keys(x.pubStats[0].stats.video.layers?.[0]);
+    assert.deepEqual(layerKeys(ot).filter((k) => !layerKeys(pa).includes(k)), [], `publisher layer fields parley.js lacks: ${show}`);
+  });
+
   test('OT.hasEndToEndEncryptionSupport and hasMediaProcessorSupport: parley.js says false until it can (OpenTok.js: whether the browser could)', T, async (t) => {
     const cp = await open(t, 'parley', 'e2ee');
     assert.equal(await cp.page.evaluate(() => OT.hasEndToEndEncryptionSupport()), false);

@@ -92,6 +92,8 @@ export class Publisher extends EventDispatcher {
   private videoEnabled: boolean;
   private streamId: string | undefined;
   private readonly links = new Map<string, PeerLink>();
+  /** Bytes each outgoing RTP stream (by SSRC) had sent at the previous getStats, for bitrates. */
+  private readonly lastOutbound = new Map<number, OutboundMark>();
   /** End-to-end encryption: one frame counter for all of this publisher's media, as OpenTok.js keeps it. */
   private readonly frameCounter: FrameCounter = { next: 0 };
   private publishDone: ((err?: OTError) => void) | undefined;
@@ -324,11 +326,27 @@ export class Publisher extends EventDispatcher {
   }
 
   /** Per peer connection: `{connectionId?, subscriberId?, stats: {audio, video, timestamp}}`. */
-  getStats(handler: (error?: OTError, stats?: unknown[]) => void): void {
-    this.collectReports().then(
-      (reports) => complete(handler, undefined, reports.map((r) => ({ ...r.ids, stats: summariseOutbound(r.rtcStatsReport) }))),
-      (err) => complete(handler, new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED)),
+  /**
+   * OpenTok.js's PublisherStatsArr: per peer connection (routed: one, to the SFU) audio and
+   * video bytes, packets and losses, the frame rate, and each simulcast layer's codec, size and
+   * encoded frame rate. To `handler` when given, and as a Promise either way (one a handler was
+   * given for never counts as an unhandled rejection), as in OpenTok.js 2.35.
+   */
+  getStats(handler?: (error?: OTError, stats?: PublisherStatsEntry[]) => void): Promise<PublisherStatsEntry[]> {
+    const promise = this.collectReports().then(
+      (reports) => {
+        const stats = reports.map((r) => ({ ...r.ids, stats: summariseOutbound(r.rtcStatsReport, this.lastOutbound) }));
+        complete(handler, undefined, stats);
+        return stats;
+      },
+      (err) => {
+        const error = new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED);
+        complete(handler, error);
+        throw error;
+      },
     );
+    if (handler) promise.catch(() => {});
+    return promise;
   }
 
   /** Per peer connection: `{connectionId?, subscriberId?, rtcStatsReport}`. */
@@ -707,15 +725,67 @@ export class Publisher extends EventDispatcher {
   }
 }
 
+interface OutboundMark {
+  bytes: number;
+  withHeaders: number;
+  at: number;
+}
+
+export interface PublisherVideoLayerStats {
+  codec: string;
+  /** Media bits per second since the previous getStats (0 on the first call). */
+  bitrate: number;
+  /** The same with RTP headers. */
+  totalBitrate: number;
+  width: number;
+  height: number;
+  encodedFrameRate: number;
+  scalabilityMode?: string;
+  qualityLimitationReason?: string;
+}
+
+export interface PublisherStats {
+  audio: { bytesSent: number; packetsSent: number; packetsLost: number };
+  video: { bytesSent: number; packetsSent: number; packetsLost: number; frameRate: number; layers: PublisherVideoLayerStats[] };
+  timestamp: number;
+}
+
+export interface PublisherStatsEntry {
+  connectionId?: string;
+  subscriberId?: string;
+  stats: PublisherStats;
+}
+
 /** OpenTok.js's publisher stats shape from an RTCStatsReport. */
-function summariseOutbound(report: RTCStatsReport) {
-  const out = { audio: { bytesSent: 0, packetsSent: 0, packetsLost: 0 }, video: { bytesSent: 0, packetsSent: 0, packetsLost: 0, frameRate: 0 }, timestamp: Date.now() };
+function summariseOutbound(report: RTCStatsReport, previous: Map<number, OutboundMark>): PublisherStats {
+  const out: PublisherStats = {
+    audio: { bytesSent: 0, packetsSent: 0, packetsLost: 0 },
+    video: { bytesSent: 0, packetsSent: 0, packetsLost: 0, frameRate: 0, layers: [] },
+    timestamp: Date.now(),
+  };
   report.forEach((s: any) => {
     if (s.type === 'outbound-rtp') {
       const m = s.kind === 'video' ? out.video : out.audio;
       m.bytesSent += s.bytesSent ?? 0;
       m.packetsSent += s.packetsSent ?? 0;
-      if (s.kind === 'video') out.video.frameRate = Math.max(out.video.frameRate, s.framesPerSecond ?? 0);
+      if (s.kind === 'video') {
+        out.video.frameRate = Math.max(out.video.frameRate, s.framesPerSecond ?? 0);
+        const codec = s.codecId ? report.get(s.codecId) : undefined;
+        const mark = { bytes: s.bytesSent ?? 0, withHeaders: (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0), at: out.timestamp };
+        const before = previous.get(s.ssrc);
+        previous.set(s.ssrc, mark);
+        const seconds = before && mark.at > before.at ? (mark.at - before.at) / 1000 : 0;
+        out.video.layers.push({
+          codec: codec?.mimeType ? String(codec.mimeType).split('/').pop()! : '',
+          bitrate: seconds ? Math.max(0, Math.round(((mark.bytes - before!.bytes) * 8) / seconds)) : 0,
+          totalBitrate: seconds ? Math.max(0, Math.round(((mark.withHeaders - before!.withHeaders) * 8) / seconds)) : 0,
+          width: s.frameWidth ?? 0,
+          height: s.frameHeight ?? 0,
+          encodedFrameRate: s.framesPerSecond ?? 0,
+          ...(s.scalabilityMode ? { scalabilityMode: s.scalabilityMode } : {}),
+          ...(s.qualityLimitationReason ? { qualityLimitationReason: s.qualityLimitationReason } : {}),
+        });
+      }
     } else if (s.type === 'remote-inbound-rtp') {
       const m = s.kind === 'video' ? out.video : out.audio;
       m.packetsLost += s.packetsLost ?? 0;

@@ -45,6 +45,8 @@ export class Subscriber extends EventDispatcher {
   private readonly properties: SubscriberProperties;
   private audioWanted: boolean;
   private videoWanted: boolean;
+  /** What the previous getStats saw, for bitrates. */
+  private lastInbound: InboundMark | undefined;
   /** The SFU stopped this subscriber's video for bandwidth (audio fallback). */
   private videoOffForQuality = false;
   private volume: number;
@@ -208,15 +210,33 @@ export class Subscriber extends EventDispatcher {
   }
 
   /** `{audio: {bytesReceived, packetsLost, packetsReceived}, video: {… frameRate}, timestamp}`. */
-  getStats(handler: (error?: OTError, stats?: unknown) => void): void {
-    if (!this.link) {
-      complete(handler, new OTError(ErrorNames.NOT_CONNECTED, 'The subscriber is not connected', ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED));
-      return;
-    }
-    this.link.pc.getStats().then(
-      (report) => complete(handler, undefined, summariseInbound(report)),
-      (err) => complete(handler, new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED)),
+  /**
+   * OpenTok.js's SubscriberStats: audio and video bytes, packets and losses, and for video the
+   * codec, size, frame rates, freezes and pauses, and the bitrate since the previous call. To
+   * `handler` when given, and as a Promise either way (one a handler was given for never counts
+   * as an unhandled rejection), as in OpenTok.js 2.35.
+   */
+  getStats(handler?: (error?: OTError, stats?: SubscriberStats) => void): Promise<SubscriberStats> {
+    const link = this.link;
+    const got = link
+      ? link.pc.getStats().catch((err) => {
+        throw new OTError(ErrorNames.NOT_CONNECTED, String(err), ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED);
+      })
+      : Promise.reject(new OTError(ErrorNames.NOT_CONNECTED, 'The subscriber is not connected', ExceptionCodes.PEER_CONNECTION_NOT_CONNECTED));
+    const promise = got.then(
+      (report) => {
+        const stats = summariseInbound(report, this.lastInbound);
+        this.lastInbound = inboundMark(report, stats);
+        complete(handler, undefined, stats);
+        return stats;
+      },
+      (err: OTError) => {
+        complete(handler, err);
+        throw err;
+      },
     );
+    if (handler) promise.catch(() => {});
+    return promise;
   }
 
   getRtcStatsReport(): Promise<RTCStatsReport> {
@@ -498,16 +518,73 @@ export class Subscriber extends EventDispatcher {
   }
 }
 
+interface InboundMark {
+  videoBytes: number;
+  videoWithHeaders: number;
+  at: number;
+}
+
+function videoHeaderBytes(report: RTCStatsReport): number {
+  let bytes = 0;
+  report.forEach((s: any) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') bytes += s.headerBytesReceived ?? 0;
+  });
+  return bytes;
+}
+
+function inboundMark(report: RTCStatsReport, stats: SubscriberStats): InboundMark {
+  return { videoBytes: stats.video.bytesReceived, videoWithHeaders: stats.video.bytesReceived + videoHeaderBytes(report), at: stats.timestamp };
+}
+
+export interface SubscriberStats {
+  audio: { bytesReceived: number; packetsReceived: number; packetsLost: number };
+  video: {
+    bytesReceived: number; packetsReceived: number; packetsLost: number;
+    codec: string; width: number; height: number;
+    /** Video bits per second since the previous getStats (0 on the first call). */
+    bitrate: number;
+    /** The same with RTP headers. */
+    totalBitrate: number;
+    frameRate: number; decodedFrameRate: number;
+    pauseCount: number; totalPausesDuration: number; freezeCount: number; totalFreezesDuration: number;
+  };
+  timestamp: number;
+}
+
 /** OpenTok.js's subscriber stats shape from an RTCStatsReport. */
-function summariseInbound(report: RTCStatsReport) {
-  const out = { audio: { bytesReceived: 0, packetsReceived: 0, packetsLost: 0 }, video: { bytesReceived: 0, packetsReceived: 0, packetsLost: 0, frameRate: 0 }, timestamp: Date.now() };
+function summariseInbound(report: RTCStatsReport, previous: InboundMark | undefined): SubscriberStats {
+  const out: SubscriberStats = {
+    audio: { bytesReceived: 0, packetsReceived: 0, packetsLost: 0 },
+    video: {
+      bytesReceived: 0, packetsReceived: 0, packetsLost: 0, codec: '', width: 0, height: 0, bitrate: 0, totalBitrate: 0,
+      frameRate: 0, decodedFrameRate: 0, pauseCount: 0, totalPausesDuration: 0, freezeCount: 0, totalFreezesDuration: 0,
+    },
+    timestamp: Date.now(),
+  };
   report.forEach((s: any) => {
     if (s.type !== 'inbound-rtp') return;
     const m = s.kind === 'video' ? out.video : out.audio;
     m.bytesReceived += s.bytesReceived ?? 0;
     m.packetsReceived += s.packetsReceived ?? 0;
     m.packetsLost += s.packetsLost ?? 0;
-    if (s.kind === 'video') out.video.frameRate = s.framesPerSecond ?? 0;
+    if (s.kind !== 'video') return;
+    const v = out.video;
+    const codec = s.codecId ? report.get(s.codecId) : undefined;
+    if (codec?.mimeType) v.codec = String(codec.mimeType).split('/').pop()!;
+    v.width = s.frameWidth ?? v.width;
+    v.height = s.frameHeight ?? v.height;
+    v.frameRate = s.framesPerSecond ?? 0;
+    v.decodedFrameRate = s.framesPerSecond ?? 0;
+    v.pauseCount = s.pauseCount ?? 0;
+    v.totalPausesDuration = s.totalPausesDuration ?? 0;
+    v.freezeCount = s.freezeCount ?? 0;
+    v.totalFreezesDuration = s.totalFreezesDuration ?? 0;
   });
+  if (previous && out.timestamp > previous.at) {
+    const seconds = (out.timestamp - previous.at) / 1000;
+    out.video.bitrate = Math.max(0, Math.round(((out.video.bytesReceived - previous.videoBytes) * 8) / seconds));
+    const withHeaders = out.video.bytesReceived + videoHeaderBytes(report);
+    out.video.totalBitrate = Math.max(0, Math.round(((withHeaders - previous.videoWithHeaders) * 8) / seconds));
+  }
   return out;
 }
