@@ -356,21 +356,80 @@ core::Result<SdpNegotiator::SubscriberAnswer> SdpNegotiator::readSubscriberOffer
   return readSubscriberAnswer(offerSdp);
 }
 
-std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp,
-                                                 const std::vector<OutgoingTrack>& tracks,
-                                                 const std::string& msidStream,
-                                                 const LocalEndpoint& local) {
+namespace {
+
+// Whether the offer can receive our codec `c`: the same name, clock rate and channels, and for
+// H.264 the same packetization mode and profile.
+bool offerCanReceive(const MediaSection& offer, const Codec& c) {
+  for (const Codec& o : sdp::codecsOf(offer)) {
+    if (!sdp::sameName(o.name, c.name) || o.clockRate != c.clockRate || o.channels != c.channels)
+      continue;
+    if (sdp::sameName(c.name, "H264")) {
+      if (sdp::h264PacketizationMode(o) != sdp::h264PacketizationMode(c)) continue;
+      auto a = c.params.find("profile-level-id");
+      auto b = o.params.find("profile-level-id");
+      if (a != c.params.end() && b != o.params.end()) {
+        auto pa = sdp::parseH264ProfileLevelId(a->second);
+        auto pb = sdp::parseH264ProfileLevelId(b->second);
+        if (!pa || !pb || pa->profileIdc != pb->profileIdc) continue;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string SdpNegotiator::answerSubscriberOffer(
+    std::string_view offerSdp, const std::vector<OutgoingTrack>& tracks,
+    const std::string& msidStream, const LocalEndpoint& local,
+    std::map<std::string, std::vector<uint8_t>>* kept) {
   auto offer = SessionDescription::parse(offerSdp);
   SessionDescription sd = baseDescription(3);
   sd.msidSemantic = std::vector<std::string>{"WMS", msidStream};
   std::vector<std::string> bundle;
   if (!offer) return {};
-  // Same m-lines in the same order as the subscriber's offer; ours where the mid matches.
+  std::vector<bool> used(tracks.size(), false);
+  // Same m-lines in the same order as the subscriber's offer: ours where the mid matches, else
+  // the first unused track of the same kind (a WHEP client numbers its mids its own way).
   for (const auto& om : offer->media) {
-    auto it = std::find_if(tracks.begin(), tracks.end(), [&](const OutgoingTrack& t) {
-      return om.mid && t.source && t.source->mid == *om.mid;
-    });
-    if (it == tracks.end()) {
+    size_t found = tracks.size();
+    for (size_t i = 0; i < tracks.size() && found == tracks.size(); ++i)
+      if (!used[i] && om.mid && tracks[i].source && tracks[i].source->mid == *om.mid) found = i;
+    for (size_t i = 0; i < tracks.size() && found == tracks.size(); ++i)
+      if (!used[i] && tracks[i].source && tracks[i].source->kind == om.kind &&
+          om.direction != sdp::Direction::SendOnly && om.port != 0)
+        found = i;
+    std::optional<MediaSection> section;
+    if (found < tracks.size()) {
+      // The DTLS association may already exist with the SFU as server: stay passive unless
+      // the offerer insists on being passive itself.
+      sdp::Setup setup = om.setup == sdp::Setup::Passive ? sdp::Setup::Active : sdp::Setup::Passive;
+      MediaSection m = outgoingSection(tracks[found], msidStream, local, setup);
+      // Only the codecs the offer can receive; none → the m-line is refused.
+      std::vector<uint8_t> keep;
+      for (uint8_t pt : m.payloadTypes) {
+        auto c = sdp::codecFor(m, pt);
+        if (c && offerCanReceive(om, *c)) keep.push_back(pt);
+      }
+      if (!keep.empty()) {
+        for (auto it = m.payloads.begin(); it != m.payloads.end();)
+          it = std::find(keep.begin(), keep.end(), it->first) == keep.end() ? m.payloads.erase(it)
+                                                                            : std::next(it);
+        m.payloadTypes = keep;
+        if (om.mid && m.mid != om.mid) {
+          // Forwarded packets carry the publisher's mid in their header extension: under
+          // another mid the extension is left unnegotiated and the client goes by SSRC.
+          m.mid = om.mid;
+          std::erase_if(m.extmaps, [](const sdp::Extmap& e) { return e.uri == kExtMid; });
+        }
+        if (kept) (*kept)[tracks[found].source->mid] = keep;
+        used[found] = true;
+        section = std::move(m);
+      }
+    }
+    if (!section) {
       MediaSection rejected;
       rejected.kind = om.kind;
       rejected.port = 0;
@@ -382,10 +441,7 @@ std::string SdpNegotiator::answerSubscriberOffer(std::string_view offerSdp,
       sd.media.push_back(rejected);
       continue;
     }
-    // The DTLS association already exists with the SFU as server: stay passive unless the
-    // offerer insists on being passive itself.
-    sdp::Setup setup = om.setup == sdp::Setup::Passive ? sdp::Setup::Active : sdp::Setup::Passive;
-    sd.media.push_back(outgoingSection(*it, msidStream, local, setup));
+    sd.media.push_back(std::move(*section));
     bundle.push_back(*sd.media.back().mid);
   }
   sd.bundle = bundle;

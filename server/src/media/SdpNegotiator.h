@@ -58,10 +58,12 @@ class SdpNegotiator {
   // A subscriber's own offer (ICE restart, docs/protocol.md §8.5): answered with our tracks as they
   // are.
   static core::Result<SubscriberAnswer> readSubscriberOffer(std::string_view offerSdp);
-  static std::string answerSubscriberOffer(std::string_view offerSdp,
-                                           const std::vector<OutgoingTrack>& tracks,
-                                           const std::string& msidStream,
-                                           const LocalEndpoint& local);
+  // `kept` (optional) receives, per track (by its source mid), the payload types the answer
+  // kept: those of codecs the offer can receive.
+  static std::string answerSubscriberOffer(
+      std::string_view offerSdp, const std::vector<OutgoingTrack>& tracks,
+      const std::string& msidStream, const LocalEndpoint& local,
+      std::map<std::string, std::vector<uint8_t>>* kept = nullptr);
 
   // "candidate:…" strings for the local endpoint (UDP, then TCP passive).
   static std::vector<std::string> candidates(const LocalEndpoint& local);

@@ -394,7 +394,9 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   info.remoteUfrag = offer->remote.iceUfrag;
   auto local = endpoint(info.worker, info.localUfrag, info.localPassword);
   Negotiation n;
-  n.sdp = SdpNegotiator::answerSubscriberOffer(offerSdp, outgoing(info), info.streamId, local);
+  std::map<std::string, std::vector<uint8_t>> kept;
+  n.sdp =
+      SdpNegotiator::answerSubscriberOffer(offerSdp, outgoing(info), info.streamId, local, &kept);
   if (n.sdp.empty()) return failure("cannot answer the subscriber's offer");
   n.ok = true;
   n.sdpMid = info.tracks.empty() ? "0" : info.tracks.front().mid;
@@ -403,15 +405,21 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   TransportDescription remote = offer->remote;
   // In our answer we take the role the offer leaves us: actpass → we are passive (server).
   remote.dtlsRole = dtls::DtlsRole::Server;
-  onSubscription(info.worker, sessionId, subscriberId,
-                 [w, remote, restart, ufrag = info.localUfrag,
-                  password = info.localPassword](Subscription& s) {
-                   if (restart) {
-                     s.transport().restartIce(ufrag, password, remote);
-                     w->registerTransport(&s.transport());  // under the new ufrag
-                   }
-                   s.transport().setRemote(remote);
-                 });
+  onSubscription(
+      info.worker, sessionId, subscriberId,
+      [w, remote, restart, ufrag = info.localUfrag, password = info.localPassword,
+       kept = std::move(kept)](Subscription& s) {
+        if (restart) {
+          s.transport().restartIce(ufrag, password, remote);
+          w->registerTransport(&s.transport());  // under the new ufrag
+        }
+        s.transport().setRemote(remote);
+        // What the answer kept is what this subscriber can decode.
+        for (auto& c : s.consumers()) {
+          auto it = kept.find(c->producer().track().mid);
+          c->setAcceptedPayloadTypes(it == kept.end() ? std::vector<uint8_t>{} : it->second);
+        }
+      });
   return n;
 }
 

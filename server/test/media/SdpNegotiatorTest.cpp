@@ -811,6 +811,62 @@ TEST_F(SdpNegotiatorSubscriberTest, AnswerToSubscriberOfferKeepsItsOrderAndRejec
       SdpNegotiator::answerSubscriberOffer("garbage", outgoing(), "pub-stream", local()).empty());
 }
 
+TEST_F(SdpNegotiatorSubscriberTest, WhepStyleOfferWithItsOwnMidsAndCodecs) {
+  // A WHEP client numbers its m-lines "a" and "v" and receives only some codecs: tracks are
+  // matched by kind, the answer uses the client's mids (without the mid extension, which
+  // forwarded packets carry with the publisher's value), keeps only the codecs the client can
+  // receive and says which; an m-line with none of ours is refused.
+  auto offerWith = [](const std::string& videoCodec, const std::string& fmtp) {
+    return std::string() +
+           "v=0\n"
+           "o=- 99 3 IN IP4 127.0.0.1\n"
+           "s=-\n"
+           "t=0 0\n"
+           "m=audio 9 UDP/TLS/RTP/SAVPF 111\n" +
+           kTransportLines +
+           "a=mid:a\n"
+           "a=recvonly\n"
+           "a=rtpmap:111 opus/48000/2\n"
+           "m=video 9 UDP/TLS/RTP/SAVPF 102\n" +
+           kTransportLines +
+           "a=mid:v\n"
+           "a=recvonly\n"
+           "a=rtpmap:102 " +
+           videoCodec + "/90000\n" + fmtp;
+  };
+  std::map<std::string, std::vector<uint8_t>> kept;
+  const std::string text = SdpNegotiator::answerSubscriberOffer(
+      offerWith("H264", "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\n"), outgoing(),
+      "pub-stream", local(), &kept);
+  auto sd = SessionDescription::parse(text);
+  ASSERT_TRUE(sd) << text;
+  ASSERT_EQ(sd->media.size(), 2u);
+  EXPECT_EQ(sd->media[0].mid, "a");
+  EXPECT_NE(sd->media[0].port, 0);
+  EXPECT_EQ(sd->media[0].payloadTypes, (std::vector<uint8_t>{111}));
+  for (const auto& m : sd->media)
+    for (const auto& e : m.extmaps) EXPECT_NE(e.uri, "urn:ietf:params:rtp-hdrext:sdes:mid");
+  EXPECT_EQ(sd->media[1].mid, "v");
+  EXPECT_NE(sd->media[1].port, 0);
+  ASSERT_FALSE(sd->media[1].payloadTypes.empty());
+  for (uint8_t pt : sd->media[1].payloadTypes) {
+    auto c = sdp::codecFor(sd->media[1], pt);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->name, "H264") << text;
+  }
+  EXPECT_EQ(kept.at(audio().mid), (std::vector<uint8_t>{111}));
+  EXPECT_EQ(kept.at(video().mid), sd->media[1].payloadTypes);
+
+  kept.clear();
+  auto refused = SessionDescription::parse(SdpNegotiator::answerSubscriberOffer(
+      offerWith("H265", ""), outgoing(), "pub-stream", local(), &kept));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->media[1].port, 0);  // nothing we have
+  ASSERT_TRUE(refused->bundle);
+  EXPECT_EQ(*refused->bundle, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(kept.count(video().mid), 0u);
+}
+
 TEST_F(SdpNegotiatorSubscriberTest, AnswerToActiveSubscriberOfferIsPassive) {
   const std::string offer = std::string() +
                             "v=0\n"
