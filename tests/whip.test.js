@@ -1,10 +1,12 @@
-// WHIP ingest (issue 15 §5, RFC 9725, docs/protocol.md §10): a publisher without an OpenTok
-// client — here a plain browser page with RTCPeerConnection and fetch, as OBS or GStreamer
-// would — POSTs its SDP offer to parleyd with a client token, gets the SFU's answer, and its
-// stream appears in the session: OpenTok.js 2.35.2 and parley.js clients see a connection and a
-// stream and decode it. DELETE ends it; a publisher that just goes away is removed when its
-// media stops. Every refusal (no token, a subscriber's token, another session's, bad SDP, a
-// relayed session, PATCH) leaves nothing behind in the session.
+// WHIP ingest and WHEP playback (issue 15 §5, RFC 9725, docs/protocol.md §10). WHIP: a publisher
+// without an OpenTok client — here a plain browser page with RTCPeerConnection and fetch, as OBS
+// or GStreamer would — POSTs its SDP offer to parleyd with a client token, gets the SFU's
+// answer, and its stream appears in the session: OpenTok.js 2.35.2 and parley.js clients see a
+// connection and a stream and decode it. DELETE ends it; a publisher that just goes away is
+// removed when its media stops. WHEP: a plain player page watches a stream that OpenTok.js or
+// parley.js publishes (or a WHIP publisher), and leaves with DELETE or when the stream ends.
+// Every refusal (no token, a subscriber's token, another session's, bad SDP, a relayed session,
+// an unknown stream, PATCH) leaves nothing behind in the session.
 //
 // (Debian 12's GStreamer has no WHIP element and its ffmpeg no WHIP muxer, hence the page.)
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/whip.test.js
@@ -155,5 +157,90 @@ describe('WHIP publishers in a routed session', () => {
     let last;
     await waitUntil(async () => (last = await restView(sessionId)).connections.length === 1, { timeoutMs: 20000, message: 'the WHIP connection removed' })
       .catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}${be.logTail(3000)}`); });
+  });
+
+  async function publisherPage(t, client, sessionId) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: `pub-${client}`, client });
+    t.after(() => page.close());
+    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher' }) });
+    return page;
+  }
+
+  const viewEndpoint = (sessionId, streamId) => `${be.server.url}/whep/${sessionId}/${streamId}`;
+
+  test('WHEP: a plain player watches what OpenTok.js and parley.js publish; DELETE and the stream\'s end remove it', T, async (t) => {
+    for (const client of testClients()) {
+      const sessionId = await be.createSession({ mediaMode: 'routed' });
+      const pub = await publisherPage(t, client, sessionId);
+      const published = await pub.publish({ resolution: '640x480', width: 640, height: 480 });
+      assert.ok(published.ok, JSON.stringify(published));
+      const players = [await whipPage(t), await whipPage(t)];
+      const token = be.token(sessionId, { role: 'subscriber' });
+      for (const player of players) {
+        const viewed = await player.evaluate(([url, tok]) => window.whip.view(url, tok), [viewEndpoint(sessionId, published.streamId), token]);
+        assert.equal(viewed.status, 201, `${clientLabel(client)}: ${JSON.stringify(viewed)}${be.logTail(3000)}`);
+        assert.match(viewed.location, new RegExp(`/whep/${sessionId}/${published.streamId}/[0-9a-f-]{36}$`));
+      }
+      let got;
+      for (const player of players) {
+        await waitUntil(async () => {
+          got = await player.evaluate(() => window.whip.received());
+          return got.framesDecoded >= 30 && got.frameWidth > 0 && got.audioPackets > 20;
+        }, { timeoutMs: 30000, message: `${clientLabel(client)}: the WHEP player decodes` }).catch((e) => {
+          throw new Error(`${e.message}: ${JSON.stringify(got)}${be.logTail(3000)}`);
+        });
+      }
+      // Each player is a connection of the session, as any viewer.
+      assert.equal((await restView(sessionId)).connections.length, 3);
+      // One leaves with DELETE; the other goes when the stream ends.
+      assert.equal(await players[0].evaluate((tok) => window.whip.stop(tok), token), 200);
+      assert.equal((await restView(sessionId)).connections.length, 2);
+      assert.ok((await pub.call('unpublish')).ok !== false);
+      await waitUntil(async () => (await restView(sessionId)).connections.length === 1,
+        { timeoutMs: 15000, message: `${clientLabel(client)}: the second player removed when the stream ended` });
+    }
+  });
+
+  test('WHEP refusals: an unknown stream, no or a bad token, a publish-only token, a relayed session', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const relayed = await be.createSession({ mediaMode: 'relayed' });
+    const [client] = testClients();
+    const pub = await publisherPage(t, client, sessionId);
+    const published = await pub.publish();
+    assert.ok(published.ok);
+    const player = await whipPage(t);
+    const view = (url, tok) => player.evaluate(([u, k]) => window.whip.view(u, k), [url, tok]);
+    assert.equal((await view(viewEndpoint(sessionId, 'no-such-stream'), be.token(sessionId, { role: 'subscriber' }))).status, 404);
+    assert.equal((await view(viewEndpoint(sessionId, published.streamId), 'bad')).status, 401);
+    assert.equal((await view(viewEndpoint(sessionId, published.streamId), be.token(sessionId, { role: 'publisheronly' }))).status, 403);
+    const p2p = await view(viewEndpoint(relayed, published.streamId), be.token(relayed, { role: 'subscriber' }));
+    assert.equal(p2p.status, 409, JSON.stringify(p2p));
+    assert.match(p2p.error, /routed/);
+    // Only the publisher is left in the session.
+    assert.equal((await restView(sessionId)).connections.length, 1);
+    assert.deepEqual(await restView(relayed), { connections: [], streams: [] });
+  });
+
+  test('WHIP to WHEP: what a plain page publishes, a plain player watches', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const sender = await whipPage(t);
+    const published = await sender.evaluate(([url, tok]) => window.whip.publish(url, tok), [endpoint(sessionId), be.token(sessionId, { role: 'publisher' })]);
+    assert.equal(published.status, 201, JSON.stringify(published));
+    let streamId;
+    await waitUntil(async () => {
+      const { streams } = await restView(sessionId);
+      streamId = streams[0]?.id;
+      return streamId;
+    }, { timeoutMs: 20000, message: 'the WHIP stream announced' });
+    const player = await whipPage(t);
+    const viewed = await player.evaluate(([url, tok]) => window.whip.view(url, tok), [viewEndpoint(sessionId, streamId), be.token(sessionId, { role: 'subscriber' })]);
+    assert.equal(viewed.status, 201, JSON.stringify(viewed));
+    let got;
+    await waitUntil(async () => {
+      got = await player.evaluate(() => window.whip.received());
+      return got.framesDecoded >= 30 && got.frameWidth > 0;
+    }, { timeoutMs: 30000, message: 'the player decodes the WHIP stream' }).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(got)}`);
+    });
   });
 });

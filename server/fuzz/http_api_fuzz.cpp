@@ -27,7 +27,7 @@ struct Fixture {
   }
   parley::store::SqliteStore store;
   parley::session::SessionManager sessions;
-  parley::session::WhipIngest whip;
+  parley::session::WhipWhepClients whip;
   parley::http::ApiServer api;
 };
 

@@ -27,7 +27,7 @@
 #include "session/ArchiveManager.h"
 #include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
-#include "session/WhipIngest.h"
+#include "session/WhipWhepClients.h"
 #include "signaling/SignalingServer.h"
 #include "store/SqliteStore.h"
 #include "store/StoreError.h"
@@ -172,7 +172,7 @@ int Server::run() {
   // can ask for them.
   archives.recoverLeftovers();
   // WHIP publishers (docs/protocol.md §10): connections of the session without a socket.
-  session::WhipIngest whip(sessions, session::WhipIngest::Settings{});
+  session::WhipWhepClients whip(sessions, session::WhipWhepClients::Settings{});
   boost::asio::steady_timer archiveTimer(io);
   std::function<void()> archiveTick = [&] {
     archiveTimer.expires_after(std::chrono::seconds(1));

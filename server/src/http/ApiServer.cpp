@@ -43,7 +43,7 @@ const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
 }  // namespace
 
 ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
-                     session::ArchiveManager* archives, session::WhipIngest* whip)
+                     session::ArchiveManager* archives, session::WhipWhepClients* whip)
     : settings_(std::move(settings)),
       basePath_(pathOfUrl(settings_.publicUrl)),
       store_(store),
@@ -85,7 +85,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
       });
     }
   }
-  if (whip) whip_ = std::make_unique<WhipHandler>(auth_.secretLookup(), *whip, basePath_);
+  if (whip) whip_ = std::make_unique<WhipWhepHandler>(auth_.secretLookup(), *whip, basePath_);
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();

@@ -16,7 +16,7 @@
 #include "http/SessionCreateHandler.h"
 #include "http/SessionInfoHandler.h"
 #include "http/UnavailableFeatures.h"
-#include "http/WhipHandler.h"
+#include "http/WhipWhepHandler.h"
 #include "session/SessionCatalog.h"
 #include "session/SessionManager.h"
 #include "store/Store.h"
@@ -52,7 +52,7 @@ class ApiServer {
 
   // Without `archives`, the archive API answers 501 like other features parleyd lacks.
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
-            session::ArchiveManager* archives = nullptr, session::WhipIngest* whip = nullptr);
+            session::ArchiveManager* archives = nullptr, session::WhipWhepClients* whip = nullptr);
   HttpResponse handle(HttpRequest& request);
   // Splits the query off and removes the public base path and any OpenTok.js proxy
   // prefix (docs/protocol.md §5.5) from request.path. handle() does it too; WebSocket upgrades
@@ -88,7 +88,7 @@ class ApiServer {
   std::unique_ptr<DemoHandler> demo_;
   std::unique_ptr<ArchiveDownloadHandler> archiveDownloads_;
   std::unique_ptr<ArchiveHandler> archives_;
-  std::unique_ptr<WhipHandler> whip_;
+  std::unique_ptr<WhipWhepHandler> whip_;
   Router router_;
 };
 

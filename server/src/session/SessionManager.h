@@ -46,7 +46,7 @@ class SessionManager : public media::MediaService::Events {
   // The SFU for routed sessions; without one, routed publishing is refused (409).
   void setMedia(media::MediaService* media);
   // A client that lives in this process rather than behind a socket (a WHIP publisher,
-  // session/WhipIngest): messages addressed to it go to `sink` instead of the output.
+  // session/WhipWhepClients): messages addressed to it go to `sink` instead of the output.
   using LocalSink = std::function<void(const OutboundMessage&)>;
   void attachLocalClient(const std::string& connectionId, LocalSink sink) {
     localClients_[connectionId] = std::move(sink);
