@@ -1,13 +1,16 @@
-// Audio fallback (issue 15 §4, docs/media.md#audio-fallback): when a routed subscriber's link
-// cannot carry even the lowest simulcast layer, the SFU stops that subscriber's video, keeps its
-// audio, and the client fires `videoDisabled` with reason 'quality' — OpenTok.js 2.35.2 and
-// parley.js alike; when the link recovers, the SFU tries video again and the client fires
-// `videoEnabled` with reason 'quality'.
+// Audio fallback (issue 15 §4, docs/media.md#audio-fallback). Subscriber side: when a routed
+// subscriber's link cannot carry even the lowest simulcast layer, the SFU stops that
+// subscriber's video, keeps its audio, and the client fires `videoDisabled` with reason
+// 'quality' — OpenTok.js 2.35.2 and parley.js alike; when the link recovers, the SFU tries video
+// again and the client fires `videoEnabled` with reason 'quality'. Publisher side
+// (`audioFallback.publisher`): a publisher whose uplink cannot carry video stops sending it (its
+// own decision, from its own statistics, in both clients); parleyd tells its subscribers first,
+// so they too see reason 'quality'.
 //
 // The link is real: this file runs itself in a network namespace of its own (`unshare -n`, so
 // nothing outside it is touched), where a rate limit (`tc … htb`) on loopback throttles only
-// the UDP flow from the SFU's port to the subscriber's port. The browser's own bandwidth
-// estimate and loss reports are what the SFU reacts to.
+// one UDP flow: from the SFU to the subscriber, or from the publisher to the SFU. The browsers'
+// own bandwidth estimates and loss reports are what reacts.
 //
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/audio-fallback.test.js
 // (as root: it creates the namespace).
@@ -43,20 +46,20 @@ if (process.env.PARLEY_IN_NETNS !== '1') {
     assert.match(out, /^# fail 0$/m, out.slice(-4000));
   });
 } else {
-  const T = { timeout: 240000 };
+  const T = { timeout: 300000 };
 
-  // Throttles UDP from the SFU's port to `port` (the subscriber's) to `rate`, with a short
-  // queue as a congested access link has; everything else on loopback goes through untouched.
-  // (htb and pfifo: the qdiscs this kernel has.)
-  function throttle(sfuPort, port, rate) {
+  // Throttles the UDP flow from port `from` to port `to` to `rate`, with a short queue as a
+  // congested access link has; everything else on loopback goes through untouched. (htb and
+  // pfifo: the qdiscs this kernel has.)
+  function throttle(from, to, rate) {
     const tc = (...args) => execFileSync('tc', args, { stdio: 'pipe' });
     tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20');
     tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', rate, 'ceil', rate);
     tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '10gbit');
     tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:10', 'handle', '10:', 'pfifo', 'limit', '12');
     tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32',
-      'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(sfuPort), '0xffff',
-      'match', 'ip', 'dport', String(port), '0xffff', 'flowid', '1:10');
+      'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(from), '0xffff',
+      'match', 'ip', 'dport', String(to), '0xffff', 'flowid', '1:10');
   }
   function unthrottle() {
     try {
@@ -66,7 +69,7 @@ if (process.env.PARLEY_IN_NETNS !== '1') {
     }
   }
 
-  describe('audio fallback on a throttled subscriber link', () => {
+  describe('audio fallback on throttled links', () => {
     let browser;
     let web;
     let be;
@@ -121,6 +124,42 @@ if (process.env.PARLEY_IN_NETNS !== '1') {
         const enabled = await sub.waitForEvent({ event: 'subscriberVideoEnabled', streamId }, { after: disabled.seq, timeoutMs: 120000 })
           .catch((e) => { throw new Error(`${e.message}${be.logTail()}`); });
         assert.equal(enabled.reason, 'quality', JSON.stringify(enabled));
+        const frames = (await sub.call('subscriberVideo', [streamId])).frames;
+        await sub.waitForFrames(streamId, frames + 30, { timeoutMs: 30000 });
+      });
+    }
+
+    for (const client of testClients()) {
+      test(`${clientLabel(client)}: a publisher with audioFallback.publisher stops its video when its uplink cannot carry it; subscribers hear reason 'quality'; video comes back`, T, async (t) => {
+        t.after(unthrottle);
+        const sessionId = await be.createSession({ mediaMode: 'routed' });
+        const pub = await join(t, client, 'pub', sessionId);
+        const sub = await join(t, client, 'sub', sessionId);
+        const published = await pub.publish({ resolution: '640x480', width: 640, height: 480, audioFallback: { publisher: true } });
+        assert.ok(published.ok, `publish: ${JSON.stringify(published)}${pub.diagnostics()}`);
+        const streamId = published.streamId;
+        await sub.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 20000 });
+        assert.ok((await sub.subscribe(streamId)).ok);
+        await sub.waitForFrames(streamId, 20, { timeoutMs: 30000 });
+        const local = await pub.call('subscriberLocalPort', ['publisher']);
+        assert.ok(local.ok && local.protocol === 'udp', JSON.stringify(local));
+
+        // 64 kbit/s up: too little for any video layer next to the audio.
+        const pubMark = await pub.mark();
+        const subMark = await sub.mark();
+        throttle(local.port, be.server.rtcPort, '64kbit');
+        const disabled = await pub.waitForEvent({ event: 'publisherVideoDisabled' }, { after: pubMark, timeoutMs: 90000 })
+          .catch((e) => { throw new Error(`${e.message}${be.logTail(2000)}`); });
+        assert.equal(disabled.reason, 'quality', JSON.stringify(disabled));
+        const subDisabled = await sub.waitForEvent({ event: 'subscriberVideoDisabled', streamId }, { after: subMark, timeoutMs: 20000 });
+        assert.equal(subDisabled.reason, 'quality', `the subscriber's reason: ${JSON.stringify(subDisabled)}`);
+
+        unthrottle();
+        const enabled = await pub.waitForEvent({ event: 'publisherVideoEnabled' }, { after: disabled.seq, timeoutMs: 150000 })
+          .catch((e) => { throw new Error(`${e.message}${be.logTail(2000)}`); });
+        assert.equal(enabled.reason, 'quality', JSON.stringify(enabled));
+        const subEnabled = await sub.waitForEvent({ event: 'subscriberVideoEnabled', streamId }, { after: subDisabled.seq, timeoutMs: 20000 });
+        assert.equal(subEnabled.reason, 'quality', JSON.stringify(subEnabled));
         const frames = (await sub.call('subscriberVideo', [streamId])).frames;
         await sub.waitForFrames(streamId, frames + 30, { timeoutMs: 30000 });
       });

@@ -32,3 +32,4 @@ export { codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, t
 // End-to-end encryption's keys and frame format (docs/protocol.md §8.7), for tests and tools.
 export * from './ot/e2ee/SframeKeys.js';
 export * from './ot/e2ee/SframeCodec.js';
+export { PublisherAudioFallback, uplinkSample } from './ot/PublisherAudioFallback.js';

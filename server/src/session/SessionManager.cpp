@@ -530,20 +530,40 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
   if (!channel) return Reply::error(404, "notFound");
   // Only known attributes, as short scalars, are stored and echoed (never id or type).
   const Json update = ChannelFilter::update(r.content);
+  const std::string type = channel->getString("type").value_or("");
+  // Publisher audio fallback (docs/protocol.md §8.6): OpenTok.js turns its own video off or on
+  // for bandwidth and says so with activeReason "auto". Each subscriber hears it first on its
+  // subscriber channel (so its app gets videoDisabled/videoEnabled with reason "quality"); in a
+  // relayed session only the subscriber of that peer connection, and nobody else.
+  const auto active = update.getBool("active");
+  const bool fallback = type == "video" && active && r.content.getString("activeReason") == "auto";
+  if (fallback) {
+    const auto only = r.content.getString("subscriberId");
+    for (const auto& [subId, sub] : s.subscribers) {
+      if (sub.streamId != it->first || (only && *only != subId)) continue;
+      send(sub.connectionId,
+           OutboundMessage{std::string(kServerAddress), "update",
+                           s.subscriberUri(it->first, subId) + "/channel/" + r.param("channel"),
+                           Json::object({{"active", *active}}), std::nullopt});
+    }
+    if (only) return Reply::ok();
+  }
   for (std::size_t i = 0; i < update.keys().size(); ++i)
     channel->set(update.keys()[i], update.valueAt(i));
-  if (media_ && routed(s)) {
-    if (auto active = update.getBool("active")) {
-      const std::string type = channel->getString("type").value_or("");
-      if (type == "audio" || type == "video")
-        media_->setPublisherTrack(
-            s.record.sessionId, it->first,
-            type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video, *active);
-    }
-  }
+  if (media_ && routed(s) && active && (type == "audio" || type == "video"))
+    media_->setPublisherTrack(s.record.sessionId, it->first,
+                              type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video,
+                              *active);
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
-  broadcast(s,
-            OutboundMessage{std::string(kServerAddress), "updated", r.uri, update, std::nullopt});
+  // Without the publisher's own bookkeeping (why, congestion level, which peer connection):
+  // receivers stop reading a channel update at the first key they do not know.
+  Json echo = Json::object();
+  for (std::size_t i = 0; i < update.keys().size(); ++i) {
+    const std::string& key = update.keys()[i];
+    if (key != "activeReason" && key != "congestionLevel" && key != "subscriberId")
+      echo.set(key, update.valueAt(i));
+  }
+  broadcast(s, OutboundMessage{std::string(kServerAddress), "updated", r.uri, echo, std::nullopt});
   return Reply::ok();
 }
 

@@ -13,6 +13,7 @@ import { ErrorNames, ExceptionCodes, OTError, complete, type CompletionHandler }
 import { OTEvent } from './OTEvent.js';
 import type { OTStream } from './OTStream.js';
 import { PeerLink } from './PeerLink.js';
+import { PublisherAudioFallback, uplinkSample } from './PublisherAudioFallback.js';
 import type { SessionPort } from './SessionPort.js';
 import { applyCodecOrder, codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './VideoCodecs.js';
 import { Widget } from './Widget.js';
@@ -38,8 +39,10 @@ export interface PublisherProperties {
   /**
    * Audio fallback, as in OpenTok.js: `subscriber` (default true for cameras, false for screens)
    * lets the SFU stop a subscriber's video when its bandwidth cannot carry it (the subscriber
-   * fires videoDisabled/videoEnabled with reason 'quality'); `publisher` is sent to the server
-   * but parley.js does not watch its own sending quality.
+   * fires videoDisabled/videoEnabled with reason 'quality'); `publisher` (default false) makes
+   * the publisher stop sending video when its own uplink cannot carry it, with
+   * videoDisableWarning, videoDisableWarningLifted and videoDisabled/videoEnabled (reason
+   * 'quality') on the Publisher and reason 'quality' at its subscribers.
    */
   audioFallback?: { publisher?: boolean; subscriber?: boolean };
   /** Older name of `audioFallback.publisher`. */
@@ -92,6 +95,10 @@ export class Publisher extends EventDispatcher {
   private videoEnabled: boolean;
   private streamId: string | undefined;
   private readonly links = new Map<string, PeerLink>();
+  /** Publisher audio fallback (`audioFallback.publisher`), and its once-a-second check. */
+  private readonly fallback: PublisherAudioFallback | undefined;
+  private fallbackTimer: ReturnType<typeof setInterval> | undefined;
+  private videoSending = true;
   /** Bytes each outgoing RTP stream (by SSRC) had sent at the previous getStats, for bitrates. */
   private readonly lastOutbound = new Map<number, OutboundMark>();
   /** End-to-end encryption: one frame counter for all of this publisher's media, as OpenTok.js keeps it. */
@@ -116,6 +123,7 @@ export class Publisher extends EventDispatcher {
     this.videoEnabled = properties.publishVideo !== false;
     this.contentHint = CONTENT_HINTS.includes(properties.videoContentHint ?? '') ? properties.videoContentHint ?? '' : '';
     this.preferredVideoCodecs = normalisePreferredVideoCodecs(properties.preferredVideoCodecs);
+    if (properties.audioFallback?.publisher ?? properties.audioFallbackEnabled) this.fallback = new PublisherAudioFallback();
     const screen = isScreenSource(properties.videoSource);
     this.widget = new Widget({
       kind: 'publisher',
@@ -180,6 +188,11 @@ export class Publisher extends EventDispatcher {
   publishVideo(value: boolean): this {
     this.videoEnabled = !!value;
     if (this.media?.videoTrack) this.media.videoTrack.enabled = this.videoEnabled;
+    // The app's choice ends any audio fallback (as in OpenTok.js): video goes out as asked.
+    if (this.fallback && this.fallback.congestionLevel !== 0) {
+      this.fallback.reset();
+      void this.setVideoSending(true);
+    }
     this.sendChannel('video1', { active: this.videoEnabled });
     return this;
   }
@@ -443,6 +456,7 @@ export class Publisher extends EventDispatcher {
       return;
     }
     this.state = 'published';
+    this.startFallback();
     complete(handler);
   }
 
@@ -676,7 +690,54 @@ export class Publisher extends EventDispatcher {
     if (hasChannel) this.session.post(streamChannelUpdate(this.session.ref, this.streamId, channelId, attributes));
   }
 
+  private startFallback(): void {
+    const fallback = this.fallback;
+    if (!fallback || this.fallbackTimer) return;
+    fallback.reset();
+    this.fallbackTimer = setInterval(() => {
+      if (!this.videoEnabled || !this.media?.videoTrack) return;
+      void this.collectReports().then((reports) => {
+        if (!this.fallbackTimer) return;
+        const before = fallback.congestionLevel;
+        const level = fallback.update(uplinkSample(reports.map((r) => r.rtcStatsReport)), Date.now());
+        void this.setVideoSending(fallback.sendingVideo);
+        if (level === undefined) return;
+        if (level === 1) this.trigger('videoDisableWarning');
+        else if (level === 2) this.trigger('videoDisabled', { reason: 'quality' });
+        else this.trigger(before === 2 ? 'videoEnabled' : 'videoDisableWarningLifted', before === 2 ? { reason: 'quality' } : {});
+        // What OpenTok.js tells the server: its subscribers then hear reason "quality".
+        this.sendChannel('video1', { active: level < 2, activeReason: 'auto', congestionLevel: level });
+      }, () => undefined);
+    }, 1000);
+  }
+
+  private stopFallback(): void {
+    clearInterval(this.fallbackTimer);
+    this.fallbackTimer = undefined;
+    void this.setVideoSending(true);
+  }
+
+  /** Turns every video encoding of every peer connection on or off (no renegotiation). */
+  private async setVideoSending(on: boolean): Promise<void> {
+    if (this.videoSending === on) return;
+    this.videoSending = on;
+    for (const link of this.links.values()) {
+      for (const sender of link.pc.getSenders()) {
+        if (sender.track?.kind !== 'video') continue;
+        const params = sender.getParameters();
+        if (!params.encodings?.length) continue;
+        for (const e of params.encodings) e.active = on;
+        try {
+          await sender.setParameters(params);
+        } catch (err) {
+          log.warn(`${link.name}: video ${on ? 'resume' : 'pause'} failed: ${String(err)}`);
+        }
+      }
+    }
+  }
+
   private unpublishInternal(reason: string, sendDelete: boolean, notify = true, destroyByDefault = false): void {
+    this.stopFallback();
     const session = this.session;
     const streamId = this.streamId;
     if (session && streamId && sendDelete) session.post(streamDelete(session.ref, streamId));

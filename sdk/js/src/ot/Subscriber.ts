@@ -15,6 +15,9 @@ import type { SessionPort } from './SessionPort.js';
 import { Widget } from './Widget.js';
 import { decryptReceiver, type DecryptOutcome } from './e2ee/MediaEncryption.js';
 
+/** How soon after an audio-fallback hint a hasVideo change counts as the same event (ms). */
+const QUALITY_HINT_WINDOW_MS = 1000;
+
 export interface SubscriberProperties {
   insertMode?: 'replace' | 'after' | 'before' | 'append';
   insertDefaultUI?: boolean;
@@ -49,6 +52,8 @@ export class Subscriber extends EventDispatcher {
   private lastInbound: InboundMark | undefined;
   /** The SFU stopped this subscriber's video for bandwidth (audio fallback). */
   private videoOffForQuality = false;
+  /** When the last such hint came (ms): the stream's hasVideo change that follows is its echo. */
+  private qualityHintAt = 0;
   private volume: number;
   private link: PeerLink | undefined;
   private remote: MediaStream | undefined;
@@ -271,8 +276,12 @@ export class Subscriber extends EventDispatcher {
   /** @internal The stream's properties changed (channel updates). */
   onStreamPropertyChanged(changedProperty: string, newValue: unknown): void {
     if (changedProperty === 'hasVideo') {
-      this.widget.setFlag('OT_video-disabled', !newValue || !this.videoWanted);
-      if (this.videoWanted) this.trigger(newValue ? 'videoEnabled' : 'videoDisabled', { reason: 'publishVideo' });
+      this.widget.setFlag('OT_video-disabled', !newValue || !this.videoWanted || this.videoOffForQuality);
+      // Right after the SFU's hint (publisher audio fallback): reason 'quality', and when going
+      // off it was already told at the hint.
+      const byQuality = Date.now() - this.qualityHintAt < QUALITY_HINT_WINDOW_MS && !!newValue === !this.videoOffForQuality;
+      if (!this.videoWanted || (byQuality && !newValue)) return;
+      this.trigger(newValue ? 'videoEnabled' : 'videoDisabled', { reason: byQuality ? 'quality' : 'publishVideo' });
     } else if (changedProperty === 'hasAudio') {
       this.widget.setFlag('OT_audio-disabled', !newValue);
     } else if (changedProperty === 'name') {
@@ -290,6 +299,9 @@ export class Subscriber extends EventDispatcher {
     const off = !changes.active;
     if (off === this.videoOffForQuality) return;
     this.videoOffForQuality = off;
+    // A publisher's own fallback: the stream's hasVideo follows right after this hint, and that
+    // change is the same event, for the same reason.
+    this.qualityHintAt = Date.now();
     if (!this.videoWanted) return;
     this.widget.setFlag('OT_video-disabled', off || !this.stream.hasVideo);
     if (this.stream.hasVideo) this.trigger(off ? 'videoDisabled' : 'videoEnabled', { reason: 'quality' });
