@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -11,39 +12,42 @@
 
 namespace parley::session {
 
-// WHIP (RFC 9725) publishers: OBS, GStreamer or a plain browser page publishing into a routed
-// session without an OpenTok client (docs/protocol.md §10). Each one becomes an ordinary
-// connection with one stream, driven through the same Raptor requests a client sends
-// (connect, stream create, offer), so tokens, roles, limits and the SFU apply unchanged; the
-// session's other clients see a connection and a stream as from any publisher. Its messages
-// come back through SessionManager's local-client hook. Control thread only.
-class WhipIngest {
+// Clients without an OpenTok SDK (docs/protocol.md §10): WHIP publishers (RFC 9725; OBS,
+// GStreamer, a plain browser page) and WHEP viewers (a player that watches one stream). Each
+// becomes an ordinary connection of the session, driven through the same Raptor requests a
+// client sends (connect; stream create and offer, or subscriber create and offer), so tokens,
+// roles, limits and the SFU apply unchanged and the session's other clients see a connection
+// (and a WHIP publisher's stream) as from any client. What the session says to it comes back
+// through SessionManager's local-client hook. Control thread only.
+class WhipWhepClients {
  public:
   struct Settings {
-    std::size_t maxResources = 100;  // WHIP publishers on this server at once
-    // A resource whose stream is gone (the publisher's media stopped, it was force-unpublished)
-    // or never came up within this long is removed with its connection.
+    std::size_t maxResources = 100;  // WHIP publishers and WHEP viewers on this server at once
+    // A resource whose media never came up within this long is removed with its connection.
     std::int64_t startTimeoutMs = 30000;
   };
   using NowMs = std::function<std::int64_t()>;
 
   struct Outcome {
-    int status = 201;     // HTTP status for the WHIP client
+    int status = 201;     // HTTP status for the client
     std::string message;  // why, when not 201
     std::string resourceId;
     std::string answerSdp;
   };
 
-  WhipIngest(SessionManager& sessions, Settings settings, NowMs now = {});
-  ~WhipIngest();
+  WhipWhepClients(SessionManager& sessions, Settings settings, NowMs now = {});
+  ~WhipWhepClients();
 
-  // POST of an SDP offer with `token` (an OpenTok client token for `sessionId` of project
-  // `apiKey`, already verified by the caller); `name` becomes the stream's name.
+  // WHIP: an SDP offer to publish with `token` (an OpenTok client token for `sessionId` of
+  // project `apiKey`, already verified by the caller); `name` becomes the stream's name.
   Outcome publish(const std::string& apiKey, const std::string& sessionId, std::string_view token,
                   std::string_view offerSdp, std::string_view name);
+  // WHEP: an SDP offer (recvonly) to watch `streamId`.
+  Outcome view(const std::string& apiKey, const std::string& sessionId, const std::string& streamId,
+               std::string_view token, std::string_view offerSdp);
   // DELETE of a resource: only with the token that created it. 200, 403 or 404.
   int remove(const std::string& sessionId, const std::string& resourceId, std::string_view token);
-  // Removes resources whose stream is gone; call about once a second.
+  // Removes resources whose media or connection is gone; call about once a second.
   void tick();
   std::size_t size() const { return resources_.size(); }
 
@@ -53,11 +57,25 @@ class WhipIngest {
     std::string sessionId;
     std::string connectionId;
     std::string streamId;
+    std::string subscriberId;  // WHEP only
     std::string tokenDigest;
     std::int64_t createdMs = 0;
   };
+  // What the session sent the local client: the SFU's peer id and its answer.
+  struct Heard {
+    std::string peerId;
+    std::string answer;
+  };
+
+  // Checks the limit and the offer, attaches a local client and connects it; on success
+  // `r` is filled in and `heard` will collect its messages.
+  std::optional<Outcome> start(Resource& r, const std::string& apiKey, const std::string& sessionId,
+                               std::string_view token, std::string_view offerSdp, bool wantSend,
+                               const std::shared_ptr<Heard>& heard);
   InboundRequest request(const Resource& r, std::string method, std::string resource,
                          core::Json content) const;
+  Outcome refuse(const Resource& r, int status, std::string message);
+  Outcome admit(Resource r, std::string answerSdp, std::string_view what);
   void drop(const std::string& resourceId, const std::string& reason);
 
   SessionManager& sessions_;

@@ -1,4 +1,4 @@
-#include "session/WhipIngest.h"
+#include "session/WhipWhepClients.h"
 
 #include <gtest/gtest.h>
 
@@ -17,10 +17,10 @@ constexpr const char* kOffer =
     "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
     "a=rtpmap:111 opus/48000/2\r\n";
 
-// Without an SFU, routed publishing is refused after the connect: what WhipIngest must undo.
-class WhipIngestTest : public ::testing::Test {
+// Without an SFU, routed publishing is refused after the connect: what WhipWhepClients must undo.
+class WhipWhepClientsTest : public ::testing::Test {
  protected:
-  WhipIngestTest()
+  WhipWhepClientsTest()
       : store_(":memory:"),
         sessions_(store_, {},
                   [this](std::string_view key) -> std::optional<std::string> {
@@ -51,8 +51,8 @@ class WhipIngestTest : public ::testing::Test {
   SessionCatalog catalog_;
 };
 
-TEST_F(WhipIngestTest, RefusalsLeaveNoConnectionBehind) {
-  WhipIngest whip(sessions_, {});
+TEST_F(WhipWhepClientsTest, RefusalsLeaveNoConnectionBehind) {
+  WhipWhepClients whip(sessions_, {});
   const std::string routed = session(core::MediaMode::Routed);
   const std::string relayed = session(core::MediaMode::Relayed);
 
@@ -78,16 +78,39 @@ TEST_F(WhipIngestTest, RefusalsLeaveNoConnectionBehind) {
   EXPECT_EQ(connections(routed), 0u);
 }
 
-TEST_F(WhipIngestTest, ServerWideLimit) {
-  WhipIngest whip(sessions_, WhipIngest::Settings{0, 30000});
+TEST_F(WhipWhepClientsTest, ViewerRefusalsLeaveNoConnectionBehind) {
+  WhipWhepClients clients(sessions_, {});
+  const std::string routed = session(core::MediaMode::Routed);
+  constexpr const char* kRecvOffer =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n";
+  auto noStream = clients.view(kKey, routed, "no-such-stream", token(routed), kRecvOffer);
+  EXPECT_EQ(noStream.status, 404) << noStream.message;
+  auto publishOnly = clients.view(kKey, routed, "no-such-stream",
+                                  token(routed, core::Role::PublisherOnly), kRecvOffer);
+  EXPECT_EQ(publishOnly.status, 403) << publishOnly.message;
+  const std::string relayed = session(core::MediaMode::Relayed);
+  auto p2p = clients.view(kKey, relayed, "any-stream", token(relayed), kRecvOffer);
+  EXPECT_EQ(p2p.status, 409) << p2p.message;
+  EXPECT_EQ(connections(relayed), 0u);
+  // An offer that only sends cannot watch anything.
+  auto sendOnly = clients.view(kKey, routed, "x", token(routed), kOffer);
+  EXPECT_EQ(sendOnly.status, 400) << sendOnly.message;
+  EXPECT_EQ(clients.size(), 0u);
+  EXPECT_EQ(connections(routed), 0u);
+}
+
+TEST_F(WhipWhepClientsTest, ServerWideLimit) {
+  WhipWhepClients whip(sessions_, WhipWhepClients::Settings{0, 30000});
   const std::string routed = session(core::MediaMode::Routed);
   auto full = whip.publish(kKey, routed, token(routed), kOffer, "x");
   EXPECT_EQ(full.status, 503);
   EXPECT_EQ(connections(routed), 0u);
 }
 
-TEST_F(WhipIngestTest, UnknownResourcesAreNotFound) {
-  WhipIngest whip(sessions_, {});
+TEST_F(WhipWhepClientsTest, UnknownResourcesAreNotFound) {
+  WhipWhepClients whip(sessions_, {});
   const std::string routed = session(core::MediaMode::Routed);
   EXPECT_EQ(whip.remove(routed, "no-such-resource", token(routed)), 404);
   whip.tick();  // nothing to do, nothing breaks
