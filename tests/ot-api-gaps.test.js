@@ -194,7 +194,7 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     }
   });
 
-  test('getStats on a publisher and a subscriber: Promise forms with OpenTok.js\'s fields (codec, size, rates, layers)', T, async (t) => {
+  test('getStats on a publisher and a subscriber: Promise forms with OpenTok.js\'s fields (codec, size, rates, layers); the other Promise forms and publishVideo\'s callback', T, async (t) => {
     const seen = {};
     for (const client of CLIENTS) {
       const sessionId = await be.createSession({ mediaMode: 'routed' });
@@ -221,7 +221,31 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
         const stats = await p.getStats();
         return JSON.parse(JSON.stringify(stats));
       });
-      seen[client] = { subStats, pubStats };
+      // The other Promise forms of OpenTok.js 2.35's typings, and publishVideo's callback.
+      const forms = {
+        pub: await pub.page.evaluate(async () => {
+          const p = window.__lastPublisher;
+          const kinds = ['publishAudio', 'publishVideo', 'destroy'].map((m) => typeof p[m]?.promise);
+          const called = await new Promise((resolve) => {
+            p.publishVideo(false, (err) => resolve(err ? `error ${err.name}` : 'called'));
+            setTimeout(() => resolve('not called'), 3000);
+          });
+          await p.publishVideo.promise(true);
+          await p.publishAudio.promise(false);
+          return { kinds, called };
+        }),
+        sub: await sub.page.evaluate(async () => {
+          const s = window.__lastSubscriber;
+          const kinds = ['subscribeToAudio', 'subscribeToVideo', 'setAudioVolume'].map((m) => typeof s[m]?.promise);
+          await s.setAudioVolume.promise(30);
+          const volume = s.getAudioVolume();
+          await s.subscribeToAudio.promise(false);
+          const whileOff = s.getAudioVolume();
+          await s.subscribeToAudio.promise(true);
+          return { kinds, volume, whileOff, back: s.getAudioVolume() };
+        }),
+      };
+      seen[client] = { subStats, pubStats, forms };
     }
     const show = JSON.stringify(seen);
     const keys = (o) => Object.keys(o ?? {}).sort();
@@ -234,6 +258,12 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
       assert.ok(Array.isArray(pubStats) && pubStats.length === 1 && pubStats[0].stats.video.bytesSent > 0, `${client}: ${show}`);
       const layers = pubStats[0].stats.video.layers ?? [];
       assert.ok(layers.length >= 1 && layers.every((l) => l.codec === 'VP8' && l.width > 0), `${client} layers: ${show}`);
+    }
+    for (const client of CLIENTS) {
+      const { forms } = seen[client];
+      assert.deepEqual(forms.pub.kinds, ['function', 'function', 'function'], `${client}: ${show}`);
+      assert.equal(forms.pub.called, 'called', `${client}: publishVideo's callback: ${show}`);
+      assert.deepEqual(forms.sub, { kinds: ['function', 'function', 'function'], volume: 30, whileOff: 0, back: 30 }, `${client}: ${show}`);
     }
     // parley.js reports every field OpenTok.js does.
     const ot = seen.opentok;

@@ -14,6 +14,7 @@ import { OTEvent } from './OTEvent.js';
 import type { OTStream } from './OTStream.js';
 import { PeerLink } from './PeerLink.js';
 import { PublisherAudioFallback, uplinkSample } from './PublisherAudioFallback.js';
+import { withPromiseForm } from './PromiseForm.js';
 import type { SessionPort } from './SessionPort.js';
 import { applyCodecOrder, codecOrder, normalisePreferredVideoCodecs, type PreferredVideoCodecs, type VideoCodec } from './VideoCodecs.js';
 import { Widget } from './Widget.js';
@@ -123,6 +124,11 @@ export class Publisher extends EventDispatcher {
     this.videoEnabled = properties.publishVideo !== false;
     this.contentHint = CONTENT_HINTS.includes(properties.videoContentHint ?? '') ? properties.videoContentHint ?? '' : '';
     this.preferredVideoCodecs = normalisePreferredVideoCodecs(properties.preferredVideoCodecs);
+    withPromiseForm(this, 'publishAudio', (value: boolean) => new Promise<void>((resolve) => this.publishAudio(value, () => resolve())));
+    withPromiseForm(this, 'publishVideo', (value: boolean) => new Promise<void>((resolve) => this.publishVideo(value, () => resolve())));
+    withPromiseForm(this, 'destroy', () => Promise.resolve().then(() => {
+      this.destroy();
+    }));
     if (properties.audioFallback?.publisher ?? properties.audioFallbackEnabled) this.fallback = new PublisherAudioFallback();
     const screen = isScreenSource(properties.videoSource);
     this.widget = new Widget({
@@ -178,14 +184,17 @@ export class Publisher extends EventDispatcher {
   // ---------------------------------------------------------------------------------------
   // OT API
 
-  publishAudio(value: boolean): this {
+  /** Also `publishAudio.promise(value)`, as in OpenTok.js; `callback` hears when it is done. */
+  publishAudio(value: boolean, callback?: (error?: OTError) => void): this {
     this.audioEnabled = !!value;
     if (this.media?.audioTrack) this.media.audioTrack.enabled = this.audioEnabled;
     this.sendChannel('audio1', { active: this.audioEnabled });
+    if (callback) queueMicrotask(() => complete(callback));
     return this;
   }
 
-  publishVideo(value: boolean): this {
+  /** Also `publishVideo.promise(value)`, as in OpenTok.js; `callback` hears when it is done. */
+  publishVideo(value: boolean, callback?: (error?: OTError) => void): this {
     this.videoEnabled = !!value;
     if (this.media?.videoTrack) this.media.videoTrack.enabled = this.videoEnabled;
     // The app's choice ends any audio fallback (as in OpenTok.js): video goes out as asked.
@@ -194,10 +203,11 @@ export class Publisher extends EventDispatcher {
       void this.setVideoSending(true);
     }
     this.sendChannel('video1', { active: this.videoEnabled });
+    if (callback) queueMicrotask(() => complete(callback));
     return this;
   }
 
-  /** Stops publishing, releases the camera and microphone and removes the element. */
+  /** Stops publishing, releases the camera and microphone and removes the element. Also `destroy.promise()`. */
   destroy(): this {
     if (this.state === 'destroyed') return this;
     this.unpublishInternal('clientDisconnected', true);

@@ -37,6 +37,7 @@ import type { SessionPort } from './SessionPort.js';
 import { Subscriber, type SubscriberProperties } from './Subscriber.js';
 import { SessionKeyRing, hasInsertableStreams } from './e2ee/MediaEncryption.js';
 import { encryptionSecretProblem } from './e2ee/SframeKeys.js';
+import { withPromiseForm } from './PromiseForm.js';
 
 /** ICE servers: 'all' adds customServers to the server's, 'custom' uses only them. */
 export interface IceConfig {
@@ -981,10 +982,3 @@ function settledWith<T>(call: (done: (error?: OTError) => void) => T): Promise<T
   });
 }
 
-/** `obj[name].promise = promiseForm` on this instance only (OpenTok.js's `connect.promise` …). */
-function withPromiseForm(obj: object, name: string, promiseForm: (...args: never[]) => Promise<unknown>): void {
-  const method = (obj as Record<string, (...args: unknown[]) => unknown>)[name]!;
-  const bound = method.bind(obj);
-  Object.defineProperty(bound, 'promise', { value: promiseForm });
-  Object.defineProperty(obj, name, { value: bound, writable: true, configurable: true });
-}

@@ -14,6 +14,7 @@ import { PeerLink, passiveSetup } from './PeerLink.js';
 import type { SessionPort } from './SessionPort.js';
 import { Widget } from './Widget.js';
 import { decryptReceiver, type DecryptOutcome } from './e2ee/MediaEncryption.js';
+import { withPromiseForm } from './PromiseForm.js';
 
 /** How soon after an audio-fallback hint a hasVideo change counts as the same event (ms). */
 const QUALITY_HINT_WINDOW_MS = 1000;
@@ -84,6 +85,16 @@ export class Subscriber extends EventDispatcher {
     this.properties = { ...properties };
     this.audioWanted = properties.subscribeToAudio !== false;
     this.videoWanted = properties.subscribeToVideo !== false;
+    // OpenTok.js's `.promise` forms: resolved once the change is made.
+    withPromiseForm(this, 'subscribeToAudio', (value?: boolean) => Promise.resolve().then(() => {
+      this.subscribeToAudio(value);
+    }));
+    withPromiseForm(this, 'subscribeToVideo', (value?: boolean) => Promise.resolve().then(() => {
+      this.subscribeToVideo(value);
+    }));
+    withPromiseForm(this, 'setAudioVolume', (value: number) => Promise.resolve().then(() => {
+      this.setAudioVolume(value);
+    }));
     this.volume = typeof properties.audioVolume === 'number' ? properties.audioVolume : 50;
     this.widget = new Widget({
       kind: 'subscriber',
@@ -197,8 +208,9 @@ export class Subscriber extends EventDispatcher {
     return this;
   }
 
+  /** 0 while not subscribed to audio, as in OpenTok.js; the set volume comes back with it. */
   getAudioVolume(): number {
-    return this.volume;
+    return this.audioWanted ? this.volume : 0;
   }
 
   videoWidth(): number | undefined {
