@@ -113,6 +113,13 @@ async function probeUnconnected({ apiKey, sessionId, proxyUrl }) {
   out.getUserMedia = await tracksOf(undefined);
   out.getUserMediaVideoOnly = await tracksOf({ audioSource: null });
   out.getUserMediaAudioOnly = await tracksOf({ videoSource: false });
+  // facingMode (phones' front or back camera) reaches the camera's constraints.
+  out.facingMode = await part(async () => {
+    const s = await OT.getUserMedia({ facingMode: 'environment', audioSource: null });
+    const asked = s.getVideoTracks()[0].getConstraints().facingMode;
+    s.getTracks().forEach((t) => t.stop());
+    return asked;
+  });
 
   out.audioOutputs = await part(async () => (await OT.getAudioOutputDevices()).length);
   out.activeAudioOutput = await part(async () => {
@@ -162,11 +169,12 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     assert.deepEqual(ot.forceUnpublishNoStream, { returns: 'promise', rejected: { name: 'OT_INVALID_PARAMETER', code: 1011 } }, show);
     assert.deepEqual(ot.disconnect, { returns: 'promise', resolved: 'undefined' }, show);
     assert.equal(ot.getUserMedia.isMediaStream, true, show);
+    assert.equal(ot.facingMode, 'environment', show);
     // parley.js sees the same.
     for (const key of ['functions', 'promiseForms', 'signal', 'signalWithCallback', 'forceDisconnect', 'forceUnpublishNoStream', 'forceUnpublish', 'disconnect',
       'setIceConfig', 'setIceConfigBadPolicy', 'setIceConfigNoServers', 'setIceConfigUrl',
       'codecs', 'e2ee', 'mediaProcessors', 'getDevices', 'getDevicesWithCallback', 'screenSharing',
-      'getUserMedia', 'getUserMediaVideoOnly', 'getUserMediaAudioOnly', 'audioOutputs', 'activeAudioOutput', 'setAudioOutputUnknown']) {
+      'getUserMedia', 'getUserMediaVideoOnly', 'getUserMediaAudioOnly', 'facingMode', 'audioOutputs', 'activeAudioOutput', 'setAudioOutputUnknown']) {
       assert.deepEqual(pa[key], ot[key], `${key} differs${show}`);
     }
     assert.ok(ot.codecs.videoEncoders.includes('VP8'), show);
@@ -276,10 +284,12 @@ describe('OT API gaps (issue 15 part 4): the same probes on OpenTok.js and parle
     assert.deepEqual(layerKeys(ot).filter((k) => !layerKeys(pa).includes(k)), [], `publisher layer fields parley.js lacks: ${show}`);
   });
 
-  test('OT.hasEndToEndEncryptionSupport and hasMediaProcessorSupport: parley.js says false until it can (OpenTok.js: whether the browser could)', T, async (t) => {
-    const cp = await open(t, 'parley', 'e2ee');
-    assert.equal(await cp.page.evaluate(() => OT.hasEndToEndEncryptionSupport()), false);
-    // Likewise media processors (applyVideoFilter, MediaProcessorConnector), which parley.js lacks.
+  test('OT.hasEndToEndEncryptionSupport: true where the browser has insertable streams, on both clients; hasMediaProcessorSupport: false in parley.js, which has no media processors', T, async (t) => {
+    for (const client of CLIENTS) {
+      const cp = await open(t, client, 'e2ee');
+      assert.equal(await cp.page.evaluate(() => OT.hasEndToEndEncryptionSupport()), true, client);
+    }
+    const cp = await open(t, 'parley', 'processors');
     assert.deepEqual(await cp.page.evaluate(async () => [OT.hasMediaProcessorSupport(), await OT.hasMediaProcessorSupport.promise()]), [false, false]);
   });
 

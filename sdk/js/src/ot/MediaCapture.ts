@@ -2,6 +2,7 @@
 // audioSource, resolution, frameRate), with getUserMedia errors mapped to OT's names.
 
 import { ErrorNames, ExceptionCodes, OTError } from './OTError.js';
+import { log } from './Log.js';
 
 export type MediaSourceOption = string | boolean | null | undefined | MediaStreamTrack;
 
@@ -19,6 +20,20 @@ export interface CaptureOptions {
   disableAudioProcessing?: boolean | undefined;
   /** Asks the microphone for two channels (channelCount: 2). */
   enableStereo?: boolean | undefined;
+  /** Which camera of a phone or tablet: 'user', 'environment', 'left' or 'right' (others are ignored, as in OpenTok.js). */
+  facingMode?: 'user' | 'environment' | 'left' | 'right' | undefined;
+}
+
+const FACING_MODES: readonly string[] = ['user', 'environment', 'left', 'right'];
+
+/** The facing mode as a preference (OpenTok.js asks `ideal`), or nothing when absent or unknown. */
+function facingConstraint(o: CaptureOptions): MediaTrackConstraints {
+  if (o.facingMode === undefined) return {};
+  if (!FACING_MODES.includes(o.facingMode)) {
+    log.warn(`Invalid facingMode ${String(o.facingMode)}: expected one of ${FACING_MODES.join(', ')}`);
+    return {};
+  }
+  return { facingMode: { ideal: o.facingMode } };
 }
 
 export interface CapturedMedia {
@@ -83,7 +98,7 @@ export function cameraConstraints(o: CaptureOptions): MediaTrackConstraints {
   video.width = { ideal: res?.width ?? 640 };
   video.height = { ideal: res?.height ?? 480 };
   if (o.frameRate) video.frameRate = { ideal: o.frameRate };
-  return video;
+  return { ...video, ...facingConstraint(o) };
 }
 
 /** One new track from a device (setVideoSource, cycleVideo, setAudioSource with a device id). */
@@ -123,6 +138,7 @@ export async function captureMedia(o: CaptureOptions): Promise<CapturedMedia> {
     video.height = { ideal: 480 };
   }
   if (o.frameRate) video.frameRate = { ideal: o.frameRate };
+  if (!screen) Object.assign(video, facingConstraint(o));
 
   let videoTrack: MediaStreamTrack | undefined;
   let audioTrack: MediaStreamTrack | undefined;

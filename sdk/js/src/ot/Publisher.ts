@@ -33,6 +33,8 @@ export interface PublisherProperties {
   audioSource?: MediaSourceOption;
   /** 'WIDTHxHEIGHT', e.g. '1280x720'. */
   resolution?: string;
+  /** Which camera of a phone or tablet: 'user' (front), 'environment' (back), 'left' or 'right'. */
+  facingMode?: 'user' | 'environment' | 'left' | 'right';
   frameRate?: number;
   maxResolution?: { width: number; height: number };
   mirror?: boolean;
