@@ -39,19 +39,9 @@ describe('end-to-end encrypted sessions (issue 15 §3) on OpenTok.js and parley.
     await stopBrowserStack({ browser, web, be });
   });
 
-  async function createSession({ e2ee = true, videoCodec } = {}) {
-    const form = new URLSearchParams({ 'p2p.preference': 'disabled' });
-    if (e2ee) form.set('e2ee', 'true');
-    if (videoCodec) form.set('videoCodec', videoCodec);
-    const res = await fetch(`${be.server.url}/session/create`, {
-      method: 'POST',
-      headers: { 'X-OPENTOK-AUTH': be.restJwt(), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: form.toString(),
-    });
-    const text = await res.text();
-    assert.equal(res.status, 200, text);
-    return JSON.parse(text)[0].session_id;
-  }
+  // Routed, end-to-end encrypted unless asked otherwise, with parleyd's videoCodec if given.
+  const createSession = ({ e2ee = true, videoCodec } = {}) =>
+    be.createSessionWithFields({ ...(e2ee ? { e2ee: 'true' } : {}), ...(videoCodec ? { videoCodec } : {}) });
 
   async function join(t, client, name, sessionId, secret) {
     const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });

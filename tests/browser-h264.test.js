@@ -34,19 +34,8 @@ describe('H.264 sessions (issue 15 §2) on OpenTok.js and parley.js', () => {
   let be;
   before(() => ({ browser, web, be } = fx));
 
-  // POST /session/create with parleyd's videoCodec option (the official SDKs do not send it).
-  async function createSession(videoCodec) {
-    const form = new URLSearchParams({ 'p2p.preference': 'disabled' });
-    if (videoCodec) form.set('videoCodec', videoCodec);
-    const res = await fetch(`${be.server.url}/session/create`, {
-      method: 'POST',
-      headers: { 'X-OPENTOK-AUTH': be.restJwt(), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: form.toString(),
-    });
-    const text = await res.text();
-    assert.equal(res.status, 200, text);
-    return JSON.parse(text)[0].session_id;
-  }
+  // Routed, with parleyd's videoCodec option (the official SDKs do not send it).
+  const createSession = (videoCodec) => be.createSessionWithFields(videoCodec ? { videoCodec } : {});
 
   const mediaStats = (sessionId) => mediaStatsOf(be, sessionId);
 

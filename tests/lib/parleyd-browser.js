@@ -24,6 +24,19 @@ export async function startBrowserBackend(opts = {}) {
     createSession(sessionOpts = {}) {
       return cb2p((cb) => ot.createSession(sessionOpts, cb)).then((s) => s.sessionId);
     },
+    // POST /session/create with form fields the official SDKs do not send (parleyd's
+    // videoCodec, say): a routed session unless the fields say otherwise.
+    async createSessionWithFields(fields = {}) {
+      const form = new URLSearchParams({ 'p2p.preference': 'disabled', ...fields });
+      const res = await fetch(`${server.url}/session/create`, {
+        method: 'POST',
+        headers: { 'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: form.toString(),
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`session create: ${res.status} ${text}`);
+      return JSON.parse(text)[0].session_id;
+    },
     token(sessionId, { role = 'publisher', data, expireTime } = {}) {
       const o = { role };
       if (data !== undefined) o.data = data;
