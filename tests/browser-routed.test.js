@@ -137,6 +137,44 @@ describe(`routed sessions through the SFU (${clientLabel(client)} in Chromium)`,
     await big.page.waitForFrames(streamId, 20);
   });
 
+  test('setPreferredFrameRate and restrictFrameRate: the SFU leaves out temporal layers, the subscriber decodes fewer frames, and more again when freed', T, async (t) => {
+    const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
+    const pub = await join(t, 'pub', sessionId);
+    const sub = await join(t, 'sub', sessionId);
+    const streamId = await publish(pub, { resolution: '640x480', width: 640, height: 480 });
+    await subscribe(sub, streamId);
+    await sub.page.waitForFrames(streamId, 30);
+    const fps = async () => {
+      const r = await sub.page.call('decodedFrameRate', [streamId, 3000]);
+      assert.ok(r.ok, JSON.stringify(r));
+      return r.fps;
+    };
+    const drops = async () => (await mediaStats(sessionId)).subscriptions[0].consumers.find((c) => c.kind === 'video').temporalDrops;
+    // What the publisher's frame rate is here, on this machine, now.
+    const full = await fps();
+    t.diagnostic(`full: ${full.toFixed(1)} fps`);
+    assert.ok(full > 8, `the stream plays: ${full} fps`);
+    assert.ok((await sub.page.call('setFrameRate', [streamId, { preferred: 7 }])).ok);
+    // Fewer frames: the base layer is about a quarter of them (allow for a loaded machine).
+    let low;
+    await waitUntil(async () => (low = await fps()) < full * 0.6, { timeoutMs: 30000, message: 'fewer frames with setPreferredFrameRate(7)' })
+      .catch((e) => { throw new Error(`${e.message}: full ${full}, now ${low}`); });
+    const dropped = await drops();
+    assert.ok(dropped > 0, `the SFU left packets out: ${dropped}`);
+    // Freed: back up (after a keyframe the SFU asks for).
+    assert.ok((await sub.page.call('setFrameRate', [streamId, { preferred: null }])).ok);
+    const consumer = async () => JSON.stringify((await mediaStats(sessionId)).subscriptions[0].consumers.find((c) => c.kind === 'video'));
+    let now;
+    await waitUntil(async () => (now = await fps()) > low * 1.4, { timeoutMs: 30000, message: 'more frames again with no preference' })
+      .catch(async (e) => { throw new Error(`${e.message}: low ${low}, now ${now}, ${await consumer()}`); });
+    const afterFree = await drops();
+    // restrictFrameRate(true): base layer again; false: everything.
+    assert.ok((await sub.page.call('setFrameRate', [streamId, { restrict: true }])).ok);
+    await waitUntil(async () => (await drops()) > afterFree + 10, { timeoutMs: 20000, message: 'restrictFrameRate(true) leaves layers out' });
+    assert.ok((await sub.page.call('setFrameRate', [streamId, { restrict: false }])).ok);
+    await waitUntil(async () => (await fps()) > low * 1.4, { timeoutMs: 30000, message: 'restrictFrameRate(false) frees it' });
+  });
+
   test('a dropped signaling socket: the publisher reconnects and its routed video keeps flowing', T, async (t) => {
     const sessionId = await fx.be.createSession({ mediaMode: 'routed' });
     const proxy = await startTcpProxy({ targetPort: fx.be.server.port });

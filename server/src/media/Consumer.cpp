@@ -26,6 +26,31 @@ void Consumer::setAcceptedPayloadTypes(const std::vector<uint8_t>& payloadTypes)
   for (uint8_t pt : payloadTypes) accepted_.set(pt & 0x7F);
 }
 
+void Consumer::setMaxTemporalLayer(uint8_t layer) {
+  // Raising (everything counts as the highest): the layers let in start clean at a keyframe.
+  if (layer > maxTemporalLayer_ && currentLayer_) resync_ = true;
+  maxTemporalLayer_ = layer;
+}
+
+bool Consumer::dropsTemporalLayer(const rtp::RtpPacket& p) {
+  if (maxTemporalLayer_ == kAllTemporalLayers ||
+      producer_.codecOf(p.payloadType()) != Producer::CodecKind::Vp8)
+    return false;
+  auto payload = p.payload();
+  auto d = codecs::Vp8PayloadDescriptor::parse(payload.data(), payload.size());
+  if (!d || !d->hasTid() || d->tid() <= maxTemporalLayer_) return false;
+  rewriter_.drop(p.sequenceNumber());
+  ++temporalDrops_;
+  // The receiver should see no hole in the picture ids either: each dropped picture shifts
+  // the ones after it down by one.
+  if (d->hasPictureId() && (!droppedPicture_ || d->pictureId() != lastDroppedPictureId_)) {
+    droppedPicture_ = true;
+    lastDroppedPictureId_ = d->pictureId();
+    --pictureIdDelta_;
+  }
+  return true;
+}
+
 void Consumer::setSuspended(bool suspended) {
   if (!suspended && suspended_) resync_ = true;
   suspended_ = suspended;
@@ -65,6 +90,7 @@ size_t Consumer::prepare(const rtp::RtpPacket& in, size_t layer, bool keyframe, 
     } else if (layer != *currentLayer_) {
       return 0;
     }
+    if (!keyframe && dropsTemporalLayer(in)) return 0;
   } else if (resync_) {
     rewriter_.switchSource(std::chrono::microseconds(lastForwardUs_ ? nowUs - lastForwardUs_ : 0));
     resync_ = false;

@@ -38,6 +38,14 @@ class Consumer {
   // another codec are not sent: the browser would drop them after decrypting, and a
   // publisher in a codec this subscriber cannot decode gives it no video rather than noise.
   void setAcceptedPayloadTypes(const std::vector<uint8_t>& payloadTypes);
+  // The highest VP8 temporal layer forwarded (0: base only, about a quarter of the frame rate
+  // with Chrome's three layers; kAllTemporalLayers: everything). Lowering takes effect at once;
+  // raising waits for a keyframe, which the consumer asks for, since frames of a layer just let
+  // in may refer to frames it never got.
+  static constexpr uint8_t kAllTemporalLayers = 0xFF;
+  void setMaxTemporalLayer(uint8_t layer);
+  uint8_t maxTemporalLayer() const { return maxTemporalLayer_; }
+  uint64_t temporalDrops() const { return temporalDrops_; }
   bool acceptsPayloadType(uint8_t payloadType) const { return accepted_.test(payloadType & 0x7F); }
 
   // Simulcast: the layer the consumer should move to (it switches on that layer's next
@@ -64,6 +72,9 @@ class Consumer {
   uint64_t layerSwitches() const { return layerSwitches_; }
 
  private:
+  // True (and the packet taken out of the sequence) when its VP8 temporal layer is above the
+  // maximum.
+  bool dropsTemporalLayer(const rtp::RtpPacket& p);
   size_t write(const rtp::RtpPacket& in, uint16_t seq, uint32_t ts, uint8_t* slot, int64_t nowUs);
   // VP8 PictureID / TL0PICIDX continuity across layer switches (the receiver's frame
   // reference tracking would otherwise see a jump back and drop frames).
@@ -76,6 +87,10 @@ class Consumer {
   rtp::SendStatistics stats_;
   bool enabled_ = true;
   bool suspended_ = false;
+  uint8_t maxTemporalLayer_ = kAllTemporalLayers;
+  uint64_t temporalDrops_ = 0;
+  bool droppedPicture_ = false;  // a picture id was taken out of the sequence
+  uint16_t lastDroppedPictureId_ = 0;
   std::bitset<128> accepted_ = std::bitset<128>().set();
   bool refusedCodec_ = false;  // the last packet was of a codec the subscriber refused
   size_t targetLayer_ = 0;

@@ -67,6 +67,11 @@ class MediaService {
   virtual void setSubscriberPreferredSize(const std::string& sessionId,
                                           const std::string& subscriberId, uint32_t width,
                                           uint32_t height, uint32_t fullWidth) = 0;
+  // A subscriber's preferredFrameRate (0: none) and restrictFrameRate: the SFU leaves out VP8
+  // temporal layers above what they allow (docs/media.md#frame-rate).
+  virtual void setSubscriberFrameRate(const std::string& /*sessionId*/,
+                                      const std::string& /*subscriberId*/, double /*preferredFps*/,
+                                      bool /*restricted*/) {}
   // Lets the SFU stop this subscriber's video when its bandwidth cannot carry the lowest layer
   // (the stream's subscriberAudioFallbackEnabled; docs/media.md#audio-fallback).
   virtual void setSubscriberVideoFallback(const std::string& /*sessionId*/,

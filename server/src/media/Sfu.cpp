@@ -100,6 +100,7 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
                                   {"forwarded", static_cast<long long>(c->forwarded())},
                                   {"retransmitted", static_cast<long long>(c->retransmitted())},
                                   {"layerSwitches", static_cast<long long>(c->layerSwitches())},
+                                  {"temporalDrops", static_cast<long long>(c->temporalDrops())},
                                   {"targetLayer", static_cast<long long>(c->targetLayer())}});
         item.set("currentLayer",
                  c->currentLayer() ? Json(static_cast<long long>(*c->currentLayer())) : Json());
@@ -519,6 +520,15 @@ void Sfu::setSubscriberVideoFallback(const std::string& sessionId, const std::st
   if (it == subscriptions_.end()) return;
   onSubscription(it->second.worker, sessionId, subscriberId,
                  [allowed](Subscription& s) { s.setVideoFallback(allowed); });
+}
+
+void Sfu::setSubscriberFrameRate(const std::string& sessionId, const std::string& subscriberId,
+                                 double preferredFps, bool restricted) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  onSubscription(
+      it->second.worker, sessionId, subscriberId,
+      [preferredFps, restricted](Subscription& s) { s.setFrameRate(preferredFps, restricted); });
 }
 
 void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,

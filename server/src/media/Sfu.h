@@ -60,6 +60,8 @@ class Sfu final : public MediaService, public WorkerEvents {
                           TrackKind kind, bool active) override;
   void setSubscriberVideoFallback(const std::string& sessionId, const std::string& subscriberId,
                                   bool allowed) override;
+  void setSubscriberFrameRate(const std::string& sessionId, const std::string& subscriberId,
+                              double preferredFps, bool restricted) override;
   void setSubscriberPreferredSize(const std::string& sessionId, const std::string& subscriberId,
                                   uint32_t width, uint32_t height, uint32_t fullWidth) override;
   std::vector<PublishedTrack> publishedTracks(const std::string& sessionId,

@@ -53,6 +53,17 @@ void Subscription::setEnabled(sdp::MediaKind kind, bool enabled) {
   if (Consumer* c = consumer(kind)) c->setEnabled(enabled);
 }
 
+void Subscription::setFrameRate(double preferredFps, bool restricted) {
+  Consumer* video = consumer(sdp::MediaKind::Video);
+  if (!video) return;
+  uint8_t layer = Consumer::kAllTemporalLayers;
+  if (restricted || (preferredFps > 0 && preferredFps <= 8))
+    layer = 0;
+  else if (preferredFps > 0 && preferredFps <= 16)
+    layer = 1;
+  video->setMaxTemporalLayer(layer);
+}
+
 void Subscription::setVideoFallback(bool allowed) {
   fallbackAllowed_ = allowed;
   if (!allowed && fallback_.suspended()) {

@@ -42,6 +42,9 @@ class Subscription final : public WebRtcTransport::Listener {
   // default; turning it off gives back video the SFU had stopped.
   void setVideoFallback(bool allowed);
   bool videoSuspended() const { return fallback_.suspended(); }
+  // From the subscriber's preferredFrameRate (0: none) and restrictFrameRate: the VP8 temporal
+  // layers it gets. Chrome sends three, at about a quarter, half and all of the frame rate.
+  void setFrameRate(double preferredFps, bool restricted);
   // From the subscriber's preferredWidth/Height (0: no preference).
   void setPreferredSize(uint32_t width, uint32_t height, uint32_t fullWidth);
 

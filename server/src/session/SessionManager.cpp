@@ -12,6 +12,16 @@ namespace parley::session {
 
 namespace {
 
+// A channel's preferredFrameRate: a number from 0 (none) to 120; nullopt when absent or not.
+std::optional<double> frameRateOf(const core::Json& channel) {
+  const core::Json* v = channel.find("preferredFrameRate");
+  if (v && v->isNull()) return 0.0;  // cleared
+  if (!v || !v->isNumber()) return std::nullopt;
+  const double fps = v->asDouble();
+  if (!(fps >= 0 && fps <= 120)) return std::nullopt;
+  return fps;
+}
+
 using core::Json;
 using obs::Logger;
 
@@ -601,7 +611,10 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
       if (!ch.isObject()) continue;
       bool active = ch.getBool("active").value_or(true);
       if (ch.getString("type") == "audio") audio = active;
-      if (ch.getString("type") == "video") video = active;
+      if (ch.getString("type") != "video") continue;
+      video = active;
+      sub.preferredFrameRate = frameRateOf(ch).value_or(0);
+      sub.restrictFrameRate = ch.getBool("restrictFrameRate").value_or(false);
     }
     auto n = media_->subscribe(s.record.sessionId, streamId, subscriberId, audio, video);
     if (!n.ok) {
@@ -614,6 +627,9 @@ Reply SessionManager::onSubscriberCreate(LiveSession& s, const Connection& self,
     const bool allowFallback =
         fallback && fallback->isBool() ? fallback->asBool() : st->videoType() != "screen";
     if (allowFallback) media_->setSubscriberVideoFallback(s.record.sessionId, subscriberId, true);
+    if (sub.preferredFrameRate > 0 || sub.restrictFrameRate)
+      media_->setSubscriberFrameRate(s.record.sessionId, subscriberId, sub.preferredFrameRate,
+                                     sub.restrictFrameRate);
     // The SFU offers; its audio and video share one msid stream (docs/protocol.md §8.3 step 2).
     sendNegotiation(self.id, s.subscriberUri(streamId, subscriberId), "offer", n, sub.peerId);
     return Reply::ok();
@@ -735,6 +751,18 @@ Reply SessionManager::onSubscriberChannelUpdate(LiveSession& s, const Connection
     media_->setSubscriberTrack(s.record.sessionId, it->first,
                                kind == "audio" ? media::TrackKind::Audio : media::TrackKind::Video,
                                *active);
+  if (kind == "video") {
+    // setPreferredFrameRate and restrictFrameRate (docs/media.md#frame-rate).
+    Subscriber& sub = it->second;
+    const auto fps = frameRateOf(r.content);
+    const auto restricted = r.content.getBool("restrictFrameRate");
+    if (fps || restricted) {
+      if (fps) sub.preferredFrameRate = *fps;
+      if (restricted) sub.restrictFrameRate = *restricted;
+      media_->setSubscriberFrameRate(s.record.sessionId, it->first, sub.preferredFrameRate,
+                                     sub.restrictFrameRate);
+    }
+  }
   auto w = r.content.find("preferredWidth");
   auto h = r.content.find("preferredHeight");
   auto dimension = [](double v) { return v > 0 && v < 100000 ? static_cast<uint32_t>(v) : 0u; };

@@ -13,6 +13,9 @@ struct Subscriber {
   std::string connectionId;  // the subscribing connection
   std::string peerId;        // the peer connection id (generateoffer relayed, offer routed)
   core::Json channels = core::Json::array();
+  // What the subscriber asked of its video's frame rate (routed: the SFU's temporal layers).
+  double preferredFrameRate = 0;  // 0: no preference
+  bool restrictFrameRate = false;
 };
 
 }  // namespace parley::session

@@ -147,6 +147,66 @@ TEST_F(ConsumerTest, CodecTheSubscriberRefusedIsNotForwardedNorAskedKeyframesFor
   EXPECT_EQ(consumer_->forwarded(), 1u);
 }
 
+// A VP8 payload with a 15-bit picture id, TL0PICIDX and a temporal layer index.
+std::vector<uint8_t> vp8WithTid(uint16_t pictureId, uint8_t tl0, uint8_t tid, bool key) {
+  return {0x90,
+          0xE0,
+          static_cast<uint8_t>(0x80 | (pictureId >> 8)),
+          static_cast<uint8_t>(pictureId),
+          tl0,
+          static_cast<uint8_t>(tid << 6),
+          static_cast<uint8_t>(key ? 0x50 : 0x51),
+          0x00};
+}
+
+uint16_t pictureIdOf(const std::vector<uint8_t>& packet) {
+  return static_cast<uint16_t>(((packet[14] & 0x7F) << 8) | packet[15]);
+}
+
+TEST_F(ConsumerTest, TemporalLayersAboveTheMaximumAreLeftOutWithoutHoles) {
+  make(simulcastTrack());
+  consumer_->setTargetLayer(0);
+  consumer_->setMaxTemporalLayer(0);
+  // Chrome's three-layer pattern: TID 0, 2, 1, 2, 0, 2, 1, 2, 0 — one packet per picture.
+  const uint8_t pattern[] = {0, 2, 1, 2, 0, 2, 1, 2, 0};
+  std::vector<Out> sent;
+  for (size_t i = 0; i < std::size(pattern); ++i) {
+    Out o = send(kLowSsrc, vp8WithTid(static_cast<uint16_t>(100 + i), static_cast<uint8_t>(i / 4),
+                                      pattern[i], i == 0));
+    if (o.size) sent.push_back(o);
+  }
+  ASSERT_EQ(sent.size(), 3u);  // the TL0 pictures only
+  EXPECT_EQ(consumer_->temporalDrops(), 6u);
+  for (size_t i = 1; i < sent.size(); ++i) {
+    EXPECT_EQ(static_cast<uint16_t>(sent[i].seq() - sent[i - 1].seq()), 1) << "no sequence hole";
+    EXPECT_EQ(pictureIdOf(sent[i].bytes) - pictureIdOf(sent[i - 1].bytes), 1)
+        << "no picture id hole";
+  }
+
+  // Base and middle layer: half the pictures.
+  consumer_->setMaxTemporalLayer(1);
+  std::vector<Out> more;
+  for (size_t i = 0; i < std::size(pattern); ++i) {
+    Out o = send(kLowSsrc, vp8WithTid(static_cast<uint16_t>(200 + i),
+                                      static_cast<uint8_t>(9 + i / 4), pattern[i], false));
+    if (o.size) more.push_back(o);
+  }
+  // Raising waits for a keyframe (asked for): nothing until then.
+  EXPECT_TRUE(more.empty());
+  EXPECT_TRUE(consumer_->wantsKeyframe());
+  for (size_t i = 0; i < std::size(pattern); ++i) {
+    Out o = send(kLowSsrc, vp8WithTid(static_cast<uint16_t>(300 + i),
+                                      static_cast<uint8_t>(20 + i / 4), pattern[i], i == 0));
+    if (o.size) more.push_back(o);
+  }
+  ASSERT_EQ(more.size(), 5u);  // TID 0, 1, 0, 1, 0
+  EXPECT_EQ(static_cast<uint16_t>(more.front().seq() - sent.back().seq()), 1);
+  for (size_t i = 1; i < more.size(); ++i) {
+    EXPECT_EQ(static_cast<uint16_t>(more[i].seq() - more[i - 1].seq()), 1);
+    EXPECT_EQ(pictureIdOf(more[i].bytes) - pictureIdOf(more[i - 1].bytes), 1);
+  }
+}
+
 TEST_F(ConsumerTest, ForwardedPacketsHaveOurSsrcAndContinuousSequence) {
   make(simulcastTrack());
   consumer_->setTargetLayer(0);

@@ -95,6 +95,10 @@ export class Subscriber extends EventDispatcher {
     withPromiseForm(this, 'setAudioVolume', (value: number) => Promise.resolve().then(() => {
       this.setAudioVolume(value);
     }));
+    withPromiseForm(this, 'restrictFrameRate', (value: boolean) => Promise.resolve().then(() => {
+      if (typeof value !== 'boolean') throw new Error(`OT.Subscriber.restrictFrameRate: expected a boolean value got a ${typeof value}`);
+      this.restrictFrameRate(value);
+    }));
     this.volume = typeof properties.audioVolume === 'number' ? properties.audioVolume : 50;
     this.widget = new Widget({
       kind: 'subscriber',
@@ -174,8 +178,23 @@ export class Subscriber extends EventDispatcher {
     if (!this.session?.routed) return Promise.reject(new Error('OT.Subscriber.setPreferredFrameRate will not work in a P2P Session'));
     if (frameRate === this.preferredFrameRate || (!frameRate && !this.preferredFrameRate)) return Promise.resolve();
     this.preferredFrameRate = frameRate && frameRate > 0 ? frameRate : undefined;
-    if (this.preferredFrameRate) this.sendChannel('video1', { preferredFrameRate: this.preferredFrameRate });
+    this.sendChannel('video1', { preferredFrameRate: this.preferredFrameRate ?? null });
     return Promise.resolve();
+  }
+
+  /**
+   * Restricts (true) or frees the video's frame rate, as in OpenTok.js: in routed sessions the
+   * SFU then sends only the base temporal layer (a quarter of the frame rate or less). Also
+   * `restrictFrameRate.promise(value)`.
+   */
+  restrictFrameRate(value: boolean): this {
+    if (typeof value !== 'boolean') {
+      log.error(`OT.Subscriber.restrictFrameRate: expected a boolean value got a ${typeof value}`);
+      return this;
+    }
+    if (!this.session?.routed) log.warn('OT.Subscriber.restrictFrameRate: Cannot restrictFrameRate on a P2P session');
+    this.sendChannel('video1', { restrictFrameRate: value });
+    return this;
   }
 
   /** True while the browser's autoplay policy keeps this subscriber's audio muted (see `audioBlocked`). */

@@ -52,6 +52,7 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
     }
     switchPending_ = false;
     started_ = true;
+    dropCount_ = 0;
   } else {
     inSeq = unwrap16(sequenceNumber, highestInSeq_);
     inTs = unwrap32(timestamp, highestInTs_);
@@ -62,7 +63,20 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
     }
   }
 
-  const int64_t outSeq = inSeq + seqDelta_;
+  // Drops after this packet were subtracted from seqDelta_ after it was numbered: add them back.
+  int64_t later = 0;
+  if (dropCount_ && inSeq <= drops_[(dropCount_ - 1) % kDropHistory]) {
+    const size_t kept = std::min(dropCount_, kDropHistory);
+    for (size_t i = 0; i < kept; ++i) {
+      const int64_t d = drops_[(dropCount_ - 1 - i) % kDropHistory];
+      if (d == inSeq) return std::nullopt;  // a retransmission of a dropped packet
+      if (d < inSeq) break;
+      ++later;
+    }
+    // Older than every drop remembered: its numbering is lost.
+    if (static_cast<size_t>(later) == kDropHistory) return std::nullopt;
+  }
+  const int64_t outSeq = inSeq + seqDelta_ + later;
   const int64_t outTs = inTs + tsDelta_;
   if (outSeq > highestOutSeq_) {
     highestOutSeq_ = outSeq;
@@ -76,6 +90,16 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
     e.source = source_;
   }
   return Rewritten{static_cast<uint16_t>(outSeq), static_cast<uint32_t>(outTs)};
+}
+
+void SequenceRewriter::drop(uint16_t sequenceNumber) {
+  if (switchPending_ || !started_) return;  // nothing numbered from this source yet
+  const int64_t inSeq = unwrap16(sequenceNumber, highestInSeq_);
+  if (inSeq <= highestInSeq_) return;  // too late to leave no gap
+  highestInSeq_ = inSeq;
+  --seqDelta_;
+  drops_[dropCount_ % kDropHistory] = inSeq;
+  ++dropCount_;
 }
 
 std::optional<SequenceRewriter::Origin> SequenceRewriter::origin(

@@ -41,6 +41,12 @@ class SequenceRewriter {
   // must be dropped (older than the source's first forwarded packet).
   std::optional<Rewritten> rewrite(uint16_t sequenceNumber, uint32_t timestamp);
 
+  // A packet of the current source the consumer does not forward (a temporal layer above what
+  // the subscriber wants): later packets close the gap, so the receiver sees no loss. A packet
+  // older than the newest one seen cannot be taken out of the numbering any more and stays a
+  // gap (the receiver's NACK for it finds nothing).
+  void drop(uint16_t sequenceNumber);
+
   // The incoming packet an outgoing sequence number was rewritten from, if it is among
   // the last kHistorySize outgoing sequence numbers.
   std::optional<Origin> origin(uint16_t outgoingSequenceNumber) const;
@@ -73,6 +79,12 @@ class SequenceRewriter {
   int64_t highestOutTs_ = 0;  // timestamp of the packet with the highest outgoing seq
 
   std::array<Entry, kHistorySize> history_{};
+
+  // Incoming sequence numbers (extended) taken out of the numbering, newest last: a packet
+  // older than some of them is numbered as it would have been before they were dropped.
+  static constexpr size_t kDropHistory = 128;
+  std::array<int64_t, kDropHistory> drops_{};
+  size_t dropCount_ = 0;  // total since the source began; the last kDropHistory are kept
 };
 
 }  // namespace parley::media::rtp

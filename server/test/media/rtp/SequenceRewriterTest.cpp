@@ -25,6 +25,57 @@ TEST(SequenceRewriterTest, FirstSourcePassesThrough) {
   EXPECT_TRUE(r.started());
 }
 
+TEST(SequenceRewriterTest, DroppedPacketsLeaveNoGapAndLatePacketsKeepTheirNumbers) {
+  SequenceRewriter r(kVideoClock);
+  ASSERT_EQ(r.rewrite(100, 0)->sequenceNumber, 100);
+  ASSERT_EQ(r.rewrite(101, 0)->sequenceNumber, 101);
+  r.drop(103);  // 102 is late; 103 is taken out
+  ASSERT_EQ(r.rewrite(104, 3000)->sequenceNumber, 103);
+  // The late 102 is numbered as before the drop: it fills the gap the receiver saw.
+  ASSERT_EQ(r.rewrite(102, 0)->sequenceNumber, 102);
+  r.drop(105);
+  r.drop(106);
+  ASSERT_EQ(r.rewrite(107, 6000)->sequenceNumber, 104);
+  // Retransmissions map to what was sent; a dropped packet never comes back.
+  ASSERT_EQ(r.rewrite(104, 3000)->sequenceNumber, 103);
+  EXPECT_FALSE(r.rewrite(105, 3000));
+  EXPECT_FALSE(r.rewrite(106, 3000));
+  // A drop arriving after newer packets cannot be taken out any more: it stays a gap.
+  ASSERT_EQ(r.rewrite(109, 9000)->sequenceNumber, 106);
+  r.drop(108);
+  ASSERT_EQ(r.rewrite(110, 9000)->sequenceNumber, 107);
+  // NACK mapping still works across the drops.
+  auto origin = r.origin(104);
+  ASSERT_TRUE(origin);
+  EXPECT_EQ(origin->sequenceNumber, 107);
+}
+
+TEST(SequenceRewriterTest, DropsAcrossTheWrapAndASourceSwitch) {
+  SequenceRewriter r(kVideoClock);
+  ASSERT_EQ(r.rewrite(0xFFFE, 0)->sequenceNumber, 0xFFFE);
+  r.drop(0xFFFF);
+  ASSERT_EQ(r.rewrite(0, 3000)->sequenceNumber, 0xFFFF);
+  ASSERT_EQ(r.rewrite(1, 3000)->sequenceNumber, 0);
+  // A new source starts right after, whatever was dropped in the old one.
+  r.switchSource(milliseconds(30));
+  ASSERT_EQ(r.rewrite(5000, 90000)->sequenceNumber, 1);
+  r.drop(5001);
+  ASSERT_EQ(r.rewrite(5002, 93000)->sequenceNumber, 2);
+}
+
+TEST(SequenceRewriterTest, APacketOlderThanEveryRememberedDropIsNotForwarded) {
+  SequenceRewriter r(kVideoClock);
+  ASSERT_TRUE(r.rewrite(1000, 0));
+  // 1001 never arrives in time; then 200 drops interleaved with forwarded packets.
+  uint16_t seq = 1002;
+  for (int i = 0; i < 200; ++i) {
+    r.drop(seq++);
+    ASSERT_TRUE(r.rewrite(seq++, 0));
+  }
+  // 1001 is older than the 128 drops still remembered: its number cannot be worked out.
+  EXPECT_FALSE(r.rewrite(1001, 0));
+}
+
 TEST(SequenceRewriterTest, SequenceAndTimestampWrapAround) {
   SequenceRewriter r(kVideoClock);
   uint16_t seq = 0xFFFD;
