@@ -379,8 +379,12 @@ class Harness {
         const uint8_t flags = in.byte();
         const auto kind = (flags & 1) ? sdp::MediaKind::Video : sdp::MediaKind::Audio;
         if (t & 0x80) {
-          if (Subscription* s = subscription((t & 0x7F) % kSubscriptions))
+          if (Subscription* s = subscription((t & 0x7F) % kSubscriptions)) {
             s->setEnabled(kind, flags & 2);
+            // The frame-rate cap and audio fallback change what the consumers forward too.
+            s->setFrameRate(flags >> 3, flags & 4);
+            s->setVideoFallback(flags & 8);
+          }
         } else if (Publication* p = publication((t & 0x7F) % kPublications)) {
           p->setPaused(kind, flags & 2);
         }
