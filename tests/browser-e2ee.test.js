@@ -20,24 +20,18 @@ import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
-import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
+import { useBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 240000 };
 const SECRET = 'correct horse battery staple';
 const WRONG = 'not the secret at all';
 
 describe('end-to-end encrypted sessions (issue 15 §3) on OpenTok.js and parley.js', () => {
+  const fx = useBrowserStack();
   let browser;
   let web;
   let be;
-
-  before(async () => {
-    ({ browser, web, be } = await startBrowserStack());
-  });
-
-  after(async () => {
-    await stopBrowserStack({ browser, web, be });
-  });
+  before(() => ({ browser, web, be } = fx));
 
   // Routed, end-to-end encrypted unless asked otherwise, with parleyd's videoCodec if given.
   const createSession = ({ e2ee = true, videoCodec } = {}) =>

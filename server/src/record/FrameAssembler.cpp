@@ -73,12 +73,17 @@ std::optional<EncodedFrame> FrameAssembler::pushVp8(std::uint32_t timestamp, boo
   }
   current_.data.insert(current_.data.end(), body.begin(), body.end());
   if (!marker) return std::nullopt;
+  return completeFrame();
+}
+
+EncodedFrame FrameAssembler::completeFrame() {
   inFrame_ = false;
   if (current_.keyframe) waitingForKeyframe_ = false;
   EncodedFrame done;
   done.rtpTimestamp = current_.rtpTimestamp;
   done.keyframe = current_.keyframe;
   done.data.swap(current_.data);
+  current_.keyframe = false;
   return done;
 }
 
@@ -179,14 +184,7 @@ std::optional<EncodedFrame> FrameAssembler::pushH264(std::uint16_t sequence,
     abandonFrame();  // counts it as dropped
     return std::nullopt;
   }
-  inFrame_ = false;
-  if (current_.keyframe) waitingForKeyframe_ = false;
-  EncodedFrame done;
-  done.rtpTimestamp = current_.rtpTimestamp;
-  done.keyframe = current_.keyframe;
-  done.data.swap(current_.data);
-  current_.keyframe = false;
-  return done;
+  return completeFrame();
 }
 
 }  // namespace parley::record

@@ -45,6 +45,8 @@ class FrameAssembler {
   // Adds one NAL unit (or the first part of one) after a start code; false past the bound.
   bool appendNal(std::span<const std::uint8_t> header, std::span<const std::uint8_t> body);
   void abandonFrame();
+  // The frame being gathered, done: handed out, and the next one starts empty.
+  EncodedFrame completeFrame();
 
   TrackFormat::Codec codec_;
   bool inFrame_ = false;

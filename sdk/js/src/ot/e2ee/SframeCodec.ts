@@ -163,6 +163,28 @@ const isSlice = (nalHeader: number | undefined): boolean => {
   return type >= 1 && type <= 5;
 };
 
+/**
+ * An H.264 frame with the body of each slice NAL unit (after its start code, header and one
+ * more byte, which stay clear) replaced by `transform(body)`; other NAL units as they are.
+ * 'unparsable' without any NAL unit; the first failure `transform` reports, if any.
+ */
+async function eachSlice(frame: Bytes, transform: (body: Bytes) => Promise<Bytes | OpenFailure>): Promise<Bytes | OpenFailure> {
+  const nals = nalUnits(frame);
+  if (nals.length === 0) return 'unparsable';
+  const parts: Bytes[] = [frame.subarray(0, nals[0]!.startCode)];
+  for (const nal of nals) {
+    const clearEnd = nal.header + 2;
+    if (!isSlice(frame[nal.header]) || clearEnd > nal.end) {
+      parts.push(frame.subarray(nal.startCode, nal.end));
+      continue;
+    }
+    const out = await transform(frame.subarray(clearEnd, nal.end));
+    if (typeof out === 'string') return out;
+    parts.push(frame.subarray(nal.startCode, clearEnd), out);
+  }
+  return concat(parts);
+}
+
 /** How many bytes of a VP8/Opus frame stay clear, or 0. */
 function clearPrefix(codec: FrameCodec, frame: Bytes): number {
   if (codec === 'opus') return 1;
@@ -178,19 +200,9 @@ export async function encryptFrame(keys: SframeKeys, kid: number, counter: numbe
     if (frame.length < clear) return undefined;
     return concat([frame.subarray(0, clear), await seal(keys, kid, counter, frame.subarray(clear))]);
   }
-  const nals = nalUnits(frame);
-  if (nals.length === 0) return undefined;
-  const parts: Bytes[] = [frame.subarray(0, nals[0]!.startCode)];
-  for (const nal of nals) {
-    const clearEnd = nal.header + 2;
-    if (!isSlice(frame[nal.header]) || clearEnd > nal.end) {
-      parts.push(frame.subarray(nal.startCode, nal.end));
-      continue;
-    }
-    // Every slice of one frame uses the frame's counter, as the format wants.
-    parts.push(frame.subarray(nal.startCode, clearEnd), await seal(keys, kid, counter, frame.subarray(clearEnd, nal.end)));
-  }
-  return concat(parts);
+  // Every slice of one frame uses the frame's counter, as the format wants.
+  const sealed = await eachSlice(frame, (body) => seal(keys, kid, counter, body));
+  return sealed === 'unparsable' ? undefined : (sealed as Bytes);
 }
 
 /** Decrypts one encoded frame, or says why it cannot. */
@@ -202,18 +214,5 @@ export async function decryptFrame(keys: SframeKeys, kid: number, codec: FrameCo
     const plain = await open(keys, kid, frame.subarray(clear));
     return typeof plain === 'string' ? plain : concat([frame.subarray(0, clear), plain]);
   }
-  const nals = nalUnits(frame);
-  if (nals.length === 0) return 'unparsable';
-  const parts: Bytes[] = [frame.subarray(0, nals[0]!.startCode)];
-  for (const nal of nals) {
-    const clearEnd = nal.header + 2;
-    if (!isSlice(frame[nal.header]) || clearEnd > nal.end) {
-      parts.push(frame.subarray(nal.startCode, nal.end));
-      continue;
-    }
-    const plain = await open(keys, kid, frame.subarray(clearEnd, nal.end));
-    if (typeof plain === 'string') return plain;
-    parts.push(frame.subarray(nal.startCode, clearEnd), plain);
-  }
-  return concat(parts);
+  return eachSlice(frame, (body) => open(keys, kid, body));
 }
