@@ -16,7 +16,7 @@
 //
 // Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-e2ee.test.js
 
-import { describe, before, after, test } from 'node:test';
+import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { openClientPage, waitUntil, testClients, clientLabel } from './lib/browser.js';
