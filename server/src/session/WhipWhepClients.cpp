@@ -102,15 +102,22 @@ std::optional<WhipWhepClients::Outcome> WhipWhepClients::start(
   r.sessionId = sessionId;
   if (resources_.size() >= settings_.maxResources)
     return refuse(r, 503, "too many WHIP/WHEP clients on this server");
+  // One token holder must not take the whole server's share.
+  std::size_t inSession = 0;
+  for (const auto& [id, other] : resources_) inSession += other.sessionId == sessionId;
+  if (inSession >= settings_.maxPerSession)
+    return refuse(r, 409, "too many WHIP/WHEP clients in this session");
   std::string sdpError;
   auto offer = media::sdp::SessionDescription::parse(offerSdp, &sdpError);
   if (!offer) return refuse(r, 400, "invalid SDP offer: " + sdpError);
-  bool media = false;
-  for (const auto& m : offer->media)
-    media = media || (m.port != 0 && m.kind != media::sdp::MediaKind::Application &&
-                      (wantSend ? m.direction != media::sdp::Direction::RecvOnly
-                                : m.direction != media::sdp::Direction::SendOnly));
-  if (!media)
+  for (const auto& m : offer->media) {
+    if (m.port == 0 || (wantSend ? m.direction == media::sdp::Direction::RecvOnly
+                                 : m.direction == media::sdp::Direction::SendOnly))
+      continue;
+    r.audio = r.audio || m.kind == media::sdp::MediaKind::Audio;
+    r.video = r.video || m.kind == media::sdp::MediaKind::Video;
+  }
+  if (!r.audio && !r.video)
     return refuse(
         r, 400, "the offer has no audio or video to " + std::string(wantSend ? "send" : "receive"));
 
@@ -141,13 +148,7 @@ WhipWhepClients::Outcome WhipWhepClients::publish(const std::string& apiKey,
   r.streamId = core::Crypto::uuid4();
   auto heard = std::make_shared<Heard>();
   if (auto refused = start(r, apiKey, sessionId, token, offerSdp, true, heard)) return *refused;
-  auto offer = media::sdp::SessionDescription::parse(offerSdp);
-  bool audio = false, video = false;
-  for (const auto& m : offer->media) {
-    if (m.port == 0) continue;
-    audio = audio || m.kind == media::sdp::MediaKind::Audio;
-    video = video || m.kind == media::sdp::MediaKind::Video;
-  }
+  const bool audio = r.audio, video = r.video;
   Json channels = Json::array();
   if (audio) channels.push(Json::object({{"id", "audio1"}, {"type", "audio"}, {"active", true}}));
   if (video)

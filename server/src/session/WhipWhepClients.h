@@ -23,6 +23,7 @@ class WhipWhepClients {
  public:
   struct Settings {
     std::size_t maxResources = 100;  // WHIP publishers and WHEP viewers on this server at once
+    std::size_t maxPerSession = 20;  // ... and in one session
     // A resource whose media never came up within this long is removed with its connection.
     std::int64_t startTimeoutMs = 30000;
   };
@@ -60,6 +61,8 @@ class WhipWhepClients {
     std::string subscriberId;  // WHEP only
     std::string tokenDigest;
     std::int64_t createdMs = 0;
+    bool audio = false;  // the offer has audio / video in the wanted direction
+    bool video = false;
   };
   // What the session sent the local client: the SFU's peer id and its answer.
   struct Heard {

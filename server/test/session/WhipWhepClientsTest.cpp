@@ -101,11 +101,15 @@ TEST_F(WhipWhepClientsTest, ViewerRefusalsLeaveNoConnectionBehind) {
   EXPECT_EQ(connections(routed), 0u);
 }
 
-TEST_F(WhipWhepClientsTest, ServerWideLimit) {
-  WhipWhepClients whip(sessions_, WhipWhepClients::Settings{0, 30000});
+TEST_F(WhipWhepClientsTest, ServerWideAndPerSessionLimits) {
   const std::string routed = session(core::MediaMode::Routed);
-  auto full = whip.publish(kKey, routed, token(routed), kOffer, "x");
-  EXPECT_EQ(full.status, 503);
+  WhipWhepClients full(sessions_, WhipWhepClients::Settings{.maxResources = 0});
+  EXPECT_EQ(full.publish(kKey, routed, token(routed), kOffer, "x").status, 503);
+  // One session's token holders cannot take the server's whole share.
+  WhipWhepClients perSession(sessions_, WhipWhepClients::Settings{.maxPerSession = 0});
+  auto refused = perSession.publish(kKey, routed, token(routed), kOffer, "x");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.message.find("session"), std::string::npos) << refused.message;
   EXPECT_EQ(connections(routed), 0u);
 }
 
