@@ -79,3 +79,79 @@ export function probe(file) {
   };
 }
 
+
+// Downloads an archive's single file (a composed archive's MP4) through its signed link into a
+// fresh directory (removed after the test); returns its path.
+export async function downloadFile(t, archive, name = 'archive.mp4') {
+  const res = await fetch(archive.url);
+  assert.equal(res.status, 200, `GET ${archive.url}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.equal(bytes.length, archive.size);
+  const dir = makeTempDir('parley-archive-');
+  if (process.env.PARLEY_KEEP_ARCHIVES) t.diagnostic(`archive ${archive.id} downloaded under ${dir}`);
+  else t.after(() => removeDir(dir));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  return { file, contentType: res.headers.get('content-type'), disposition: res.headers.get('content-disposition') };
+}
+
+// One decoded picture of `file` at `atS` seconds, as {width, height, rgb(x, y)}: rgb averages a
+// 5x5 block around (x, y), so a codec's ringing at an edge does not decide a colour.
+export function pictureAt(file, atS) {
+  const info = probe(file);
+  const width = Number(info.video.width);
+  const height = Number(info.video.height);
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: 64 << 20 });
+  if (r.status !== 0 || r.stdout.length < width * height * 3) throw new Error(`ffmpeg picture at ${atS}s of ${file}: ${r.stderr}`);
+  const data = r.stdout;
+  return {
+    width,
+    height,
+    rgb(x, y) {
+      const sum = [0, 0, 0];
+      let n = 0;
+      for (let dy = -2; dy <= 2; ++dy) {
+        for (let dx = -2; dx <= 2; ++dx) {
+          const px = Math.min(width - 1, Math.max(0, Math.round(x) + dx));
+          const py = Math.min(height - 1, Math.max(0, Math.round(y) + dy));
+          const i = (py * width + px) * 3;
+          for (let c = 0; c < 3; ++c) sum[c] += data[i + c];
+          ++n;
+        }
+      }
+      return sum.map((v) => Math.round(v / n));
+    },
+  };
+}
+
+// Whether an [r, g, b] triple is near the colour named by a '#rrggbb' string.
+export function near(rgb, hex, tolerance = 60) {
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return want.every((v, i) => Math.abs(v - rgb[i]) <= tolerance);
+}
+
+// The audio of `file` between fromS and toS, mono at 8 kHz, and the relative power at each
+// frequency of `freqs` (Goertzel), normalised by the window's total power.
+export function tonePower(file, fromS, toS, freqs) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-ss', String(fromS), '-t', String(toS - fromS), '-i', file, '-vn', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'],
+    { maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`ffmpeg audio of ${file}: ${r.stderr}`);
+  const samples = new Int16Array(r.stdout.buffer, r.stdout.byteOffset, Math.floor(r.stdout.length / 2));
+  let total = 0;
+  for (const s of samples) total += s * s;
+  const out = {};
+  for (const f of freqs) {
+    const k = 2 * Math.cos((2 * Math.PI * f) / 8000);
+    let s1 = 0;
+    let s2 = 0;
+    for (const x of samples) {
+      const s0 = x + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    out[f] = total > 0 ? power / (total * samples.length / 2) : 0;
+  }
+  return { samples: samples.length, rms: Math.sqrt(total / Math.max(1, samples.length)), power: out };
+}

@@ -94,7 +94,11 @@ HttpResponse ArchiveDownloadHandler::download(const HttpRequest& request, const 
 
   const auto archive = store_.findArchive(apiKey, archiveId);
   if (!archive || archive->status != "available" || !safeFileStem(archiveId)) return notFound();
-  const std::string path = archivesDir_ + "/" + archiveId + ".zip";
+  // Composed archives are one MP4 (what OpenTok delivers), individual ones a ZIP.
+  const bool composed = archive->outputMode == "composed";
+  const std::string extension = composed ? ".mp4" : ".zip";
+  const char* contentType = composed ? "video/mp4" : "application/zip";
+  const std::string path = archivesDir_ + "/" + archiveId + extension;
   std::string error;
   auto file = OpenFile::open(path, &error);
   if (!file) {
@@ -118,14 +122,13 @@ HttpResponse ArchiveDownloadHandler::download(const HttpRequest& request, const 
     addDownloadHeaders(r);
     return r;
   }
-  HttpResponse r =
-      range.kind == ByteRange::Kind::Partial
-          ? HttpResponse::file(206, file, range.first, range.length(), "application/zip")
-          : HttpResponse::file(200, file, 0, size, "application/zip");
+  HttpResponse r = range.kind == ByteRange::Kind::Partial
+                       ? HttpResponse::file(206, file, range.first, range.length(), contentType)
+                       : HttpResponse::file(200, file, 0, size, contentType);
   if (range.kind == ByteRange::Kind::Partial)
     r.setHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                      std::to_string(range.last) + "/" + std::to_string(size));
-  r.setHeader("Content-Disposition", "attachment; filename=\"" + archiveId + ".zip\"");
+  r.setHeader("Content-Disposition", "attachment; filename=\"" + archiveId + extension + "\"");
   if (!etag.empty()) r.setHeader("ETag", etag);
   addDownloadHeaders(r);
   return r;

@@ -69,13 +69,6 @@ HttpResponse ArchiveHandler::failure(const session::ArchiveManager::Outcome& out
       return HttpResponse::error(400, outcome.message, outcome.message);
     case Status::NotAllowed:
       return HttpResponse::error(405, outcome.message, outcome.message);
-    case Status::NotImplemented:
-      // The shape of every feature parleyd does not offer yet (docs/protocol.md §3.4).
-      return HttpResponse::json(
-          501, Json::object({{"code", 501},
-                             {"message", "Composed archives are not implemented yet"},
-                             {"description", outcome.message},
-                             {"feature", "composed archives"}}));
     case Status::Unavailable:
     case Status::Ok:
       break;

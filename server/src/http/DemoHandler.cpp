@@ -45,8 +45,6 @@ HttpResponse archiveRefusal(const session::ArchiveManager::Outcome& outcome) {
       return HttpResponse::error(409, "Conflict", outcome.message);
     case Status::Invalid:
       return HttpResponse::error(400, "Invalid request", outcome.message);
-    case Status::NotImplemented:
-      return HttpResponse::error(501, "Not implemented", outcome.message);
     case Status::NotAllowed:
       return HttpResponse::error(405, "Method not allowed", outcome.message);
     default:

@@ -14,6 +14,7 @@
 #include "core/Crypto.h"
 #include "core/Json.h"
 #include "core/Sha256.h"
+#include "record/ComposedFileWriter.h"
 #include "record/MediaFileReader.h"
 #include "record/ZipWriter.h"
 
@@ -147,7 +148,23 @@ ArchivePackager::Result ArchivePackager::readBack(const std::string& zipPath) {
   return result;
 }
 
+ArchivePackager::Result ArchivePackager::packageComposed(const std::string& archiveDir,
+                                                         const std::string& mp4Path) {
+  Result result;
+  if (!ComposedFileWriter::finalize(archiveDir + "/" + kComposedFileName, mp4Path,
+                                    &result.durationMs, &result.error))
+    return result;
+  if (!hashFile(mp4Path, result)) {
+    std::remove(mp4Path.c_str());
+    return result;
+  }
+  result.files = 1;
+  result.ok = true;
+  return result;
+}
+
 void ArchivePackager::removeSources(const std::string& archiveDir) {
+  ::unlink((archiveDir + "/" + kComposedFileName).c_str());
   if (auto index = ArchiveIndex::load(archiveDir, nullptr)) {
     for (const ArchiveIndex::File& f : index->files)
       ::unlink((archiveDir + "/" + f.filename).c_str());

@@ -35,8 +35,16 @@ class ArchivePackager {
   // under zipPath.
   static Result package(const std::string& archiveDir, const std::string& zipPath,
                         std::int64_t durationMs);
-  // Removes the listed stream files, index.json (and a stray index.json.tmp) and then the
-  // directory, if nothing else is left in it. Call it after a successful package.
+  // A composed archive's deliverable: the fragmented MP4 the composer wrote in the archive's
+  // directory (kComposedFileName; whole, or cut off by a crash) rewritten into an ordinary MP4
+  // at mp4Path (ComposedFileWriter::finalize), with its size, SHA-256 and duration. On failure
+  // nothing is left under mp4Path.
+  static Result packageComposed(const std::string& archiveDir, const std::string& mp4Path);
+  static constexpr const char* kComposedFileName = "composed.mp4";
+
+  // Removes the listed stream files (and a composed archive's MP4), index.json (and a stray
+  // index.json.tmp) and then the directory, if nothing else is left in it. Call it after a
+  // successful package.
   static void removeSources(const std::string& archiveDir);
   // A finished ZIP's size and SHA-256, read back without packaging anything (a restart
   // adopts the ZIP of a packaging that ended just before the run died).

@@ -1,7 +1,6 @@
 #include "record/StreamFileWriter.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace parley::record {
 
@@ -20,8 +19,10 @@ std::unique_ptr<StreamFileWriter> StreamFileWriter::create(
   writer->offsetMs_ = offsetMs;
   for (const auto& t : tracks) {
     writer->hasVideo_ = writer->hasVideo_ || t.format.isVideo();
-    writer->tracks_.push_back(TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec),
-                                         std::nullopt, false, std::nullopt});
+    TrackClock clock;
+    clock.video = t.format.isVideo();
+    writer->tracks_.push_back(
+        TrackState{t, ReorderBuffer({}), FrameAssembler(t.format.codec), clock, false});
   }
   return writer;
 }
@@ -29,7 +30,8 @@ std::unique_ptr<StreamFileWriter> StreamFileWriter::create(
 void StreamFileWriter::write(const PacketRing::Packet& packet) {
   if (packet.track >= tracks_.size() || !result_.error.empty()) return;
   if (packet.senderReport) {
-    senderReport(packet);
+    tracks_[packet.track].clock.takeReport(packet);
+    syncTracks();
     return;
   }
   TrackState& state = tracks_[packet.track];
@@ -90,13 +92,14 @@ void StreamFileWriter::placeEarlyFrames() {
 
 bool StreamFileWriter::place(std::size_t index, const EncodedFrame& frame, std::int64_t arrivedMs) {
   TrackState& state = tracks_[index];
-  if (!state.timeline) {
-    state.timeline.emplace(state.track.clockRate,
-                           offsetMs_ + std::max<std::int64_t>(0, arrivedMs - *originMs_));
-    state.timeline->toMs(frame.rtpTimestamp);  // starts it, so reports can be placed
+  auto& timeline = state.clock.timeline;
+  if (!timeline) {
+    timeline.emplace(state.track.clockRate,
+                     offsetMs_ + std::max<std::int64_t>(0, arrivedMs - *originMs_));
+    timeline->toMs(frame.rtpTimestamp);  // starts it, so reports can be placed
     syncTracks();
   }
-  const std::int64_t pts = state.timeline->toMs(frame.rtpTimestamp);
+  const std::int64_t pts = timeline->toMs(frame.rtpTimestamp);
   std::string error;
   if (file_->write(index, pts, frame.keyframe, frame.data, &error)) {
     if (firstPtsMs_ < 0 || pts < firstPtsMs_) firstPtsMs_ = pts;
@@ -108,39 +111,10 @@ bool StreamFileWriter::place(std::size_t index, const EncodedFrame& frame, std::
   return true;
 }
 
-void StreamFileWriter::senderReport(const PacketRing::Packet& packet) {
-  if (packet.size < 12) return;
-  std::uint64_t ntp = 0;
-  for (int i = 0; i < 8; ++i) ntp = (ntp << 8) | packet.bytes[i];
-  std::uint32_t rtp = 0;
-  for (int i = 8; i < 12; ++i) rtp = (rtp << 8) | packet.bytes[i];
-  const auto ntpMs =
-      static_cast<std::int64_t>((ntp >> 32) * 1000 + (((ntp & 0xffffffffu) * 1000) >> 32));
-  tracks_[packet.track].report = std::make_pair(ntpMs, rtp);
-  syncTracks();
-}
-
 void StreamFileWriter::syncTracks() {
-  // Each track's "wall clock at file time zero": the same for tracks in step.
-  auto zeroOf = [](const TrackState& t) -> std::optional<std::int64_t> {
-    if (!t.report || !t.timeline || !t.timeline->started()) return std::nullopt;
-    return t.report->first - t.timeline->peekMs(t.report->second);
-  };
-  std::optional<std::int64_t> videoZero;
-  for (const auto& t : tracks_)
-    if (t.track.format.isVideo() && (videoZero = zeroOf(t))) break;
-  if (!videoZero) return;
-  for (auto& t : tracks_) {
-    if (t.track.format.isVideo()) continue;
-    const auto zero = zeroOf(t);
-    if (!zero) continue;
-    // A frame at wall clock W sits at W - zero; in step with the video it sits at
-    // W - videoZero.
-    const std::int64_t shift = *zero - *videoZero;
-    if (std::abs(shift) < kMinSyncShiftMs || std::abs(shift) > kMaxSyncShiftMs) continue;
-    t.timeline->shift(shift);
-    ++result_.syncShifts;
-  }
+  std::vector<TrackClock*> clocks;
+  for (auto& t : tracks_) clocks.push_back(&t.clock);
+  result_.syncShifts += TrackClock::alignTracks(clocks);
 }
 
 void StreamFileWriter::finish(std::uint64_t dropped) {

@@ -13,7 +13,7 @@
 #include "record/MediaFileWriter.h"
 #include "record/PacketWriter.h"
 #include "record/ReorderBuffer.h"
-#include "record/RtpTimeline.h"
+#include "record/TrackClock.h"
 #include "record/TrackFormat.h"
 
 namespace parley::record {
@@ -67,16 +67,9 @@ class StreamFileWriter final : public PacketWriter {
     Track track;
     ReorderBuffer reorder;
     FrameAssembler assembler;
-    std::optional<RtpTimeline> timeline;  // from the track's first written frame
+    TrackClock clock;  // its timeline starts at the track's first written frame
     bool keyframeAsked = false;
-    // The latest sender report: NTP time (ms) and RTP timestamp.
-    std::optional<std::pair<std::int64_t, std::uint32_t>> report;
   };
-
-  // Sync never moves a track further than this (a report that says otherwise is wrong).
-  static constexpr std::int64_t kMaxSyncShiftMs = 2000;
-  // Smaller differences are left alone (not worth a step in the audio).
-  static constexpr std::int64_t kMinSyncShiftMs = 5;
 
   // An audio frame that came before the file's start was known.
   struct EarlyFrame {
@@ -90,7 +83,6 @@ class StreamFileWriter final : public PacketWriter {
   void placeEarlyFrames();
   // Writes one frame at its place on the track's timeline; false when the disk failed.
   bool place(std::size_t index, const EncodedFrame& frame, std::int64_t arrivedMs);
-  void senderReport(const PacketRing::Packet& packet);
   // Moves audio tracks to where the reports put them relative to the first video track.
   void syncTracks();
 

@@ -1,6 +1,7 @@
 #include "session/ArchiveManager.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -9,6 +10,7 @@
 #include "core/Crypto.h"
 #include "obs/Logger.h"
 #include "record/StreamFileWriter.h"
+#include "record/compose/Layout.h"
 #include "session/ArchiveJson.h"
 #include "session/OutboundMessage.h"
 #include "session/SessionManager.h"
@@ -60,9 +62,30 @@ ArchiveManager::Outcome ArchiveManager::fail(Status status, std::string message)
   return Outcome{status, std::move(message), std::nullopt};
 }
 
-std::string ArchiveManager::zipPath(const std::string& archiveId) const {
-  return (fs::path(settings_.directory) / (archiveId + ".zip")).string();
+std::string ArchiveManager::filePath(const std::string& archiveId,
+                                     const std::string& outputMode) const {
+  return (fs::path(settings_.directory) /
+          (archiveId + (outputMode == "composed" ? ".mp4" : ".zip")))
+      .string();
 }
+
+namespace {
+
+// The canvas of a composed archive: "640x480" and the other sizes OpenTok offers.
+std::pair<int, int> canvasSize(const std::string& resolution) {
+  int width = 640;
+  int height = 480;
+  if (std::sscanf(resolution.c_str(), "%dx%d", &width, &height) != 2 || width < 16 || height < 16 ||
+      width > 4096 || height > 4096)
+    return {640, 480};
+  return {width, height};
+}
+
+std::optional<record::compose::Layout> layoutOf(const core::ArchiveOptions& o, std::string* why) {
+  return record::compose::Layout::create(o.layoutType, o.layoutStylesheet, o.screenshareType, why);
+}
+
+}  // namespace
 
 std::int64_t ArchiveManager::sinceStart(const Running& r) const {
   return std::max<std::int64_t>(0, now_() - r.startedMs);
@@ -102,12 +125,12 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
   if (session->properties.e2ee)
     return fail(Status::Conflict,
                 "The session is end-to-end encrypted: its media cannot be archived");
-  if (options.outputMode == core::ArchiveOptions::OutputMode::Composed)
-    return fail(Status::NotImplemented,
-                "Composed archives are not available yet: start the archive with "
-                "outputMode \"individual\"");
   if (!options.hasAudio && !options.hasVideo)
     return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
+  const bool composed = options.outputMode == core::ArchiveOptions::OutputMode::Composed;
+  std::string layoutError;
+  if (composed && !layoutOf(options, &layoutError))
+    return fail(Status::Invalid, "layout: " + layoutError);
   const auto here = runningIn(options.sessionId);
   for (const Running* r : here)
     if (options.multiArchiveTag.empty() || r->record.multiArchiveTag.empty() ||
@@ -134,6 +157,13 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
   a.multiArchiveTag = options.multiArchiveTag;
   a.maxBitrate = options.maxBitrate.value_or(0);
   a.quantizationParameter = options.quantizationParameter.value_or(0);
+  if (composed) {
+    a.resolution = options.resolution;
+    Json l = Json::object({{"type", options.layoutType}});
+    if (!options.layoutStylesheet.empty()) l.set("stylesheet", options.layoutStylesheet);
+    if (!options.screenshareType.empty()) l.set("screenshareType", options.screenshareType);
+    a.layoutJson = l.dump();
+  }
   a.createdAtMs = core::Clock::nowMs();
   a.updatedAtMs = a.createdAtMs;
   r->directory = (fs::path(settings_.directory) / a.id).string();
@@ -150,6 +180,16 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
                   {{"dir", r->directory}, {"error", ec ? ec.message() : error}});
     fs::remove_all(r->directory, ec);
     return fail(Status::Unavailable, "The archive cannot be stored on this server");
+  }
+  if (composed) {
+    r->composer = startComposer(a, r->directory, options, &error);
+    if (!r->composer) {
+      Logger::error("cannot start an archive: its composer did not start",
+                    {{"dir", r->directory}, {"error", error}});
+      fs::remove_all(r->directory, ec);
+      return fail(Status::Unavailable, "The archive cannot be composed on this server");
+    }
+    r->composing = true;
   }
   store_.insertArchive(a);  // throws StoreError: nothing else happened yet
   Logger::info("archive started",
@@ -189,7 +229,8 @@ ArchiveManager::Outcome ArchiveManager::remove(const std::string& apiKey,
     return fail(Status::Conflict, "The archive is recording or being packaged: stop it first");
   if (!store_.deleteArchive(apiKey, archiveId)) return fail(Status::NotFound, "Archive not found");
   std::error_code ec;
-  fs::remove(zipPath(archiveId), ec);
+  fs::remove(filePath(archiveId, "individual"), ec);
+  fs::remove(filePath(archiveId, "composed"), ec);
   fs::remove_all(fs::path(settings_.directory) / archiveId, ec);
   Logger::info("archive deleted", {{"archiveId", archiveId}});
   return Outcome{};
@@ -253,11 +294,17 @@ ArchiveManager::Outcome ArchiveManager::setLayout(const std::string& apiKey,
                                                   const core::ArchiveOptions& layout) {
   auto stored = store_.findArchive(apiKey, archiveId);
   if (!stored) return fail(Status::NotFound, "Archive not found");
+  std::string why;
+  auto composition = layoutOf(layout, &why);
+  if (!composition) return fail(Status::Invalid, "layout: " + why);
   Json l = Json::object({{"type", layout.layoutType}});
   if (!layout.layoutStylesheet.empty()) l.set("stylesheet", layout.layoutStylesheet);
   if (!layout.screenshareType.empty()) l.set("screenshareType", layout.screenshareType);
   // Kept for composed output; the running copy is updated too so a later write keeps it.
-  if (Running* r = findRunning(apiKey, archiveId)) r->record.layoutJson = l.dump();
+  if (Running* r = findRunning(apiKey, archiveId)) {
+    r->record.layoutJson = l.dump();
+    if (r->composer) r->composer->setLayout(std::move(*composition));
+  }
   stored->layoutJson = l.dump();
   stored->updatedAtMs = core::Clock::nowMs();
   store_.updateArchive(stored.value());
@@ -327,30 +374,50 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
       if (auto a = alive.lock(); a && *a) fileFinished(archiveId, tapId, res);
     });
   };
-  std::string error;
-  auto writer = record::StreamFileWriter::create((fs::path(r.directory) / filename).string(),
-                                                 std::move(tracks), 0, std::move(wantKeyframe),
-                                                 std::move(onFinished), &error);
-  if (!writer) {
-    Logger::error("archive cannot create a stream file",
-                  {{"archiveId", archiveId}, {"streamId", streamId}, {"error", error}});
-    if (r.fileError.empty()) r.fileError = error;
-    return;
+  std::unique_ptr<record::PacketWriter> writer;
+  if (r.composer) {
+    // Composed output: the stream joins the archive's composition.
+    const LiveSession* live = sessions_.session(sessionId);
+    const Stream* st = live ? live->stream(streamId) : nullptr;
+    record::compose::StreamInfo info;
+    info.id = streamId;
+    info.addedOrder = tapId;
+    if (st) {
+      info.connectionId = st->connectionId;
+      info.screen = st->videoType() == "screen";
+      info.classes = st->layoutClassList;
+    }
+    writer = r.composer->addStream(info, std::move(tracks), std::move(wantKeyframe));
+    if (st) r.composer->setStreamVideo(streamId, st->hasVideo());
+  } else {
+    std::string error;
+    writer = record::StreamFileWriter::create((fs::path(r.directory) / filename).string(),
+                                              std::move(tracks), 0, std::move(wantKeyframe),
+                                              std::move(onFinished), &error);
+    if (!writer) {
+      Logger::error("archive cannot create a stream file",
+                    {{"archiveId", archiveId}, {"streamId", streamId}, {"error", error}});
+      if (r.fileError.empty()) r.fileError = error;
+      return;
+    }
   }
   record::ArchiveIndex::File entry;
   entry.streamId = streamId;
   entry.connectionData = connectionData;
-  entry.filename = filename;
+  entry.filename = r.composer ? "" : filename;
   entry.startTimeOffsetMs = sinceStart(r);
   r.index.files.push_back(entry);
-  r.files.push_back(RecordedFile{streamId, tapId, r.index.files.size() - 1, true, false});
-  ++r.unfinished;
+  // A composition's streams have no file of their own to wait for.
+  const bool composed = r.composer != nullptr;
+  r.files.push_back(RecordedFile{streamId, tapId, r.index.files.size() - 1, true, composed});
+  if (!composed) ++r.unfinished;
   saveIndex(r);
   auto ring = std::make_shared<record::PacketRing>(settings_.ringPackets);
   recorder_.add(ring, std::move(writer));
   media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(outputs));
-  Logger::info("archive records a stream",
-               {{"archiveId", archiveId}, {"streamId", streamId}, {"file", filename}});
+  Logger::info("archive records a stream", {{"archiveId", archiveId},
+                                            {"streamId", streamId},
+                                            {"file", composed ? "(composed)" : filename}});
 }
 
 void ArchiveManager::endFile(Running& r, RecordedFile& f, bool stopTap) {
@@ -387,7 +454,7 @@ void ArchiveManager::fileFinished(const std::string& archiveId, std::uint64_t ta
       if (r.fileError.empty()) r.fileError = result.error;
     }
   }
-  if (r.stopping && r.unfinished == 0) startPackaging(r);
+  if (r.stopping && r.unfinished == 0 && !r.composing) startPackaging(r);
 }
 
 void ArchiveManager::saveIndex(Running& r) {
@@ -410,17 +477,81 @@ void ArchiveManager::stopRunning(Running& r, const std::string& reason) {
                                    {"durationMs", static_cast<long long>(r.record.durationMs)}});
   statusChanged(r.record);
   tellClients(r.record, "updated");
+  // The composer draws what is still due, then reports (composerFinished).
+  if (r.composer) r.composer->stop();
+  if (r.unfinished == 0 && !r.composing) startPackaging(r);
+}
+
+std::unique_ptr<record::Composer> ArchiveManager::startComposer(const store::ArchiveRecord& a,
+                                                                const std::string& directory,
+                                                                const core::ArchiveOptions& options,
+                                                                std::string* error) {
+  record::Composer::Settings cs;
+  const auto [width, height] = canvasSize(options.resolution);
+  cs.output.width = width;
+  cs.output.height = height;
+  cs.output.framesPerSecond = settings_.composerFramesPerSecond;
+  cs.output.hasAudio = options.hasAudio;
+  cs.output.hasVideo = options.hasVideo;
+  cs.output.maxBitrate = static_cast<int>(options.maxBitrate.value_or(0));
+  cs.output.quantizationParameter = static_cast<int>(options.quantizationParameter.value_or(0));
+  cs.playoutDelayMs = settings_.composerDelayMs;
+  std::string why;
+  auto layout = layoutOf(options, &why);
+  std::weak_ptr<bool> alive = alive_;
+  const std::string archiveId = a.id;
+  auto finished = [this, alive, archiveId](const record::Composer::Result& result) {
+    post_([this, alive, archiveId, result] {
+      if (auto live = alive.lock(); live && *live) composerFinished(archiveId, result);
+    });
+  };
+  return record::Composer::create(
+      (fs::path(directory) / record::ArchivePackager::kComposedFileName).string(), cs,
+      layout ? std::move(*layout) : record::compose::Layout::bestFit(), std::move(finished), error);
+}
+
+void ArchiveManager::composerFinished(const std::string& archiveId,
+                                      const record::Composer::Result& result) {
+  auto it = running_.find(archiveId);
+  if (it == running_.end() || !it->second->composing) return;
+  Running& r = *it->second;
+  r.composing = false;
+  Logger::info("archive composition finished",
+               {{"archiveId", archiveId},
+                {"durationMs", static_cast<long long>(result.durationMs)},
+                {"pictures", static_cast<long long>(result.pictures)},
+                {"picturesSkipped", static_cast<long long>(result.picturesSkipped)},
+                {"decodeErrors", static_cast<long long>(result.decodeErrors)}});
+  if (!result.ok) {
+    Logger::error("archive composition failed",
+                  {{"archiveId", archiveId}, {"error", result.error}});
+    if (r.fileError.empty()) r.fileError = result.error;
+  }
+  // A composer that failed on its own (a full disk) ends the archive with what it wrote.
+  if (!r.stopping) {
+    stopRunning(r, "");
+    return;
+  }
   if (r.unfinished == 0) startPackaging(r);
+}
+
+record::ArchivePackager::Result ArchiveManager::packageFiles(const std::string& outputMode,
+                                                             const std::string& directory,
+                                                             const std::string& target,
+                                                             std::int64_t durationMs) {
+  return outputMode == "composed" ? record::ArchivePackager::packageComposed(directory, target)
+                                  : record::ArchivePackager::package(directory, target, durationMs);
 }
 
 void ArchiveManager::startPackaging(Running& r) {
   const std::string archiveId = r.record.id;
   const std::string directory = r.directory;
-  const std::string zip = zipPath(archiveId);
+  const std::string mode = r.record.outputMode;
+  const std::string target = filePath(archiveId, mode);
   const std::int64_t durationMs = r.record.durationMs;
   std::weak_ptr<bool> alive = alive_;
-  packager_.post([this, alive, archiveId, directory, zip, durationMs] {
-    auto result = record::ArchivePackager::package(directory, zip, durationMs);
+  packager_.post([this, alive, archiveId, directory, mode, target, durationMs] {
+    auto result = packageFiles(mode, directory, target, durationMs);
     if (result.ok) record::ArchivePackager::removeSources(directory);
     post_([this, alive, archiveId, result] {
       if (auto a = alive.lock(); a && *a) packaged(archiveId, result);
@@ -526,6 +657,14 @@ void ArchiveManager::streamDestroyed(const Stream& stream, const Connection& own
   }
 }
 
+void ArchiveManager::streamChanged(const Stream& stream, const Connection& owner) {
+  for (Running* r : runningIn(owner.sessionId)) {
+    if (!r->composer) continue;
+    r->composer->setStreamClasses(stream.id, stream.layoutClassList);
+    r->composer->setStreamVideo(stream.id, stream.hasVideo());
+  }
+}
+
 void ArchiveManager::tick() {
   const std::int64_t now = now_();
   std::vector<std::pair<Running*, const char*>> due;
@@ -554,7 +693,7 @@ void ArchiveManager::recoverLeftovers() {
   for (auto& a : left) {
     if (running_.count(a.id) || !recovering_.insert(a.id).second) continue;
     const std::string directory = (fs::path(settings_.directory) / a.id).string();
-    const std::string zip = zipPath(a.id);
+    const std::string zip = filePath(a.id, a.outputMode);
     // Packaged on the job thread like any stop: a long recording must not hold up the
     // start. Until then the archive keeps its status, and cannot be deleted.
     packager_.post([this, alive, a, directory, zip] {
@@ -565,9 +704,9 @@ void ArchiveManager::recoverLeftovers() {
       // whole, and the sources go after it. Packaging again would find nothing and fail it.
       const bool packaged = !wasRecording && fs::exists(zip) &&
                             !fs::exists(fs::path(directory) / record::ArchiveIndex::kFileName);
-      auto result = packaged ? record::ArchivePackager::readBack(zip)
-                             : record::ArchivePackager::package(directory, zip,
-                                                                wasRecording ? -1 : a.durationMs);
+      auto result =
+          packaged ? record::ArchivePackager::readBack(zip)
+                   : packageFiles(a.outputMode, directory, zip, wasRecording ? -1 : a.durationMs);
       if (result.ok) record::ArchivePackager::removeSources(directory);
       post_([this, alive, a, result, wasRecording]() mutable {
         if (auto live = alive.lock(); !live || !*live) return;
@@ -592,7 +731,12 @@ void ArchiveManager::finishAtShutdown() {
       r->record.reason = kShutdown;
       r->record.durationMs = sinceStart(*r);
     }
-    auto result = record::ArchivePackager::package(r->directory, zipPath(id), r->record.durationMs);
+    if (r->composer) {
+      r->composer->stop();
+      r->composer->join();
+    }
+    auto result = packageFiles(r->record.outputMode, r->directory,
+                               filePath(id, r->record.outputMode), r->record.durationMs);
     if (result.ok) record::ArchivePackager::removeSources(r->directory);
     applyPackaging(r->record, result, kShutdown);
   }

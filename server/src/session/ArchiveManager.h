@@ -15,6 +15,7 @@
 #include "media/MediaService.h"
 #include "record/ArchiveIndex.h"
 #include "record/ArchivePackager.h"
+#include "record/Composer.h"
 #include "record/JobThread.h"
 #include "record/Recorder.h"
 #include "record/StreamFileWriter.h"
@@ -25,11 +26,13 @@ namespace parley::session {
 
 class SessionManager;
 
-// Archives of routed sessions, individual output (docs/protocol.md §3.4.2, §4.2, §7.10): starts
-// and stops them, records one file per published stream through the SFU's recording taps and
-// a recorder thread, packages the files into OpenTok's ZIP on a background thread, and keeps
-// the store, the session's clients and the project's archive callbacks told of every status
-// change. Runs on the control thread; news from the other threads comes back through `post`.
+// Archives of routed sessions (docs/protocol.md §3.4.2, §4.2, §7.10): starts and stops them,
+// feeds each published stream through the SFU's recording taps and a recorder thread either
+// into a file of its own (individual output, packaged into OpenTok's ZIP on a background
+// thread) or into the archive's composer (composed output: one MP4, finalized on that thread),
+// and keeps the store, the session's clients and the project's archive callbacks told of every
+// status change. Runs on the control thread; news from the other threads comes back through
+// `post`.
 class ArchiveManager final : public SessionEventListener {
  public:
   struct Settings {
@@ -42,6 +45,9 @@ class ArchiveManager final : public SessionEventListener {
     // Files one archive makes at most (a publisher republishing in a loop would otherwise
     // grow its index and manifest without end); later streams are not recorded.
     std::size_t maxFilesPerArchive = 300;
+    // Composed output: how long the composer waits for late packets before drawing.
+    std::int64_t composerDelayMs = 300;
+    int composerFramesPerSecond = 25;  // OpenTok's composed archives' rate
   };
   enum class Status {
     Ok,
@@ -49,7 +55,6 @@ class ArchiveManager final : public SessionEventListener {
     SessionNotFound,  // 404
     Conflict,         // 409
     Invalid,          // 400
-    NotImplemented,   // 501: composed output
     NotAllowed,       // 405: stream changes of an auto archive
     Unavailable,      // 500: the archive's directory cannot be made
   };
@@ -85,8 +90,8 @@ class ArchiveManager final : public SessionEventListener {
   // The running archives of a session as clients see them (session state, §7.10).
   core::Json clientState(const std::string& sessionId) const;
   std::size_t runningCount() const { return running_.size(); }
-  // Where an available archive's ZIP is.
-  std::string zipPath(const std::string& archiveId) const;
+  // Where an available archive's file is: its ZIP (individual) or MP4 (composed).
+  std::string filePath(const std::string& archiveId, const std::string& outputMode) const;
 
   // Once a second: maximum durations and empty sessions.
   void tick();
@@ -104,6 +109,7 @@ class ArchiveManager final : public SessionEventListener {
   void streamCreated(const Stream& stream, const Connection& owner) override;
   void streamDestroyed(const Stream& stream, const Connection& owner,
                        const std::string& reason) override;
+  void streamChanged(const Stream& stream, const Connection& owner) override;
 
  private:
   struct RecordedFile {
@@ -124,6 +130,8 @@ class ArchiveManager final : public SessionEventListener {
     std::optional<std::int64_t> emptySinceMs;
     std::string fileError;  // the first writer failure, for the reason
     bool fileLimitLogged = false;
+    std::unique_ptr<record::Composer> composer;  // composed output
+    bool composing = false;                      // the composer has not finished yet
   };
 
   Outcome fail(Status status, std::string message) const;
@@ -139,6 +147,17 @@ class ArchiveManager final : public SessionEventListener {
   void fileFinished(const std::string& archiveId, std::uint64_t tapId,
                     const record::StreamFileWriter::Result& result);
   void stopRunning(Running& r, const std::string& reason);
+  void composerFinished(const std::string& archiveId, const record::Composer::Result& result);
+  // Composed output: the composer for a new archive; null, with `error`, when it cannot start.
+  std::unique_ptr<record::Composer> startComposer(const store::ArchiveRecord& a,
+                                                  const std::string& directory,
+                                                  const core::ArchiveOptions& options,
+                                                  std::string* error);
+  // Packaging (ZIP) or finalizing (MP4), on the packaging thread.
+  static record::ArchivePackager::Result packageFiles(const std::string& outputMode,
+                                                      const std::string& directory,
+                                                      const std::string& target,
+                                                      std::int64_t durationMs);
   void startPackaging(Running& r);
   void packaged(const std::string& archiveId, const record::ArchivePackager::Result& result);
   // The packager's outcome on the record (available, or failed with `failure` and why),

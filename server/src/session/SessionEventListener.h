@@ -16,6 +16,8 @@ class SessionEventListener {
   virtual void streamCreated(const Stream& stream, const Connection& owner) = 0;
   virtual void streamDestroyed(const Stream& stream, const Connection& owner,
                                const std::string& reason) = 0;
+  // A published stream's video went on or off, or its layout classes changed.
+  virtual void streamChanged(const Stream&, const Connection&) {}
 };
 
 }  // namespace parley::session

@@ -564,6 +564,8 @@ Reply SessionManager::onChannelUpdate(LiveSession& s, const Connection& self,
     media_->setPublisherTrack(s.record.sessionId, it->first,
                               type == "audio" ? media::TrackKind::Audio : media::TrackKind::Video,
                               *active);
+  if (active && type == "video")
+    for (auto* l : listeners_) l->streamChanged(it->second, self);
   // Echo to everyone, the publisher included: its own streamPropertyChanged comes from it.
   // Without the publisher's own bookkeeping (why, congestion level, which peer connection):
   // receivers stop reading a channel update at the first key they do not know.
@@ -938,6 +940,8 @@ SessionManager::ActionResult SessionManager::setLayoutClasses(
   auto it = s->streams.find(streamId);
   if (it == s->streams.end()) return {Outcome::NotFound, "no such stream"};
   it->second.layoutClassList = classes;
+  if (const Connection* owner = s->connection(it->second.connectionId))
+    for (auto* l : listeners_) l->streamChanged(it->second, *owner);
   return {};
 }
 

@@ -1,0 +1,117 @@
+// Composed archives (issue 12; docs/protocol.md §3.4.2; docs/media.md, "Composed archives"):
+// OpenTok.js 2.35.2 and parley.js publish known pictures (solid colours, from a canvas) and
+// known sounds (sine tones, from WebAudio) from headless Chromium into a routed session; the
+// official Node SDK records it with its default output mode (composed); the MP4 downloaded
+// through its signed link is checked with ffprobe and ffmpeg: H.264 + AAC, its duration, each
+// stream's colour where OpenTok's layout puts it at each moment, and both tones in the mix.
+//
+// Needs chromium and ffmpeg/ffprobe (Debian ffmpeg).
+// Run: PARLEYD=build/asan/parleyd node --test --test-concurrency=1 tests/browser-composed.test.js
+
+import { describe, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { archivesOf, downloadFile, near, pictureAt, probe, tonePower, waitFinished } from './lib/archives.js';
+import { openClientPage, waitUntil } from './lib/browser.js';
+import { useBrowserStack } from './lib/parleyd-browser.js';
+
+const T = { timeout: 240000 };
+const COLOURS = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#ff00ff'];
+const BLACK = '#000000';
+
+describe('composed archives of OpenTok.js and parley.js publishers', () => {
+  const fx = useBrowserStack({ logLevel: 'info' });
+  let browser;
+  let web;
+  let be;
+  let archives;
+  before(() => {
+    ({ browser, web, be } = fx);
+    archives = archivesOf(be.ot);
+  });
+
+  async function join(t, client, name, sessionId) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+    t.after(() => page.close());
+    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }) });
+    return page;
+  }
+
+  async function publish(page, opts) {
+    const r = await page.publish({ width: 320, height: 240, ...opts });
+    assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${page.diagnostics()}${be.logTail()}`);
+    return r.streamId;
+  }
+
+  // Stops the archive, waits for its MP4 and downloads it; checks what every composed file
+  // must be.
+  async function finish(t, started) {
+    const stopped = await archives.stop(started.id);
+    assert.equal(stopped.status, 'stopped');
+    const done = await waitFinished(archives, started.id);
+    assert.equal(done.status, 'available', `${JSON.stringify(done)}${be.logTail()}`);
+    assert.equal(done.outputMode, 'composed');
+    const { file, contentType, disposition } = await downloadFile(t, done);
+    assert.equal(contentType, 'video/mp4');
+    assert.match(disposition, new RegExp(`${done.id}\\.mp4`));
+    const p = probe(file);
+    t.diagnostic(p.describe());
+    return { done, file, probe: p };
+  }
+
+  test('bestFit as streams join (1, 2, 3 and 5 streams), both tones in the mix', T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const watcher = await join(t, 'opentok', 'watcher', sessionId);
+    const pages = [];
+    const joinedAt = [];  // ms since the archive's start when each stream was announced
+    let started;
+    // Five publishers, alternately OpenTok.js and parley.js; the first two also send a tone.
+    const tones = [440, 1200];
+    for (let i = 0; i < 5; ++i) {
+      const page = await join(t, i % 2 ? 'parley' : 'opentok', `p${i}`, sessionId);
+      pages.push(page);
+      const streamId = await publish(page, { colour: COLOURS[i], tone: tones[i] ?? 0 });
+      await watcher.waitForEvent({ event: 'streamCreated', streamId }, { timeoutMs: 30000 });
+      if (i === 0) started = await archives.start(sessionId, { name: 'composed bestFit' });
+      joinedAt.push(Date.now() - started.createdAt);
+      // Streams 1, 2, 3 and 5 each get a phase of their own, long enough to be drawn.
+      if (i !== 3) await new Promise((r) => setTimeout(r, 4500));
+    }
+    assert.equal(started.outputMode, 'composed', 'the SDK default');
+    assert.equal(started.resolution, '640x480');
+    const { file, probe: p, done } = await finish(t, started);
+    assert.equal(p.video.codec_name, 'h264');
+    assert.equal(p.audio.codec_name, 'aac');
+    assert.equal(Number(p.audio.sample_rate), 48000);
+    assert.equal(`${p.video.width}x${p.video.height}`, '640x480');
+    assert.ok(p.duration >= 15 && p.duration <= done.duration + 2, `duration ${p.duration} s, archive ${done.duration} s`);
+    assert.ok(p.videoFrames >= p.duration * 15, `${p.videoFrames} pictures in ${p.duration} s`);
+
+    // A phase's picture, a little before the next stream joins.
+    const phaseEnd = (k) => (k + 1 < joinedAt.length ? joinedAt[k + 1] : joinedAt[k] + 4500) / 1000 - 0.7;
+    const expect = (k, points) => {
+      const pic = pictureAt(file, phaseEnd(k));
+      const seen = points.map(([x, y, want]) => ({ x, y, want, got: pic.rgb(x, y) }));
+      const wrong = seen.filter((s) => !near(s.got, s.want));
+      assert.deepEqual(wrong, [], `phase ${k + 1} at ${phaseEnd(k).toFixed(1)} s: ${JSON.stringify(seen)}`);
+    };
+    // One stream: the whole canvas.
+    expect(0, [[320, 240, COLOURS[0]], [40, 40, COLOURS[0]], [600, 440, COLOURS[0]]]);
+    // Two: side by side, each 4:3 picture letterboxed in its 320x480 half.
+    expect(1, [[160, 240, COLOURS[0]], [480, 240, COLOURS[1]], [160, 40, BLACK], [480, 440, BLACK]]);
+    // Three: a 2x2 grid filled row by row, the last cell empty.
+    expect(2, [[160, 120, COLOURS[0]], [480, 120, COLOURS[1]], [160, 360, COLOURS[2]], [480, 360, BLACK]]);
+    // Five: 3x3, in the order the streams joined.
+    expect(4, [[107, 80, COLOURS[0]], [320, 80, COLOURS[1]], [533, 80, COLOURS[2]], [107, 240, COLOURS[3]],
+      [320, 240, COLOURS[4]], [533, 240, BLACK], [320, 400, BLACK]]);
+
+    // Both tones are in the mix once both streams are in, and nothing else is loud.
+    const from = joinedAt[1] / 1000 + 1;
+    const mix = tonePower(file, from, from + 3, [440, 1200, 800]);
+    t.diagnostic(`mix: ${JSON.stringify(mix)}`);
+    assert.ok(mix.power[440] > 0.1 && mix.power[1200] > 0.1, JSON.stringify(mix));
+    assert.ok(mix.power[800] < 0.02, JSON.stringify(mix));
+    const alone = tonePower(file, 0.5, joinedAt[1] / 1000 - 0.5, [440, 1200]);
+    assert.ok(alone.power[440] > 0.3 && alone.power[1200] < 0.02, `before the second stream: ${JSON.stringify(alone)}`);
+  });
+});
