@@ -355,7 +355,7 @@ describe('archives: REST API, downloads, callbacks and client messages', () => {
     await assert.rejects(sdk.get(b.id), /Archive not found/);
   });
 
-  test('start errors: unknown session 404, relayed 409, composed 501, bad fields 400', T, async () => {
+  test('start errors: unknown session 404, relayed 409, bad fields and layouts 400; composed is the default', T, async () => {
     const unknown = craftSessionId(server.apiKey);
     await assert.rejects(sdk.start(unknown, { outputMode: 'individual' }), /Session not found/);
     assert.equal((await rest('POST', '/archive', { sessionId: unknown, outputMode: 'individual' })).status, 404);
@@ -365,17 +365,26 @@ describe('archives: REST API, downloads, callbacks and client messages', () => {
     assert.equal(r409.status, 409, r409.describe());
     await assert.rejects(sdk.start(relayed, { outputMode: 'individual' }));
 
+    // The SDK's default is a composed archive: it starts (and, with nobody publishing, makes an
+    // MP4 of the empty canvas).
     const routed = await sdk.session();
-    for (const body of [{ sessionId: routed }, { sessionId: routed, outputMode: 'composed' }]) {
-      const res = await rest('POST', '/archive', body);
-      assert.equal(res.status, 501, res.describe());
-      const j = res.json();
-      assert.equal(j.code, 501);
-      assert.equal(typeof j.message, 'string');
-      assert.equal(typeof j.feature, 'string');
-      assert.match(j.feature, /compos/);
+    const composed = await sdk.start(routed, {});
+    assert.equal(composed.outputMode, 'composed');
+    assert.equal(composed.resolution, '640x480');
+    const stopped = await sdk.stop(composed.id);
+    assert.equal(stopped.status, 'stopped');
+
+    // Layouts the composer cannot follow are refused before anything starts.
+    for (const layout of [
+      { type: 'custom', stylesheet: 'stream { width: 50%' },
+      { type: 'custom', stylesheet: '}' },
+      { type: 'pip', screenshareType: 'bestFit' },
+      { type: 'bestFit', screenshareType: 'custom' },
+      { type: 'mosaic' },
+    ]) {
+      const res = await rest('POST', '/archive', { sessionId: routed, layout });
+      assert.equal(res.status, 400, `${JSON.stringify(layout)}: ${res.describe()}`);
     }
-    await assert.rejects(sdk.start(routed, {}), 'the SDK default (composed) is refused, never pretended');
 
     const bad = [
       { outputMode: 'individual', hasAudio: 'x' },
@@ -399,8 +408,8 @@ describe('archives: REST API, downloads, callbacks and client messages', () => {
       assert.equal(res.status, 400, `${body}: ${res.describe()}`);
     }
     assert.equal((await rest('POST', '/archive', { outputMode: 'individual' })).status, 400, 'no sessionId');
-    // None of these left an archive behind.
-    assert.equal((await sdk.list({ sessionId: routed })).total, 0);
+    // None of these left an archive behind: only the composed one is listed.
+    assert.deepEqual((await sdk.list({ sessionId: routed })).items.map((a) => a.id), [composed.id]);
 
     const noAuth = await request('POST', `${server.url}/v2/project/${server.apiKey}/archive`, {
       headers: { 'Content-Type': 'application/json' },

@@ -28,12 +28,10 @@ describe('REST endpoints of features not offered yet', () => {
   });
   after(async () => { await server?.stop(); });
 
-  test('the Node SDK reports 501 for a composed archive, not "Session not found"', T, async () => {
-    // Composed output (the SDK's default) is not offered yet; individual archives are.
-    const { err } = await call((cb) => ot.startArchive(sessionId, { name: 'x' }, cb));
-    assert.ok(err, 'a composed archive must fail');
+  test('the Node SDK reports 501 for a broadcast, not "Session not found"', T, async () => {
+    const { err } = await call((cb) => ot.startBroadcast(sessionId, { outputs: { hls: {} } }, cb));
+    assert.ok(err, 'a broadcast must fail');
     assert.doesNotMatch(err.message, /Session not found/);
-    assert.match(err.message, /[Cc]omposed/, err.message);
     const { err: none, value } = await call((cb) => ot.listArchives({}, cb));
     assert.equal(none, null, 'listing archives works');
     assert.deepEqual(value, []);
@@ -42,7 +40,6 @@ describe('REST endpoints of features not offered yet', () => {
   test('each unavailable endpoint answers 501 JSON naming its feature', T, async () => {
     const base = `${server.url}/v2/project/${server.apiKey}`;
     const cases = [
-      ['POST', '/archive', 'composed archives', JSON.stringify({ sessionId, outputMode: 'composed' })],
       ['POST', '/broadcast', 'broadcasts'],
       ['POST', '/broadcast/abc/stop', 'broadcasts'],
       ['POST', '/dial', 'sip'],
