@@ -63,6 +63,9 @@ std::unique_ptr<ComposedFileWriter> ComposedFileWriter::create(const std::string
     return nullptr;
   }
   std::unique_ptr<ComposedFileWriter> w(new ComposedFileWriter());
+  // Nothing to finish until the header is written: a writer dropped before that must not
+  // write a trailer (the muxer is not initialized).
+  w->finished_ = true;
   settings.width = std::max(2, settings.width) & ~1;
   settings.height = std::max(2, settings.height) & ~1;
   settings.framesPerSecond = std::clamp(settings.framesPerSecond, 1, 60);
@@ -93,6 +96,7 @@ std::unique_ptr<ComposedFileWriter> ComposedFileWriter::create(const std::string
     *error = ffmpegError("cannot write the MP4 header", rc);
     return nullptr;
   }
+  w->finished_ = false;
   return w;
 }
 
@@ -345,7 +349,8 @@ bool ComposedFileWriter::finalize(const std::string& from, const std::string& to
   while (packet && av_read_frame(in.context, packet) >= 0) {
     const int target =
         packet->stream_index < static_cast<int>(mapped.size()) ? mapped[packet->stream_index] : -1;
-    if (target >= 0) {
+    // The packet a cut went through is short (flagged corrupt): a decoder would fail on it.
+    if (target >= 0 && !(packet->flags & AV_PKT_FLAG_CORRUPT)) {
       AVStream* src = in.context->streams[packet->stream_index];
       AVStream* dst = out.context->streams[target];
       const std::int64_t endTs = packet->pts + std::max<std::int64_t>(0, packet->duration);

@@ -18,7 +18,9 @@ void AudioMixer::place(std::uint64_t source, std::int64_t position, std::span<co
   if (pairs == 0) return;
   auto [it, fresh] = sources_.try_emplace(source);
   Source& s = it->second;
-  if (fresh || s.samples.empty()) {
+  // A gap longer than the buffer holds would only be queued to be trimmed away: start over.
+  if (fresh || s.samples.empty() ||
+      position - s.end() > static_cast<std::int64_t>(kMaxBufferedSamples)) {
     s.samples.clear();
     s.start = position;
   } else if (position > s.end() + kSlackSamples) {
@@ -27,6 +29,7 @@ void AudioMixer::place(std::uint64_t source, std::int64_t position, std::span<co
     return;  // wholly behind what is there: a duplicate or a clock that jumped back
   } else if (position < s.end() - kSlackSamples) {
     const auto overlap = s.end() - position;
+    if (overlap >= pairs) return;  // nothing new in it
     stereo = stereo.subspan(static_cast<std::size_t>(overlap) * 2);
   }
   s.samples.insert(s.samples.end(), stereo.begin(), stereo.end());
