@@ -267,6 +267,34 @@ TEST_F(ComposedFileWriterTest, FinalizeRefusesEmptyAndGarbageFiles) {
   }
 }
 
+TEST_F(ComposedFileWriterTest, AudioOnly) {
+  std::string error;
+  ComposedFileWriter::Settings settings;
+  settings.hasVideo = false;
+  {
+    auto writer = ComposedFileWriter::create(fragmented_.string(), settings, &error);
+    ASSERT_TRUE(writer) << error;
+    EXPECT_FALSE(writer->writeVideo(Picture(640, 480), 0, &error)) << "no video track";
+    std::vector<float> second(2 * ComposedFileWriter::kAudioSampleRate);
+    for (std::size_t i = 0; i < second.size(); ++i)
+      second[i] = 0.3f * static_cast<float>(std::sin(2 * M_PI * 440.0 * static_cast<double>(i / 2) /
+                                                     ComposedFileWriter::kAudioSampleRate));
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(writer->writeAudio(second, &error)) << error;
+    ASSERT_TRUE(writer->finish(&error)) << error;
+  }
+  std::int64_t durationMs = 0;
+  ASSERT_TRUE(
+      ComposedFileWriter::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+      << error;
+  EXPECT_GT(durationMs, 1800);
+  EXPECT_LT(durationMs, 2300);
+  Probe p = probe(final_);
+  EXPECT_TRUE(p.aac);
+  EXPECT_FALSE(p.h264);
+  EXPECT_GT(p.duration, 1.8);
+  EXPECT_LT(p.duration, 2.3);
+}
+
 TEST_F(ComposedFileWriterTest, CreateFailsCleanlyWhereNoFileCanBeMade) {
   std::string error;
   auto writer = ComposedFileWriter::create((dir_.path() / "no" / "such" / "dir.mp4").string(),
@@ -287,6 +315,8 @@ TEST_F(ComposedFileWriterTest, RefusesPicturesOfTheWrongSizeAndWritesAfterFinish
   EXPECT_FALSE(writer->writeVideo(Picture(320, 240), 0, &error));
   EXPECT_FALSE(error.empty());
   EXPECT_TRUE(writer->writeVideo(Picture(640, 480), 0, &error)) << error;
+  EXPECT_TRUE(writer->writeVideo(Picture(640, 480), 0, &error)) << "same time: one kept";
+  EXPECT_EQ(writer->videoFrames(), 1u);
   std::vector<float> audio(2048, 0.0f);
   EXPECT_FALSE(writer->writeAudio(audio, &error)) << "no audio track";
   EXPECT_TRUE(writer->finish(&error)) << error;

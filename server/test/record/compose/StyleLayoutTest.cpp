@@ -189,6 +189,17 @@ TEST(StyleLayoutTest, FloatsWrapWhenTheLineIsFull) {
   EXPECT_EQ(right[1], box("s1", 440, 0, 100, 100));
 }
 
+TEST(StyleLayoutTest, RelativeOffsetsDisplayNoneAndSizeBounds) {
+  auto boxes = arrange(
+      "stream { position: relative; top: 10px; left: 20px; width: 100px; height: 50px } "
+      ".hidden { display: none } "
+      ".bounded { width: 90%; max-width: 200px; height: 1px; min-height: 30px }",
+      streams({{}, {"hidden"}, {"bounded"}}));
+  ASSERT_EQ(boxes.size(), 2u);
+  EXPECT_EQ(boxes[0], box("s0", 20, 10, 100, 50)) << "shifted from its place in the flow";
+  EXPECT_EQ(boxes[1], box("s2", 20, 60, 200, 30)) << "stacked below the first block";
+}
+
 TEST(StyleLayoutTest, WorksOnOtherCanvasSizes) {
   const std::string css =
       "stream.full { position: absolute; top: 0; right: 0; width: 100%; height: 100%; } "

@@ -203,6 +203,13 @@ TEST(StylesheetTest, CommentsAreSkipped) {
   EXPECT_EQ(s.height->value, 3);
 }
 
+TEST(StylesheetTest, KeepsAtMostMaxRules) {
+  std::string css;
+  for (std::size_t i = 0; i < Stylesheet::kMaxRules + 50; ++i)
+    css += ".c" + std::to_string(i) + " { width: 1px } ";
+  EXPECT_EQ(parsed(css).rules(), Stylesheet::kMaxRules);
+}
+
 TEST(StylesheetTest, TextThatIsNotCssIsAnError) {
   for (const char* css : {"stream { width: 1px", "stream { width: 1px } .a {", "stream { a { } }",
                           "stream { width: 1px } }", "stream { width: 1px } trailing"}) {
