@@ -10,10 +10,14 @@
 
 import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import OpenTok from 'opentok';
 
 import { archivesOf, downloadFile, near, pictureAt, probe, tonePower, waitFinished } from './lib/archives.js';
 import { openClientPage, waitUntil } from './lib/browser.js';
 import { useBrowserStack } from './lib/parleyd-browser.js';
+import { startParleyd, makeTempDir, removeDir, createSession } from './lib/parleyd.js';
 
 const T = { timeout: 240000 };
 const COLOURS = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#ff00ff'];
@@ -30,10 +34,14 @@ describe('composed archives of OpenTok.js and parley.js publishers', () => {
     archives = archivesOf(be.ot);
   });
 
-  async function join(t, client, name, sessionId) {
+  // A connected page (closed after test `t`); `server`: another parleyd than the suite's.
+  async function join(t, client, name, sessionId, server) {
     const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
     t.after(() => page.close());
-    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }) });
+    const token = server
+      ? new OpenTok(server.apiKey, server.apiSecret).generateToken(sessionId, { role: 'publisher' })
+      : be.token(sessionId, { role: 'publisher', data: `name=${name}` });
+    await page.connect({ proxyUrl: (server ?? be.server).url, apiKey: (server ?? be).apiKey, sessionId, token });
     return page;
   }
 
@@ -113,5 +121,54 @@ describe('composed archives of OpenTok.js and parley.js publishers', () => {
     assert.ok(mix.power[800] < 0.02, JSON.stringify(mix));
     const alone = tonePower(file, 0.5, joinedAt[1] / 1000 - 0.5, [440, 1200]);
     assert.ok(alone.power[440] > 0.3 && alone.power[1200] < 0.02, `before the second stream: ${JSON.stringify(alone)}`);
+  });
+
+  test('kill -9 while composing: the next start finalizes the MP4 up to its last fragment', T, async (t) => {
+    const dataDir = makeTempDir();
+    let first;
+    let second;
+    let killed = false;
+    // One hook, in order: servers down before their data directory goes.
+    t.after(async () => {
+      try {
+        if (first && !killed) await first.terminate('SIGKILL');
+        if (second) await second.stop();
+      } finally {
+        removeDir(dataDir);
+      }
+    });
+    first = await startParleyd({ dataDir, logLevel: 'info' });
+    const ot = new OpenTok(first.apiKey, first.apiSecret, { apiUrl: first.url });
+    const own = archivesOf(ot);
+    const sessionId = (await createSession(ot, { mediaMode: 'routed' })).sessionId;
+    const page = await join(t, 'parley', 'crash', sessionId, first);
+    const streamId = await publish(page, { colour: COLOURS[2], tone: 440 });
+    await waitUntil(async () => (await new Promise((resolve, reject) => ot.listStreams(sessionId, (e, v) => (e ? reject(e) : resolve(v))))).some((s) => s.id === streamId),
+      { timeoutMs: 30000, message: 'stream announced' });
+    const a = await own.start(sessionId, {});
+    // Fragments are flushed at least every second: wait for a few, then kill mid-recording.
+    const file = path.join(dataDir, 'archives', a.id, 'composed.mp4');
+    await waitUntil(() => Date.now() - a.createdAt > 4000 && fs.existsSync(file) && fs.statSync(file).size > 20000,
+      { timeoutMs: 30000, intervalMs: 200, message: `${file} growing` });
+    const info = await first.terminate('SIGKILL');
+    killed = true;
+    assert.equal(info.signal, 'SIGKILL', first.logs().slice(-8000));
+    await page.close();
+
+    second = await startParleyd({ dataDir, apiKey: first.apiKey, apiSecret: first.apiSecret, logLevel: 'info' });
+    const again = archivesOf(new OpenTok(second.apiKey, second.apiSecret, { apiUrl: second.url }));
+    const done = await waitFinished(again, a.id);
+    assert.equal(done.status, 'available', `${JSON.stringify(done)}\n${second.logs().slice(-4000)}`);
+    assert.match(done.reason, /stopped unexpectedly/);
+    assert.ok(done.duration >= 2, `duration ${done.duration}`);
+    assert.ok(!fs.existsSync(path.join(dataDir, 'archives', a.id)), 'the fragmented file was finalized');
+    const { file: mp4 } = await downloadFile(t, done);
+    const p = probe(mp4);
+    t.diagnostic(`after kill -9: ${p.describe()}, last packet ends at ${p.lastPacketEnd} s`);
+    assert.equal(p.video?.codec_name, 'h264', p.describe());
+    assert.equal(p.audio?.codec_name, 'aac', p.describe());
+    assert.ok(p.lastPacketEnd >= 2, `playable past 2 s: ${p.describe()}`);
+    const pic = pictureAt(mp4, p.lastPacketEnd - 1);
+    assert.ok(near(pic.rgb(320, 240), COLOURS[2]), `the stream is in the picture: ${pic.rgb(320, 240)}`);
   });
 });

@@ -85,7 +85,7 @@ std::unique_ptr<ComposedFileWriter> ComposedFileWriter::create(const std::string
     return nullptr;
   }
   AVDictionary* options = nullptr;
-  // Fragments (moof + mdat) at every keyframe and at least every second, each flushed: a
+  // Fragments (moof + mdat) at every keyframe (each second), each flushed as it is written: a
   // crash loses at most the fragment being gathered.
   av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
   av_dict_set(&options, "frag_duration", "1000000", 0);
@@ -120,7 +120,9 @@ bool ComposedFileWriter::openVideo(std::string* error) {
   // when the machine is busy.
   video_->time_base = AVRational{1, 1000};
   video_->framerate = AVRational{s.framesPerSecond, 1};
-  video_->gop_size = s.framesPerSecond * 2;
+  // A keyframe every second: each starts a fragment (what a crash can lose) and an HLS segment
+  // may start at any of them.
+  video_->gop_size = s.framesPerSecond;
   video_->thread_count = 1;
   if (format_->oformat->flags & AVFMT_GLOBALHEADER) video_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(video_->priv_data, "preset", presetFor(s.width, s.height), 0);

@@ -17,10 +17,10 @@ struct AVStream;
 namespace parley::record {
 
 // Encodes the composer's output, H.264 (libx264) and AAC with libavcodec, into a fragmented
-// MP4 (libavformat), the one place composed media is encoded. Fragments are cut at least every
-// second and flushed as they are written, so a process killed mid-recording leaves a file that
-// plays up to the last whole fragment; finalize() then turns it into an ordinary MP4 with its
-// index up front (what OpenTok delivers, and what players start quickly). Not thread-safe:
+// MP4 (libavformat), the one place composed media is encoded. Fragments are cut at every
+// keyframe (one a second) and flushed as they are written, so a process killed mid-recording leaves
+// a file that plays up to the last whole fragment; finalize() then turns it into an ordinary MP4
+// with its index up front (what OpenTok delivers, and what players start quickly). Not thread-safe:
 // one composer thread per file.
 class ComposedFileWriter {
  public:
