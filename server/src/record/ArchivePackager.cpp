@@ -14,8 +14,8 @@
 #include "core/Crypto.h"
 #include "core/Json.h"
 #include "core/Sha256.h"
-#include "record/ComposedFileWriter.h"
 #include "record/MediaFileReader.h"
+#include "record/Mp4FileMuxer.h"
 #include "record/ZipWriter.h"
 
 namespace parley::record {
@@ -151,8 +151,8 @@ ArchivePackager::Result ArchivePackager::readBack(const std::string& zipPath) {
 ArchivePackager::Result ArchivePackager::packageComposed(const std::string& archiveDir,
                                                          const std::string& mp4Path) {
   Result result;
-  if (!ComposedFileWriter::finalize(archiveDir + "/" + kComposedFileName, mp4Path,
-                                    &result.durationMs, &result.error))
+  if (!Mp4FileMuxer::finalize(archiveDir + "/" + kComposedFileName, mp4Path, &result.durationMs,
+                              &result.error))
     return result;
   if (!hashFile(mp4Path, result)) {
     std::remove(mp4Path.c_str());

@@ -37,7 +37,7 @@ class ArchivePackager {
                         std::int64_t durationMs);
   // A composed archive's deliverable: the fragmented MP4 the composer wrote in the archive's
   // directory (kComposedFileName; whole, or cut off by a crash) rewritten into an ordinary MP4
-  // at mp4Path (ComposedFileWriter::finalize), with its size, SHA-256 and duration. On failure
+  // at mp4Path (Mp4FileMuxer::finalize), with its size, SHA-256 and duration. On failure
   // nothing is left under mp4Path.
   static Result packageComposed(const std::string& archiveDir, const std::string& mp4Path);
   static constexpr const char* kComposedFileName = "composed.mp4";

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "record/ComposerInput.h"
+#include "record/Mp4FileMuxer.h"
 
 namespace parley::record {
 
@@ -21,8 +22,26 @@ std::int64_t Composer::steadyNowMs() {
 std::unique_ptr<Composer> Composer::create(const std::string& path, Settings settings,
                                            compose::Layout layout, Finished onFinished,
                                            std::string* error) {
+  Outputs outputs;
+  outputs.mp4Path = path;
+  return create(std::move(outputs), settings, std::move(layout), std::move(onFinished), error);
+}
+
+std::unique_ptr<Composer> Composer::create(Outputs outputs, Settings settings,
+                                           compose::Layout layout, Finished onFinished,
+                                           std::string* error) {
+  std::vector<std::unique_ptr<PacketMuxer>> muxers;
+  if (!outputs.mp4Path.empty()) muxers.push_back(std::make_unique<Mp4FileMuxer>(outputs.mp4Path));
+  if (outputs.hls) muxers.push_back(std::make_unique<HlsMuxer>(*outputs.hls));
+  for (const auto& target : outputs.rtmp) {
+    auto listener = [report = outputs.rtmpStatus, id = target.id](RtmpMuxer::Status status,
+                                                                  const std::string& why) {
+      if (report) report(id, status, why);
+    };
+    muxers.push_back(std::make_unique<RtmpMuxer>(target.url, std::move(listener)));
+  }
   std::unique_ptr<Composer> c(new Composer());
-  c->file_ = ComposedFileWriter::create(path, settings.output, error);
+  c->file_ = CompositionEncoder::create(settings.output, std::move(muxers), error);
   if (!c->file_) return nullptr;
   c->settings_ = settings;
   c->layout_ = std::move(layout);

@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "record/AudioDecoder.h"
-#include "record/ComposedFileWriter.h"
 #include "record/ComposerMailbox.h"
+#include "record/CompositionEncoder.h"
+#include "record/HlsMuxer.h"
 #include "record/PacketWriter.h"
 #include "record/Picture.h"
 #include "record/PictureScaler.h"
+#include "record/RtmpMuxer.h"
 #include "record/StreamFileWriter.h"
 #include "record/TrackClock.h"
 #include "record/TrackFormat.h"
@@ -43,7 +45,7 @@ namespace parley::record {
 class Composer {
  public:
   struct Settings {
-    ComposedFileWriter::Settings output;
+    CompositionEncoder::Settings output;
     std::int64_t playoutDelayMs = 300;
   };
   using Track = StreamFileWriter::Track;
@@ -56,8 +58,27 @@ class Composer {
     std::uint64_t decodeErrors = 0;
   };
   using Finished = std::function<void(const Result&)>;
+  // Where the composition goes: a composed archive's MP4 file, or a live broadcast's HLS
+  // stream and RTMP targets (any of them).
+  struct Outputs {
+    std::string mp4Path;
+    std::optional<HlsMuxer::Settings> hls;
+    struct Rtmp {
+      std::string id;
+      std::string url;  // serverUrl + "/" + streamName
+    };
+    std::vector<Rtmp> rtmp;
+    // An RTMP target's status changed (from that target's thread).
+    std::function<void(const std::string& id, RtmpMuxer::Status status, const std::string& why)>
+        rtmpStatus;
+  };
 
-  // Starts the thread. Null, with `error`, when the file cannot be created.
+  // Starts the thread. Null, with `error`, when an output cannot be started (the file cannot
+  // be created, say; an RTMP server that does not answer is not an error: it is retried).
+  static std::unique_ptr<Composer> create(Outputs outputs, Settings settings,
+                                          compose::Layout layout, Finished onFinished,
+                                          std::string* error);
+  // A composed archive: the MP4 at `path`.
   static std::unique_ptr<Composer> create(const std::string& path, Settings settings,
                                           compose::Layout layout, Finished onFinished,
                                           std::string* error);
@@ -133,7 +154,7 @@ class Composer {
   std::uint64_t nextInput_ = 1;         // control thread
 
   // The composer thread's own.
-  std::unique_ptr<ComposedFileWriter> file_;
+  std::unique_ptr<CompositionEncoder> file_;
   compose::Layout layout_ = compose::Layout::bestFit();
   std::map<std::uint64_t, std::unique_ptr<Input>> inputs_;
   compose::AudioMixer mixer_;

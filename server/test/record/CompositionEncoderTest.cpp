@@ -1,4 +1,5 @@
-#include "record/ComposedFileWriter.h"
+#include "record/CompositionEncoder.h"
+#include "record/Mp4FileMuxer.h"
 
 #include <gtest/gtest.h>
 
@@ -39,11 +40,11 @@ Picture pictureAt(int frame) {
 // Writes kSeconds of pictures and a 440 Hz tone to `path` (fragmented MP4).
 ::testing::AssertionResult writeClip(const fs::path& path) {
   std::string error;
-  ComposedFileWriter::Settings settings;
+  CompositionEncoder::Settings settings;
   settings.width = kWidth;
   settings.height = kHeight;
   settings.framesPerSecond = kFps;
-  auto writer = ComposedFileWriter::create(path.string(), settings, &error);
+  auto writer = CompositionEncoder::create(path.string(), settings, &error);
   if (!writer) return ::testing::AssertionFailure() << "create: " << error;
   constexpr int kChunk = 960;  // 20 ms of 48 kHz
   std::int64_t samples = 0;
@@ -52,12 +53,12 @@ Picture pictureAt(int frame) {
     if (!writer->writeVideo(pictureAt(frame), ptsMs, &error))
       return ::testing::AssertionFailure() << "writeVideo " << frame << ": " << error;
     // Audio up to the end of this picture.
-    const std::int64_t until = (frame + 1) * ComposedFileWriter::kAudioSampleRate / kFps;
+    const std::int64_t until = (frame + 1) * CompositionEncoder::kAudioSampleRate / kFps;
     while (samples < until) {
       std::vector<float> chunk;
       for (int i = 0; i < kChunk; ++i) {
         const float v = 0.5f * static_cast<float>(std::sin(2 * M_PI * 440.0 * (samples + i) /
-                                                           ComposedFileWriter::kAudioSampleRate));
+                                                           CompositionEncoder::kAudioSampleRate));
         chunk.push_back(v);
         chunk.push_back(v);
       }
@@ -154,14 +155,14 @@ long topLevelBox(const fs::path& file, const std::string& type) {
   return -1;
 }
 
-class ComposedFileWriterTest : public ::testing::Test {
+class CompositionEncoderTest : public ::testing::Test {
  protected:
   store::test::TempDirectory dir_;
   fs::path fragmented_ = dir_.path() / "composed.frag.mp4";
   fs::path final_ = dir_.path() / "archive.mp4";
 };
 
-TEST_F(ComposedFileWriterTest, WritesH264AndAacThatFinalizeTurnsIntoAFastStartMp4) {
+TEST_F(CompositionEncoderTest, WritesH264AndAacThatFinalizeTurnsIntoAFastStartMp4) {
   ASSERT_TRUE(writeClip(fragmented_));
   Probe raw = probe(fragmented_);
   EXPECT_TRUE(raw.h264 && raw.aac) << "the fragmented file plays as it is";
@@ -170,7 +171,7 @@ TEST_F(ComposedFileWriterTest, WritesH264AndAacThatFinalizeTurnsIntoAFastStartMp
   std::string error;
   std::int64_t durationMs = 0;
   ASSERT_TRUE(
-      ComposedFileWriter::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   EXPECT_GT(durationMs, 1800);
   EXPECT_LT(durationMs, 2400);
@@ -192,12 +193,12 @@ TEST_F(ComposedFileWriterTest, WritesH264AndAacThatFinalizeTurnsIntoAFastStartMp
   EXPECT_LT(topLevelBox(final_, "moof"), 0) << "no longer fragmented";
 }
 
-TEST_F(ComposedFileWriterTest, ColoursComeOutWhereTheyWereDrawn) {
+TEST_F(CompositionEncoderTest, ColoursComeOutWhereTheyWereDrawn) {
   ASSERT_TRUE(writeClip(fragmented_));
   std::string error;
   std::int64_t durationMs = 0;
   ASSERT_TRUE(
-      ComposedFileWriter::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   auto left = rgbAt(final_, 100, 240);
   ASSERT_EQ(left.size(), 3u) << "ffmpeg could not decode a picture";
@@ -216,11 +217,11 @@ TEST_F(ComposedFileWriterTest, ColoursComeOutWhereTheyWereDrawn) {
   EXPECT_GT(square[2], 200);
 }
 
-TEST_F(ComposedFileWriterTest, FinalizeKeepsWhatACutOffFileHolds) {
+TEST_F(CompositionEncoderTest, FinalizeKeepsWhatACutOffFileHolds) {
   ASSERT_TRUE(writeClip(fragmented_));
   std::string error;
   std::int64_t fullMs = 0;
-  ASSERT_TRUE(ComposedFileWriter::finalize(fragmented_.string(), final_.string(), &fullMs, &error))
+  ASSERT_TRUE(Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &fullMs, &error))
       << error;
   // As if the process died half way through writing.
   const fs::path cut = dir_.path() / "cut.frag.mp4";
@@ -228,7 +229,7 @@ TEST_F(ComposedFileWriterTest, FinalizeKeepsWhatACutOffFileHolds) {
   fs::resize_file(cut, fs::file_size(cut) / 2);
   const fs::path out = dir_.path() / "cut.mp4";
   std::int64_t cutMs = 0;
-  ASSERT_TRUE(ComposedFileWriter::finalize(cut.string(), out.string(), &cutMs, &error)) << error;
+  ASSERT_TRUE(Mp4FileMuxer::finalize(cut.string(), out.string(), &cutMs, &error)) << error;
   EXPECT_GT(cutMs, 0);
   EXPECT_LT(cutMs, fullMs);
   Probe p = probe(out);
@@ -246,7 +247,7 @@ TEST_F(ComposedFileWriterTest, FinalizeKeepsWhatACutOffFileHolds) {
   }
 }
 
-TEST_F(ComposedFileWriterTest, FinalizeRefusesEmptyAndGarbageFiles) {
+TEST_F(CompositionEncoderTest, FinalizeRefusesEmptyAndGarbageFiles) {
   const fs::path empty = dir_.path() / "empty.mp4";
   std::ofstream(empty, std::ios::binary).flush();
   const fs::path garbage = dir_.path() / "garbage.mp4";
@@ -259,7 +260,7 @@ TEST_F(ComposedFileWriterTest, FinalizeRefusesEmptyAndGarbageFiles) {
   for (const fs::path& in : {empty, garbage, dir_.path() / "missing.mp4"}) {
     std::string error;
     std::int64_t durationMs = -7;
-    EXPECT_FALSE(ComposedFileWriter::finalize(in.string(), final_.string(), &durationMs, &error))
+    EXPECT_FALSE(Mp4FileMuxer::finalize(in.string(), final_.string(), &durationMs, &error))
         << in;
     EXPECT_FALSE(error.empty()) << in;
     EXPECT_FALSE(fs::exists(final_)) << in;
@@ -267,24 +268,24 @@ TEST_F(ComposedFileWriterTest, FinalizeRefusesEmptyAndGarbageFiles) {
   }
 }
 
-TEST_F(ComposedFileWriterTest, AudioOnly) {
+TEST_F(CompositionEncoderTest, AudioOnly) {
   std::string error;
-  ComposedFileWriter::Settings settings;
+  CompositionEncoder::Settings settings;
   settings.hasVideo = false;
   {
-    auto writer = ComposedFileWriter::create(fragmented_.string(), settings, &error);
+    auto writer = CompositionEncoder::create(fragmented_.string(), settings, &error);
     ASSERT_TRUE(writer) << error;
     EXPECT_FALSE(writer->writeVideo(Picture(640, 480), 0, &error)) << "no video track";
-    std::vector<float> second(2 * ComposedFileWriter::kAudioSampleRate);
+    std::vector<float> second(2 * CompositionEncoder::kAudioSampleRate);
     for (std::size_t i = 0; i < second.size(); ++i)
       second[i] = 0.3f * static_cast<float>(std::sin(2 * M_PI * 440.0 * static_cast<double>(i / 2) /
-                                                     ComposedFileWriter::kAudioSampleRate));
+                                                     CompositionEncoder::kAudioSampleRate));
     for (int i = 0; i < 2; ++i) ASSERT_TRUE(writer->writeAudio(second, &error)) << error;
     ASSERT_TRUE(writer->finish(&error)) << error;
   }
   std::int64_t durationMs = 0;
   ASSERT_TRUE(
-      ComposedFileWriter::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   EXPECT_GT(durationMs, 1800);
   EXPECT_LT(durationMs, 2300);
@@ -295,22 +296,22 @@ TEST_F(ComposedFileWriterTest, AudioOnly) {
   EXPECT_LT(p.duration, 2.3);
 }
 
-TEST_F(ComposedFileWriterTest, CreateFailsCleanlyWhereNoFileCanBeMade) {
+TEST_F(CompositionEncoderTest, CreateFailsCleanlyWhereNoFileCanBeMade) {
   std::string error;
-  auto writer = ComposedFileWriter::create((dir_.path() / "no" / "such" / "dir.mp4").string(),
-                                           ComposedFileWriter::Settings{}, &error);
+  auto writer = CompositionEncoder::create((dir_.path() / "no" / "such" / "dir.mp4").string(),
+                                           CompositionEncoder::Settings{}, &error);
   EXPECT_FALSE(writer);
   EXPECT_FALSE(error.empty());
   std::int64_t durationMs = 0;
-  EXPECT_FALSE(ComposedFileWriter::finalize(
+  EXPECT_FALSE(Mp4FileMuxer::finalize(
       fragmented_.string(), (dir_.path() / "no" / "out.mp4").string(), &durationMs, &error));
 }
 
-TEST_F(ComposedFileWriterTest, RefusesPicturesOfTheWrongSizeAndWritesAfterFinish) {
+TEST_F(CompositionEncoderTest, RefusesPicturesOfTheWrongSizeAndWritesAfterFinish) {
   std::string error;
-  ComposedFileWriter::Settings settings;
+  CompositionEncoder::Settings settings;
   settings.hasAudio = false;
-  auto writer = ComposedFileWriter::create(fragmented_.string(), settings, &error);
+  auto writer = CompositionEncoder::create(fragmented_.string(), settings, &error);
   ASSERT_TRUE(writer) << error;
   EXPECT_FALSE(writer->writeVideo(Picture(320, 240), 0, &error));
   EXPECT_FALSE(error.empty());
@@ -322,9 +323,9 @@ TEST_F(ComposedFileWriterTest, RefusesPicturesOfTheWrongSizeAndWritesAfterFinish
   EXPECT_TRUE(writer->finish(&error)) << error;
   EXPECT_TRUE(writer->finish(&error)) << "idempotent";
   EXPECT_FALSE(writer->writeVideo(Picture(640, 480), 100, &error));
-  ComposedFileWriter::Settings nothing;
+  CompositionEncoder::Settings nothing;
   nothing.hasAudio = nothing.hasVideo = false;
-  EXPECT_FALSE(ComposedFileWriter::create((dir_.path() / "none.mp4").string(), nothing, &error));
+  EXPECT_FALSE(CompositionEncoder::create((dir_.path() / "none.mp4").string(), nothing, &error));
 }
 
 }  // namespace
