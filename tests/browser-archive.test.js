@@ -4,7 +4,7 @@
 // through its signed link is checked with ffprobe: one file per published stream (a stream
 // published again gets a file of its own), VP8 + Opus, durations and offsets as the manifest
 // says, a real frame rate, audio and video starting together. Also archiveMode "always"
-// (starts at the first stream, stops when the session is empty) and kill -9 of parleyd while
+// (a composed archive that starts at the first stream and stops when the session is empty) and kill -9 of parleyd while
 // recording (the next start packages what was written).
 //
 // Needs chromium, ffprobe (Debian ffmpeg) and unzip.
@@ -17,7 +17,7 @@ import path from 'node:path';
 import OpenTok from 'opentok';
 
 import { openClientPage, waitUntil } from './lib/browser.js';
-import { archivesOf, downloadAndUnzip, probe, waitFinished } from './lib/archives.js';
+import { archivesOf, downloadAndUnzip, downloadFile, probe, waitFinished } from './lib/archives.js';
 import { startBrowserStack, stopBrowserStack } from './lib/parleyd-browser.js';
 import { startParleyd, makeTempDir, removeDir, createSession } from './lib/parleyd.js';
 
@@ -146,21 +146,21 @@ describe('individual archives of OpenTok.js and parley.js publishers in Chromium
     }
   });
 
-  test(`archiveMode "always": the first stream starts an archive, an empty session (${IDLE_STOP_S} s) stops it`, T, async (t) => {
-    const sessionId = await be.createSession({ mediaMode: 'routed', archiveMode: 'always' });
+  test(`archiveMode "always": the first stream starts a composed archive at archiveResolution, an empty session (${IDLE_STOP_S} s) stops it`, T, async (t) => {
+    const sessionId = await be.createSession({ mediaMode: 'routed', archiveMode: 'always', archiveResolution: '1280x720' });
     const page = await join(t, { name: 'always', client: 'opentok', sessionId });
     assert.equal((await archives.list({ sessionId })).total, 0, 'nothing recorded before anyone publishes');
-    const streamId = await publish(page);
+    await publish(page);
     const running = await waitUntil(async () => {
       const { items } = await archives.list({ sessionId });
       return items.find((a) => a.status === 'started');
     }, { timeoutMs: 30000, message: 'an archive started by the first stream' });
-    assert.equal(running.outputMode, 'individual');
+    assert.equal(running.outputMode, 'composed', "OpenTok's automatic archives are composed");
+    assert.equal(running.resolution, '1280x720');
     await page.waitForEvent({ event: 'archiveStarted', archiveId: running.id }, { timeoutMs: 15000 });
-    // Record a little, until media reached the file (the recording keeps one simulcast layer,
-    // which Chromium may start a while after the first), then everyone leaves.
-    const file = path.join(be.server.dataDir, 'archives', running.id, `${streamId}.webm`);
-    await waitUntil(() => Date.now() - running.createdAt > 2000 && fs.existsSync(file) && fs.statSync(file).size > 0,
+    // Record a little, until the composition's first fragments are written, then everyone leaves.
+    const file = path.join(be.server.dataDir, 'archives', running.id, 'composed.mp4');
+    await waitUntil(() => Date.now() - running.createdAt > 3000 && fs.existsSync(file) && fs.statSync(file).size > 10000,
       { timeoutMs: 30000, intervalMs: 100, message: `media in ${file}` });
     assert.ok((await page.call('disconnect')).ok);
     await page.waitForEvent({ event: 'sessionDisconnected' }, { timeoutMs: 15000 });
@@ -168,13 +168,12 @@ describe('individual archives of OpenTok.js and parley.js publishers in Chromium
     assert.equal(done.status, 'available', JSON.stringify(done));
     assert.equal(done.reason, 'session ended');
     assert.equal((await archives.list({ sessionId })).total, 1, 'one archive for the session');
-    const { dir, manifest } = await downloadAndUnzip(t, done);
-    t.diagnostic(`manifest: ${JSON.stringify(manifest)}`);
-    assert.deepEqual(manifest.files.map((f) => f.streamId), [streamId]);
-    const p = probe(path.join(dir, manifest.files[0].filename));
-    assert.equal(p.video?.codec_name, 'vp8', p.describe());
-    assert.equal(p.audio?.codec_name, 'opus', p.describe());
-    assert.ok(p.duration > 1, p.describe());
+    const { file: mp4 } = await downloadFile(t, done);
+    const p = probe(mp4);
+    assert.equal(p.video?.codec_name, 'h264', p.describe());
+    assert.equal(p.audio?.codec_name, 'aac', p.describe());
+    assert.equal(`${p.video.width}x${p.video.height}`, '1280x720', p.describe());
+    assert.ok(p.duration > 2, p.describe());
   });
 
   test('streamMode "manual": only the streams added are recorded, from when they were added until removed', T, async (t) => {

@@ -630,13 +630,16 @@ void ArchiveManager::streamCreated(const Stream& stream, const Connection& owner
   }
   if (any) return;
   // archiveMode "always": the first stream starts the session's archive (docs/protocol.md
-  // §3.4.1), recording every stream as it comes.
+  // §3.4.1), composing every stream as it comes.
   const LiveSession* live = sessions_.session(owner.sessionId);
   if (!live || live->record.properties.archiveMode != core::ArchiveMode::Always) return;
   core::ArchiveOptions options;
   options.sessionId = owner.sessionId;
   options.name = live->record.properties.archiveName;
-  options.outputMode = core::ArchiveOptions::OutputMode::Individual;
+  // OpenTok's automatic archives are composed, at the session's archiveResolution.
+  options.outputMode = core::ArchiveOptions::OutputMode::Composed;
+  if (!live->record.properties.archiveResolution.empty())
+    options.resolution = live->record.properties.archiveResolution;
   try {
     auto outcome = start(owner.apiKey, options);
     if (outcome.status != Status::Ok)
