@@ -248,7 +248,7 @@ describe('demo recording (/demo/archive)', () => {
     const archive = started.json();
     assert.equal(archive.status, 'started');
     assert.equal(archive.sessionId, mod.sessionId);
-    assert.equal(archive.outputMode, 'individual');
+    assert.equal(archive.outputMode, 'composed');
     assert.equal(archive.name, room);
     assert.equal(archive.url, null);
     assert.equal(started.headers['cache-control'], 'no-store');
@@ -273,10 +273,10 @@ describe('demo recording (/demo/archive)', () => {
 
     const available = await demoArchiveUntil(server.url, archive.id, mod.token, 'available');
     assert.equal(typeof available.url, 'string', JSON.stringify(available));
-    const zip = await fetch(available.url);
-    assert.equal(zip.status, 200);
-    const bytes = Buffer.from(await zip.arrayBuffer());
-    assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'the link serves the ZIP');
+    const mp4 = await fetch(available.url);
+    assert.equal(mp4.status, 200);
+    const bytes = Buffer.from(await mp4.arrayBuffer());
+    assert.equal(bytes.subarray(4, 8).toString('latin1'), 'ftyp', 'the link serves the MP4');
     assert.equal(bytes.length, available.size);
   });
 
@@ -522,12 +522,12 @@ describe('the demo room in three browsers', () => {
       'the download link',
     );
     assert.equal(await guest.page.isVisible('#download-link'), false, 'guests get no download link');
-    const zip = await fetch(href);
-    assert.equal(zip.status, 200, href);
-    assert.equal(Buffer.from(await zip.arrayBuffer()).subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+    const mp4 = await fetch(href);
+    assert.equal(mp4.status, 200, href);
+    assert.equal(Buffer.from(await mp4.arrayBuffer()).subarray(4, 8).toString('latin1'), 'ftyp');
     // The moderator's page offers it as a file download.
     const [download] = await Promise.all([mod.page.waitForEvent('download'), mod.page.click('#download-link')]);
-    assert.match(download.suggestedFilename(), /\.zip$/);
+    assert.match(download.suggestedFilename(), /\.mp4$/);
     for (const p of [mod, guest, late]) await p.close();
   });
 

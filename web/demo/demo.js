@@ -342,8 +342,8 @@ function updateControls() {
 
 // ---------------------------------------------------------------------------------------
 // Recording: everyone sees the REC badge while an archive runs (archiveStarted and
-// archiveStopped from the SDK); a moderator starts and stops an individual archive through
-// the demo's backend and downloads the ZIP once the server has packaged it.
+// archiveStopped from the SDK); a moderator starts and stops a composed archive through
+// the demo's backend and downloads the MP4 once the server has finished it.
 
 async function demoArchiveRequest(token, method, path, body) {
   const headers = { 'X-Demo-Token': token };

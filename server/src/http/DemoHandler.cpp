@@ -223,7 +223,7 @@ HttpResponse DemoHandler::startArchive(const HttpRequest& request) {
   core::ArchiveOptions options;
   options.sessionId = *sessionId;
   options.name = *room;
-  options.outputMode = core::ArchiveOptions::OutputMode::Individual;
+  options.outputMode = core::ArchiveOptions::OutputMode::Composed;  // one MP4 to watch
   const auto outcome = archives_->start(settings_.apiKey, options);
   if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
     return archiveRefusal(outcome);
