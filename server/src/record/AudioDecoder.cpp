@@ -10,9 +10,12 @@ extern "C" {
 #include <algorithm>
 #include <cstring>
 
+#include "record/FfmpegLog.h"
+
 namespace parley::record {
 
 std::unique_ptr<AudioDecoder> AudioDecoder::create(int channels, std::string* error) {
+  FfmpegLog::install();
   const AVCodec* decoder = avcodec_find_decoder(AV_CODEC_ID_OPUS);
   if (!decoder) {
     *error = "no Opus decoder";

@@ -27,9 +27,9 @@ std::unique_ptr<Composer> Composer::create(const std::string& path, Settings set
   return create(std::move(outputs), settings, std::move(layout), std::move(onFinished), error);
 }
 
-std::unique_ptr<Composer> Composer::create(Outputs outputs, Settings settings,
-                                           compose::Layout layout, Finished onFinished,
-                                           std::string* error) {
+std::unique_ptr<Composer> Composer::build(Outputs outputs, Settings settings,
+                                          compose::Layout layout, Finished onFinished,
+                                          std::string* error) {
   std::vector<std::unique_ptr<PacketMuxer>> muxers;
   if (!outputs.mp4Path.empty()) muxers.push_back(std::make_unique<Mp4FileMuxer>(outputs.mp4Path));
   if (outputs.hls) muxers.push_back(std::make_unique<HlsMuxer>(*outputs.hls));
@@ -48,7 +48,14 @@ std::unique_ptr<Composer> Composer::create(Outputs outputs, Settings settings,
   c->onFinished_ = std::move(onFinished);
   c->canvas_ = Picture(settings.output.width, settings.output.height, kBackground);
   c->originMs_ = steadyNowMs();
-  c->thread_ = std::thread([raw = c.get()] { raw->run(); });
+  return c;
+}
+
+std::unique_ptr<Composer> Composer::create(Outputs outputs, Settings settings,
+                                           compose::Layout layout, Finished onFinished,
+                                           std::string* error) {
+  auto c = build(std::move(outputs), settings, std::move(layout), std::move(onFinished), error);
+  if (c) c->thread_ = std::thread([raw = c.get()] { raw->run(); });
   return c;
 }
 
@@ -268,7 +275,7 @@ void Composer::draw(std::int64_t t) {
   }
 }
 
-bool Composer::encode(std::int64_t t, std::int64_t frameMs) {
+bool Composer::encode(std::int64_t t, std::int64_t until) {
   std::string error;
   const auto& out = settings_.output;
   if (out.hasVideo) {
@@ -278,26 +285,42 @@ bool Composer::encode(std::int64_t t, std::int64_t frameMs) {
     }
     ++result_.pictures;
   }
-  if (out.hasAudio) {
-    mixed_.clear();
-    mixer_.mix((t + frameMs) * (compose::AudioMixer::kSampleRate / 1000), mixed_);
-    if (!file_->writeAudio(mixed_, &error)) {
-      result_.error = error;
-      return false;
-    }
-  } else {
-    mixed_.clear();
-    mixer_.mix((t + frameMs) * (compose::AudioMixer::kSampleRate / 1000), mixed_);
+  // The audio up to the next picture's time (mixed even without an audio track, so the
+  // streams' buffers drain).
+  mixed_.clear();
+  mixer_.mix(until * (compose::AudioMixer::kSampleRate / 1000), mixed_);
+  if (out.hasAudio && !file_->writeAudio(mixed_, &error)) {
+    result_.error = error;
+    return false;
   }
   return true;
 }
 
+std::int64_t Composer::timeOf(std::int64_t tick) const {
+  return tick * 1000 / settings_.output.framesPerSecond;
+}
+
+bool Composer::renderTick() {
+  const std::int64_t t = timeOf(tick_);
+  takeNews();
+  draw(t);
+  if (!encode(t, timeOf(tick_ + 1))) return false;
+  lastT_ = t;
+  ++tick_;
+  return true;
+}
+
+void Composer::closeFile() {
+  std::string error;
+  const bool closed = file_->finish(&error);
+  if (result_.error.empty() && !closed) result_.error = error;
+  result_.ok = result_.error.empty();
+  result_.durationMs = lastT_ < 0 ? 0 : timeOf(tick_);
+}
+
 void Composer::run() {
-  const std::int64_t frameMs = 1000 / settings_.output.framesPerSecond;
-  std::int64_t tick = 0;
-  std::int64_t lastT = -1;
   while (true) {
-    const std::int64_t t = tick * frameMs;
+    const std::int64_t t = timeOf(tick_);
     std::optional<std::int64_t> stopAt;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -309,26 +332,39 @@ void Composer::run() {
       stopAt = stopAt_;
     }
     if (stopAt && t > *stopAt) break;
-    takeNews();
-    draw(t);
-    if (!encode(t, frameMs)) break;
-    lastT = t;
+    if (!renderTick()) break;
     // Behind by more than a few pictures (a busy machine): skip to the present.
     const std::int64_t now = steadyNowMs() - originMs_ - settings_.playoutDelayMs;
-    std::int64_t next = tick + 1;
-    if (now - next * frameMs > 4 * frameMs) {
-      const std::int64_t present = now / frameMs;
-      result_.picturesSkipped += static_cast<std::uint64_t>(present - next);
-      next = present;
+    if (now - timeOf(tick_) > timeOf(4)) {
+      const std::int64_t present = now * settings_.output.framesPerSecond / 1000;
+      if (present > tick_) {
+        result_.picturesSkipped += static_cast<std::uint64_t>(present - tick_);
+        tick_ = present;
+      }
     }
-    tick = next;
   }
-  std::string error;
-  const bool closed = file_->finish(&error);
-  if (result_.error.empty() && !closed) result_.error = error;
-  result_.ok = result_.error.empty();
-  result_.durationMs = lastT < 0 ? 0 : lastT + frameMs;
+  closeFile();
   if (onFinished_) onFinished_(result_);
+}
+
+std::unique_ptr<Composer> Composer::createManual(Outputs outputs, Settings settings,
+                                                 compose::Layout layout, std::int64_t originMs,
+                                                 std::string* error) {
+  auto c = build(std::move(outputs), settings, std::move(layout), {}, error);
+  if (c) c->originMs_ = originMs;
+  return c;
+}
+
+bool Composer::renderUntil(std::int64_t tMs) {
+  while (timeOf(tick_) <= tMs)
+    if (!renderTick()) return false;
+  return true;
+}
+
+Composer::Result Composer::finishManual() {
+  takeNews();
+  closeFile();
+  return result_;
 }
 
 }  // namespace parley::record

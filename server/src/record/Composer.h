@@ -101,6 +101,18 @@ class Composer {
   // Waits for the thread to end (after stop()).
   void join();
 
+  // Without a thread or a wall clock, for benchmarks and tests: streams are added as above
+  // (their writers fed by the caller, arrival times on the steady clock of `originMs`), and
+  // the caller draws. Null, with `error`, as create().
+  static std::unique_ptr<Composer> createManual(Outputs outputs, Settings settings,
+                                                compose::Layout layout, std::int64_t originMs,
+                                                std::string* error);
+  // Manual: draws and encodes every picture due up to timeline time `tMs`; false once the
+  // output failed.
+  bool renderUntil(std::int64_t tMs);
+  // Manual: closes the output and tells how it went.
+  Result finishManual();
+
   static std::int64_t steadyNowMs();
 
  private:
@@ -134,12 +146,18 @@ class Composer {
   };
 
   Composer() = default;
+  static std::unique_ptr<Composer> build(Outputs outputs, Settings settings, compose::Layout layout,
+                                         Finished onFinished, std::string* error);
   void run();
+  // The next picture: news taken, drawn, encoded with the audio up to the one after.
+  bool renderTick();
+  void closeFile();
+  std::int64_t timeOf(std::int64_t tick) const;  // timeline ms of picture `tick`
   void takeNews();
   void receive(ComposerMailbox::Message& m);
   void decodeDue(Input& in, std::int64_t t);
   void draw(std::int64_t t);
-  bool encode(std::int64_t t, std::int64_t frameMs);
+  bool encode(std::int64_t t, std::int64_t until);
   void syncInput(Input& in);
 
   Settings settings_;
@@ -161,6 +179,8 @@ class Composer {
   Picture canvas_;
   std::vector<float> mixed_;
   bool dirty_ = true;
+  std::int64_t tick_ = 0;
+  std::int64_t lastT_ = -1;
   Result result_;
   std::thread thread_;
 };

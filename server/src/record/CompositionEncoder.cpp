@@ -12,6 +12,8 @@ extern "C" {
 #include "record/FfmpegError.h"
 #include "record/Mp4FileMuxer.h"
 
+#include "record/FfmpegLog.h"
+
 namespace parley::record {
 
 namespace {
@@ -36,6 +38,7 @@ int defaultMaxBitrate(int width, int height) {
 
 std::unique_ptr<CompositionEncoder> CompositionEncoder::create(
     Settings settings, std::vector<std::unique_ptr<PacketMuxer>> muxers, std::string* error) {
+  FfmpegLog::install();
   if (!settings.hasVideo && !settings.hasAudio) {
     *error = "neither audio nor video";
     return nullptr;

@@ -13,6 +13,7 @@ extern "C" {
 #include <vector>
 
 #include "media/codecs/H264Sps.h"
+#include "record/FfmpegLog.h"
 
 namespace parley::record {
 
@@ -140,6 +141,7 @@ bool setOpusHead(AVCodecParameters* par, int channels) {
 std::unique_ptr<MediaFileWriter> MediaFileWriter::create(const std::string& path,
                                                          std::vector<TrackFormat> tracks,
                                                          std::string* error) {
+  FfmpegLog::install();
   std::unique_ptr<MediaFileWriter> writer(new MediaFileWriter());
   writer->path_ = path;
   writer->tracks_ = std::move(tracks);

@@ -9,6 +9,8 @@ extern "C" {
 
 #include <cstring>
 
+#include "record/FfmpegLog.h"
+
 namespace parley::record {
 
 namespace {
@@ -30,6 +32,7 @@ AVCodecID videoCodecId(TrackFormat::Codec codec) {
 }  // namespace
 
 std::unique_ptr<VideoDecoder> VideoDecoder::create(TrackFormat::Codec codec, std::string* error) {
+  FfmpegLog::install();
   const AVCodecID id = videoCodecId(codec);
   const AVCodec* decoder = id == AV_CODEC_ID_NONE ? nullptr : avcodec_find_decoder(id);
   if (!decoder) {
