@@ -49,8 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       VideoDecoder& decoder = m.track == 0 ? *vp8 : *h264;
       auto picture = decoder.decode(m.frame.data, m.frame.keyframe);
       if (!picture) continue;
-      if (picture->width() < 2 || picture->height() < 2 || picture->width() > 8192 ||
-          picture->height() > 8192)
+      if (picture->width() < 2 || picture->height() < 2 ||
+          static_cast<std::int64_t>(picture->width()) * picture->height() >
+              VideoDecoder::kMaxPixels + 2 * (picture->width() + picture->height()))
         __builtin_trap();
       scaler.scale(*picture, {0, 0, picture->width(), picture->height()}, canvas, {8, 6, 32, 24});
     }

@@ -51,6 +51,9 @@ std::unique_ptr<VideoDecoder> VideoDecoder::create(TrackFormat::Codec codec, std
   // composition's cost stays on its own thread.
   d->context_->thread_count = 1;
   d->context_->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  // A publisher's header may claim any picture size: libavcodec refuses frames larger than
+  // this before allocating them, so one stream costs at most a 4K picture's memory.
+  d->context_->max_pixels = kMaxPixels;
   if (avcodec_open2(d->context_, decoder, nullptr) < 0) {
     *error = "the video decoder did not open";
     return nullptr;

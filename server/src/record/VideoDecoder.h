@@ -29,6 +29,8 @@ class VideoDecoder {
   VideoDecoder(const VideoDecoder&) = delete;
   VideoDecoder& operator=(const VideoDecoder&) = delete;
 
+  static constexpr std::int64_t kMaxPixels = 3840 * 2160;
+
   // The picture this frame completes, if any (decoders without delay give one per frame).
   std::optional<Picture> decode(std::span<const std::uint8_t> frame, bool keyframe);
 
