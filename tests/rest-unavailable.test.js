@@ -28,9 +28,10 @@ describe('REST endpoints of features not offered yet', () => {
   });
   after(async () => { await server?.stop(); });
 
-  test('the Node SDK reports 501 for a broadcast, not "Session not found"', T, async () => {
-    const { err } = await call((cb) => ot.startBroadcast(sessionId, { outputs: { hls: {} } }, cb));
-    assert.ok(err, 'a broadcast must fail');
+  test('the Node SDK reports 501 for a SIP dial, not "Session not found"', T, async () => {
+    const token = ot.generateToken(sessionId);
+    const { err } = await call((cb) => ot.dial(sessionId, token, 'sip:user@example.com', {}, cb));
+    assert.ok(err, 'a dial must fail');
     assert.doesNotMatch(err.message, /Session not found/);
     const { err: none, value } = await call((cb) => ot.listArchives({}, cb));
     assert.equal(none, null, 'listing archives works');
@@ -40,8 +41,6 @@ describe('REST endpoints of features not offered yet', () => {
   test('each unavailable endpoint answers 501 JSON naming its feature', T, async () => {
     const base = `${server.url}/v2/project/${server.apiKey}`;
     const cases = [
-      ['POST', '/broadcast', 'broadcasts'],
-      ['POST', '/broadcast/abc/stop', 'broadcasts'],
       ['POST', '/dial', 'sip'],
       ['POST', `/session/${sessionId}/play-dtmf`, 'sip'],
       ['POST', '/captions', 'captions'],
@@ -62,14 +61,14 @@ describe('REST endpoints of features not offered yet', () => {
   });
 
   test('authentication comes first: no or wrong credentials get 403, not 501', T, async () => {
-    const url = `${server.url}/v2/project/${server.apiKey}/broadcast`;
+    const url = `${server.url}/v2/project/${server.apiKey}/dial`;
     const none = await request('POST', url, { body: '{}', headers: { 'Content-Type': 'application/json' } });
     assert.equal(none.status, 403, none.describe());
     const wrong = await request('POST', url, {
       body: '{}', headers: { 'X-OPENTOK-AUTH': restJwt(server.apiKey, 'not-the-secret-not-the-secret'), 'Content-Type': 'application/json' },
     });
     assert.equal(wrong.status, 403, wrong.describe());
-    const otherProject = await request('POST', `${server.url}/v2/project/99999999/broadcast`, {
+    const otherProject = await request('POST', `${server.url}/v2/project/99999999/dial`, {
       body: '{}', headers: { 'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret), 'Content-Type': 'application/json' },
     });
     assert.equal(otherProject.status, 403, otherProject.describe());

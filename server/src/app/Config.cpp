@@ -89,6 +89,8 @@ constexpr FlagSpec kFlags[] = {
      "archives recording at once on this server (default 20, 1..1000)"},
     {"--max-archives-per-session", "PARLEY_MAX_ARCHIVES_PER_SESSION", "N",
      "archives recording at once in one session (default 5, 1..50)"},
+    {"--max-broadcasts", "PARLEY_MAX_BROADCASTS", "N",
+     "live broadcasts running at once on this server (default 20, 1..1000)"},
 };
 
 core::Result<Config> fail(std::string message) {
@@ -306,6 +308,8 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     c.videoCodec = *codec;
   } else if (flag == "--max-archives") {
     if (!parseInt<std::size_t>(value, c.maxArchives, 1, 1000)) return bad("expected 1 to 1000");
+  } else if (flag == "--max-broadcasts") {
+    if (!parseInt<std::size_t>(value, c.maxBroadcasts, 1, 1000)) return bad("expected 1 to 1000");
   } else if (flag == "--max-archives-per-session") {
     if (!parseInt<std::size_t>(value, c.maxArchivesPerSession, 1, 50))
       return bad("expected 1 to 50");

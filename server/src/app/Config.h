@@ -55,6 +55,7 @@ struct Config {
   std::int64_t archiveIdleStopSeconds = 60;        // ... or this long after its session empties
   std::size_t maxArchives = 20;                    // recording at once on this server
   std::size_t maxArchivesPerSession = 5;
+  std::size_t maxBroadcasts = 20;  // live broadcasts running at once on this server
   session::SessionLimits sessionLimits;
   bool help = false;
 

@@ -25,6 +25,7 @@
 #include "record/Recorder.h"
 #include "session/ArchiveJson.h"
 #include "session/ArchiveManager.h"
+#include "session/BroadcastManager.h"
 #include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
 #include "session/WhipWhepClients.h"
@@ -171,6 +172,19 @@ int Server::run() {
   // Archives a killed run left recording are packaged (or marked failed) before anyone
   // can ask for them.
   archives.recoverLeftovers();
+  // Live broadcasts (docs/protocol.md §3.4.3): compositions on the same recorder thread, HLS
+  // files under <dataDir>/broadcasts served by the API server. In memory only: what a killed
+  // run left there goes.
+  session::BroadcastManager::Settings broadcastSettings;
+  broadcastSettings.directory = (std::filesystem::path(config_.dataDir) / "broadcasts").string();
+  broadcastSettings.maxRunning = config_.maxBroadcasts;
+  broadcastSettings.emptyStopS = config_.archiveIdleStopSeconds;
+  session::BroadcastManager broadcasts(
+      *store, sessions, *sfu, *recorder,
+      [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); },
+      broadcastSettings);
+  sessions.addListener(&broadcasts);
+  broadcasts.removeLeftovers();
   // WHIP publishers (docs/protocol.md §10): connections of the session without a socket.
   session::WhipWhepClients whip(sessions, session::WhipWhepClients::Settings{});
   boost::asio::steady_timer archiveTimer(io);
@@ -179,6 +193,7 @@ int Server::run() {
     archiveTimer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       archives.tick();
+      broadcasts.tick();
       whip.tick();
       archiveTick();
     });
@@ -252,7 +267,8 @@ int Server::run() {
         "webhooks may go to loopback, private and link-local addresses "
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
   api =
-      std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives, &whip);
+      std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives, &whip,
+                                        &broadcasts);
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
                      "): anyone who reaches this server can mint tokens for its rooms, moderator "
@@ -311,6 +327,7 @@ int Server::run() {
   io.restart();
   io.poll();
   archives.finishAtShutdown();
+  broadcasts.finishAtShutdown();
   const bool closedOut = callbackRecorder.closeOutOpen(session::CallbackRecorder::kShutdown) > 0;
   deliverer->stop(closedOut ? std::chrono::milliseconds(3000) : std::chrono::milliseconds(0));
   // Gauges read objects that are about to go away.

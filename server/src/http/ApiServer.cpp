@@ -43,7 +43,8 @@ const ot = new OpenTok(apiKey, apiSecret, { apiUrl: location.origin });</pre>
 }  // namespace
 
 ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
-                     session::ArchiveManager* archives, session::WhipWhepClients* whip)
+                     session::ArchiveManager* archives, session::WhipWhepClients* whip,
+                     session::BroadcastManager* broadcasts)
     : settings_(std::move(settings)),
       basePath_(pathOfUrl(settings_.publicUrl)),
       store_(store),
@@ -55,7 +56,7 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
                    auth_.secretLookup(), catalog_),
       liveSessions_(auth_, sessions),
       callbacks_(auth_, store, settings_.callbackTargets),
-      unavailable_(auth_, archives == nullptr),
+      unavailable_(auth_, archives == nullptr, broadcasts == nullptr),
       sdk_(settings_.sdkDir) {
   if (settings_.demo.enabled) {
     demo_ = std::make_unique<DemoHandler>(store_, catalog_,
@@ -86,6 +87,8 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
     }
   }
   if (whip) whip_ = std::make_unique<WhipWhepHandler>(auth_.secretLookup(), *whip, basePath_);
+  if (broadcasts)
+    broadcasts_ = std::make_unique<BroadcastHandler>(auth_, *broadcasts, settings_.publicUrl);
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();
@@ -130,6 +133,7 @@ void ApiServer::addRoutes() {
   if (archiveDownloads_) archiveDownloads_->addRoutes(router_);
   if (archives_) archives_->addRoutes(router_);
   if (whip_) whip_->addRoutes(router_);
+  if (broadcasts_) broadcasts_->addRoutes(router_);
   unavailable_.addRoutes(router_);
 }
 

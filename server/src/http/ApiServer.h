@@ -5,6 +5,7 @@
 
 #include "http/ArchiveDownloadHandler.h"
 #include "http/ArchiveHandler.h"
+#include "http/BroadcastHandler.h"
 #include "http/CallbackHandler.h"
 #include "http/DemoHandler.h"
 #include "http/HttpRequest.h"
@@ -50,9 +51,11 @@ class ApiServer {
     std::int64_t archiveUrlTtlSeconds = 600;
   };
 
-  // Without `archives`, the archive API answers 501 like other features parleyd lacks.
+  // Without `archives` (`broadcasts`), the archive (broadcast) API answers 501 like other
+  // features parleyd lacks.
   ApiServer(Settings settings, store::Store& store, session::SessionManager& sessions,
-            session::ArchiveManager* archives = nullptr, session::WhipWhepClients* whip = nullptr);
+            session::ArchiveManager* archives = nullptr, session::WhipWhepClients* whip = nullptr,
+            session::BroadcastManager* broadcasts = nullptr);
   HttpResponse handle(HttpRequest& request);
   // Splits the query off and removes the public base path and any OpenTok.js proxy
   // prefix (docs/protocol.md §5.5) from request.path. handle() does it too; WebSocket upgrades
@@ -88,6 +91,7 @@ class ApiServer {
   std::unique_ptr<DemoHandler> demo_;
   std::unique_ptr<ArchiveDownloadHandler> archiveDownloads_;
   std::unique_ptr<ArchiveHandler> archives_;
+  std::unique_ptr<BroadcastHandler> broadcasts_;
   std::unique_ptr<WhipWhepHandler> whip_;
   Router router_;
 };

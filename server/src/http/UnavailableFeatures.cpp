@@ -62,6 +62,7 @@ const std::vector<Feature>& features() {
 void UnavailableFeatures::addRoutes(Router& router) {
   for (const Feature& feature : features()) {
     if (!archives_ && std::string_view(feature.name) == "archives") continue;
+    if (!broadcasts_ && std::string_view(feature.name) == "broadcasts") continue;
     for (const auto& [method, path] : feature.routes) {
       router.add(method, std::string("/v2/project/{apiKey}") + path,
                  [this, &feature](const HttpRequest& r, const PathParams& p) {
