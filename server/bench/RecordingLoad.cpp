@@ -46,25 +46,12 @@ std::unique_ptr<RecordingLoad::Clip> loadClip(std::string* error) {
     return nullptr;
   }
   auto clip = std::make_unique<RecordingLoad::Clip>();
-  clip->packets.resize(rtp.size());
-  // Packets arrive when their frame was captured, never before the previous one (as in
-  // StreamFileWriterTest); the first at 1 s, as the writer wants positive arrival times.
-  std::int64_t arrivalUs = INT64_MIN / 2;
-  std::int64_t firstUs = 0;
-  for (std::size_t i = 0; i < rtp.size(); ++i) {
-    arrivalUs = std::max(arrivalUs + 1, recordtest::capturedUs(rtp[i]));
-    if (i == 0) firstUs = arrivalUs;
-    PacketRing::Packet& p = clip->packets[i];
-    if (rtp[i].bytes.size() > p.bytes.size()) {
-      *error = "a packet is larger than a ring slot";
-      return nullptr;
-    }
-    p.arrivalUs = arrivalUs - firstUs + 1000000;
-    p.size = static_cast<std::uint32_t>(rtp[i].bytes.size());
-    p.track = static_cast<std::uint8_t>(rtp[i].track == 0 ? 0 : 1);
-    std::memcpy(p.bytes.data(), rtp[i].bytes.data(), rtp[i].bytes.size());
-    clip->rtpBytes += rtp[i].bytes.size();
+  // The first packet at 1 s, as the writer wants positive arrival times.
+  if (!recordtest::toRingPackets(rtp, 1000000, &clip->packets)) {
+    *error = "a packet is larger than a ring slot";
+    return nullptr;
   }
+  for (const auto& p : rtp) clip->rtpBytes += p.bytes.size();
   clip->durationUs = clip->packets.back().arrivalUs - clip->packets.front().arrivalUs;
   const double kbps = static_cast<double>(clip->rtpBytes) * 8 * 1000 /
                       static_cast<double>(std::max<std::int64_t>(clip->durationUs, 1));

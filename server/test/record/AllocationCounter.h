@@ -32,6 +32,7 @@ class AllocationCounter {
     (void)installed;
 #endif
     count() = 0;
+    largest() = 0;
     counting() = true;
   }
   ~AllocationCounter() {
@@ -42,6 +43,10 @@ class AllocationCounter {
 
   size_t allocations() const {
     return count();
+  }
+  // The size of the largest of them, in bytes.
+  size_t largestBytes() const {
+    return largest();
   }
 
  private:
@@ -54,8 +59,14 @@ class AllocationCounter {
     static thread_local size_t n = 0;
     return n;
   }
-  static void onMalloc(const volatile void*, size_t) {
-    if (counting()) ++count();
+  static size_t& largest() {
+    static thread_local size_t n = 0;
+    return n;
+  }
+  static void onMalloc(const volatile void*, size_t size) {
+    if (!counting()) return;
+    ++count();
+    if (size > largest()) largest() = size;
   }
   static void onFree(const volatile void*) {}
 };

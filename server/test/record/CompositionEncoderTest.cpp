@@ -21,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using recordtest::rgbAt;
 using recordtest::runCommand;
 
 constexpr int kWidth = 640;
@@ -116,21 +117,6 @@ std::map<std::string, std::pair<int, int>> packetsAndFrames(const fs::path& file
           std::atoi(s.getString("nb_read_packets").value_or("-1").c_str()),
           std::atoi(s.getString("nb_read_frames").value_or("-1").c_str())};
   return out;
-}
-
-// The RGB of the 2x2 block at (x, y) of the first decoded picture, by Debian's ffmpeg.
-std::vector<int> rgbAt(const fs::path& file, int x, int y) {
-  const std::string out =
-      runCommand("ffmpeg -v error -i '" + file.string() + "' -vf crop=2:2:" + std::to_string(x) +
-                 ":" + std::to_string(y) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 - 2>/dev/null");
-  if (out.size() != 12) return {};
-  int r = 0, g = 0, b = 0;
-  for (int i = 0; i < 4; ++i) {
-    r += static_cast<unsigned char>(out[3 * i]);
-    g += static_cast<unsigned char>(out[3 * i + 1]);
-    b += static_cast<unsigned char>(out[3 * i + 2]);
-  }
-  return {r / 4, g / 4, b / 4};
 }
 
 // Byte offset of the first box named `type` at the top level of an MP4, or -1.

@@ -55,6 +55,24 @@ inline int framesOf(const core::Json& info, const std::string& codec) {
   return -1;
 }
 
+// The mean RGB of the 2x2 block at (x, y) of the picture shown at `seconds` (the first one
+// when negative), by Debian's ffmpeg; empty when it could not decode one.
+inline std::vector<int> rgbAt(const std::filesystem::path& file, int x, int y,
+                              double seconds = -1) {
+  const std::string seek = seconds < 0 ? "" : "-ss " + std::to_string(seconds) + " ";
+  const std::string out = runCommand(
+      "ffmpeg -v error " + seek + "-i '" + file.string() + "' -vf crop=2:2:" + std::to_string(x) +
+      ":" + std::to_string(y) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 - 2>/dev/null");
+  if (out.size() != 12) return {};
+  int r = 0, g = 0, b = 0;
+  for (int i = 0; i < 4; ++i) {
+    r += static_cast<unsigned char>(out[3 * i]);
+    g += static_cast<unsigned char>(out[3 * i + 1]);
+    b += static_cast<unsigned char>(out[3 * i + 2]);
+  }
+  return {r / 4, g / 4, b / 4};
+}
+
 // A test with a fresh directory (removed afterwards) holding the clip.
 class ClipTest : public ::testing::Test {
  protected:

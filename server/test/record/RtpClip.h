@@ -8,11 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "record/MediaFileReader.h"
+#include "record/PacketRing.h"
 
 namespace parley::record::recordtest {
 
@@ -97,6 +99,27 @@ inline std::int64_t capturedUs(const RtpPacketOut& p) {
   const std::uint32_t ts = (std::uint32_t(p.bytes[4]) << 24) | (std::uint32_t(p.bytes[5]) << 16) |
                            (std::uint32_t(p.bytes[6]) << 8) | p.bytes[7];
   return std::int64_t(static_cast<std::int32_t>(ts)) * 1000 / (p.track == 0 ? 90 : 48);
+}
+
+// The packets as a worker queues them for the recorder: each arrives when its frame was
+// captured, never before the one queued before it, the first at `firstUs`. False when a
+// packet does not fit a ring slot.
+inline bool toRingPackets(const std::vector<RtpPacketOut>& rtp, std::int64_t firstUs,
+                          std::vector<PacketRing::Packet>* out) {
+  out->resize(rtp.size());
+  std::int64_t arrivalUs = INT64_MIN / 2;
+  std::int64_t startUs = 0;
+  for (std::size_t i = 0; i < rtp.size(); ++i) {
+    arrivalUs = std::max(arrivalUs + 1, capturedUs(rtp[i]));
+    if (i == 0) startUs = arrivalUs;
+    PacketRing::Packet& p = (*out)[i];
+    if (rtp[i].bytes.size() > p.bytes.size()) return false;
+    p.arrivalUs = arrivalUs - startUs + firstUs;
+    p.size = static_cast<std::uint32_t>(rtp[i].bytes.size());
+    p.track = static_cast<std::uint8_t>(rtp[i].track == 0 ? 0 : 1);
+    std::memcpy(p.bytes.data(), rtp[i].bytes.data(), rtp[i].bytes.size());
+  }
+  return true;
 }
 
 }  // namespace parley::record::recordtest
