@@ -434,8 +434,10 @@ void BroadcastManager::trimHistory() {
     auto it = entries_.find(stopped_.front());
     stopped_.pop_front();
     if (it == entries_.end()) continue;
+    // A composer still ending is waited for here (only when a thousand stops came at once),
+    // so that nothing writes into the directory after it is removed.
+    it->second->composer.reset();
     removeFiles(*it->second);
-    // A composer still ending is waited for here: only when a thousand stops came at once.
     entries_.erase(it);
   }
 }
