@@ -3,7 +3,9 @@
 // setBroadcastLayout and addBroadcastStream/removeBroadcastStream; the errors (400, 404, 405,
 // 409) and the broadcast JSON; and the HLS stream parleyd serves, which
 // exists as soon as the composition runs, even with nobody publishing: its playlist parses,
-// a segment downloads and ffprobe reads it as MPEG-TS with H.264 and AAC.
+// a segment downloads and ffprobe reads it as MPEG-TS with H.264 and AAC; and RTMP pushed to a
+// real server (nginx with its RTMP module) that records what ffprobe decodes, while a dead
+// target beside it changes nothing for the others.
 //
 // Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley \
 //        node --test --test-concurrency=1 tests/broadcasts.test.js
@@ -17,6 +19,7 @@ import path from 'node:path';
 import OpenTok from 'opentok';
 
 import { startParleyd, createSession, request, restJwt, makeTempDir, removeDir } from './lib/parleyd.js';
+import { startNginxRtmp } from './lib/nginx-rtmp.js';
 
 const T = { timeout: 90000 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -312,6 +315,52 @@ describe('broadcasts: REST API and HLS stream', () => {
     assert.ok(all.total >= 3 + 1);
     const bad = await rest('GET', '/broadcast?count=1001');
     assert.equal(bad.status, 400, bad.describe());
+  });
+
+  test('RTMP: nginx receives a stream ffprobe decodes (H.264 + AAC); a dead target beside it does not stop HLS', T, async () => {
+    const rtmp = await startNginxRtmp();
+    try {
+      const sessionId = await sdk.session();
+      const b = await start(sessionId, {
+        outputs: {
+          hls: {},
+          rtmp: [
+            { id: 'nginx', serverUrl: rtmp.url, streamName: 'parley' },
+            { id: 'dead', serverUrl: 'rtmp://127.0.0.1:9/live', streamName: 'nobody' },
+          ],
+        },
+      });
+      await rtmp.waitForPublisher('parley');
+      const deadline = Date.now() + 30000;
+      let seen;
+      for (;;) {
+        seen = await sdk.get(b.id);
+        const [live, dead] = seen.broadcastUrls.rtmp;
+        if (live.status === 'live' && dead.status !== 'connecting') break;
+        assert.ok(Date.now() < deadline, `statuses: ${JSON.stringify(seen.broadcastUrls.rtmp)}`);
+        await delay(200);
+      }
+      assert.ok(['error', 'offline'].includes(seen.broadcastUrls.rtmp[1].status));
+      // HLS goes on beside the dead target.
+      const hlsDeadline = Date.now() + 20000;
+      while ((await fetchBytes(seen.broadcastUrls.hls)).status !== 200) {
+        assert.ok(Date.now() < hlsDeadline, 'no HLS playlist');
+        await delay(250);
+      }
+      await delay(3000);  // a few seconds of stream to decode (not an assertion)
+      await stop(b.id);
+      const file = await rtmp.waitForRecording('parley');
+      const out = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries',
+        'stream=codec_name,nb_read_frames:format=format_name', '-of', 'json', file], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stderr);
+      const info = JSON.parse(out.stdout);
+      assert.equal(info.format.format_name, 'flv');
+      const frames = Object.fromEntries(info.streams.map((x) => [x.codec_name, Number(x.nb_read_frames)]));
+      assert.ok(frames.h264 > 0, `no decodable H.264: ${out.stdout}`);
+      assert.ok(frames.aac > 0, `no decodable AAC: ${out.stdout}`);
+    } finally {
+      await rtmp.stop();
+    }
   });
 
   test('a broadcast running at shutdown: parleyd exits cleanly and its HLS files go', T, async () => {

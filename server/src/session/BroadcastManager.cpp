@@ -1,6 +1,7 @@
 #include "session/BroadcastManager.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -318,9 +319,10 @@ std::unique_ptr<record::Composer> BroadcastManager::startComposer(
   outputs.rtmpStatus = [this, alive, broadcastId](const std::string& id,
                                                   record::RtmpMuxer::Status status,
                                                   const std::string& why) {
-    post_([this, alive, broadcastId, id, status, why] {
-      if (auto live = alive.lock(); live && *live)
-        rtmpChanged(broadcastId, static_cast<std::size_t>(std::stoul(id)), status, why);
+    std::size_t target = 0;
+    if (std::from_chars(id.data(), id.data() + id.size(), target).ec != std::errc()) return;
+    post_([this, alive, broadcastId, target, status, why] {
+      if (auto live = alive.lock(); live && *live) rtmpChanged(broadcastId, target, status, why);
     });
   };
   auto finished = [this, alive, broadcastId](const record::Composer::Result& result) {
