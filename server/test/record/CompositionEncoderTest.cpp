@@ -156,8 +156,7 @@ TEST_F(CompositionEncoderTest, WritesH264AndAacThatFinalizeTurnsIntoAFastStartMp
 
   std::string error;
   std::int64_t durationMs = 0;
-  ASSERT_TRUE(
-      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+  ASSERT_TRUE(Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   EXPECT_GT(durationMs, 1800);
   EXPECT_LT(durationMs, 2400);
@@ -183,8 +182,7 @@ TEST_F(CompositionEncoderTest, ColoursComeOutWhereTheyWereDrawn) {
   ASSERT_TRUE(writeClip(fragmented_));
   std::string error;
   std::int64_t durationMs = 0;
-  ASSERT_TRUE(
-      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+  ASSERT_TRUE(Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   auto left = rgbAt(final_, 100, 240);
   ASSERT_EQ(left.size(), 3u) << "ffmpeg could not decode a picture";
@@ -246,8 +244,7 @@ TEST_F(CompositionEncoderTest, FinalizeRefusesEmptyAndGarbageFiles) {
   for (const fs::path& in : {empty, garbage, dir_.path() / "missing.mp4"}) {
     std::string error;
     std::int64_t durationMs = -7;
-    EXPECT_FALSE(Mp4FileMuxer::finalize(in.string(), final_.string(), &durationMs, &error))
-        << in;
+    EXPECT_FALSE(Mp4FileMuxer::finalize(in.string(), final_.string(), &durationMs, &error)) << in;
     EXPECT_FALSE(error.empty()) << in;
     EXPECT_FALSE(fs::exists(final_)) << in;
     EXPECT_FALSE(fs::exists(final_.string() + ".partial")) << in;
@@ -270,8 +267,7 @@ TEST_F(CompositionEncoderTest, AudioOnly) {
     ASSERT_TRUE(writer->finish(&error)) << error;
   }
   std::int64_t durationMs = 0;
-  ASSERT_TRUE(
-      Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
+  ASSERT_TRUE(Mp4FileMuxer::finalize(fragmented_.string(), final_.string(), &durationMs, &error))
       << error;
   EXPECT_GT(durationMs, 1800);
   EXPECT_LT(durationMs, 2300);
