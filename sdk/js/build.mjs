@@ -3,7 +3,7 @@
 //   sdk/js/src/umd.ts   → sdk/js/dist/parley.js   UMD: CommonJS, AMD and the global `OT`
 // Usage: node sdk/js/build.mjs [--minify]
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { copyFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,3 +56,8 @@ for (const o of outputs) {
   const rel = path.relative(process.cwd(), o.outfile);
   console.log(`sdk: ${rel} (${statSync(o.outfile).size} bytes)`);
 }
+// The broadcast viewer page (web/demo/viewer.html) plays HLS with hls.js, an npm dependency
+// served by parleyd beside parley.js (/sdk/hls.min.js): copied here, never committed.
+const hls = path.join(here, 'dist', 'hls.min.js');
+copyFileSync(path.join(here, '..', '..', 'node_modules', 'hls.js', 'dist', 'hls.min.js'), hls);
+console.log(`sdk: ${path.relative(process.cwd(), hls)} (${statSync(hls).size} bytes, from npm hls.js)`);

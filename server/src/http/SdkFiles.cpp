@@ -17,6 +17,8 @@ constexpr Bundle kBundles[] = {
     {"parley.js.map", "application/json; charset=utf-8"},
     {"parley.mjs.map", "application/json; charset=utf-8"},
     {"parley.d.ts", "text/plain; charset=utf-8"},
+    // The broadcast viewer's HLS player (npm hls.js, copied by `make sdk`).
+    {"hls.min.js", "text/javascript; charset=utf-8"},
 };
 }  // namespace
 
