@@ -96,13 +96,15 @@ export async function downloadFile(t, archive, name = 'archive.mp4') {
 }
 
 // One decoded picture of `file` at `atS` seconds, as {width, height, rgb(x, y)}: rgb averages a
-// 5x5 block around (x, y), so a codec's ringing at an edge does not decide a colour.
-export function pictureAt(file, atS) {
-  const info = probe(file);
+// 5x5 block around (x, y), so a codec's ringing at an edge does not decide a colour. A live
+// stream (an HLS playlist still growing) never ends, so ffprobe cannot read it whole: pass its
+// picture `size` ({width, height}) instead.
+export function pictureAt(file, atS, size) {
+  const info = size ? { video: size } : probe(file);
   const width = Number(info.video.width);
   const height = Number(info.video.height);
   const r = spawnSync('ffmpeg', ['-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    { maxBuffer: 64 << 20 });
+    { maxBuffer: 64 << 20, timeout: 60000 });
   if (r.status !== 0 || r.stdout.length < width * height * 3) throw new Error(`ffmpeg picture at ${atS}s of ${file}: ${r.stderr}`);
   const data = r.stdout;
   return {
