@@ -14,11 +14,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import OpenTok from 'opentok';
 
 import { startParleyd, createSession, request, restJwt, craftSessionId } from './lib/parleyd.js';
+import { fetchBytes, restOf, startReceiver } from './lib/rest.js';
 import { RumorClient, Type } from './lib/rumor.js';
 
 const T = { timeout: 60000 };
@@ -44,22 +44,6 @@ function sdkOf(ot) {
   };
 }
 
-// REST with the project's JWT; `body` (an object) is sent as JSON, a string as is.
-function restOf(server) {
-  return (method, suffix, body) => request(method, `${server.url}/v2/project/${server.apiKey}${suffix}`, {
-    headers: {
-      'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret),
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-// Bytes of a download (request() decodes text): {status, headers, body: Buffer}.
-async function fetchBytes(url, { method = 'GET', headers = {} } = {}) {
-  const res = await fetch(url, { method, headers });
-  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-}
 
 // Polls getArchive until the archive leaves `started`/`stopped`.
 async function waitFinished(sdk, id, timeoutMs = 30000) {
@@ -85,35 +69,6 @@ function unzip(args) {
   const r = spawnSync('unzip', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`unzip ${args.join(' ')} → ${r.status}: ${r.stderr}`);
   return r.stdout;
-}
-
-// An HTTP receiver on 127.0.0.1 recording every JSON body POSTed to it.
-async function startReceiver() {
-  const received = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      try {
-        received.push({ ...JSON.parse(body), _path: req.url });
-      } catch {
-        received.push({ _path: req.url, _raw: body });
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-  return {
-    received,
-    url: (p) => `http://127.0.0.1:${server.address().port}${p}`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 describe('archives: REST API, downloads, callbacks and client messages', () => {

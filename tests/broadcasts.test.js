@@ -18,8 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenTok from 'opentok';
 
-import { startParleyd, createSession, request, restJwt, makeTempDir, removeDir } from './lib/parleyd.js';
+import { startParleyd, createSession, request, makeTempDir, removeDir } from './lib/parleyd.js';
 import { startNginxRtmp } from './lib/nginx-rtmp.js';
+import { fetchBytes, restOf, startReceiver } from './lib/rest.js';
 
 const T = { timeout: 90000 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -43,40 +44,28 @@ function sdkOf(ot) {
   };
 }
 
-// REST with the project's JWT; `body` (an object) is sent as JSON.
-function restOf(server) {
-  return (method, suffix, body) => request(method, `${server.url}/v2/project/${server.apiKey}${suffix}`, {
-    headers: {
-      'X-OPENTOK-AUTH': restJwt(server.apiKey, server.apiSecret),
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-async function fetchBytes(url) {
-  const res = await fetch(url);
-  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-}
 
 describe('broadcasts: REST API and HLS stream', () => {
   let server;
   let ot;
   let sdk;
   let rest;
+  let receiver;
   const running = new Set();  // stopped in after() should a test fail midway
 
   before(async () => {
     // Three at once on the server keeps the compositions light on a busy machine.
-    server = await startParleyd({ extraArgs: ['--max-broadcasts', '3'], logLevel: 'info' });
+    server = await startParleyd({ extraArgs: ['--max-broadcasts', '3', '--allow-private-callbacks'], logLevel: 'info' });
     ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
     sdk = sdkOf(ot);
     rest = restOf(server);
+    receiver = await startReceiver();
   });
 
   after(async () => {
     for (const id of running) await sdk.stop(id).catch(() => {});
     if (server) await server.stop();
+    await receiver?.close();
   });
 
   async function start(sessionId, options) {
@@ -295,6 +284,36 @@ describe('broadcasts: REST API and HLS stream', () => {
     await stop(manual.id);
     const late = await rest('PUT', `/broadcast/${auto.id}/layout`, { type: 'pip' });
     assert.equal(late.status, 409, `a stopped broadcast: ${late.describe()}`);
+  });
+
+  test('broadcast status callbacks: started and stopped with the broadcast JSON', T, async () => {
+    const hook = '/broadcast-status';
+    const reg = await rest('POST', '/callback', { group: 'broadcast', event: 'status', url: receiver.url(hook) });
+    assert.equal(reg.status, 200, reg.describe());
+    const sessionId = (await createSession(ot, { mediaMode: 'routed' })).sessionId;
+    const b = await start(sessionId, { outputs: { hls: {} } });
+    await stop(b.id);
+    const mine = () => receiver.received.filter((p) => p._path === hook && p.id === b.id);
+    const deadline = Date.now() + 20000;
+    while (!mine().some((p) => p.status === 'stopped')) {
+      assert.ok(Date.now() < deadline, `no "stopped" callback: ${JSON.stringify(receiver.received)}`);
+      await delay(50);
+    }
+    const posts = mine();
+    assert.deepEqual(posts.map((p) => p.status), ['started', 'stopped']);
+    for (const p of posts) {
+      assert.equal(p.event, 'broadcast');
+      assert.equal(p.sessionId, sessionId);
+      assert.equal(String(p.projectId), server.apiKey);
+    }
+    assert.match(posts[0].broadcastUrls.hls, /playlist\.m3u8$/);
+    assert.equal(posts[1].broadcastUrls, null);
+    // A broadcast registration gets nothing else, and an archive registration no broadcasts.
+    assert.ok(receiver.received.filter((p) => p._path === hook).every((p) => p.event === 'broadcast'));
+    for (const bad of [{ group: 'broadcast', event: 'created' }, { group: 'render', event: 'status' }]) {
+      const res = await rest('POST', '/callback', { ...bad, url: receiver.url(hook) });
+      assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.describe()}`);
+    }
   });
 
   test('list: newest first, offset and count, sessionId filter, count is the total', T, async () => {

@@ -25,6 +25,7 @@
 #include "record/Recorder.h"
 #include "session/ArchiveJson.h"
 #include "session/ArchiveManager.h"
+#include "session/BroadcastJson.h"
 #include "session/BroadcastManager.h"
 #include "session/CallbackRecorder.h"
 #include "session/SessionManager.h"
@@ -181,8 +182,11 @@ int Server::run() {
   broadcastSettings.emptyStopS = config_.archiveIdleStopSeconds;
   session::BroadcastManager broadcasts(
       *store, sessions, *sfu, *recorder,
-      [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); },
-      broadcastSettings);
+      [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }, broadcastSettings);
+  broadcasts.setStatusListener([&](const session::BroadcastManager::Broadcast& b) {
+    callbackRecorder.broadcastChanged(
+        b.apiKey, session::BroadcastJson::render(b, config_.effectivePublicUrl()));
+  });
   sessions.addListener(&broadcasts);
   broadcasts.removeLeftovers();
   // WHIP publishers (docs/protocol.md §10): connections of the session without a socket.
@@ -266,9 +270,8 @@ int Server::run() {
     Logger::warn(
         "webhooks may go to loopback, private and link-local addresses "
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
-  api =
-      std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives, &whip,
-                                        &broadcasts);
+  api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives,
+                                          &whip, &broadcasts);
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
                      "): anyone who reaches this server can mint tokens for its rooms, moderator "

@@ -50,13 +50,14 @@ Json CallbackHandler::toJson(const store::CallbackRegistration& callback) {
 
 std::optional<std::string> CallbackHandler::validate(std::string_view group, std::string_view event,
                                                      std::string_view url) {
-  // "archive"/"status" is Parley's way to set the archive status callback (docs/protocol.md
-  // §4.2), which OpenTok configures in its account pages.
-  if (group == "archive") {
-    if (event != "status") return "the archive group's event is \"status\"";
+  // "archive"/"status" and "broadcast"/"status" are Parley's way to set the archive and
+  // broadcast status callbacks (docs/protocol.md §4.2), which OpenTok configures in its
+  // account pages.
+  if (group == "archive" || group == "broadcast") {
+    if (event != "status") return "the " + std::string(group) + " group's event is \"status\"";
   } else {
     if (group != "connection" && group != "stream")
-      return "group must be \"connection\", \"stream\" or \"archive\"";
+      return "group must be \"connection\", \"stream\", \"archive\" or \"broadcast\"";
     if (event != "created" && event != "destroyed")
       return "event must be \"created\" or \"destroyed\"";
   }

@@ -64,16 +64,16 @@ std::string CallbackRecorder::keyOf(const Subject& subject) {
   return key;
 }
 
-void CallbackRecorder::archiveChanged(const std::string& apiKey, const core::Json& archiveJson) {
+void CallbackRecorder::statusChanged(const std::string& apiKey, const char* group,
+                                     const core::Json& json) {
   try {
-    const auto callbacks = store_.callbacksFor(apiKey, "archive", "status");
+    const auto callbacks = store_.callbacksFor(apiKey, group, "status");
     if (callbacks.empty()) return;
     const std::int64_t nowMs = now_();
-    store_.enqueueDeliveries(entriesFor(callbacks, apiKey, archiveJson, nowMs));
+    store_.enqueueDeliveries(entriesFor(callbacks, apiKey, json, nowMs));
   } catch (const std::exception& e) {
-    obs::Logger::error(
-        "archive callback not recorded",
-        {{"archiveId", archiveJson.getString("id").value_or("")}, {"error", e.what()}});
+    obs::Logger::error(std::string(group) + " callback not recorded",
+                       {{"id", json.getString("id").value_or("")}, {"error", e.what()}});
     return;
   }
   if (nudge_) nudge_();

@@ -49,7 +49,13 @@ class CallbackRecorder final : public SessionEventListener {
 
   // An archive's status changed (docs/protocol.md §4.2): `archiveJson` goes to every URL the
   // project registered for group "archive", event "status".
-  void archiveChanged(const std::string& apiKey, const core::Json& archiveJson);
+  void archiveChanged(const std::string& apiKey, const core::Json& archiveJson) {
+    statusChanged(apiKey, "archive", archiveJson);
+  }
+  // A broadcast's status changed: `broadcastJson` goes to group "broadcast", event "status".
+  void broadcastChanged(const std::string& apiKey, const core::Json& broadcastJson) {
+    statusChanged(apiKey, "broadcast", broadcastJson);
+  }
 
   // Enqueues streamDestroyed / connectionDestroyed for every subject recorded as open
   // (streams first), each with its rows in one transaction with its removal, and returns
@@ -58,6 +64,9 @@ class CallbackRecorder final : public SessionEventListener {
   std::size_t closeOutOpen(std::string_view reasonDetail);
 
  private:
+  // A resource's status callback: `json` to every URL registered for (`group`, "status").
+  void statusChanged(const std::string& apiKey, const char* group, const core::Json& json);
+
   using Build = std::function<core::Json(std::int64_t nowMs)>;
   struct Subject {
     std::string_view kind;  // "connection" | "stream"

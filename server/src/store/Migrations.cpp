@@ -153,6 +153,26 @@ ALTER TABLE projects ADD COLUMN video_codec TEXT NOT NULL DEFAULT ''
 ALTER TABLE sessions ADD COLUMN video_codec TEXT NOT NULL DEFAULT ''
   CHECK (video_codec IN ('', 'vp8', 'vp9', 'h264'));
 )sql"},
+    // Broadcast status callbacks (docs/protocol.md §4.2), group "broadcast", event "status":
+    // the table is rebuilt again for its CHECK.
+    Migration{8, "broadcast status callbacks",
+              R"sql(
+CREATE TABLE callbacks_v8 (
+  id TEXT PRIMARY KEY NOT NULL,
+  api_key TEXT NOT NULL REFERENCES projects(api_key),
+  event_group TEXT NOT NULL CHECK (event_group IN ('connection', 'stream', 'archive', 'broadcast')),
+  event TEXT NOT NULL CHECK (
+    (event_group IN ('connection', 'stream') AND event IN ('created', 'destroyed')) OR
+    (event_group IN ('archive', 'broadcast') AND event = 'status')),
+  url TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (api_key, event_group, event, url)
+);
+INSERT INTO callbacks_v8 (id, api_key, event_group, event, url, created_at_ms)
+  SELECT id, api_key, event_group, event, url, created_at_ms FROM callbacks;
+DROP TABLE callbacks;
+ALTER TABLE callbacks_v8 RENAME TO callbacks;
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {
