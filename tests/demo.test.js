@@ -299,6 +299,104 @@ describe('demo recording (/demo/archive)', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------
+// Going live through the demo's backend
+
+describe('demo live broadcast (/demo/broadcast)', () => {
+  let server;
+  const running = new Set(); // [id, token] stopped in after() should a test fail midway
+  before(async () => {
+    server = await startParleyd();
+  });
+  after(async () => {
+    for (const [id, token] of running) await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${id}/stop`, token).catch(() => {});
+    await server?.stop();
+  });
+
+  test('only a moderator of the room goes live, stops and reads; the answer links the viewer page', async () => {
+    const room = uniqueRoom('live');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
+    const guest = await demoToken(server.url, { room, name: 'Guest' });
+    const otherMod = await demoToken(server.url, { room: uniqueRoom('live-other'), name: 'Else', role: 'moderator' });
+
+    for (const [token, why] of [[undefined, 'no token'], ['garbage', 'a malformed token'], [guest.token, 'a publisher'], [otherMod.token, "another room's moderator"]]) {
+      const res = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', token, { room });
+      assert.equal(res.status, 403, `${why}: ${res.describe()}`);
+      assert.equal(res.mediaType, 'application/json');
+    }
+    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room: uniqueRoom('none') })).status, 404);
+    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { nope: room })).status, 400);
+    assert.equal((await demoArchiveCall(server.url, 'GET', '/demo/broadcast/00000000-0000-0000-0000-000000000000', mod.token)).status, 404);
+
+    const started = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
+    assert.equal(started.status, 200, started.describe());
+    const broadcast = started.json();
+    running.add([broadcast.id, mod.token]);
+    assert.equal(broadcast.status, 'started');
+    assert.equal(broadcast.sessionId, mod.sessionId);
+    assert.equal(broadcast.resolution, '640x480');
+    assert.equal(broadcast.broadcastUrls.hls, `${server.url}/broadcast/${broadcast.id}/hls/playlist.m3u8`);
+    assert.deepEqual(broadcast.broadcastUrls.rtmp, []);
+    assert.equal(broadcast.viewerUrl, `${server.url}/demo/viewer.html?broadcast=${broadcast.id}`);
+    assert.equal(started.headers['cache-control'], 'no-store');
+    const viewer = await request('GET', broadcast.viewerUrl);
+    assert.equal(viewer.status, 200, viewer.describe());
+    assert.match(viewer.body, /src="\/sdk\/hls\.min\.js"/);
+
+    // The same broadcast through the official SDK, and no second one in the same room.
+    const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+    const viaSdk = await new Promise((resolve, reject) => ot.getBroadcast(broadcast.id, (err, b) => (err ? reject(err) : resolve(b))));
+    assert.equal(viaSdk.status, 'started');
+    assert.equal(viaSdk.sessionId, mod.sessionId);
+    const again = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
+    assert.equal(again.status, 409, again.describe());
+
+    // Reading and stopping take the same moderator.
+    assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/broadcast/${broadcast.id}`, guest.token)).status, 403);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, guest.token)).status, 403);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, otherMod.token)).status, 403);
+    const read = await demoArchiveCall(server.url, 'GET', `/demo/broadcast/${broadcast.id}`, mod.token);
+    assert.equal(read.status, 200, read.describe());
+    assert.equal(read.json().status, 'started');
+    assert.equal(read.json().viewerUrl, broadcast.viewerUrl);
+
+    const stopped = await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, mod.token);
+    assert.equal(stopped.status, 200, stopped.describe());
+    running.clear();
+    assert.equal(stopped.json().status, 'stopped');
+    assert.equal(stopped.json().broadcastUrls, null);
+    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, mod.token)).status, 409, 'stopping twice');
+    const afterStop = await demoArchiveCall(server.url, 'GET', `/demo/broadcast/${broadcast.id}`, mod.token);
+    assert.equal(afterStop.status, 200, afterStop.describe());
+    assert.equal(afterStop.json().status, 'stopped');
+  });
+
+  test('a relayed room cannot go live', async () => {
+    const room = uniqueRoom('live-p2p');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator', mediaMode: 'relayed' });
+    const res = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
+    assert.equal(res.status, 409, res.describe());
+  });
+
+  test('pages of other sites are refused before the token is looked at', async () => {
+    const room = uniqueRoom('live-xsite');
+    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
+    const res = await request('POST', `${server.url}/demo/broadcast`, {
+      headers: { 'X-Demo-Token': mod.token, 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      body: JSON.stringify({ room }),
+    });
+    assert.equal(res.status, 403, res.describe());
+    assert.equal(res.headers['access-control-allow-origin'], undefined);
+    // Nothing started: the moderator's own page still goes live.
+    const ok = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
+    assert.equal(ok.status, 200, ok.describe());
+    running.add([ok.json().id, mod.token]);
+    const stop = await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${ok.json().id}/stop`, mod.token);
+    assert.equal(stop.status, 200, stop.describe());
+    running.clear();
+  });
+});
+
 describe('when the demo is served', () => {
   const started = [];
   after(async () => {
@@ -361,6 +459,7 @@ async function openDemoPage(browser, url, name, { denyCamera = false } = {}) {
   const logs = [];
   page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text().slice(0, 500)}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack ?? e.message}`));
+  page.on('response', (r) => r.status() >= 400 && logs.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`));
   if (process.env.PARLEY_DEMO_SDK === 'opentok') {
     const body = `${fs.readFileSync(opentokJsPath, 'utf8')}\n;OT.setProxyUrl(location.origin);\n`;
     await page.route('**/sdk/parley.js', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
@@ -529,6 +628,74 @@ describe('the demo room in three browsers', () => {
     const [download] = await Promise.all([mod.page.waitForEvent('download'), mod.page.click('#download-link')]);
     assert.match(download.suggestedFilename(), /\.mp4$/);
     for (const p of [mod, guest, late]) await p.close();
+  });
+
+  test('going live: the moderator gets a viewer link whose page plays the room; Stop live ends it', T, async () => {
+    const room = uniqueRoom('live');
+    const roomUrl = `${server.url}/?room=${room}`;
+    const join = async (name, { moderator = false, denyCamera = false } = {}) => {
+      const p = await openDemoPage(browser, roomUrl, name, { denyCamera });
+      pages.push(p);
+      await p.page.fill('#name-input', name);
+      if (moderator) await p.page.check('#moderator-input');
+      await p.page.click('#join-button');
+      await waitInPage(p, () => !document.getElementById('room').hidden && document.getElementById('chat-log').dataset.connectionId, null, 'joined');
+      return p;
+    };
+    const mod = await join('Lena Live', { moderator: true });
+    const guest = await join('Gus', { denyCamera: true });
+    await waitForFramesFlowing(mod, 1);
+    assert.equal(await mod.page.isVisible('#live-button'), true, 'the moderator has the Go live button');
+    assert.equal(await guest.page.isVisible('#live-button'), false, 'a guest has none');
+    assert.equal(await mod.page.isVisible('#live-panel'), false, 'no viewer link before going live');
+
+    await mod.page.click('#live-button');
+    const link = await waitInPage(
+      mod,
+      () => {
+        const panel = document.getElementById('live-panel');
+        const v = document.getElementById('viewer-link').value;
+        return !panel.hidden && v ? v : false;
+      },
+      null,
+      'the viewer link',
+    );
+    assert.equal(await mod.page.textContent('#live-button'), 'Stop live');
+    const url = new URL(link);
+    assert.equal(url.origin, server.url);
+    assert.equal(url.pathname, '/demo/viewer.html');
+    const id = url.searchParams.get('broadcast');
+    assert.ok(id, link);
+    assert.equal(await guest.page.isVisible('#live-panel'), false, 'guests get no viewer link');
+
+    // The link, opened in a new page of the same browser, plays the room at 640x480.
+    const viewer = await openDemoPage(browser, link, 'viewer');
+    pages.push(viewer);
+    await waitInPage(
+      viewer,
+      () => {
+        const v = document.getElementById('viewer-video');
+        return window.__viewer?.playing === true && v.videoWidth === 640 && v.videoHeight === 480;
+      },
+      null,
+      'the viewer page playing the broadcast at 640x480',
+      60000,
+    ).catch(async (err) => {
+      const state = await viewer.page.evaluate(() => {
+        const v = document.getElementById('viewer-video');
+        return { ...window.__viewer, videoWidth: v.videoWidth, videoHeight: v.videoHeight, status: document.getElementById('viewer-status').textContent };
+      }).catch(() => null);
+      throw new Error(`${err.message}\nviewer state: ${JSON.stringify(state)}\n${server.stderr.split("\n").filter((l) => /broadcast/i.test(l)).slice(-20).join("\n")}`);
+    });
+    const fatal = await viewer.page.evaluate(() => window.__viewer.errors.filter((e) => e.fatal));
+    assert.deepEqual(fatal, []);
+
+    await mod.page.click('#live-button');
+    await waitInPage(mod, () => document.getElementById('live-panel').hidden && document.getElementById('live-button').textContent === 'Go live', null, 'the viewer link gone after Stop live');
+    const ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
+    const b = await new Promise((resolve, reject) => ot.getBroadcast(id, (err, x) => (err ? reject(err) : resolve(x))));
+    assert.equal(b.status, 'stopped');
+    for (const p of [viewer, mod, guest]) await p.close();
   });
 
   test('join, see and hear each other, chat, mute, moderate', T, async () => {

@@ -1,7 +1,7 @@
 // Parley demo room: a video call built only on the documented OpenTok.js API (the global
 // `OT` that /sdk/parley.js defines), the way a customer's app would be. Its "backend" is
-// parleyd's GET /demo/token and /demo/archive, which stand for the customer's own server
-// (docs/demo.md).
+// parleyd's GET /demo/token, /demo/archive and /demo/broadcast, which stand for the
+// customer's own server (docs/demo.md).
 
 const ROOM_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 // audioLevelUpdated arrives many times a second; a smoothed level above this counts as speech.
@@ -35,6 +35,11 @@ const ui = {
   record: $('record-button'),
   downloadLink: $('download-link'),
   recIndicator: $('rec-indicator'),
+  live: $('live-button'),
+  livePanel: $('live-panel'),
+  viewerLink: $('viewer-link'),
+  copyViewer: $('copy-viewer'),
+  viewerCopyStatus: $('viewer-copy-status'),
   leave: $('leave-button'),
   inviteLink: $('invite-link'),
   copyInvite: $('copy-invite'),
@@ -67,6 +72,8 @@ function newCall({ room, name, moderator, token }) {
     recordBusy: false,
     downloads: new Set(), // archive ids whose download this page waits for or offers
     download: null, // {id, url, fetchedAt}
+    broadcast: null, // the live broadcast this page started, until it stops: {id, viewerUrl}
+    liveBusy: false,
     ended: false,
   };
 }
@@ -338,6 +345,7 @@ function updateControls() {
   ui.screen.textContent = call.screen ? 'Stop sharing' : 'Share screen';
   for (const el of document.querySelectorAll('.moderator-only')) el.hidden = !call.moderator;
   updateRecording();
+  updateLive();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -445,6 +453,57 @@ async function followDownload(event) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Going live: a moderator starts an HLS broadcast of the room through the demo's backend and
+// gets the link of the viewer page (/demo/viewer.html?broadcast=<id>) to share. OpenTok.js
+// has no broadcast events, so only the page that went live knows about it.
+
+function updateLive() {
+  if (!call) return;
+  const live = call.broadcast !== null;
+  ui.live.textContent = live ? 'Stop live' : 'Go live';
+  ui.live.setAttribute('aria-pressed', String(live));
+  ui.live.disabled = call.liveBusy;
+  ui.livePanel.hidden = !live;
+  ui.viewerLink.value = live ? call.broadcast.viewerUrl : '';
+  if (!live) ui.viewerCopyStatus.textContent = '';
+}
+
+async function toggleLive() {
+  if (!call || call.liveBusy) return;
+  const current = call;
+  current.liveBusy = true;
+  updateLive();
+  try {
+    if (current.broadcast) {
+      const { id } = current.broadcast;
+      await demoArchiveRequest(current.token, 'POST', `/demo/broadcast/${encodeURIComponent(id)}/stop`);
+      current.broadcast = null;
+      if (call === current) showNotice('The live broadcast has ended.', 'info');
+    } else {
+      const broadcast = await demoArchiveRequest(current.token, 'POST', '/demo/broadcast', { room: current.room });
+      current.broadcast = { id: broadcast.id, viewerUrl: broadcast.viewerUrl };
+      if (call === current) showNotice('The room is live: share the viewer link.', 'info');
+    }
+  } catch (err) {
+    if (call === current) showNotice(`Live broadcast: ${err.message}`);
+  } finally {
+    current.liveBusy = false;
+    if (call === current) updateLive();
+  }
+}
+
+// Copies a read-only link field, or selects it where the clipboard is out of reach.
+async function copyLink(input, status) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    status.textContent = 'Link copied.';
+  } catch {
+    input.select();
+    status.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Chat over signals of type "chat"
 
 function appendChat({ sender, text, fromConnectionId, system = false }) {
@@ -520,6 +579,8 @@ function showJoin() {
   ui.recIndicator.hidden = true;
   ui.downloadLink.hidden = true;
   ui.downloadLink.removeAttribute('href');
+  ui.livePanel.hidden = true;
+  ui.viewerLink.value = '';
   document.title = 'Parley demo room';
 }
 
@@ -710,15 +771,9 @@ function init() {
     clearNotice();
     endCall();
   });
-  ui.copyInvite.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(ui.inviteLink.value);
-      ui.copyStatus.textContent = 'Link copied.';
-    } catch {
-      ui.inviteLink.select();
-      ui.copyStatus.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
-    }
-  });
+  ui.live.addEventListener('click', () => toggleLive());
+  ui.copyInvite.addEventListener('click', () => copyLink(ui.inviteLink, ui.copyStatus));
+  ui.copyViewer.addEventListener('click', () => copyLink(ui.viewerLink, ui.viewerCopyStatus));
   ui.chatForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = ui.chatInput.value.trim();

@@ -30,7 +30,31 @@ function start() {
   });
   if (window.Hls && window.Hls.isSupported()) {
     // No worker: a blob: worker is one more thing a page's security policy may refuse.
-    const hls = new window.Hls({ enableWorker: false, liveSyncDurationCount: 2, manifestLoadingMaxRetry: 10 });
+    const hls = new window.Hls({
+      enableWorker: false,
+      liveSyncDurationCount: 2,
+      // The playlist appears with the first segment, a few seconds after the broadcast
+      // starts, and a viewer may follow the link before that: its 404 is retried too (hls.js
+      // gives up on any 4xx by default), every second or two for about two minutes.
+      manifestLoadPolicy: {
+        default: {
+          maxTimeToFirstByteMs: Infinity,
+          maxLoadTimeMs: 20000,
+          timeoutRetry: { maxNumRetry: 10, retryDelayMs: 0, maxRetryDelayMs: 0 },
+          errorRetry: {
+            maxNumRetry: 80,
+            retryDelayMs: 1500,
+            maxRetryDelayMs: 1500,
+            backoff: 'linear',
+            shouldRetry: (config, count) => {
+              const retry = count < config.maxNumRetry;
+              if (retry) say('Waiting for the broadcast to start…');
+              return retry;
+            },
+          },
+        },
+      },
+    });
     hls.on(window.Hls.Events.ERROR, (_event, data) => {
       state.errors.push({ type: data.type, details: data.details, fatal: data.fatal });
       if (data.fatal) say(`The broadcast cannot be played (${data.details}).`);

@@ -89,6 +89,8 @@ ApiServer::ApiServer(Settings settings, store::Store& store, session::SessionMan
   if (whip) whip_ = std::make_unique<WhipWhepHandler>(auth_.secretLookup(), *whip, basePath_);
   if (broadcasts)
     broadcasts_ = std::make_unique<BroadcastHandler>(auth_, *broadcasts, settings_.publicUrl);
+  // The demo room's Go live button (docs/demo.md).
+  if (demo_ && broadcasts) demo_->setBroadcasts(broadcasts);
   addRoutes();
   // Families appear in /metrics from the start, at zero.
   auto& metrics = obs::Metrics::instance();

@@ -12,6 +12,7 @@
 #include "demo/TokenRequest.h"
 #include "obs/Logger.h"
 #include "session/ArchiveJson.h"
+#include "session/BroadcastJson.h"
 
 namespace parley::http {
 
@@ -54,7 +55,31 @@ HttpResponse archiveRefusal(const session::ArchiveManager::Outcome& outcome) {
   }
 }
 
-// Archive ids are UUIDs; anything longer is not worth a look-up.
+// The REST API's statuses for the broadcast manager's refusals (docs/protocol.md §3.4.3).
+HttpResponse broadcastRefusal(const session::BroadcastManager::Outcome& outcome) {
+  using Status = session::BroadcastManager::Status;
+  switch (outcome.status) {
+    case Status::NotFound:
+    case Status::SessionNotFound:
+      return HttpResponse::error(404, "Not found", outcome.message);
+    case Status::Conflict:
+      return HttpResponse::error(409, "Conflict", outcome.message);
+    case Status::Invalid:
+      return HttpResponse::error(400, "Invalid request", outcome.message);
+    case Status::NotAllowed:
+      return HttpResponse::error(405, "Method not allowed", outcome.message);
+    default:
+      return HttpResponse::error(
+          503, "Broadcasting unavailable",
+          outcome.message.empty() ? "the broadcast is gone" : outcome.message);
+  }
+}
+
+HttpResponse noBroadcasts() {
+  return HttpResponse::error(501, "Not implemented", "this server does not broadcast");
+}
+
+// Archive and broadcast ids are UUIDs; anything longer is not worth a look-up.
 constexpr std::size_t kMaxArchiveIdLength = 64;
 
 }  // namespace
@@ -88,6 +113,22 @@ void DemoHandler::addRoutes(Router& router) {
       "GET", "/demo/archive/{id}",
       [this](const HttpRequest& r, const PathParams& p) {
         return archive(r, p.find("id")->second);
+      },
+      Router::Cors::SameOrigin);
+  router.add(
+      "POST", "/demo/broadcast",
+      [this](const HttpRequest& r, const PathParams&) { return startBroadcast(r); },
+      Router::Cors::SameOrigin);
+  router.add(
+      "POST", "/demo/broadcast/{id}/stop",
+      [this](const HttpRequest& r, const PathParams& p) {
+        return stopBroadcast(r, p.find("id")->second);
+      },
+      Router::Cors::SameOrigin);
+  router.add(
+      "GET", "/demo/broadcast/{id}",
+      [this](const HttpRequest& r, const PathParams& p) {
+        return broadcast(r, p.find("id")->second);
       },
       Router::Cors::SameOrigin);
   router.add("GET", "/demo/{file}", [this](const HttpRequest&, const PathParams& p) {
@@ -164,8 +205,9 @@ HttpResponse DemoHandler::file(std::string_view name) const {
 
 std::optional<HttpResponse> DemoHandler::refuseCaller(const HttpRequest& request) {
   if (auto why = crossSiteCaller(request)) {
-    return HttpResponse::error(403, "Forbidden",
-                               "demo recording is only for the demo page itself (" + *why + ")");
+    return HttpResponse::error(
+        403, "Forbidden",
+        "the demo's moderator requests are only for the demo page itself (" + *why + ")");
   }
   if (const double wait = throttle_.admit(request.remoteAddress, settings_.now()); wait > 0)
     return tooManyRequests(wait, "demo requests");
@@ -177,7 +219,7 @@ std::optional<HttpResponse> DemoHandler::refuseUnlessModerator(const HttpRequest
   const auto token = request.header("X-Demo-Token");
   if (!token || token->empty()) {
     return HttpResponse::error(403, "Forbidden",
-                               "recording needs the room's moderator token in X-Demo-Token");
+                               "this needs the room's moderator token in X-Demo-Token");
   }
   const auto verified = core::TokenVerifier::verify(
       *token,
@@ -192,7 +234,8 @@ std::optional<HttpResponse> DemoHandler::refuseUnlessModerator(const HttpRequest
   if (verified->apiKey != settings_.apiKey || verified->sessionId != sessionId)
     return HttpResponse::error(403, "Forbidden", "the token is for another room");
   if (verified->role != core::Role::Moderator)
-    return HttpResponse::error(403, "Forbidden", "only a moderator can record the room");
+    return HttpResponse::error(403, "Forbidden",
+                               "only a moderator can record or broadcast the room");
   return std::nullopt;
 }
 
@@ -258,6 +301,72 @@ HttpResponse DemoHandler::stopArchive(const HttpRequest& request, const std::str
 HttpResponse DemoHandler::archive(const HttpRequest& request, const std::string& archiveId) {
   return withModeratedArchive(request, archiveId,
                               [&](const store::ArchiveRecord& a) { return archiveResponse(a); });
+}
+
+// ---- live broadcasting ----
+
+HttpResponse DemoHandler::broadcastResponse(
+    const session::BroadcastManager::Broadcast& broadcast) const {
+  core::Json body = session::BroadcastJson::render(broadcast, settings_.publicUrl);
+  body.set("viewerUrl", settings_.publicUrl + "/demo/viewer.html?broadcast=" + broadcast.id);
+  HttpResponse r = HttpResponse::json(200, body);
+  r.setHeader("Cache-Control", "no-store");
+  return r;
+}
+
+HttpResponse DemoHandler::startBroadcast(const HttpRequest& request) {
+  if (auto refused = refuseCaller(request)) return *refused;
+  const auto body = core::Json::parse(request.body);
+  const auto room = body ? body->getString("room") : std::nullopt;
+  if (!room || !demo::TokenRequest::isValidRoomName(*room))
+    return HttpResponse::error(400, "Invalid request", R"(the body is {"room":"<room name>"})");
+  const auto sessionId = store_.findDemoRoom(settings_.apiKey, *room);
+  if (!sessionId) return HttpResponse::error(404, "Not found", "no room named " + *room);
+  if (auto refused = refuseUnlessModerator(request, *sessionId)) return *refused;
+  if (!broadcasts_) return noBroadcasts();
+  core::BroadcastOptions options;
+  options.sessionId = *sessionId;
+  options.hls = core::BroadcastOptions::Hls{};  // what the viewer page plays; no RTMP
+  options.resolution = "640x480";
+  options.layoutType = "bestFit";
+  const auto outcome = broadcasts_->start(settings_.apiKey, options);
+  if (outcome.status != session::BroadcastManager::Status::Ok || !outcome.broadcast)
+    return broadcastRefusal(outcome);
+  obs::Logger::info("demo broadcast started",
+                    {{"room", *room}, {"broadcastId", outcome.broadcast->id}});
+  return broadcastResponse(*outcome.broadcast);
+}
+
+HttpResponse DemoHandler::withModeratedBroadcast(
+    const HttpRequest& request, const std::string& broadcastId,
+    const std::function<HttpResponse(const session::BroadcastManager::Broadcast&)>& then) {
+  if (auto refused = refuseCaller(request)) return *refused;
+  // Broadcasts live in the manager only: without one there is nothing to look up.
+  if (!broadcasts_) return noBroadcasts();
+  const auto found = broadcastId.size() > kMaxArchiveIdLength
+                         ? std::nullopt
+                         : broadcasts_->find(settings_.apiKey, broadcastId);
+  if (!found) return HttpResponse::error(404, "Not found", "no such broadcast");
+  if (auto refused = refuseUnlessModerator(request, found->sessionId)) return *refused;
+  return then(*found);
+}
+
+HttpResponse DemoHandler::stopBroadcast(const HttpRequest& request,
+                                        const std::string& broadcastId) {
+  return withModeratedBroadcast(
+      request, broadcastId, [&](const session::BroadcastManager::Broadcast&) {
+        const auto outcome = broadcasts_->stop(settings_.apiKey, broadcastId);
+        if (outcome.status != session::BroadcastManager::Status::Ok || !outcome.broadcast)
+          return broadcastRefusal(outcome);
+        obs::Logger::info("demo broadcast stopped", {{"broadcastId", broadcastId}});
+        return broadcastResponse(*outcome.broadcast);
+      });
+}
+
+HttpResponse DemoHandler::broadcast(const HttpRequest& request, const std::string& broadcastId) {
+  return withModeratedBroadcast(
+      request, broadcastId,
+      [&](const session::BroadcastManager::Broadcast& b) { return broadcastResponse(b); });
 }
 
 }  // namespace parley::http

@@ -12,6 +12,7 @@
 #include "http/HttpResponse.h"
 #include "http/Router.h"
 #include "session/ArchiveManager.h"
+#include "session/BroadcastManager.h"
 #include "session/SessionCatalog.h"
 #include "store/Store.h"
 
@@ -23,7 +24,10 @@ namespace parley::http {
 //
 // Recording (POST /demo/archive, POST /demo/archive/{id}/stop, GET /demo/archive/{id}) is
 // what a customer's backend does with the archive REST API for its hosts: it acts only for
-// the holder of a moderator token of the room's session, sent in X-Demo-Token.
+// the holder of a moderator token of the room's session, sent in X-Demo-Token. Going live
+// (POST /demo/broadcast, POST /demo/broadcast/{id}/stop, GET /demo/broadcast/{id}) is the
+// same for the live broadcast REST API: an HLS broadcast of the room, watched at
+// /demo/viewer.html?broadcast=<id>.
 //
 // A token is a credential, and the endpoint has no authentication, so it only answers
 // the demo page itself: no CORS for it, and requests a browser marks as coming from
@@ -51,6 +55,9 @@ class DemoHandler {
     archiveLink_ = std::move(link);
   }
 
+  // Live broadcasts of the demo room; without a broadcast manager those routes answer 501.
+  void setBroadcasts(session::BroadcastManager* broadcasts) { broadcasts_ = broadcasts; }
+
   void addRoutes(Router& router);
   // The demo page, or nullptr when web/demo/index.html was not found at start.
   const demo::WebFiles::File* indexPage() const { return files_.find("index.html"); }
@@ -67,6 +74,12 @@ class DemoHandler {
       const std::function<HttpResponse(const store::ArchiveRecord&)>& then);
   // GET /demo/archive/{id}: the archive JSON, with its download link once available.
   HttpResponse archive(const HttpRequest& request, const std::string& archiveId);
+  // POST /demo/broadcast {"room":…}: starts an HLS broadcast of the room's session.
+  HttpResponse startBroadcast(const HttpRequest& request);
+  // POST /demo/broadcast/{id}/stop
+  HttpResponse stopBroadcast(const HttpRequest& request, const std::string& broadcastId);
+  // GET /demo/broadcast/{id}
+  HttpResponse broadcast(const HttpRequest& request, const std::string& broadcastId);
   const demo::WebFiles& files() const { return files_; }
 
   // Why a browser's request comes from a page of another site (its Sec-Fetch-Site or
@@ -81,6 +94,13 @@ class DemoHandler {
   std::optional<HttpResponse> refuseUnlessModerator(const HttpRequest& request,
                                                     const std::string& sessionId) const;
   HttpResponse archiveResponse(const store::ArchiveRecord& archive) const;
+  // Runs `then` on the project's broadcast `broadcastId` when the caller is a moderator of
+  // its session; otherwise answers the refusal.
+  HttpResponse withModeratedBroadcast(
+      const HttpRequest& request, const std::string& broadcastId,
+      const std::function<HttpResponse(const session::BroadcastManager::Broadcast&)>& then);
+  // The broadcast JSON of the REST API plus "viewerUrl", the demo's viewer page for it.
+  HttpResponse broadcastResponse(const session::BroadcastManager::Broadcast& broadcast) const;
 
   store::Store& store_;
   Settings settings_;
@@ -90,6 +110,7 @@ class DemoHandler {
   demo::RequestThrottle throttle_;
   session::ArchiveManager* archives_ = nullptr;
   ArchiveLink archiveLink_;
+  session::BroadcastManager* broadcasts_ = nullptr;
 };
 
 }  // namespace parley::http
