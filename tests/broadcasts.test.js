@@ -55,7 +55,8 @@ describe('broadcasts: REST API and HLS stream', () => {
 
   before(async () => {
     // Three at once on the server keeps the compositions light on a busy machine.
-    server = await startParleyd({ extraArgs: ['--max-broadcasts', '3', '--allow-private-callbacks'], logLevel: 'info' });
+    // nginx (the RTMP tests' server) and the webhook receiver are on loopback.
+    server = await startParleyd({ extraArgs: ['--max-broadcasts', '3', '--allow-private-callbacks', '--allow-private-rtmp'], logLevel: 'info' });
     ot = new OpenTok(server.apiKey, server.apiSecret, { apiUrl: server.url });
     sdk = sdkOf(ot);
     rest = restOf(server);
@@ -380,6 +381,36 @@ describe('broadcasts: REST API and HLS stream', () => {
     } finally {
       await rtmp.stop();
     }
+  });
+
+  test('RTMP to loopback without --allow-private-rtmp: the target is refused (error), nginx gets nothing, HLS goes on', T, async (t) => {
+    const rtmp = await startNginxRtmp();
+    const own = await startParleyd({ logLevel: 'info' });
+    t.after(async () => {
+      await own.stop();
+      await rtmp.stop();
+    });
+    const ownOt = new OpenTok(own.apiKey, own.apiSecret, { apiUrl: own.url });
+    const sessionId = (await createSession(ownOt, { mediaMode: 'routed' })).sessionId;
+    const b = await cb2p((cb) => ownOt.startBroadcast(sessionId, {
+      outputs: { hls: {}, rtmp: [{ id: 'inside', serverUrl: rtmp.url, streamName: 'ssrf' }] },
+    }, cb));
+    const deadline = Date.now() + 30000;
+    let seen;
+    for (;;) {
+      seen = await cb2p((cb) => ownOt.getBroadcast(b.id, cb));
+      if ([].concat(seen.broadcastUrls.rtmp)[0].status === 'error') break;
+      assert.ok(Date.now() < deadline, `statuses: ${JSON.stringify(seen.broadcastUrls.rtmp)}`);
+      await delay(200);
+    }
+    const hlsDeadline = Date.now() + 20000;
+    while ((await fetchBytes(seen.broadcastUrls.hls)).status !== 200) {
+      assert.ok(Date.now() < hlsDeadline, 'no HLS playlist');
+      await delay(250);
+    }
+    await cb2p((cb) => ownOt.stopBroadcast(b.id, cb));
+    assert.match(own.logs(), /does not send RTMP streams to \(127\.0\.0\.1 is a loopback address\)/);
+    assert.doesNotMatch(rtmp.log(), /publish/i, 'nginx saw no publisher');
   });
 
   test('a broadcast running at shutdown: parleyd exits cleanly and its HLS files go', T, async () => {

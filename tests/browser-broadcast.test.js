@@ -22,7 +22,8 @@ const COLOURS = ['#ff0000', '#0000ff'];
 const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 
 describe('live broadcasts of OpenTok.js and parley.js publishers', () => {
-  const fx = useBrowserStack({ logLevel: 'info' });
+  // nginx, the RTMP server, listens on loopback.
+  const fx = useBrowserStack({ logLevel: 'info', extraArgs: ['--allow-private-rtmp'] });
   let browser;
   let web;
   let be;

@@ -70,6 +70,8 @@ constexpr FlagSpec kFlags[] = {
      "first webhook retry delay, doubled per failure up to 5 min (default 1000)"},
     {"--allow-private-callbacks", "PARLEY_ALLOW_PRIVATE_CALLBACKS", "",
      "let webhooks go to loopback, private and link-local addresses (default: public only)"},
+    {"--allow-private-rtmp", "PARLEY_ALLOW_PRIVATE_RTMP", "",
+     "let broadcasts push RTMP to loopback, private and link-local addresses (default: public)"},
     {"--turn-url", "PARLEY_TURN_URL", "URL[,URL]",
      "TURN server for clients, repeatable: turn:HOST:PORT (udp and tcp), turns:HOST:443"},
     {"--turn-secret", "PARLEY_TURN_SECRET", "SECRET",
@@ -268,12 +270,13 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--max-tcp-per-ip") {
     if (!parseInt<std::size_t>(value, c.maxTcpPerIp, 0, 10000000))
       return bad("expected 0 to 10000000");
-  } else if (flag == "--allow-private-callbacks") {
+  } else if (flag == "--allow-private-callbacks" || flag == "--allow-private-rtmp") {
     // The switch itself applies "on"; the environment variable takes on or off.
+    bool& setting = flag == "--allow-private-rtmp" ? c.allowPrivateRtmp : c.allowPrivateCallbacks;
     if (value == "on" || value == "1" || value == "true")
-      c.allowPrivateCallbacks = true;
+      setting = true;
     else if (value == "off" || value == "0" || value == "false")
-      c.allowPrivateCallbacks = false;
+      setting = false;
     else
       return bad("expected on or off");
   } else if (flag == "--turn-url") {
@@ -402,7 +405,7 @@ std::string Config::usage() {
     out += left + std::string(f.help);
     if (f.flag == "--demo")
       out += "  [" + std::string(f.env) + "=on|off|auto]\n";
-    else if (f.flag == "--allow-private-callbacks")
+    else if (f.flag == "--allow-private-callbacks" || f.flag == "--allow-private-rtmp")
       out += "  [" + std::string(f.env) + "=on|off]\n";
     else if (!f.env.empty())
       out += "  [" + std::string(f.env) + "]\n";

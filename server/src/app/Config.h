@@ -43,6 +43,7 @@ struct Config {
   std::size_t maxTcpPerIp = 256;          // 0 → unlimited
   std::chrono::milliseconds callbackRetryBase{1000};  // first webhook retry; doubles per failure
   bool allowPrivateCallbacks = false;  // webhooks to loopback/private/link-local addresses
+  bool allowPrivateRtmp = false;       // broadcasts' RTMP pushes to such addresses
   // TURN server handed to clients with short-lived credentials (coturn's use-auth-secret).
   std::vector<std::string> turnUrls;  // turn:/turns: URLs; a turn: URL without
                                       // ?transport= is listed for udp and for tcp

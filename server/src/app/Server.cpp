@@ -180,6 +180,12 @@ int Server::run() {
   broadcastSettings.directory = (std::filesystem::path(config_.dataDir) / "broadcasts").string();
   broadcastSettings.maxRunning = config_.maxBroadcasts;
   broadcastSettings.emptyStopS = config_.archiveIdleStopSeconds;
+  // RTMP targets come from API callers: public addresses only, as webhooks, unless allowed.
+  broadcastSettings.rtmpRefusal = [check = std::make_shared<webhook::TargetCheck>(
+                                       webhook::AddressPolicy(config_.allowPrivateRtmp))](
+                                      const std::string& host, std::uint16_t port) {
+    return check->refusal(host, port, "RTMP streams", "--allow-private-rtmp");
+  };
   session::BroadcastManager broadcasts(
       *store, sessions, *sfu, *recorder,
       [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }, broadcastSettings);

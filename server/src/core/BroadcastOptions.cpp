@@ -121,6 +121,43 @@ std::string BroadcastOptions::Rtmp::url() const {
   return base + "/" + streamName;
 }
 
+namespace {
+
+// "host[:port]" of an rtmp:// or rtmps:// URL, after the scheme and before the first '/'.
+std::string_view authorityOf(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find('/'));
+}
+
+}  // namespace
+
+std::string BroadcastOptions::Rtmp::host() const {
+  std::string_view a = authorityOf(serverUrl);
+  if (const auto at = a.rfind('@'); at != std::string_view::npos) a.remove_prefix(at + 1);
+  if (!a.empty() && a.front() == '[') {
+    const auto close = a.find(']');
+    return close == std::string_view::npos ? std::string() : std::string(a.substr(1, close - 1));
+  }
+  return std::string(a.substr(0, a.find(':')));
+}
+
+std::uint16_t BroadcastOptions::Rtmp::port() const {
+  std::string_view a = authorityOf(serverUrl);
+  if (const auto at = a.rfind('@'); at != std::string_view::npos) a.remove_prefix(at + 1);
+  if (const auto close = a.find(']'); close != std::string_view::npos) a.remove_prefix(close + 1);
+  const auto colon = a.find(':');
+  const std::uint16_t fallback = serverUrl.rfind("rtmps://", 0) == 0 ? 443 : 1935;
+  if (colon == std::string_view::npos) return fallback;
+  unsigned value = 0;
+  for (char c : a.substr(colon + 1)) {
+    if (c < '0' || c > '9' || value > 65535) return fallback;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value >= 1 && value <= 65535 ? static_cast<std::uint16_t>(value) : fallback;
+}
+
 Result<BroadcastOptions> BroadcastOptions::parse(const Json& body) {
   if (!body.isObject()) return invalid("the body must be a JSON object");
   BroadcastOptions o;

@@ -29,6 +29,10 @@ struct BroadcastOptions {
     std::string streamName;
     // Where the stream is pushed: serverUrl + "/" + streamName.
     std::string url() const;
+    // The server's host (an IPv6 literal without its brackets) and port (1935 for rtmp://,
+    // 443 for rtmps:// when the URL names none); an empty host when serverUrl has none.
+    std::string host() const;
+    std::uint16_t port() const;
   };
 
   std::string sessionId;

@@ -38,7 +38,7 @@ std::unique_ptr<Composer> Composer::build(Outputs outputs, Settings settings,
                                                                   const std::string& why) {
       if (report) report(id, status, why);
     };
-    muxers.push_back(std::make_unique<RtmpMuxer>(target.url, std::move(listener)));
+    muxers.push_back(std::make_unique<RtmpMuxer>(target.url, std::move(listener), target.vet));
   }
   std::unique_ptr<Composer> c(new Composer());
   c->file_ = CompositionEncoder::create(settings.output, std::move(muxers), error);

@@ -65,7 +65,8 @@ class Composer {
     std::optional<HlsMuxer::Settings> hls;
     struct Rtmp {
       std::string id;
-      std::string url;  // serverUrl + "/" + streamName
+      std::string url;     // serverUrl + "/" + streamName
+      RtmpMuxer::Vet vet;  // the address policy, before each connection
     };
     std::vector<Rtmp> rtmp;
     // An RTMP target's status changed (from that target's thread).

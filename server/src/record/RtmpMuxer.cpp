@@ -28,8 +28,8 @@ const char* RtmpMuxer::statusName(Status s) {
   return "error";
 }
 
-RtmpMuxer::RtmpMuxer(std::string url, Listener listener)
-    : url_(std::move(url)), listener_(std::move(listener)) {}
+RtmpMuxer::RtmpMuxer(std::string url, Listener listener, Vet vet)
+    : url_(std::move(url)), listener_(std::move(listener)), vet_(std::move(vet)) {}
 
 RtmpMuxer::~RtmpMuxer() {
   std::string ignored;
@@ -127,6 +127,12 @@ bool RtmpMuxer::next(Queued* out) {
 }
 
 AVFormatContext* RtmpMuxer::connect(std::string* why) {
+  if (vet_) {
+    if (auto refused = vet_()) {
+      *why = *refused;
+      return nullptr;
+    }
+  }
   AVFormatContext* format = nullptr;
   int rc = avformat_alloc_output_context2(&format, nullptr, "flv", url_.c_str());
   if (rc < 0 || !format) {

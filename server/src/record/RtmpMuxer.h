@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -30,12 +31,15 @@ class RtmpMuxer final : public PacketMuxer {
   enum class Status { Connecting, Live, Offline, Error };
   static const char* statusName(Status s);
   using Listener = std::function<void(Status status, const std::string& why)>;
+  // Asked on the pushing thread before each connection (it may block on DNS): why this
+  // target must not be reached now, or nullopt (the server's address policy).
+  using Vet = std::function<std::optional<std::string>()>;
 
   static constexpr int kMaxRetrySeconds = 30;
   static constexpr int kMaxQueuedSeconds = 4;
   static constexpr std::size_t kMaxQueuedPackets = 1024;
 
-  RtmpMuxer(std::string url, Listener listener);
+  RtmpMuxer(std::string url, Listener listener, Vet vet = {});
   ~RtmpMuxer() override;
 
   bool start(const AVCodecContext* video, const AVCodecContext* audio, std::string* error) override;
@@ -60,6 +64,7 @@ class RtmpMuxer final : public PacketMuxer {
 
   const std::string url_;
   Listener listener_;
+  Vet vet_;
   // The encoders' parameters and time bases, for each connection.
   AVCodecParameters* videoParams_ = nullptr;
   AVCodecParameters* audioParams_ = nullptr;

@@ -312,8 +312,14 @@ std::unique_ptr<record::Composer> BroadcastManager::startComposer(
     outputs.hls = std::move(hls);
   }
   // Targets are told apart by their index: ids are optional.
-  for (std::size_t i = 0; i < options.rtmp.size(); ++i)
-    outputs.rtmp.push_back({std::to_string(i), options.rtmp[i].url()});
+  for (std::size_t i = 0; i < options.rtmp.size(); ++i) {
+    record::RtmpMuxer::Vet vet;
+    if (settings_.rtmpRefusal)
+      vet = [refusal = settings_.rtmpRefusal, target = options.rtmp[i]] {
+        return refusal(target.host(), target.port());
+      };
+    outputs.rtmp.push_back({std::to_string(i), options.rtmp[i].url(), std::move(vet)});
+  }
   std::weak_ptr<bool> alive = alive_;
   const std::string broadcastId = b.id;
   outputs.rtmpStatus = [this, alive, broadcastId](const std::string& id,

@@ -45,6 +45,12 @@ class BroadcastManager final : public SessionEventListener {
     std::size_t maxStreamsPerBroadcast = 300;  // publications joined over its life
     std::int64_t composerDelayMs = 300;
     int composerFramesPerSecond = 25;
+    // Why an RTMP server at (host, port) must not be pushed to (the server's address policy:
+    // a project could otherwise make parleyd connect inside its network), or nullopt. Asked
+    // on the target's own thread before each connection, so it may block on DNS; a refused
+    // target reports "error" and is asked again later. Empty: any address.
+    std::function<std::optional<std::string>(const std::string& host, std::uint16_t port)>
+        rtmpRefusal;
   };
   enum class Status {
     Ok,

@@ -24,6 +24,11 @@ class TargetCheck {
   const AddressPolicy& policy() const { return policy_; }
   // Why callbacks to `url` are refused (a sentence for the API caller), or nullopt.
   std::optional<std::string> refusal(const core::HttpUrl& url) const;
+  // The same rule for any outbound connection to `host`:`port`: `what` names what parleyd
+  // would send there ("callbacks", "RTMP streams") and `flag` the switch that allows
+  // private addresses.
+  std::optional<std::string> refusal(const std::string& host, std::uint16_t port,
+                                     std::string_view what, std::string_view flag) const;
 
  private:
   AddressPolicy policy_;

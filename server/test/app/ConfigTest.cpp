@@ -185,6 +185,11 @@ TEST(ConfigTest, PrivateCallbacksAreOffUnlessAllowed) {
   auto defaults = Config::parse({}, envOf({}));
   ASSERT_TRUE(defaults.ok());
   EXPECT_FALSE(defaults->allowPrivateCallbacks);
+  EXPECT_FALSE(defaults->allowPrivateRtmp);
+  auto rtmp = Config::parse({"--allow-private-rtmp"}, envOf({}));
+  ASSERT_TRUE(rtmp);
+  EXPECT_TRUE(rtmp->allowPrivateRtmp);
+  EXPECT_FALSE(rtmp->allowPrivateCallbacks);
   auto flag = Config::parse({"--allow-private-callbacks"}, envOf({}));
   ASSERT_TRUE(flag.ok());
   EXPECT_TRUE(flag->allowPrivateCallbacks);

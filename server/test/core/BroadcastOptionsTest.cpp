@@ -131,3 +131,29 @@ TEST(BroadcastOptionsTest, RtmpTargetsAreBoundedAndOnlyRtmp) {
 
 }  // namespace
 }  // namespace parley::core
+
+namespace parley::core {
+namespace {
+
+TEST(BroadcastOptionsTest, AnRtmpTargetsHostAndPortForTheAddressPolicy) {
+  auto target = [](const std::string& url) {
+    BroadcastOptions::Rtmp r;
+    r.serverUrl = url;
+    r.streamName = "s";
+    return r;
+  };
+  EXPECT_EQ(target("rtmp://live.example.com/app").host(), "live.example.com");
+  EXPECT_EQ(target("rtmp://live.example.com/app").port(), 1935);
+  EXPECT_EQ(target("rtmps://live.example.com/app").port(), 443);
+  EXPECT_EQ(target("rtmp://10.0.0.7:19350/live").host(), "10.0.0.7");
+  EXPECT_EQ(target("rtmp://10.0.0.7:19350/live").port(), 19350);
+  EXPECT_EQ(target("rtmp://[::1]:1936/live").host(), "::1");
+  EXPECT_EQ(target("rtmp://[::1]:1936/live").port(), 1936);
+  EXPECT_EQ(target("rtmp://user:pw@127.0.0.1/live").host(), "127.0.0.1");
+  EXPECT_EQ(target("rtmp://host:99999/live").port(), 1935);
+  EXPECT_EQ(target("rtmp://host:12ab/live").port(), 1935);
+  EXPECT_EQ(target("nonsense").host(), "");
+}
+
+}  // namespace
+}  // namespace parley::core

@@ -41,6 +41,19 @@ TEST(TargetCheckTest, LiteralsNeedNoLookup) {
   EXPECT_EQ(lookups, 0);
 }
 
+TEST(TargetCheckTest, AnyOutboundTargetNamesWhatAndTheSwitch) {
+  TargetCheck check(AddressPolicy(), [](const std::string&, std::uint16_t) {
+    return HostResolver::Result{{make_address("10.1.2.3")}, {}};
+  });
+  const auto refused =
+      check.refusal("ingest.internal", 1935, "RTMP streams", "--allow-private-rtmp");
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("RTMP streams"), std::string::npos) << *refused;
+  EXPECT_NE(refused->find("--allow-private-rtmp"), std::string::npos) << *refused;
+  EXPECT_EQ(TargetCheck(AddressPolicy(true)).refusal("127.0.0.1", 1935, "RTMP streams", "x"),
+            std::nullopt);
+}
+
 TEST(TargetCheckTest, AnUnresolvableHostIsRefusedWithTheReason) {
   TargetCheck check(AddressPolicy(), [](const std::string&, std::uint16_t) {
     return HostResolver::Result{{}, "cannot resolve nowhere.example: Name or service not known"};
