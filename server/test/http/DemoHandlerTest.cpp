@@ -323,6 +323,31 @@ TEST_F(DemoRoutesTest, AModeratorSeesTheArchiveAndItsLinkOnceAvailable) {
       404);
 }
 
+// Going live takes the room's moderator token like recording; a server without a broadcast
+// manager answers the moderator 501 (and others still 403).
+TEST_F(DemoRoutesTest, GoingLiveNeedsTheRoomsModeratorTokenAndABroadcastManager) {
+  api(true);
+  const Json moderator = demoToken("standup", "moderator");
+  const Json publisher = demoToken("standup", "publisher");
+  const std::string body = R"({"room":"standup"})";
+  auto start = [&](std::vector<std::pair<std::string, std::string>> headers,
+                   const std::string& text) {
+    return call("POST", "/demo/broadcast", std::move(headers), "127.0.0.1:40000", text);
+  };
+  EXPECT_EQ(start({}, body).status, 403);
+  EXPECT_EQ(start(withToken(publisher), body).status, 403);
+  auto headers = withToken(moderator);
+  headers.emplace_back("Sec-Fetch-Site", "cross-site");
+  EXPECT_EQ(start(headers, body).status, 403);
+  EXPECT_EQ(start(withToken(moderator), R"({"room":"nobody-here"})").status, 404);
+  auto unavailable = start(withToken(moderator), body);
+  EXPECT_EQ(unavailable.status, 501) << unavailable.body;
+  EXPECT_EQ(header(unavailable, "Access-Control-Allow-Origin"), "");
+  const std::string target = "/demo/broadcast/6f0c2b1a-0000-4000-8000-000000000000";
+  EXPECT_EQ(call("GET", target, withToken(moderator)).status, 501);
+  EXPECT_EQ(call("POST", target + "/stop", withToken(moderator)).status, 501);
+}
+
 TEST_F(DemoRoutesTest, RecordingRequestsShareTheTokenBudget) {
   demo::RequestThrottle::Limits limits;
   limits.perAddressRate = 0.001;  // no refill within the test
