@@ -3,6 +3,7 @@
 #include "media/ByteOrder.h"
 #include "media/codecs/H264Payload.h"
 #include "media/codecs/Vp8PayloadDescriptor.h"
+#include "media/codecs/Vp9PayloadDescriptor.h"
 #include "media/rtp/RtpPacket.h"
 
 namespace parley::record {
@@ -21,7 +22,8 @@ std::optional<EncodedFrame> FrameAssembler::push(std::span<const std::uint8_t> r
   if (codec_ == TrackFormat::Codec::H264)
     return pushH264(packet->sequenceNumber(), packet->timestamp(), packet->marker(), payload,
                     afterLoss);
-  if (codec_ != TrackFormat::Codec::Vp8) return std::nullopt;  // not rebuilt here yet
+  if (codec_ == TrackFormat::Codec::Vp9)
+    return pushVp9(packet->timestamp(), packet->marker(), payload, afterLoss);
   return pushVp8(packet->timestamp(), packet->marker(), payload, afterLoss);
 }
 
@@ -32,6 +34,77 @@ void FrameAssembler::abandonFrame() {
   inFragment_ = false;
   current_.keyframe = false;
   current_.data.clear();
+  layerSizes_.clear();
+}
+
+std::optional<EncodedFrame> FrameAssembler::pushVp9(std::uint32_t timestamp, bool marker,
+                                                    std::span<const std::uint8_t> payload,
+                                                    bool afterLoss) {
+  auto descriptor = media::codecs::Vp9PayloadDescriptor::parse(payload.data(), payload.size());
+  if (!descriptor) return std::nullopt;
+  if (afterLoss) {
+    abandonFrame();
+    waitingForKeyframe_ = true;
+  }
+  if (inFrame_ && timestamp != current_.rtpTimestamp) {
+    abandonFrame();  // its marker never came
+    waitingForKeyframe_ = true;
+  }
+  if (!inFrame_) {
+    // A picture starts with the beginning of its first layer's frame.
+    if (!descriptor->beginningOfFrame()) return std::nullopt;
+    if (waitingForKeyframe_ && !descriptor->isKeyframe()) {
+      ++dropped_;
+      return std::nullopt;
+    }
+    inFrame_ = true;
+    inFragment_ = false;
+    current_.rtpTimestamp = timestamp;
+    current_.keyframe = descriptor->isKeyframe();
+    current_.data.clear();
+    layerSizes_.clear();
+  }
+  // One picture holds a frame per spatial layer, each from its B packet to its E packet.
+  if (descriptor->beginningOfFrame()) {
+    if (inFragment_ || layerSizes_.size() >= kMaxVp9Layers) {
+      abandonFrame();
+      waitingForKeyframe_ = true;
+      return std::nullopt;
+    }
+    inFragment_ = true;
+    layerSizes_.push_back(0);
+  } else if (!inFragment_) {
+    return std::nullopt;
+  }
+  const auto body = payload.subspan(descriptor->size());
+  if (current_.data.size() + body.size() + 2 + 4 * kMaxVp9Layers > kMaxFrameBytes) {
+    abandonFrame();
+    waitingForKeyframe_ = true;
+    return std::nullopt;
+  }
+  current_.data.insert(current_.data.end(), body.begin(), body.end());
+  layerSizes_.back() += body.size();
+  if (descriptor->endOfFrame()) inFragment_ = false;
+  if (!marker) return std::nullopt;
+  if (inFragment_) {  // the last layer's end was lost
+    abandonFrame();
+    waitingForKeyframe_ = true;
+    return std::nullopt;
+  }
+  // Several layers' frames travel as one VP9 superframe: the frames back to back, then an
+  // index of their sizes (4 bytes each, little-endian) between two marker bytes, which
+  // decoders and WebM files take as one block.
+  if (layerSizes_.size() > 1) {
+    const auto marker8 =
+        static_cast<std::uint8_t>(0xC0 | (3 << 3) | (layerSizes_.size() - 1));  // 4-byte sizes
+    current_.data.push_back(marker8);
+    for (std::size_t size : layerSizes_)
+      for (int i = 0; i < 4; ++i)
+        current_.data.push_back(static_cast<std::uint8_t>(size >> (8 * i)));
+    current_.data.push_back(marker8);
+  }
+  layerSizes_.clear();
+  return completeFrame();
 }
 
 std::optional<EncodedFrame> FrameAssembler::pushVp8(std::uint32_t timestamp, bool marker,

@@ -14,10 +14,12 @@ namespace parley::record {
 // Rebuilds whole frames from one track's RTP packets, taken in sequence order (from a
 // ReorderBuffer). Opus: every packet is a frame. VP8 (RFC 7741): the packets of one RTP
 // timestamp, from the one that begins the frame to the one with the marker bit, with their
-// payload descriptors removed. H.264 (RFC 6184, packetization mode 1): the NAL units of
-// one RTP timestamp up to the marker bit, single, taken out of STAP-As and put together from
-// FU-As, as one access unit in Annex B form (each NAL unit after a 00 00 00 01 start code,
-// what MediaFileWriter takes); a keyframe is an access unit with an IDR slice, and a gap in
+// payload descriptors removed. VP9 (RFC 9628): the same per picture, each spatial layer's
+// frame from its B to its E packet, several layers joined into one superframe; a keyframe is
+// a picture whose base layer is not inter-predicted. H.264 (RFC 6184, packetization mode 1): the
+// NAL units of one RTP timestamp up to the marker bit, single, taken out of STAP-As and put
+// together from FU-As, as one access unit in Annex B form (each NAL unit after a 00 00 00 01 start
+// code, what MediaFileWriter takes); a keyframe is an access unit with an IDR slice, and a gap in
 // sequence numbers within one counts as a loss even when the caller did not report it. A
 // frame with a packet missing is never handed out, and neither is anything after it until
 // the next keyframe (a decoder would show corruption): keyframeWanted() then asks for one
@@ -40,6 +42,8 @@ class FrameAssembler {
  private:
   std::optional<EncodedFrame> pushVp8(std::uint32_t timestamp, bool marker,
                                       std::span<const std::uint8_t> payload, bool afterLoss);
+  std::optional<EncodedFrame> pushVp9(std::uint32_t timestamp, bool marker,
+                                      std::span<const std::uint8_t> payload, bool afterLoss);
   std::optional<EncodedFrame> pushH264(std::uint16_t sequence, std::uint32_t timestamp, bool marker,
                                        std::span<const std::uint8_t> payload, bool afterLoss);
   // Adds one NAL unit (or the first part of one) after a start code; false past the bound.
@@ -56,6 +60,8 @@ class FrameAssembler {
                                     // FU-A started and has not ended
   bool waitingForKeyframe_ = true;  // a recording starts at a keyframe
   EncodedFrame current_;
+  static constexpr std::size_t kMaxVp9Layers = 8;  // what a superframe index can list
+  std::vector<std::size_t> layerSizes_;            // VP9: the picture's layer frames so far
   std::uint64_t dropped_ = 0;
 };
 

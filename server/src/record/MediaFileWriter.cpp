@@ -48,6 +48,42 @@ bool vp8Dimensions(std::span<const std::uint8_t> frame, int* width, int* height)
   return *width > 0 && *height > 0;
 }
 
+// The picture size in a VP9 keyframe's uncompressed header (VP9 bitstream specification
+// §6.2; the first frame of a superframe, its base layer); false if it is not one.
+bool vp9Dimensions(std::span<const std::uint8_t> frame, int* width, int* height) {
+  std::size_t bit = 0;
+  auto read = [&](int n) -> int {
+    int v = 0;
+    for (int i = 0; i < n; ++i, ++bit) {
+      if (bit / 8 >= frame.size()) return -1;
+      v = (v << 1) | ((frame[bit / 8] >> (7 - bit % 8)) & 1);
+    }
+    return v;
+  };
+  if (read(2) != 2) return false;  // frame_marker
+  const int low = read(1);
+  const int profile = (read(1) << 1) | low;
+  if (profile == 3 && read(1) != 0) return false;
+  if (read(1) != 0) return false;  // show_existing_frame
+  if (read(1) != 0) return false;  // frame_type: not a keyframe
+  read(2);                         // show_frame, error_resilient_mode
+  if (read(8) != 0x49 || read(8) != 0x83 || read(8) != 0x42) return false;
+  if (profile >= 2) read(1);  // ten_or_twelve_bit
+  const int colorSpace = read(3);
+  if (colorSpace != 7) {  // not RGB
+    read(1);              // color_range
+    if (profile == 1 || profile == 3) read(3);
+  } else if (profile == 1 || profile == 3) {
+    read(1);
+  }
+  const int w = read(16);
+  const int h = read(16);
+  if (w < 0 || h < 0) return false;
+  *width = w + 1;
+  *height = h + 1;
+  return true;
+}
+
 // The NAL units of an Annex B access unit (FrameAssembler's form), without start codes
 // and trailing zero bytes, in order; `each` returns false to stop.
 template <typename Each>
@@ -215,10 +251,15 @@ bool MediaFileWriter::write(std::size_t track, std::int64_t ptsMs, bool keyframe
   TrackFormat& format = tracks_[track];
   if (format.isVideo() && !keyed_[track]) {
     if (!keyframe) return false;  // a file starts decodable
-    if (format.codec == TrackFormat::Codec::Vp8 && (format.width == 0 || format.height == 0)) {
+    const bool vpx =
+        format.codec == TrackFormat::Codec::Vp8 || format.codec == TrackFormat::Codec::Vp9;
+    if (vpx && (format.width == 0 || format.height == 0)) {
       int width = 0;
       int height = 0;
-      if (!vp8Dimensions(frame, &width, &height)) return false;
+      const bool found = format.codec == TrackFormat::Codec::Vp8
+                             ? vp8Dimensions(frame, &width, &height)
+                             : vp9Dimensions(frame, &width, &height);
+      if (!found) return false;
       format.width = width;
       format.height = height;
       AVCodecParameters* par = context_->streams[track]->codecpar;

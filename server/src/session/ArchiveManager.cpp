@@ -30,16 +30,6 @@ constexpr const char* kSessionEnded = "session ended";
 constexpr const char* kShutdown = "server shutdown";
 constexpr const char* kCrashed = "server stopped unexpectedly";
 
-// The codecs whose RTP record/FrameAssembler rebuilds into frames: VP8, H.264
-// (packetization mode 1) and Opus. VP9 joins when the assembler rebuilds it.
-std::optional<record::TrackFormat::Codec> codecOf(const std::string& name) {
-  using C = record::TrackFormat::Codec;
-  if (core::equalsIgnoringCase(name, "VP8")) return C::Vp8;
-  if (core::equalsIgnoringCase(name, "H264")) return C::H264;
-  if (core::equalsIgnoringCase(name, "opus")) return C::Opus;
-  return std::nullopt;
-}
-
 }  // namespace
 
 ArchiveManager::ArchiveManager(store::Store& store, SessionManager& sessions,
@@ -340,7 +330,7 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
     const auto& p = published[i];
     const bool video = p.kind == media::TrackKind::Video;
     if ((video && !hasVideo) || (!video && !hasAudio)) continue;
-    auto codec = codecOf(p.codec);
+    auto codec = record::TrackFormat::named(p.codec);
     if (!codec || tracks.size() >= 8) continue;
     record::StreamFileWriter::Track t;
     t.format.codec = *codec;

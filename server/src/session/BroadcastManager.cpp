@@ -26,15 +26,6 @@ constexpr const char* kMaxDuration = "maximum duration exceeded";
 constexpr const char* kSessionEnded = "session ended";
 constexpr const char* kShutdown = "server shutdown";
 
-// What the composer decodes (as for composed archives): VP8, H.264 and Opus.
-std::optional<record::TrackFormat::Codec> codecOf(const std::string& name) {
-  using C = record::TrackFormat::Codec;
-  if (core::equalsIgnoringCase(name, "VP8")) return C::Vp8;
-  if (core::equalsIgnoringCase(name, "H264")) return C::H264;
-  if (core::equalsIgnoringCase(name, "opus")) return C::Opus;
-  return std::nullopt;
-}
-
 std::pair<int, int> canvasSize(const std::string& resolution) {
   int width = 640;
   int height = 480;
@@ -365,7 +356,7 @@ void BroadcastManager::include(Entry& e, const std::string& streamId, bool hasAu
     const auto& p = published[i];
     const bool video = p.kind == media::TrackKind::Video;
     if ((video && !hasVideo) || (!video && !hasAudio)) continue;
-    auto codec = codecOf(p.codec);
+    auto codec = record::TrackFormat::named(p.codec);
     if (!codec || tracks.size() >= 8) continue;
     record::Composer::Track t;
     t.format.codec = *codec;

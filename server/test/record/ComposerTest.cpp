@@ -34,9 +34,8 @@ constexpr int kFps = 25;
 constexpr int kClipSeconds = 3;
 constexpr std::int64_t kFirstArrivalUs = 1000000;
 
-std::vector<Composer::Track> tracks() {
-  return {{TrackFormat{TrackFormat::Codec::Vp8}, 90000},
-          {TrackFormat{TrackFormat::Codec::Opus}, 48000}};
+std::vector<Composer::Track> tracks(TrackFormat::Codec video = TrackFormat::Codec::Vp8) {
+  return {{TrackFormat{video}, 90000}, {TrackFormat{TrackFormat::Codec::Opus}, 48000}};
 }
 
 Composer::Settings settings() {
@@ -63,11 +62,14 @@ compose::Layout pip() {
 }
 
 // A publisher's clip of one colour, as the packets the worker queues.
-std::vector<PacketRing::Packet> colourClip(const fs::path& dir, const std::string& colour) {
-  const fs::path file = dir / (colour + ".webm");
+std::vector<PacketRing::Packet> colourClip(const fs::path& dir, const std::string& colour,
+                                           const std::string& codec = "libvpx") {
+  const fs::path file = dir / (colour + codec + ".webm");
   recordtest::ClipOptions options;
   options.video = "color=c=" + colour + ":size=320x240:rate=30";
   options.seconds = kClipSeconds;
+  options.videoCodec = codec;
+  options.realtimeEncoder = codec != "libvpx";
   std::vector<PacketRing::Packet> packets;
   if (!recordtest::makeClip(file, options)) return packets;
   std::string error;
@@ -100,16 +102,20 @@ class ComposerTest : public ::testing::Test {
     clipDir_ = new store::test::TempDirectory();
     red_ = new std::vector<PacketRing::Packet>(colourClip(clipDir_->path(), "red"));
     blue_ = new std::vector<PacketRing::Packet>(colourClip(clipDir_->path(), "blue"));
+    blue9_ =
+        new std::vector<PacketRing::Packet>(colourClip(clipDir_->path(), "blue", "libvpx-vp9"));
   }
   static void TearDownTestSuite() {
     delete red_;
     delete blue_;
+    delete blue9_;
     delete clipDir_;
-    red_ = blue_ = nullptr;
+    red_ = blue_ = blue9_ = nullptr;
     clipDir_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_FALSE(red_->empty() || blue_->empty()) << "ffmpeg (make deps) could not make the clips";
+    ASSERT_FALSE(red_->empty() || blue_->empty() || blue9_->empty())
+        << "ffmpeg (make deps) could not make the clips";
   }
 
   // Called as the feed reaches each packet's arrival, on the timeline (ms from the first).
@@ -119,6 +125,12 @@ class ComposerTest : public ::testing::Test {
   // would have drawn them, into fragmented_; then finalizes it into final_.
   Composer::Result compose(const std::vector<const std::vector<PacketRing::Packet>*>& clips,
                            const Hook& hook = {}) {
+    return compose(clips, std::vector<TrackFormat::Codec>(clips.size(), TrackFormat::Codec::Vp8),
+                   hook);
+  }
+  // The same with each clip's video codec.
+  Composer::Result compose(const std::vector<const std::vector<PacketRing::Packet>*>& clips,
+                           const std::vector<TrackFormat::Codec>& codecs, const Hook& hook = {}) {
     const std::int64_t originMs = kFirstArrivalUs / 1000;
     std::string error;
     Composer::Outputs outputs;
@@ -128,7 +140,7 @@ class ComposerTest : public ::testing::Test {
     EXPECT_TRUE(composer) << error;
     if (!composer) return {};
     for (std::size_t i = 0; i < clips.size(); ++i)
-      writers_.push_back(composer->addStream(streamInfo(ids_[i], i), tracks(), {}));
+      writers_.push_back(composer->addStream(streamInfo(ids_[i], i), tracks(codecs[i]), {}));
     // Both clips have the same timing: merge them by arrival.
     std::vector<std::pair<std::size_t, const PacketRing::Packet*>> all;
     for (std::size_t i = 0; i < clips.size(); ++i)
@@ -159,6 +171,7 @@ class ComposerTest : public ::testing::Test {
   static store::test::TempDirectory* clipDir_;
   static std::vector<PacketRing::Packet>* red_;
   static std::vector<PacketRing::Packet>* blue_;
+  static std::vector<PacketRing::Packet>* blue9_;  // VP9
 
   store::test::TempDirectory dir_;
   fs::path fragmented_ = dir_.path() / "composed.frag.mp4";
@@ -171,6 +184,7 @@ class ComposerTest : public ::testing::Test {
 store::test::TempDirectory* ComposerTest::clipDir_ = nullptr;
 std::vector<PacketRing::Packet>* ComposerTest::red_ = nullptr;
 std::vector<PacketRing::Packet>* ComposerTest::blue_ = nullptr;
+std::vector<PacketRing::Packet>* ComposerTest::blue9_ = nullptr;
 
 TEST_F(ComposerTest, TwoStreamsSideBySideInH264AndAac) {
   const Composer::Result r = compose({red_, blue_});
@@ -190,6 +204,17 @@ TEST_F(ComposerTest, TwoStreamsSideBySideInH264AndAac) {
   EXPECT_LT(seconds, kClipSeconds + 1.0);
 
   // bestFit: two side by side, each letterboxed in its half.
+  const auto left = rgbAt(final_, kWidth / 4, kHeight / 2, 2.4);
+  const auto right = rgbAt(final_, kWidth * 3 / 4, kHeight / 2, 2.4);
+  EXPECT_TRUE(isRed(left)) << show(left);
+  EXPECT_TRUE(isBlue(right)) << show(right);
+}
+
+TEST_F(ComposerTest, AVp9StreamIsDecodedBesideAVp8One) {
+  const Composer::Result r =
+      compose({red_, blue9_}, {TrackFormat::Codec::Vp8, TrackFormat::Codec::Vp9});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.decodeErrors, 0u);
   const auto left = rgbAt(final_, kWidth / 4, kHeight / 2, 2.4);
   const auto right = rgbAt(final_, kWidth * 3 / 4, kHeight / 2, 2.4);
   EXPECT_TRUE(isRed(left)) << show(left);

@@ -247,6 +247,48 @@ TEST(FrameAssemblerTest, H264PacketsReorderedByTheNetworkMakeTheSameFrames) {
   EXPECT_EQ(a.framesDropped(), 0u);
 }
 
+// VP9 (RFC 9628): a 1-byte non-flexible descriptor, B/E per layer frame, P for inter frames.
+Bytes vp9(std::uint16_t seq, std::uint32_t ts, bool marker, bool begin, bool end, bool inter,
+          const Bytes& body) {
+  Bytes payload = {
+      static_cast<std::uint8_t>((inter ? 0x40 : 0) | (begin ? 0x08 : 0) | (end ? 0x04 : 0))};
+  payload.insert(payload.end(), body.begin(), body.end());
+  return packet(seq, ts, marker, payload);
+}
+
+TEST(FrameAssemblerTest, Vp9LayersOfOnePictureBecomeOneSuperframe) {
+  FrameAssembler a(TrackFormat::Codec::Vp9);
+  const Bytes base = {0x82, 0x49, 0x83, 0x42, 0x00};
+  const Bytes upperHead = {0x86, 0x01, 0x02};
+  const Bytes upperTail = {0x03, 0x04};
+  EXPECT_FALSE(a.push(vp9(1, 900, false, true, true, false, base), false));
+  EXPECT_FALSE(a.push(vp9(2, 900, false, true, false, false, upperHead), false));
+  auto frame = a.push(vp9(3, 900, true, false, true, false, upperTail), false);
+  ASSERT_TRUE(frame);
+  EXPECT_TRUE(frame->keyframe);
+  // base (5) + upper (5), then the index: marker 0b11011001 (4-byte sizes, 2 frames),
+  // 5 and 5 little-endian, marker again.
+  const Bytes want = {0x82, 0x49, 0x83, 0x42, 0x00, 0x86, 0x01, 0x02, 0x03, 0x04,
+                      0xd9, 5,    0,    0,    0,    5,    0,    0,    0,    0xd9};
+  EXPECT_EQ(frame->data, want);
+  // One layer: the frame as it came, no index.
+  auto single = a.push(vp9(4, 1800, true, true, true, true, {0x86, 0x07}), false);
+  ASSERT_TRUE(single);
+  EXPECT_FALSE(single->keyframe);
+  EXPECT_EQ(single->data, (Bytes{0x86, 0x07}));
+}
+
+TEST(FrameAssemblerTest, Vp9ALossCostsFramesUntilTheNextKeyframe) {
+  FrameAssembler a(TrackFormat::Codec::Vp9);
+  EXPECT_FALSE(a.push(vp9(1, 900, true, true, true, true, {1}), false)) << "no keyframe yet";
+  EXPECT_TRUE(a.keyframeWanted());
+  EXPECT_TRUE(a.push(vp9(2, 1800, true, true, true, false, {2}), false));
+  EXPECT_FALSE(a.push(vp9(4, 2700, true, true, true, true, {3}), true)) << "after a loss";
+  // A picture whose last layer never ended (the marker came without E) is dropped too.
+  EXPECT_FALSE(a.push(vp9(5, 3600, true, true, false, false, {4}), false));
+  EXPECT_TRUE(a.push(vp9(6, 4500, true, true, true, false, {5}), false));
+}
+
 TEST(FrameAssemblerTest, H264MalformedPayloadsAreIgnored) {
   FrameAssembler a(TrackFormat::Codec::H264);
   // STAP-B (25), FU-B (29), a forbidden bit, a STAP-A whose length overruns.

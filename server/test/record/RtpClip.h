@@ -22,16 +22,17 @@ struct ClipOptions {
   std::string video = "testsrc=size=320x240:rate=30";  // an ffmpeg lavfi graph
   int seconds = 3;
   std::string videoBitrate = "300k";
-  int keyframeInterval = 30;     // frames
-  bool realtimeEncoder = false;  // libvpx's fastest settings: for large clips
+  int keyframeInterval = 30;          // frames
+  bool realtimeEncoder = false;       // libvpx's fastest settings: for large clips
+  std::string videoCodec = "libvpx";  // or "libvpx-vp9"
 };
 
 // VP8 (a keyframe every second by default) and stereo Opus, in `clip`.
 inline bool makeClip(const std::filesystem::path& clip, const ClipOptions& o = {}) {
   const std::string command = "ffmpeg -hide_banner -loglevel error -f lavfi -i '" + o.video +
                               "' -f lavfi -i sine=frequency=440:sample_rate=48000 -t " +
-                              std::to_string(o.seconds) + " -c:v libvpx -b:v " + o.videoBitrate +
-                              " -g " + std::to_string(o.keyframeInterval) +
+                              std::to_string(o.seconds) + " -c:v " + o.videoCodec + " -b:v " +
+                              o.videoBitrate + " -g " + std::to_string(o.keyframeInterval) +
                               (o.realtimeEncoder ? " -deadline realtime -cpu-used 8" : "") +
                               " -c:a libopus -ac 2 -y '" + clip.string() + "'";
   return std::system(command.c_str()) == 0;
@@ -75,13 +76,20 @@ inline std::vector<RtpPacketOut> packetize(MediaFileReader& reader, int* videoFr
       out.push_back({frame->track, seq[t]++, std::move(p), -1});
       continue;
     }
-    // A 1-byte VP8 payload descriptor: S=1 and PID 0 on the first packet of the frame.
+    // A 1-byte payload descriptor. VP8: S=1 and PID 0 on the first packet of the frame. VP9
+    // (one spatial layer, non-flexible, no picture id): B on the first, E on the last, P on
+    // every packet of an inter frame.
+    const bool vp9 = reader.tracks()[frame->track].codec == TrackFormat::Codec::Vp9;
     const std::size_t chunk = 700;
     for (std::size_t off = 0; off < frame->data.size(); off += chunk) {
       const std::size_t n = std::min(chunk, frame->data.size() - off);
       const bool last = off + n == frame->data.size();
       auto p = rtp(96, last, seq[t], static_cast<std::uint32_t>(frame->ptsMs * 90), 1111);
-      p.push_back(off == 0 ? 0x10 : 0x00);
+      if (vp9)
+        p.push_back(static_cast<std::uint8_t>((off == 0 ? 0x08 : 0) | (last ? 0x04 : 0) |
+                                              (frame->keyframe ? 0 : 0x40)));
+      else
+        p.push_back(off == 0 ? 0x10 : 0x00);
       p.insert(p.end(), frame->data.begin() + static_cast<std::ptrdiff_t>(off),
                frame->data.begin() + static_cast<std::ptrdiff_t>(off + n));
       out.push_back({frame->track, seq[t]++, std::move(p), index});

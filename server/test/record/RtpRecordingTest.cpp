@@ -102,6 +102,30 @@ TEST_F(RtpRecordingTest, ReorderedPacketsMakeTheSameFramesAsSent) {
   EXPECT_NEAR(duration, 3.0, 0.15);
 }
 
+TEST_F(RtpRecordingTest, Vp9IsRecordedWithItsPictureSizeFromTheFirstKeyframe) {
+  // record() opens clip_ for the tracks: a VP9 clip in its place.
+  recordtest::ClipOptions options;
+  options.videoCodec = "libvpx-vp9";
+  options.realtimeEncoder = true;
+  ASSERT_TRUE(recordtest::makeClip(clip_, options));
+  std::string error;
+  auto reader = MediaFileReader::open(clip_.string(), &error);
+  ASSERT_TRUE(reader) << error;
+  ASSERT_EQ(reader->tracks()[0].codec, TrackFormat::Codec::Vp9);
+  int videoFrames = 0;
+  const auto packets = packetize(*reader, &videoFrames);
+  ASSERT_EQ(videoFrames, 90);
+  bool wantedKeyframe = false;
+  const fs::path out = dir_.path() / "vp9.webm";
+  const auto written = record(packets, out, &wantedKeyframe);
+  EXPECT_EQ(written[0], 90);
+  const core::Json info = recordtest::probe(out);
+  EXPECT_EQ(recordtest::framesOf(info, "vp9"), 90) << info.dump();
+  const std::string dump = info.dump();
+  EXPECT_NE(dump.find("\"width\":320"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\"height\":240"), std::string::npos) << dump;
+}
+
 TEST_F(RtpRecordingTest, ALostPacketCostsFramesUntilTheNextKeyframeNeverACorruptOne) {
   std::string error;
   auto reader = MediaFileReader::open(clip_.string(), &error);
