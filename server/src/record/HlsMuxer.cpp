@@ -16,13 +16,10 @@ namespace parley::record {
 HlsMuxer::~HlsMuxer() {
   std::string ignored;
   finish(&ignored);
-  av_packet_free(&scratch_);
   if (format_) avformat_free_context(format_);
 }
 
 bool HlsMuxer::start(const AVCodecContext* video, const AVCodecContext* audio, std::string* error) {
-  video_ = video;
-  audio_ = audio;
   std::error_code ec;
   std::filesystem::create_directories(settings_.directory, ec);
   if (ec) {
@@ -35,27 +32,7 @@ bool HlsMuxer::start(const AVCodecContext* video, const AVCodecContext* audio, s
     *error = ffmpegError("no HLS muxer", rc);
     return false;
   }
-  scratch_ = av_packet_alloc();
-  if (!scratch_) {
-    *error = "out of memory";
-    return false;
-  }
-  if (video) {
-    videoStream_ = avformat_new_stream(format_, nullptr);
-    if (!videoStream_ || avcodec_parameters_from_context(videoStream_->codecpar, video) < 0) {
-      *error = "cannot add the video track";
-      return false;
-    }
-    videoStream_->time_base = AVRational{1, 90000};
-  }
-  if (audio) {
-    audioStream_ = avformat_new_stream(format_, nullptr);
-    if (!audioStream_ || avcodec_parameters_from_context(audioStream_->codecpar, audio) < 0) {
-      *error = "cannot add the audio track";
-      return false;
-    }
-    audioStream_->time_base = AVRational{1, audio->sample_rate};
-  }
+  if (!tracks_.add(format_, video, audio, error)) return false;
   AVDictionary* options = nullptr;
   const int seconds = settings_.lowLatency ? kLowLatencySegmentSeconds : kSegmentSeconds;
   av_dict_set_int(&options, "hls_time", seconds, 0);
@@ -82,22 +59,7 @@ bool HlsMuxer::start(const AVCodecContext* video, const AVCodecContext* audio, s
 
 bool HlsMuxer::write(const AVPacket& packet, bool video, std::string* error) {
   if (!started_ || finished_) return false;
-  AVStream* stream = video ? videoStream_ : audioStream_;
-  const AVCodecContext* codec = video ? video_ : audio_;
-  if (!stream || !codec) return true;
-  if (av_packet_ref(scratch_, &packet) < 0) {
-    *error = "out of memory";
-    return false;
-  }
-  av_packet_rescale_ts(scratch_, codec->time_base, stream->time_base);
-  scratch_->stream_index = stream->index;
-  const int rc = av_interleaved_write_frame(format_, scratch_);
-  av_packet_unref(scratch_);
-  if (rc < 0) {
-    *error = ffmpegError("writing the HLS stream failed", rc);
-    return false;
-  }
-  return true;
+  return tracks_.write(packet, video, "writing the HLS stream failed", error);
 }
 
 bool HlsMuxer::finish(std::string* error) {

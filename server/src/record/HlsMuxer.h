@@ -2,11 +2,10 @@
 
 #include <string>
 
+#include "record/MuxedTracks.h"
 #include "record/PacketMuxer.h"
 
 struct AVFormatContext;
-struct AVStream;
-struct AVPacket;
 
 namespace parley::record {
 
@@ -37,11 +36,7 @@ class HlsMuxer final : public PacketMuxer {
  private:
   Settings settings_;
   AVFormatContext* format_ = nullptr;
-  AVStream* videoStream_ = nullptr;
-  AVStream* audioStream_ = nullptr;
-  const AVCodecContext* video_ = nullptr;
-  const AVCodecContext* audio_ = nullptr;
-  AVPacket* scratch_ = nullptr;
+  MuxedTracks tracks_;
   bool started_ = false;
   bool finished_ = false;
 };

@@ -13,6 +13,7 @@ extern "C" {
 #include <vector>
 
 #include "media/codecs/H264Sps.h"
+#include "record/FfmpegCodec.h"
 #include "record/FfmpegLog.h"
 
 namespace parley::record {
@@ -23,20 +24,6 @@ std::string ffmpegError(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(code, text, sizeof text);
   return text;
-}
-
-AVCodecID codecId(TrackFormat::Codec codec) {
-  switch (codec) {
-    case TrackFormat::Codec::Vp8:
-      return AV_CODEC_ID_VP8;
-    case TrackFormat::Codec::Vp9:
-      return AV_CODEC_ID_VP9;
-    case TrackFormat::Codec::H264:
-      return AV_CODEC_ID_H264;
-    case TrackFormat::Codec::Opus:
-      return AV_CODEC_ID_OPUS;
-  }
-  return AV_CODEC_ID_NONE;
 }
 
 // The width and height in a VP8 keyframe's header (RFC 6386 §9.1); false if it is not one.
@@ -199,7 +186,7 @@ std::unique_ptr<MediaFileWriter> MediaFileWriter::create(const std::string& path
     }
     stream->time_base = AVRational{1, 1000};
     AVCodecParameters* par = stream->codecpar;
-    par->codec_id = codecId(t.codec);
+    par->codec_id = ffmpegCodecId(t.codec);
     if (t.isVideo()) {
       par->codec_type = AVMEDIA_TYPE_VIDEO;
       par->width = t.width;

@@ -35,7 +35,6 @@ struct OutputCloser {
 Mp4FileMuxer::~Mp4FileMuxer() {
   std::string ignored;
   finish(&ignored);
-  av_packet_free(&scratch_);
   if (format_) {
     if (format_->pb) avio_closep(&format_->pb);
     avformat_free_context(format_);
@@ -44,34 +43,12 @@ Mp4FileMuxer::~Mp4FileMuxer() {
 
 bool Mp4FileMuxer::start(const AVCodecContext* video, const AVCodecContext* audio,
                          std::string* error) {
-  video_ = video;
-  audio_ = audio;
   int rc = avformat_alloc_output_context2(&format_, nullptr, "mp4", path_.c_str());
   if (rc < 0 || !format_) {
     *error = ffmpegError("no MP4 muxer", rc);
     return false;
   }
-  scratch_ = av_packet_alloc();
-  if (!scratch_) {
-    *error = "out of memory";
-    return false;
-  }
-  if (video) {
-    videoStream_ = avformat_new_stream(format_, nullptr);
-    if (!videoStream_ || avcodec_parameters_from_context(videoStream_->codecpar, video) < 0) {
-      *error = "cannot add the video track";
-      return false;
-    }
-    videoStream_->time_base = AVRational{1, 90000};
-  }
-  if (audio) {
-    audioStream_ = avformat_new_stream(format_, nullptr);
-    if (!audioStream_ || avcodec_parameters_from_context(audioStream_->codecpar, audio) < 0) {
-      *error = "cannot add the audio track";
-      return false;
-    }
-    audioStream_->time_base = AVRational{1, audio->sample_rate};
-  }
+  if (!tracks_.add(format_, video, audio, error)) return false;
   rc = avio_open(&format_->pb, path_.c_str(), AVIO_FLAG_WRITE);
   if (rc < 0) {
     *error = ffmpegError("cannot create the file", rc);
@@ -94,22 +71,7 @@ bool Mp4FileMuxer::start(const AVCodecContext* video, const AVCodecContext* audi
 
 bool Mp4FileMuxer::write(const AVPacket& packet, bool video, std::string* error) {
   if (!started_ || finished_) return false;
-  AVStream* stream = video ? videoStream_ : audioStream_;
-  const AVCodecContext* codec = video ? video_ : audio_;
-  if (!stream || !codec) return true;
-  if (av_packet_ref(scratch_, &packet) < 0) {
-    *error = "out of memory";
-    return false;
-  }
-  av_packet_rescale_ts(scratch_, codec->time_base, stream->time_base);
-  scratch_->stream_index = stream->index;
-  const int rc = av_interleaved_write_frame(format_, scratch_);
-  av_packet_unref(scratch_);
-  if (rc < 0) {
-    *error = ffmpegError("writing the MP4 failed", rc);
-    return false;
-  }
-  return true;
+  return tracks_.write(packet, video, "writing the MP4 failed", error);
 }
 
 bool Mp4FileMuxer::finish(std::string* error) {

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "record/MuxedTracks.h"
 #include "record/PacketMuxer.h"
 
 struct AVFormatContext;
-struct AVStream;
 
 namespace parley::record {
 
@@ -34,11 +34,7 @@ class Mp4FileMuxer final : public PacketMuxer {
  private:
   std::string path_;
   AVFormatContext* format_ = nullptr;
-  AVStream* videoStream_ = nullptr;
-  AVStream* audioStream_ = nullptr;
-  const AVCodecContext* video_ = nullptr;
-  const AVCodecContext* audio_ = nullptr;
-  AVPacket* scratch_ = nullptr;
+  MuxedTracks tracks_;
   bool started_ = false;
   bool finished_ = false;
 };

@@ -9,31 +9,14 @@ extern "C" {
 
 #include <cstring>
 
+#include "record/FfmpegCodec.h"
 #include "record/FfmpegLog.h"
 
 namespace parley::record {
 
-namespace {
-
-AVCodecID videoCodecId(TrackFormat::Codec codec) {
-  switch (codec) {
-    case TrackFormat::Codec::Vp8:
-      return AV_CODEC_ID_VP8;
-    case TrackFormat::Codec::Vp9:
-      return AV_CODEC_ID_VP9;
-    case TrackFormat::Codec::H264:
-      return AV_CODEC_ID_H264;
-    case TrackFormat::Codec::Opus:
-      break;
-  }
-  return AV_CODEC_ID_NONE;
-}
-
-}  // namespace
-
 std::unique_ptr<VideoDecoder> VideoDecoder::create(TrackFormat::Codec codec, std::string* error) {
   FfmpegLog::install();
-  const AVCodecID id = videoCodecId(codec);
+  const AVCodecID id = TrackFormat{codec}.isVideo() ? ffmpegCodecId(codec) : AV_CODEC_ID_NONE;
   const AVCodec* decoder = id == AV_CODEC_ID_NONE ? nullptr : avcodec_find_decoder(id);
   if (!decoder) {
     *error = "no video decoder for this codec";
