@@ -1,7 +1,6 @@
 #include "session/ArchiveManager.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -12,7 +11,9 @@
 #include "record/StreamFileWriter.h"
 #include "record/compose/Layout.h"
 #include "session/ArchiveJson.h"
+#include "session/CompositionFeed.h"
 #include "session/OutboundMessage.h"
+#include "session/RecordedTracks.h"
 #include "session/SessionManager.h"
 #include "store/StoreError.h"
 
@@ -59,24 +60,6 @@ std::string ArchiveManager::filePath(const std::string& archiveId,
       .string();
 }
 
-namespace {
-
-// The canvas of a composed archive: "640x480" and the other sizes OpenTok offers.
-std::pair<int, int> canvasSize(const std::string& resolution) {
-  int width = 640;
-  int height = 480;
-  if (std::sscanf(resolution.c_str(), "%dx%d", &width, &height) != 2 || width < 16 || height < 16 ||
-      width > 4096 || height > 4096)
-    return {640, 480};
-  return {width, height};
-}
-
-std::optional<record::compose::Layout> layoutOf(const core::ArchiveOptions& o, std::string* why) {
-  return record::compose::Layout::create(o.layoutType, o.layoutStylesheet, o.screenshareType, why);
-}
-
-}  // namespace
-
 std::int64_t ArchiveManager::sinceStart(const Running& r) const {
   return std::max<std::int64_t>(0, now_() - r.startedMs);
 }
@@ -119,7 +102,7 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
     return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
   const bool composed = options.outputMode == core::ArchiveOptions::OutputMode::Composed;
   std::string layoutError;
-  if (composed && !layoutOf(options, &layoutError))
+  if (composed && !CompositionFeed::layoutOf(options, &layoutError))
     return fail(Status::Invalid, "layout: " + layoutError);
   const auto here = runningIn(options.sessionId);
   for (const Running* r : here)
@@ -285,7 +268,7 @@ ArchiveManager::Outcome ArchiveManager::setLayout(const std::string& apiKey,
   auto stored = store_.findArchive(apiKey, archiveId);
   if (!stored) return fail(Status::NotFound, "Archive not found");
   std::string why;
-  auto composition = layoutOf(layout, &why);
+  auto composition = CompositionFeed::layoutOf(layout, &why);
   if (!composition) return fail(Status::Invalid, "layout: " + why);
   Json l = Json::object({{"type", layout.layoutType}});
   if (!layout.layoutStylesheet.empty()) l.set("stylesheet", layout.layoutStylesheet);
@@ -322,25 +305,9 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
     r.fileLimitLogged = true;
     return;
   }
-  const auto published = media_.publishedTracks(r.record.sessionId, streamId);
-  std::vector<record::StreamFileWriter::Track> tracks;
-  std::vector<std::uint8_t> outputs(published.size(), 0xff);
-  bool h264 = false;  // then Matroska (.mkv, as OpenTok names it), else WebM
-  for (std::size_t i = 0; i < published.size(); ++i) {
-    const auto& p = published[i];
-    const bool video = p.kind == media::TrackKind::Video;
-    if ((video && !hasVideo) || (!video && !hasAudio)) continue;
-    auto codec = record::TrackFormat::named(p.codec);
-    if (!codec || tracks.size() >= 8) continue;
-    record::StreamFileWriter::Track t;
-    t.format.codec = *codec;
-    t.clockRate = p.clockRate ? p.clockRate : (video ? 90000 : 48000);
-    if (!video) t.format.channels = static_cast<int>(std::max<std::uint32_t>(1, p.channels));
-    h264 = h264 || *codec == record::TrackFormat::Codec::H264;
-    outputs[i] = static_cast<std::uint8_t>(tracks.size());
-    tracks.push_back(t);
-  }
-  if (tracks.empty()) {
+  auto recorded =
+      RecordedTracks::of(media_.publishedTracks(r.record.sessionId, streamId), hasAudio, hasVideo);
+  if (recorded.tracks.empty()) {
     Logger::info("archive skips a stream with nothing to record",
                  {{"archiveId", r.record.id}, {"streamId", streamId}});
     return;
@@ -348,8 +315,9 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   // A stream that publishes again under the same id gets a file of its own.
   std::size_t same = 0;
   for (const auto& f : r.files) same += f.streamId == streamId;
-  const std::string filename =
-      streamId + (same ? "-" + std::to_string(same + 1) : "") + (h264 ? ".mkv" : ".webm");
+  // H.264 goes into Matroska (.mkv, as OpenTok names it), the rest into WebM.
+  const std::string filename = streamId + (same ? "-" + std::to_string(same + 1) : "") +
+                               (recorded.hasH264() ? ".mkv" : ".webm");
   const std::uint64_t tapId = nextTapId_++;
   const std::string archiveId = r.record.id;
   const std::string sessionId = r.record.sessionId;
@@ -367,23 +335,13 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   std::unique_ptr<record::PacketWriter> writer;
   if (r.composer) {
     // Composed output: the stream joins the archive's composition.
-    const LiveSession* live = sessions_.session(sessionId);
-    const Stream* st = live ? live->stream(streamId) : nullptr;
-    record::compose::StreamInfo info;
-    info.id = streamId;
-    info.addedOrder = tapId;
-    if (st) {
-      info.connectionId = st->connectionId;
-      info.screen = st->videoType() == "screen";
-      info.classes = st->layoutClassList;
-    }
-    writer = r.composer->addStream(info, std::move(tracks), std::move(wantKeyframe));
-    if (st) r.composer->setStreamVideo(streamId, st->hasVideo());
+    writer = CompositionFeed::join(*r.composer, sessions_.session(sessionId), streamId, tapId,
+                                   std::move(recorded.tracks), std::move(wantKeyframe));
   } else {
     std::string error;
-    writer = record::StreamFileWriter::create((fs::path(r.directory) / filename).string(),
-                                              std::move(tracks), 0, std::move(wantKeyframe),
-                                              std::move(onFinished), &error);
+    writer = record::StreamFileWriter::create(
+        (fs::path(r.directory) / filename).string(), std::move(recorded.tracks), 0,
+        std::move(wantKeyframe), std::move(onFinished), &error);
     if (!writer) {
       Logger::error("archive cannot create a stream file",
                     {{"archiveId", archiveId}, {"streamId", streamId}, {"error", error}});
@@ -404,7 +362,7 @@ void ArchiveManager::record(Running& r, const std::string& streamId,
   saveIndex(r);
   auto ring = std::make_shared<record::PacketRing>(settings_.ringPackets);
   recorder_.add(ring, std::move(writer));
-  media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(outputs));
+  media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(recorded.outputs));
   Logger::info("archive records a stream", {{"archiveId", archiveId},
                                             {"streamId", streamId},
                                             {"file", composed ? "(composed)" : filename}});
@@ -476,18 +434,12 @@ std::unique_ptr<record::Composer> ArchiveManager::startComposer(const store::Arc
                                                                 const std::string& directory,
                                                                 const core::ArchiveOptions& options,
                                                                 std::string* error) {
-  record::Composer::Settings cs;
-  const auto [width, height] = canvasSize(options.resolution);
-  cs.output.width = width;
-  cs.output.height = height;
-  cs.output.framesPerSecond = settings_.composerFramesPerSecond;
-  cs.output.hasAudio = options.hasAudio;
-  cs.output.hasVideo = options.hasVideo;
-  cs.output.maxBitrate = static_cast<int>(options.maxBitrate.value_or(0));
+  record::Composer::Settings cs = CompositionFeed::settings(
+      options.resolution, options.hasAudio, options.hasVideo, options.maxBitrate,
+      settings_.composerFramesPerSecond, settings_.composerDelayMs);
   cs.output.quantizationParameter = static_cast<int>(options.quantizationParameter.value_or(0));
-  cs.playoutDelayMs = settings_.composerDelayMs;
   std::string why;
-  auto layout = layoutOf(options, &why);
+  auto layout = CompositionFeed::layoutOf(options, &why);
   std::weak_ptr<bool> alive = alive_;
   const std::string archiveId = a.id;
   auto finished = [this, alive, archiveId](const record::Composer::Result& result) {

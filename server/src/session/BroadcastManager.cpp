@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -11,6 +10,8 @@
 #include "core/Crypto.h"
 #include "obs/Logger.h"
 #include "record/compose/Layout.h"
+#include "session/CompositionFeed.h"
+#include "session/RecordedTracks.h"
 #include "session/SessionManager.h"
 #include "store/StoreError.h"
 
@@ -25,15 +26,6 @@ namespace {
 constexpr const char* kMaxDuration = "maximum duration exceeded";
 constexpr const char* kSessionEnded = "session ended";
 constexpr const char* kShutdown = "server shutdown";
-
-std::pair<int, int> canvasSize(const std::string& resolution) {
-  int width = 640;
-  int height = 480;
-  if (std::sscanf(resolution.c_str(), "%dx%d", &width, &height) != 2 || width < 16 || height < 16 ||
-      width > 4096 || height > 4096)
-    return {640, 480};
-  return {width, height};
-}
 
 const char* rtmpStatusName(record::RtmpMuxer::Status s) {
   using S = record::RtmpMuxer::Status;
@@ -111,9 +103,7 @@ BroadcastManager::Outcome BroadcastManager::start(const std::string& apiKey,
   if (!options.hasAudio && !options.hasVideo)
     return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
   std::string why;
-  if (!record::compose::Layout::create(options.layoutType, options.layoutStylesheet,
-                                       options.screenshareType, &why))
-    return fail(Status::Invalid, "layout: " + why);
+  if (!CompositionFeed::layoutOf(options, &why)) return fail(Status::Invalid, "layout: " + why);
   const auto here = runningIn(options.sessionId);
   for (const Entry* e : here)
     if (options.multiBroadcastTag.empty() || e->broadcast.multiBroadcastTag.empty() ||
@@ -216,8 +206,7 @@ BroadcastManager::Outcome BroadcastManager::setLayout(const std::string& apiKey,
   if (!e || e->broadcast.status != "started")
     return notRunning(apiKey, broadcastId, "change its layout");
   std::string why;
-  auto composition = record::compose::Layout::create(layout.layoutType, layout.layoutStylesheet,
-                                                     layout.screenshareType, &why);
+  auto composition = CompositionFeed::layoutOf(layout, &why);
   if (!composition) return fail(Status::Invalid, "layout: " + why);
   if (e->composer) e->composer->setLayout(std::move(*composition));
   e->broadcast.updatedAtMs = core::Clock::nowMs();
@@ -284,15 +273,9 @@ std::string BroadcastManager::hlsDirectory(const std::string& broadcastId) const
 std::unique_ptr<record::Composer> BroadcastManager::startComposer(
     const Entry& e, const core::BroadcastOptions& options, std::string* error) {
   const Broadcast& b = e.broadcast;
-  record::Composer::Settings cs;
-  const auto [width, height] = canvasSize(b.resolution);
-  cs.output.width = width;
-  cs.output.height = height;
-  cs.output.framesPerSecond = settings_.composerFramesPerSecond;
-  cs.output.hasAudio = b.hasAudio;
-  cs.output.hasVideo = b.hasVideo;
-  cs.output.maxBitrate = static_cast<int>(b.maxBitrate.value_or(0));
-  cs.playoutDelayMs = settings_.composerDelayMs;
+  const record::Composer::Settings cs =
+      CompositionFeed::settings(b.resolution, b.hasAudio, b.hasVideo, b.maxBitrate,
+                                settings_.composerFramesPerSecond, settings_.composerDelayMs);
 
   record::Composer::Outputs outputs;
   if (b.hls) {
@@ -328,8 +311,7 @@ std::unique_ptr<record::Composer> BroadcastManager::startComposer(
     });
   };
   std::string why;
-  auto layout = record::compose::Layout::create(options.layoutType, options.layoutStylesheet,
-                                                options.screenshareType, &why);
+  auto layout = CompositionFeed::layoutOf(options, &why);
   return record::Composer::create(std::move(outputs), cs,
                                   layout ? std::move(*layout) : record::compose::Layout::bestFit(),
                                   std::move(finished), error);
@@ -349,23 +331,9 @@ void BroadcastManager::include(Entry& e, const std::string& streamId, bool hasAu
     return;
   }
   const std::string& sessionId = e.broadcast.sessionId;
-  const auto published = media_.publishedTracks(sessionId, streamId);
-  std::vector<record::Composer::Track> tracks;
-  std::vector<std::uint8_t> outputs(published.size(), 0xff);
-  for (std::size_t i = 0; i < published.size(); ++i) {
-    const auto& p = published[i];
-    const bool video = p.kind == media::TrackKind::Video;
-    if ((video && !hasVideo) || (!video && !hasAudio)) continue;
-    auto codec = record::TrackFormat::named(p.codec);
-    if (!codec || tracks.size() >= 8) continue;
-    record::Composer::Track t;
-    t.format.codec = *codec;
-    t.clockRate = p.clockRate ? p.clockRate : (video ? 90000 : 48000);
-    if (!video) t.format.channels = static_cast<int>(std::max<std::uint32_t>(1, p.channels));
-    outputs[i] = static_cast<std::uint8_t>(tracks.size());
-    tracks.push_back(t);
-  }
-  if (tracks.empty()) {
+  auto recorded =
+      RecordedTracks::of(media_.publishedTracks(sessionId, streamId), hasAudio, hasVideo);
+  if (recorded.tracks.empty()) {
     Logger::info("broadcast skips a stream with nothing to compose",
                  {{"broadcastId", broadcastId}, {"streamId", streamId}});
     return;
@@ -377,22 +345,12 @@ void BroadcastManager::include(Entry& e, const std::string& streamId, bool hasAu
       if (auto a = alive.lock(); a && *a) media_.requestKeyframe(sessionId, streamId);
     });
   };
-  const LiveSession* live = sessions_.session(sessionId);
-  const Stream* st = live ? live->stream(streamId) : nullptr;
-  record::compose::StreamInfo info;
-  info.id = streamId;
-  info.addedOrder = tapId;
-  if (st) {
-    info.connectionId = st->connectionId;
-    info.screen = st->videoType() == "screen";
-    info.classes = st->layoutClassList;
-  }
-  auto writer = e.composer->addStream(info, std::move(tracks), std::move(wantKeyframe));
-  if (st) e.composer->setStreamVideo(streamId, st->hasVideo());
+  auto writer = CompositionFeed::join(*e.composer, sessions_.session(sessionId), streamId, tapId,
+                                      std::move(recorded.tracks), std::move(wantKeyframe));
   e.taps.push_back(Tap{streamId, tapId, true});
   auto ring = std::make_shared<record::PacketRing>(settings_.ringPackets);
   recorder_.add(ring, std::move(writer));
-  media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(outputs));
+  media_.startRecording(sessionId, streamId, tapId, std::move(ring), std::move(recorded.outputs));
   Logger::info("broadcast composes a stream",
                {{"broadcastId", broadcastId}, {"streamId", streamId}});
 }
