@@ -14,6 +14,7 @@
 #include "session/CompositionFeed.h"
 #include "session/OutboundMessage.h"
 #include "session/RecordedTracks.h"
+#include "session/RecordingRules.h"
 #include "session/SessionManager.h"
 #include "store/StoreError.h"
 
@@ -89,15 +90,8 @@ std::vector<ArchiveManager::Running*> ArchiveManager::runningIn(const std::strin
 
 ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
                                               const core::ArchiveOptions& options) {
-  auto session = store_.findSession(options.sessionId);
-  if (!session || session->apiKey != apiKey)
-    return fail(Status::SessionNotFound, "Session not found");
-  if (session->properties.mediaMode != core::MediaMode::Routed)
-    return fail(Status::Conflict, "The session is relayed: only routed sessions can be archived");
-  // Media of an end-to-end encrypted session is ciphertext to the server, which has no key.
-  if (session->properties.e2ee)
-    return fail(Status::Conflict,
-                "The session is end-to-end encrypted: its media cannot be archived");
+  if (auto refusal = RecordingRules::sessionRefusal(store_, apiKey, options.sessionId, "archived"))
+    return fail(refusal->status, std::move(refusal->message));
   if (!options.hasAudio && !options.hasVideo)
     return fail(Status::Invalid, "hasAudio and hasVideo cannot both be false");
   const bool composed = options.outputMode == core::ArchiveOptions::OutputMode::Composed;
@@ -106,8 +100,7 @@ ArchiveManager::Outcome ArchiveManager::start(const std::string& apiKey,
     return fail(Status::Invalid, "layout: " + layoutError);
   const auto here = runningIn(options.sessionId);
   for (const Running* r : here)
-    if (options.multiArchiveTag.empty() || r->record.multiArchiveTag.empty() ||
-        r->record.multiArchiveTag == options.multiArchiveTag)
+    if (RecordingRules::tagsClash(options.multiArchiveTag, r->record.multiArchiveTag))
       return fail(Status::Conflict,
                   "The session is already being archived (start another one with a distinct "
                   "multiArchiveTag)");
@@ -223,11 +216,8 @@ ArchiveManager::Outcome ArchiveManager::addStream(const std::string& apiKey,
   const Stream* st = live ? live->stream(streamId) : nullptr;
   if (!st || !st->announced) return fail(Status::NotFound, "Stream not found");
   Json streams = Json::parse(r->record.streamsJson).value_or(Json::array());
-  for (const auto& s : streams.items())
-    if (s.getString("streamId") == streamId)
-      return fail(Status::Conflict, "The stream is already in the archive");
-  streams.push(
-      Json::object({{"streamId", streamId}, {"hasAudio", hasAudio}, {"hasVideo", hasVideo}}));
+  if (!RecordingRules::addStream(streams, streamId, hasAudio, hasVideo))
+    return fail(Status::Conflict, "The stream is already in the archive");
   r->record.streamsJson = streams.dump();
   r->record.updatedAtMs = core::Clock::nowMs();
   store_.updateArchive(r->record);
@@ -245,16 +235,9 @@ ArchiveManager::Outcome ArchiveManager::removeStream(const std::string& apiKey,
   if (r->record.streamMode != "manual")
     return fail(Status::NotAllowed, "The archive's streamMode is auto: streams cannot be chosen");
   Json streams = Json::parse(r->record.streamsJson).value_or(Json::array());
-  Json kept = Json::array();
-  bool found = false;
-  for (const auto& s : streams.items()) {
-    if (s.getString("streamId") == streamId)
-      found = true;
-    else
-      kept.push(s);
-  }
-  if (!found) return fail(Status::NotFound, "The stream is not in the archive");
-  r->record.streamsJson = kept.dump();
+  if (!RecordingRules::removeStream(streams, streamId))
+    return fail(Status::NotFound, "The stream is not in the archive");
+  r->record.streamsJson = streams.dump();
   r->record.updatedAtMs = core::Clock::nowMs();
   store_.updateArchive(r->record);
   for (auto& f : r->files)

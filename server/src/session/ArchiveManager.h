@@ -19,6 +19,7 @@
 #include "record/JobThread.h"
 #include "record/Recorder.h"
 #include "record/StreamFileWriter.h"
+#include "session/RecordingStatus.h"
 #include "session/SessionEventListener.h"
 #include "store/Store.h"
 
@@ -49,15 +50,7 @@ class ArchiveManager final : public SessionEventListener {
     std::int64_t composerDelayMs = 300;
     int composerFramesPerSecond = 25;  // OpenTok's composed archives' rate
   };
-  enum class Status {
-    Ok,
-    NotFound,         // 404: no such archive in the project
-    SessionNotFound,  // 404
-    Conflict,         // 409
-    Invalid,          // 400
-    NotAllowed,       // 405: stream changes of an auto archive
-    Unavailable,      // 500: the archive's directory cannot be made
-  };
+  using Status = RecordingStatus;
   struct Outcome {
     Status status = Status::Ok;
     std::string message;

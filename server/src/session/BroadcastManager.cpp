@@ -12,13 +12,13 @@
 #include "record/compose/Layout.h"
 #include "session/CompositionFeed.h"
 #include "session/RecordedTracks.h"
+#include "session/RecordingRules.h"
 #include "session/SessionManager.h"
 #include "store/StoreError.h"
 
 namespace parley::session {
 
 namespace fs = std::filesystem;
-using core::Json;
 using obs::Logger;
 
 namespace {
@@ -89,15 +89,8 @@ std::vector<BroadcastManager::Entry*> BroadcastManager::runningIn(const std::str
 
 BroadcastManager::Outcome BroadcastManager::start(const std::string& apiKey,
                                                   const core::BroadcastOptions& options) {
-  auto session = store_.findSession(options.sessionId);
-  if (!session || session->apiKey != apiKey)
-    return fail(Status::SessionNotFound, "Session not found");
-  if (session->properties.mediaMode != core::MediaMode::Routed)
-    return fail(Status::Conflict, "The session is relayed: only routed sessions can be broadcast");
-  // Media of an end-to-end encrypted session is ciphertext to the server, which has no key.
-  if (session->properties.e2ee)
-    return fail(Status::Conflict,
-                "The session is end-to-end encrypted: its media cannot be broadcast");
+  if (auto refusal = RecordingRules::sessionRefusal(store_, apiKey, options.sessionId, "broadcast"))
+    return fail(refusal->status, std::move(refusal->message));
   if (!options.hls && options.rtmp.empty())
     return fail(Status::Invalid, "outputs must have hls, rtmp or both");
   if (!options.hasAudio && !options.hasVideo)
@@ -106,8 +99,7 @@ BroadcastManager::Outcome BroadcastManager::start(const std::string& apiKey,
   if (!CompositionFeed::layoutOf(options, &why)) return fail(Status::Invalid, "layout: " + why);
   const auto here = runningIn(options.sessionId);
   for (const Entry* e : here)
-    if (options.multiBroadcastTag.empty() || e->broadcast.multiBroadcastTag.empty() ||
-        e->broadcast.multiBroadcastTag == options.multiBroadcastTag)
+    if (RecordingRules::tagsClash(options.multiBroadcastTag, e->broadcast.multiBroadcastTag))
       return fail(Status::Conflict,
                   "The session is already being broadcast (start another broadcast with a "
                   "distinct multiBroadcastTag)");
@@ -228,11 +220,8 @@ BroadcastManager::Outcome BroadcastManager::addStream(const std::string& apiKey,
   const LiveSession* live = sessions_.session(b.sessionId);
   const Stream* st = live ? live->stream(streamId) : nullptr;
   if (!st || !st->announced) return fail(Status::NotFound, "Stream not found");
-  for (const auto& s : b.streams.items())
-    if (s.getString("streamId") == streamId)
-      return fail(Status::Conflict, "The stream is already in the broadcast");
-  b.streams.push(
-      Json::object({{"streamId", streamId}, {"hasAudio", hasAudio}, {"hasVideo", hasVideo}}));
+  if (!RecordingRules::addStream(b.streams, streamId, hasAudio, hasVideo))
+    return fail(Status::Conflict, "The stream is already in the broadcast");
   b.updatedAtMs = core::Clock::nowMs();
   include(*e, streamId, hasAudio && b.hasAudio, hasVideo && b.hasVideo);
   return Outcome{};
@@ -247,16 +236,8 @@ BroadcastManager::Outcome BroadcastManager::removeStream(const std::string& apiK
   Broadcast& b = e->broadcast;
   if (b.streamMode != "manual")
     return fail(Status::NotAllowed, "The broadcast's streamMode is auto: streams cannot be chosen");
-  Json kept = Json::array();
-  bool found = false;
-  for (const auto& s : b.streams.items()) {
-    if (s.getString("streamId") == streamId)
-      found = true;
-    else
-      kept.push(s);
-  }
-  if (!found) return fail(Status::NotFound, "The stream is not in the broadcast");
-  b.streams = std::move(kept);
+  if (!RecordingRules::removeStream(b.streams, streamId))
+    return fail(Status::NotFound, "The stream is not in the broadcast");
   b.updatedAtMs = core::Clock::nowMs();
   exclude(*e, streamId, true);
   return Outcome{};

@@ -15,6 +15,7 @@
 #include "media/MediaService.h"
 #include "record/Composer.h"
 #include "record/Recorder.h"
+#include "session/RecordingStatus.h"
 #include "session/SessionEventListener.h"
 #include "store/Store.h"
 
@@ -52,15 +53,7 @@ class BroadcastManager final : public SessionEventListener {
     std::function<std::optional<std::string>(const std::string& host, std::uint16_t port)>
         rtmpRefusal;
   };
-  enum class Status {
-    Ok,
-    NotFound,         // 404: no such broadcast in the project
-    SessionNotFound,  // 404
-    Conflict,         // 409
-    Invalid,          // 400
-    NotAllowed,       // 405: stream changes of an auto broadcast
-    Unavailable,      // 500: the composition cannot start
-  };
+  using Status = RecordingStatus;
   struct RtmpTarget {
     std::string id;
     std::string serverUrl;
