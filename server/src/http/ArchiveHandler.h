@@ -6,6 +6,7 @@
 
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
+#include "http/RecordingRequests.h"
 #include "http/RestAuthenticator.h"
 #include "http/Router.h"
 #include "session/ArchiveManager.h"
@@ -37,8 +38,6 @@ class ArchiveHandler {
   HttpResponse stop(const HttpRequest& r, const PathParams& p);
   HttpResponse streams(const HttpRequest& r, const PathParams& p);
   HttpResponse layout(const HttpRequest& r, const PathParams& p);
-
-  static HttpResponse failure(const session::ArchiveManager::Outcome& outcome);
 
   RestAuthenticator& auth_;
   store::Store& store_;

@@ -1,6 +1,5 @@
 #include "http/BroadcastHandler.h"
 
-#include <charconv>
 #include <filesystem>
 
 #include "http/OpenFile.h"
@@ -14,27 +13,7 @@ namespace {
 using core::Json;
 using Status = session::BroadcastManager::Status;
 
-std::optional<Json> jsonBody(const HttpRequest& r) {
-  if (r.body.empty()) return Json::object();
-  auto body = Json::parse(r.body);
-  if (!body || !body->isObject()) return std::nullopt;
-  return body;
-}
-
-// A non-negative whole number of at most `max` from the query; nullopt when malformed.
-std::optional<std::size_t> queryNumber(const HttpRequest& r, std::string_view name,
-                                       std::size_t fallback, std::size_t max) {
-  auto text = r.queryParam(name);
-  if (!text || text->empty()) return fallback;
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc() || ptr != text->data() + text->size() || n > max) return std::nullopt;
-  return n;
-}
-
-HttpResponse badBody() {
-  return HttpResponse::error(400, "Invalid request", "The body must be a JSON object");
-}
+using Requests = RecordingRequests;
 
 HttpResponse noSuchFile() {
   return HttpResponse::error(404, "Not found", "No such broadcast stream or file");
@@ -45,11 +24,7 @@ HttpResponse noSuchFile() {
 void BroadcastHandler::addRoutes(Router& router) {
   auto bind =
       [this](HttpResponse (BroadcastHandler::*method)(const HttpRequest&, const PathParams&)) {
-        return [this, method](const HttpRequest& r, const PathParams& p) {
-          auto outcome = auth_.authenticate(r, p.at("apiKey"));
-          if (outcome.failure) return *outcome.failure;
-          return (this->*method)(r, p);
-        };
+        return Requests::authenticated(auth_, this, method);
       };
   const std::string base = "/v2/project/{apiKey}/broadcast";
   router.add("POST", base, bind(&BroadcastHandler::start));
@@ -68,43 +43,21 @@ Json BroadcastHandler::render(const session::BroadcastManager::Broadcast& broadc
   return session::BroadcastJson::render(broadcast, publicUrl_);
 }
 
-HttpResponse BroadcastHandler::failure(const session::BroadcastManager::Outcome& outcome) {
-  switch (outcome.status) {
-    case Status::NotFound:
-    case Status::SessionNotFound:
-      return HttpResponse::error(404, outcome.message, outcome.message);
-    case Status::Conflict:
-      return HttpResponse::error(409, outcome.message, outcome.message);
-    case Status::Invalid:
-      return HttpResponse::error(400, outcome.message, outcome.message);
-    case Status::NotAllowed:
-      return HttpResponse::error(405, outcome.message, outcome.message);
-    case Status::Unavailable:
-    case Status::Ok:
-      break;
-  }
-  return HttpResponse::error(500, outcome.message.empty() ? "Internal error" : outcome.message,
-                             outcome.message);
-}
-
 HttpResponse BroadcastHandler::start(const HttpRequest& r, const PathParams& p) {
-  auto body = jsonBody(r);
-  if (!body) return badBody();
+  auto body = Requests::jsonBody(r);
+  if (!body) return Requests::badBody();
   auto options = core::BroadcastOptions::parse(*body);
   if (!options) return HttpResponse::error(400, "Invalid request", options.error().message);
   auto outcome = broadcasts_.start(p.at("apiKey"), options.value());
-  if (outcome.status != Status::Ok) return failure(outcome);
+  if (outcome.status != Status::Ok) return Requests::failure(outcome.status, outcome.message);
   return HttpResponse::json(200, render(*outcome.broadcast));
 }
 
 HttpResponse BroadcastHandler::list(const HttpRequest& r, const PathParams& p) {
-  auto offset = queryNumber(r, "offset", 0, 1u << 30);
-  auto count = queryNumber(r, "count", 50, 1000);
-  if (!offset || !count)
-    return HttpResponse::error(400, "Invalid request",
-                               "offset must be a whole number and count one from 0 to 1000");
+  Requests::Paging paging;
+  if (auto bad = Requests::readPaging(r, paging)) return *bad;
   const std::string sessionId = r.queryParam("sessionId").value_or("");
-  auto page = broadcasts_.list(p.at("apiKey"), sessionId, *offset, *count);
+  auto page = broadcasts_.list(p.at("apiKey"), sessionId, paging.offset, paging.count);
   Json items = Json::array();
   for (const auto& b : page.items) items.push(render(b));
   return HttpResponse::json(
@@ -119,47 +72,28 @@ HttpResponse BroadcastHandler::get(const HttpRequest&, const PathParams& p) {
 
 HttpResponse BroadcastHandler::stop(const HttpRequest&, const PathParams& p) {
   auto outcome = broadcasts_.stop(p.at("apiKey"), p.at("broadcastId"));
-  if (outcome.status != Status::Ok) return failure(outcome);
+  if (outcome.status != Status::Ok) return Requests::failure(outcome.status, outcome.message);
   return HttpResponse::json(200, render(*outcome.broadcast));
 }
 
 HttpResponse BroadcastHandler::streams(const HttpRequest& r, const PathParams& p) {
-  auto body = jsonBody(r);
-  if (!body) return badBody();
-  const Json* add = body->find("addStream");
-  const Json* drop = body->find("removeStream");
-  if ((add != nullptr) == (drop != nullptr) || (add && !add->isString()) ||
-      (drop && !drop->isString()))
-    return HttpResponse::error(400, "Invalid request",
-                               "Give either addStream or removeStream, a stream ID");
-  session::BroadcastManager::Outcome outcome;
-  if (add) {
-    bool hasAudio = true;
-    bool hasVideo = true;
-    for (auto [key, out] : {std::pair{"hasAudio", &hasAudio}, std::pair{"hasVideo", &hasVideo}}) {
-      const Json* v = body->find(key);
-      if (!v || v->isNull()) continue;
-      if (!v->isBool())
-        return HttpResponse::error(400, "Invalid request",
-                                   std::string(key) + " must be true or false");
-      *out = v->asBool();
-    }
-    outcome = broadcasts_.addStream(p.at("apiKey"), p.at("broadcastId"), add->asString(), hasAudio,
-                                    hasVideo);
-  } else {
-    outcome = broadcasts_.removeStream(p.at("apiKey"), p.at("broadcastId"), drop->asString());
-  }
-  if (outcome.status != Status::Ok) return failure(outcome);
+  Requests::StreamChange change;
+  if (auto bad = Requests::readStreamChange(r, change)) return *bad;
+  auto outcome =
+      change.add ? broadcasts_.addStream(p.at("apiKey"), p.at("broadcastId"), change.streamId,
+                                         change.hasAudio, change.hasVideo)
+                 : broadcasts_.removeStream(p.at("apiKey"), p.at("broadcastId"), change.streamId);
+  if (outcome.status != Status::Ok) return Requests::failure(outcome.status, outcome.message);
   return HttpResponse::empty(204);
 }
 
 HttpResponse BroadcastHandler::layout(const HttpRequest& r, const PathParams& p) {
-  auto body = jsonBody(r);
-  if (!body) return badBody();
+  auto body = Requests::jsonBody(r);
+  if (!body) return Requests::badBody();
   auto options = core::BroadcastOptions::parseLayout(*body);
   if (!options) return HttpResponse::error(400, "Invalid request", options.error().message);
   auto outcome = broadcasts_.setLayout(p.at("apiKey"), p.at("broadcastId"), options.value());
-  if (outcome.status != Status::Ok) return failure(outcome);
+  if (outcome.status != Status::Ok) return Requests::failure(outcome.status, outcome.message);
   return HttpResponse::empty(200);
 }
 

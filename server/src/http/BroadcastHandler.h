@@ -4,6 +4,7 @@
 
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
+#include "http/RecordingRequests.h"
 #include "http/RestAuthenticator.h"
 #include "http/Router.h"
 #include "session/BroadcastManager.h"
@@ -34,8 +35,6 @@ class BroadcastHandler {
   HttpResponse stop(const HttpRequest& r, const PathParams& p);
   HttpResponse streams(const HttpRequest& r, const PathParams& p);
   HttpResponse layout(const HttpRequest& r, const PathParams& p);
-
-  static HttpResponse failure(const session::BroadcastManager::Outcome& outcome);
 
   RestAuthenticator& auth_;
   session::BroadcastManager& broadcasts_;
