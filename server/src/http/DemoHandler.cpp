@@ -35,44 +35,33 @@ HttpResponse tooManyRequests(double wait, const std::string& what) {
   return r;
 }
 
-// The REST API's statuses for the archive manager's refusals (docs/protocol.md §3.4.2).
-HttpResponse archiveRefusal(const session::ArchiveManager::Outcome& outcome) {
-  using Status = session::ArchiveManager::Status;
-  switch (outcome.status) {
+// The REST API's statuses for the managers' refusals (docs/protocol.md §3.4.2, §3.4.3);
+// Ok without a result, or a server that cannot record now: 503 `unavailable`.
+HttpResponse refusal(session::RecordingStatus status, const std::string& message,
+                     const char* unavailable, const char* gone) {
+  using Status = session::RecordingStatus;
+  switch (status) {
     case Status::NotFound:
     case Status::SessionNotFound:
-      return HttpResponse::error(404, "Not found", outcome.message);
+      return HttpResponse::error(404, "Not found", message);
     case Status::Conflict:
-      return HttpResponse::error(409, "Conflict", outcome.message);
+      return HttpResponse::error(409, "Conflict", message);
     case Status::Invalid:
-      return HttpResponse::error(400, "Invalid request", outcome.message);
+      return HttpResponse::error(400, "Invalid request", message);
     case Status::NotAllowed:
-      return HttpResponse::error(405, "Method not allowed", outcome.message);
+      return HttpResponse::error(405, "Method not allowed", message);
     default:
-      // Ok without an archive, or the server cannot record right now.
-      return HttpResponse::error(503, "Recording unavailable",
-                                 outcome.message.empty() ? "the archive is gone" : outcome.message);
+      return HttpResponse::error(503, unavailable, message.empty() ? gone : message);
   }
 }
 
-// The REST API's statuses for the broadcast manager's refusals (docs/protocol.md §3.4.3).
+HttpResponse archiveRefusal(const session::ArchiveManager::Outcome& outcome) {
+  return refusal(outcome.status, outcome.message, "Recording unavailable", "the archive is gone");
+}
+
 HttpResponse broadcastRefusal(const session::BroadcastManager::Outcome& outcome) {
-  using Status = session::BroadcastManager::Status;
-  switch (outcome.status) {
-    case Status::NotFound:
-    case Status::SessionNotFound:
-      return HttpResponse::error(404, "Not found", outcome.message);
-    case Status::Conflict:
-      return HttpResponse::error(409, "Conflict", outcome.message);
-    case Status::Invalid:
-      return HttpResponse::error(400, "Invalid request", outcome.message);
-    case Status::NotAllowed:
-      return HttpResponse::error(405, "Method not allowed", outcome.message);
-    default:
-      return HttpResponse::error(
-          503, "Broadcasting unavailable",
-          outcome.message.empty() ? "the broadcast is gone" : outcome.message);
-  }
+  return refusal(outcome.status, outcome.message, "Broadcasting unavailable",
+                 "the broadcast is gone");
 }
 
 HttpResponse noBroadcasts() {
@@ -99,38 +88,26 @@ void DemoHandler::addRoutes(Router& router) {
   router.add(
       "GET", "/demo/token", [this](const HttpRequest& r, const PathParams&) { return token(r); },
       Router::Cors::SameOrigin);
-  router.add(
-      "POST", "/demo/archive",
-      [this](const HttpRequest& r, const PathParams&) { return startArchive(r); },
-      Router::Cors::SameOrigin);
-  router.add(
-      "POST", "/demo/archive/{id}/stop",
-      [this](const HttpRequest& r, const PathParams& p) {
-        return stopArchive(r, p.find("id")->second);
-      },
-      Router::Cors::SameOrigin);
-  router.add(
-      "GET", "/demo/archive/{id}",
-      [this](const HttpRequest& r, const PathParams& p) {
-        return archive(r, p.find("id")->second);
-      },
-      Router::Cors::SameOrigin);
-  router.add(
-      "POST", "/demo/broadcast",
-      [this](const HttpRequest& r, const PathParams&) { return startBroadcast(r); },
-      Router::Cors::SameOrigin);
-  router.add(
-      "POST", "/demo/broadcast/{id}/stop",
-      [this](const HttpRequest& r, const PathParams& p) {
-        return stopBroadcast(r, p.find("id")->second);
-      },
-      Router::Cors::SameOrigin);
-  router.add(
-      "GET", "/demo/broadcast/{id}",
-      [this](const HttpRequest& r, const PathParams& p) {
-        return broadcast(r, p.find("id")->second);
-      },
-      Router::Cors::SameOrigin);
+  // Archives and broadcasts take the same three routes.
+  using Start = HttpResponse (DemoHandler::*)(const HttpRequest&);
+  using WithId = HttpResponse (DemoHandler::*)(const HttpRequest&, const std::string&);
+  auto withId = [this](WithId action) {
+    return [this, action](const HttpRequest& r, const PathParams& p) {
+      return (this->*action)(r, p.find("id")->second);
+    };
+  };
+  auto addThree = [&](const std::string& base, Start start, WithId stop, WithId get) {
+    router.add(
+        "POST", base,
+        [this, start](const HttpRequest& r, const PathParams&) { return (this->*start)(r); },
+        Router::Cors::SameOrigin);
+    router.add("POST", base + "/{id}/stop", withId(stop), Router::Cors::SameOrigin);
+    router.add("GET", base + "/{id}", withId(get), Router::Cors::SameOrigin);
+  };
+  addThree("/demo/archive", &DemoHandler::startArchive, &DemoHandler::stopArchive,
+           &DemoHandler::archive);
+  addThree("/demo/broadcast", &DemoHandler::startBroadcast, &DemoHandler::stopBroadcast,
+           &DemoHandler::broadcast);
   router.add("GET", "/demo/{file}", [this](const HttpRequest&, const PathParams& p) {
     return file(p.find("file")->second);
   });
@@ -251,26 +228,37 @@ HttpResponse DemoHandler::archiveResponse(const store::ArchiveRecord& archive) c
   return r;
 }
 
-HttpResponse DemoHandler::startArchive(const HttpRequest& request) {
-  if (auto refused = refuseCaller(request)) return *refused;
+std::optional<HttpResponse> DemoHandler::findModeratedRoom(const HttpRequest& request,
+                                                           std::string& room,
+                                                           std::string& sessionId) {
+  if (auto refused = refuseCaller(request)) return refused;
   const auto body = core::Json::parse(request.body);
-  const auto room = body ? body->getString("room") : std::nullopt;
-  if (!room || !demo::TokenRequest::isValidRoomName(*room))
+  const auto named = body ? body->getString("room") : std::nullopt;
+  if (!named || !demo::TokenRequest::isValidRoomName(*named))
     return HttpResponse::error(400, "Invalid request", R"(the body is {"room":"<room name>"})");
-  const auto sessionId = store_.findDemoRoom(settings_.apiKey, *room);
-  if (!sessionId) return HttpResponse::error(404, "Not found", "no room named " + *room);
-  if (auto refused = refuseUnlessModerator(request, *sessionId)) return *refused;
+  const auto found = store_.findDemoRoom(settings_.apiKey, *named);
+  if (!found) return HttpResponse::error(404, "Not found", "no room named " + *named);
+  if (auto refused = refuseUnlessModerator(request, *found)) return refused;
+  room = *named;
+  sessionId = *found;
+  return std::nullopt;
+}
+
+HttpResponse DemoHandler::startArchive(const HttpRequest& request) {
+  std::string room;
+  std::string sessionId;
+  if (auto refused = findModeratedRoom(request, room, sessionId)) return *refused;
   if (!archives_) {
     return HttpResponse::error(501, "Not implemented", "this server does not record archives");
   }
   core::ArchiveOptions options;
-  options.sessionId = *sessionId;
-  options.name = *room;
+  options.sessionId = sessionId;
+  options.name = room;
   options.outputMode = core::ArchiveOptions::OutputMode::Composed;  // one MP4 to watch
   const auto outcome = archives_->start(settings_.apiKey, options);
   if (outcome.status != session::ArchiveManager::Status::Ok || !outcome.archive)
     return archiveRefusal(outcome);
-  obs::Logger::info("demo archive started", {{"room", *room}, {"archiveId", outcome.archive->id}});
+  obs::Logger::info("demo archive started", {{"room", room}, {"archiveId", outcome.archive->id}});
   return archiveResponse(*outcome.archive);
 }
 
@@ -315,17 +303,12 @@ HttpResponse DemoHandler::broadcastResponse(
 }
 
 HttpResponse DemoHandler::startBroadcast(const HttpRequest& request) {
-  if (auto refused = refuseCaller(request)) return *refused;
-  const auto body = core::Json::parse(request.body);
-  const auto room = body ? body->getString("room") : std::nullopt;
-  if (!room || !demo::TokenRequest::isValidRoomName(*room))
-    return HttpResponse::error(400, "Invalid request", R"(the body is {"room":"<room name>"})");
-  const auto sessionId = store_.findDemoRoom(settings_.apiKey, *room);
-  if (!sessionId) return HttpResponse::error(404, "Not found", "no room named " + *room);
-  if (auto refused = refuseUnlessModerator(request, *sessionId)) return *refused;
+  std::string room;
+  std::string sessionId;
+  if (auto refused = findModeratedRoom(request, room, sessionId)) return *refused;
   if (!broadcasts_) return noBroadcasts();
   core::BroadcastOptions options;
-  options.sessionId = *sessionId;
+  options.sessionId = sessionId;
   options.hls = core::BroadcastOptions::Hls{};  // what the viewer page plays; no RTMP
   options.resolution = "640x480";
   options.layoutType = "bestFit";
@@ -333,7 +316,7 @@ HttpResponse DemoHandler::startBroadcast(const HttpRequest& request) {
   if (outcome.status != session::BroadcastManager::Status::Ok || !outcome.broadcast)
     return broadcastRefusal(outcome);
   obs::Logger::info("demo broadcast started",
-                    {{"room", *room}, {"broadcastId", outcome.broadcast->id}});
+                    {{"room", room}, {"broadcastId", outcome.broadcast->id}});
   return broadcastResponse(*outcome.broadcast);
 }
 

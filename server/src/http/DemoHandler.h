@@ -93,6 +93,10 @@ class DemoHandler {
   // Refuses unless X-Demo-Token is a valid moderator token of `sessionId`.
   std::optional<HttpResponse> refuseUnlessModerator(const HttpRequest& request,
                                                     const std::string& sessionId) const;
+  // The room a POST {"room":…} names, when the caller is its moderator: its name and session
+  // into `room` and `sessionId`; otherwise the refusal.
+  std::optional<HttpResponse> findModeratedRoom(const HttpRequest& request, std::string& room,
+                                                std::string& sessionId);
   HttpResponse archiveResponse(const store::ArchiveRecord& archive) const;
   // Runs `then` on the project's broadcast `broadcastId` when the caller is a moderator of
   // its session; otherwise answers the refusal.
