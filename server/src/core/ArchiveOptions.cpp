@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "core/JsonField.h"
+
 namespace parley::core {
 
 namespace {
@@ -19,52 +21,22 @@ bool oneOf(std::string_view value, std::initializer_list<std::string_view> allow
   return false;
 }
 
-// A string field: absent → keep `out`; present but not a string → error text.
-std::optional<std::string> readString(const Json& body, std::string_view key, std::string& out,
-                                      std::size_t maxLength) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isString()) return std::string(key) + " must be a string";
-  if (v->asString().size() > maxLength)
-    return std::string(key) + " is longer than " + std::to_string(maxLength) + " bytes";
-  out = v->asString();
-  return std::nullopt;
-}
-
-std::optional<std::string> readBool(const Json& body, std::string_view key, bool& out) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isBool()) return std::string(key) + " must be true or false";
-  out = v->asBool();
-  return std::nullopt;
-}
-
-std::optional<std::string> readInt(const Json& body, std::string_view key,
-                                   std::optional<std::int64_t>& out, std::int64_t low,
-                                   std::int64_t high) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isInteger() || v->asInt() < low || v->asInt() > high)
-    return std::string(key) + " must be a whole number from " + std::to_string(low) + " to " +
-           std::to_string(high);
-  out = v->asInt();
-  return std::nullopt;
-}
-
 // The layout object's fields into `o`; error text or nullopt.
 std::optional<std::string> readLayout(const Json& layout, ArchiveOptions& o) {
   if (!layout.isObject()) return "layout must be an object";
-  if (auto e = readString(layout, "type", o.layoutType, 64)) return "layout." + *e;
+  if (auto e = JsonField::readString(layout, "type", o.layoutType, 64)) return "layout." + *e;
   if (!oneOf(o.layoutType,
              {"bestFit", "custom", "horizontalPresentation", "verticalPresentation", "pip"}))
     return "layout.type must be bestFit, custom, horizontalPresentation, verticalPresentation "
            "or pip";
-  if (auto e =
-          readString(layout, "stylesheet", o.layoutStylesheet, ArchiveOptions::kMaxStylesheetBytes))
+  if (auto e = JsonField::readString(layout, "stylesheet", o.layoutStylesheet,
+                                     ArchiveOptions::kMaxStylesheetBytes))
     return "layout." + *e;
   // The Ruby SDK's example sends it in snake case.
-  if (auto e = readString(layout, "screenshare_type", o.screenshareType, 64)) return "layout." + *e;
-  if (auto e = readString(layout, "screenshareType", o.screenshareType, 64)) return "layout." + *e;
+  if (auto e = JsonField::readString(layout, "screenshare_type", o.screenshareType, 64))
+    return "layout." + *e;
+  if (auto e = JsonField::readString(layout, "screenshareType", o.screenshareType, 64))
+    return "layout." + *e;
   if (o.layoutType == "custom" && o.layoutStylesheet.empty())
     return "layout.stylesheet is required with layout.type custom";
   if (o.layoutType != "custom" && !o.layoutStylesheet.empty())
@@ -92,29 +64,29 @@ const char* ArchiveOptions::streamModeName(StreamMode m) {
 Result<ArchiveOptions> ArchiveOptions::parse(const Json& body) {
   if (!body.isObject()) return invalid("the body must be a JSON object");
   ArchiveOptions o;
-  if (auto e = readString(body, "sessionId", o.sessionId, 256)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "sessionId", o.sessionId, 256)) return invalid(*e);
   if (o.sessionId.empty()) return invalid("sessionId is required");
-  if (auto e = readString(body, "name", o.name, kMaxNameLength)) return invalid(*e);
-  if (auto e = readBool(body, "hasAudio", o.hasAudio)) return invalid(*e);
-  if (auto e = readBool(body, "hasVideo", o.hasVideo)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "name", o.name, kMaxNameLength)) return invalid(*e);
+  if (auto e = JsonField::readBool(body, "hasAudio", o.hasAudio)) return invalid(*e);
+  if (auto e = JsonField::readBool(body, "hasVideo", o.hasVideo)) return invalid(*e);
   if (!o.hasAudio && !o.hasVideo) return invalid("hasAudio and hasVideo cannot both be false");
   std::string outputMode = "composed";
-  if (auto e = readString(body, "outputMode", outputMode, 32)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "outputMode", outputMode, 32)) return invalid(*e);
   if (!oneOf(outputMode, {"composed", "individual"}))
     return invalid("outputMode must be composed or individual");
   o.outputMode = outputMode == "individual" ? OutputMode::Individual : OutputMode::Composed;
   std::string streamMode = "auto";
-  if (auto e = readString(body, "streamMode", streamMode, 32)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "streamMode", streamMode, 32)) return invalid(*e);
   if (!oneOf(streamMode, {"auto", "manual"})) return invalid("streamMode must be auto or manual");
   o.streamMode = streamMode == "manual" ? StreamMode::Manual : StreamMode::Auto;
-  if (auto e = readString(body, "multiArchiveTag", o.multiArchiveTag, kMaxTagLength))
+  if (auto e = JsonField::readString(body, "multiArchiveTag", o.multiArchiveTag, kMaxTagLength))
     return invalid(*e);
 
   const bool composed = o.outputMode == OutputMode::Composed;
   const Json* resolution = body.find("resolution");
   if (resolution && !resolution->isNull()) {
     if (!composed) return invalid("resolution applies to composed archives only");
-    if (auto e = readString(body, "resolution", o.resolution, 16)) return invalid(*e);
+    if (auto e = JsonField::readString(body, "resolution", o.resolution, 16)) return invalid(*e);
     if (!oneOf(o.resolution,
                {"640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"}))
       return invalid(
@@ -125,9 +97,9 @@ Result<ArchiveOptions> ArchiveOptions::parse(const Json& body) {
     if (!composed) return invalid("layout applies to composed archives only");
     if (auto e = readLayout(*layout, o)) return invalid(*e);
   }
-  if (auto e = readInt(body, "maxBitrate", o.maxBitrate, kMinBitrate, kMaxBitrate))
+  if (auto e = JsonField::readInt(body, "maxBitrate", o.maxBitrate, kMinBitrate, kMaxBitrate))
     return invalid(*e);
-  if (auto e = readInt(body, "quantizationParameter", o.quantizationParameter, 15, 40))
+  if (auto e = JsonField::readInt(body, "quantizationParameter", o.quantizationParameter, 15, 40))
     return invalid(*e);
   if ((o.maxBitrate || o.quantizationParameter) && !composed)
     return invalid("maxBitrate and quantizationParameter apply to composed archives only");

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/AsciiCase.h"
+#include "core/JsonField.h"
 
 namespace parley::core {
 
@@ -13,37 +14,6 @@ using R = Result<BroadcastOptions>;
 
 R invalid(std::string message) {
   return R::fail(Error::Code::Invalid, std::move(message));
-}
-
-// A string field: absent or null → keep `out`; otherwise the error text, if any.
-std::optional<std::string> readString(const Json& body, std::string_view key, std::string& out,
-                                      std::size_t maxLength) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isString()) return std::string(key) + " must be a string";
-  if (v->asString().size() > maxLength)
-    return std::string(key) + " is longer than " + std::to_string(maxLength) + " bytes";
-  out = v->asString();
-  return std::nullopt;
-}
-
-std::optional<std::string> readBool(const Json& body, std::string_view key, bool& out) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isBool()) return std::string(key) + " must be true or false";
-  out = v->asBool();
-  return std::nullopt;
-}
-
-std::optional<std::string> readInt(const Json& body, std::string_view key, std::int64_t& out,
-                                   std::int64_t low, std::int64_t high) {
-  const Json* v = body.find(key);
-  if (!v || v->isNull()) return std::nullopt;
-  if (!v->isInteger() || v->asInt() < low || v->asInt() > high)
-    return std::string(key) + " must be a whole number from " + std::to_string(low) + " to " +
-           std::to_string(high);
-  out = v->asInt();
-  return std::nullopt;
 }
 
 // Printable ASCII without spaces: what goes into the RTMP URL and the broadcast JSON.
@@ -68,11 +38,13 @@ std::optional<std::string> readRtmp(const Json& target, std::size_t index,
                                     BroadcastOptions::Rtmp& out) {
   const std::string at = "outputs.rtmp[" + std::to_string(index) + "].";
   if (!target.isObject()) return "outputs.rtmp[" + std::to_string(index) + "] must be an object";
-  if (auto e = readString(target, "id", out.id, BroadcastOptions::kMaxIdLength)) return at + *e;
-  if (auto e = readString(target, "serverUrl", out.serverUrl, BroadcastOptions::kMaxUrlLength))
+  if (auto e = JsonField::readString(target, "id", out.id, BroadcastOptions::kMaxIdLength))
     return at + *e;
-  if (auto e =
-          readString(target, "streamName", out.streamName, BroadcastOptions::kMaxStreamNameLength))
+  if (auto e = JsonField::readString(target, "serverUrl", out.serverUrl,
+                                     BroadcastOptions::kMaxUrlLength))
+    return at + *e;
+  if (auto e = JsonField::readString(target, "streamName", out.streamName,
+                                     BroadcastOptions::kMaxStreamNameLength))
     return at + *e;
   if (!rtmpUrl(out.serverUrl)) return at + "serverUrl must be an rtmp:// or rtmps:// URL";
   if (out.streamName.empty()) return at + "streamName is required";
@@ -89,8 +61,8 @@ std::optional<std::string> readOutputs(const Json& body, BroadcastOptions& o) {
   if (const Json* hls = outputs->find("hls"); hls && !hls->isNull()) {
     if (!hls->isObject()) return "outputs.hls must be an object";
     BroadcastOptions::Hls h;
-    if (auto e = readBool(*hls, "dvr", h.dvr)) return "outputs.hls." + *e;
-    if (auto e = readBool(*hls, "lowLatency", h.lowLatency)) return "outputs.hls." + *e;
+    if (auto e = JsonField::readBool(*hls, "dvr", h.dvr)) return "outputs.hls." + *e;
+    if (auto e = JsonField::readBool(*hls, "lowLatency", h.lowLatency)) return "outputs.hls." + *e;
     if (h.dvr && h.lowLatency) return "outputs.hls cannot set both dvr and lowLatency";
     o.hls = h;
   }
@@ -161,12 +133,13 @@ std::uint16_t BroadcastOptions::Rtmp::port() const {
 Result<BroadcastOptions> BroadcastOptions::parse(const Json& body) {
   if (!body.isObject()) return invalid("the body must be a JSON object");
   BroadcastOptions o;
-  if (auto e = readString(body, "sessionId", o.sessionId, 256)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "sessionId", o.sessionId, 256)) return invalid(*e);
   if (o.sessionId.empty()) return invalid("sessionId is required");
   if (auto e = readOutputs(body, o)) return invalid(*e);
-  if (auto e = readInt(body, "maxDuration", o.maxDurationS, kMinDurationS, kMaxDurationS))
+  if (auto e =
+          JsonField::readInt(body, "maxDuration", o.maxDurationS, kMinDurationS, kMaxDurationS))
     return invalid(*e);
-  if (auto e = readString(body, "resolution", o.resolution, 16)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "resolution", o.resolution, 16)) return invalid(*e);
   static const std::set<std::string, std::less<>> kResolutions = {
       "640x480", "480x640", "1280x720", "720x1280", "1920x1080", "1080x1920"};
   if (!kResolutions.count(o.resolution))
@@ -180,18 +153,18 @@ Result<BroadcastOptions> BroadcastOptions::parse(const Json& body) {
     o.screenshareType = l->screenshareType;
   }
   std::string streamMode = "auto";
-  if (auto e = readString(body, "streamMode", streamMode, 32)) return invalid(*e);
+  if (auto e = JsonField::readString(body, "streamMode", streamMode, 32)) return invalid(*e);
   if (streamMode != "auto" && streamMode != "manual")
     return invalid("streamMode must be auto or manual");
   o.streamMode = streamMode == "manual" ? StreamMode::Manual : StreamMode::Auto;
-  if (auto e = readString(body, "multiBroadcastTag", o.multiBroadcastTag, kMaxTagLength))
+  if (auto e = JsonField::readString(body, "multiBroadcastTag", o.multiBroadcastTag, kMaxTagLength))
     return invalid(*e);
-  if (auto e = readBool(body, "hasAudio", o.hasAudio)) return invalid(*e);
-  if (auto e = readBool(body, "hasVideo", o.hasVideo)) return invalid(*e);
+  if (auto e = JsonField::readBool(body, "hasAudio", o.hasAudio)) return invalid(*e);
+  if (auto e = JsonField::readBool(body, "hasVideo", o.hasVideo)) return invalid(*e);
   if (!o.hasAudio && !o.hasVideo) return invalid("hasAudio and hasVideo cannot both be false");
   std::int64_t bitrate = 0;
-  if (auto e = readInt(body, "maxBitrate", bitrate, ArchiveOptions::kMinBitrate,
-                       ArchiveOptions::kMaxBitrate))
+  if (auto e = JsonField::readInt(body, "maxBitrate", bitrate, ArchiveOptions::kMinBitrate,
+                                  ArchiveOptions::kMaxBitrate))
     return invalid(*e);
   if (bitrate) o.maxBitrate = bitrate;
   return o;

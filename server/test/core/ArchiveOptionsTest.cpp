@@ -2,21 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "OptionsParsing.h"
+
 namespace parley::core {
 namespace {
 
 Result<ArchiveOptions> parse(const std::string& json) {
-  auto body = Json::parse(json);
-  EXPECT_TRUE(body) << json;
-  return ArchiveOptions::parse(body ? *body : Json());
+  return options_parsing::parse<ArchiveOptions>(json);
 }
 
 void expectRefused(const std::string& json, const std::string& mentions) {
-  auto r = parse(json);
-  ASSERT_FALSE(r.ok()) << json;
-  EXPECT_EQ(r.error().code, Error::Code::Invalid);
-  EXPECT_NE(r.error().message.find(mentions), std::string::npos)
-      << json << " → " << r.error().message;
+  options_parsing::expectRefused<ArchiveOptions>(json, mentions);
 }
 
 TEST(ArchiveOptionsTest, DefaultsAreOpenToksForAMinimalStart) {
