@@ -220,6 +220,57 @@ async function demoArchiveUntil(base, id, token, status, timeoutMs = 60000) {
   throw new Error(`archive ${id} still ${last?.status} after ${timeoutMs} ms, expected ${status}`);
 }
 
+// A room with its moderator, a guest, and the moderator of another room: the demo's archive
+// and broadcast calls take the same rules, checked by the helpers below for both.
+async function roomWithCallers(base, prefix) {
+  const room = uniqueRoom(prefix);
+  const mod = await demoToken(base, { room, name: 'Mod', role: 'moderator' });
+  const guest = await demoToken(base, { room, name: 'Guest' });
+  const otherMod = await demoToken(base, { room: uniqueRoom(`${prefix}-other`), name: 'Else', role: 'moderator' });
+  return { room, mod, guest, otherMod };
+}
+
+// Only the room's moderator starts (POST `pathname`): 403 for everyone else, 404 for an
+// unknown room, 400 for a body without one.
+async function assertOnlyModeratorStarts(base, pathname, { room, mod, guest, otherMod }) {
+  for (const [token, why] of [[undefined, 'no token'], ['garbage', 'a malformed token'], [guest.token, 'a publisher'], [otherMod.token, "another room's moderator"]]) {
+    const res = await demoArchiveCall(base, 'POST', pathname, token, { room });
+    assert.equal(res.status, 403, `${why}: ${res.describe()}`);
+    assert.equal(res.mediaType, 'application/json');
+  }
+  assert.equal((await demoArchiveCall(base, 'POST', pathname, mod.token, { room: uniqueRoom('none') })).status, 404);
+  assert.equal((await demoArchiveCall(base, 'POST', pathname, mod.token, { nope: room })).status, 400);
+}
+
+// Reading and stopping `${pathname}/${id}` take the same moderator.
+async function assertOthersCannotReadOrStop(base, pathname, id, { guest, otherMod }) {
+  assert.equal((await demoArchiveCall(base, 'GET', `${pathname}/${id}`, guest.token)).status, 403);
+  assert.equal((await demoArchiveCall(base, 'POST', `${pathname}/${id}/stop`, guest.token)).status, 403);
+  assert.equal((await demoArchiveCall(base, 'POST', `${pathname}/${id}/stop`, otherMod.token)).status, 403);
+}
+
+// A relayed room's moderator is refused with 409.
+async function assertRelayedRoomRefused(base, pathname, prefix) {
+  const room = uniqueRoom(prefix);
+  const mod = await demoToken(base, { room, name: 'Mod', role: 'moderator', mediaMode: 'relayed' });
+  const res = await demoArchiveCall(base, 'POST', pathname, mod.token, { room });
+  assert.equal(res.status, 409, res.describe());
+}
+
+// A page of another site is refused before the token is looked at; the room and its
+// moderator for what the caller checks next.
+async function assertCrossSiteRefused(base, pathname, prefix) {
+  const room = uniqueRoom(prefix);
+  const mod = await demoToken(base, { room, name: 'Mod', role: 'moderator' });
+  const res = await request('POST', `${base}${pathname}`, {
+    headers: { 'X-Demo-Token': mod.token, 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    body: JSON.stringify({ room }),
+  });
+  assert.equal(res.status, 403, res.describe());
+  assert.equal(res.headers['access-control-allow-origin'], undefined);
+  return { room, mod };
+}
+
 describe('demo recording (/demo/archive)', () => {
   let server;
   before(async () => {
@@ -230,18 +281,9 @@ describe('demo recording (/demo/archive)', () => {
   });
 
   test('only a moderator of the room starts, stops and reads; the archive is a real, downloadable one', async () => {
-    const room = uniqueRoom('rec');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
-    const guest = await demoToken(server.url, { room, name: 'Guest' });
-    const otherMod = await demoToken(server.url, { room: uniqueRoom('rec-other'), name: 'Else', role: 'moderator' });
-
-    for (const [token, why] of [[undefined, 'no token'], ['garbage', 'a malformed token'], [guest.token, 'a publisher'], [otherMod.token, "another room's moderator"]]) {
-      const res = await demoArchiveCall(server.url, 'POST', '/demo/archive', token, { room });
-      assert.equal(res.status, 403, `${why}: ${res.describe()}`);
-      assert.equal(res.mediaType, 'application/json');
-    }
-    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room: uniqueRoom('none') })).status, 404);
-    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { nope: room })).status, 400);
+    const callers = await roomWithCallers(server.url, 'rec');
+    const { room, mod } = callers;
+    await assertOnlyModeratorStarts(server.url, '/demo/archive', callers);
 
     const started = await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room });
     assert.equal(started.status, 200, started.describe());
@@ -260,10 +302,7 @@ describe('demo recording (/demo/archive)', () => {
     assert.equal(viaSdk.sessionId, mod.sessionId);
     assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room })).status, 409);
 
-    // Reading and stopping take the same moderator.
-    assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/archive/${archive.id}`, guest.token)).status, 403);
-    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, guest.token)).status, 403);
-    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, otherMod.token)).status, 403);
+    await assertOthersCannotReadOrStop(server.url, '/demo/archive', archive.id, callers);
     assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/archive/${archive.id}`, mod.token)).json().status, 'started');
 
     const stopped = await demoArchiveCall(server.url, 'POST', `/demo/archive/${archive.id}/stop`, mod.token);
@@ -281,21 +320,11 @@ describe('demo recording (/demo/archive)', () => {
   });
 
   test('a relayed room cannot record', async () => {
-    const room = uniqueRoom('rec-p2p');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator', mediaMode: 'relayed' });
-    const res = await demoArchiveCall(server.url, 'POST', '/demo/archive', mod.token, { room });
-    assert.equal(res.status, 409, res.describe());
+    await assertRelayedRoomRefused(server.url, '/demo/archive', 'rec-p2p');
   });
 
   test('pages of other sites are refused before the token is looked at', async () => {
-    const room = uniqueRoom('rec-xsite');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
-    const res = await request('POST', `${server.url}/demo/archive`, {
-      headers: { 'X-Demo-Token': mod.token, 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
-      body: JSON.stringify({ room }),
-    });
-    assert.equal(res.status, 403, res.describe());
-    assert.equal(res.headers['access-control-allow-origin'], undefined);
+    await assertCrossSiteRefused(server.url, '/demo/archive', 'rec-xsite');
   });
 });
 
@@ -314,18 +343,9 @@ describe('demo live broadcast (/demo/broadcast)', () => {
   });
 
   test('only a moderator of the room goes live, stops and reads; the answer links the viewer page', async () => {
-    const room = uniqueRoom('live');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
-    const guest = await demoToken(server.url, { room, name: 'Guest' });
-    const otherMod = await demoToken(server.url, { room: uniqueRoom('live-other'), name: 'Else', role: 'moderator' });
-
-    for (const [token, why] of [[undefined, 'no token'], ['garbage', 'a malformed token'], [guest.token, 'a publisher'], [otherMod.token, "another room's moderator"]]) {
-      const res = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', token, { room });
-      assert.equal(res.status, 403, `${why}: ${res.describe()}`);
-      assert.equal(res.mediaType, 'application/json');
-    }
-    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room: uniqueRoom('none') })).status, 404);
-    assert.equal((await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { nope: room })).status, 400);
+    const callers = await roomWithCallers(server.url, 'live');
+    const { room, mod } = callers;
+    await assertOnlyModeratorStarts(server.url, '/demo/broadcast', callers);
     assert.equal((await demoArchiveCall(server.url, 'GET', '/demo/broadcast/00000000-0000-0000-0000-000000000000', mod.token)).status, 404);
 
     const started = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
@@ -351,10 +371,7 @@ describe('demo live broadcast (/demo/broadcast)', () => {
     const again = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
     assert.equal(again.status, 409, again.describe());
 
-    // Reading and stopping take the same moderator.
-    assert.equal((await demoArchiveCall(server.url, 'GET', `/demo/broadcast/${broadcast.id}`, guest.token)).status, 403);
-    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, guest.token)).status, 403);
-    assert.equal((await demoArchiveCall(server.url, 'POST', `/demo/broadcast/${broadcast.id}/stop`, otherMod.token)).status, 403);
+    await assertOthersCannotReadOrStop(server.url, '/demo/broadcast', broadcast.id, callers);
     const read = await demoArchiveCall(server.url, 'GET', `/demo/broadcast/${broadcast.id}`, mod.token);
     assert.equal(read.status, 200, read.describe());
     assert.equal(read.json().status, 'started');
@@ -372,21 +389,11 @@ describe('demo live broadcast (/demo/broadcast)', () => {
   });
 
   test('a relayed room cannot go live', async () => {
-    const room = uniqueRoom('live-p2p');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator', mediaMode: 'relayed' });
-    const res = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
-    assert.equal(res.status, 409, res.describe());
+    await assertRelayedRoomRefused(server.url, '/demo/broadcast', 'live-p2p');
   });
 
   test('pages of other sites are refused before the token is looked at', async () => {
-    const room = uniqueRoom('live-xsite');
-    const mod = await demoToken(server.url, { room, name: 'Mod', role: 'moderator' });
-    const res = await request('POST', `${server.url}/demo/broadcast`, {
-      headers: { 'X-Demo-Token': mod.token, 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
-      body: JSON.stringify({ room }),
-    });
-    assert.equal(res.status, 403, res.describe());
-    assert.equal(res.headers['access-control-allow-origin'], undefined);
+    const { room, mod } = await assertCrossSiteRefused(server.url, '/demo/broadcast', 'live-xsite');
     // Nothing started: the moderator's own page still goes live.
     const ok = await demoArchiveCall(server.url, 'POST', '/demo/broadcast', mod.token, { room });
     assert.equal(ok.status, 200, ok.describe());
