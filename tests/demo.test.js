@@ -541,6 +541,17 @@ describe('the demo room in three browsers', () => {
     await server?.stop();
   });
 
+  // A page of `roomUrl` joined as `name` (closed by the after hook if its test fails halfway).
+  async function joinRoom(roomUrl, name, { moderator = false, denyCamera = false } = {}) {
+    const p = await openDemoPage(browser, roomUrl, name, { denyCamera });
+    pages.push(p);
+    await p.page.fill('#name-input', name);
+    if (moderator) await p.page.check('#moderator-input');
+    await p.page.click('#join-button');
+    await waitInPage(p, () => !document.getElementById('room').hidden && document.getElementById('chat-log').dataset.connectionId, null, 'joined');
+    return p;
+  }
+
   test('a denied camera gets a clear message; the page still joins and chats', T, async () => {
     const p = await openDemoPage(browser, `${server.url}/?room=${uniqueRoom('denied')}`, 'Dee', { denyCamera: true });
     pages.push(p); // closed by the after hook if this test fails halfway
@@ -593,15 +604,7 @@ describe('the demo room in three browsers', () => {
     const roomUrl = `${server.url}/?room=${room}`;
     const recVisible = () => !document.getElementById('rec-indicator').hidden;
     const recHidden = () => document.getElementById('rec-indicator').hidden;
-    const join = async (name, { moderator = false, denyCamera = false } = {}) => {
-      const p = await openDemoPage(browser, roomUrl, name, { denyCamera });
-      pages.push(p);
-      await p.page.fill('#name-input', name);
-      if (moderator) await p.page.check('#moderator-input');
-      await p.page.click('#join-button');
-      await waitInPage(p, () => !document.getElementById('room').hidden && document.getElementById('chat-log').dataset.connectionId, null, 'joined');
-      return p;
-    };
+    const join = (name, options) => joinRoom(roomUrl, name, options);
     const mod = await join('Mia Moderator', { moderator: true });
     const guest = await join('Gus', { denyCamera: true });
     assert.equal(await mod.page.isVisible('#record-button'), true, 'the moderator has the Record button');
@@ -640,15 +643,7 @@ describe('the demo room in three browsers', () => {
   test('going live: the moderator gets a viewer link whose page plays the room; Stop live ends it', T, async () => {
     const room = uniqueRoom('live');
     const roomUrl = `${server.url}/?room=${room}`;
-    const join = async (name, { moderator = false, denyCamera = false } = {}) => {
-      const p = await openDemoPage(browser, roomUrl, name, { denyCamera });
-      pages.push(p);
-      await p.page.fill('#name-input', name);
-      if (moderator) await p.page.check('#moderator-input');
-      await p.page.click('#join-button');
-      await waitInPage(p, () => !document.getElementById('room').hidden && document.getElementById('chat-log').dataset.connectionId, null, 'joined');
-      return p;
-    };
+    const join = (name, options) => joinRoom(roomUrl, name, options);
     const mod = await join('Lena Live', { moderator: true });
     const guest = await join('Gus', { denyCamera: true });
     await waitForFramesFlowing(mod, 1);
