@@ -128,6 +128,8 @@ ArchiveManager::Settings settingsIn(const std::string& directory) {
   s.maxDurationS = 600;
   s.emptyStopS = 60;
   s.ringPackets = 16;  // small: a burst of packets fills it and drops are exercised
+  // A composed archive's stop waits for the composer's last picture: none late here.
+  s.composerDelayMs = 0;
   return s;
 }
 
@@ -691,8 +693,6 @@ class Harness {
       CHECK(outcome.status == Status::SessionNotFound, detail);
     else if (which == 3)
       CHECK(outcome.status == Status::Conflict, detail);
-    else if (o.outputMode == core::ArchiveOptions::OutputMode::Composed)
-      CHECK(outcome.status == Status::NotImplemented, detail);
     else if (!o.hasAudio && !o.hasVideo)
       CHECK(outcome.status == Status::Invalid, detail);
     if (outcome.status != Status::Ok) {
@@ -771,7 +771,8 @@ class Harness {
     }
     CHECK(outcome.status == Status::Ok, id);
     CHECK(!after, id);
-    CHECK(!fs::exists(fs::path(archives().zipPath(id))), id);
+    CHECK(!fs::exists(fs::path(archives().filePath(id, "individual"))), id);
+    CHECK(!fs::exists(fs::path(archives().filePath(id, "composed"))), id);
     CHECK(!fs::exists(fs::path(w_.root) / id), id);
     deleted_.insert(id);
   }
@@ -809,11 +810,16 @@ class Harness {
     const auto before = row(id);
     auto outcome = archives().setLayout(apiKey, id, l);
     const auto after = row(id);
+    // A screenshareType goes with bestFit only: the composer could not follow anything else.
+    const bool invalid = !l.screenshareType.empty() && l.layoutType != "bestFit";
     if (outcome.status != Status::Ok) {
-      CHECK(outcome.status == Status::NotFound && (!before || apiKey != kKey), id);
+      CHECK((outcome.status == Status::NotFound && (!before || apiKey != kKey)) ||
+                (outcome.status == Status::Invalid && invalid && before && apiKey == kKey),
+            id);
       CHECK(sameRow(before, after), id);
       return;
     }
+    CHECK(!invalid, id);
     CHECK(before && after && after->status == before->status, "layout changed the status " + id);
     CHECK(after->layoutJson.find(l.layoutType) != std::string::npos, after->layoutJson);
     layouts_[id] = after->layoutJson;
@@ -830,6 +836,11 @@ class Harness {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
       p_->packager->waitIdle();
+      // A stopped composition reports once it has drawn its last picture (a frame or two).
+      while (posts_.empty() && archives().composersFinishing() > 0) {
+        CHECK(std::chrono::steady_clock::now() < deadline, "a composer never finishes");
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      }
       if (posts_.empty()) return;
       posts_.run();
     }
@@ -851,12 +862,13 @@ class Harness {
     checkAllFinished();
   }
 
-  // app/Server.cpp's order: session news stops, the SFU is gone, the recorder finishes every
-  // file, what it posted runs, the packager finishes, what it posted runs, and what still
-  // records is packaged by finishAtShutdown.
+  // app/Server.cpp's order: session news stops, the SFU is gone, compositions end, the
+  // recorder finishes every file, what it posted runs, the packager finishes, what it posted
+  // runs, and what still records is packaged by finishAtShutdown.
   void shutdown() {
     p_->sessions.setListener(nullptr);
     p_->sfu.closeAll();
+    archives().stopComposers();
     p_->recorder.reset();
     posts_.run();
     p_->packager.reset();
@@ -951,10 +963,12 @@ class Harness {
     CHECK(store_.archivesWithStatus("stopped").empty(), "left stopped");
     for (const auto& a : store_.listArchives(kKey, "", 0, 1000).items) {
       CHECK(rank(a.status) == 2, a.id);
-      // ZipWriter renames a finished ZIP into place: one that is there is whole.
-      const bool zip = fs::exists(fs::path(w_.root) / (a.id + ".zip"));
-      if (a.status == "available") CHECK(zip, "available without its ZIP " + a.id);
-      if (a.status == "failed") CHECK(!zip, "failed with its ZIP there " + a.id);
+      // ZipWriter and Mp4FileMuxer::finalize rename a finished file into place: one that is
+      // there is whole.
+      const bool file =
+          fs::exists(fs::path(w_.root) / (a.id + (a.outputMode == "composed" ? ".mp4" : ".zip")));
+      if (a.status == "available") CHECK(file, "available without its file " + a.id);
+      if (a.status == "failed") CHECK(!file, "failed with its file there " + a.id);
     }
   }
 

@@ -329,6 +329,7 @@ int Server::run() {
   // Archives still running are stopped and packaged now: the recorder finishes every file
   // (the workers are stopped, so nothing more comes), what the files' and packages' threads
   // posted back is run, and what was still recording is packaged here.
+  archives.stopComposers();
   recorder.reset();
   io.restart();
   io.poll();

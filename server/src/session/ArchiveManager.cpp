@@ -267,6 +267,12 @@ ArchiveManager::Outcome ArchiveManager::setLayout(const std::string& apiKey,
   return Outcome{Status::Ok, {}, stored};
 }
 
+std::size_t ArchiveManager::composersFinishing() const {
+  std::size_t n = 0;
+  for (const auto& [id, r] : running_) n += r->stopping && r->composing;
+  return n;
+}
+
 Json ArchiveManager::clientState(const std::string& sessionId) const {
   Json out = Json::array();
   for (const auto& [id, r] : running_)
@@ -647,6 +653,16 @@ void ArchiveManager::recoverLeftovers() {
         applyPackaging(a, result, kCrashed);
       });
     });
+  }
+}
+
+void ArchiveManager::stopComposers() {
+  for (auto& [id, r] : running_) {
+    if (!r->composer || !r->composing) continue;
+    r->composer->stop();
+    r->composer->join();
+    // Its report, posted as it ended, finds it no longer composing and is ignored.
+    r->composing = false;
   }
 }
 

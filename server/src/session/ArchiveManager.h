@@ -83,6 +83,9 @@ class ArchiveManager final : public SessionEventListener {
   // The running archives of a session as clients see them (session state, §7.10).
   core::Json clientState(const std::string& sessionId) const;
   std::size_t runningCount() const { return running_.size(); }
+  // Stopped composed archives whose composer has not reported yet (it draws what is due
+  // first): their packaging comes after that report.
+  std::size_t composersFinishing() const;
   // Where an available archive's file is: its ZIP (individual) or MP4 (composed).
   std::string filePath(const std::string& archiveId, const std::string& outputMode) const;
 
@@ -92,6 +95,10 @@ class ArchiveManager final : public SessionEventListener {
   // written (available) or marked failed, on the packaging thread, so the start is not held
   // up; meanwhile they cannot be deleted.
   void recoverLeftovers();
+  // At shutdown, first (before the recorder and the packager go): every composition ends now,
+  // its thread joined, so that nothing it reports later needs them; finishAtShutdown packages
+  // what they wrote.
+  void stopComposers();
   // At shutdown, after the SFU and the recorder have stopped: archives still running are
   // stopped and packaged now. Synchronous.
   void finishAtShutdown();
