@@ -12,10 +12,10 @@ import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { near, pictureAt, probe } from './lib/archives.js';
-import { openClientPage, waitUntil } from './lib/browser.js';
+import { expectColours, near, pictureAt, probe } from './lib/archives.js';
+import { waitUntil } from './lib/browser.js';
 import { startNginxRtmp } from './lib/nginx-rtmp.js';
-import { useBrowserStack } from './lib/parleyd-browser.js';
+import { joinAs, publishOk, useBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 240000 };
 const COLOURS = ['#ff0000', '#0000ff'];
@@ -36,23 +36,14 @@ describe('live broadcasts of OpenTok.js and parley.js publishers', () => {
     await rtmp?.stop();
   });
 
-  async function join(t, client, name, sessionId) {
-    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-    t.after(() => page.close());
-    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }) });
-    return page;
-  }
+  const join = (t, client, name, sessionId) => joinAs(fx, t, client, name, sessionId);
 
   test('HLS decoded by ffmpeg and played by hls.js in the viewer page; RTMP recorded by nginx', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'routed' });
     const ot = await join(t, 'opentok', 'left', sessionId);
     const pj = await join(t, 'parley', 'right', sessionId);
     const streams = [];
-    for (const [i, page] of [ot, pj].entries()) {
-      const r = await page.publish({ width: 320, height: 240, colour: COLOURS[i], tone: 440 * (i + 1) });
-      assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${be.logTail()}`);
-      streams.push(r.streamId);
-    }
+    for (const [i, page] of [ot, pj].entries()) streams.push(await publishOk(fx, page, { colour: COLOURS[i], tone: 440 * (i + 1) }));
     await ot.waitForEvent({ event: 'streamCreated', streamId: streams[1] }, { timeoutMs: 30000 });
     await pj.waitForEvent({ event: 'streamCreated', streamId: streams[0] }, { timeoutMs: 30000 });
 
@@ -81,9 +72,8 @@ describe('live broadcasts of OpenTok.js and parley.js publishers', () => {
     }, { timeoutMs: 60000, intervalMs: 500, message: 'three HLS segments' });
     const res = await fetch(hlsUrl);
     assert.equal(res.headers.get('access-control-allow-origin'), '*', 'players on other sites may read it');
-    const pic = pictureAt(hlsUrl, 1, { width: 640, height: 480 });
-    const seen = [[160, 240, COLOURS[0]], [480, 240, COLOURS[1]], [160, 40, '#000000']].map(([x, y, want]) => ({ x, y, want, got: pic.rgb(x, y) }));
-    assert.deepEqual(seen.filter((s) => !near(s.got, s.want)), [], JSON.stringify(seen));
+    expectColours(pictureAt(hlsUrl, 1, { width: 640, height: 480 }), 'the live HLS stream',
+      [[160, 240, COLOURS[0]], [480, 240, COLOURS[1]], [160, 40, '#000000']]);
 
     // The viewer page parleyd serves plays it with hls.js.
     const viewer = await browser.newPage();

@@ -18,9 +18,8 @@ import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { archivesOf, downloadFile, near, pictureAt, probe, waitFinished } from './lib/archives.js';
-import { openClientPage } from './lib/browser.js';
-import { useBrowserStack } from './lib/parleyd-browser.js';
+import { archivesOf, expectColours, finishComposed, pictureAt, probe } from './lib/archives.js';
+import { joinAs, publishOk, useBrowserStack } from './lib/parleyd-browser.js';
 
 const T = { timeout: 180000 };
 const PHASE_MS = 4500;
@@ -45,18 +44,8 @@ describe('composed archives: layouts, classes, screen shares and muted video ove
     archives = archivesOf(be.ot);
   });
 
-  async function join(t, client, name, sessionId) {
-    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-    t.after(() => page.close());
-    await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }) });
-    return page;
-  }
-
-  async function publish(page, opts) {
-    const r = await page.publish({ width: 320, height: 240, ...opts });
-    assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${page.diagnostics()}${be.logTail()}`);
-    return r.streamId;
-  }
+  const join = (t, client, name, sessionId) => joinAs(fx, t, client, name, sessionId);
+  const publish = (page, opts) => publishOk(fx, page, opts);
 
   // Two publishers (OpenTok.js first, then parley.js) in a new routed session, each seeing the
   // other's stream.
@@ -76,30 +65,18 @@ describe('composed archives: layouts, classes, screen shares and muted video ove
     cb2p((cb) => be.ot.setArchiveLayout(archiveId, type, stylesheet, screenshareType, cb));
 
   // Stops the archive, waits for its MP4 and downloads it.
-  async function finish(t, started) {
-    const stopped = await archives.stop(started.id);
-    assert.equal(stopped.status, 'stopped');
-    const done = await waitFinished(archives, started.id);
-    assert.equal(done.status, 'available', `${JSON.stringify(done)}${be.logTail()}`);
-    assert.equal(done.outputMode, 'composed');
-    const { file, contentType } = await downloadFile(t, done);
-    assert.equal(contentType, 'video/mp4');
-    const p = probe(file);
-    t.diagnostic(p.describe());
-    return { done, file, probe: p };
-  }
+  const finish = (t, started) => finishComposed(t, archives, started, () => be.logTail());
 
   // Checks the colours at points of the picture `atMs` into the file; `not` points must NOT
   // be near the colour given.
+  // Returns the picture.
   function expectAt(file, atMs, label, points, notPoints = []) {
     const at = atMs / 1000;
     const pic = pictureAt(file, at);
-    const seen = points.map(([x, y, want]) => ({ x, y, want, got: pic.rgb(x, y) }));
-    const unseen = notPoints.map(([x, y, notWant]) => ({ x, y, notWant, got: pic.rgb(x, y) }));
-    const wrong = [...seen.filter((s) => !near(s.got, s.want)), ...unseen.filter((s) => near(s.got, s.notWant))];
-    assert.deepEqual(wrong, [], `${label} at ${at.toFixed(2)} s: ${JSON.stringify([...seen, ...unseen])}`);
+    expectColours(pic, `${label} at ${at.toFixed(2)} s`, points, notPoints);
     return pic;
   }
+
 
   test('custom stylesheet: the `focus` stream fills the canvas, the other sits in the lower-right quarter; moving the class swaps them', T, async (t) => {
     const { sessionId, A, B } = await twoPublishers(t, [RED, GREEN]);

@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import OpenTok from 'opentok';
 
-import { archivesOf, downloadFile, near, pictureAt, probe, tonePower, waitFinished } from './lib/archives.js';
+import { archivesOf, downloadFile, expectColours, finishComposed, near, pictureAt, probe, tonePower, waitFinished } from './lib/archives.js';
 import { openClientPage, waitUntil } from './lib/browser.js';
-import { useBrowserStack } from './lib/parleyd-browser.js';
+import { joinAs, publishOk, useBrowserStack } from './lib/parleyd-browser.js';
 import { startParleyd, makeTempDir, removeDir, createSession } from './lib/parleyd.js';
 
 const T = { timeout: 240000 };
@@ -36,36 +36,15 @@ describe('composed archives of OpenTok.js and parley.js publishers', () => {
 
   // A connected page (closed after test `t`); `server`: another parleyd than the suite's.
   async function join(t, client, name, sessionId, server) {
+    if (!server) return joinAs(fx, t, client, name, sessionId);
     const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
     t.after(() => page.close());
-    const token = server
-      ? new OpenTok(server.apiKey, server.apiSecret).generateToken(sessionId, { role: 'publisher' })
-      : be.token(sessionId, { role: 'publisher', data: `name=${name}` });
-    await page.connect({ proxyUrl: (server ?? be.server).url, apiKey: (server ?? be).apiKey, sessionId, token });
+    const token = new OpenTok(server.apiKey, server.apiSecret).generateToken(sessionId, { role: 'publisher' });
+    await page.connect({ proxyUrl: server.url, apiKey: server.apiKey, sessionId, token });
     return page;
   }
-
-  async function publish(page, opts) {
-    const r = await page.publish({ width: 320, height: 240, ...opts });
-    assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${page.diagnostics()}${be.logTail()}`);
-    return r.streamId;
-  }
-
-  // Stops the archive, waits for its MP4 and downloads it; checks what every composed file
-  // must be.
-  async function finish(t, started) {
-    const stopped = await archives.stop(started.id);
-    assert.equal(stopped.status, 'stopped');
-    const done = await waitFinished(archives, started.id);
-    assert.equal(done.status, 'available', `${JSON.stringify(done)}${be.logTail()}`);
-    assert.equal(done.outputMode, 'composed');
-    const { file, contentType, disposition } = await downloadFile(t, done);
-    assert.equal(contentType, 'video/mp4');
-    assert.match(disposition, new RegExp(`${done.id}\\.mp4`));
-    const p = probe(file);
-    t.diagnostic(p.describe());
-    return { done, file, probe: p };
-  }
+  const publish = (page, opts) => publishOk(fx, page, opts);
+  const finish = (t, started) => finishComposed(t, archives, started, () => be.logTail());
 
   test('bestFit as streams join (1, 2, 3 and 5 streams), both tones in the mix', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'routed' });
@@ -97,12 +76,7 @@ describe('composed archives of OpenTok.js and parley.js publishers', () => {
 
     // A phase's picture, a little before the next stream joins.
     const phaseEnd = (k) => (k + 1 < joinedAt.length ? joinedAt[k + 1] : joinedAt[k] + 4500) / 1000 - 0.7;
-    const expect = (k, points) => {
-      const pic = pictureAt(file, phaseEnd(k));
-      const seen = points.map(([x, y, want]) => ({ x, y, want, got: pic.rgb(x, y) }));
-      const wrong = seen.filter((s) => !near(s.got, s.want));
-      assert.deepEqual(wrong, [], `phase ${k + 1} at ${phaseEnd(k).toFixed(1)} s: ${JSON.stringify(seen)}`);
-    };
+    const expect = (k, points) => expectColours(pictureAt(file, phaseEnd(k)), `phase ${k + 1} at ${phaseEnd(k).toFixed(1)} s`, points);
     // One stream: the whole canvas.
     expect(0, [[320, 240, COLOURS[0]], [40, 40, COLOURS[0]], [600, 440, COLOURS[0]]]);
     // Two: side by side, each 4:3 picture letterboxed in its 320x480 half.

@@ -157,3 +157,27 @@ export function tonePower(file, fromS, toS, freqs) {
   }
   return { samples: samples.length, rms: Math.sqrt(total / Math.max(1, samples.length)), power: out };
 }
+
+// Stops a composed archive, waits for its MP4 and downloads it: {done, file, probe}.
+export async function finishComposed(t, archives, started, logTail = () => '') {
+  const stopped = await archives.stop(started.id);
+  assert.equal(stopped.status, 'stopped');
+  const done = await waitFinished(archives, started.id);
+  assert.equal(done.status, 'available', `${JSON.stringify(done)}${logTail()}`);
+  assert.equal(done.outputMode, 'composed');
+  const { file, contentType, disposition } = await downloadFile(t, done);
+  assert.equal(contentType, 'video/mp4');
+  assert.match(disposition, new RegExp(`${done.id}\\.mp4`));
+  const p = probe(file);
+  t.diagnostic(p.describe());
+  return { done, file, probe: p };
+}
+
+// Asserts the colours of a picture: `points` [x, y, '#rrggbb'] must be near their colour,
+// `notPoints` must not be; `label` names the moment in the failure.
+export function expectColours(pic, label, points, notPoints = []) {
+  const seen = points.map(([x, y, want]) => ({ x, y, want, got: pic.rgb(x, y) }));
+  const unseen = notPoints.map(([x, y, notWant]) => ({ x, y, notWant, got: pic.rgb(x, y) }));
+  const wrong = [...seen.filter((s) => !near(s.got, s.want)), ...unseen.filter((s) => near(s.got, s.notWant))];
+  assert.deepEqual(wrong, [], `${label}: ${JSON.stringify([...seen, ...unseen])}`);
+}

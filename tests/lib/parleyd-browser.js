@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 
 import OpenTok from 'opentok';
-import { launchBrowser, startStaticServer } from './browser.js';
+import { launchBrowser, openClientPage, startStaticServer } from './browser.js';
 import { startParleyd, restJwt } from './parleyd.js';
 
 const cb2p = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -131,4 +131,22 @@ export async function mediaStatsOf(be, sessionId) {
     st = await get();
   }
   return st;
+}
+
+// A page of `client` ('opentok' or 'parley') connected to `sessionId` as a publisher (closed
+// after test `t`), on the stack `fx` of useBrowserStack / startBrowserStack.
+export async function joinAs(fx, t, client, name, sessionId) {
+  const { browser, web, be } = fx;
+  const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+  t.after(() => page.close());
+  await page.connect({ proxyUrl: be.proxyUrl, apiKey: be.apiKey, sessionId, token: be.token(sessionId, { role: 'publisher', data: `name=${name}` }) });
+  return page;
+}
+
+// Publishes from `page` (320x240 unless `opts` says otherwise); fails the test with the page's
+// and parleyd's diagnostics when it cannot. Resolves the stream id.
+export async function publishOk(fx, page, opts = {}) {
+  const r = await page.publish({ width: 320, height: 240, ...opts });
+  assert.ok(r.ok, `${page.name}: publish: ${JSON.stringify(r)}${page.diagnostics()}${fx.be.logTail()}`);
+  return r.streamId;
 }
