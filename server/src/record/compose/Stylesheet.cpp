@@ -402,24 +402,36 @@ bool Stylesheet::matchesCompound(const Compound& c, std::size_t index, std::size
 
 bool Stylesheet::matches(const std::vector<Compound>& selector, std::size_t last, std::size_t index,
                          std::size_t count,
-                         const std::vector<const std::vector<std::string>*>& classes) const {
-  if (!matchesCompound(selector[last], index, count, *classes[index])) return false;
-  if (last == 0) return true;
-  if (index == 0) return false;
-  if (selector[last].combinator == '+')
-    return matches(selector, last - 1, index - 1, count, classes);
-  for (std::size_t j = index; j-- > 0;)
-    if (matches(selector, last - 1, j, count, classes)) return true;
-  return false;
+                         const std::vector<const std::vector<std::string>*>& classes,
+                         std::vector<signed char>& memo) const {
+  signed char& known = memo[last * count + index];
+  if (known >= 0) return known == 1;
+  bool result = false;
+  if (!matchesCompound(selector[last], index, count, *classes[index])) {
+    result = false;
+  } else if (last == 0) {
+    result = true;
+  } else if (index == 0) {
+    result = false;
+  } else if (selector[last].combinator == '+') {
+    result = matches(selector, last - 1, index - 1, count, classes, memo);
+  } else {
+    for (std::size_t j = index; j-- > 0 && !result;)
+      result = matches(selector, last - 1, j, count, classes, memo);
+  }
+  known = result ? 1 : 0;
+  return result;
 }
 
 Stylesheet::Style Stylesheet::styleFor(
     std::size_t index, std::size_t count,
     const std::vector<const std::vector<std::string>*>& classes) const {
   std::vector<const Rule*> matching;
-  for (const auto& rule : rules_)
-    if (matches(rule.selector, rule.selector.size() - 1, index, count, classes))
+  for (const auto& rule : rules_) {
+    std::vector<signed char> memo(rule.selector.size() * count, -1);
+    if (matches(rule.selector, rule.selector.size() - 1, index, count, classes, memo))
       matching.push_back(&rule);
+  }
   std::stable_sort(matching.begin(), matching.end(), [](const Rule* a, const Rule* b) {
     return a->specificity != b->specificity ? a->specificity < b->specificity : a->order < b->order;
   });

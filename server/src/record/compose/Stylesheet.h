@@ -77,9 +77,12 @@ class Stylesheet {
 
   static std::optional<std::vector<Compound>> parseSelector(std::string_view text);
   static bool parseDeclarations(std::string_view text, Style& style);
+  // Whether selector[0..last] matches the stream at `index`. `memo` (selector size x count,
+  // -1 unknown) remembers each answer: a `~` chain would otherwise try every earlier sibling
+  // for every compound, exponentially many paths for a stylesheet an API caller writes.
   bool matches(const std::vector<Compound>& selector, std::size_t last, std::size_t index,
-               std::size_t count,
-               const std::vector<const std::vector<std::string>*>& classes) const;
+               std::size_t count, const std::vector<const std::vector<std::string>*>& classes,
+               std::vector<signed char>& memo) const;
   static bool matchesCompound(const Compound& c, std::size_t index, std::size_t count,
                               const std::vector<std::string>& classes);
   Style styleFor(std::size_t index, std::size_t count,

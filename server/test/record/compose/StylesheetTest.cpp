@@ -223,5 +223,34 @@ TEST(StylesheetTest, TextThatIsNotCssIsAnError) {
   EXPECT_EQ(empty->rules(), 0u);
 }
 
+TEST(StylesheetTest, ALongGeneralSiblingChainMatchesOnlyWhenItsFirstCompoundDoes) {
+  // 16 compounds joined by `~` (what made the matcher try every chain of earlier siblings
+  // before it remembered its answers; its cost is not asserted here).
+  std::string selector = "stream.absent";
+  for (int i = 0; i < 15; ++i) selector += " ~ stream";
+  std::string css;
+  for (int r = 0; r < 200; ++r) css += selector + " { width: 10px; }\n";
+  std::string error;
+  auto sheet = Stylesheet::parse(css, &error);
+  ASSERT_TRUE(sheet) << error;
+  EXPECT_EQ(sheet->rules(), 200u);
+  const std::vector<std::string> none;
+  const std::vector<std::string> absent = {"absent"};
+  for (std::size_t i = 0; i < 16; ++i) {
+    const auto style =
+        sheet->styleOf(i, 16, [&](std::size_t) -> const std::vector<std::string>& { return none; });
+    EXPECT_FALSE(style.width) << i;
+  }
+  // The first stream classed `absent`: only the last of 16 has 15 siblings before it.
+  const auto last = sheet->styleOf(15, 16, [&](std::size_t j) -> const std::vector<std::string>& {
+    return j == 0 ? absent : none;
+  });
+  EXPECT_TRUE(last.width);
+  const auto earlier = sheet->styleOf(
+      14, 16,
+      [&](std::size_t j) -> const std::vector<std::string>& { return j == 0 ? absent : none; });
+  EXPECT_FALSE(earlier.width);
+}
+
 }  // namespace
 }  // namespace parley::record::compose
