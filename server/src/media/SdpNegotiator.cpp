@@ -24,6 +24,10 @@ constexpr const char* kExtAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-le
 constexpr const char* kExtVideoOrientation = "urn:3gpp:video-orientation";
 constexpr const char* kExtRid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr const char* kExtRepairedRid = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+// The publisher's capture time, forwarded untouched: receivers use it to measure end-to-end
+// delay and to align streams (docs/media.md).
+constexpr const char* kExtAbsCaptureTime =
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
 
 Codec codec(std::string name, uint32_t clock, uint32_t channels,
             std::map<std::string, std::string> params, std::vector<std::string> feedback) {
@@ -193,7 +197,7 @@ MediaSection outgoingSection(const SdpNegotiator::OutgoingTrack& t, const std::s
   // headers stay meaningful.
   for (const auto& e : src.extmaps) {
     if (e.uri == kExtMid || e.uri == kExtAbsSendTime || e.uri == kExtAudioLevel ||
-        e.uri == kExtVideoOrientation)
+        e.uri == kExtVideoOrientation || e.uri == kExtAbsCaptureTime)
       m.extmaps.push_back(sdp::Extmap{e.id, std::nullopt, e.uri, ""});
   }
   m.msid = sdp::Msid{msidStream, t.trackId};
@@ -232,8 +236,8 @@ const std::vector<Codec>& SdpNegotiator::supportedCodecs() {
 
 const std::vector<std::string>& SdpNegotiator::supportedExtensions() {
   static const std::vector<std::string> ext = {
-      kExtMid, kExtAbsSendTime, kExtTransportCc, kExtAudioLevel, kExtVideoOrientation,
-      kExtRid, kExtRepairedRid};
+      kExtMid, kExtAbsSendTime, kExtTransportCc,   kExtAudioLevel, kExtVideoOrientation,
+      kExtRid, kExtRepairedRid, kExtAbsCaptureTime};
   return ext;
 }
 

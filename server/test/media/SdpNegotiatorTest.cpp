@@ -670,6 +670,28 @@ TEST_F(SdpNegotiatorSubscriberTest, OfferKeepsOnlyForwardedExtensions) {
   }
 }
 
+TEST_F(SdpNegotiatorSubscriberTest, AbsCaptureTimeIsAcceptedAndForwardedWithThePublishersId) {
+  const std::string kAbsCaptureTime =
+      "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
+  const std::string offer = replaceAll(kChromeOffer, "a=extmap:13 urn:3gpp:video-orientation\r\n",
+                                       "a=extmap:13 urn:3gpp:video-orientation\r\n"
+                                       "a=extmap:9 " +
+                                           kAbsCaptureTime + "\r\n");
+  ASSERT_NE(offer, kChromeOffer);
+  auto r = SdpNegotiator::answerPublisher(offer, local());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto answer = SessionDescription::parse(r->sdp);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(extId(answer->media[1].extmaps, kAbsCaptureTime), 9);
+  EXPECT_FALSE(extId(answer->media[0].extmaps, kAbsCaptureTime));
+  auto sub = SessionDescription::parse(SdpNegotiator::offerSubscriber(
+      {{&r->tracks[0], 5550001, "aud-track"}, {&r->tracks[1], 5550002, "vid-track"}}, "pub-stream",
+      local(), 1));
+  ASSERT_TRUE(sub);
+  // Forwarded packets keep the publisher's extension bytes, so its id must stay.
+  EXPECT_EQ(extId(sub->media[1].extmaps, kAbsCaptureTime), 9);
+}
+
 TEST_F(SdpNegotiatorSubscriberTest, SubscriberAnswerWithActiveSetupMakesUsServer) {
   const std::string text = SdpNegotiator::offerSubscriber(outgoing(), "pub-stream", local(), 1);
   // What Chrome answers to that offer (typed in: recvonly, setup active, its credentials).
