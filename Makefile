@@ -1,5 +1,5 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench load-signal format format-check lint clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench load-signal bench-compare format format-check lint clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
@@ -82,6 +82,11 @@ load-signal:
 	@cmake -S . -B build/release-load -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
 	@cmake --build build/release-load -j $(JOBS) --target parleyd
 	@node tests/load/signal-storm.mjs --parleyd build/release-load/parleyd $(LOAD_ARGS)
+
+# parleyd and Debian's Janus (installed if missing) under the same `parley load`, side by side
+# in a private network namespace; N="50 150 400" REPEAT=2 DURATION=20 (docs/performance.md).
+bench-compare:
+	@JOBS=$(JOBS) tests/load/bench-compare.sh
 
 format:
 	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
