@@ -76,8 +76,8 @@ const summary = [];
 const lines = [];
 for (const n of [...runs.keys()].sort((a, b) => a - b)) {
   const byServer = runs.get(n);
-  const servers = [...byServer.keys()].sort(
-    (a, b) => (SERVER_ORDER.indexOf(a) + 99) % 100 - (SERVER_ORDER.indexOf(b) + 99) % 100);
+  const rank = (s) => (SERVER_ORDER.includes(s) ? SERVER_ORDER.indexOf(s) : SERVER_ORDER.length);
+  const servers = [...byServer.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const agg = {};
   for (const s of servers) {
     const list = byServer.get(s);

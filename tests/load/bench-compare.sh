@@ -21,6 +21,7 @@
 #   PARLEYD_ARGS="…"    extra parleyd options
 #   JANUS_DEBUG=3       Janus debug_level (4 is verbose)
 #   JANUS_BITRATE=0     the room's publisher bitrate cap in bit/s (0: none)
+#   JANUS_ICE_LITE=false  Janus's nat.ice_lite (true: it never controls ICE)
 #   OUT=DIR             where reports and logs go (default build/bench-compare/<time>)
 #   JOBS=2              build parallelism
 #   CHECK=1             no load: start each server once, check that it answers (parleyd's
@@ -39,6 +40,7 @@ SERVERS=${SERVERS:-"parleyd janus janus-loop1"}
 LOAD_ARGS=${LOAD_ARGS:-}
 JANUS_DEBUG=${JANUS_DEBUG:-3}
 JANUS_BITRATE=${JANUS_BITRATE:-0}
+JANUS_ICE_LITE=${JANUS_ICE_LITE:-false}
 JOBS=${JOBS:-2}
 OUT=${OUT:-$REPO/build/bench-compare/$(date -u +%Y%m%d-%H%M%S)}
 
@@ -173,6 +175,7 @@ render_janus_config() {
       -e "s|@ADDR@|$ADDR|g" \
       -e "s|@WS_PORT@|$JANUS_WS_PORT|g" \
       -e "s|@BITRATE@|$JANUS_BITRATE|g" \
+      -e "s|@ICE_LITE@|$JANUS_ICE_LITE|g" \
       -e "s|@PLUGINS_DISABLE@|$(disable_list plugins libjanus_videoroom.so)|g" \
       -e "s|@TRANSPORTS_DISABLE@|$(disable_list transports libjanus_websockets.so)|g" \
       -e "s|@LOGGERS_DISABLE@|$(disable_list loggers none)|g" \
