@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +22,9 @@
 #include "core/SessionProperties.h"
 #include "core/TokenMinter.h"
 #include "http/CallbackHandler.h"
+#include "load/LoadOptions.h"
+#include "load/LoadReport.h"
+#include "load/LoadRunner.h"
 #include "session/ArchiveJson.h"
 #include "session/SessionCatalog.h"
 #include "store/SqliteStore.h"
@@ -59,6 +63,9 @@ constexpr const char* kUsage =
     "                                          ./ID.zip; --force overwrites FILE)\n"
     "  archive delete --project KEY --id ID    removes the archive and its files (not while\n"
     "                                          it is recording or being packaged)\n"
+    "\n"
+    "  load [options]                          simulated WebRTC clients against a server;\n"
+    "                                          `parley load --help` lists the options\n"
     "\n"
     "--json prints machine-readable output.\n";
 
@@ -455,9 +462,49 @@ int archiveCommand(parley::store::Store& store, const Args& a, bool json,
   return 0;
 }
 
+// `parley load`: its own options (load/LoadOptions.cpp), no data directory.
+int loadCommand(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::fputs(parley::load::LoadOptions::usage().c_str(), stdout);
+      return 0;
+    }
+  }
+  std::string error;
+  auto options = parley::load::LoadOptions::parse(argc, argv, &error);
+  if (!options) {
+    std::fprintf(stderr, "parley load: %s\n\n%s", error.c_str(),
+                 parley::load::LoadOptions::usage().c_str());
+    return 2;
+  }
+  try {
+    parley::load::LoadRunner runner(*options);
+    parley::load::LoadReport report = runner.run();
+    std::fputs(report.table().c_str(), stdout);
+    if (!options->jsonPath.empty()) {
+      std::string json = report.json() + "\n";
+      if (options->jsonPath == "-") {
+        std::fputs(json.c_str(), stdout);
+      } else {
+        std::ofstream out(options->jsonPath, std::ios::trunc);
+        out << json;
+        if (!out) {
+          std::fprintf(stderr, "parley load: cannot write %s\n", options->jsonPath.c_str());
+          return 1;
+        }
+      }
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parley load: %s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "load") return loadCommand(argc - 2, argv + 2);
   Args a;
   std::string dataDir =
       std::getenv("PARLEY_DATA_DIR") ? std::getenv("PARLEY_DATA_DIR") : "./parley-data";
