@@ -104,14 +104,17 @@ stop_pid() {
   done
   if kill -0 "$pid" 2>/dev/null; then
     say "pid $pid did not stop within 10 s of SIGTERM; killing it"
+    # `timeout` passes SIGTERM on to the load tool but not SIGKILL: its child goes first.
+    pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || true
 }
 
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  local i
+  # Newest first: the load tool before the server it measures.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
   PIDS=()
 }
 trap cleanup EXIT
@@ -258,11 +261,15 @@ start_janus() {
   SERVER_ARGS=(--janus "ws://$ADDR:$JANUS_WS_PORT" --janus-room "$JANUS_ROOM")
 }
 
+forget_pid() {
+  local keep=() pid
+  for pid in "${PIDS[@]}"; do [[ "$pid" == "$1" ]] || keep+=("$pid"); done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
 stop_server() {
   stop_pid "$SERVER_PID"
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ "$pid" == "$SERVER_PID" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
+  forget_pid "$SERVER_PID"
   SERVER_PID=
 }
 
@@ -276,10 +283,15 @@ run_one() {
     *) die "unknown server '$server' in SERVERS" ;;
   esac
   say "$tag: server pid $SERVER_PID, $n subscribers, ${DURATION}s"
+  # In the background and waited for, so that a signal reaches the trap at once.
   # shellcheck disable=SC2086  # LOAD_ARGS is a list of options
   timeout -k 10 $((DURATION + 180)) "${LOAD_CPU[@]}" "$PARLEY" load "${SERVER_ARGS[@]}" \
     --publishers 1 --subscribers "$n" --duration "$DURATION" --server-pid "$SERVER_PID" \
-    --local-ip "$ADDR" --json "$OUT/$tag.json" $LOAD_ARGS >"$OUT/$tag.load.txt" 2>&1 || rc=$?
+    --local-ip "$ADDR" --json "$OUT/$tag.json" $LOAD_ARGS >"$OUT/$tag.load.txt" 2>&1 &
+  local load_pid=$!
+  PIDS+=("$load_pid")
+  wait "$load_pid" || rc=$?
+  forget_pid "$load_pid"
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then say "$tag: the server died during the run"; fi
   stop_server
   if ((rc != 0)); then
