@@ -14,7 +14,8 @@
 #   REPEAT=2            rounds of the interleaved runs
 #   DURATION=20         seconds of each `parley load` run
 #   ADDR=10.77.0.1      the namespace's address every server and the load tool use
-#   BUILD_DIR=build/release-load   where parleyd and parley are built (Release)
+#   BUILD_DIR=build/release-load   where parleyd and parley are built (RelWithDebInfo;
+#                       relative to the repository or absolute)
 #   SKIP_BUILD=1        use the binaries already in BUILD_DIR
 #   SERVERS="parleyd janus janus-loop1"   which servers to run, in this order each round
 #   LOAD_ARGS="…"       extra `parley load` options (e.g. "--video-codec h264")
@@ -36,6 +37,7 @@ REPEAT=${REPEAT:-2}
 DURATION=${DURATION:-20}
 ADDR=${ADDR:-10.77.0.1}
 BUILD_DIR=${BUILD_DIR:-build/release-load}
+[[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$REPO/$BUILD_DIR"
 SERVERS=${SERVERS:-"parleyd janus janus-loop1"}
 LOAD_ARGS=${LOAD_ARGS:-}
 JANUS_DEBUG=${JANUS_DEBUG:-3}
@@ -137,8 +139,8 @@ else
   LOAD_CPU=()
 fi
 
-PARLEYD="$REPO/$BUILD_DIR/parleyd"
-PARLEY="$REPO/$BUILD_DIR/parley"
+PARLEYD="$BUILD_DIR/parleyd"
+PARLEY="$BUILD_DIR/parley"
 JANUS=$(command -v janus)
 # Debian: /usr/lib/<triplet>/janus/{plugins,transports,events,loggers}.
 JANUS_LIB=$(dirname "$(dirname "$(find /usr/lib /usr/local/lib /opt -name 'libjanus_videoroom.so' \
