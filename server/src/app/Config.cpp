@@ -32,6 +32,11 @@ constexpr FlagSpec kFlags[] = {
      "media worker threads, each on its own port (default: one per core)"},
     {"--rtc-protocols", "PARLEY_RTC_PROTOCOLS", "LIST",
      "media candidates offered: udp,tcp (default), udp or tcp (ICE-TCP only)"},
+    {"--rtc-gso", "PARLEY_RTC_GSO", "on|off",
+     "send a subscriber's packets of a frame as one segmented UDP message (default on)"},
+    {"--rtc-session-spread", "PARLEY_RTC_SESSION_SPREAD", "N",
+     "a session's new subscribers go to another worker once its own has N more media "
+     "transports than the least loaded (default 64; 0: always the least loaded)"},
     {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
      "testing only: drop this share of RTP packets each way (default 0)"},
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
@@ -202,6 +207,12 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
       c.rtcUdp = false, c.rtcTcp = true;
     else
       return bad("must be udp,tcp, udp or tcp");
+  } else if (flag == "--rtc-gso") {
+    if (value != "on" && value != "off") return bad("must be on or off");
+    c.rtcGso = value == "on";
+  } else if (flag == "--rtc-session-spread") {
+    if (!parseInt<unsigned>(value, c.rtcSessionSpread, 0, 1000000))
+      return bad("must be 0..1000000");
   } else if (flag == "--rtc-test-loss") {
     if (!parseInt<unsigned>(value, c.rtcTestLossPercent, 0, 50)) return bad("must be 0..50");
   } else if (flag == "--sdk-dir") {

@@ -23,6 +23,8 @@ struct Config {
   std::string rtcIp;        // "" → derived from the listen host
   unsigned rtcWorkers = 0;  // 0 → one per core
   unsigned rtcTestLossPercent = 0;
+  bool rtcGso = true;
+  unsigned rtcSessionSpread = 64;
   bool rtcUdp = true;  // --rtc-protocols
   bool rtcTcp = true;
   std::string dataDir = "./parley-data";

@@ -133,6 +133,8 @@ int Server::run() {
     sfuSettings.workers =
         config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
     sfuSettings.testLossPercent = config_.rtcTestLossPercent;
+    sfuSettings.udpSegmentation = config_.rtcGso;
+    sfuSettings.sessionSpread = config_.rtcSessionSpread;
     sfuSettings.announceUdp = config_.rtcUdp;
     sfuSettings.announceTcp = config_.rtcTcp;
     sfu = std::make_unique<media::Sfu>(io, sfuSettings);

@@ -118,6 +118,21 @@ void Producer::readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs) {
   if ((*ext)[0] & 0x80) voiceUs_ = nowUs;
 }
 
+void Producer::acceptPiped(const rtp::RtpPacket& packet, size_t index, bool keyframe,
+                           int64_t nowUs) {
+  if (index >= layers_.size()) return;
+  Layer& layer = layers_[index];
+  layer.buffer->store(packet.data(), packet.size(), nowUs / 1000);
+  layer.stats->onPacket(packet.sequenceNumber(), packet.timestamp(), packet.size(), nowUs);
+  layer.lastPacketUs = nowUs;
+  if (!packet.payload().empty()) lastPayloadType_ = packet.payloadType();
+  if (!isVideo() && track_.ext.audioLevel) readAudioLevel(packet, nowUs);
+  if (keyframe) {
+    layer.lastKeyframeUs = nowUs;
+    ++layer.keyframes;
+  }
+}
+
 std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint8_t* data,
                                                     int64_t nowUs) {
   bool isRtx = false;

@@ -52,6 +52,10 @@ class Producer {
   // and packets of unknown streams.
   std::optional<Received> receive(rtp::RtpPacket& packet, uint8_t* data, int64_t nowUs);
 
+  // A mirror's producer (another worker's copy of this track, fed through a MediaPipe) takes
+  // what the origin's producer forwarded: kept for retransmission and counted, as received.
+  void acceptPiped(const rtp::RtpPacket& packet, size_t layer, bool keyframe, int64_t nowUs);
+
   size_t layerCount() const { return layers_.size(); }
   Layer& layer(size_t i) { return layers_[i]; }
   const Layer& layer(size_t i) const { return layers_[i]; }

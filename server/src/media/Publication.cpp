@@ -3,6 +3,7 @@
 #include "media/ByteOrder.h"
 #include "media/RandomSsrc.h"
 #include "media/Router.h"
+#include "media/Worker.h"
 #include "media/rtcp/Fir.h"
 #include "media/rtcp/GenericNack.h"
 #include "media/rtcp/Pli.h"
@@ -36,7 +37,58 @@ Publication::Publication(Router& router, std::string streamId, std::vector<Track
   }
 }
 
-Publication::~Publication() = default;
+Publication::Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
+                         std::shared_ptr<MediaPipe> pipe)
+    : router_(router),
+      streamId_(std::move(streamId)),
+      localSsrc_(randomSsrc()),
+      announced_(true),
+      pipe_(std::move(pipe)) {
+  for (auto& t : tracks) producers_.push_back(std::make_unique<Producer>(std::move(t)));
+  for (auto& p : producers_) {
+    if (p->isVideo()) lastMirrorKeyframeRequestUs_.assign(p->layerCount(), 0);
+  }
+  pipeReadable_ = std::make_unique<boost::asio::posix::stream_descriptor>(router_.worker().io(),
+                                                                          pipe_->eventFd());
+  waitForPipe();
+}
+
+Publication::~Publication() {
+  if (pipeReadable_) {
+    boost::system::error_code ignored;
+    pipeReadable_->cancel(ignored);
+    pipeReadable_->release();  // the pipe owns the descriptor
+  }
+}
+
+void Publication::waitForPipe() {
+  pipeReadable_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [this](const boost::system::error_code& ec) {
+                              // Cancelled: this publication is gone; touch nothing.
+                              if (ec) return;
+                              drainPipe();
+                              waitForPipe();
+                            });
+}
+
+void Publication::drainPipe() {
+  // Cleared before reading, so a packet pushed meanwhile wakes this worker again.
+  pipe_->clearSignal();
+  record::PacketRing& ring = pipe_->ring();
+  const int64_t nowUs = Worker::steadyNowUs();
+  while (const record::PacketRing::Packet* in = ring.front()) {
+    if (!in->senderReport && in->track < producers_.size()) {
+      if (auto rtp = rtp::RtpPacket::parse(in->bytes.data(), in->size)) {
+        Producer& producer = *producers_[in->track];
+        producer.acceptPiped(*rtp, in->layer, in->keyframe, nowUs);
+        router_.route(*this,
+                      MediaSink::Packet{producer, in->track, in->layer, in->keyframe, *rtp, nowUs});
+      }
+    }
+    ring.pop();
+  }
+  router_.worker().socket().flush();
+}
 
 Producer* Publication::producer(sdp::MediaKind kind) {
   for (auto& p : producers_)
@@ -49,6 +101,15 @@ void Publication::setPaused(sdp::MediaKind kind, bool paused) {
 }
 
 void Publication::requestKeyFrame(size_t layer, int64_t nowUs) {
+  if (pipe_) {
+    // The origin throttles too; this spares it one request per subscriber of the mirror.
+    if (layer >= lastMirrorKeyframeRequestUs_.size()) return;
+    int64_t& last = lastMirrorKeyframeRequestUs_[layer];
+    if (last && nowUs - last < kKeyframeRequestIntervalUs) return;
+    last = nowUs;
+    if (pipe_->requestKeyframe) pipe_->requestKeyframe(layer);
+    return;
+  }
   Producer* video = producer(sdp::MediaKind::Video);
   if (!video || layer >= video->layerCount() || !transport_->connected()) return;
   auto& l = video->layer(layer);
@@ -130,6 +191,7 @@ void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int
 }
 
 void Publication::tick(int64_t nowUs) {
+  if (!transport_) return;
   transport_->tick(nowUs / 1000);
   if (!transport_->connected()) return;
   if (nowUs - lastNackUs_ >= kNackIntervalUs) {

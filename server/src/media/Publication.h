@@ -1,11 +1,14 @@
 #pragma once
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "media/MediaPipe.h"
 #include "media/Producer.h"
 #include "media/TrackDescription.h"
 #include "media/WebRtcTransport.h"
@@ -23,7 +26,16 @@ class Publication final : public WebRtcTransport::Listener {
  public:
   Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
               std::unique_ptr<WebRtcTransport> transport);
+  // A mirror: this worker's copy of a publication that lives on another worker, fed through
+  // `pipe` (its packets, as the origin forwarded them) and asking the origin for keyframes.
+  // It has no transport; subscriptions on this worker attach to it as to the original.
+  Publication(Router& router, std::string streamId, std::vector<TrackDescription> tracks,
+              std::shared_ptr<MediaPipe> pipe);
   ~Publication() override;
+
+  bool mirrored() const { return pipe_ != nullptr; }
+  // Only a publication that is not a mirror has one.
+  bool hasTransport() const { return transport_ != nullptr; }
 
   const std::string& streamId() const { return streamId_; }
   WebRtcTransport& transport() { return *transport_; }
@@ -54,6 +66,8 @@ class Publication final : public WebRtcTransport::Listener {
   void sendNacks(int64_t nowUs);
   void sendTransportFeedback();
   void sendReports(int64_t nowUs);
+  void waitForPipe();
+  void drainPipe();
 
   Router& router_;
   std::string streamId_;
@@ -73,6 +87,10 @@ class Publication final : public WebRtcTransport::Listener {
   uint64_t keyframeRequests_ = 0;
   uint64_t feedbackSent_ = 0;
   uint8_t firSequence_ = 0;
+  // Mirror only.
+  std::shared_ptr<MediaPipe> pipe_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> pipeReadable_;
+  std::vector<int64_t> lastMirrorKeyframeRequestUs_;
 };
 
 }  // namespace parley::media

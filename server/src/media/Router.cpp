@@ -8,11 +8,15 @@
 namespace parley::media {
 
 Router::Router(Worker& worker, std::string sessionId)
-    : worker_(worker), sessionId_(std::move(sessionId)), testLoss_(worker.testLossPercent() > 0) {}
+    : worker_(worker),
+      sessionId_(std::move(sessionId)),
+      testLoss_(worker.testLossPercent() > 0),
+      videoAlignment_(worker.socket().segmentation() ? kVideoAlignment : 0) {}
 
 Router::~Router() {
   for (auto& [id, s] : subscriptions_) worker_.unregisterTransport(&s->transport());
-  for (auto& [id, p] : publications_) worker_.unregisterTransport(&p->transport());
+  for (auto& [id, p] : publications_)
+    if (p->hasTransport()) worker_.unregisterTransport(&p->transport());
 }
 
 MediaCounters& Router::counters() {
@@ -28,7 +32,7 @@ bool Router::dropForTestSlow() {
 Publication& Router::addPublication(std::unique_ptr<Publication> p) {
   removePublication(p->streamId());
   Publication& ref = *p;
-  worker_.registerTransport(&ref.transport());
+  if (ref.hasTransport()) worker_.registerTransport(&ref.transport());
   publications_[ref.streamId()] = std::move(p);
   return ref;
 }
@@ -58,8 +62,9 @@ void Router::removePublication(const std::string& streamId) {
   // Taken out of the map first: a sink told its source is gone may detach itself.
   if (auto node = sinks_.extract(it->second.get()))
     for (MediaSink* s : node.mapped()) s->onSourceGone();
-  worker_.unregisterTransport(&it->second->transport());
+  if (it->second->hasTransport()) worker_.unregisterTransport(&it->second->transport());
   std::erase_if(taps_, [&](const auto& t) { return t.second.publication == it->second.get(); });
+  std::erase_if(pipes_, [&](const auto& t) { return t.second.publication == it->second.get(); });
   publications_.erase(it);
 }
 
@@ -126,6 +131,24 @@ void Router::removeTap(uint64_t tapId) {
   for (auto& [id, pub] : publications_)
     if (pub.get() == it->second.publication) detach(*pub, *it->second.tap);
   taps_.erase(it);  // closes the ring: the recorder finishes the file
+}
+
+bool Router::addPipe(const std::string& streamId, uint64_t pipeId,
+                     std::shared_ptr<MediaPipe> pipe) {
+  Publication* p = publication(streamId);
+  if (!p || p->mirrored() || pipes_.count(pipeId)) return false;
+  auto sink = std::make_unique<PipeSink>(std::move(pipe));
+  attach(*p, *sink);
+  pipes_[pipeId] = Pipe{p, std::move(sink)};
+  return true;
+}
+
+void Router::removePipe(uint64_t pipeId) {
+  auto it = pipes_.find(pipeId);
+  if (it == pipes_.end()) return;
+  for (auto& [id, pub] : publications_)
+    if (pub.get() == it->second.publication) detach(*pub, *it->second.sink);
+  pipes_.erase(it);  // closes the ring
 }
 
 void Router::requestKeyFrame(const std::string& streamId) {

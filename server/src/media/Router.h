@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "media/MediaCounters.h"
+#include "media/MediaPipe.h"
 #include "media/MediaSink.h"
+#include "media/PipeSink.h"
 #include "media/Publication.h"
 #include "media/RecordingTap.h"
 #include "media/Subscription.h"
@@ -32,6 +34,11 @@ class Router {
   int64_t nowUs() const;
   // Test-only loss (--rtc-test-loss); a plain flag test on the packet path when off.
   bool dropForTest() { return testLoss_ && dropForTestSlow(); }
+  // What forwarded video packets are padded to a multiple of (0: not padded): with UDP GSO,
+  // a frame's nearly equal packets then leave for a subscriber as one message
+  // (rtp::RtpPadding).
+  static constexpr size_t kVideoAlignment = 16;
+  size_t videoAlignment() const { return videoAlignment_; }
 
   Publication& addPublication(std::unique_ptr<Publication> p);
   Subscription& addSubscription(std::unique_ptr<Subscription> s);
@@ -67,6 +74,12 @@ class Router {
   bool addTap(const std::string& streamId, uint64_t tapId, std::unique_ptr<RecordingTap> tap,
               const std::vector<uint8_t>& outputs);
   void removeTap(uint64_t tapId);
+
+  // Pipes to mirrors of a publication on other workers (MediaPipe), owned here like taps:
+  // attached until removed or until the publication goes (the pipe is then closed).
+  bool addPipe(const std::string& streamId, uint64_t pipeId, std::shared_ptr<MediaPipe> pipe);
+  void removePipe(uint64_t pipeId);
+  size_t pipeCount() const { return pipes_.size(); }
   size_t tapCount() const { return taps_.size(); }
   void requestKeyFrame(const std::string& streamId);
 
@@ -90,6 +103,7 @@ class Router {
   Worker& worker_;
   std::string sessionId_;
   bool testLoss_ = false;
+  size_t videoAlignment_ = 0;
   std::map<std::string, std::unique_ptr<Publication>> publications_;
   std::map<std::string, std::unique_ptr<Subscription>> subscriptions_;
   struct Tap {
@@ -97,6 +111,11 @@ class Router {
     std::unique_ptr<RecordingTap> tap;
   };
   std::map<uint64_t, Tap> taps_;
+  struct Pipe {
+    const Publication* publication = nullptr;
+    std::unique_ptr<PipeSink> sink;
+  };
+  std::map<uint64_t, Pipe> pipes_;
   // Only publications with at least one sink have an entry.
   std::unordered_map<const Publication*, std::vector<MediaSink*>> sinks_;
 };

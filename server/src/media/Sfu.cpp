@@ -1,5 +1,6 @@
 #include "media/Sfu.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <limits>
@@ -58,6 +59,7 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
   Json subs = Json::array();
   if (Router* r = w->findRouter(sessionId)) {
     for (auto& [id, p] : r->publications()) {
+      if (p->mirrored()) continue;  // another worker's copy, listed where it lives
       Json tracks = Json::array();
       for (auto& prod : p->producers()) {
         Json layers = Json::array();
@@ -109,6 +111,7 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
       }
       subs.push(Json::object(
           {{"subscriberId", id},
+           {"worker", static_cast<long long>(w->index())},
            {"streamId", s->publication() ? s->publication()->streamId() : ""},
            {"transport", transportJson(s->transport())},
            {"nacksReceived", static_cast<long long>(s->nacksReceived())},
@@ -155,11 +158,13 @@ Sfu::Sfu(boost::asio::io_context& control, Settings settings)
     ws.bindIp = settings_.bindIp;
     ws.port = settings_.basePort == 0 ? 0 : static_cast<uint16_t>(settings_.basePort + i);
     ws.testLossPercent = settings_.testLossPercent;
+    ws.udpSegmentation = settings_.udpSegmentation;
     if (i == 0)
       ws.stunPort =
           settings_.basePort == 0 ? 0 : settings_.basePort + static_cast<int>(settings_.workers);
     workers_.push_back(std::make_unique<Worker>(i, ws, *this));
   }
+  assigned_.assign(workers_.size(), 0);
 }
 
 Sfu::~Sfu() {
@@ -227,10 +232,14 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
   std::string ufrag = renegotiation ? existing->second.localUfrag : randomToken(8);
   std::string password = renegotiation ? existing->second.localPassword : randomToken(24);
   const unsigned worker = renegotiation ? existing->second.worker : place(sessionId);
+  if (!renegotiation) ++assigned_[worker];
   // First parse with the current credentials to learn whether the peer restarts ICE.
   auto answer = SdpNegotiator::answerPublisher(offerSdp, endpoint(worker, ufrag, password));
   if (!answer) {
-    if (!renegotiation) release(sessionId);
+    if (!renegotiation) {
+      --assigned_[worker];
+      release(sessionId);
+    }
     return failure(answer.error().message);
   }
   bool restart = renegotiation && answer->remote.iceUfrag != existing->second.remoteUfrag;
@@ -307,8 +316,19 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   if (subscriptions_.count(k)) unsubscribe(sessionId, subscriberId);
 
   SubscriptionInfo info;
-  info.worker = place(sessionId);
+  const unsigned home = place(sessionId);
+  info.worker = subscriptionWorker(home);
   info.streamId = streamId;
+  ++assigned_[info.worker];
+  if (info.worker != pub->second.worker) {
+    if (!ensureMirror(sessionId, streamId, pub->second, info.worker)) {
+      --assigned_[info.worker];
+      info.worker = pub->second.worker;
+      ++assigned_[info.worker];
+    } else {
+      info.mirrored = true;
+    }
+  }
   info.tracks = pub->second.tracks;
   for (size_t i = 0; i < info.tracks.size(); ++i) {
     info.ssrcs.push_back(randomSsrc());
@@ -428,22 +448,109 @@ void Sfu::unpublish(const std::string& sessionId, const std::string& streamId) {
   auto it = publications_.find(key(sessionId, streamId));
   if (it == publications_.end()) return;
   Worker* w = workers_[it->second.worker].get();
+  --assigned_[it->second.worker];
   publications_.erase(it);
   w->post([w, sessionId, streamId] {
     if (Router* r = w->findRouter(sessionId)) r->removePublication(streamId);
   });
+  // Its mirrors go too; the subscriptions behind them stay, inert, until removed.
+  if (auto m = mirrors_.find(key(sessionId, streamId)); m != mirrors_.end()) {
+    for (const auto& [worker, mirror] : m->second) {
+      Worker* mw = workers_[worker].get();
+      mw->post([mw, sessionId, streamId] {
+        if (Router* r = mw->findRouter(sessionId)) r->removePublication(streamId);
+      });
+    }
+    mirrors_.erase(m);
+  }
   release(sessionId);
 }
 
 void Sfu::unsubscribe(const std::string& sessionId, const std::string& subscriberId) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  Worker* w = workers_[it->second.worker].get();
+  const SubscriptionInfo info = std::move(it->second);
+  Worker* w = workers_[info.worker].get();
+  --assigned_[info.worker];
   subscriptions_.erase(it);
   w->post([w, sessionId, subscriberId] {
     if (Router* r = w->findRouter(sessionId)) r->removeSubscription(subscriberId);
   });
+  if (info.mirrored) {
+    releaseMirror(sessionId, info.streamId, info.worker);
+    w->post([w, sessionId] { w->removeRouterIfEmpty(sessionId); });
+  }
   release(sessionId);
+}
+
+unsigned Sfu::subscriptionWorker(unsigned home) const {
+  unsigned least = home;
+  for (unsigned i = 0; i < assigned_.size(); ++i)
+    if (assigned_[i] < assigned_[least]) least = i;
+  // Small sessions stay on their worker: crossing to another costs a copy per packet.
+  return assigned_[home] > assigned_[least] + settings_.sessionSpread ? least : home;
+}
+
+bool Sfu::ensureMirror(const std::string& sessionId, const std::string& streamId,
+                       const PublicationInfo& publication, unsigned worker) {
+  MirrorInfo& mirror = mirrors_[key(sessionId, streamId)][worker];
+  if (mirror.subscribers++ > 0) return true;
+  std::shared_ptr<MediaPipe> pipe;
+  try {
+    pipe = std::make_shared<MediaPipe>();
+  } catch (const std::exception& e) {
+    Logger::warn("no pipe between media workers", {{"error", e.what()}});
+    auto m = mirrors_.find(key(sessionId, streamId));
+    m->second.erase(worker);
+    if (m->second.empty()) mirrors_.erase(m);
+    return false;
+  }
+  mirror.pipeId = ++lastPipeId_;
+  Worker* origin = workers_[publication.worker].get();
+  pipe->requestKeyframe = [origin, sessionId, streamId](size_t layer) {
+    origin->post([origin, sessionId, streamId, layer] {
+      if (Router* r = origin->findRouter(sessionId))
+        if (Publication* p = r->publication(streamId)) p->requestKeyFrame(layer, origin->nowUs());
+    });
+  };
+  // The mirror first: packets the origin pipes before it exists wait in the ring.
+  Worker* w = workers_[worker].get();
+  auto tracks = publication.tracks;
+  w->post([w, sessionId, streamId, tracks, pipe] {
+    Router& r = w->router(sessionId);
+    r.addPublication(std::make_unique<Publication>(r, streamId, tracks, pipe));
+  });
+  const uint64_t pipeId = mirror.pipeId;
+  origin->post([origin, sessionId, streamId, pipeId, pipe] {
+    if (Router* r = origin->findRouter(sessionId)) r->addPipe(streamId, pipeId, pipe);
+  });
+  Logger::info("stream mirrored to another media worker",
+               {{"sessionId", sessionId},
+                {"streamId", streamId},
+                {"from", static_cast<long long>(publication.worker)},
+                {"to", static_cast<long long>(worker)}});
+  return true;
+}
+
+void Sfu::releaseMirror(const std::string& sessionId, const std::string& streamId,
+                        unsigned worker) {
+  auto m = mirrors_.find(key(sessionId, streamId));
+  if (m == mirrors_.end()) return;
+  auto it = m->second.find(worker);
+  if (it == m->second.end() || --it->second.subscribers > 0) return;
+  const uint64_t pipeId = it->second.pipeId;
+  m->second.erase(it);
+  if (m->second.empty()) mirrors_.erase(m);
+  if (auto pub = publications_.find(key(sessionId, streamId)); pub != publications_.end()) {
+    Worker* origin = workers_[pub->second.worker].get();
+    origin->post([origin, sessionId, pipeId] {
+      if (Router* r = origin->findRouter(sessionId)) r->removePipe(pipeId);
+    });
+  }
+  Worker* w = workers_[worker].get();
+  w->post([w, sessionId, streamId] {
+    if (Router* r = w->findRouter(sessionId)) r->removePublication(streamId);
+  });
 }
 
 void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId,
@@ -577,13 +684,38 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
 }
 
 void Sfu::requestStats(unsigned worker, const std::string& sessionId, uint64_t number) {
-  Worker* w = workers_[worker].get();
+  // The session's worker, then each worker its streams are mirrored to (their subscriptions).
+  std::vector<Worker*> chain{workers_[worker].get()};
+  const std::string prefix = sessionId + "/";
+  for (auto it = mirrors_.lower_bound(prefix);
+       it != mirrors_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    for (const auto& [w, mirror] : it->second)
+      if (std::find(chain.begin(), chain.end(), workers_[w].get()) == chain.end())
+        chain.push_back(workers_[w].get());
+  }
+  collectStats(std::move(chain), 0, sessionId, number, core::Json());
+}
+
+void Sfu::collectStats(std::vector<Worker*> chain, size_t index, const std::string& sessionId,
+                       uint64_t number, core::Json partial) {
+  Worker* w = chain[index];
   auto alive = alive_;
-  w->post([this, alive, w, sessionId, number] {
-    core::Json snapshot = buildSessionStats(w, sessionId);
+  w->post([this, alive, chain = std::move(chain), index, sessionId, number,
+           partial = std::move(partial)]() mutable {
+    core::Json part = buildSessionStats(chain[index], sessionId);
+    if (index == 0) {
+      partial = std::move(part);
+    } else if (core::Json* subs = partial.find("subscriptions")) {
+      if (const core::Json* more = part.find("subscriptions"))
+        for (const auto& s : more->items()) subs->push(s);
+    }
+    if (index + 1 < chain.size()) {
+      collectStats(std::move(chain), index + 1, sessionId, number, std::move(partial));
+      return;
+    }
     const int64_t takenUs = Worker::steadyNowUs();
     boost::asio::post(control_, [this, alive, sessionId, number, takenUs,
-                                 snapshot = std::move(snapshot)]() mutable {
+                                 snapshot = std::move(partial)]() mutable {
       if (*alive) statsArrived(sessionId, number, takenUs, std::move(snapshot));
     });
   });

@@ -27,6 +27,11 @@ class Sfu final : public MediaService, public WorkerEvents {
     uint16_t basePort = 5090;  // worker i listens on basePort + i (0: ephemeral)
     unsigned workers = 1;
     unsigned testLossPercent = 0;
+    bool udpSegmentation = true;  // UDP GSO (net::UdpSocket)
+    // A session's new subscriptions go to the least loaded worker once its own worker has
+    // this many more media transports (0: always the least loaded); the publication is then
+    // mirrored there through a MediaPipe, crossing once per worker.
+    size_t sessionSpread = 64;
     bool announceUdp =
         true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
     bool announceTcp = true;
@@ -94,6 +99,7 @@ class Sfu final : public MediaService, public WorkerEvents {
   };
   struct SubscriptionInfo {
     unsigned worker = 0;
+    bool mirrored = false;  // on another worker than the publication, fed by a mirror
     std::string streamId;
     std::vector<TrackDescription> tracks;  // copies of the publication's, at subscribe time
     std::vector<uint32_t> ssrcs;
@@ -110,6 +116,13 @@ class Sfu final : public MediaService, public WorkerEvents {
     return sessionId + "/" + id;
   }
   unsigned place(const std::string& sessionId);
+  // The worker for a new subscription of a session placed on `home`.
+  unsigned subscriptionWorker(unsigned home) const;
+  // One more subscription of the stream on `worker`: a mirror of the publication is made
+  // there with the first. False when no pipe could be made.
+  bool ensureMirror(const std::string& sessionId, const std::string& streamId,
+                    const PublicationInfo& publication, unsigned worker);
+  void releaseMirror(const std::string& sessionId, const std::string& streamId, unsigned worker);
   void release(const std::string& sessionId);
   SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag,
                                         std::string password) const;
@@ -124,6 +137,10 @@ class Sfu final : public MediaService, public WorkerEvents {
   // Posts request `number` for a snapshot of `sessionId` to `worker`; the answer comes back
   // to statsArrived on the control thread.
   void requestStats(unsigned worker, const std::string& sessionId, uint64_t number);
+  // Runs on chain[index]'s thread, adds its part, passes on; the last posts to the control
+  // thread. Worker to worker: no worker waits for another.
+  void collectStats(std::vector<Worker*> chain, size_t index, const std::string& sessionId,
+                    uint64_t number, core::Json partial);
   void statsArrived(const std::string& sessionId, uint64_t number, int64_t takenUs,
                     core::Json snapshot);
 
@@ -146,8 +163,18 @@ class Sfu final : public MediaService, public WorkerEvents {
   std::map<std::string, Placement> placements_;
   std::map<std::string, PublicationInfo> publications_;
   std::map<std::string, SubscriptionInfo> subscriptions_;
-  std::map<std::string, StatsCache> stats_;  // placed sessions whose stats were asked for
-  uint64_t lastStatsRequest_ = 0;            // numbers requests across sessions
+  std::map<std::string, StatsCache> stats_;
+  struct MirrorInfo {
+    uint64_t pipeId = 0;
+    size_t subscribers = 0;
+  };
+  // key(session, stream) → the workers its publication is mirrored to.
+  std::map<std::string, std::map<unsigned, MirrorInfo>> mirrors_;
+  uint64_t lastPipeId_ = 0;
+  // Publications and subscriptions given to each worker (placement reads it: the workers'
+  // own counts lag behind commands still on their way).
+  std::vector<size_t> assigned_;   // placed sessions whose stats were asked for
+  uint64_t lastStatsRequest_ = 0;  // numbers requests across sessions
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -1,6 +1,9 @@
 #include "media/WebRtcSink.h"
 
 #include "media/Router.h"
+#include "media/net/PacketSink.h"
+#include "media/rtp/RtpPadding.h"
+#include "media/srtp/SrtpSession.h"
 
 namespace parley::media {
 
@@ -27,6 +30,10 @@ void WebRtcSink::onPacket(const Packet& packet) {
     uint8_t* slot = transport_.reserve();
     size_t size = c->prepare(packet.rtp, packet.layer, packet.keyframe, slot, packet.arrivalUs);
     if (size == 0) continue;
+    if (router_.videoAlignment() && c->isVideo())
+      size = rtp::RtpPadding::alignTo(slot, size,
+                                      net::PacketSink::kSlotSize - srtp::SrtpSession::kMaxTrailer,
+                                      router_.videoAlignment());
     if (router_.dropForTest()) continue;  // test-only loss towards the subscriber
     if (transport_.sendRtp(slot, size)) router_.counters().rtpForwarded.add();
   }

@@ -21,11 +21,12 @@ Worker::Worker(unsigned index, Settings settings, WorkerEvents& events)
       settings_(std::move(settings)),
       events_(events),
       counters_(MediaCounters::forWorker(index)),
-      socket_(settings_.bindIp, settings_.port),
+      socket_(settings_.bindIp, settings_.port, kSendSlots),
       readable_(io_, socket_.fd()),
       timer_(io_),
       tcpAcceptor_(io_) {
   nowUs_ = steadyNowUs();
+  socket_.setSegmentation(settings_.udpSegmentation);
   // ICE-TCP next to UDP, for browsers that cannot use UDP (RFC 6544 passive candidates): on
   // the same port number when one was configured; with "any port" (tests), any free TCP port,
   // since the UDP port's number may well be taken for TCP by another process.

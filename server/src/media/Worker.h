@@ -36,6 +36,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
     std::string bindIp = "127.0.0.1";
     uint16_t port = 0;
     unsigned testLossPercent = 0;  // test-only: share of RTP packets dropped each way
+    bool udpSegmentation = true;   // UDP GSO for what the worker sends (net::UdpSocket)
     // A port that only answers plain STUN Binding requests (the STUN server the session
     // info announces). It must not be a transport port: a browser drops ICE responses
     // that come from its STUN server's address. -1: none.
@@ -43,6 +44,9 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   };
 
   static constexpr size_t kMaxTcpConnections = 1024;
+  // Datagrams queued before a flush: a packet fanned out to many subscribers fills it in one
+  // go, and a frame's packets to one subscriber must meet in one flush to leave together.
+  static constexpr size_t kSendSlots = 2048;
 
   Worker(unsigned index, Settings settings, WorkerEvents& events);
   ~Worker() override;
@@ -71,6 +75,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   uint8_t* reserve() override { return socket_.reserve(); }
   void commit(size_t size, const net::SocketAddress& to) override;
   WorkerEvents& events() { return events_; }
+  boost::asio::io_context& io() { return io_; }
   MediaCounters& counters() { return counters_; }
   int64_t nowUs() const { return nowUs_; }
   bool dropForTest();

@@ -240,3 +240,47 @@ TEST_F(SfuTest, StatsOfABusyWorkerArriveOnceItIsFree) {
 
 }  // namespace
 }  // namespace parley::media
+
+namespace parley::media {
+namespace {
+
+// One session bigger than a worker: with no slack allowed, each new subscription goes to the
+// least loaded worker, and the publication is mirrored there once — the stats list every
+// subscription with its worker and the publication once.
+TEST_F(SfuTest, ASessionsSubscriptionsSpreadOverTheWorkersThroughOneMirror) {
+  sfu->stop();
+  Sfu::Settings s;
+  s.basePort = 0;
+  s.workers = 2;
+  s.sessionSpread = 0;
+  sfu = std::make_unique<Sfu>(io, s);
+  sfu->start();
+  ASSERT_TRUE(sfu->publisherOffer("big", "stream", offer).ok);
+  for (const char* id : {"sub1", "sub2", "sub3", "sub4"}) {
+    auto n = sfu->subscribe("big", "stream", id, true, true);
+    ASSERT_TRUE(n.ok) << n.error;
+  }
+  auto stats = freshStats("big");
+  ASSERT_EQ(stats.find("publications")->size(), 1u) << stats.dump();
+  const auto* subs = stats.find("subscriptions");
+  ASSERT_EQ(subs->size(), 4u) << stats.dump();
+  std::map<long long, int> perWorker;
+  for (const auto& sub : subs->items()) ++perWorker[*sub.getInt("worker")];
+  EXPECT_EQ(perWorker.size(), 2u) << stats.dump();
+  EXPECT_GE(perWorker.begin()->second, 1);
+
+  // The subscriptions on the mirror's worker go; then the publication: nothing is left.
+  for (const char* id : {"sub1", "sub2", "sub3", "sub4"}) sfu->unsubscribe("big", id);
+  auto after = freshStats("big");
+  EXPECT_EQ(after.find("subscriptions")->size(), 0u) << after.dump();
+  EXPECT_EQ(after.find("publications")->size(), 1u) << after.dump();
+  sfu->unpublish("big", "stream");
+  for (auto& w : sfu->workers()) {
+    std::promise<size_t> routers;
+    w->post([&] { routers.set_value(w->routers().size()); });
+    EXPECT_EQ(routers.get_future().get(), 0u) << "worker " << w->index();
+  }
+}
+
+}  // namespace
+}  // namespace parley::media

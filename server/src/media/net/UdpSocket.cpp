@@ -1,6 +1,7 @@
 #include "media/net/UdpSocket.h"
 
 #include <fcntl.h>
+#include <netinet/udp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,7 +11,21 @@
 
 namespace parley::media::net {
 
-UdpSocket::UdpSocket(const std::string& ip, uint16_t port) {
+UdpSocket::UdpSocket(const std::string& ip, uint16_t port, size_t sendSlots)
+    : sendSlots_(sendSlots ? sendSlots : 1),
+      sendBuffers_(sendSlots_),
+      sendSizes_(sendSlots_),
+      sendAddrs_(sendSlots_),
+      sendIov_(sendSlots_),
+      sendHeaders_(sendSlots_),
+      slotGroup_(sendSlots_),
+      slotKeys_(sendSlots_),
+      control_(sendSlots_) {
+  groups_.reserve(sendSlots_);
+  size_t tableSize = 16;
+  while (tableSize < 2 * sendSlots_) tableSize *= 2;
+  table_.assign(tableSize, -1);
+  tableUsed_.reserve(sendSlots_);
   auto addr = SocketAddress::parse(ip, port);
   if (!addr) throw std::runtime_error("invalid RTC address " + ip);
   fd_ = ::socket(addr->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -33,7 +48,7 @@ UdpSocket::UdpSocket(const std::string& ip, uint16_t port) {
     receiveIov_[i] = iovec{receiveBuffers_[i].data(), kReceiveSize};
     std::memset(&receiveHeaders_[i], 0, sizeof(mmsghdr));
   }
-  for (size_t i = 0; i < kSendSlots; ++i) std::memset(&sendHeaders_[i], 0, sizeof(mmsghdr));
+  for (size_t i = 0; i < sendSlots_; ++i) std::memset(&sendHeaders_[i], 0, sizeof(mmsghdr));
 }
 
 UdpSocket::~UdpSocket() {
@@ -61,38 +76,152 @@ SocketAddress UdpSocket::receivedFrom(size_t i) const {
 }
 
 uint8_t* UdpSocket::reserve() {
-  if (queued_ == kSendSlots) flush();
+  if (queued_ == sendSlots_) flush();
   return sendBuffers_[queued_].data();
 }
 
 void UdpSocket::commit(size_t size, const SocketAddress& to) {
   if (size == 0 || size > kSlotSize) return;
   sendAddrs_[queued_] = to;
-  sendIov_[queued_] = iovec{sendBuffers_[queued_].data(), size};
-  msghdr& h = sendHeaders_[queued_].msg_hdr;
-  h.msg_name = const_cast<sockaddr*>(sendAddrs_[queued_].sockaddrPtr());
-  h.msg_namelen = sendAddrs_[queued_].length();
-  h.msg_iov = &sendIov_[queued_];
-  h.msg_iovlen = 1;
+  sendSizes_[queued_] = size;
   ++queued_;
-  if (queued_ == kSendSlots) flush();
+  if (queued_ == sendSlots_) flush();
 }
 
 void UdpSocket::flush() {
+  if (queued_ == 0) return;
+  if (gso_ && queued_ > 1)
+    flushSegmented();
+  else
+    flushEach();
+  queued_ = 0;
+}
+
+void UdpSocket::flushEach() {
+  for (size_t i = 0; i < queued_; ++i) {
+    sendIov_[i] = iovec{sendBuffers_[i].data(), sendSizes_[i]};
+    msghdr& h = sendHeaders_[i].msg_hdr;
+    h.msg_name = const_cast<sockaddr*>(sendAddrs_[i].sockaddrPtr());
+    h.msg_namelen = sendAddrs_[i].length();
+    h.msg_iov = &sendIov_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = nullptr;
+    h.msg_controllen = 0;
+  }
+  sendAll(sendHeaders_.data(), queued_, false);
+}
+
+void UdpSocket::flushSegmented() {
+  const size_t mask = table_.size() - 1;
+  groups_.clear();
+  // Pass 1: each slot joins its destination's open group when its size allows (equal to
+  // the group's segment size, or shorter as the group's last), else opens a new one.
+  for (size_t i = 0; i < queued_; ++i) {
+    const SocketAddress::Key key = sendAddrs_[i].key();
+    slotKeys_[i] = key;
+    size_t h = SocketAddress::KeyHash()(key) & mask;
+    int32_t found = -1;
+    while (table_[h] >= 0) {
+      if (slotKeys_[groups_[static_cast<size_t>(table_[h])].first] == key) {
+        found = table_[h];
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+    const auto size = static_cast<uint32_t>(sendSizes_[i]);
+    if (found >= 0) {
+      Group& g = groups_[static_cast<size_t>(found)];
+      if (!g.closed && size <= g.segment && g.count < kMaxSegments &&
+          g.bytes + size <= kMaxSegmentedBytes) {
+        ++g.count;
+        g.bytes += size;
+        g.closed = size < g.segment;
+        slotGroup_[i] = static_cast<uint32_t>(found);
+        continue;
+      }
+    } else {
+      tableUsed_.push_back(static_cast<uint32_t>(h));
+    }
+    table_[h] = static_cast<int32_t>(groups_.size());
+    slotGroup_[i] = static_cast<uint32_t>(groups_.size());
+    groups_.push_back(Group{static_cast<uint32_t>(i), size, 1, size, 0, false});
+  }
+  for (uint32_t h : tableUsed_) table_[h] = -1;
+  tableUsed_.clear();
+  // Pass 2: each group's iovecs side by side, in queue order within the group.
+  uint32_t offset = 0;
+  for (Group& g : groups_) {
+    g.iov = offset;
+    offset += g.count;
+    g.bytes = 0;  // reused below as the fill cursor
+  }
+  for (size_t i = 0; i < queued_; ++i) {
+    Group& g = groups_[slotGroup_[i]];
+    sendIov_[g.iov + g.bytes++] = iovec{sendBuffers_[i].data(), sendSizes_[i]};
+  }
+  for (size_t k = 0; k < groups_.size(); ++k) {
+    const Group& g = groups_[k];
+    msghdr& h = sendHeaders_[k].msg_hdr;
+    h.msg_name = const_cast<sockaddr*>(sendAddrs_[g.first].sockaddrPtr());
+    h.msg_namelen = sendAddrs_[g.first].length();
+    h.msg_iov = &sendIov_[g.iov];
+    h.msg_iovlen = g.count;
+    if (g.count > 1) {
+      h.msg_control = control_[k].data();
+      h.msg_controllen = control_[k].size();
+      cmsghdr* cm = CMSG_FIRSTHDR(&h);
+      cm->cmsg_level = SOL_UDP;
+      cm->cmsg_type = UDP_SEGMENT;
+      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto segment = static_cast<uint16_t>(g.segment);
+      std::memcpy(CMSG_DATA(cm), &segment, sizeof segment);
+    } else {
+      h.msg_control = nullptr;
+      h.msg_controllen = 0;
+    }
+  }
+  sendAll(sendHeaders_.data(), groups_.size(), true);
+}
+
+void UdpSocket::sendAll(mmsghdr* headers, size_t count, bool segmented) {
   size_t sent = 0;
-  while (sent < queued_) {
-    int n = ::sendmmsg(fd_, sendHeaders_.data() + sent, static_cast<unsigned>(queued_ - sent),
-                       MSG_DONTWAIT);
+  while (sent < count) {
+    int n = ::sendmmsg(fd_, headers + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      // Full socket buffer or an unreachable peer: drop this one, RTP recovers by NACK/PLI.
-      ++sendErrors_;
+      const int error = errno;
+      const size_t packets = headers[sent].msg_hdr.msg_iovlen;
+      if (segmented && packets > 1 &&
+          (error == EIO || error == EINVAL || error == EOPNOTSUPP || error == ENOPROTOOPT)) {
+        // This path cannot segment (a device without checksum offload, an old kernel):
+        // send these one by one, and everything after without GSO.
+        gso_ = false;
+        sendGroupOneByOne(sent);
+      } else {
+        // Full socket buffer or an unreachable peer: drop it, RTP recovers by NACK/PLI.
+        sendErrors_ += packets;
+      }
       ++sent;
       continue;
     }
+    for (int i = 0; i < n; ++i)
+      datagramsSent_ += headers[sent + static_cast<size_t>(i)].msg_hdr.msg_iovlen;
+    messagesSent_ += static_cast<uint64_t>(n);
     sent += static_cast<size_t>(n);
   }
-  queued_ = 0;
+}
+
+void UdpSocket::sendGroupOneByOne(size_t group) {
+  const msghdr& h = sendHeaders_[group].msg_hdr;
+  for (size_t i = 0; i < h.msg_iovlen; ++i) {
+    if (::sendto(fd_, h.msg_iov[i].iov_base, h.msg_iov[i].iov_len, MSG_DONTWAIT,
+                 static_cast<const sockaddr*>(h.msg_name), h.msg_namelen) < 0) {
+      ++sendErrors_;
+    } else {
+      ++datagramsSent_;
+      ++messagesSent_;
+    }
+  }
 }
 
 }  // namespace parley::media::net

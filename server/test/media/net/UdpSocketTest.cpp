@@ -100,17 +100,17 @@ TEST_F(UdpSocketTest, RepliesReachTheSender) {
 }
 
 TEST_F(UdpSocketTest, MoreCommitsThanSlotsFlushAutomatically) {
-  const size_t total = UdpSocket::kSendSlots + 44;
+  const size_t total = UdpSocket::kDefaultSendSlots + 44;
   for (size_t i = 0; i < total; ++i) queue(*a_, i, 100, toB_);
   // The first kSendSlots went out when the queue filled, before any flush().
-  const auto early = receiveAll(*b_, UdpSocket::kSendSlots, a_->localPort());
+  const auto early = receiveAll(*b_, UdpSocket::kDefaultSendSlots, a_->localPort());
   a_->flush();
   const auto late = receiveAll(*b_, total - early.size(), a_->localPort());
   const size_t received = early.size() + late.size();
   // Loopback rarely drops, but the kernel may; most must arrive and none may be invented.
   EXPECT_LE(received, total);
   EXPECT_GE(received, total * 9 / 10);
-  EXPECT_GE(early.size(), UdpSocket::kSendSlots * 9 / 10);
+  EXPECT_GE(early.size(), UdpSocket::kDefaultSendSlots * 9 / 10);
   for (size_t s : early) EXPECT_EQ(s, 100u);
   for (size_t s : late) EXPECT_EQ(s, 100u);
   EXPECT_EQ(a_->sendErrors(), 0u);
@@ -131,6 +131,69 @@ TEST_F(UdpSocketTest, FlushWithNothingQueuedIsHarmless) {
   a_->flush();
   EXPECT_EQ(a_->sendErrors(), 0u);
   EXPECT_EQ(b_->receiveBatch(), 0u);
+}
+
+// A subscriber's share of a frame: equal packets and a shorter last one, to B, while
+// other packets for C come in between (another subscriber of the same frame).
+TEST_F(UdpSocketTest, EqualPacketsToOneDestinationLeaveAsOneSegmentedMessage) {
+  UdpSocket c("127.0.0.1", 0);
+  auto toC = SocketAddress::parse("127.0.0.1", c.localPort());
+  ASSERT_TRUE(toC);
+  const std::vector<size_t> toB = {1000, 1000, 1000, 1000, 500};
+  const std::vector<size_t> toCsizes = {700, 700, 700};
+  size_t index = 0;
+  for (size_t i = 0; i < toB.size(); ++i) {
+    queue(*a_, index++, toB[i], toB_);
+    if (i < toCsizes.size()) queue(*a_, index++, toCsizes[i], *toC);
+  }
+  ASSERT_TRUE(a_->segmentation());
+  a_->flush();
+  std::vector<std::vector<uint8_t>> atB, atC;
+  EXPECT_EQ(receiveAll(*b_, toB.size(), a_->localPort(), &atB), toB);
+  EXPECT_EQ(receiveAll(c, toCsizes.size(), a_->localPort(), &atC), toCsizes);
+  // Contents in queue order: the commits to B were numbered 0, 2, 4, 6, 7.
+  const std::vector<uint8_t> firstBytesB = {0, 2, 4, 6, 7};
+  ASSERT_EQ(atB.size(), firstBytesB.size());
+  for (size_t i = 0; i < atB.size(); ++i) EXPECT_EQ(atB[i].front(), firstBytesB[i]);
+  ASSERT_EQ(atC.size(), 3u);
+  EXPECT_EQ(atC[0].front(), 1);
+  EXPECT_EQ(atC[2].front(), 5);
+  EXPECT_EQ(a_->datagramsSent(), 8u);
+  EXPECT_EQ(a_->messagesSent(), 2u);  // one for B, one for C
+  EXPECT_EQ(a_->sendErrors(), 0u);
+}
+
+TEST_F(UdpSocketTest, UnequalSizesSplitIntoRunsAndKeepTheirOrder) {
+  // A larger packet cannot join a run of smaller ones; a shorter one ends the run.
+  const std::vector<size_t> sizes = {1000, 1200, 1200, 1000, 1000, 300, 300, 1200};
+  for (size_t i = 0; i < sizes.size(); ++i) queue(*a_, i, sizes[i], toB_);
+  a_->flush();
+  std::vector<std::vector<uint8_t>> got;
+  EXPECT_EQ(receiveAll(*b_, sizes.size(), a_->localPort(), &got), sizes);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].front(), i);
+  // [1000] [1200 1200 1000] [1000 300] [300] [1200]
+  EXPECT_EQ(a_->messagesSent(), 5u);
+  EXPECT_EQ(a_->datagramsSent(), sizes.size());
+}
+
+TEST_F(UdpSocketTest, LongRunsAreCutAtTheKernelsSegmentLimit) {
+  const size_t total = UdpSocket::kMaxSegments + 36;
+  for (size_t i = 0; i < total; ++i) queue(*a_, i, 200, toB_);
+  a_->flush();
+  std::vector<std::vector<uint8_t>> got;
+  const auto sizes = receiveAll(*b_, total, a_->localPort(), &got);
+  EXPECT_EQ(sizes.size(), total);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].front(), static_cast<uint8_t>(i));
+  EXPECT_EQ(a_->messagesSent(), 2u);
+}
+
+TEST_F(UdpSocketTest, WithoutSegmentationEveryDatagramIsItsOwnMessage) {
+  a_->setSegmentation(false);
+  for (size_t i = 0; i < 6; ++i) queue(*a_, i, 900, toB_);
+  a_->flush();
+  EXPECT_EQ(receiveAll(*b_, 6, a_->localPort()).size(), 6u);
+  EXPECT_EQ(a_->messagesSent(), 6u);
+  EXPECT_EQ(a_->datagramsSent(), 6u);
 }
 
 TEST(UdpSocketBindTest, InvalidAddressThrows) {
