@@ -260,10 +260,27 @@ void DtlsTransport::receive(const uint8_t* data, size_t size) {
   }
   if (state_ == State::Connecting) {
     continueHandshake();
-  } else {
+  } else if (holdBuffers()) {
     drainRecords();
   }
   (void)BIO_reset(rbio_);
+  releaseBuffers();
+}
+
+bool DtlsTransport::holdBuffers() {
+  // OpenSSL's DTLS record layer writes through its write buffer without setting it up again
+  // after SSL_free_buffers: allocate both before anything that may read or send.
+  if (SSL_alloc_buffers(ssl_) == 1) return true;
+  ERR_clear_error();
+  return false;
+}
+
+void DtlsTransport::releaseBuffers() {
+  // A connected transport sees a DTLS datagram rarely (a retransmitted final flight, an
+  // alert); its 16 KiB read and write buffers would otherwise stay for the life of the
+  // call. OpenSSL refuses (and keeps them) while they hold unprocessed bytes.
+  if (state_ == State::Connecting || state_ == State::New) return;
+  if (SSL_free_buffers(ssl_) != 1) ERR_clear_error();
 }
 
 void DtlsTransport::continueHandshake() {
@@ -338,6 +355,7 @@ void DtlsTransport::completeHandshake() {
   OPENSSL_cleanse(client.data(), client.size());
   OPENSSL_cleanse(server.data(), server.size());
   // The datagram that finished the handshake may carry more records (even a close_notify).
+  // receive() releases the buffers afterwards.
   if (state_ == State::Connected) drainRecords();
 }
 
@@ -376,21 +394,24 @@ std::optional<std::chrono::milliseconds> DtlsTransport::timeout() {
 
 void DtlsTransport::handleTimeout() {
   if (state_ != State::Connecting && state_ != State::Connected) return;
+  if (state_ == State::Connected && !holdBuffers()) return;
   ERR_clear_error();
   if (DTLSv1_handle_timeout(ssl_) < 0) {
     fail(takeOpensslError("DTLS retransmission failed"));
-    return;
+  } else {
+    ERR_clear_error();
   }
-  ERR_clear_error();
+  releaseBuffers();
 }
 
 void DtlsTransport::close() {
-  if (state_ == State::Connected) {
+  if (state_ == State::Connected && holdBuffers()) {
     ERR_clear_error();
     (void)SSL_shutdown(ssl_);
     ERR_clear_error();
   }
   if (state_ != State::Failed) state_ = State::Closed;
+  releaseBuffers();
 }
 
 void DtlsTransport::abandon(std::string_view reason) {

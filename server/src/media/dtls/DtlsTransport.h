@@ -100,6 +100,9 @@ class DtlsTransport {
   void continueHandshake();
   void completeHandshake();
   void drainRecords();
+  // Once connected the record layer's buffers exist only around a call into OpenSSL.
+  bool holdBuffers();
+  void releaseBuffers();
   bool peerMatches(X509* cert) const;
   // Ends a handshake that OpenSSL considers finished: close_notify to the peer, then fail.
   void abandon(std::string_view reason);

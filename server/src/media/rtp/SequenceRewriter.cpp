@@ -85,9 +85,9 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
   if (highestOutSeq_ - outSeq < static_cast<int64_t>(kHistorySize)) {
     // A packet reordered by more than the window would evict a newer entry; skip it.
     Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
-    e.outgoing = outSeq;
+    e.lap = lapOf(outSeq);
     e.incoming = sequenceNumber;
-    e.source = source_;
+    e.sourcePlusOne = source_ + 1;
   }
   return Rewritten{static_cast<uint16_t>(outSeq), static_cast<uint32_t>(outTs)};
 }
@@ -110,8 +110,8 @@ std::optional<SequenceRewriter::Origin> SequenceRewriter::origin(
       outSeq < 0)
     return std::nullopt;
   const Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
-  if (e.outgoing != outSeq) return std::nullopt;
-  return Origin{e.incoming, e.source};
+  if (e.sourcePlusOne == 0 || e.lap != lapOf(outSeq)) return std::nullopt;
+  return Origin{e.incoming, e.sourcePlusOne - 1};
 }
 
 }  // namespace parley::media::rtp

@@ -55,11 +55,19 @@ class SequenceRewriter {
   uint32_t source() const { return source_; }
 
  private:
+  // 8 bytes, not 16: every video consumer holds kHistorySize of them. The slot index gives
+  // the outgoing number modulo kHistorySize and `lap` the next 16 bits, so a slot left
+  // unwritten for 2^26 outgoing numbers could alias (the consumer re-derives the number from
+  // the packet it finds before resending it).
   struct Entry {
-    int64_t outgoing = -1;  // extended outgoing sequence number, -1: empty
+    uint16_t lap = 0;  // (extended outgoing sequence number / kHistorySize) mod 2^16
     uint16_t incoming = 0;
-    uint32_t source = 0;
+    uint32_t sourcePlusOne = 0;  // 0: empty
   };
+  static_assert(sizeof(Entry) == 8);
+  static uint16_t lapOf(int64_t outgoing) {
+    return static_cast<uint16_t>(static_cast<uint64_t>(outgoing) / kHistorySize);
+  }
 
   uint32_t clockRate_;
   uint32_t source_ = 0;
