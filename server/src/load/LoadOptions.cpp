@@ -40,6 +40,9 @@ std::string LoadOptions::usage() {
          "  --subscriber-setup active|passive\n"
          "                          DTLS role subscribers answer with (default active: they\n"
          "                          connect, as browsers do with OpenTok)\n"
+         "  --connection-events     clients ask for every other client's connection events, as\n"
+         "                          OpenTok.js does by default (N joins: N^2 messages); without\n"
+         "                          it they suppress them, as large sessions do\n"
          "  --busy-poll             media threads spin instead of sleeping: on loopback the\n"
          "                          server's kernel time includes waking a sleeping receiver,\n"
          "                          which remote clients never cost it (each thread: a core)\n"
@@ -89,6 +92,10 @@ std::optional<LoadOptions> LoadOptions::parse(int argc, char** argv, std::string
     std::string arg = argv[i];
     if (arg == "--per-publisher") {
       o.perPublisher = true;
+      continue;
+    }
+    if (arg == "--connection-events") {
+      o.connectionEvents = true;
       continue;
     }
     if (arg == "--busy-poll") {

@@ -32,7 +32,9 @@ struct LoadOptions {
   double connectTimeoutSeconds = 60;
   unsigned threads = 1;
   bool subscriberDtlsServer = false;
-  bool busyPoll = false;  // answer setup:passive (the SFU connects)
+  bool busyPoll = false;
+  bool connectionEvents = false;  // clients get every other client's connection events  // answer
+                                  // setup:passive (the SFU connects)
   std::optional<int> serverPid;
   std::string jsonPath;  // "-": stdout
   std::string clipsDir;

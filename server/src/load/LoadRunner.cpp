@@ -248,6 +248,7 @@ void LoadRunner::startClient(bool publisher, size_t index) {
     s.baseUrl = options_.url;
     s.apiKey = options_.apiKey;
     s.sessionId = sessionId_;
+    s.connectionEvents = options_.connectionEvents;
     if (!options_.token.empty()) {
       s.token = options_.token;
     } else {

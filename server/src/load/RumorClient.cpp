@@ -107,8 +107,9 @@ void RumorClient::onSocketOpen() {
   subscribe.addresses.push_back(sessionUri());
   socket_->send(subscribe.serialize(), true);
   sendRequest("create", sessionUri() + "/connection/" + connectionId_,
-              R"({"userAgent":"parley-load","clientVersion":"js-2.35.2",)"
-              R"("capabilities":["forceMute","renegotiation"]})",
+              std::string(R"({"userAgent":"parley-load","clientVersion":"js-2.35.2",)"
+                          R"("capabilities":["forceMute","renegotiation"])") +
+                  (settings_.connectionEvents ? "}" : R"(,"connectionEventsSuppressed":true})"),
               "connect", true);
   keepAlive();
 }

@@ -28,6 +28,9 @@ class RumorClient final : public SignalingClient {
     std::string apiKey;
     std::string sessionId;
     std::string token;
+    // As OpenTok.js with `connectionEventsSuppressed` (what large sessions use): no
+    // `connection created/destroyed` for the other clients, so N joins are not N² messages.
+    bool connectionEvents = false;
   };
 
   RumorClient(boost::asio::io_context& io, Settings settings, Listener& listener);
