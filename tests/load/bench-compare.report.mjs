@@ -84,11 +84,14 @@ for (const n of [...runs.keys()].sort((a, b) => a - b)) {
     const keys = list.length ? Object.keys(list[0]) : [];
     agg[s] = { runs: list.length };
     for (const k of keys) agg[s][k] = mean(list.map((f) => f[k]));
+    // A subscriber lost in any round shows: the fewest connected, not the mean.
+    const connected = list.map((f) => f.connected).filter((v) => v !== null);
+    agg[s].connected = connected.length ? Math.min(...connected) : null;
   }
   const base = agg.parleyd?.usPerVideoPacket ?? null;
   lines.push('');
   lines.push(`1 publisher → ${n} subscribers (mean of the runs; server on CPU 0, parley load on CPU 1)`);
-  const header = ['server', 'runs', 'subs ok', 'fwd pkt/s', 'CPU %', 'µs/video pkt', 'µs/pkt',
+  const header = ['server', 'runs', 'subs ok (min)', 'fwd pkt/s', 'CPU %', 'µs/video pkt', 'µs/pkt',
     'parleyd/this', 'loss %', 'RSS KB/sub', 'lat p50 ms', 'lat p99 ms', 'tool CPU %'];
   const rows = [header];
   for (const s of servers) {

@@ -65,6 +65,7 @@ class JanusClient::Impl : public std::enable_shared_from_this<Impl> {
   void onPublisherEvent(const Json& data, const Json* jsep);
   void onSubscriberEvent(std::int64_t handle, const Json& data, const Json* jsep);
   void onTrickle(const Json& message);
+  void maybePublished();
   void onSessionReady();
   void onPublisherJoined();
   void startSubscription(const std::string& streamId);
@@ -90,8 +91,10 @@ class JanusClient::Impl : public std::enable_shared_from_this<Impl> {
   bool joined_ = false;
   bool publishWanted_ = false;  // publish() before the join completed
   bool publishSent_ = false;
-  bool published_ = false;
-  std::vector<std::string> waitingSubscriptions_;      // subscribe() before the session existed
+  bool answered_ = false;                          // the configure's answer arrived
+  bool publisherUp_ = false;                       // Janus said webrtcup for the publisher handle
+  bool published_ = false;                         // onPublished called
+  std::vector<std::string> waitingSubscriptions_;  // subscribe() before the session existed
   std::map<std::int64_t, std::string> subscriptions_;  // handle → stream id
   bool closed_ = false;
   bool failed_ = false;
@@ -157,7 +160,8 @@ std::string JanusClient::Impl::send(Json message, Purpose purpose, std::string s
   std::string transaction = "t" + std::to_string(nextTransaction_++);
   message.set("transaction", transaction);
   if (session_ != 0 && !message.contains("session_id")) message.set("session_id", session_);
-  pending_[transaction] = Pending{purpose, std::move(streamId)};
+  // Only answers that carry data are looked up; acks need no record.
+  if (purpose != Purpose::Other) pending_[transaction] = Pending{purpose, std::move(streamId)};
   if (socket_) socket_->send(message.dump(), false);
   return transaction;
 }
@@ -325,7 +329,6 @@ void JanusClient::Impl::onText(std::string_view text) {
     if (kind == "error") return fail("janus: " + JanusClient::janusError(*message));
     return onSuccess(pending, *message);
   }
-  if (transaction && kind != "ack") pending_.erase(*transaction);
   if (kind == "event") return onEvent(*message);
   if (kind == "trickle") return onTrickle(*message);
   if (kind == "hangup") {
@@ -339,7 +342,12 @@ void JanusClient::Impl::onText(std::string_view text) {
     if (sender == publisherHandle_ || subscriptions_.count(sender))
       return fail("janus detached handle " + idText(sender));
   }
-  // ack, keepalive answers, webrtcup, media, slowlink: nothing to do.
+  if (kind == "webrtcup" && publisherHandle_ != 0 &&
+      message->getInt("sender").value_or(0) == publisherHandle_) {
+    publisherUp_ = true;
+    return maybePublished();
+  }
+  // ack, keepalive answers, a subscription's webrtcup, media, slowlink: nothing to do.
 }
 
 void JanusClient::Impl::onSuccess(const Pending& pending, const Json& message) {
@@ -386,13 +394,21 @@ void JanusClient::Impl::onPublisherEvent(const Json& data, const Json* jsep) {
     feedId_ = idText(*id);
     return onPublisherJoined();
   }
-  if (jsep && jsep->getString("type") == "answer" && publishSent_ && !published_) {
+  if (jsep && jsep->getString("type") == "answer" && publishSent_ && !answered_) {
     auto sdp = jsep->getString("sdp");
     if (!sdp) return fail("videoroom: answer without SDP");
-    published_ = true;
+    answered_ = true;
     listener_.onAnswer(*sdp);
-    if (!silent()) listener_.onPublished(feedId_);
+    maybePublished();
   }
+}
+
+// The videoroom refuses subscriptions to a publisher whose PeerConnection is not up yet
+// ("No such feed"): the stream is announced once the answer is in and Janus said webrtcup.
+void JanusClient::Impl::maybePublished() {
+  if (silent() || published_ || !answered_ || !publisherUp_) return;
+  published_ = true;
+  listener_.onPublished(feedId_);
 }
 
 void JanusClient::Impl::onSubscriberEvent(std::int64_t handle, const Json& data, const Json* jsep) {

@@ -16,7 +16,8 @@ namespace parley::load {
 // Janus session and, for a publisher, attaches a videoroom handle and joins the room as a
 // publisher; publish() sends `configure` with the offer; subscribe() attaches one handle per
 // stream and joins it as a subscriber to that feed (the 1.x multistream API), answering
-// Janus's offer with `start`. A stream id is the publisher's feed id in decimal. The session
+// Janus's offer with `start`. A stream id is the publisher's feed id in decimal, reported by
+// onPublished() once Janus has answered and its PeerConnection is up (`webrtcup`). The session
 // is kept alive every 25 s; close() detaches the handles, destroys the session and then
 // closes the socket (after Janus's answer, or 2 s).
 class JanusClient final : public SignalingClient {

@@ -194,7 +194,9 @@ class FakeJanus {
       return {ack,
               event(m, handle, Json::object({{"videoroom", "event"}, {"configured", "ok"}}),
                     Json::object({{"type", "answer"}, {"sdp", "answer to " + offer}})),
-              trickle(handle, kPublisherCandidate)};
+              trickle(handle, kPublisherCandidate),
+              // Janus says so once ICE and DTLS are through; here right after the candidate.
+              Json::object({{"janus", "webrtcup"}, {"session_id", kSession}, {"sender", handle}})};
     }
     if (request == "join" && body->getString("ptype") == "subscriber") {
       const Json* streams = body->find("streams");
@@ -233,17 +235,25 @@ struct RecordingListener : SignalingClient::Listener {
   std::vector<std::pair<std::string, std::string>> offers;  // stream id, sdp
   std::vector<std::pair<std::string, std::string>> candidates;
   std::vector<std::string> failures;
+  std::vector<std::string> sequence;  // answer, candidate and published calls in order
 
   void onJoined() override { ++joined; }
   std::string onOfferWanted() override { return offer; }
-  void onAnswer(const std::string& sdp) override { answers.push_back(sdp); }
-  void onPublished(const std::string& streamId) override { published.push_back(streamId); }
+  void onAnswer(const std::string& sdp) override {
+    answers.push_back(sdp);
+    sequence.push_back("answer");
+  }
+  void onPublished(const std::string& streamId) override {
+    published.push_back(streamId);
+    sequence.push_back("published");
+  }
   std::string onOffer(const std::string& streamId, const std::string& sdp) override {
     offers.emplace_back(streamId, sdp);
     return "v=0 answer for " + streamId;
   }
   void onRemoteCandidate(const std::string& streamId, const std::string& candidate) override {
     candidates.emplace_back(streamId, candidate);
+    sequence.push_back("candidate");
   }
   void onFailed(const std::string& why) override { failures.push_back(why); }
 };
@@ -294,6 +304,9 @@ TEST(JanusClientTest, PublisherJoinsPublishesAndReportsItsFeed) {
   ASSERT_EQ(listener.candidates.size(), 1u);
   EXPECT_EQ(listener.candidates[0].first, "");
   EXPECT_EQ(listener.candidates[0].second, kPublisherCandidate);
+  // The stream is announced on webrtcup, which the fake sends after the candidate: Janus
+  // refuses subscriptions to a publisher whose PeerConnection is not up.
+  EXPECT_EQ(listener.sequence, (std::vector<std::string>{"answer", "candidate", "published"}));
 
   messages = janus.receivedOf("message");
   ASSERT_EQ(messages.size(), 2u);
