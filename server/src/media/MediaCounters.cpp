@@ -20,6 +20,9 @@ MediaCounters MediaCounters::forWorker(unsigned index) {
                 l),
       m.counter("parley_media_datagrams_dropped_total",
                 "Datagrams from unknown addresses or unparseable", l),
+      m.counter("parley_media_datagrams_sent_total", "UDP datagrams sent by media workers", l),
+      m.counter("parley_media_send_messages_total",
+                "Send messages carrying them (a UDP GSO message carries several)", l),
   };
 }
 

@@ -14,6 +14,9 @@ struct MediaCounters {
   obs::Metrics::Counter& keyframeRequests;
   obs::Metrics::Counter& datagramsReceived;
   obs::Metrics::Counter& datagramsDropped;
+  // What the worker's socket sent, and in how many messages (fewer with UDP GSO).
+  obs::Metrics::Counter& datagramsSent;
+  obs::Metrics::Counter& messagesSent;
 
   static MediaCounters forWorker(unsigned index);
 };

@@ -300,6 +300,11 @@ void Worker::tick() {
     ++it;
   }
   socket_.flush();
+  // The socket counts on this thread alone; /metrics gets the news every tick.
+  counters_.datagramsSent.add(socket_.datagramsSent() - reportedDatagrams_);
+  counters_.messagesSent.add(socket_.messagesSent() - reportedMessages_);
+  reportedDatagrams_ = socket_.datagramsSent();
+  reportedMessages_ = socket_.messagesSent();
 }
 
 void Worker::armTimer() {

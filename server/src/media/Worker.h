@@ -126,6 +126,8 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   std::thread thread_;
   std::atomic<size_t> load_{0};
   int64_t nowUs_ = 0;
+  uint64_t reportedDatagrams_ = 0;
+  uint64_t reportedMessages_ = 0;
   uint64_t lossState_ = 0x9E3779B97F4A7C15ull;
   std::map<std::string, std::unique_ptr<Router>> routers_;
   std::unordered_map<std::string, WebRtcTransport*> byUfrag_;
