@@ -104,8 +104,10 @@ LoadPeer::LoadPeer(Kind kind, std::shared_ptr<const media::dtls::DtlsCertificate
       localPwd_(randomToken(24)),
       rtcpSsrc_(randomU32()),
       msid_(randomToken(12)) {
-  std::string tb = core::Crypto::randomBytes(8);
-  std::memcpy(&tieBreaker_, tb.data(), 8);
+  // Always the controlling agent: a full ICE server that offers (Janus's subscriptions) also
+  // starts controlling, and the larger tie-breaker keeps the role (RFC 8445 §7.3.1.1), so the
+  // server switches and no 487 round trip is needed.
+  tieBreaker_ = ~uint64_t{0};
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   sockaddr_in a{};
