@@ -30,6 +30,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[[ -z "${OUT:-}" || "$OUT" == /* ]] || OUT="$PWD/$OUT"
 cd "$REPO"
 
 N_LIST=${N:-"50 150 400"}
@@ -94,7 +95,7 @@ fi
 # ---------------------------------------------------------------------------------------
 # Inside the namespace.
 
-PIDS=()  # servers still running, stopped by the trap
+PIDS=()  # servers and load tool still running, stopped by the trap
 
 stop_pid() {
   local pid=$1
