@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,13 @@ void ackBacklog(benchmark::State& state, bool newestFirst) {
   const int n = static_cast<int>(state.range(0));
   std::vector<std::uint64_t> ids;
   for (int i = 0; i < n; ++i) ids.push_back(static_cast<std::uint64_t>(i) + 1);
-  const std::string frame(300, 'x');
+  const auto message = std::make_shared<const UnackedMessages::Message>(
+      UnackedMessages::Message{"from", std::string(300, 'x')});
   for (auto _ : state) {
     state.PauseTiming();
     UnackedMessages u(
         {.maxCount = static_cast<std::size_t>(n) + 1, .maxBytes = std::size_t(1) << 30});
-    for (auto id : ids) u.push(id, frame);
+    for (auto id : ids) u.push(id, message, 300);
     state.ResumeTiming();
     if (newestFirst) {
       for (int i = n - 1; i >= 0; --i) benchmark::DoNotOptimize(u.ack(ids[i]));

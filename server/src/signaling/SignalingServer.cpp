@@ -123,7 +123,9 @@ void SignalingServer::onOpen(const std::shared_ptr<RumorSocket>& socket) {
   bind(*peer, socket);
   // Everything not acknowledged is sent again with the same transaction ids; the client
   // drops what it already had.
-  peer->unacked.forEach([&](std::string_view bytes) { socket->sendFrame(bytes); });
+  peer->unacked.forEach([&](std::uint64_t sequence, const UnackedMessages::Message& message) {
+    socket->sendFrame(messageFrame(peer->connectionId, transactionIds_.text(sequence), message));
+  });
 }
 
 void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socket) {
@@ -367,41 +369,42 @@ void SignalingServer::reply(Peer* peer, const std::shared_ptr<RumorSocket>& sock
 
 std::string SignalingServer::messageFrame(const std::string& connectionId,
                                           const std::string& transactionId,
-                                          const session::OutboundMessage& message,
-                                          const std::string& payload) const {
+                                          const UnackedMessages::Message& message) const {
   Frame f;
   f.type = static_cast<std::uint8_t>(Type::Message);
   f.addresses.push_back(connectionId);
   f.headers.emplace_back("TRANSACTION-ID", transactionId);
   f.headers.emplace_back("X-TB-FROM-ADDRESS", message.from);
   f.headers.emplace_back("Content-Type", "application/x-raptor+v2");
-  f.payload = payload;
+  f.payload = message.payload;
   return f.serialize();
 }
 
-void SignalingServer::deliver(Peer& peer, const session::OutboundMessage& message,
-                              const std::string& payload) {
+void SignalingServer::deliver(Peer& peer, const UnackedMessages::SharedMessage& message) {
   auto txid = transactionIds_.next();
-  std::string bytes = messageFrame(peer.connectionId, txid.text, message, payload);
-  // Built once; the socket's output and the unacknowledged buffer each append a copy. A send
+  std::string bytes = messageFrame(peer.connectionId, txid.text, *message);
+  // The socket's output takes the frame; the unacknowledged buffer shares the message with
+  // the fan-out's other recipients and rebuilds the frame if it is ever sent again. A send
   // that finds the reader too slow only schedules its close, so the order is free.
   if (peer.socket) peer.socket->sendFrame(bytes);
-  peer.unacked.push(txid.sequence, bytes);
+  peer.unacked.push(txid.sequence, message, bytes.size());
 }
 
 void SignalingServer::send(const std::string& connectionId,
                            const session::OutboundMessage& message) {
   auto it = peers_.find(connectionId);
   if (it == peers_.end()) return;
-  deliver(it->second, message, raptorPayload(message));
+  deliver(it->second, std::make_shared<const UnackedMessages::Message>(
+                          UnackedMessages::Message{message.from, raptorPayload(message)}));
 }
 
 void SignalingServer::sendToMany(const std::vector<std::string>& connectionIds,
                                  const session::OutboundMessage& message) {
-  const std::string payload = raptorPayload(message);
+  const auto shared = std::make_shared<const UnackedMessages::Message>(
+      UnackedMessages::Message{message.from, raptorPayload(message)});
   for (const auto& id : connectionIds) {
     auto it = peers_.find(id);
-    if (it != peers_.end()) deliver(it->second, message, payload);
+    if (it != peers_.end()) deliver(it->second, shared);
   }
 }
 

@@ -103,9 +103,8 @@ class SignalingServer final : public session::SessionOutput {
   bool socketIdTakenByOther(const RumorSocket& socket, const std::string& connectionId) const;
   void refuse(const RumorSocket& socket, std::string_view what, const std::string& connectionId);
   std::string messageFrame(const std::string& connectionId, const std::string& transactionId,
-                           const session::OutboundMessage& message,
-                           const std::string& payload) const;
-  void deliver(Peer& peer, const session::OutboundMessage& message, const std::string& payload);
+                           const UnackedMessages::Message& message) const;
+  void deliver(Peer& peer, const UnackedMessages::SharedMessage& message);
   void scheduleSweep();
 
   boost::asio::io_context& io_;

@@ -24,6 +24,10 @@ bool isDash(std::size_t pos) {
 
 TransactionIds::Issued TransactionIds::next() {
   const std::uint64_t count = ++counter_;
+  return {count, text(count)};
+}
+
+std::string TransactionIds::text(std::uint64_t sequence) const {
   // 8-4-4-4-12: the prefix fills the first 16 hex digits, the counter the last 16.
   std::string out(kLength, '-');
   std::size_t pos = 0;
@@ -34,8 +38,8 @@ TransactionIds::Issued TransactionIds::next() {
     }
   };
   put(prefix_);
-  put(count);
-  return {count, std::move(out)};
+  put(sequence);
+  return out;
 }
 
 std::optional<std::uint64_t> TransactionIds::sequenceOf(std::string_view text) const {

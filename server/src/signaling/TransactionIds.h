@@ -20,6 +20,8 @@ class TransactionIds {
 
   TransactionIds();
   Issued next();
+  // The text next() gave the id with this sequence number.
+  std::string text(std::uint64_t sequence) const;
   // The sequence number of an id this instance issued; nullopt for anything else.
   std::optional<std::uint64_t> sequenceOf(std::string_view text) const;
 

@@ -25,6 +25,7 @@ class FakeSink : public http::WebSocketSink {
     auto frame = RumorFrame::parse(message, {});
     ASSERT_TRUE(frame);
     frames.push_back(std::move(*frame));
+    raw.emplace_back(message);
   }
   void close(std::uint16_t code) override {
     if (!closeCode) closeCode = code;
@@ -50,6 +51,7 @@ class FakeSink : public http::WebSocketSink {
 
   std::string remote = "192.0.2.7:4000";
   std::vector<RumorFrame> frames;
+  std::vector<std::string> raw;  // frames[i] as sent
   std::uint16_t closeCode = 0;
 };
 
@@ -265,6 +267,15 @@ TEST_F(SignalingServerTest, UnacknowledgedMessagesAreResentOnReconnectionAndAcks
   Client b2 = open("sb", true);
   EXPECT_EQ(a2.sink->messages().size(), 0u);
   EXPECT_GE(b2.sink->messages("signal").size(), 5u);
+  // What comes again is what was sent, byte for byte and in order (the buffer keeps the
+  // message a fan-out shares and rebuilds each recipient's frame from it).
+  auto messageFrames = [](const FakeSink& sink) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < sink.frames.size(); ++i)
+      if (sink.frames[i].is(Type::Message)) out.push_back(sink.raw[i]);
+    return out;
+  };
+  EXPECT_EQ(messageFrames(*b2.sink), messageFrames(*b.sink));
 }
 
 TEST_F(SignalingServerTest, AcknowledgementsCostAFractionOfTheFrameRate) {

@@ -23,6 +23,15 @@ TEST(TransactionIdsTest, UniqueAndShapedLikeUuids) {
   EXPECT_FALSE(seen.count(others.next().text)) << "another instance draws another prefix";
 }
 
+TEST(TransactionIdsTest, TextOfASequenceIsTheIssuedText) {
+  TransactionIds ids;
+  auto first = ids.next();
+  auto second = ids.next();
+  EXPECT_EQ(ids.text(first.sequence), first.text);
+  EXPECT_EQ(ids.text(second.sequence), second.text);
+  EXPECT_NE(TransactionIds().text(first.sequence), first.text) << "another prefix";
+}
+
 TEST(TransactionIdsTest, ReadsBackOnlyItsOwnIds) {
   TransactionIds ids;
   TransactionIds others;
