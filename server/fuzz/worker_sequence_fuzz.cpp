@@ -25,6 +25,10 @@
 //  11 ICE restart          [target]
 //  12 empty a session      [session]
 //  13 pause / disable      [target] [flags]
+//  14 mirror a publication on the second worker (a MediaPipe)  [slot]
+//  15 subscription on the second worker, to a mirror  [slot] [publication slot] [flags]
+//  16 the second worker drains its pipes
+//  17 remove a mirror (its pipe on the first worker, the mirror on the second)  [slot]
 // target: bit 7 set = subscription slot, else publication slot (low bits). address: [a][p]
 // → host a & 63 of 198.51.100.0/24 (or 2001:db8::/32 when a & 128), ICE-TCP when a & 64,
 // port 40000 + p.
@@ -41,6 +45,7 @@
 
 #include "../test/media/MediaTestSupport.h"
 #include "media/Consumer.h"
+#include "media/MediaPipe.h"
 #include "media/Publication.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
@@ -145,6 +150,8 @@ class Harness {
     clear();
     if (worker_.mappedAddresses() != 0) fail("addresses left after every transport went");
     if (worker_.load() != 0) fail("load left after every transport went");
+    if (mirrorWorker_.load() != 0 || !mirrorWorker_.routers().empty())
+      fail("something left on the mirrors' worker");
     worker_.socket().flush();
   }
 
@@ -162,13 +169,19 @@ class Harness {
   }
 
   Router* router(size_t session) { return worker_.findRouter(sessionId(session)); }
+  Router* mirrorRouter(size_t session) { return mirrorWorker_.findRouter(sessionId(session)); }
+  Publication* mirror(size_t slot) {
+    Router* r = mirrorRouter(sessionOf(slot));
+    return r ? r->publication(streamId(slot)) : nullptr;
+  }
   Publication* publication(size_t slot) {
     Router* r = router(sessionOf(slot));
     return r ? r->publication(streamId(slot)) : nullptr;
   }
   Subscription* subscription(size_t slot, Router** in = nullptr) {
     for (size_t i = 0; i < kSessions; ++i) {
-      if (Router* r = router(i)) {
+      for (Router* r : {router(i), mirrorRouter(i)}) {
+        if (!r) continue;
         if (Subscription* s = r->subscription(subscriberId(slot))) {
           if (in) *in = r;
           return s;
@@ -243,14 +256,39 @@ class Harness {
     return d;
   }
 
-  void addSubscription(Reader& in) {
+  void addMirror(size_t slot) {
+    Publication* p = publication(slot);
+    if (!p || mirror(slot)) return;
+    auto pipe = std::make_shared<MediaPipe>();
+    // The origin is on this thread here; the Sfu posts to the origin's worker instead.
+    pipe->requestKeyframe = [this, slot](size_t layer) {
+      if (Publication* origin = publication(slot)) origin->requestKeyFrame(layer, now_);
+    };
+    std::vector<TrackDescription> tracks;
+    for (auto& producer : p->producers()) tracks.push_back(producer->track());
+    Router& m = mirrorWorker_.router(sessionId(sessionOf(slot)));
+    m.addPublication(std::make_unique<Publication>(m, streamId(slot), std::move(tracks), pipe));
+    router(sessionOf(slot))->addPipe(streamId(slot), slot + 1, pipe);
+  }
+
+  void removeMirror(size_t slot) {
+    if (Router* r = router(sessionOf(slot))) r->removePipe(slot + 1);
+    if (Router* m = mirrorRouter(sessionOf(slot))) m->removePublication(streamId(slot));
+  }
+
+  void drainMirrors() {
+    mirrorWorker_.io().restart();
+    mirrorWorker_.io().poll();
+  }
+
+  void addSubscription(Reader& in, bool onMirror = false) {
     const size_t slot = in.byte() % kSubscriptions;
     const size_t pubSlot = in.byte() % kPublications;
     const uint8_t flags = in.byte();
-    Publication* p = publication(pubSlot);
+    Publication* p = onMirror ? mirror(pubSlot) : publication(pubSlot);
     if (!p || subscription(slot)) return;
     ++subscriptionGen_[slot];
-    Router& r = *router(sessionOf(pubSlot));
+    Router& r = onMirror ? *mirrorRouter(sessionOf(pubSlot)) : *router(sessionOf(pubSlot));
     std::vector<std::unique_ptr<Consumer>> consumers;
     uint32_t ssrc = 5000 + static_cast<uint32_t>(slot) * 10;
     for (auto& producer : p->producers())
@@ -265,7 +303,7 @@ class Harness {
   }
 
   void step(Reader& in) {
-    switch (in.byte() % 14) {
+    switch (in.byte() % 18) {
       case 0:
         addPublication(in);
         break;
@@ -368,11 +406,26 @@ class Harness {
           ++publicationGen_[(t & 0x7F) % kPublications];
         target(t, ufrag);
         transport->restartIce(ufrag, kPassword, remote(false));
-        worker_.registerTransport(transport);
+        // On the worker that owns it (a subscription may live on the mirrors' worker).
+        Router* owner = nullptr;
+        if (t & 0x80) subscription((t & 0x7F) % kSubscriptions, &owner);
+        (owner ? owner->worker() : worker_).registerTransport(transport);
         break;
       }
       case 12:
         emptySession(in.byte() % kSessions);
+        break;
+      case 14:
+        addMirror(in.byte() % kPublications);
+        break;
+      case 15:
+        addSubscription(in, true);
+        break;
+      case 16:
+        drainMirrors();
+        break;
+      case 17:
+        removeMirror(in.byte() % kPublications);
         break;
       case 13: {
         const uint8_t t = in.byte();
@@ -394,6 +447,15 @@ class Harness {
   }
 
   void emptySession(size_t session) {
+    if (Router* m = mirrorRouter(session)) {
+      std::vector<std::string> ids;
+      for (auto& [id, s] : m->subscriptions()) ids.push_back(id);
+      for (auto& id : ids) m->removeSubscription(id);
+      ids.clear();
+      for (auto& [id, p] : m->publications()) ids.push_back(id);
+      for (auto& id : ids) m->removePublication(id);
+      mirrorWorker_.removeRouterIfEmpty(sessionId(session));
+    }
     Router* r = router(session);
     if (!r) return;
     std::vector<std::string> ids;
@@ -421,15 +483,27 @@ class Harness {
       tuples += t.tupleCount();
     };
     for (auto& [sid, r] : worker_.routers()) {
-      for (auto& [id, p] : r->publications()) check(p->transport());
+      for (auto& [id, p] : r->publications()) {
+        if (p->mirrored()) fail("a mirror on the origin's worker");
+        check(p->transport());
+      }
       for (auto& [id, s] : r->subscriptions()) check(s->transport());
     }
     if (tuples != worker_.mappedAddresses()) fail("the worker maps an address no transport has");
     if (transports != worker_.load()) fail("load differs from the registered transports");
+    // The second worker: only mirrors (no transport) and subscriptions.
+    tuples = transports = 0;
+    for (auto& [sid, r] : mirrorWorker_.routers()) {
+      for (auto& [id, p] : r->publications())
+        if (!p->mirrored() || p->hasTransport()) fail("a publication on the mirrors' worker");
+      for (auto& [id, s] : r->subscriptions()) check(s->transport());
+    }
+    if (transports != mirrorWorker_.load()) fail("mirror worker load differs");
   }
 
   NoEvents events_;
   Worker worker_{0, Worker::Settings{}, events_};
+  Worker mirrorWorker_{1, Worker::Settings{}, events_};
   DiscardingSink sink_;
   std::shared_ptr<const dtls::DtlsCertificate> certificate_ = dtls::DtlsCertificate::generate();
   std::array<unsigned, kPublications> publicationGen_{};
