@@ -78,9 +78,7 @@ std::unique_ptr<SrtpSession> SrtpSession::create(SrtpProfile profile, Direction 
 SrtpSession::SrtpSession(SrtpProfile profile, Direction direction)
     : profile_(profile),
       direction_(direction),
-      tagSize_(profile == SrtpProfile::AeadAes128Gcm ? kGcmTagSize : kCmTagSize) {
-  if (direction == Direction::Inbound) replay_ = std::make_unique<Replay[]>(kMaxStreams);
-}
+      tagSize_(profile == SrtpProfile::AeadAes128Gcm ? kGcmTagSize : kCmTagSize) {}
 
 SrtpSession::~SrtpSession() {
   // EVP_CIPHER_CTX_free cleanses the key schedules; the salts are wiped here.
@@ -133,6 +131,7 @@ int SrtpSession::findOrAdd(uint32_t ssrc) {
   const size_t slot = usedStreams_++;
   streams_[slot] = Stream{};
   streams_[slot].ssrc = ssrc;
+  if (direction_ == Direction::Inbound) replay_.emplace_back();  // replay_[slot]
   return static_cast<int>(slot);
 }
 

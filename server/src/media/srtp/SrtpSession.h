@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "media/srtp/HmacSha1.h"
 #include "media/srtp/SrtpProfile.h"
@@ -21,7 +22,8 @@ namespace parley::media::srtp {
 // creation; HMAC-SHA1 is our own HmacSha1 (Sha1.h says why).
 //
 // Creation is thread-safe; afterwards a session belongs to one thread. Packet calls work in
-// place and never allocate: per-SSRC state lives in a fixed table of kMaxStreams SSRCs.
+// place and allocate only for an inbound SSRC's first packet (its replay windows): per-SSRC
+// state lives in a fixed table of kMaxStreams SSRCs.
 // State is never forgotten while the session lives: once the table is full, packets of a new
 // SSRC are refused. (Forgetting one would reset its rollover counter and replay window, so
 // replayed old packets of it would be taken again, and an outbound stream could reuse
@@ -114,8 +116,10 @@ class SrtpSession {
   Keys rtp_;
   Keys rtcp_;
   std::array<Stream, kMaxStreams> streams_{};
-  std::unique_ptr<Replay[]> replay_;  // kMaxStreams entries, Inbound only
-  size_t usedStreams_ = 0;            // streams_[0, usedStreams_) are taken, in arrival order
+  // Inbound only, one per used stream: a subscriber's inbound session sees one or two SSRCs
+  // and a replay window pair is 288 bytes.
+  std::vector<Replay> replay_;
+  size_t usedStreams_ = 0;  // streams_[0, usedStreams_) are taken, in arrival order
   uint64_t refusedSsrcPackets_ = 0;
   // Outbound: the next SRTCP index. One counter for all SSRCs keeps every (SSRC, index)
   // pair unique without per-SSRC state that a table eviction could reset.
