@@ -42,8 +42,15 @@ bool HeapTrimmer::trim() {
 #endif
 }
 
+bool HeapTrimmer::due(const Options& options, bool quiet, std::size_t freeBytes,
+                      std::chrono::steady_clock::duration sinceLastTrim) {
+  if (freeBytes < options.minFreeBytes) return false;
+  return quiet || sinceLastTrim >= options.busyInterval;
+}
+
 void HeapTrimmer::start() {
   stopped_ = false;
+  lastTrim_ = std::chrono::steady_clock::now();
   auto& metrics = obs::Metrics::instance();
   metrics.gauge("parley_heap_used_bytes", "Heap bytes allocated (glibc mallinfo2)",
                 [] { return static_cast<double>(usedHeapBytes()); });
@@ -70,9 +77,10 @@ void HeapTrimmer::check() {
   const std::uint64_t work = work_ ? work_() : 0;
   const bool quiet = work == lastWork_;
   lastWork_ = work;
-  if (!quiet) return;
   const std::size_t free = freeHeapBytes();
-  if (free < options_.minFreeBytes) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!due(options_, quiet, free, now - lastTrim_)) return;
+  lastTrim_ = now;
   if (!trim()) return;
   auto& metrics = obs::Metrics::instance();
   metrics.counter("parley_heap_trims_total", "Times free heap was given back to the kernel").add();
