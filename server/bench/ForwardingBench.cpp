@@ -92,7 +92,7 @@ class DiscardingSink final : public net::PacketSink {
 
  private:
   // kSlotSize is a multiple of 4: every slot stays word-aligned, as UdpSocket's are.
-  alignas(64) std::array<std::array<uint8_t, kSlotSize>, net::UdpSocket::kSendSlots> slots_{};
+  alignas(64) std::array<std::array<uint8_t, kSlotSize>, Worker::kSendSlots> slots_{};
   size_t next_ = 0;
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
