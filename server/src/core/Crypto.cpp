@@ -60,6 +60,15 @@ std::string Crypto::sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
+std::string Crypto::randomAlphanumeric(std::size_t count) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out = randomBytes(count);
+  // 62 letters: the modulo leans slightly towards the first few, which nothing here minds.
+  for (char& c : out) c = kAlphabet[static_cast<unsigned char>(c) % 62];
+  return out;
+}
+
 std::string Crypto::randomBytes(std::size_t count) {
   std::string out(count, '\0');
   // RAND_bytes takes an int; fill in chunks so any size_t works.

@@ -16,6 +16,8 @@ class Crypto {
   static std::string sha1(std::string_view data);
   // Cryptographically secure random bytes (RAND_bytes); aborts if the CSPRNG fails.
   static std::string randomBytes(std::size_t count);
+  // `count` random letters and digits: ICE ufrags and passwords, msid ids.
+  static std::string randomAlphanumeric(std::size_t count);
   static std::string toHex(std::string_view bytes);  // lowercase
   // Compares without leaking the position of the first difference through timing.
   static bool constantTimeEquals(std::string_view a, std::string_view b);

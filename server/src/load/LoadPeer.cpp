@@ -51,12 +51,7 @@ constexpr int64_t kReportEveryUs = 1000000;
 constexpr uint64_t kRembBitrate = 50000000;  // "send me everything": the best layer
 
 std::string randomToken(size_t chars) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string bytes = core::Crypto::randomBytes(chars);
-  std::string out(chars, 'a');
-  for (size_t i = 0; i < chars; ++i) out[i] = kAlphabet[static_cast<uint8_t>(bytes[i]) % 64];
-  return out;
+  return core::Crypto::randomAlphanumeric(chars);
 }
 
 uint32_t randomU32() {

@@ -22,12 +22,7 @@ using obs::Logger;
 namespace {
 
 std::string randomToken(size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string bytes = core::Crypto::randomBytes(n);
-  std::string out(n, 'a');
-  for (size_t i = 0; i < n; ++i) out[i] = kAlphabet[static_cast<uint8_t>(bytes[i]) % 62];
-  return out;
+  return core::Crypto::randomAlphanumeric(n);
 }
 
 sdp::MediaKind kindOf(TrackKind k) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <regex>
 #include <set>
 
@@ -51,6 +53,20 @@ TEST(CryptoTest, Uuid4IsLowercaseHyphenatedVersion4) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 200u);
+}
+
+}  // namespace
+}  // namespace parley::core
+
+namespace parley::core {
+namespace {
+
+TEST(CryptoTest, RandomAlphanumericHasTheLengthAndOnlyLettersAndDigits) {
+  EXPECT_EQ(Crypto::randomAlphanumeric(0), "");
+  const std::string a = Crypto::randomAlphanumeric(24);
+  ASSERT_EQ(a.size(), 24u);
+  for (char c : a) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << c;
+  EXPECT_NE(a, Crypto::randomAlphanumeric(24));  // 62^24: never twice
 }
 
 }  // namespace

@@ -26,12 +26,7 @@ using testsupport::codec;
 using testsupport::NoEvents;
 
 std::vector<TrackDescription> tracks() {
-  auto video = testsupport::track(sdp::MediaKind::Video, "1", {codec(96, "VP8", 90000)},
-                                  {{0x1000, 0, ""}, {0x2000, 0, ""}});
-  video.nack = video.pli = true;
-  return {testsupport::track(sdp::MediaKind::Audio, "0", {codec(111, "opus", 48000)},
-                             {{0x3000, 0, ""}}),
-          video};
+  return testsupport::audioAndTwoLayerVideo();
 }
 
 // What the mirror's fan-out hands a subscriber, recorded on the mirror's worker thread.

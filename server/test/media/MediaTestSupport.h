@@ -48,4 +48,12 @@ inline TrackDescription track(sdp::MediaKind kind, std::string mid, std::vector<
   return t;
 }
 
+// Opus, and VP8 in two simulcast layers with NACK and PLI: a publication's usual tracks.
+inline std::vector<TrackDescription> audioAndTwoLayerVideo() {
+  auto video = track(sdp::MediaKind::Video, "1", {codec(96, "VP8", 90000)},
+                     {{0x1000, 0, ""}, {0x2000, 0, ""}});
+  video.nack = video.pli = true;
+  return {track(sdp::MediaKind::Audio, "0", {codec(111, "opus", 48000)}, {{0x3000, 0, ""}}), video};
+}
+
 }  // namespace parley::media::testsupport

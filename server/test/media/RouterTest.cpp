@@ -25,12 +25,7 @@ using parley::media::testsupport::NoEvents;
 using parley::media::testsupport::codec;
 
 std::vector<TrackDescription> tracks() {
-  auto video = testsupport::track(sdp::MediaKind::Video, "1", {codec(96, "VP8", 90000)},
-                                  {{0x1000, 0, ""}, {0x2000, 0, ""}});
-  video.nack = video.pli = true;
-  return {testsupport::track(sdp::MediaKind::Audio, "0", {codec(111, "opus", 48000)},
-                             {{0x3000, 0, ""}}),
-          video};
+  return testsupport::audioAndTwoLayerVideo();
 }
 
 class MediaRouterTest : public ::testing::Test {
