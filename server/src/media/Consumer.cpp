@@ -1,5 +1,6 @@
 #include "media/Consumer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -8,11 +9,25 @@
 
 namespace parley::media {
 
+namespace {
+
+// The outgoing packets a consumer can map back for a NACK: what its producer keeps, since a
+// retransmission comes from there (an audio producer keeps a few packets, a video one a
+// thousand).
+size_t rewriteHistory(const Producer& producer) {
+  size_t slots = 0;
+  for (size_t i = 0; i < producer.layerCount(); ++i)
+    if (const auto& buffer = producer.layer(i).buffer) slots = std::max(slots, buffer->slots());
+  return slots ? slots : rtp::SequenceRewriter::kHistorySize;
+}
+
+}  // namespace
+
 Consumer::Consumer(Producer& producer, uint32_t ssrc, std::string trackId)
     : producer_(producer),
       ssrc_(ssrc),
       trackId_(std::move(trackId)),
-      rewriter_(producer.track().clockRate()) {
+      rewriter_(producer.track().clockRate(), rewriteHistory(producer)) {
   if (producer_.layerCount() > 0) targetLayer_ = producer_.layerCount() - 1;
 }
 

@@ -1,6 +1,7 @@
 #include "media/rtp/SequenceRewriter.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace parley::media::rtp {
 
@@ -22,6 +23,12 @@ int64_t unwrap32(uint32_t value, int64_t reference) {
 constexpr int64_t kMaxElapsedUs = 24LL * 3600 * 1000 * 1000;  // clamp: keeps ticks small
 
 }  // namespace
+
+SequenceRewriter::SequenceRewriter(uint32_t clockRate, size_t historySize) : clockRate_(clockRate) {
+  const size_t size = std::bit_ceil(std::clamp<size_t>(historySize, kMinHistorySize, 1 << 15));
+  history_.resize(size);
+  historyBits_ = static_cast<unsigned>(std::countr_zero(size));
+}
 
 void SequenceRewriter::switchSource(std::chrono::microseconds elapsed) {
   ++source_;
@@ -82,9 +89,9 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
     highestOutSeq_ = outSeq;
     highestOutTs_ = outTs;
   }
-  if (highestOutSeq_ - outSeq < static_cast<int64_t>(kHistorySize)) {
+  if (highestOutSeq_ - outSeq < static_cast<int64_t>(history_.size())) {
     // A packet reordered by more than the window would evict a newer entry; skip it.
-    Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
+    Entry& e = slot(outSeq);
     e.lap = lapOf(outSeq);
     e.incoming = sequenceNumber;
     e.sourcePlusOne = source_ + 1;
@@ -106,10 +113,10 @@ std::optional<SequenceRewriter::Origin> SequenceRewriter::origin(
     uint16_t outgoingSequenceNumber) const {
   if (!started_) return std::nullopt;
   const int64_t outSeq = unwrap16(outgoingSequenceNumber, highestOutSeq_);
-  if (outSeq > highestOutSeq_ || highestOutSeq_ - outSeq >= static_cast<int64_t>(kHistorySize) ||
+  if (outSeq > highestOutSeq_ || highestOutSeq_ - outSeq >= static_cast<int64_t>(history_.size()) ||
       outSeq < 0)
     return std::nullopt;
-  const Entry& e = history_[static_cast<size_t>(outSeq) % kHistorySize];
+  const Entry& e = slot(outSeq);
   if (e.sourcePlusOne == 0 || e.lap != lapOf(outSeq)) return std::nullopt;
   return Origin{e.incoming, e.sourcePlusOne - 1};
 }

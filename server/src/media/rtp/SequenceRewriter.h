@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace parley::media::rtp {
 
@@ -15,10 +16,11 @@ namespace parley::media::rtp {
 // packet forwarded gets the last outgoing sequence number + 1 and a timestamp advanced from
 // the last one by the wall-clock gap, and packets of the new source older than that first
 // one are dropped. Recently sent outgoing sequence numbers can be mapped back to the
-// incoming ones (NACK handling). Fixed size, no allocation.
+// incoming ones (NACK handling). The history of those is allocated once, by the constructor.
 class SequenceRewriter {
  public:
-  static constexpr size_t kHistorySize = 1024;  // outgoing packets remembered for NACKs
+  static constexpr size_t kHistorySize = 1024;  // default: outgoing packets remembered for NACKs
+  static constexpr size_t kMinHistorySize = 16;
 
   struct Rewritten {
     uint16_t sequenceNumber;
@@ -29,7 +31,9 @@ class SequenceRewriter {
     uint32_t source;          // generation: number of switchSource() calls before it
   };
 
-  explicit SequenceRewriter(uint32_t clockRate) : clockRate_(clockRate) {}
+  // `historySize` is rounded up to a power of two (at least kMinHistorySize). A consumer needs
+  // no more than the packets its producer keeps for retransmission.
+  explicit SequenceRewriter(uint32_t clockRate, size_t historySize = kHistorySize);
 
   // The next packet passed to rewrite() starts a new source (typically its keyframe).
   // `elapsed` is the wall-clock time since the last forwarded packet; the timestamp
@@ -48,25 +52,32 @@ class SequenceRewriter {
   void drop(uint16_t sequenceNumber);
 
   // The incoming packet an outgoing sequence number was rewritten from, if it is among
-  // the last kHistorySize outgoing sequence numbers.
+  // the last historySize() outgoing sequence numbers.
   std::optional<Origin> origin(uint16_t outgoingSequenceNumber) const;
 
+  size_t historySize() const { return history_.size(); }
   bool started() const { return started_; }
   uint32_t source() const { return source_; }
 
  private:
-  // 8 bytes, not 16: every video consumer holds kHistorySize of them. The slot index gives
-  // the outgoing number modulo kHistorySize and `lap` the next 16 bits, so a slot left
-  // unwritten for 2^26 outgoing numbers could alias (the consumer re-derives the number from
-  // the packet it finds before resending it).
+  // 8 bytes, not 16: every video consumer holds a thousand of them. The slot index gives
+  // the outgoing number modulo historySize() and `lap` the next 16 bits, so a slot left
+  // unwritten for 2^16 laps could alias (the consumer re-derives the number from the packet
+  // it finds before resending it).
   struct Entry {
-    uint16_t lap = 0;  // (extended outgoing sequence number / kHistorySize) mod 2^16
+    uint16_t lap = 0;  // (extended outgoing sequence number / historySize()) mod 2^16
     uint16_t incoming = 0;
     uint32_t sourcePlusOne = 0;  // 0: empty
   };
   static_assert(sizeof(Entry) == 8);
-  static uint16_t lapOf(int64_t outgoing) {
-    return static_cast<uint16_t>(static_cast<uint64_t>(outgoing) / kHistorySize);
+  uint16_t lapOf(int64_t outgoing) const {
+    return static_cast<uint16_t>(static_cast<uint64_t>(outgoing) >> historyBits_);
+  }
+  Entry& slot(int64_t outgoing) {
+    return history_[static_cast<size_t>(outgoing) & (history_.size() - 1)];
+  }
+  const Entry& slot(int64_t outgoing) const {
+    return history_[static_cast<size_t>(outgoing) & (history_.size() - 1)];
   }
 
   uint32_t clockRate_;
@@ -86,7 +97,8 @@ class SequenceRewriter {
   int64_t highestOutSeq_ = 0;
   int64_t highestOutTs_ = 0;  // timestamp of the packet with the highest outgoing seq
 
-  std::array<Entry, kHistorySize> history_{};
+  std::vector<Entry> history_;  // a power of two
+  unsigned historyBits_ = 0;    // log2(history_.size())
 
   // Incoming sequence numbers (extended) taken out of the numbering, newest last: a packet
   // older than some of them is numbered as it would have been before they were dropped.

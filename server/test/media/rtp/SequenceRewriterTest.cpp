@@ -220,6 +220,18 @@ TEST(SequenceRewriterTest, OriginForgetsOutsideWindowAndGaps) {
   EXPECT_FALSE(r.origin(5));
 }
 
+TEST(SequenceRewriterTest, ASmallerHistoryIsRoundedUpAndBoundsTheWindow) {
+  SequenceRewriter r(kVideoClock, 20);
+  EXPECT_EQ(r.historySize(), 32u);
+  EXPECT_EQ(SequenceRewriter(kVideoClock, 1).historySize(), SequenceRewriter::kMinHistorySize);
+  for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(r.rewrite(static_cast<uint16_t>(i), i));
+  EXPECT_TRUE(r.origin(99));
+  const auto oldest = r.origin(100 - 32);
+  ASSERT_TRUE(oldest);
+  EXPECT_EQ(oldest->sequenceNumber, 100 - 32);
+  EXPECT_FALSE(r.origin(100 - 33));
+}
+
 TEST(SequenceRewriterTest, VeryLateReorderedPacketDoesNotEvictHistory) {
   SequenceRewriter r(kVideoClock);
   for (uint32_t i = 0; i < 2000; ++i) {
