@@ -6,10 +6,11 @@
 
 namespace parley::load {
 
-// Datagrams written for one sendmmsg call: fixed slots, allocated once per media loop.
+// Datagrams written for one sendmmsg call: fixed slots, allocated once per media loop. A
+// frame's packets go in one batch: 256 slots hold a 1080p keyframe (~250 KB).
 class PacketBatch {
  public:
-  static constexpr size_t kSlots = 64;
+  static constexpr size_t kSlots = 256;
   static constexpr size_t kSlotSize = 1500;
 
   // The next free slot, or nullptr when the batch is full; commit() makes it count.
