@@ -72,10 +72,10 @@ std::optional<SequenceRewriter::Rewritten> SequenceRewriter::rewrite(uint16_t se
 
   // Drops after this packet were subtracted from seqDelta_ after it was numbered: add them back.
   int64_t later = 0;
-  if (dropCount_ && inSeq <= drops_[(dropCount_ - 1) % kDropHistory]) {
+  if (dropCount_ && inSeq <= (*drops_)[(dropCount_ - 1) % kDropHistory]) {
     const size_t kept = std::min(dropCount_, kDropHistory);
     for (size_t i = 0; i < kept; ++i) {
-      const int64_t d = drops_[(dropCount_ - 1 - i) % kDropHistory];
+      const int64_t d = (*drops_)[(dropCount_ - 1 - i) % kDropHistory];
       if (d == inSeq) return std::nullopt;  // a retransmission of a dropped packet
       if (d < inSeq) break;
       ++later;
@@ -105,7 +105,8 @@ void SequenceRewriter::drop(uint16_t sequenceNumber) {
   if (inSeq <= highestInSeq_) return;  // too late to leave no gap
   highestInSeq_ = inSeq;
   --seqDelta_;
-  drops_[dropCount_ % kDropHistory] = inSeq;
+  if (!drops_) drops_ = std::make_unique<std::array<int64_t, kDropHistory>>();
+  (*drops_)[dropCount_ % kDropHistory] = inSeq;
   ++dropCount_;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -102,8 +103,9 @@ class SequenceRewriter {
 
   // Incoming sequence numbers (extended) taken out of the numbering, newest last: a packet
   // older than some of them is numbered as it would have been before they were dropped.
+  // Allocated at the first drop: only consumers that thin out temporal layers drop.
   static constexpr size_t kDropHistory = 128;
-  std::array<int64_t, kDropHistory> drops_{};
+  std::unique_ptr<std::array<int64_t, kDropHistory>> drops_;
   size_t dropCount_ = 0;  // total since the source began; the last kDropHistory are kept
 };
 
