@@ -1,6 +1,7 @@
 #include "media/dtls/DtlsTransport.h"
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -281,6 +282,17 @@ void DtlsTransport::releaseBuffers() {
   // call. OpenSSL refuses (and keeps them) while they hold unprocessed bytes.
   if (state_ == State::Connecting || state_ == State::New) return;
   if (SSL_free_buffers(ssl_) != 1) ERR_clear_error();
+  // The read BIO keeps room for the largest datagram it held (1.6 KiB after a certificate
+  // flight): an empty one takes its place.
+  BUF_MEM* held = nullptr;
+  if (BIO_get_mem_ptr(rbio_, &held) > 0 && held && held->max > 0) {
+    if (BIO* fresh = BIO_new(BIO_s_mem())) {
+      BIO_set_mem_eof_return(fresh, -1);
+      SSL_set0_rbio(ssl_, fresh);  // frees the old one
+      rbio_ = fresh;
+    }
+  }
+  ERR_clear_error();
 }
 
 void DtlsTransport::continueHandshake() {
