@@ -498,7 +498,6 @@ void LoadPeer::handleRtp(uint8_t* data, size_t size, int64_t nowUs, int64_t arri
       if (auto ext = p->extension(absCaptureTimeId_)) {
         if (auto ntp = AbsCaptureTime::read(*ext)) {
           latency_->add(arrivalUnixUs - AbsCaptureTime::unixUsFromNtp(*ntp));
-          ++latencySamples_;
         }
       }
     }
@@ -544,7 +543,6 @@ void LoadPeer::handleRtcp(uint8_t* data, size_t size) {
         size_t len = t->copyForRetransmission(lost[i], buf);
         if (len == 0 || !srtpOut_->protectRtp(buf, len, sizeof buf)) continue;
         sendDatagram(buf, len);
-        ++retransmitted_;
       }
     }
   }

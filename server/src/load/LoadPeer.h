@@ -81,8 +81,6 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   const std::vector<std::unique_ptr<PublishedTrack>>& published() const { return published_; }
   uint64_t pliReceived() const { return pliReceived_; }
   uint64_t nackedPackets() const { return nackedPackets_; }
-  uint64_t retransmitted() const { return retransmitted_; }
-  uint64_t latencySamples() const { return latencySamples_; }
 
  private:
   // DtlsTransport::Listener
@@ -138,7 +136,6 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   std::vector<std::unique_ptr<PublishedTrack>> published_;
   uint64_t pliReceived_ = 0;
   uint64_t nackedPackets_ = 0;
-  uint64_t retransmitted_ = 0;
 
   // Subscriber: what the server's offer said.
   struct OfferedCodec {
@@ -150,7 +147,6 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   std::vector<OfferedCodec> offered_;
   uint8_t absCaptureTimeId_ = 0;
   std::vector<std::unique_ptr<ReceivedTrack>> received_;
-  uint64_t latencySamples_ = 0;
 };
 
 }  // namespace parley::load

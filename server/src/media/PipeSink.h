@@ -17,7 +17,6 @@ class PipeSink final : public MediaSink {
 
   void onPacket(const Packet& packet) override;
   void onSourceGone() override;
-  uint64_t dropped() const { return pipe_->ring().dropped(); }
 
  private:
   std::shared_ptr<MediaPipe> pipe_;

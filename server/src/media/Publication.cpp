@@ -76,7 +76,12 @@ void Publication::drainPipe() {
   pipe_->clearSignal();
   record::PacketRing& ring = pipe_->ring();
   const int64_t nowUs = Worker::steadyNowUs();
-  while (const record::PacketRing::Packet* in = ring.front()) {
+  // At most one ring's worth per wake-up: an origin that keeps pushing cannot hold this
+  // worker here. What it pushed meanwhile signalled again, so the rest comes next turn.
+  size_t budget = MediaPipe::kCapacity;
+  while (budget-- > 0) {
+    const record::PacketRing::Packet* in = ring.front();
+    if (!in) break;
     if (!in->senderReport && in->track < producers_.size()) {
       if (auto rtp = rtp::RtpPacket::parse(in->bytes.data(), in->size)) {
         Producer& producer = *producers_[in->track];

@@ -79,7 +79,6 @@ class Router {
   // attached until removed or until the publication goes (the pipe is then closed).
   bool addPipe(const std::string& streamId, uint64_t pipeId, std::shared_ptr<MediaPipe> pipe);
   void removePipe(uint64_t pipeId);
-  size_t pipeCount() const { return pipes_.size(); }
   size_t tapCount() const { return taps_.size(); }
   void requestKeyFrame(const std::string& streamId);
 
