@@ -173,6 +173,13 @@ INSERT INTO callbacks_v8 (id, api_key, event_group, event, url, created_at_ms)
 DROP TABLE callbacks;
 ALTER TABLE callbacks_v8 RENAME TO callbacks;
 )sql"},
+    // Outbox claims (Store::claimDueDeliveries): one node on SQLite, but the same contract
+    // as on PostgreSQL, where several nodes share the outbox.
+    Migration{9, "claims on webhook outbox rows",
+              R"sql(
+ALTER TABLE callback_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 void checkKnownVersion(int version, int latest) {

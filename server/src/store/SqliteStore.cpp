@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "store/Migrations.h"
@@ -72,15 +73,26 @@ constexpr std::string_view kCloseSubject =
 constexpr std::string_view kOpenSubjects =
     "SELECT kind, session_id, subject_id, api_key, subject_json, opened_at_ms FROM open_subjects "
     "ORDER BY kind = 'connection', opened_at_ms, session_id, subject_id LIMIT ?1";
+// One node owns a SQLite file, so every claim is its own.
+constexpr std::string_view kClaimDueDeliveries =
+    "UPDATE callback_outbox SET claimed_by = 'local', claimed_until_ms = ?1 + ?3 "
+    "WHERE id IN (SELECT id FROM callback_outbox WHERE next_attempt_at_ms <= ?1 "
+    "AND claimed_until_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2) "
+    "RETURNING id, api_key, url, body, attempts, next_attempt_at_ms, created_at_ms, last_error, "
+    "event_id";
+constexpr std::string_view kReleaseClaims =
+    "UPDATE callback_outbox SET claimed_by = '', claimed_until_ms = 0 WHERE claimed_by <> ''";
 constexpr std::string_view kCountDeliveries = "SELECT count(*) FROM callback_outbox";
 constexpr std::string_view kNextDelivery =
-    "SELECT next_attempt_at_ms FROM callback_outbox ORDER BY next_attempt_at_ms LIMIT 1";
+    "SELECT max(next_attempt_at_ms, claimed_until_ms) AS at FROM callback_outbox "
+    "ORDER BY at LIMIT 1";
 constexpr std::string_view kDeleteDelivery = "DELETE FROM callback_outbox WHERE id = ?1";
 constexpr std::string_view kDeferDeliveries =
-    "UPDATE callback_outbox SET next_attempt_at_ms = ?2 WHERE url = ?1 AND next_attempt_at_ms < ?2";
+    "UPDATE callback_outbox SET next_attempt_at_ms = ?2, claimed_by = '', claimed_until_ms = 0 "
+    "WHERE url = ?1 AND next_attempt_at_ms < ?2";
 constexpr std::string_view kMarkFailed =
-    "UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3 "
-    "WHERE id = ?1";
+    "UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3, "
+    "claimed_by = '', claimed_until_ms = 0 WHERE id = ?1";
 
 constexpr std::string_view kInsertArchive =
     "INSERT INTO archives (id, api_key, session_id, name, status, reason, output_mode, "
@@ -632,6 +644,30 @@ std::vector<OutboxEntry> SqliteStore::dueDeliveries(std::int64_t nowMs, std::siz
     std::vector<OutboxEntry> entries;
     while (query->step()) entries.push_back(readOutboxEntry(query));
     return entries;
+  });
+}
+
+std::vector<OutboxEntry> SqliteStore::claimDueDeliveries(std::int64_t nowMs, std::size_t limit,
+                                                         std::int64_t leaseMs) {
+  return asOperation("claimDueDeliveries", [&] {
+    StatementUse claim(statement(kClaimDueDeliveries));
+    const auto bounded = std::min<std::size_t>(limit, std::size_t{1} << 30);
+    claim->bind(1, nowMs).bind(2, static_cast<std::int64_t>(bounded)).bind(3, leaseMs);
+    std::vector<OutboxEntry> entries;
+    while (claim->step()) entries.push_back(readOutboxEntry(claim));
+    // RETURNING follows no ORDER BY: the schedule order is restored here.
+    std::sort(entries.begin(), entries.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
+      return std::tie(a.nextAttemptAtMs, a.id) < std::tie(b.nextAttemptAtMs, b.id);
+    });
+    return entries;
+  });
+}
+
+std::size_t SqliteStore::releaseClaims() {
+  return asOperation("releaseClaims", [&] {
+    StatementUse update(statement(kReleaseClaims));
+    update->run();
+    return static_cast<std::size_t>(update->changes());
   });
 }
 

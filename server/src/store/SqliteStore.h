@@ -58,6 +58,9 @@ class SqliteStore final : public Store {
                        std::string_view sessionId, std::string_view id) override;
   std::vector<OpenSubject> openSubjects(std::size_t limit) override;
   std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) override;
+  std::vector<OutboxEntry> claimDueDeliveries(std::int64_t nowMs, std::size_t limit,
+                                              std::int64_t leaseMs) override;
+  std::size_t releaseClaims() override;
   std::size_t countDeliveries() override;
   std::optional<std::int64_t> nextDeliveryAtMs() override;
   bool markDelivered(std::int64_t id) override;

@@ -15,8 +15,10 @@
 
 namespace parley::store {
 
-// Durable metadata. SqliteStore is the embedded default; a PostgreSQL implementation
-// comes later. Every method is atomic: on StoreError nothing was written.
+// Durable metadata. SqliteStore is the embedded default (one node); PostgresStore lets
+// several nodes share one database, each under its node id, which scopes what a node's
+// restart closes out (open subjects, recordings left "started") and outbox claims.
+// Every method is atomic: on StoreError nothing was written.
 class Store {
  public:
   virtual ~Store() = default;
@@ -47,7 +49,8 @@ class Store {
   virtual ArchivePage listArchives(std::string_view apiKey, std::string_view sessionId,
                                    std::size_t offset, std::size_t count) = 0;
   virtual bool deleteArchive(std::string_view apiKey, std::string_view id) = 0;
-  // Every archive in `status`, of any project (a restart finalises those left "started").
+  // Every archive in `status` that this node records or recorded, of any project (a
+  // restart finalises those left "started").
   virtual std::vector<ArchiveRecord> archivesWithStatus(std::string_view status) = 0;
 
   // ---- demo rooms: a room name of the demo app → its session ----
@@ -79,13 +82,25 @@ class Store {
   // Enqueues `entries` and forgets the open subject with that key, in one transaction.
   virtual void enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
                                std::string_view sessionId, std::string_view id) = 0;
-  // Open subjects, streams before connections (a connection's streams end before it),
-  // oldest first.
+  // This node's open subjects, streams before connections (a connection's streams end
+  // before it), oldest first.
   virtual std::vector<OpenSubject> openSubjects(std::size_t limit) = 0;
-  // Entries whose next attempt is due at `nowMs`, earliest first.
+  // Entries whose next attempt is due at `nowMs`, earliest first, claimed or not (a look,
+  // not a claim).
   virtual std::vector<OutboxEntry> dueDeliveries(std::int64_t nowMs, std::size_t limit) = 0;
+  // Claims for this node up to `limit` entries due at `nowMs` that no claim holds (or whose
+  // claim ran out), earliest first, for `leaseMs`. Until the lease runs out no other claim
+  // returns them, so nodes sharing a database deliver each entry once, and the entries of
+  // a node that died mid-delivery are claimed again after the lease. markDelivered,
+  // markFailed, dropDelivery and deferDeliveries end a claim.
+  virtual std::vector<OutboxEntry> claimDueDeliveries(std::int64_t nowMs, std::size_t limit,
+                                                      std::int64_t leaseMs) = 0;
+  // Ends every claim this node holds (a restarted deliverer takes up what it left);
+  // returns how many.
+  virtual std::size_t releaseClaims() = 0;
   virtual std::size_t countDeliveries() = 0;
-  // The earliest next attempt of any entry; nullopt when the outbox is empty.
+  // The earliest time any entry can be claimed (its next attempt, or the end of the claim
+  // that holds it); nullopt when the outbox is empty.
   virtual std::optional<std::int64_t> nextDeliveryAtMs() = 0;
   // Delivered: the row goes. Returns false when no such row.
   virtual bool markDelivered(std::int64_t id) = 0;
@@ -94,9 +109,9 @@ class Store {
                           std::string_view error) = 0;
   // Given up: the row goes.
   virtual bool dropDelivery(std::int64_t id) = 0;
-  // Moves every entry for `url` due before `untilMs` to `untilMs`, without counting an
-  // attempt: while one delivery to a receiver is failing, the others wait behind it.
-  // Returns how many entries moved.
+  // Moves every entry for `url` due before `untilMs` to `untilMs` (unless another node's
+  // claim holds it), without counting an attempt: while one delivery to a receiver is
+  // failing, the others wait behind it. Returns how many entries moved.
   virtual std::size_t deferDeliveries(std::string_view url, std::int64_t untilMs) = 0;
 };
 

@@ -117,7 +117,24 @@ void CallbackDeliverer::nudge() {
   wake_.notify_one();
 }
 
+std::int64_t CallbackDeliverer::claimLeaseMs() const {
+  // Long enough for a whole batch of exchanges that each run into the timeout, so a claim
+  // never runs out under a delivery still in flight.
+  const auto batch = settings_.timeout * static_cast<std::int64_t>(settings_.batchSize);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(batch).count() + 30'000;
+}
+
+void CallbackDeliverer::releaseClaims() noexcept {
+  try {
+    store_->releaseClaims();
+  } catch (const std::exception& e) {
+    Logger::warn("cannot release webhook outbox claims", {{"error", e.what()}});
+  }
+}
+
 void CallbackDeliverer::run() {
+  // Whatever this node claimed before a restart (or a stop mid-batch) is free again.
+  releaseClaims();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     // Cleared before the pass: a nudge that arrives during it triggers another one.
@@ -146,6 +163,10 @@ void CallbackDeliverer::run() {
     passDone_.notify_all();
     wake_.wait_for(lock, wait, [this] { return stopping_.load() || nudged_; });
   }
+  lock.unlock();
+  // Entries claimed but not delivered before the stop go back to the other nodes now
+  // rather than when the lease runs out.
+  releaseClaims();
 }
 
 std::size_t CallbackDeliverer::deliverDue() {
@@ -154,7 +175,8 @@ std::size_t CallbackDeliverer::deliverDue() {
   std::erase_if(blockedUntil_, [&](const auto& entry) { return entry.second <= started; });
   for (int batch = 0; batch < kMaxBatchesPerPass && !stopping_; ++batch) {
     const std::int64_t now = settings_.nowMs();
-    const std::vector<store::OutboxEntry> due = store_->dueDeliveries(now, settings_.batchSize);
+    const std::vector<store::OutboxEntry> due =
+        store_->claimDueDeliveries(now, settings_.batchSize, claimLeaseMs());
     for (const store::OutboxEntry& entry : due) {
       if (stopping_) return posts;
       if (auto blocked = blockedUntil_.find(entry.url);

@@ -69,6 +69,8 @@ class CallbackDeliverer {
 
  private:
   void run();
+  std::int64_t claimLeaseMs() const;
+  void releaseClaims() noexcept;
   http::HttpClient::Result postOverHttp(const store::OutboxEntry& entry,
                                         const http::HttpClient::Headers& headers,
                                         const std::atomic<bool>& cancel);

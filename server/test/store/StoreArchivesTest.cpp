@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "TempDirectory.h"
-#include "store/SqliteStore.h"
+#include "TestStores.h"
 #include "store/StoreError.h"
 
 namespace parley::store {
@@ -20,20 +19,19 @@ ArchiveRecord archive(const std::string& id, const std::string& key, const std::
   return a;
 }
 
-class SqliteStoreArchivesTest : public ::testing::Test {
+// Archives on SQLite and on PostgreSQL.
+class StoreArchivesTest : public test::StoreTest {
  protected:
-  void seed(SqliteStore& store) {
-    store.insertProject({"1001", "secret-1", "one", 1});
-    store.insertProject({"1002", "secret-2", "two", 1});
+  StoreArchivesTest() {
+    store_->insertProject({"1001", "secret-1", "one", 1});
+    store_->insertProject({"1002", "secret-2", "two", 1});
   }
-  test::TempDirectory dir_;
-  std::string path_ = dir_.file("parley.db");
 };
+PARLEY_STORE_BACKENDS(StoreArchivesTest);
 
-TEST_F(SqliteStoreArchivesTest, InsertFindUpdateAndSurviveARestart) {
+TEST_P(StoreArchivesTest, InsertFindUpdateAndSurviveARestart) {
   {
-    SqliteStore store(path_);
-    seed(store);
+    auto& store = *store_;
     store.insertArchive(archive("a1", "1001", "s1", 100));
     EXPECT_THROW(store.insertArchive(archive("a1", "1001", "s1", 100)), StoreError);
     auto found = store.findArchive("1001", "a1");
@@ -55,8 +53,8 @@ TEST_F(SqliteStoreArchivesTest, InsertFindUpdateAndSurviveARestart) {
     foreign.apiKey = "1002";
     EXPECT_FALSE(store.updateArchive(foreign)) << "an update cannot move it to another project";
   }
-  SqliteStore reopened(path_);
-  auto again = reopened.findArchive("1001", "a1");
+  store_.reset();
+  auto again = stores_.open()->findArchive("1001", "a1");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, "available");
   EXPECT_EQ(again->sizeBytes, 123456);
@@ -65,9 +63,8 @@ TEST_F(SqliteStoreArchivesTest, InsertFindUpdateAndSurviveARestart) {
   EXPECT_EQ(again->createdAtMs, 100);
 }
 
-TEST_F(SqliteStoreArchivesTest, ListsNewestFirstWithTotalsPagesAndASessionFilter) {
-  SqliteStore store(path_);
-  seed(store);
+TEST_P(StoreArchivesTest, ListsNewestFirstWithTotalsPagesAndASessionFilter) {
+  auto& store = *store_;
   for (int i = 0; i < 7; ++i)
     store.insertArchive(archive("p1-" + std::to_string(i), "1001", i % 2 ? "odd" : "even", 10 + i));
   store.insertArchive(archive("p2-0", "1002", "even", 99));
@@ -100,9 +97,26 @@ TEST_F(SqliteStoreArchivesTest, ListsNewestFirstWithTotalsPagesAndASessionFilter
   EXPECT_EQ(store.archivesWithStatus("failed").size(), 1u);
 }
 
-TEST_F(SqliteStoreArchivesTest, RefusesValuesOutsideTheSchema) {
-  SqliteStore store(path_);
-  seed(store);
+TEST_P(StoreArchivesTest, ARestartFinalisesOnlyTheRecordingsOfItsNode) {
+  store_->insertArchive(archive("mine", "1001", "s", 1));
+  auto other = stores_.open("node-b");
+  other->insertArchive(archive("theirs", "1001", "s", 2));
+  std::vector<std::string> seen;
+  for (const auto& a : store_->archivesWithStatus("started")) seen.push_back(a.id);
+  if (GetParam() == test::Backend::Sqlite) {
+    // One node per file: every recording is this node's.
+    EXPECT_EQ(seen, (std::vector<std::string>{"mine", "theirs"}));
+  } else {
+    EXPECT_EQ(seen, (std::vector<std::string>{"mine"}));
+    EXPECT_EQ(other->archivesWithStatus("started").at(0).id, "theirs");
+    // Everyone finds and lists either one.
+    EXPECT_TRUE(store_->findArchive("1001", "theirs"));
+    EXPECT_EQ(other->listArchives("1001", "s", 0, 10).total, 2u);
+  }
+}
+
+TEST_P(StoreArchivesTest, RefusesValuesOutsideTheSchema) {
+  auto& store = *store_;
   ArchiveRecord bad = archive("b1", "1001", "s", 1);
   bad.status = "paused-forever";
   EXPECT_THROW(store.insertArchive(bad), StoreError);

@@ -1,0 +1,141 @@
+// What only PostgresStore has: its own migrations, nodes sharing one database, and a
+// server that can go away. The Store contract itself is tested on both stores
+// (StoreProjectsTest, StoreCallbacksTest, StoreArchivesTest).
+#include "store/PostgresStore.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "StoreExpectations.h"
+#include "TestStores.h"
+#include "store/PgConnection.h"
+#include "store/StoreError.h"
+
+namespace parley::store {
+namespace {
+
+using namespace test;  // the helpers of StoreExpectations.h
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  TestStores stores_{Backend::Postgres};
+  const std::string& url() const { return stores_.postgresUrl(); }
+};
+
+TEST_F(PostgresStoreTest, AFreshDatabaseGetsTheLatestSchemaAndKeepsItsData) {
+  {
+    PostgresStore store(url(), "n1");
+    EXPECT_GE(PostgresStore::latestSchemaVersion(), 1);
+    EXPECT_EQ(store.schemaVersion(), PostgresStore::latestSchemaVersion());
+    store.insertProject(makeProject("42"));
+  }
+  PostgresStore again(url(), "n1");
+  EXPECT_EQ(again.schemaVersion(), PostgresStore::latestSchemaVersion());
+  expectSameProject(again.findProject("42").value(), makeProject("42"));
+}
+
+TEST_F(PostgresStoreTest, RefusesADatabaseNewerThanThisBuild) {
+  { PostgresStore store(url(), "n1"); }
+  stores_.exec("", "UPDATE parley_schema_version SET version = version + 1");
+  const std::string message = storeErrorOf([&] { PostgresStore store(url(), "n1"); });
+  EXPECT_TRUE(contains(message, "newer than this build"));
+}
+
+TEST_F(PostgresStoreTest, RefusesADatabaseThatHoldsSomethingElse) {
+  stores_.exec("", "CREATE TABLE invoices (id integer)");
+  const std::string message = storeErrorOf([&] { PostgresStore store(url(), "n1"); });
+  EXPECT_TRUE(contains(message, "not a Parley database"));
+  PgConnection raw(url());
+  EXPECT_EQ(raw.exec("SELECT to_regclass('projects') IS NULL").boolean(0, 0), true)
+      << "nothing was created";
+}
+
+TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
+  std::vector<std::thread> nodes;
+  std::vector<std::string> errors(4);
+  for (int i = 0; i < 4; ++i) {
+    nodes.emplace_back([&, i] {
+      try {
+        PostgresStore store(url(), "n" + std::to_string(i));
+        store.insertProject(makeProject("p" + std::to_string(i)));
+      } catch (const StoreError& e) {
+        errors[static_cast<std::size_t>(i)] = e.what();
+      }
+    });
+  }
+  for (auto& t : nodes) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  PostgresStore store(url(), "n9");
+  EXPECT_EQ(store.listProjects().size(), 4u);
+  EXPECT_EQ(store.schemaVersion(), PostgresStore::latestSchemaVersion());
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsAClearError) {
+  // Port 1 on loopback: nothing listens there.
+  const std::string message =
+      storeErrorOf([] { PostgresStore store("postgresql://parley@127.0.0.1:1/parley", "n1"); });
+  EXPECT_TRUE(contains(message, "cannot connect to PostgreSQL"));
+  EXPECT_TRUE(storeErrorOf([&] { PostgresStore store(url(), ""); }).find("node id") !=
+              std::string::npos);
+}
+
+TEST_F(PostgresStoreTest, ReconnectsAfterTheServerCutsTheConnection) {
+  PostgresStore store(url(), "n1");
+  store.insertProject(makeProject("42"));
+  PgConnection admin(url());
+  admin.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  // The call that finds the connection gone fails; the next one reconnects.
+  int failures = 0;
+  std::optional<Project> found;
+  for (int attempt = 0; attempt < 2 && !found; ++attempt) {
+    try {
+      found = store.findProject("42");
+    } catch (const StoreError&) {
+      ++failures;
+    }
+  }
+  EXPECT_LE(failures, 1);
+  ASSERT_TRUE(found);
+  expectSameProject(*found, makeProject("42"));
+}
+
+TEST_F(PostgresStoreTest, EachNodeClosesOutOnlyItsOwnOpenSubjects) {
+  PostgresStore a(url(), "node-a");
+  PostgresStore b(url(), "node-b");
+  a.insertProject(makeProject("1234"));
+  a.enqueueAndOpen({}, OpenSubject{"connection", "s1", "ca", "1234", "{}", 1});
+  b.enqueueAndOpen({}, OpenSubject{"connection", "s1", "cb", "1234", "{}", 2});
+  ASSERT_EQ(a.openSubjects(10).size(), 1u);
+  EXPECT_EQ(a.openSubjects(10).at(0).id, "ca");
+  EXPECT_EQ(b.openSubjects(10).at(0).id, "cb");
+  // Either node may record the "destroyed" event of a subject the other opened.
+  a.enqueueAndClose({}, "connection", "s1", "cb");
+  EXPECT_TRUE(b.openSubjects(10).empty());
+}
+
+TEST_F(PostgresStoreTest, ANodesReleaseLeavesOtherNodesClaimsAlone) {
+  PostgresStore a(url(), "node-a");
+  PostgresStore b(url(), "node-b");
+  a.insertProject(makeProject("1234"));
+  OutboxEntry entry;
+  entry.apiKey = "1234";
+  entry.url = "http://x/";
+  entry.body = "{}";
+  entry.nextAttemptAtMs = 1;
+  a.enqueueDeliveries({entry, entry});
+  ASSERT_EQ(a.claimDueDeliveries(10, 1, 60'000).size(), 1u);
+  ASSERT_EQ(b.claimDueDeliveries(10, 5, 60'000).size(), 1u);
+  EXPECT_EQ(a.releaseClaims(), 1u);
+  EXPECT_EQ(b.claimDueDeliveries(10, 5, 60'000).size(), 1u) << "a's entry, released";
+  EXPECT_TRUE(a.claimDueDeliveries(10, 5, 60'000).empty());
+  // b's deferral does not move rows a holds, and a's does not move b's.
+  EXPECT_EQ(a.deferDeliveries("http://x/", 500), 0u);
+}
+
+}  // namespace
+}  // namespace parley::store
