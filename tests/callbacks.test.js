@@ -444,10 +444,12 @@ describe('session-monitoring callbacks across a restart', () => {
       const cid = client.connectionId;
       await publish(client);
       await leave(client);
-      // A few failed attempts against the closed port; the rows stay in the outbox.
-      const deadline = Date.now() + 10000;
+      // A few failed attempts against the closed port; the rows stay in the outbox. The
+      // leave reaches parleyd asynchronously, so connectionDestroyed is waited for too.
+      const deadline = Date.now() + 20000;
+      const settled = (m) => metricValue(m, 'parley_callbacks_failed_attempts_total') >= 2 && metricValue(m, 'parley_callbacks_pending') === 4;
       let metrics = await getMetrics(first.url);
-      while (metricValue(metrics, 'parley_callbacks_failed_attempts_total') < 2 && Date.now() < deadline) {
+      while (!settled(metrics) && Date.now() < deadline) {
         await delay(50);
         metrics = await getMetrics(first.url);
       }

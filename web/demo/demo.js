@@ -47,6 +47,7 @@ const ui = {
   chatLog: $('chat-log'),
   chatForm: $('chat-form'),
   chatInput: $('chat-input'),
+  chatSend: $('chat-send'),
   tileTemplate: $('tile-template'),
 };
 
@@ -337,6 +338,11 @@ function updateControls() {
   const hasCamera = Boolean(call.camera);
   ui.mic.disabled = !hasCamera;
   ui.camera.disabled = !hasCamera;
+  // A message typed before the session connects would have nowhere to go: chat opens on connect.
+  const connected = Boolean(call.session?.connection);
+  ui.chatInput.disabled = !connected;
+  ui.chatSend.disabled = !connected;
+  ui.chatInput.placeholder = connected ? 'Say something' : 'Connecting…';
   ui.mic.setAttribute('aria-pressed', String(!call.micOn));
   ui.mic.textContent = call.micOn ? 'Mute mic' : 'Unmute mic';
   ui.camera.setAttribute('aria-pressed', String(!call.cameraOn));
@@ -681,6 +687,7 @@ async function join({ room, name, moderator }) {
       return;
     }
     ui.chatLog.dataset.connectionId = session.connection.connectionId;
+    updateControls();
     if (call.cameraTile) call.cameraTile.dataset.connectionId = session.connection.connectionId;
     if (call.camera === camera) {
       session.publish(camera, (publishErr) => {
