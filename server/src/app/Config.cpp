@@ -1,9 +1,12 @@
 #include "app/Config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/SessionProperties.h"
 #include "obs/Logger.h"
@@ -40,6 +43,11 @@ constexpr FlagSpec kFlags[] = {
     {"--rtc-test-loss", "PARLEY_RTC_TEST_LOSS", "PERCENT",
      "testing only: drop this share of RTP packets each way (default 0)"},
     {"--data-dir", "PARLEY_DATA_DIR", "DIR", "SQLite database and files (default ./parley-data)"},
+    {"--store", "PARLEY_STORE", "URL",
+     "postgresql://… : keep projects, sessions, archives and webhooks in PostgreSQL, shared "
+     "by the nodes of a cluster (default: SQLite in --data-dir)"},
+    {"--node-id", "PARLEY_NODE_ID", "ID",
+     "this node's name in a cluster, stable across restarts (default HOSTNAME-PORT)"},
     {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
      "parley.js bundles served at /sdk/ (default sdk/js/dist)"},
     {"--web-dir", "PARLEY_WEB_DIR", "DIR",
@@ -236,6 +244,16 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--data-dir") {
     if (value.empty()) return bad("empty directory");
     c.dataDir = value;
+  } else if (flag == "--store") {
+    if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0)
+      return bad("expected a postgresql:// URL");
+    c.store = value;
+  } else if (flag == "--node-id") {
+    if (value.empty() || value.size() > 64) return bad("expected 1 to 64 characters");
+    for (char ch : value)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+        return bad("letters, digits, '-', '_' and '.' only");
+    c.nodeId = value;
   } else if (flag == "--api-key") {
     if (value.empty() || value.size() > 64) return bad("invalid API key");
     for (char ch : value)
@@ -443,6 +461,18 @@ std::string Config::effectiveRtcIp() const {
   if (!rtcIp.empty()) return rtcIp;
   if (listenHost == "0.0.0.0" || listenHost == "::" || listenHost.empty()) return "127.0.0.1";
   return listenHost;
+}
+
+std::string Config::effectiveNodeId() const {
+  if (!nodeId.empty()) return nodeId;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "parleyd");
+  std::string id;
+  for (const char* p = host; *p && id.size() < 48; ++p) {
+    const auto ch = static_cast<unsigned char>(*p);
+    id += (std::isalnum(ch) || ch == '-' || ch == '.') ? static_cast<char>(ch) : '-';
+  }
+  return id + "-" + std::to_string(listenPort);
 }
 
 }  // namespace parley::app

@@ -28,6 +28,8 @@ struct Config {
   bool rtcUdp = true;  // --rtc-protocols
   bool rtcTcp = true;
   std::string dataDir = "./parley-data";
+  std::string store;                   // "" → SQLite in dataDir; else a postgresql:// URL
+  std::string nodeId;                  // "" → effectiveNodeId()
   std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
   std::string webDir = "web/demo";     // the demo web app served at / and /demo/
   std::optional<bool> demo;            // --demo / --no-demo; unset → on only if all loopback
@@ -73,6 +75,9 @@ struct Config {
   // The base URL clients use: publicUrl without a trailing slash, or derived.
   std::string effectivePublicUrl() const;
   std::string effectiveRtcIp() const;
+  // --node-id, else "<hostname>-<listen port>": stable across restarts, and distinct for
+  // nodes sharing a machine.
+  std::string effectiveNodeId() const;
 };
 
 }  // namespace parley::app

@@ -31,8 +31,26 @@ bool ProjectAdmin::ensure(std::string_view apiKey, std::string_view secret, std:
   p.secret = secret;
   p.name = name;
   p.createdAtMs = core::Clock::nowMs();
-  store_.insertProject(p);
+  try {
+    store_.insertProject(p);
+  } catch (const store::StoreError&) {
+    // Another node started with the same flags at the same moment and inserted it first.
+    auto existing = store_.findProject(apiKey);
+    if (!existing) throw;
+    if (existing->secret == secret) return false;
+    store_.updateProjectSecret(apiKey, secret);
+  }
   return true;
+}
+
+std::optional<store::Project> ProjectAdmin::createFirst(std::string_view name) {
+  store::Project p;
+  p.name = name;
+  p.secret = core::Credentials::newApiSecret();
+  p.createdAtMs = core::Clock::nowMs();
+  p.apiKey = core::Credentials::newApiKey();
+  if (!store_.insertProjectIfNone(p)) return std::nullopt;
+  return p;
 }
 
 std::string ProjectAdmin::rotateSecret(std::string_view apiKey) {

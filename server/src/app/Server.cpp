@@ -31,8 +31,8 @@
 #include "session/SessionManager.h"
 #include "session/WhipWhepClients.h"
 #include "signaling/SignalingServer.h"
-#include "store/SqliteStore.h"
 #include "store/StoreError.h"
+#include "store/StoreFactory.h"
 #include "webhook/CallbackDeliverer.h"
 #include "webhook/TargetCheck.h"
 
@@ -65,7 +65,10 @@ int Server::run() {
                   {{"dir", config_.dataDir}, {"error", fsError.message()}});
     return 1;
   }
-  std::string dbPath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
+  store::StoreLocation storeLocation;
+  storeLocation.postgresUrl = config_.store;
+  storeLocation.sqlitePath = (std::filesystem::path(config_.dataDir) / "parley.db").string();
+  storeLocation.nodeId = config_.effectiveNodeId();
   // Archive download links are signed with a key kept in the data dir, so links handed out
   // before a restart keep working after it.
   std::string keyError;
@@ -75,16 +78,18 @@ int Server::run() {
     return 1;
   }
 
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
   std::string demoApiKey;  // the project the demo's tokens belong to
   try {
-    store = std::make_unique<store::SqliteStore>(dbPath);
+    store = store::openStore(storeLocation);
+    Logger::info("store opened",
+                 {{"store", storeLocation.describe()}, {"nodeId", storeLocation.nodeId}});
     ProjectAdmin projects(*store);
     if (!config_.apiKey.empty()) {
       if (projects.ensure(config_.apiKey, config_.apiSecret, "default"))
         Logger::info("project configured from flags", {{"apiKey", config_.apiKey}});
-    } else if (store->listProjects().empty()) {
-      auto project = projects.create("default");
+    } else if (auto created = projects.createFirst("default")) {
+      const auto& project = *created;
       // Shown once: afterwards `parley project list` and `rotate-secret` manage it.
       std::printf(
           "Created a project for this server (shown only once):\n  API key: %s\n  API secret: %s\n",
@@ -99,7 +104,8 @@ int Server::run() {
       demoApiKey = all.front().apiKey;
     }
   } catch (const store::StoreError& e) {
-    Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
+    Logger::error("cannot open the database",
+                  {{"store", storeLocation.describe()}, {"error", e.what()}});
     return 1;
   }
 
@@ -111,16 +117,17 @@ int Server::run() {
   };
   session::SessionManager sessions(*store, config_.sessionLimits, secrets);
   // Webhooks: the recorder fills the outbox on this thread; the deliverer POSTs it from
-  // its own thread, over its own connection to the same database file.
+  // its own thread, over its own connection to the same database.
   std::unique_ptr<webhook::CallbackDeliverer> deliverer;
   try {
     webhook::CallbackDeliverer::Settings deliverySettings;
     deliverySettings.retry.base = config_.callbackRetryBase;
     deliverySettings.addresses = webhook::AddressPolicy(config_.allowPrivateCallbacks);
-    deliverer = std::make_unique<webhook::CallbackDeliverer>(
-        std::make_unique<store::SqliteStore>(dbPath), deliverySettings);
+    deliverer = std::make_unique<webhook::CallbackDeliverer>(store::openStore(storeLocation),
+                                                             deliverySettings);
   } catch (const store::StoreError& e) {
-    Logger::error("cannot open the database", {{"path", dbPath}, {"error", e.what()}});
+    Logger::error("cannot open the database",
+                  {{"store", storeLocation.describe()}, {"error", e.what()}});
     return 1;
   }
   // The SFU: media workers for routed sessions, each on its own UDP port.

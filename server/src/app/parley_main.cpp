@@ -27,17 +27,18 @@
 #include "load/LoadRunner.h"
 #include "session/ArchiveJson.h"
 #include "session/SessionCatalog.h"
-#include "store/SqliteStore.h"
 #include "store/StoreError.h"
+#include "store/StoreFactory.h"
 
 namespace {
 
 using parley::core::Json;
 
 constexpr const char* kUsage =
-    "Usage: parley [--data-dir DIR] COMMAND [options] [--json]\n"
+    "Usage: parley [--data-dir DIR] [--store URL] COMMAND [options] [--json]\n"
     "\n"
-    "Operator tool for a Parley data directory (default ./parley-data or $PARLEY_DATA_DIR).\n"
+    "Operator tool for a Parley data directory (default ./parley-data or $PARLEY_DATA_DIR),\n"
+    "or with --store postgresql://… (or $PARLEY_STORE) for the PostgreSQL a cluster shares.\n"
     "\n"
     "Commands:\n"
     "  project create [--name NAME] [--video-codec vp8|vp9|h264]\n"
@@ -508,6 +509,7 @@ int main(int argc, char** argv) {
   Args a;
   std::string dataDir =
       std::getenv("PARLEY_DATA_DIR") ? std::getenv("PARLEY_DATA_DIR") : "./parley-data";
+  std::string storeUrl = std::getenv("PARLEY_STORE") ? std::getenv("PARLEY_STORE") : "";
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -523,6 +525,8 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) return usageError(arg + " needs a value");
       if (arg == "--data-dir")
         dataDir = argv[++i];
+      else if (arg == "--store")
+        storeUrl = argv[++i];
       else
         a.options[arg] = argv[++i];
     } else {
@@ -540,8 +544,16 @@ int main(int argc, char** argv) {
   for (const auto& [name, value] : a.options)
     if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {
-    std::filesystem::create_directories(dataDir);
-    parley::store::SqliteStore store((std::filesystem::path(dataDir) / "parley.db").string());
+    if (!storeUrl.empty() && storeUrl.rfind("postgresql://", 0) != 0 &&
+        storeUrl.rfind("postgres://", 0) != 0)
+      return usageError("--store: expected a postgresql:// URL");
+    parley::store::StoreLocation location;
+    location.postgresUrl = storeUrl;
+    location.sqlitePath = (std::filesystem::path(dataDir) / "parley.db").string();
+    location.nodeId = "cli";  // claims nothing and opens no subjects
+    if (!location.isPostgres()) std::filesystem::create_directories(dataDir);
+    auto opened = parley::store::openStore(location);
+    parley::store::Store& store = *opened;
     const std::string& group = a.words[0];
     if (group == "project") return projectCommand(store, a, json);
     if (group == "session") return sessionCommand(store, a, json);

@@ -67,6 +67,12 @@ Project readProject(const PgResult& r, int row) {
   return project;
 }
 
+PgParams projectParams(const Project& p) {
+  PgParams params;
+  params.add(p.apiKey).add(p.secret).add(p.name).add(p.createdAtMs).add(p.videoCodec);
+  return params;
+}
+
 CallbackRegistration readCallback(const PgResult& r, int row) {
   CallbackRegistration callback;
   callback.id = r.text(row, 0);
@@ -192,13 +198,24 @@ std::vector<Project> PostgresStore::listProjects() {
 }
 
 void PostgresStore::insertProject(const Project& project) {
-  asOperation("insertProject", [&] {
-    connection_.exec(kInsertProject, PgParams()
-                                         .add(project.apiKey)
-                                         .add(project.secret)
-                                         .add(project.name)
-                                         .add(project.createdAtMs)
-                                         .add(project.videoCodec));
+  asOperation("insertProject", [&] { connection_.exec(kInsertProject, projectParams(project)); });
+}
+
+bool PostgresStore::insertProjectIfNone(const Project& project) {
+  return asOperation("insertProjectIfNone", [&] {
+    // The lock makes the emptiness check and the insert one step for concurrent callers:
+    // each sees the rows committed by the one before it.
+    PgTransaction transaction(connection_);
+    connection_.exec("SELECT pg_advisory_xact_lock(1885434477)");
+    const bool inserted =
+        connection_
+            .exec(
+                "INSERT INTO projects (api_key, secret, name, created_at_ms, video_codec) "
+                "SELECT $1, $2, $3, $4::bigint, $5 WHERE NOT EXISTS (SELECT 1 FROM projects)",
+                projectParams(project))
+            .affected() > 0;
+    transaction.commit();
+    return inserted;
   });
 }
 

@@ -27,6 +27,7 @@ constexpr std::string_view kListProjects =
 constexpr std::string_view kInsertProject =
     "INSERT INTO projects (api_key, secret, name, created_at_ms, video_codec) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kCountProjects = "SELECT count(*) FROM projects";
 constexpr std::string_view kUpdateProjectSecret =
     "UPDATE projects SET secret = ?2 WHERE api_key = ?1";
 constexpr std::string_view kUpdateProjectVideoCodec =
@@ -160,6 +161,14 @@ Project readProject(const StatementUse& row) {
   project.createdAtMs = row->columnInt64(3);
   project.videoCodec = row->columnText(4);
   return project;
+}
+
+void bindProject(const StatementUse& s, const Project& p) {
+  s->bind(1, p.apiKey)
+      .bind(2, p.secret)
+      .bind(3, p.name)
+      .bind(4, p.createdAtMs)
+      .bind(5, p.videoCodec);
 }
 
 void bindArchive(const StatementUse& s, const ArchiveRecord& a) {
@@ -323,12 +332,25 @@ void SqliteStore::insertProject(const Project& project) {
   // One INSERT is one implicit transaction: it either writes the whole row or nothing.
   asOperation("insertProject", [&] {
     StatementUse insert(statement(kInsertProject));
-    insert->bind(1, project.apiKey)
-        .bind(2, project.secret)
-        .bind(3, project.name)
-        .bind(4, project.createdAtMs)
-        .bind(5, project.videoCodec);
+    bindProject(insert, project);
     insert->run();
+  });
+}
+
+bool SqliteStore::insertProjectIfNone(const Project& project) {
+  return asOperation("insertProjectIfNone", [&] {
+    // BEGIN IMMEDIATE: the write lock is held from the count to the insert.
+    SqliteTransaction transaction(db_);
+    {
+      StatementUse count(statement(kCountProjects));
+      count->step();
+      if (count->columnInt64(0) > 0) return false;
+    }
+    StatementUse insert(statement(kInsertProject));
+    bindProject(insert, project);
+    insert->run();
+    transaction.commit();
+    return true;
   });
 }
 

@@ -27,6 +27,9 @@ class Store {
   virtual std::vector<Project> listProjects() = 0;
   // Throws StoreError if the key exists.
   virtual void insertProject(const Project& project) = 0;
+  // Inserts `project` only if there is no project at all, atomically (nodes starting
+  // together on an empty database create one default project); false if there was one.
+  virtual bool insertProjectIfNone(const Project& project) = 0;
   // Returns false when no such project.
   virtual bool updateProjectSecret(std::string_view apiKey, std::string_view secret) = 0;
   // `codec` is "", "vp8", "vp9" or "h264"; returns false when no such project.

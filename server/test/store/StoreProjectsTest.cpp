@@ -1,7 +1,9 @@
 // Projects and sessions on both stores.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "StoreExpectations.h"
@@ -100,6 +102,21 @@ TEST_P(StoreProjectsTest, DuplicateProjectThrowsAndChangesNothing) {
   // The store keeps working after the error (SQLite: the cached statement was reset).
   store.insertProject(makeProject("43"));
   EXPECT_EQ(store.listProjects().size(), 2u);
+}
+
+TEST_P(StoreProjectsTest, OnlyTheFirstOfConcurrentFirstStartsCreatesAProject) {
+  std::vector<std::thread> nodes;
+  std::atomic<int> created{0};
+  for (int i = 0; i < 4; ++i) {
+    nodes.emplace_back([&, i] {
+      auto store = stores_.open("node-" + std::to_string(i));
+      if (store->insertProjectIfNone(makeProject("k" + std::to_string(i)))) ++created;
+    });
+  }
+  for (auto& t : nodes) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(store_->listProjects().size(), 1u);
+  EXPECT_FALSE(store_->insertProjectIfNone(makeProject("late")));
 }
 
 // --- sessions ---
