@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cluster/RedisConnection.h"
 #include "core/SessionProperties.h"
 #include "obs/Logger.h"
 
@@ -46,6 +47,9 @@ constexpr FlagSpec kFlags[] = {
     {"--store", "PARLEY_STORE", "URL",
      "postgresql://… : keep projects, sessions, archives and webhooks in PostgreSQL, shared "
      "by the nodes of a cluster (default: SQLite in --data-dir)"},
+    {"--redis", "PARLEY_REDIS", "URL",
+     "redis://HOST:PORT or unix:///PATH: join the cluster of nodes meeting in this Redis "
+     "(needs --store postgresql://…)"},
     {"--node-id", "PARLEY_NODE_ID", "ID",
      "this node's name in a cluster, stable across restarts (default HOSTNAME-PORT)"},
     {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
@@ -248,6 +252,9 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0)
       return bad("expected a postgresql:// URL");
     c.store = value;
+  } else if (flag == "--redis") {
+    if (auto why = cluster::RedisConnection::validateUrl(value); !why.empty()) return bad(why);
+    c.redis = value;
   } else if (flag == "--node-id") {
     if (value.empty() || value.size() > 64) return bad("expected 1 to 64 characters");
     for (char ch : value)

@@ -30,6 +30,7 @@ struct Config {
   std::string dataDir = "./parley-data";
   std::string store;                   // "" → SQLite in dataDir; else a postgresql:// URL
   std::string nodeId;                  // "" → effectiveNodeId()
+  std::string redis;                   // "" → a single node; else the cluster's Redis
   std::string sdkDir = "sdk/js/dist";  // parley.js bundles served at /sdk/
   std::string webDir = "web/demo";     // the demo web app served at / and /demo/
   std::optional<bool> demo;            // --demo / --no-demo; unset → on only if all loopback

@@ -15,6 +15,8 @@
 #include "app/LoopLagMonitor.h"
 #include "app/ProjectAdmin.h"
 #include "app/UrlSigningKey.h"
+#include "cluster/ClusterNode.h"
+#include "cluster/RedisError.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
@@ -63,6 +65,11 @@ int Server::run() {
   if (fsError) {
     Logger::error("cannot create data directory",
                   {{"dir", config_.dataDir}, {"error", fsError.message()}});
+    return 1;
+  }
+  if (!config_.redis.empty() && config_.store.empty()) {
+    Logger::error(
+        "--redis needs --store postgresql://…: the nodes of a cluster share one database");
     return 1;
   }
   store::StoreLocation storeLocation;
@@ -287,6 +294,30 @@ int Server::run() {
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
   api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives,
                                           &whip, &broadcasts);
+  // One node of a cluster: placement, heartbeats and REST between nodes through Redis.
+  std::unique_ptr<cluster::ClusterNode> clusterNode;
+  if (!config_.redis.empty()) {
+    cluster::ClusterNode::Settings clusterSettings;
+    clusterSettings.nodeId = storeLocation.nodeId;
+    clusterSettings.redisUrl = config_.redis;
+    clusterSettings.publicUrl = publicUrl;
+    clusterSettings.rtcIp = config_.effectiveRtcIp();
+    clusterSettings.rtcPort = config_.rtcPort;
+    clusterNode = std::make_unique<cluster::ClusterNode>(
+        io, clusterSettings, sessions, *store,
+        [&api](http::HttpRequest& r) { return api->handle(r); });
+    try {
+      clusterNode->start();
+    } catch (const cluster::RedisError& e) {
+      Logger::error("cannot join the cluster", {{"redis", config_.redis}, {"error", e.what()}});
+      return 1;
+    }
+    api->setRestForwarding([&clusterNode](http::HttpRequest& r, const http::PathParams& p) {
+      return clusterNode->routeRest(r, p);
+    });
+    api->setSessionOwnerUrl(
+        [&clusterNode](const std::string& sessionId) { return clusterNode->ownerUrl(sessionId); });
+  }
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +
                      "): anyone who reaches this server can mint tokens for its rooms, moderator "
@@ -312,6 +343,7 @@ int Server::run() {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     Logger::info("shutting down", {{"signal", signal}});
+    if (clusterNode) clusterNode->stop();
     httpServer.stop();
     heapTrimmer.stop();
     loopLag.stop();
@@ -351,6 +383,7 @@ int Server::run() {
   deliverer->stop(closedOut ? std::chrono::milliseconds(3000) : std::chrono::milliseconds(0));
   // Gauges read objects that are about to go away.
   metrics.gauge("parley_live_sessions", "Sessions with connected clients", {});
+  if (clusterNode) metrics.gauge("parley_cluster_redis_up", "1 while this node reaches Redis", {});
   metrics.gauge("parley_connections", "Connected clients", {});
   metrics.gauge("parley_rumor_sockets", "Open Rumor WebSockets", {});
   metrics.gauge("parley_media_transports", "WebRTC transports on the media workers", {});

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "app/ProjectAdmin.h"
+#include "cluster/NodeRegistry.h"
+#include "cluster/RedisConnection.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
 #include "core/Json.h"
@@ -64,6 +66,9 @@ constexpr const char* kUsage =
     "                                          ./ID.zip; --force overwrites FILE)\n"
     "  archive delete --project KEY --id ID    removes the archive and its files (not while\n"
     "                                          it is recording or being packaged)\n"
+    "\n"
+    "  node list [--redis URL]                 the cluster's live nodes and their load (Redis:\n"
+    "                                          --redis or $PARLEY_REDIS; docs/cluster.md)\n"
     "\n"
     "  load [options]                          simulated WebRTC clients against a server;\n"
     "                                          `parley load --help` lists the options\n"
@@ -231,6 +236,39 @@ int tokenCommand(parley::store::Store& store, const Args& a, bool json) {
   else
     return usageError("--format is jwt or t1");
   print(json, Json::object({{"token", token}}), token + "\n");
+  return 0;
+}
+
+// ---- the cluster's nodes, as they announce themselves in Redis (docs/cluster.md) ----
+int nodeCommand(const Args& a, bool json) {
+  const char* env = std::getenv("PARLEY_REDIS");
+  const std::string url = option(a, "--redis", env ? env : "");
+  if (url.empty()) return usageError("node: --redis URL (or PARLEY_REDIS) is required");
+  if (auto why = parley::cluster::RedisConnection::validateUrl(url); !why.empty())
+    return usageError("--redis: " + why);
+  if (a.words.size() != 2 || a.words[1] != "list") return usageError("usage: parley node list");
+  parley::cluster::RedisConnection redis(url, std::chrono::milliseconds(2000));
+  parley::cluster::NodeRegistry registry(redis, std::chrono::milliseconds(0));
+  const auto nodes = registry.list();
+  const std::int64_t now = parley::core::Clock::nowMs();
+  Json list = Json::array();
+  std::string human = nodes.empty() ? "No live nodes.\n" : "";
+  for (const auto& n : nodes) {
+    list.push(Json::object({{"id", n.id},
+                            {"publicUrl", n.publicUrl},
+                            {"rtcIp", n.rtcIp},
+                            {"rtcPort", n.rtcPort},
+                            {"connections", n.connections},
+                            {"sessions", n.sessions},
+                            {"streams", n.streams},
+                            {"draining", n.draining},
+                            {"upSeconds", (now - n.startedAtMs) / 1000},
+                            {"heartbeatAgoMs", now - n.heartbeatAtMs}}));
+    human += n.id + "  " + n.publicUrl + "  connections " + std::to_string(n.connections) +
+             ", sessions " + std::to_string(n.sessions) + ", streams " + std::to_string(n.streams) +
+             (n.draining ? "  (draining)" : "") + "\n";
+  }
+  print(json, list, human);
   return 0;
 }
 
@@ -537,13 +575,14 @@ int main(int argc, char** argv) {
   // A misspelt option must not be silently ignored (it could mint a token without the
   // intended expiry, say).
   static const std::set<std::string> kKnownOptions = {
-      "--name",    "--project", "--media-mode", "--archive-mode", "--location", "--e2ee",
-      "--session", "--role",    "--data",       "--expire",       "--layout",   "--format",
-      "--group",   "--event",   "--url",        "--id",           "--offset",   "--count",
-      "--out",     "--force",   "--video-codec"};
+      "--name",    "--project", "--media-mode",  "--archive-mode", "--location", "--e2ee",
+      "--session", "--role",    "--data",        "--expire",       "--layout",   "--format",
+      "--group",   "--event",   "--url",         "--id",           "--offset",   "--count",
+      "--out",     "--force",   "--video-codec", "--redis"};
   for (const auto& [name, value] : a.options)
     if (!kKnownOptions.count(name)) return usageError("unknown option " + name);
   try {
+    if (a.words[0] == "node") return nodeCommand(a, json);
     if (!storeUrl.empty() && storeUrl.rfind("postgresql://", 0) != 0 &&
         storeUrl.rfind("postgres://", 0) != 0)
       return usageError("--store: expected a postgresql:// URL");

@@ -152,7 +152,10 @@ void ApiServer::prepare(HttpRequest& request) const {
 }
 
 void ApiServer::addCors(const HttpRequest& request, HttpResponse& response) {
-  auto origin = request.header("Origin");
+  addCorsFor(request.header("Origin"), response);
+}
+
+void ApiServer::addCorsFor(std::optional<std::string_view> origin, HttpResponse& response) {
   response.setHeader("Access-Control-Allow-Origin", origin ? *origin : "*");
   if (origin) response.setHeader("Vary", "Origin");
 }
@@ -187,7 +190,12 @@ HttpResponse ApiServer::dispatch(HttpRequest& request, Router::Cors& cors) {
   if (request.method == "OPTIONS") {
     return cors == Router::Cors::AnyOrigin ? preflight(request) : HttpResponse::empty(204);
   }
-  if (match.handler) return (*match.handler)(request, match.params);
+  if (match.handler) {
+    if (restForwarding_ && !request.forwarded) {
+      if (auto elsewhere = restForwarding_(request, match.params)) return std::move(*elsewhere);
+    }
+    return (*match.handler)(request, match.params);
+  }
   if (match.pathKnown) {
     HttpResponse r = HttpResponse::error(405, "Method not allowed");
     std::string allow;
@@ -214,25 +222,45 @@ HttpResponse ApiServer::handle(HttpRequest& request) {
     obs::Logger::error("handler failure", {{"path", request.path}, {"error", e.what()}});
     response = HttpResponse::error(500, "Internal error");
   }
+  if (response.deferred) {
+    // Answered later (another node's answer): CORS, metrics and the log line apply to that.
+    auto inner = std::move(response.deferred);
+    auto outer = std::make_shared<DeferredResponse>();
+    inner->onReady([outer, cors, origin = std::string(request.header("Origin").value_or("")),
+                    method = request.method, path = request.path, remote = request.remoteAddress,
+                    started](HttpResponse later) {
+      if (cors == Router::Cors::AnyOrigin)
+        addCorsFor(origin.empty() ? std::nullopt : std::optional<std::string_view>(origin), later);
+      countAndLog(method, path, remote, later.status, started);
+      outer->complete(std::move(later));
+    });
+    response.deferred = std::move(outer);
+    return response;
+  }
   if (cors == Router::Cors::AnyOrigin) addCors(request, response);
+  countAndLog(request.method, request.path, request.remoteAddress, response.status, started);
+  return response;
+}
 
+void ApiServer::countAndLog(const std::string& method, const std::string& path,
+                            const std::string& remote, int status,
+                            std::chrono::steady_clock::time_point started) {
   auto& metrics = obs::Metrics::instance();
   metrics.counter("parley_http_requests_total", "HTTP requests answered").add();
-  if (response.status >= 400)
+  if (status >= 400)
     metrics.counter("parley_http_errors_total", "HTTP responses with status >= 400").add();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-  auto level = response.status >= 500   ? obs::Logger::Level::Error
-               : response.status >= 400 ? obs::Logger::Level::Info
-                                        : obs::Logger::Level::Debug;
+  auto level = status >= 500   ? obs::Logger::Level::Error
+               : status >= 400 ? obs::Logger::Level::Info
+                               : obs::Logger::Level::Debug;
   obs::Logger::log(level, "http",
-                   {{"method", request.method},
-                    {"path", request.path},
-                    {"status", response.status},
+                   {{"method", method},
+                    {"path", path},
+                    {"status", status},
                     {"us", static_cast<long long>(micros)},
-                    {"remote", request.remoteAddress}});
-  return response;
+                    {"remote", remote}});
 }
 
 }  // namespace parley::http

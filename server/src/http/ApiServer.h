@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/ArchiveDownloadHandler.h"
@@ -68,6 +71,17 @@ class ApiServer {
   // The archive JSON as REST answers and callbacks carry it (with its download link).
   core::Json archiveJson(const store::ArchiveRecord& archive) const;
 
+  // In a cluster: given a REST request and its route's parameters, the (deferred) answer
+  // of the node the request belongs to, or nullopt to answer it here. Not consulted for
+  // requests that were forwarded already.
+  using RestForwarding =
+      std::function<std::optional<HttpResponse>(HttpRequest&, const PathParams&)>;
+  void setRestForwarding(RestForwarding forwarding) { restForwarding_ = std::move(forwarding); }
+  // In a cluster: where session info sends a session's clients (SessionInfoHandler).
+  void setSessionOwnerUrl(SessionInfoHandler::OwnerUrl ownerUrl) {
+    sessionInfo_.setOwnerUrl(std::move(ownerUrl));
+  }
+
  private:
   // Answers the request; `cors` receives the route's CORS policy.
   HttpResponse dispatch(HttpRequest& request, Router::Cors& cors);
@@ -75,9 +89,14 @@ class ApiServer {
   // Lets pages of any origin read the response. No Allow-Credentials: every route that
   // needs CORS is authenticated by a token in a header, never by cookies.
   static void addCors(const HttpRequest& request, HttpResponse& response);
+  static void addCorsFor(std::optional<std::string_view> origin, HttpResponse& response);
+  static void countAndLog(const std::string& method, const std::string& path,
+                          const std::string& remote, int status,
+                          std::chrono::steady_clock::time_point started);
   static HttpResponse preflight(const HttpRequest& request);
 
   Settings settings_;
+  RestForwarding restForwarding_;
   std::string basePath_;
   store::Store& store_;
   session::SessionCatalog catalog_;

@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string body;
   std::string remoteAddress;
   bool secure = false;
+  // Sent by another node of the cluster on the client's behalf: answered here, never
+  // forwarded again.
+  bool forwarded = false;
 
   // Case-insensitive header look-up; the last occurrence wins.
   std::optional<std::string_view> header(std::string_view name) const;

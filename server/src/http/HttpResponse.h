@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/Json.h"
+#include "http/DeferredResponse.h"
 #include "http/OpenFile.h"
 
 namespace parley::http {
@@ -26,6 +27,8 @@ struct HttpResponse {
     std::uint64_t length = 0;
   };
   std::optional<FileRange> fileBody;
+  // Set: the answer comes later through it (status, headers and body here are unused).
+  std::shared_ptr<DeferredResponse> deferred;
 
   void setHeader(std::string_view name, std::string_view value);
   bool hasHeader(std::string_view name) const;

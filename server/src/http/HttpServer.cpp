@@ -132,6 +132,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     const bool head = req.method() == bhttp::verb::head;
     HttpRequest request = toRequest(req);
     HttpResponse response = shared_->handler(request);
+    if (auto deferred = std::move(response.deferred)) {
+      // Nothing is read from this connection until the answer is sent.
+      deferred->onReady([self = this->shared_from_this(), keepAlive, head](HttpResponse later) {
+        self->send(std::move(later), keepAlive, head);
+      });
+      return;
+    }
     send(std::move(response), keepAlive, head);
   }
 

@@ -89,7 +89,9 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
 
   const auto& p = record->properties;
   bool relayed = p.mediaMode == core::MediaMode::Relayed;
-  std::string host = hostOf(settings_.publicUrl);
+  std::string owner = ownerUrl_ ? ownerUrl_(sessionId) : std::string();
+  const std::string& base = owner.empty() ? settings_.publicUrl : owner;
+  std::string host = hostOf(base);
   // No "clientCandidates": OpenTok.js hands it to RTCPeerConnection as iceTransportPolicy,
   // where null is not a valid value and every peer connection would fail to construct.
   core::Json properties = core::Json::object({
@@ -123,7 +125,7 @@ HttpResponse SessionInfoHandler::handle(const HttpRequest& request, const std::s
       {"status_invalid", nullptr},
       {"media_server_hostname", host},
       {"messaging_server_url", host},
-      {"messaging_url", websocketUrl(settings_.publicUrl) + std::string(kRumorPath)},
+      {"messaging_url", websocketUrl(base) + std::string(kRumorPath)},
       {"symphony_address", session::kServerAddress},
       {"ice_servers", iceServers(turnUser, core::Clock::nowSeconds())},
       {"ice_credential_expiration", iceCredentialExpiration()},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class SessionInfoHandler {
 
   HttpResponse handle(const HttpRequest& request, const std::string& sessionId);
 
+  // In a cluster: the public URL of the node that holds `sessionId` (placing it if needed),
+  // whose messaging URL the client is sent to; "" for this node.
+  using OwnerUrl = std::function<std::string(const std::string& sessionId)>;
+  void setOwnerUrl(OwnerUrl ownerUrl) { ownerUrl_ = std::move(ownerUrl); }
+
   static HttpResponse errorElement(int code, std::string_view message);
 
   // The `ice_servers` list: the SFU's STUN port, then the TURN server with credentials for
@@ -51,6 +57,7 @@ class SessionInfoHandler {
   Settings settings_;
   core::TokenVerifier::SecretLookup secrets_;
   session::SessionCatalog& catalog_;
+  OwnerUrl ownerUrl_;
 };
 
 }  // namespace parley::http

@@ -100,6 +100,14 @@ class SessionManager : public media::MediaService::Events {
   core::Json mediaStats(const std::string& sessionId) const;
 
   std::size_t liveSessionCount() const { return sessions_.size(); }
+  // The ids of the sessions with someone connected here (a cluster node refreshes their
+  // placement with them).
+  std::vector<std::string> liveSessionIds() const {
+    std::vector<std::string> ids;
+    ids.reserve(sessions_.size());
+    for (const auto& entry : sessions_) ids.push_back(entry.first);
+    return ids;
+  }
   std::size_t connectionCount() const { return connectionSession_.size(); }
 
   // Validates a signal's type and data the way the client does (docs/protocol.md §7.7.1, §9.3).

@@ -9,12 +9,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "../ScriptOutput.h"
+
 #include "store/PgConnection.h"
 
 namespace parley::store::test {
 
 // The PostgreSQL the store tests run against. ctest starts one for the whole run
-// (scripts/test-postgres, see server/CMakeLists.txt) and names it in PARLEY_TEST_POSTGRES;
+// (scripts/test-postgres, see server/CMakeLists.txt) in $PARLEY_TEST_SERVICES/postgres;
 // a test binary run by hand without that variable starts its own for the process and
 // stops it at exit. Each test gets a database of its own.
 class PostgresTestServer {
@@ -42,37 +44,27 @@ class PostgresTestServer {
 
  private:
   PostgresTestServer() {
-    if (const char* url = std::getenv("PARLEY_TEST_POSTGRES"); url && *url) {
-      adminUrl_ = url;
+    if (const char* services = std::getenv("PARLEY_TEST_SERVICES"); services && *services) {
+      adminUrl_ = std::string("postgresql:///postgres?host=") + services +
+                  "/postgres/run&port=5432&user=parley";
       return;
     }
     dir_ = std::string(::testing::TempDir()) + "parley-pg-" + std::to_string(::getpid());
-    adminUrl_ = run(script() + " start " + dir_);
+    adminUrl_ = parley::test::firstLineOf(script() + " start " + dir_);
     if (adminUrl_.empty()) throw std::runtime_error("scripts/test-postgres start failed");
     ownsServer_ = true;
   }
   ~PostgresTestServer() {
-    if (ownsServer_) run(script() + " stop " + dir_);
+    if (ownsServer_) parley::test::firstLineOf(script() + " stop " + dir_);
   }
 
   static std::string script() { return std::string(PARLEY_SOURCE_DIR) + "/scripts/test-postgres"; }
-
-  // Runs `command`, returning its first line of output.
-  static std::string run(const std::string& command) {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-    if (!pipe) return {};
-    char line[1024] = {};
-    if (!std::fgets(line, sizeof line, pipe.get())) return {};
-    std::string out(line);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-  }
 
   // adminUrl_ is "postgresql:///postgres?…": the same server with another database.
   std::string withDatabase(const std::string& name) const {
     const std::string prefix = "postgresql:///postgres";
     if (adminUrl_.rfind(prefix, 0) != 0) {
-      throw std::runtime_error("PARLEY_TEST_POSTGRES must start with " + prefix);
+      throw std::runtime_error("unexpected test PostgreSQL URL " + adminUrl_);
     }
     return "postgresql:///" + name + adminUrl_.substr(prefix.size());
   }

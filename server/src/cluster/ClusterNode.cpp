@@ -1,0 +1,165 @@
+#include "cluster/ClusterNode.h"
+
+#include "cluster/RedisError.h"
+#include "core/Clock.h"
+#include "core/Json.h"
+#include "obs/Logger.h"
+#include "obs/Metrics.h"
+#include "session/SessionManager.h"
+#include "store/Store.h"
+
+namespace parley::cluster {
+
+namespace {
+
+bool startsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+RequestForwarder::Settings forwarderSettings(const ClusterNode::Settings& s) {
+  RequestForwarder::Settings out;
+  out.nodeId = s.nodeId;
+  out.redisUrl = s.redisUrl;
+  out.timeout = s.forwardTimeout;
+  out.prefix = s.keyPrefix;
+  return out;
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(boost::asio::io_context& io, Settings settings,
+                         session::SessionManager& sessions, store::Store& store,
+                         RequestForwarder::LocalHandler local)
+    : settings_(std::move(settings)),
+      sessions_(sessions),
+      store_(store),
+      redis_(settings_.redisUrl, settings_.redisTimeout),
+      registry_(redis_, settings_.nodeTtl, settings_.keyPrefix),
+      directory_(redis_, registry_, settings_.sessionTtl, settings_.keyPrefix),
+      forwarder_(io, redis_, forwarderSettings(settings_), std::move(local)),
+      timer_(io) {}
+
+ClusterNode::~ClusterNode() {
+  stop();
+}
+
+NodeRecord ClusterNode::selfRecord() const {
+  NodeRecord r;
+  r.id = settings_.nodeId;
+  r.publicUrl = settings_.publicUrl;
+  r.rtcIp = settings_.rtcIp;
+  r.rtcPort = settings_.rtcPort;
+  r.connections = static_cast<std::int64_t>(sessions_.connectionCount());
+  const auto live = sessions_.liveSessionIds();
+  r.sessions = static_cast<std::int64_t>(live.size());
+  for (const auto& id : live) r.streams += static_cast<std::int64_t>(sessions_.streams(id).size());
+  r.startedAtMs = startedAtMs_;
+  r.heartbeatAtMs = core::Clock::nowMs();
+  return r;
+}
+
+void ClusterNode::start() {
+  startedAtMs_ = core::Clock::nowMs();
+  registry_.publish(selfRecord());  // throws: a node that cannot reach Redis does not start
+  forwarder_.start();
+  auto& metrics = obs::Metrics::instance();
+  metrics.gauge("parley_cluster_redis_up", "1 while this node reaches Redis",
+                [this] { return redisDown_ ? 0.0 : 1.0; });
+  obs::Logger::info("joined the cluster",
+                    {{"nodeId", settings_.nodeId}, {"redis", settings_.redisUrl}});
+  scheduleHeartbeat();
+}
+
+void ClusterNode::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  timer_.cancel();
+  forwarder_.stop();
+  try {
+    registry_.remove(settings_.nodeId);
+  } catch (const RedisError&) {
+    // Gone from Redis anyway once its record's TTL runs out.
+  }
+}
+
+void ClusterNode::scheduleHeartbeat() {
+  timer_.expires_after(settings_.heartbeat);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    heartbeat();
+    scheduleHeartbeat();
+  });
+}
+
+void ClusterNode::heartbeat() {
+  try {
+    registry_.publish(selfRecord());
+    directory_.refresh(settings_.nodeId, sessions_.liveSessionIds());
+    if (redisDown_) obs::Logger::info("redis reachable again", {{"nodeId", settings_.nodeId}});
+    redisDown_ = false;
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+  }
+}
+
+void ClusterNode::redisTrouble(const std::exception& e) {
+  if (!redisDown_) {
+    obs::Logger::error("redis unreachable: this node answers for itself until it is back",
+                       {{"nodeId", settings_.nodeId}, {"error", e.what()}});
+  }
+  redisDown_ = true;
+}
+
+std::string ClusterNode::ownerUrl(const std::string& sessionId) {
+  try {
+    auto owner = directory_.ownerOf(sessionId);
+    if (!owner || owner->id == settings_.nodeId) return {};
+    return owner->publicUrl;
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+    return {};
+  }
+}
+
+std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& request,
+                                                  const http::PathParams& params) {
+  if (!startsWith(request.path, "/v2/project/")) return std::nullopt;
+  if (auto it = params.find("sessionId"); it != params.end()) return it->second;
+  const auto key = params.find("apiKey");
+  if (key == params.end()) return std::nullopt;
+  const std::string base = "/v2/project/" + key->second;
+  // Starting an archive or a broadcast: the session is in the body.
+  if (request.method == "POST" &&
+      (request.path == base + "/archive" || request.path == base + "/broadcast")) {
+    auto body = core::Json::parse(request.body);
+    if (!body) return std::nullopt;
+    return body->getString("sessionId");
+  }
+  // An archive's actions (stop, layout, streams) act where its session is recorded.
+  if (auto id = params.find("id"); id != params.end() &&
+                                   startsWith(request.path, base + "/archive/") &&
+                                   request.method != "GET" && request.method != "DELETE") {
+    if (auto archive = store_.findArchive(key->second, id->second)) return archive->sessionId;
+  }
+  return std::nullopt;
+}
+
+std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& request,
+                                                         const http::PathParams& params) {
+  auto sessionId = sessionOf(request, params);
+  if (!sessionId || sessionId->empty()) return std::nullopt;
+  try {
+    auto owner = directory_.currentOwner(*sessionId);
+    if (!owner || owner->id == settings_.nodeId) return std::nullopt;
+    return forwarder_.forward(request, owner->id);
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+    return std::nullopt;
+  }
+}
+
+std::vector<NodeRecord> ClusterNode::nodes() {
+  return registry_.list();
+}
+
+}  // namespace parley::cluster

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/NodeRecord.h"
+#include "cluster/NodeRegistry.h"
+#include "cluster/RedisConnection.h"
+#include "cluster/RequestForwarder.h"
+#include "cluster/SessionDirectory.h"
+#include "http/HttpRequest.h"
+#include "http/HttpResponse.h"
+#include "http/Router.h"
+
+namespace parley::session {
+class SessionManager;
+}
+namespace parley::store {
+class Store;
+}
+
+namespace parley::cluster {
+
+// This parleyd as one node of a cluster (docs/cluster.md): it heartbeats its record into
+// Redis, places sessions on nodes when clients ask for them, sends clients to the owner's
+// messaging URL and REST requests for a session held elsewhere to its owner. On the
+// control thread; Redis calls are bounded by a short timeout, and while Redis is
+// unreachable the node answers for itself (logged once) rather than failing requests.
+class ClusterNode {
+ public:
+  struct Settings {
+    std::string nodeId;
+    std::string redisUrl;
+    std::string publicUrl;
+    std::string rtcIp;
+    int rtcPort = 0;
+    std::chrono::milliseconds heartbeat{1000};
+    std::chrono::milliseconds nodeTtl{5000};       // a silent node is gone after this
+    std::chrono::milliseconds sessionTtl{600000};  // placement outlives activity this long
+    std::chrono::milliseconds redisTimeout{500};
+    std::chrono::milliseconds forwardTimeout{5000};
+    std::string keyPrefix = "parley:";  // of every key and channel in Redis
+  };
+
+  ClusterNode(boost::asio::io_context& io, Settings settings, session::SessionManager& sessions,
+              store::Store& store, RequestForwarder::LocalHandler local);
+  ~ClusterNode();
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // Registers the node (throws RedisError when Redis cannot be reached) and starts the
+  // heartbeat and the forwarder.
+  void start();
+  // Leaves the cluster at once (record removed) and fails requests still waiting.
+  void stop();
+
+  // Session info: the public URL of the node holding `sessionId` ("" for this one).
+  std::string ownerUrl(const std::string& sessionId);
+  // REST: the owner's deferred answer when the request's session lives on another node.
+  std::optional<http::HttpResponse> routeRest(http::HttpRequest& request,
+                                              const http::PathParams& params);
+  std::vector<NodeRecord> nodes();
+  const std::string& nodeId() const { return settings_.nodeId; }
+
+ private:
+  void heartbeat();
+  void scheduleHeartbeat();
+  NodeRecord selfRecord() const;
+  // The session a REST request acts on, if it acts on one.
+  std::optional<std::string> sessionOf(const http::HttpRequest& request,
+                                       const http::PathParams& params);
+  void redisTrouble(const std::exception& e);
+
+  Settings settings_;
+  session::SessionManager& sessions_;
+  store::Store& store_;
+  RedisConnection redis_;
+  NodeRegistry registry_;
+  SessionDirectory directory_;
+  RequestForwarder forwarder_;
+  boost::asio::steady_timer timer_;
+  std::int64_t startedAtMs_ = 0;
+  bool redisDown_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace parley::cluster
