@@ -1,0 +1,146 @@
+// Three parleyd nodes as one service (docs/cluster.md): a real PostgreSQL and a real Redis
+// started for the test, three nodes on loopback ports sharing them. Sessions are placed on
+// one node when clients first ask for them, through any node; REST calls made on any node
+// reach the clients on the owner (official Node SDK); `parley node list` shows the nodes;
+// a killed owner's sessions are placed again on a live node.
+//
+// Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley \
+//        node --test --test-concurrency=1 tests/cluster.test.js
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promisify } from 'node:util';
+import OpenTok from 'opentok';
+
+import { startParleyd, createSession, getSessionInfo, makeTempDir, removeDir, runCliJson, getMetrics, metricValue } from './lib/parleyd.js';
+import { startPostgres } from './lib/postgres.js';
+import { startRedis } from './lib/redis.js';
+import { RumorClient } from './lib/rumor.js';
+
+const T = { timeout: 120000 };
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('three nodes on PostgreSQL and Redis', () => {
+  let pg;
+  let redis;
+  let storeUrl;
+  let project;
+  const nodes = [];
+  const dirs = [];
+
+  const nodeFor = (url) => nodes.find((n) => n && new URL(n.url).port === new URL(url).port);
+  const sdkOn = (node) => new OpenTok(project.apiKey, project.apiSecret, { apiUrl: node.url });
+
+  async function startNode(i) {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    return startParleyd({
+      apiKey: null,
+      apiSecret: null,
+      dataDir: dir,
+      extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`],
+    });
+  }
+
+  // Session info through `via`, as OpenTok.js asks for it; returns the messaging URL.
+  async function messagingUrlVia(via, sessionId) {
+    const token = sdkOn(via).generateToken(sessionId);
+    const res = await getSessionInfo(via.url, sessionId, token);
+    const el = res.json()[0];
+    assert.equal(el.error, undefined, res.body);
+    return el.messaging_url;
+  }
+
+  async function joinAt(messagingUrl, sessionId, data) {
+    const client = await RumorClient.open(messagingUrl);
+    const token = new OpenTok(project.apiKey, project.apiSecret).generateToken(sessionId, { data });
+    const reply = await client.join({ apiKey: project.apiKey, sessionId, token });
+    assert.equal(reply.status, 200, JSON.stringify(reply.payload));
+    return client.keepalive();
+  }
+
+  before(async () => {
+    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    storeUrl = await pg.createDatabase('cluster');
+    for (let i = 0; i < 3; ++i) nodes.push(await startNode(i));
+    project = runCliJson(['--store', storeUrl, 'project', 'create', '--name', 'cluster'], {});
+  });
+
+  after(async () => {
+    for (const n of nodes) if (n) await n.stop();
+    await redis?.stop();
+    await pg?.stop();
+    for (const d of dirs) removeDir(d);
+  });
+
+  test('parley node list shows the three nodes and their addresses', T, async () => {
+    const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
+    assert.deepEqual(listed.map((n) => n.id), ['n1', 'n2', 'n3']);
+    for (const n of listed) {
+      assert.ok(nodeFor(n.publicUrl), `${n.publicUrl} is one of ours`);
+      assert.ok(n.heartbeatAgoMs < 5000, JSON.stringify(n));
+    }
+    for (const n of nodes) assert.equal(metricValue(await getMetrics(n.url), 'parley_cluster_redis_up'), 1);
+  });
+
+  test('any node sends the clients of a session to its one owner, and REST on any node reaches them', T, async () => {
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    // The first ask places the session; every node then names the same owner.
+    const urls = [];
+    for (const via of [nodes[1], nodes[2], nodes[0]]) urls.push(await messagingUrlVia(via, sessionId));
+    assert.equal(new Set(urls).size, 1, urls.join(' '));
+    const owner = nodeFor(urls[0].replace(/^ws/, 'http'));
+    assert.ok(owner, urls[0]);
+    const others = nodes.filter((n) => n !== owner);
+
+    const alice = await joinAt(urls[0], sessionId, 'alice');
+    const bob = await joinAt(urls[0], sessionId, 'bob');
+    // The owner counts them in its heartbeat.
+    await delay(1500);
+    const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
+    assert.equal(listed.find((n) => nodeFor(n.publicUrl) === owner).connections, 2, JSON.stringify(listed));
+
+    // A signal sent through another node's REST API arrives at both clients.
+    await promisify(sdkOn(others[0]).signal.bind(sdkOn(others[0])))(sessionId, null, { type: 'note', data: 'via a non-owner' });
+    for (const c of [alice, bob]) {
+      const frame = await c.waitForMessage('signal', '/signal/', { timeout: 10000 });
+      assert.equal(frame.raptor.content.data, 'via a non-owner');
+    }
+    // Stream listing and forceDisconnect through the third node.
+    const sdk3 = sdkOn(others[1]);
+    const streams = await promisify(sdk3.listStreams.bind(sdk3))(sessionId);
+    assert.deepEqual(streams, []);
+    await promisify(sdk3.forceDisconnect.bind(sdk3))(sessionId, bob.connectionId);
+    await bob.closed;
+    // A connection that is not there is a 404 from the owner, passed through as it is.
+    await assert.rejects(promisify(sdk3.forceDisconnect.bind(sdk3))(sessionId, bob.connectionId), /404|not found/i);
+    const answered = (await getMetrics(others[1].url)).split('\n').find((l) => l.startsWith('parley_cluster_forwarded_requests_total{outcome="answered"}'));
+    assert.ok(Number(answered?.split(' ').pop()) >= 3, `forwarded and answered: ${answered}`);
+    await alice.close();
+  });
+
+  test("a killed owner's sessions are placed again on a live node", T, async () => {
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const first = await messagingUrlVia(nodes[0], sessionId);
+    const owner = nodeFor(first.replace(/^ws/, 'http'));
+    const client = await joinAt(first, sessionId, 'carol');
+    const index = nodes.indexOf(owner);
+    await owner.terminate('SIGKILL');
+    nodes[index] = null;
+    await client.closed;
+    const survivor = nodes.find((n) => n);
+    // Within the node TTL (5 s) its record expires; the next ask places the session anew.
+    const deadline = Date.now() + 15000;
+    let next = first;
+    while (next === first && Date.now() < deadline) {
+      await delay(250);
+      next = await messagingUrlVia(survivor, sessionId);
+    }
+    assert.notEqual(next, first, 'placed on a live node');
+    const rejoined = await joinAt(next, sessionId, 'carol again');
+    const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
+    assert.equal(listed.length, 2);
+    await rejoined.close();
+    nodes[index] = await startNode(index);
+  });
+});
