@@ -1,8 +1,10 @@
 // Three parleyd nodes as one service (docs/cluster.md): a real PostgreSQL and a real Redis
 // started for the test, three nodes on loopback ports sharing them. Sessions are placed on
 // one node when clients first ask for them, through any node; REST calls made on any node
-// reach the clients on the owner (official Node SDK); `parley node list` shows the nodes;
-// a killed owner's sessions are placed again on a live node.
+// reach the clients on the owner (official Node SDK); OpenTok.js and parley.js pages whose
+// proxy URL is a non-owner reach the owner through that node's socket relay and see each
+// other's video; `parley node list` shows the nodes; a killed owner's sessions are placed
+// again on a live node.
 //
 // Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley \
 //        node --test --test-concurrency=1 tests/cluster.test.js
@@ -16,6 +18,7 @@ import { startParleyd, createSession, getSessionInfo, makeTempDir, removeDir, ru
 import { startPostgres } from './lib/postgres.js';
 import { startRedis } from './lib/redis.js';
 import { RumorClient } from './lib/rumor.js';
+import { launchBrowser, startStaticServer, openClientPage } from './lib/browser.js';
 
 const T = { timeout: 120000 };
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -58,6 +61,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.equal(reply.status, 200, JSON.stringify(reply.payload));
     return client.keepalive();
   }
+
 
   before(async () => {
     [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
@@ -116,7 +120,37 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await assert.rejects(promisify(sdk3.forceDisconnect.bind(sdk3))(sessionId, bob.connectionId), /404|not found/i);
     const answered = (await getMetrics(others[1].url)).split('\n').find((l) => l.startsWith('parley_cluster_forwarded_requests_total{outcome="answered"}'));
     assert.ok(Number(answered?.split(' ').pop()) >= 3, `forwarded and answered: ${answered}`);
-    await alice.close();
+    await alice.leave(); // at once: no reconnect grace left to count in later tests
+  });
+
+  test('OpenTok.js and parley.js behind two non-owner nodes meet on the owner and see each other', T, async (t) => {
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const [viaA, viaB] = nodes.filter((n) => n !== owner);
+    const pages = [];
+    for (const [name, client, via] of [['ot-page', 'opentok', viaA], ['parley-page', 'parley', viaB]]) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+      t.after(() => page.close());
+      const token = sdkOn(via).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: via.url, apiKey: project.apiKey, sessionId, token });
+      pages.push(page);
+    }
+    const published = await pages[0].publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + pages[0].diagnostics());
+    const subscribed = await pages[1].subscribe(published.streamId);
+    assert.ok(subscribed.ok, JSON.stringify(subscribed) + pages[1].diagnostics());
+    await pages[1].waitForFrames(published.streamId, 20);
+    // Both signaling sockets ended on the owner.
+    const ownerMetrics = await getMetrics(owner.url);
+    assert.equal(metricValue(ownerMetrics, 'parley_connections'), 2, 'both clients are connected to the owner');
+    for (const via of [viaA, viaB]) {
+      assert.equal(metricValue(await getMetrics(via.url), 'parley_connections'), 0);
+    }
+    const relayed = metricValue(await getMetrics(viaA.url), 'parley_cluster_relayed_sockets_total') ?? 0;
+    const relayedB = metricValue(await getMetrics(viaB.url), 'parley_cluster_relayed_sockets_total') ?? 0;
+    assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
   test("a killed owner's sessions are placed again on a live node", T, async () => {

@@ -23,7 +23,7 @@ import {
   describeCli,
 } from './lib/parleyd.js';
 import { startPostgres } from './lib/postgres.js';
-import { RumorClient, Type } from './lib/rumor.js';
+import { RumorClient } from './lib/rumor.js';
 import { startReceiver } from './lib/webhook-receiver.js';
 
 const T = { timeout: 90000 };
@@ -39,11 +39,6 @@ async function join(node, project, sessionId, data) {
   const reply = await client.join({ apiKey: project.apiKey, sessionId, token: ot.generateToken(sessionId, { data }) });
   assert.equal(reply.status, 200, JSON.stringify(reply.payload));
   return client;
-}
-
-async function leave(client) {
-  client.sendFrame({ type: Type.DISCONNECT, headers: { reconnect: '' } });
-  await client.close();
 }
 
 describe('parleyd nodes sharing PostgreSQL', () => {
@@ -121,7 +116,7 @@ describe('parleyd nodes sharing PostgreSQL', () => {
       // two deliverers polling it at the same time.
       const clients = [];
       for (let i = 0; i < 12; ++i) clients.push(await join(i % 2 ? two : one, project, sessionId, `n=${i}`));
-      for (const c of clients) await leave(c);
+      for (const c of clients) await c.leave();
       const mine = (p) => p.sessionId === sessionId;
       const deadline = Date.now() + 30000;
       while (receiver.received.filter(mine).length < 24 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -149,7 +144,7 @@ describe('parleyd nodes sharing PostgreSQL', () => {
       // Node 2's client is still connected: no event for it.
       await new Promise((r) => setTimeout(r, 1000));
       assert.equal(receiver.received.some((p) => p.event === 'connectionDestroyed' && p.connection.id === onTwo.connectionId), false);
-      await leave(onTwo);
+      await onTwo.leave();
       await receiver.waitFor((p) => p.event === 'connectionDestroyed' && p.connection.id === onTwo.connectionId, { what: 'node 2 client left' });
     } finally {
       await receiver.close();

@@ -151,5 +151,8 @@ export class RumorClient {
   sessionUri() { return `/v2/partner/${this.apiKey}/session/${this.sessionId}`; }
 
   close() { try { this.ws.close(1000); } catch { /* already closed */ } return this.closed; }
+  // Leaves the way OpenTok.js does: DISCONNECT with an empty `reconnect` header, then close
+  // (the server ends the connection at once, with no reconnect grace).
+  leave() { this.sendFrame({ type: Type.DISCONNECT, headers: { reconnect: '' } }); return this.close(); }
   terminate() { this.ws.terminate(); return this.closed; }
 }

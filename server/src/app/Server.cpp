@@ -180,6 +180,8 @@ int Server::run() {
       *store, sessions, *sfu, *recorder, *packager,
       [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }, archiveSettings);
   std::unique_ptr<http::ApiServer> api;
+  // One node of a cluster: placement, heartbeats, REST and sockets between nodes (Redis).
+  std::unique_ptr<cluster::ClusterNode> clusterNode;
   archives.setStatusListener([&](const store::ArchiveRecord& a) {
     callbackRecorder.archiveChanged(
         a.apiKey, api ? api->archiveJson(a) : session::ArchiveJson::render(a, std::nullopt));
@@ -258,6 +260,9 @@ int Server::run() {
   httpServer.setUpgradeHandler(
       [&](http::HttpRequest& r) -> std::shared_ptr<http::WebSocketHandler> {
         api->prepare(r);
+        if (clusterNode) {
+          if (auto relay = clusterNode->relayFor(r)) return relay;
+        }
         return signaling.accept(r);
       });
   try {
@@ -294,8 +299,6 @@ int Server::run() {
         "(--allow-private-callbacks): every project can make parleyd POST inside its network");
   api = std::make_unique<http::ApiServer>(std::move(apiSettings), *store, sessions, &archives,
                                           &whip, &broadcasts);
-  // One node of a cluster: placement, heartbeats and REST between nodes through Redis.
-  std::unique_ptr<cluster::ClusterNode> clusterNode;
   if (!config_.redis.empty()) {
     cluster::ClusterNode::Settings clusterSettings;
     clusterSettings.nodeId = storeLocation.nodeId;

@@ -1,7 +1,9 @@
 #include "cluster/ClusterNode.h"
 
 #include "cluster/RedisError.h"
+#include "cluster/WebSocketRelay.h"
 #include "core/Clock.h"
+#include "core/HttpUrl.h"
 #include "core/Json.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
@@ -37,6 +39,7 @@ ClusterNode::ClusterNode(boost::asio::io_context& io, Settings settings,
       registry_(redis_, settings_.nodeTtl, settings_.keyPrefix),
       directory_(redis_, registry_, settings_.sessionTtl, settings_.keyPrefix),
       forwarder_(io, redis_, forwarderSettings(settings_), std::move(local)),
+      io_(io),
       timer_(io) {}
 
 ClusterNode::~ClusterNode() {
@@ -156,6 +159,29 @@ std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& requ
     redisTrouble(e);
     return std::nullopt;
   }
+}
+
+std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRequest& request) {
+  if (request.proxiedHost.empty()) return nullptr;
+  try {
+    for (const auto& node : registry_.list()) {
+      if (node.id == settings_.nodeId) continue;
+      auto url = core::HttpUrl::parse(node.publicUrl);
+      if (!url || url->hostHeader() != request.proxiedHost) continue;
+      if (url->secure) {
+        // The relay speaks ws:// only: nodes reach each other on a private network.
+        obs::Logger::warn("cannot relay a socket to a node with an https public URL",
+                          {{"node", node.id}});
+        return nullptr;
+      }
+      std::string target = "ws://" + url->hostHeader() + request.path;
+      if (!request.query.empty()) target += "?" + request.query;
+      return std::make_shared<WebSocketRelay>(io_, target);
+    }
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+  }
+  return nullptr;
 }
 
 std::vector<NodeRecord> ClusterNode::nodes() {

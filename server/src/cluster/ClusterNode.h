@@ -16,6 +16,7 @@
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
 #include "http/Router.h"
+#include "http/WebSocket.h"
 
 namespace parley::session {
 class SessionManager;
@@ -65,6 +66,9 @@ class ClusterNode {
   std::optional<http::HttpResponse> routeRest(http::HttpRequest& request,
                                               const http::PathParams& params);
   std::vector<NodeRecord> nodes();
+  // A WebSocket upgrade whose proxied host (docs/protocol.md §5.5) is another live node:
+  // a relay to that node's socket; null to serve it here.
+  std::shared_ptr<http::WebSocketHandler> relayFor(const http::HttpRequest& request);
   const std::string& nodeId() const { return settings_.nodeId; }
 
  private:
@@ -83,6 +87,7 @@ class ClusterNode {
   NodeRegistry registry_;
   SessionDirectory directory_;
   RequestForwarder forwarder_;
+  boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   std::int64_t startedAtMs_ = 0;
   bool redisDown_ = false;

@@ -148,7 +148,7 @@ void ApiServer::prepare(HttpRequest& request) const {
   auto qmark = request.target.find('?');
   std::string rawPath = request.target.substr(0, qmark);
   request.query = qmark == std::string::npos ? "" : request.target.substr(qmark + 1);
-  request.path = ProxyPath::strip(rawPath, basePath_);
+  request.path = ProxyPath::strip(rawPath, basePath_, &request.proxiedHost);
 }
 
 void ApiServer::addCors(const HttpRequest& request, HttpResponse& response) {

@@ -21,6 +21,9 @@ struct HttpRequest {
   // Sent by another node of the cluster on the client's behalf: answered here, never
   // forwarded again.
   bool forwarded = false;
+  // The host OpenTok.js named as the first path segment behind OT.setProxyUrl (docs/protocol.md
+  // §5.5), e.g. "media-2.example.com:443"; set by ApiServer::prepare, "" without one.
+  std::string proxiedHost;
 
   // Case-insensitive header look-up; the last occurrence wins.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -19,7 +19,8 @@ bool ProxyPath::looksLikeHost(std::string_view seg) {
   return dotOrColon;
 }
 
-std::string ProxyPath::strip(std::string_view path, std::string_view basePath) {
+std::string ProxyPath::strip(std::string_view path, std::string_view basePath,
+                             std::string* proxiedHost) {
   while (!basePath.empty() && basePath.back() == '/') basePath.remove_suffix(1);
   if (!basePath.empty() && path.substr(0, basePath.size()) == basePath &&
       (path.size() == basePath.size() || path[basePath.size()] == '/')) {
@@ -31,6 +32,7 @@ std::string ProxyPath::strip(std::string_view path, std::string_view basePath) {
   std::string_view first =
       path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   if (looksLikeHost(first)) {
+    if (proxiedHost) *proxiedHost = std::string(first);
     if (end == std::string_view::npos) return "/";
     return std::string(path.substr(end));
   }

@@ -13,7 +13,9 @@ namespace parley::http {
 class ProxyPath {
  public:
   // `basePath` is the path of our public URL ("" or e.g. "/parley"); it is removed first.
-  static std::string strip(std::string_view path, std::string_view basePath);
+  // The dropped host segment, if any, goes to `proxiedHost`.
+  static std::string strip(std::string_view path, std::string_view basePath,
+                           std::string* proxiedHost = nullptr);
   static bool looksLikeHost(std::string_view segment);
 };
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "load/WebSocketConnection.h"
+#include "http/WebSocketClient.h"
 
 namespace parley::load {
 
@@ -78,7 +78,7 @@ class JanusClient::Impl : public std::enable_shared_from_this<Impl> {
   std::uint64_t room_;
   Listener& listener_;
   bool joinAsPublisher_;
-  std::shared_ptr<WebSocketConnection> socket_;
+  std::shared_ptr<http::WebSocketClient> socket_;
   boost::asio::steady_timer keepAliveTimer_;
   boost::asio::steady_timer closeTimer_;
 
@@ -183,7 +183,7 @@ void JanusClient::Impl::sendTrickleCompleted(std::int64_t handle) {
 void JanusClient::Impl::join() {
   if (socket_ || silent()) return;
   std::weak_ptr<Impl> weak = weak_from_this();
-  WebSocketConnection::Handlers handlers;
+  http::WebSocketClient::Handlers handlers;
   handlers.opened = [weak] {
     if (auto self = weak.lock()) self->onOpened();
   };
@@ -197,7 +197,7 @@ void JanusClient::Impl::join() {
     self->closeTimer_.cancel();
     self->fail("signaling socket closed: " + reason);
   };
-  socket_ = WebSocketConnection::create(io_, std::move(handlers));
+  socket_ = http::WebSocketClient::create(io_, std::move(handlers));
   socket_->open(url_, "janus-protocol");
 }
 

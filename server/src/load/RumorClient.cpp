@@ -83,7 +83,7 @@ void RumorClient::onSessionInfo(int status, const std::string& body) {
   auto url = element.getString("messaging_url");
   if (!url) return fail("session info without messaging_url");
   if (auto s = element.getString("symphony_address")) symphony_ = *s;
-  WebSocketConnection::Handlers h;
+  http::WebSocketClient::Handlers h;
   h.opened = [this] { onSocketOpen(); };
   h.message = [this](std::string_view m, bool binary) {
     if (binary) onFrame(m);
@@ -91,7 +91,7 @@ void RumorClient::onSessionInfo(int status, const std::string& body) {
   h.closed = [this](const std::string& reason) {
     if (!closed_) fail("socket: " + reason);
   };
-  socket_ = WebSocketConnection::create(io_, std::move(h));
+  socket_ = http::WebSocketClient::create(io_, std::move(h));
   socket_->open(*url);
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/WebSocketClient.h"
 #include "load/SignalingClient.h"
-#include "load/WebSocketConnection.h"
 
 namespace parley::signaling {
 struct RumorFrame;
@@ -60,7 +60,7 @@ class RumorClient final : public SignalingClient {
   boost::asio::io_context& io_;
   Settings settings_;
   Listener& listener_;
-  std::shared_ptr<WebSocketConnection> socket_;
+  std::shared_ptr<http::WebSocketClient> socket_;
   boost::asio::steady_timer pingTimer_;
   std::shared_ptr<bool> alive_;  // cleared on close: late HTTP answers find nobody
   std::string connectionId_;

@@ -1,4 +1,4 @@
-#include "load/WebSocketConnection.h"
+#include "http/WebSocketClient.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -7,13 +7,13 @@
 
 #include "core/HttpUrl.h"
 
-namespace parley::load {
+namespace parley::http {
 
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 
-class WebSocketConnection::Impl {
+class WebSocketClient::Impl {
  public:
   Impl(boost::asio::io_context& io, Handlers handlers)
       : resolver_(io), ws_(io), handlers_(std::move(handlers)) {}
@@ -27,6 +27,7 @@ class WebSocketConnection::Impl {
     bool binary;
   };
   std::deque<Outgoing> queue_;
+  std::size_t queuedBytes_ = 0;
   bool writing_ = false;
   bool open_ = false;
   bool closing_ = false;
@@ -35,24 +36,28 @@ class WebSocketConnection::Impl {
   std::string target_;
 };
 
-std::shared_ptr<WebSocketConnection> WebSocketConnection::create(boost::asio::io_context& io,
-                                                                 Handlers handlers) {
-  return std::shared_ptr<WebSocketConnection>(new WebSocketConnection(io, std::move(handlers)));
+std::shared_ptr<WebSocketClient> WebSocketClient::create(boost::asio::io_context& io,
+                                                         Handlers handlers) {
+  return std::shared_ptr<WebSocketClient>(new WebSocketClient(io, std::move(handlers)));
 }
 
-WebSocketConnection::WebSocketConnection(boost::asio::io_context& io, Handlers handlers)
+WebSocketClient::WebSocketClient(boost::asio::io_context& io, Handlers handlers)
     : impl_(std::make_unique<Impl>(io, std::move(handlers))) {}
 
-WebSocketConnection::~WebSocketConnection() = default;
+WebSocketClient::~WebSocketClient() = default;
 
-bool WebSocketConnection::isOpen() const {
+std::size_t WebSocketClient::queuedBytes() const {
+  return impl_->queuedBytes_;
+}
+
+bool WebSocketClient::isOpen() const {
   return impl_->open_ && !impl_->done_;
 }
 
 namespace {
 
 // Runs the `closed` handler once; later failures of the same connection say nothing.
-void finish(WebSocketConnection::Handlers& h, bool& done, const std::string& reason) {
+void finish(WebSocketClient::Handlers& h, bool& done, const std::string& reason) {
   if (done) return;
   done = true;
   if (h.closed) h.closed(reason);
@@ -60,7 +65,7 @@ void finish(WebSocketConnection::Handlers& h, bool& done, const std::string& rea
 
 }  // namespace
 
-void WebSocketConnection::open(const std::string& url, const std::string& subprotocol) {
+void WebSocketClient::open(const std::string& url, const std::string& subprotocol) {
   std::string http = url;
   if (http.rfind("ws://", 0) == 0) http.replace(0, 2, "http");
   auto parsed = core::HttpUrl::parse(http);
@@ -72,7 +77,7 @@ void WebSocketConnection::open(const std::string& url, const std::string& subpro
   impl_->target_ = parsed->target;
   auto self = shared_from_this();
   impl_->ws_.set_option(websocket::stream_base::decorator([subprotocol](auto& request) {
-    request.set(beast::http::field::user_agent, "parley-load");
+    request.set(beast::http::field::user_agent, "parley");
     if (!subprotocol.empty()) request.set(beast::http::field::sec_websocket_protocol, subprotocol);
   }));
   impl_->resolver_.async_resolve(
@@ -102,7 +107,7 @@ void WebSocketConnection::open(const std::string& url, const std::string& subpro
       });
 }
 
-void WebSocketConnection::readNext() {
+void WebSocketClient::readNext() {
   auto self = shared_from_this();
   impl_->ws_.async_read(impl_->buffer_, [self](const beast::error_code& ec, size_t) {
     Impl& d = *self->impl_;
@@ -121,13 +126,14 @@ void WebSocketConnection::readNext() {
   });
 }
 
-void WebSocketConnection::send(std::string message, bool binary) {
+void WebSocketClient::send(std::string message, bool binary) {
   if (impl_->done_ || impl_->closing_) return;
+  impl_->queuedBytes_ += message.size();
   impl_->queue_.push_back({std::move(message), binary});
   if (impl_->open_) writeNext();
 }
 
-void WebSocketConnection::writeNext() {
+void WebSocketClient::writeNext() {
   Impl& d = *impl_;
   if (d.writing_ || d.queue_.empty() || d.done_ || d.closing_) return;
   d.writing_ = true;
@@ -137,7 +143,10 @@ void WebSocketConnection::writeNext() {
                     [self](const beast::error_code& ec, size_t) {
                       Impl& d2 = *self->impl_;
                       d2.writing_ = false;
-                      if (!d2.queue_.empty()) d2.queue_.pop_front();
+                      if (!d2.queue_.empty()) {
+                        d2.queuedBytes_ -= d2.queue_.front().data.size();
+                        d2.queue_.pop_front();
+                      }
                       if (ec) {
                         d2.open_ = false;
                         return finish(d2.handlers_, d2.done_, "write: " + ec.message());
@@ -149,12 +158,12 @@ void WebSocketConnection::writeNext() {
                     });
 }
 
-void WebSocketConnection::detach() {
+void WebSocketClient::detach() {
   impl_->handlers_ = Handlers{};
   close();
 }
 
-void WebSocketConnection::close() {
+void WebSocketClient::close() {
   Impl& d = *impl_;
   if (d.done_ || d.closing_) return;
   d.closing_ = true;
@@ -166,13 +175,15 @@ void WebSocketConnection::close() {
   // A close frame is a write: it waits for the one in flight (whose buffer is the front).
   if (d.writing_) {
     d.queue_.erase(d.queue_.begin() + 1, d.queue_.end());
+    d.queuedBytes_ = d.queue_.front().data.size();
     return;
   }
   d.queue_.clear();
+  d.queuedBytes_ = 0;
   closeNow();
 }
 
-void WebSocketConnection::closeNow() {
+void WebSocketClient::closeNow() {
   Impl& d = *impl_;
   if (d.done_) return;
   auto self = shared_from_this();
@@ -183,4 +194,4 @@ void WebSocketConnection::closeNow() {
   });
 }
 
-}  // namespace parley::load
+}  // namespace parley::http
