@@ -4,7 +4,7 @@
 // reach the clients on the owner (official Node SDK); OpenTok.js and parley.js pages whose
 // proxy URL is a non-owner reach the owner through that node's socket relay and see each
 // other's video; `parley node list` shows the nodes; a killed owner's sessions are placed
-// again on a live node.
+// again on a live node and a surviving node sends the webhooks it owed.
 //
 // Run: PARLEYD=build/asan/parleyd PARLEY_CLI=build/asan/parley \
 //        node --test --test-concurrency=1 tests/cluster.test.js
@@ -18,6 +18,7 @@ import { startParleyd, createSession, getSessionInfo, makeTempDir, removeDir, ru
 import { startPostgres } from './lib/postgres.js';
 import { startRedis } from './lib/redis.js';
 import { RumorClient } from './lib/rumor.js';
+import { startReceiver } from './lib/webhook-receiver.js';
 import { launchBrowser, startStaticServer, openClientPage } from './lib/browser.js';
 
 const T = { timeout: 120000 };
@@ -41,7 +42,9 @@ describe('three nodes on PostgreSQL and Redis', () => {
       apiKey: null,
       apiSecret: null,
       dataDir: dir,
-      extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`],
+      // A killed node is taken over after 2 s of silence (default 30 s).
+      extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`, '--node-timeout', '2000',
+        '--allow-private-callbacks', '--callback-retry-ms', '200'],
     });
   }
 
@@ -153,8 +156,12 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
-  test("a killed owner's sessions are placed again on a live node", T, async () => {
-    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+  test("a killed owner's sessions are placed again on a live node, and another node sends its webhooks", T, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const sdk = sdkOn(nodes[0]);
+    await promisify(sdk.registerCallback.bind(sdk))({ group: 'connection', event: 'destroyed', url: receiver.url('/gone') });
+    const { sessionId } = await createSession(sdk, { mediaMode: 'routed' });
     const first = await messagingUrlVia(nodes[0], sessionId);
     const owner = nodeFor(first.replace(/^ws/, 'http'));
     const client = await joinAt(first, sessionId, 'carol');
@@ -171,6 +178,14 @@ describe('three nodes on PostgreSQL and Redis', () => {
       next = await messagingUrlVia(survivor, sessionId);
     }
     assert.notEqual(next, first, 'placed on a live node');
+    // The node that swept the silent one sent carol's connectionDestroyed on its behalf.
+    const gone = await receiver.waitFor((p) => p.event === 'connectionDestroyed' && p.connection.id === client.connectionId, {
+      what: "carol's connectionDestroyed from a surviving node",
+      timeout: 20000,
+    });
+    assert.equal(gone.sessionId, sessionId);
+    assert.equal(gone.reason, 'networkDisconnected');
+    assert.equal(gone.reasonDetail, 'serverFailure');
     const rejoined = await joinAt(next, sessionId, 'carol again');
     const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
     assert.equal(listed.length, 2);

@@ -50,6 +50,9 @@ constexpr FlagSpec kFlags[] = {
     {"--redis", "PARLEY_REDIS", "URL",
      "redis://HOST:PORT or unix:///PATH: join the cluster of nodes meeting in this Redis "
      "(needs --store postgresql://…)"},
+    {"--node-timeout", "PARLEY_NODE_TIMEOUT", "MS",
+     "a cluster node silent this long is taken over by another: its webhooks are closed out, "
+     "its claims released, its recordings failed (default 30000)"},
     {"--node-id", "PARLEY_NODE_ID", "ID",
      "this node's name in a cluster, stable across restarts (default HOSTNAME-PORT)"},
     {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
@@ -252,6 +255,10 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0)
       return bad("expected a postgresql:// URL");
     c.store = value;
+  } else if (flag == "--node-timeout") {
+    long long ms = 0;
+    if (!parseInt<long long>(value, ms, 2000, 3600000)) return bad("expected 2000 to 3600000 ms");
+    c.nodeTimeout = std::chrono::milliseconds(ms);
   } else if (flag == "--redis") {
     if (auto why = cluster::RedisConnection::validateUrl(value); !why.empty()) return bad(why);
     c.redis = value;

@@ -13,10 +13,12 @@
 #include "app/FileLimit.h"
 #include "app/HeapTrimmer.h"
 #include "app/LoopLagMonitor.h"
+#include "app/NodeTakeover.h"
 #include "app/ProjectAdmin.h"
 #include "app/UrlSigningKey.h"
 #include "cluster/ClusterNode.h"
 #include "cluster/RedisError.h"
+#include "core/Clock.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
@@ -306,6 +308,7 @@ int Server::run() {
     clusterSettings.publicUrl = publicUrl;
     clusterSettings.rtcIp = config_.effectiveRtcIp();
     clusterSettings.rtcPort = config_.rtcPort;
+    clusterSettings.takeoverAfter = config_.nodeTimeout;
     clusterNode = std::make_unique<cluster::ClusterNode>(
         io, clusterSettings, sessions, *store,
         [&api](http::HttpRequest& r) { return api->handle(r); });
@@ -315,6 +318,13 @@ int Server::run() {
       Logger::error("cannot join the cluster", {{"redis", config_.redis}, {"error", e.what()}});
       return 1;
     }
+    // Once per silent node, on whichever node swept it.
+    auto takeover = std::make_shared<NodeTakeover>(
+        storeLocation, [&deliverer] { deliverer->nudge(); },
+        [&api](const store::ArchiveRecord& a) { return api->archiveJson(a); });
+    clusterNode->setNodeGone([takeover](const std::string& nodeId) {
+      takeover->takeOver(nodeId, core::Clock::nowMs());
+    });
     api->setRestForwarding([&clusterNode](http::HttpRequest& r, const http::PathParams& p) {
       return clusterNode->routeRest(r, p);
     });

@@ -36,7 +36,7 @@ ClusterNode::ClusterNode(boost::asio::io_context& io, Settings settings,
       sessions_(sessions),
       store_(store),
       redis_(settings_.redisUrl, settings_.redisTimeout),
-      registry_(redis_, settings_.nodeTtl, settings_.keyPrefix),
+      registry_(redis_, settings_.nodeTtl, settings_.keyPrefix, settings_.takeoverAfter),
       directory_(redis_, registry_, settings_.sessionTtl, settings_.keyPrefix),
       forwarder_(io, redis_, forwarderSettings(settings_), std::move(local)),
       io_(io),
@@ -98,6 +98,20 @@ void ClusterNode::heartbeat() {
   try {
     registry_.publish(selfRecord());
     directory_.refresh(settings_.nodeId, sessions_.liveSessionIds());
+    // Every other beat: nodes silent for longer than takeoverAfter. Only the node whose
+    // sweep removed an id takes it over.
+    if (++beats_ % 2 == 0) {
+      for (const auto& gone : registry_.sweep()) {
+        if (gone == settings_.nodeId) continue;
+        obs::Logger::warn("a node went silent: taking over what it left", {{"node", gone}});
+        try {
+          if (nodeGone_) nodeGone_(gone);
+        } catch (const std::exception& e) {
+          obs::Logger::error("taking over a silent node failed",
+                             {{"node", gone}, {"error", e.what()}});
+        }
+      }
+    }
     if (redisDown_) obs::Logger::info("redis reachable again", {{"nodeId", settings_.nodeId}});
     redisDown_ = false;
   } catch (const RedisError& e) {

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,8 +42,9 @@ class ClusterNode {
     std::string rtcIp;
     int rtcPort = 0;
     std::chrono::milliseconds heartbeat{1000};
-    std::chrono::milliseconds nodeTtl{5000};       // a silent node is gone after this
-    std::chrono::milliseconds sessionTtl{600000};  // placement outlives activity this long
+    std::chrono::milliseconds nodeTtl{5000};         // a silent node is gone after this
+    std::chrono::milliseconds takeoverAfter{30000};  // …and taken over after this
+    std::chrono::milliseconds sessionTtl{600000};    // placement outlives activity this long
     std::chrono::milliseconds redisTimeout{500};
     std::chrono::milliseconds forwardTimeout{5000};
     std::string keyPrefix = "parley:";  // of every key and channel in Redis
@@ -66,6 +68,11 @@ class ClusterNode {
   std::optional<http::HttpResponse> routeRest(http::HttpRequest& request,
                                               const http::PathParams& params);
   std::vector<NodeRecord> nodes();
+  // Called (on the control thread) on the one node that found `nodeId` silent for
+  // takeoverAfter: it closes out what that node left (app/NodeTakeover).
+  void setNodeGone(std::function<void(const std::string& nodeId)> gone) {
+    nodeGone_ = std::move(gone);
+  }
   // A WebSocket upgrade whose proxied host (docs/protocol.md §5.5) is another live node:
   // a relay to that node's socket; null to serve it here.
   std::shared_ptr<http::WebSocketHandler> relayFor(const http::HttpRequest& request);
@@ -90,6 +97,8 @@ class ClusterNode {
   boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   std::int64_t startedAtMs_ = 0;
+  std::function<void(const std::string&)> nodeGone_;
+  std::uint64_t beats_ = 0;
   bool redisDown_ = false;
   bool stopped_ = false;
 };

@@ -8,11 +8,12 @@ namespace parley::cluster {
 
 void NodeRegistry::publish(const NodeRecord& self) {
   redis_.pipeline({{"SET", key(self.id), self.toJson(), "PX", std::to_string(ttl_.count())},
+                   {"SET", seenKey(self.id), "1", "PX", std::to_string(seenTtl_.count())},
                    {"SADD", setKey(), self.id}});
 }
 
 void NodeRegistry::remove(const std::string& id) {
-  redis_.pipeline({{"DEL", key(id)}, {"SREM", setKey(), id}});
+  redis_.pipeline({{"DEL", key(id)}, {"DEL", seenKey(id)}, {"SREM", setKey(), id}});
 }
 
 std::vector<NodeRecord> NodeRegistry::list() {
@@ -22,19 +23,29 @@ std::vector<NodeRecord> NodeRegistry::list() {
   std::vector<std::string> mget{"MGET"};
   for (const auto& id : ids.elements) mget.push_back(key(id.string));
   RedisReply records = redis_.command(mget);
-  std::vector<std::string> gone{"SREM", setKey()};
   for (std::size_t i = 0; i < ids.elements.size() && i < records.elements.size(); ++i) {
     const auto& value = records.elements[i];
     auto record = value.isNil() ? std::nullopt : NodeRecord::fromJson(value.string);
-    if (record && record->id == ids.elements[i].string)
-      nodes.push_back(std::move(*record));
-    else
-      gone.push_back(ids.elements[i].string);
+    if (record && record->id == ids.elements[i].string) nodes.push_back(std::move(*record));
   }
-  if (gone.size() > 2) redis_.command(gone);
   std::sort(nodes.begin(), nodes.end(),
             [](const NodeRecord& a, const NodeRecord& b) { return a.id < b.id; });
   return nodes;
+}
+
+std::vector<std::string> NodeRegistry::sweep() {
+  RedisReply ids = redis_.command({"SMEMBERS", setKey()});
+  std::vector<std::string> gone;
+  if (ids.elements.empty()) return gone;
+  std::vector<std::vector<std::string>> checks;
+  for (const auto& id : ids.elements) checks.push_back({"EXISTS", seenKey(id.string)});
+  const auto seen = redis_.pipeline(checks);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    if (seen[i].integer != 0) continue;
+    const std::string& id = ids.elements[i].string;
+    if (redis_.command({"SREM", setKey(), id}).integer == 1) gone.push_back(id);
+  }
+  return gone;
 }
 
 std::optional<NodeRecord> NodeRegistry::find(const std::string& id) {

@@ -2,31 +2,15 @@
 
 #include <boost/asio/post.hpp>
 
+#include "cluster/ClusterMessage.h"
 #include "cluster/RedisConnection.h"
 #include "cluster/RedisError.h"
-#include "core/Json.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 
 namespace parley::cluster {
 
 namespace {
-
-core::Json headersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
-  core::Json out = core::Json::array();
-  for (const auto& [name, value] : headers) out.push(core::Json::array({name, value}));
-  return out;
-}
-
-bool readHeaders(const core::Json* json, std::vector<std::pair<std::string, std::string>>& out) {
-  if (!json || !json->isArray()) return false;
-  for (const auto& pair : json->items()) {
-    if (!pair.isArray() || pair.size() != 2 || !pair.at(0).isString() || !pair.at(1).isString())
-      return false;
-    out.emplace_back(pair.at(0).asString(), pair.at(1).asString());
-  }
-  return true;
-}
 
 obs::Metrics::Counter& forwardedCounter(const char* outcome) {
   return obs::Metrics::instance().counter("parley_cluster_forwarded_requests_total",
@@ -78,15 +62,7 @@ http::HttpResponse RequestForwarder::forward(const http::HttpRequest& request,
                                      "too many requests waiting for other nodes");
   }
   const std::uint64_t id = nextId_++;
-  const std::string message = core::Json::object({{"id", static_cast<long long>(id)},
-                                                  {"from", settings_.nodeId},
-                                                  {"method", request.method},
-                                                  {"target", request.target},
-                                                  {"headers", headersJson(request.headers)},
-                                                  {"body", request.body},
-                                                  {"remote", request.remoteAddress},
-                                                  {"secure", request.secure}})
-                                  .dump();
+  const std::string message = ClusterMessage::encodeRequest(id, settings_.nodeId, request);
   long long receivers = 0;
   try {
     receivers = redis_.command({"PUBLISH", requestChannel(nodeId), message}).integer;
@@ -128,43 +104,20 @@ void RequestForwarder::onMessage(const std::string& channel, std::string payload
 }
 
 void RequestForwarder::answerRequest(const std::string& payload) {
-  auto json = core::Json::parse(payload);
-  const auto id = json ? json->getInt("id") : std::nullopt;
-  const auto from = json ? json->getString("from") : std::nullopt;
-  http::HttpRequest request;
-  request.forwarded = true;
-  if (!id || !from || from->empty() || !json->getString("method") || !json->getString("target") ||
-      !readHeaders(json->find("headers"), request.headers)) {
+  auto message = ClusterMessage::decodeRequest(payload);
+  if (!message) {
     obs::Logger::warn("malformed forwarded request ignored", {});
     return;
   }
-  request.method = *json->getString("method");
-  request.target = *json->getString("target");
-  request.body = json->getString("body").value_or("");
-  request.remoteAddress = json->getString("remote").value_or("");
-  request.secure = json->getBool("secure").value_or(false);
-  auto reply = [this, replyTo = *from, id = *id](const http::HttpResponse& response) {
-    core::Json answer = core::Json::object({{"id", static_cast<long long>(id)}});
-    if (response.fileBody) {
-      answer.set("status", 502);
-      answer.set(
-          "body",
-          R"({"code":502,"message":"Bad gateway","description":"a file answer is not forwarded"})");
-      answer.set("headers",
-                 core::Json::array({core::Json::array({"Content-Type", "application/json"})}));
-    } else {
-      answer.set("status", response.status);
-      answer.set("headers", headersJson(response.headers));
-      answer.set("body", response.body);
-    }
+  auto reply = [this, replyTo = message->from, id = message->id](const http::HttpResponse& r) {
     try {
-      redis_.command({"PUBLISH", replyChannel(replyTo), answer.dump()});
+      redis_.command({"PUBLISH", replyChannel(replyTo), ClusterMessage::encodeReply(id, r)});
     } catch (const RedisError& e) {
       obs::Logger::warn("cannot answer a forwarded request",
                         {{"node", replyTo}, {"error", e.what()}});
     }
   };
-  http::HttpResponse response = local_(request);
+  http::HttpResponse response = local_(message->request);
   if (response.deferred) {
     response.deferred->onReady([reply](http::HttpResponse later) { reply(later); });
   } else {
@@ -173,16 +126,10 @@ void RequestForwarder::answerRequest(const std::string& payload) {
 }
 
 void RequestForwarder::takeReply(const std::string& payload) {
-  auto json = core::Json::parse(payload);
-  const auto id = json ? json->getInt("id") : std::nullopt;
-  const auto status = json ? json->getInt("status") : std::nullopt;
-  if (!id || !status || *status < 100 || *status > 599) return;
-  http::HttpResponse response;
-  response.status = static_cast<int>(*status);
-  if (!readHeaders(json->find("headers"), response.headers)) return;
-  response.body = json->getString("body").value_or("");
+  auto message = ClusterMessage::decodeReply(payload);
+  if (!message) return;
   forwardedCounter("answered").add();
-  finish(static_cast<std::uint64_t>(*id), std::move(response));
+  finish(message->id, std::move(message->response));
 }
 
 void RequestForwarder::finish(std::uint64_t id, http::HttpResponse response) {

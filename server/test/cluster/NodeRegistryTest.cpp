@@ -30,7 +30,7 @@ class ClusterRedisTest : public ::testing::Test {
 };
 
 TEST_F(ClusterRedisTest, NodesAppearWithTheirRecordsAndGoWhenTheirTtlRunsOut) {
-  NodeRegistry shortLived(redis_, 300ms, prefix_);
+  NodeRegistry shortLived(redis_, 300ms, prefix_, 600ms);
   NodeRegistry longLived(redis_, 60s, prefix_);
   longLived.publish(node("b", 3));
   shortLived.publish(node("a", 1));
@@ -43,7 +43,12 @@ TEST_F(ClusterRedisTest, NodesAppearWithTheirRecordsAndGoWhenTheirTtlRunsOut) {
   nodes = longLived.list();
   ASSERT_EQ(nodes.size(), 1u);
   EXPECT_EQ(nodes[0].id, "b");
-  EXPECT_EQ(redis_.command({"SCARD", prefix_ + "nodes"}).integer, 1) << "the expired id is pruned";
+  // Not seen for its longer TTL yet: not swept.
+  EXPECT_TRUE(longLived.sweep().empty());
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(longLived.sweep(), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(shortLived.sweep().empty()) << "swept once, by one node";
+  EXPECT_EQ(redis_.command({"SCARD", prefix_ + "nodes"}).integer, 1);
   longLived.remove("b");
   EXPECT_TRUE(longLived.list().empty());
   EXPECT_FALSE(longLived.find("b"));
