@@ -38,14 +38,16 @@ describe('three nodes on PostgreSQL and Redis', () => {
   async function startNode(i) {
     const dir = makeTempDir();
     dirs.push(dir);
-    return startParleyd({
+    const node = await startParleyd({
       apiKey: null,
       apiSecret: null,
       dataDir: dir,
-      // A killed node is taken over after 2 s of silence (default 30 s).
-      extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`, '--node-timeout', '2000',
+      // A killed node is taken over after 2 s of silence (default 30 s); SIGTERM drains for
+      // 3 s at most (default 30 s) before the node stops.
+      extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`, '--node-timeout', '2000', '--drain-timeout', '3000',
         '--allow-private-callbacks', '--callback-retry-ms', '200'],
     });
+    return Object.assign(node, { nodeId: `n${i + 1}` });
   }
 
   // Session info through `via`, as OpenTok.js asks for it; returns the messaging URL.
@@ -154,6 +156,66 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const relayed = metricValue(await getMetrics(viaA.url), 'parley_cluster_relayed_sockets_total') ?? 0;
     const relayedB = metricValue(await getMetrics(viaB.url), 'parley_cluster_relayed_sockets_total') ?? 0;
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
+  });
+
+  test('drain: OpenTok.js clients (sessionMigration) move to another node without leaving; the media gap is printed', T, async (t) => {
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const oldUrl = await messagingUrlVia(nodes[0], sessionId);
+    const owner = nodeFor(oldUrl.replace(/^ws/, 'http'));
+    const pages = [];
+    for (const name of ['sender', 'receiver']) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client: 'opentok' });
+      t.after(() => page.close());
+      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token, sessionOptions: { sessionMigration: true } });
+      pages.push(page);
+    }
+    const [sender, receiver] = pages;
+    const published = await sender.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
+    const subscribed = await receiver.subscribe(published.streamId);
+    assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
+    await receiver.waitForFrames(published.streamId, 20);
+    assert.equal(metricValue(await getMetrics(owner.url), 'parley_connections'), 2);
+
+    // Frames the receiver has decoded, sampled every 100 ms from the drain on.
+    const samples = [];
+    const frames = () => receiver.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
+    const drained = runCliJson(['node', 'drain', owner.nodeId, '--redis', redis.url], {});
+    assert.equal(drained.draining, true);
+    const started = Date.now();
+    let left = 2;
+    while (Date.now() - started < 40000) {
+      samples.push([Date.now() - started, await frames()]);
+      if (samples.length % 10 === 0) left = metricValue(await getMetrics(owner.url), 'parley_connections');
+      if (left === 0 && samples.length > 30) break;
+      await delay(100);
+    }
+    assert.equal(left, 0, 'both clients left the drained node');
+    const newUrl = await messagingUrlVia(nodes.find((n) => n && n !== owner), sessionId);
+    assert.notEqual(newUrl, oldUrl, 'the session has a new owner');
+    const newOwner = nodeFor(newUrl.replace(/^ws/, 'http'));
+    assert.equal(metricValue(await getMetrics(newOwner.url), 'parley_connections'), 2, 'both clients are on the new owner');
+    // Video goes on there, and nobody saw the session end.
+    const before = await frames();
+    await receiver.waitForFrames(published.streamId, before + 30).catch((err) => {
+      throw new Error(`${err.message}${sender.diagnostics()}\n--- new owner:\n${newOwner.logTail?.() ?? ''}`);
+    });
+    for (const p of pages) assert.deepEqual(await p.events({ event: 'sessionDisconnected' }), []);
+    const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
+    assert.equal(listed.find((n) => n.id === owner.nodeId).draining, true);
+    let gap = 0;
+    for (let i = 1; i < samples.length; ++i) {
+      if (samples[i][1] > samples[i - 1][1]) continue;
+      let j = i;
+      while (j < samples.length && samples[j][1] <= samples[i - 1][1]) ++j;
+      gap = Math.max(gap, (samples[Math.min(j, samples.length - 1)][0] - samples[i - 1][0]));
+      i = j;
+    }
+    t.diagnostic(`media gap during the drain: ${gap} ms (longest time without a new decoded frame)`);
+    console.log(`# drain media gap: ${gap} ms`);
   });
 
   test("a killed owner's sessions are placed again on a live node, and another node sends its webhooks", T, async (t) => {

@@ -53,6 +53,9 @@ constexpr FlagSpec kFlags[] = {
     {"--node-timeout", "PARLEY_NODE_TIMEOUT", "MS",
      "a cluster node silent this long is taken over by another: its webhooks are closed out, "
      "its claims released, its recordings failed (default 30000)"},
+    {"--drain-timeout", "PARLEY_DRAIN_TIMEOUT", "MS",
+     "in a cluster, SIGTERM first moves clients to other nodes for up to this long "
+     "(default 30000; 0: stop at once)"},
     {"--node-id", "PARLEY_NODE_ID", "ID",
      "this node's name in a cluster, stable across restarts (default HOSTNAME-PORT)"},
     {"--sdk-dir", "PARLEY_SDK_DIR", "DIR",
@@ -255,6 +258,10 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0)
       return bad("expected a postgresql:// URL");
     c.store = value;
+  } else if (flag == "--drain-timeout") {
+    long long ms = 0;
+    if (!parseInt<long long>(value, ms, 0, 3600000)) return bad("expected 0 to 3600000 ms");
+    c.drainTimeout = std::chrono::milliseconds(ms);
   } else if (flag == "--node-timeout") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 2000, 3600000)) return bad("expected 2000 to 3600000 ms");

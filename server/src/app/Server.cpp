@@ -353,8 +353,7 @@ int Server::run() {
   LoopLagMonitor loopLag(io);
   loopLag.start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
+  auto shutDown = [&](int signal) {
     Logger::info("shutting down", {{"signal", signal}});
     if (clusterNode) clusterNode->stop();
     httpServer.stop();
@@ -364,7 +363,38 @@ int Server::run() {
     signaling.shutdown();
     sfu->stop();
     io.stop();
-  });
+  };
+  // In a cluster, SIGTERM first drains: clients move to other nodes (ClusterNode::drain)
+  // while this one keeps serving them, for up to --drain-timeout or until none is left. A
+  // second signal stops at once.
+  boost::asio::steady_timer drainTimer(io);
+  std::function<void(std::chrono::steady_clock::time_point, int)> waitForDrain =
+      [&](std::chrono::steady_clock::time_point deadline, int signal) {
+        if (sessions.connectionCount() == 0 || std::chrono::steady_clock::now() >= deadline) {
+          Logger::info("drained",
+                       {{"connectionsLeft", static_cast<long long>(sessions.connectionCount())}});
+          shutDown(signal);
+          return;
+        }
+        drainTimer.expires_after(std::chrono::milliseconds(250));
+        drainTimer.async_wait([&, deadline, signal](const boost::system::error_code& ec) {
+          if (!ec) waitForDrain(deadline, signal);
+        });
+      };
+  std::function<void(const boost::system::error_code&, int)> onSignal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (clusterNode && !clusterNode->draining() && signal == SIGTERM &&
+            config_.drainTimeout.count() > 0) {
+          clusterNode->drain();
+          waitForDrain(std::chrono::steady_clock::now() + config_.drainTimeout, signal);
+          signals.async_wait(onSignal);
+          return;
+        }
+        drainTimer.cancel();
+        shutDown(signal);
+      };
+  signals.async_wait(onSignal);
 
   Logger::info("parleyd ready",
                {{"listen", config_.listenHost + ":" + std::to_string(config_.listenPort)},

@@ -69,6 +69,7 @@ constexpr const char* kUsage =
     "\n"
     "  node list [--redis URL]                 the cluster's live nodes and their load (Redis:\n"
     "                                          --redis or $PARLEY_REDIS; docs/cluster.md)\n"
+    "  node drain ID [--redis URL]             the node's clients move to the other nodes\n"
     "\n"
     "  load [options]                          simulated WebRTC clients against a server;\n"
     "                                          `parley load --help` lists the options\n"
@@ -246,9 +247,21 @@ int nodeCommand(const Args& a, bool json) {
   if (url.empty()) return usageError("node: --redis URL (or PARLEY_REDIS) is required");
   if (auto why = parley::cluster::RedisConnection::validateUrl(url); !why.empty())
     return usageError("--redis: " + why);
-  if (a.words.size() != 2 || a.words[1] != "list") return usageError("usage: parley node list");
   parley::cluster::RedisConnection redis(url, std::chrono::milliseconds(2000));
   parley::cluster::NodeRegistry registry(redis, std::chrono::milliseconds(0));
+  if (a.words.size() == 3 && a.words[1] == "drain") {
+    const std::string& id = a.words[2];
+    if (!registry.find(id)) {
+      std::fprintf(stderr, "parley: no live node %s\n", id.c_str());
+      return 1;
+    }
+    registry.requestDrain(id);
+    print(json, Json::object({{"id", id}, {"draining", true}}),
+          "Node " + id + " drains: its clients move to the other nodes.\n");
+    return 0;
+  }
+  if (a.words.size() != 2 || a.words[1] != "list")
+    return usageError("usage: parley node list | parley node drain ID");
   const auto nodes = registry.list();
   const std::int64_t now = parley::core::Clock::nowMs();
   Json list = Json::array();

@@ -7,6 +7,8 @@
 #include "core/Json.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
+#include "session/LiveSession.h"
+#include "session/OutboundMessage.h"
 #include "session/SessionManager.h"
 #include "store/Store.h"
 
@@ -56,6 +58,7 @@ NodeRecord ClusterNode::selfRecord() const {
   const auto live = sessions_.liveSessionIds();
   r.sessions = static_cast<std::int64_t>(live.size());
   for (const auto& id : live) r.streams += static_cast<std::int64_t>(sessions_.streams(id).size());
+  r.draining = draining_;
   r.startedAtMs = startedAtMs_;
   r.heartbeatAtMs = core::Clock::nowMs();
   return r;
@@ -96,8 +99,13 @@ void ClusterNode::scheduleHeartbeat() {
 
 void ClusterNode::heartbeat() {
   try {
+    if (!draining_ && registry_.drainRequested(settings_.nodeId)) drain();
     registry_.publish(selfRecord());
-    directory_.refresh(settings_.nodeId, sessions_.liveSessionIds());
+    // A draining node keeps nothing: its clients are moving to other nodes.
+    if (draining_)
+      releaseAndNotify();
+    else
+      directory_.refresh(settings_.nodeId, sessions_.liveSessionIds());
     // Every other beat: nodes silent for longer than takeoverAfter. Only the node whose
     // sweep removed an id takes it over.
     if (++beats_ % 2 == 0) {
@@ -125,6 +133,45 @@ void ClusterNode::redisTrouble(const std::exception& e) {
                        {{"nodeId", settings_.nodeId}, {"error", e.what()}});
   }
   redisDown_ = true;
+}
+
+void ClusterNode::drain() {
+  if (draining_) return;
+  draining_ = true;
+  obs::Logger::warn("draining: sessions move to other nodes",
+                    {{"nodeId", settings_.nodeId},
+                     {"connections", static_cast<long long>(sessions_.connectionCount())}});
+  try {
+    registry_.publish(selfRecord());  // no placement here from now on
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+  }
+  releaseAndNotify();
+}
+
+void ClusterNode::releaseAndNotify() {
+  for (const auto& sessionId : sessions_.liveSessionIds()) {
+    try {
+      directory_.release(settings_.nodeId, sessionId);
+    } catch (const RedisError& e) {
+      redisTrouble(e);
+    }
+    // Told once per session; clients that connect later (a late joiner that still had
+    // this node's URL) are told at the next heartbeat.
+    const auto* live = sessions_.session(sessionId);
+    if (!live) continue;
+    std::vector<std::string> fresh;
+    for (const auto& [connectionId, connection] : live->connections)
+      if (notified_.insert(connectionId).second) fresh.push_back(connectionId);
+    if (fresh.empty()) continue;
+    for (const auto& connectionId : fresh) {
+      sessions_.notifyConnection(
+          connectionId, session::OutboundMessage{std::string(session::kServerAddress),
+                                                 "notification", live->uri() + "/notification",
+                                                 core::Json::object({{"reason", "serverRotation"}}),
+                                                 std::nullopt});
+    }
+  }
 }
 
 std::string ClusterNode::ownerUrl(const std::string& sessionId) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "cluster/NodeRecord.h"
@@ -62,6 +63,13 @@ class ClusterNode {
   // Leaves the cluster at once (record removed) and fails requests still waiting.
   void stop();
 
+  // Drain (docs/cluster.md): this node takes no new sessions, gives up those it holds, and
+  // tells their clients to move (OpenTok's session migration: a `notification` with reason
+  // serverRotation makes a client fetch session info again and reconnect, republish and
+  // resubscribe on the new owner). Also started by `parley node drain` through Redis.
+  void drain();
+  bool draining() const { return draining_; }
+
   // Session info: the public URL of the node holding `sessionId` ("" for this one).
   std::string ownerUrl(const std::string& sessionId);
   // REST: the owner's deferred answer when the request's session lives on another node.
@@ -82,6 +90,7 @@ class ClusterNode {
   void heartbeat();
   void scheduleHeartbeat();
   NodeRecord selfRecord() const;
+  void releaseAndNotify();
   // The session a REST request acts on, if it acts on one.
   std::optional<std::string> sessionOf(const http::HttpRequest& request,
                                        const http::PathParams& params);
@@ -100,6 +109,8 @@ class ClusterNode {
   std::function<void(const std::string&)> nodeGone_;
   std::uint64_t beats_ = 0;
   bool redisDown_ = false;
+  bool draining_ = false;
+  std::unordered_set<std::string> notified_;  // connections told to move
   bool stopped_ = false;
 };
 

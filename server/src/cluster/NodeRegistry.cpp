@@ -13,7 +13,17 @@ void NodeRegistry::publish(const NodeRecord& self) {
 }
 
 void NodeRegistry::remove(const std::string& id) {
-  redis_.pipeline({{"DEL", key(id)}, {"DEL", seenKey(id)}, {"SREM", setKey(), id}});
+  redis_.pipeline(
+      {{"DEL", key(id)}, {"DEL", seenKey(id)}, {"DEL", drainKey(id)}, {"SREM", setKey(), id}});
+}
+
+void NodeRegistry::requestDrain(const std::string& id) {
+  // Until the node leaves (remove() clears it), or a day at most.
+  redis_.command({"SET", drainKey(id), "1", "PX", "86400000"});
+}
+
+bool NodeRegistry::drainRequested(const std::string& id) {
+  return redis_.command({"EXISTS", drainKey(id)}).integer != 0;
 }
 
 std::vector<NodeRecord> NodeRegistry::list() {

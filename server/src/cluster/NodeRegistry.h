@@ -35,10 +35,14 @@ class NodeRegistry {
   // caller only (SREM answers 1 once), whichever node sweeps first. Throws RedisError.
   std::vector<std::string> sweep();
   std::optional<NodeRecord> find(const std::string& id);
+  // Asks node `id` to drain (it sees the request at its next heartbeat). Throws RedisError.
+  void requestDrain(const std::string& id);
+  bool drainRequested(const std::string& id);
 
   std::string key(const std::string& id) const { return prefix_ + "node:" + id; }
   std::string setKey() const { return prefix_ + "nodes"; }
   std::string seenKey(const std::string& id) const { return prefix_ + "seen:" + id; }
+  std::string drainKey(const std::string& id) const { return prefix_ + "drain:" + id; }
 
  private:
   RedisConnection& redis_;

@@ -385,8 +385,8 @@ MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
                    if (restart) s.transport().restartIce(ufrag, password, remote);
                    s.transport().setRemote(remote);
                    for (auto& c : s.consumers()) {
-                     auto it = accepted.find(c->producer().track().mid);
-                     if (it != accepted.end()) c->setAcceptedPayloadTypes(it->second);
+                     auto types = accepted.find(c->producer().track().mid);
+                     if (types != accepted.end()) c->setAcceptedPayloadTypes(types->second);
                    }
                  });
   Negotiation n;
@@ -432,8 +432,8 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
         s.transport().setRemote(remote);
         // What the answer kept is what this subscriber can decode.
         for (auto& c : s.consumers()) {
-          auto it = kept.find(c->producer().track().mid);
-          c->setAcceptedPayloadTypes(it == kept.end() ? std::vector<uint8_t>{} : it->second);
+          auto types = kept.find(c->producer().track().mid);
+          c->setAcceptedPayloadTypes(types == kept.end() ? std::vector<uint8_t>{} : types->second);
         }
       });
   return n;

@@ -236,7 +236,7 @@ Reply SessionManager::connect(const std::string& connectionId, std::string_view 
   Json streams = Json::array();
   for (const auto& id : s->streamOrder) {
     const Stream& st = s->streams.at(id);
-    if (st.announced) streams.push(st.toJson(connectionObject(*s, st.connectionId)));
+    if (st.announced) streams.push(st.toJson(connectionObject(*s, st.connectionId), routed(*s)));
   }
   Json state =
       Json::object({{"connection", connections},
@@ -410,7 +410,7 @@ void SessionManager::announceStream(LiveSession& s, Stream& st) {
   const Connection* owner = s.connection(st.connectionId);
   if (!owner) return;
   broadcast(s, OutboundMessage{std::string(kServerAddress), "created", s.streamUri(st.id),
-                               st.toJson(owner->toJson()), std::nullopt});
+                               st.toJson(owner->toJson(), routed(s)), std::nullopt});
   // A session under force-mute makes new publishers start muted (docs/protocol.md §7.8.3).
   if (s.muteAllActive && !s.muteExclusions.count(st.id)) sendMute(s, st);
   for (auto* l : listeners_) l->streamCreated(st, *owner);

@@ -43,6 +43,10 @@ class SessionManager : public media::MediaService::Events {
   }
   // To every connection of a live session (archive news); nothing when nobody is connected.
   void notifySession(std::string_view sessionId, const OutboundMessage& message);
+  // Sends `message` to one connected client (nothing if it is gone).
+  void notifyConnection(const std::string& connectionId, const OutboundMessage& message) {
+    if (connectionSession_.count(connectionId)) send(connectionId, message);
+  }
   // The SFU for routed sessions; without one, routed publishing is refused (409).
   void setMedia(media::MediaService* media);
   // A client that lives in this process rather than behind a socket (a WHIP publisher,

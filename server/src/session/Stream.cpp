@@ -45,12 +45,16 @@ bool Stream::hasVideo() const {
   return isActive(firstOfType(channels, "video"));
 }
 
-core::Json Stream::toJson(const core::Json& connection) const {
+core::Json Stream::toJson(const core::Json& connection, bool routed) const {
+  // sourceStreamId names where the media comes from: the SFU ("MANTIS") or the publisher
+  // itself ("P2P"). OpenTok.js needs "MANTIS" to resubscribe to a stream it already knows
+  // during session migration (docs/cluster.md).
   core::Json out = core::Json::object({{"id", id},
                                        {"name", name},
                                        {"creationTime", creationTime},
                                        {"connection", connection},
-                                       {"channel", channels}});
+                                       {"channel", channels},
+                                       {"sourceStreamId", routed ? "MANTIS" : "P2P"}});
   for (std::size_t i = 0; i < extra.keys().size(); ++i) out.set(extra.keys()[i], extra.valueAt(i));
   return out;
 }

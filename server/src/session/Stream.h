@@ -29,7 +29,7 @@ struct Stream {
   bool hasVideo() const;
 
   // Raptor stream object (docs/protocol.md §7.6.2); `connection` is the owner's connection object.
-  core::Json toJson(const core::Json& connection) const;
+  core::Json toJson(const core::Json& connection, bool routed) const;
   // REST shape (docs/protocol.md §7.6.3): {"id","videoType","name","layoutClassList"}.
   core::Json toRestJson() const;
 };

@@ -54,6 +54,17 @@ TEST_F(ClusterRedisTest, NodesAppearWithTheirRecordsAndGoWhenTheirTtlRunsOut) {
   EXPECT_FALSE(longLived.find("b"));
 }
 
+TEST_F(ClusterRedisTest, ADrainRequestWaitsForItsNodeAndGoesWithIt) {
+  NodeRegistry registry(redis_, 60s, prefix_);
+  registry.publish(node("a", 0));
+  EXPECT_FALSE(registry.drainRequested("a"));
+  registry.requestDrain("a");
+  EXPECT_TRUE(registry.drainRequested("a"));
+  EXPECT_FALSE(registry.drainRequested("b"));
+  registry.remove("a");  // the drained node stops: its request goes with it
+  EXPECT_FALSE(registry.drainRequested("a"));
+}
+
 TEST_F(ClusterRedisTest, ARecordThatIsNotANodeIsIgnored) {
   NodeRegistry registry(redis_, 60s, prefix_);
   registry.publish(node("a", 0));
