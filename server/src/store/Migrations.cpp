@@ -182,7 +182,15 @@ ALTER TABLE callback_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT
 )sql"},
 };
 
-void checkKnownVersion(int version, int latest) {
+bool schemaIsEmpty(sqlite3* db) {
+  SqliteStatement query(db, "SELECT count(*) FROM sqlite_schema");
+  query.step();
+  return query.columnInt64(0) == 0;
+}
+
+}  // namespace
+
+void checkSchemaVersion(int version, int latest) {
   if (version > latest) {
     throw StoreError("database schema version " + std::to_string(version) +
                      " is newer than this build of Parley supports (" + std::to_string(latest) +
@@ -193,13 +201,13 @@ void checkKnownVersion(int version, int latest) {
   }
 }
 
-bool schemaIsEmpty(sqlite3* db) {
-  SqliteStatement query(db, "SELECT count(*) FROM sqlite_schema");
-  query.step();
-  return query.columnInt64(0) == 0;
+void checkMigrationOrder(std::span<const Migration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      throw StoreError("migration list out of order at entry " + std::to_string(i));
+    }
+  }
 }
-
-}  // namespace
 
 std::span<const Migration> schemaMigrations() {
   return kMigrations;
@@ -213,22 +221,18 @@ int readUserVersion(sqlite3* db) {
 
 void applyMigrations(sqlite3* db, std::span<const Migration> migrations) {
   const int latest = static_cast<int>(migrations.size());
-  for (int i = 0; i < latest; ++i) {
-    if (migrations[static_cast<std::size_t>(i)].version != i + 1) {
-      throw StoreError("migration list out of order at entry " + std::to_string(i));
-    }
-  }
+  checkMigrationOrder(migrations);
 
   // Common case first, without the write lock: already up to date.
   int version = readUserVersion(db);
-  checkKnownVersion(version, latest);
+  checkSchemaVersion(version, latest);
 
   for (const Migration& migration : migrations) {
     if (version >= migration.version) continue;
     SqliteTransaction transaction(db);
     // Another process may have migrated while we waited for the write lock.
     version = readUserVersion(db);
-    checkKnownVersion(version, latest);
+    checkSchemaVersion(version, latest);
     if (version >= migration.version) continue;
     if (version == 0 && !schemaIsEmpty(db)) {
       throw StoreError(

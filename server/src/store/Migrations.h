@@ -13,6 +13,12 @@ struct Migration {
   const char* sql;  // may hold several statements; no values, no transaction control
 };
 
+// Throws StoreError when `version` is newer than `latest` (the last migration this build
+// knows) or negative.
+void checkSchemaVersion(int version, int latest);
+// Throws StoreError unless entry i of `migrations` has version i + 1.
+void checkMigrationOrder(std::span<const Migration> migrations);
+
 // Parley's schema history, oldest first. Append only: a released entry never changes,
 // because databases in the field have already run it.
 std::span<const Migration> schemaMigrations();

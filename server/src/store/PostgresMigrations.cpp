@@ -131,14 +131,6 @@ CREATE INDEX archives_by_status ON archives(status, node_id);
 )sql"},
 };
 
-void checkKnownVersion(int version, int latest) {
-  if (version > latest) {
-    throw StoreError("database schema version " + std::to_string(version) +
-                     " is newer than this build of Parley supports (" + std::to_string(latest) +
-                     "); upgrade Parley or use a matching database");
-  }
-}
-
 bool versionTableExists(PgConnection& connection) {
   return connection.exec("SELECT to_regclass('parley_schema_version') IS NOT NULL").boolean(0, 0);
 }
@@ -166,14 +158,10 @@ int readPostgresVersion(PgConnection& connection) {
 
 void applyPostgresMigrations(PgConnection& connection, std::span<const Migration> migrations) {
   const int latest = static_cast<int>(migrations.size());
-  for (int i = 0; i < latest; ++i) {
-    if (migrations[static_cast<std::size_t>(i)].version != i + 1) {
-      throw StoreError("migration list out of order at entry " + std::to_string(i));
-    }
-  }
+  checkMigrationOrder(migrations);
   // Common case first, without the lock: already up to date.
   int version = readPostgresVersion(connection);
-  checkKnownVersion(version, latest);
+  checkSchemaVersion(version, latest);
   if (version >= latest) return;
   // A session-level lock taken outside any transaction: each step's transaction starts
   // after the wait, so it sees the catalog as the node that migrated meanwhile left it (a
@@ -181,7 +169,7 @@ void applyPostgresMigrations(PgConnection& connection, std::span<const Migration
   // cache of before the wait).
   MigrationLock lock(connection);
   version = readPostgresVersion(connection);
-  checkKnownVersion(version, latest);
+  checkSchemaVersion(version, latest);
   for (const Migration& migration : migrations) {
     if (version >= migration.version) continue;
     const std::string context =
