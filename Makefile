@@ -1,5 +1,5 @@
 # Parley — two commands: `make run` and `make test`. See README.md.
-.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench load-signal bench-compare format format-check lint clean
+.PHONY: all deps build build-test run sdk test test-unit test-sdk test-fuzz test-e2e test-tsan bench load-signal bench-compare bench-cluster format format-check lint clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/asan
@@ -87,6 +87,13 @@ load-signal:
 # in a private network namespace; N="50 150 400" REPEAT=2 DURATION=20 (docs/performance.md).
 bench-compare:
 	@JOBS=$(JOBS) tests/load/bench-compare.sh
+
+# Three nodes on a throwaway PostgreSQL and Redis (release build): placement, forwarded REST
+# and join times through non-owner nodes (docs/performance.md); BENCH_ARGS="--rounds 100".
+bench-cluster:
+	@cmake -S . -B build/release-load -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
+	@cmake --build build/release-load -j $(JOBS) --target parleyd parley
+	@node tests/load/cluster-bench.mjs --parleyd build/release-load/parleyd --cli build/release-load/parley $(BENCH_ARGS)
 
 format:
 	@find server -name '*.h' -o -name '*.cpp' | xargs clang-format -i
