@@ -128,6 +128,24 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await alice.leave(); // at once: no reconnect grace left to count in later tests
   });
 
+  test('a broadcast started through any node runs where the session is placed; get and stop through the others', T, async () => {
+    const sdkA = sdkOn(nodes[0]);
+    const { sessionId } = await createSession(sdkA, { mediaMode: 'routed' });
+    // Nobody has asked for the session yet: starting a broadcast places it.
+    const started = await promisify(sdkA.startBroadcast.bind(sdkA))(sessionId, { outputs: { hls: {} } });
+    const owner = nodeFor((await messagingUrlVia(nodes[1], sessionId)).replace(/^ws/, 'http'));
+    assert.ok(started.broadcastUrls.hls.startsWith(`${owner.url}/broadcast/${started.id}/`), `${started.broadcastUrls.hls} is served by the owner ${owner.url}`);
+    for (const via of nodes.filter((n) => n !== owner)) {
+      const sdk = sdkOn(via);
+      const got = await promisify(sdk.getBroadcast.bind(sdk))(started.id);
+      assert.equal(got.status, 'started');
+      assert.equal(got.sessionId, sessionId);
+    }
+    const other = sdkOn(nodes.find((n) => n !== owner));
+    const stopped = await promisify(other.stopBroadcast.bind(other))(started.id);
+    assert.equal(stopped.status, 'stopped');
+  });
+
   test('OpenTok.js and parley.js behind two non-owner nodes meet on the owner and see each other', T, async (t) => {
     const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
     t.after(() => Promise.allSettled([browser.close(), web.close()]));

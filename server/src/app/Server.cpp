@@ -210,6 +210,7 @@ int Server::run() {
       *store, sessions, *sfu, *recorder,
       [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); }, broadcastSettings);
   broadcasts.setStatusListener([&](const session::BroadcastManager::Broadcast& b) {
+    if (clusterNode && b.status == "started") clusterNode->noteBroadcast(b.id, b.sessionId);
     callbackRecorder.broadcastChanged(
         b.apiKey, session::BroadcastJson::render(b, config_.effectivePublicUrl()));
   });

@@ -186,18 +186,26 @@ std::string ClusterNode::ownerUrl(const std::string& sessionId) {
 }
 
 std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& request,
-                                                  const http::PathParams& params) {
+                                                  const http::PathParams& params, bool& place) {
   if (!startsWith(request.path, "/v2/project/")) return std::nullopt;
   if (auto it = params.find("sessionId"); it != params.end()) return it->second;
   const auto key = params.find("apiKey");
   if (key == params.end()) return std::nullopt;
   const std::string base = "/v2/project/" + key->second;
-  // Starting an archive or a broadcast: the session is in the body.
+  // Starting an archive or a broadcast: the session is in the body. It is placed now if
+  // nobody has asked for it yet, so the recording runs where its clients will be.
   if (request.method == "POST" &&
       (request.path == base + "/archive" || request.path == base + "/broadcast")) {
     auto body = core::Json::parse(request.body);
     if (!body) return std::nullopt;
+    place = true;
     return body->getString("sessionId");
+  }
+  // A broadcast lives in the memory of the node that runs it.
+  if (auto id = params.find("broadcastId"); id != params.end()) {
+    RedisReply session = redis_.command({"GET", broadcastKey(id->second)});
+    if (session.isNil()) return std::nullopt;
+    return session.string;
   }
   // An archive's actions (stop, layout, streams) act where its session is recorded.
   if (auto id = params.find("id"); id != params.end() &&
@@ -210,10 +218,11 @@ std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& reque
 
 std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& request,
                                                          const http::PathParams& params) {
-  auto sessionId = sessionOf(request, params);
-  if (!sessionId || sessionId->empty()) return std::nullopt;
   try {
-    auto owner = directory_.currentOwner(*sessionId);
+    bool place = false;
+    auto sessionId = sessionOf(request, params, place);
+    if (!sessionId || sessionId->empty()) return std::nullopt;
+    auto owner = place ? directory_.ownerOf(*sessionId) : directory_.currentOwner(*sessionId);
     if (!owner || owner->id == settings_.nodeId) return std::nullopt;
     return forwarder_.forward(request, owner->id);
   } catch (const RedisError& e) {
@@ -243,6 +252,15 @@ std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRe
     redisTrouble(e);
   }
   return nullptr;
+}
+
+void ClusterNode::noteBroadcast(const std::string& broadcastId, const std::string& sessionId) {
+  try {
+    // Outlives any broadcast (4 h at most by default, 48 h with --max-duration).
+    redis_.command({"SET", broadcastKey(broadcastId), sessionId, "PX", "172800000"});
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+  }
 }
 
 std::vector<NodeRecord> ClusterNode::nodes() {

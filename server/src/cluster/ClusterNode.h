@@ -76,6 +76,9 @@ class ClusterNode {
   std::optional<http::HttpResponse> routeRest(http::HttpRequest& request,
                                               const http::PathParams& params);
   std::vector<NodeRecord> nodes();
+  // A broadcast this node runs: REST on it by id (get, stop, layout, streams) through another
+  // node finds its session, and so this node, through Redis.
+  void noteBroadcast(const std::string& broadcastId, const std::string& sessionId);
   // Called (on the control thread) on the one node that found `nodeId` silent for
   // takeoverAfter: it closes out what that node left (app/NodeTakeover).
   void setNodeGone(std::function<void(const std::string& nodeId)> gone) {
@@ -91,9 +94,13 @@ class ClusterNode {
   void scheduleHeartbeat();
   NodeRecord selfRecord() const;
   void releaseAndNotify();
-  // The session a REST request acts on, if it acts on one.
+  // The session a REST request acts on, if it acts on one; `place` is set for requests
+  // that start something (an archive, a broadcast) and so place the session if no node has it.
   std::optional<std::string> sessionOf(const http::HttpRequest& request,
-                                       const http::PathParams& params);
+                                       const http::PathParams& params, bool& place);
+  std::string broadcastKey(const std::string& id) const {
+    return settings_.keyPrefix + "broadcast:" + id;
+  }
   void redisTrouble(const std::exception& e);
 
   Settings settings_;
