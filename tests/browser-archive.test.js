@@ -253,7 +253,11 @@ describe('individual archives of OpenTok.js and parley.js publishers in Chromium
 
     second = await startParleyd({ dataDir, apiKey: first.apiKey, apiSecret: first.apiSecret, logLevel: 'info' });
     const again = archivesOf(new OpenTok(second.apiKey, second.apiSecret, { apiUrl: second.url }));
-    const done = await again.get(a.id);
+    // The start packages it on its job thread (a long recording must not hold up the start):
+    // until then it keeps its status, so a busy machine may answer "started" for a while.
+    const done = await waitFinished(again, a.id, 30000).catch((err) => {
+      throw new Error(`${err.message}\n${second.logs().slice(-4000)}`);
+    });
     assert.equal(done.status, 'available', `${JSON.stringify(done)}\n${second.logs().slice(-4000)}`);
     assert.match(done.reason, /stopped unexpectedly/);
     assert.ok(done.duration >= 1, `duration ${done.duration}`);
