@@ -76,10 +76,13 @@ describe('three nodes on PostgreSQL and Redis', () => {
   });
 
   after(async () => {
-    for (const n of nodes) if (n) await n.stop();
-    await redis?.stop();
-    await pg?.stop();
+    // Every node is stopped, and Redis and PostgreSQL after them, even when a node fails to
+    // stop cleanly; that failure is reported once everything is down.
+    const stopped = await Promise.allSettled(nodes.filter((n) => n).map((n) => n.stop()));
+    await Promise.allSettled([redis?.stop(), pg?.stop()]);
     for (const d of dirs) removeDir(d);
+    const failed = stopped.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 
   test('parley node list shows the three nodes and their addresses', T, async () => {

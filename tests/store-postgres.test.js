@@ -56,9 +56,12 @@ describe('parleyd nodes sharing PostgreSQL', () => {
   });
 
   after(async () => {
-    for (const node of running) await node.terminate('SIGKILL');
-    await pg?.stop();
-    for (const d of dirs) removeDir(d);
+    try {
+      await Promise.allSettled([...running].map((node) => node.terminate('SIGKILL')));
+    } finally {
+      await pg?.stop();
+      for (const d of dirs) removeDir(d);
+    }
   });
 
   test('the CLI and two nodes share projects and sessions; nodes starting together migrate once', T, async () => {
