@@ -11,10 +11,11 @@
 
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import OpenTok from 'opentok';
 
-import { startParleyd, createSession, getSessionInfo, makeTempDir, removeDir, runCliJson, getMetrics, metricValue } from './lib/parleyd.js';
+import { startParleyd, request, createSession, getSessionInfo, makeTempDir, removeDir, runCliJson, getMetrics, metricValue } from './lib/parleyd.js';
 import { startPostgres } from './lib/postgres.js';
 import { startRedis } from './lib/redis.js';
 import { RumorClient } from './lib/rumor.js';
@@ -147,6 +148,15 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const other = sdkOn(nodes.find((n) => n !== owner));
     const stopped = await promisify(other.stopBroadcast.bind(other))(started.id);
     assert.equal(stopped.status, 'stopped');
+    // A start for a session that does not exist, with no credentials, places nothing.
+    const made = `1_${'x'.repeat(40)}`;
+    const refused = await request('POST', `${nodes[0].url}/v2/project/${project.apiKey}/archive`, {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sessionId: made }),
+    });
+    assert.ok(refused.status >= 400 && refused.status < 500, `${refused.status} ${refused.body}`);
+    const socket = redis.url.slice('unix://'.length);
+    assert.equal(execFileSync('redis-cli', ['-s', socket, 'EXISTS', `parley:session:${made}`], { encoding: 'utf8' }).trim(), '0');
   });
 
   test('OpenTok.js and parley.js behind two non-owner nodes meet on the owner and see each other', T, async (t) => {

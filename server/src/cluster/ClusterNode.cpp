@@ -222,6 +222,12 @@ std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& requ
     bool place = false;
     auto sessionId = sessionOf(request, params, place);
     if (!sessionId || sessionId->empty()) return std::nullopt;
+    // This runs before the route authenticates: only a session of the project in the path,
+    // known to the database, is looked up, placed or forwarded, so a caller holding nothing
+    // cannot fill Redis with placements of made-up ids. Anything else is answered here.
+    const auto key = params.find("apiKey");
+    const auto record = store_.findSession(*sessionId);
+    if (key == params.end() || !record || record->apiKey != key->second) return std::nullopt;
     auto owner = place ? directory_.ownerOf(*sessionId) : directory_.currentOwner(*sessionId);
     if (!owner || owner->id == settings_.nodeId) return std::nullopt;
     return forwarder_.forward(request, owner->id);
