@@ -285,4 +285,52 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await rejoined.close();
     nodes[index] = await startNode(index);
   });
+
+  test('Redis hanging for longer than the node timeout: each node answers for itself, and no live node is taken over', T, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const sdk = sdkOn(nodes[0]);
+    await promisify(sdk.registerCallback.bind(sdk))({ group: 'connection', event: 'destroyed', url: receiver.url('/hang') });
+    const { sessionId } = await createSession(sdk, { mediaMode: 'routed' });
+    const ownerUrl = await messagingUrlVia(nodes[0], sessionId);
+    const dave = await joinAt(ownerUrl, sessionId, 'dave');
+    const readings = () => Promise.all(nodes.map(async (n) => metricValue(await getMetrics(n.url), 'parley_cluster_redis_up')));
+    async function waitForReadings(value, timeout) {
+      const deadline = Date.now() + timeout;
+      let last;
+      while (Date.now() < deadline) {
+        last = await readings();
+        if (last.every((v) => v === value)) return;
+        await delay(250);
+      }
+      assert.fail(`parley_cluster_redis_up is ${last} on the three nodes, expected ${value}`);
+    }
+
+    redis.freeze();
+    let thawed = false;
+    t.after(() => thawed || redis.thaw());
+    // Session info through every node still answers; with Redis silent, a node sends the
+    // client to itself.
+    const { sessionId: during } = await createSession(sdk, { mediaMode: 'routed' });
+    for (const via of nodes) {
+      const url = await messagingUrlVia(via, during);
+      assert.equal(new URL(url).port, new URL(via.url).port, `${via.nodeId} answered for itself: ${url}`);
+    }
+    await waitForReadings(0, 15000);
+    await delay(3000); // every node's mark (2 s) has expired by now
+    redis.thaw();
+    thawed = true;
+    await waitForReadings(1, 30000);
+    // Past the point where a sweep would have run: the longest retry pause (8 s) and the
+    // node timeout (2 s), plus two beats.
+    await delay(12000);
+    assert.equal(runCliJson(['node', 'list', '--redis', redis.url], {}).length, 3);
+    const destroyed = receiver.received.filter((p) => p.event === 'connectionDestroyed');
+    assert.deepEqual(destroyed, [], 'nobody sent "destroyed" webhooks for live connections');
+    // dave is still connected and reachable through REST on another node.
+    await promisify(sdkOn(nodes[2]).signal.bind(sdkOn(nodes[2])))(sessionId, null, { type: 'note', data: 'after the hang' });
+    const frame = await dave.waitForMessage('signal', '/signal/', { timeout: 10000 });
+    assert.equal(frame.raptor.content.data, 'after the hang');
+    await dave.close();
+  });
 });

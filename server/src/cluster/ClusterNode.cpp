@@ -1,5 +1,7 @@
 #include "cluster/ClusterNode.h"
 
+#include <algorithm>
+
 #include "cluster/RedisError.h"
 #include "cluster/WebSocketRelay.h"
 #include "core/Clock.h"
@@ -66,6 +68,7 @@ NodeRecord ClusterNode::selfRecord() const {
 
 void ClusterNode::start() {
   startedAtMs_ = core::Clock::nowMs();
+  healthySinceMs_ = startedAtMs_;
   registry_.publish(selfRecord());  // throws: a node that cannot reach Redis does not start
   forwarder_.start();
   auto& metrics = obs::Metrics::instance();
@@ -98,6 +101,10 @@ void ClusterNode::scheduleHeartbeat() {
 }
 
 void ClusterNode::heartbeat() {
+  // While Redis is down only the heartbeat tries it, every 1, 2, 4… up to 8 beats, so an
+  // unreachable Redis (a connect that waits for its timeout) holds this thread rarely.
+  if (redisDown_ && ++beatsSinceTrouble_ < retryEvery_) return;
+  beatsSinceTrouble_ = 0;
   try {
     if (!draining_ && registry_.drainRequested(settings_.nodeId)) drain();
     registry_.publish(selfRecord());
@@ -106,9 +113,13 @@ void ClusterNode::heartbeat() {
       releaseAndNotify();
     else
       directory_.refresh(settings_.nodeId, sessions_.liveSessionIds());
+    if (redisDown_) healthySinceMs_ = core::Clock::nowMs();
     // Every other beat: nodes silent for longer than takeoverAfter. Only the node whose
-    // sweep removed an id takes it over.
-    if (++beats_ % 2 == 0) {
+    // sweep removed an id takes it over. Not until this node has reached Redis for that
+    // long plus the longest retry pause: after an outage every node's mark has expired,
+    // and live nodes must get the time to mark themselves again before anyone sweeps.
+    const auto settled = settings_.takeoverAfter.count() + 8 * settings_.heartbeat.count();
+    if (++beats_ % 2 == 0 && core::Clock::nowMs() - healthySinceMs_ >= settled) {
       for (const auto& gone : registry_.sweep()) {
         if (gone == settings_.nodeId) continue;
         obs::Logger::warn("a node went silent: taking over what it left", {{"node", gone}});
@@ -122,7 +133,9 @@ void ClusterNode::heartbeat() {
     }
     if (redisDown_) obs::Logger::info("redis reachable again", {{"nodeId", settings_.nodeId}});
     redisDown_ = false;
+    retryEvery_ = 1;
   } catch (const RedisError& e) {
+    if (redisDown_) retryEvery_ = std::min(retryEvery_ * 2, 8);
     redisTrouble(e);
   }
 }
@@ -175,6 +188,7 @@ void ClusterNode::releaseAndNotify() {
 }
 
 std::string ClusterNode::ownerUrl(const std::string& sessionId) {
+  if (redisDown_) return {};
   try {
     auto owner = directory_.ownerOf(sessionId);
     if (!owner || owner->id == settings_.nodeId) return {};
@@ -218,6 +232,7 @@ std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& reque
 
 std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& request,
                                                          const http::PathParams& params) {
+  if (redisDown_) return std::nullopt;
   try {
     bool place = false;
     auto sessionId = sessionOf(request, params, place);
@@ -238,7 +253,7 @@ std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& requ
 }
 
 std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRequest& request) {
-  if (request.proxiedHost.empty()) return nullptr;
+  if (request.proxiedHost.empty() || redisDown_) return nullptr;
   try {
     for (const auto& node : registry_.list()) {
       if (node.id == settings_.nodeId) continue;
@@ -261,6 +276,7 @@ std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRe
 }
 
 void ClusterNode::noteBroadcast(const std::string& broadcastId, const std::string& sessionId) {
+  if (redisDown_) return;
   try {
     // Outlives any broadcast (4 h at most by default, 48 h with --max-duration).
     redis_.command({"SET", broadcastKey(broadcastId), sessionId, "PX", "172800000"});

@@ -33,7 +33,8 @@ namespace parley::cluster {
 // Redis, places sessions on nodes when clients ask for them, sends clients to the owner's
 // messaging URL and REST requests for a session held elsewhere to its owner. On the
 // control thread; Redis calls are bounded by a short timeout, and while Redis is
-// unreachable the node answers for itself (logged once) rather than failing requests.
+// unreachable the node answers for itself (logged once) rather than failing requests, and
+// only its heartbeat tries Redis again, less and less often.
 class ClusterNode {
  public:
   struct Settings {
@@ -113,9 +114,12 @@ class ClusterNode {
   boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   std::int64_t startedAtMs_ = 0;
+  std::int64_t healthySinceMs_ = 0;  // since when Redis answers without a break
   std::function<void(const std::string&)> nodeGone_;
   std::uint64_t beats_ = 0;
   bool redisDown_ = false;
+  int retryEvery_ = 1;  // beats between attempts while Redis is down
+  int beatsSinceTrouble_ = 0;
   bool draining_ = false;
   std::unordered_set<std::string> notified_;  // connections told to move
   bool stopped_ = false;

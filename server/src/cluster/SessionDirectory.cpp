@@ -20,15 +20,19 @@ end
 return current
 )lua";
 
-// Keeps (or takes, when nobody has it) a session this node holds live.
+// Keeps (or takes, when nobody has it) the sessions this node holds live, one key each.
 constexpr const char* kKeepOrTake = R"lua(
-local current = redis.call('GET', KEYS[1])
-if current == false or current == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+for _, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  if current == false or current == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+  end
 end
 return 0
 )lua";
+
+// Keys per script call: one call holds Redis for its whole length.
+constexpr std::size_t kKeysPerRefresh = 500;
 
 constexpr const char* kDeleteIfOwner = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -67,11 +71,16 @@ std::optional<NodeRecord> SessionDirectory::ownerOf(const std::string& sessionId
 void SessionDirectory::refresh(const std::string& nodeId,
                                const std::vector<std::string>& sessionIds) {
   if (sessionIds.empty()) return;
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(sessionIds.size());
   // A plain SET would also take a session another node was given meanwhile.
-  for (const auto& id : sessionIds)
-    commands.push_back({"EVAL", kKeepOrTake, "1", key(id), nodeId, std::to_string(ttl_.count())});
+  std::vector<std::vector<std::string>> commands;
+  for (std::size_t first = 0; first < sessionIds.size(); first += kKeysPerRefresh) {
+    const std::size_t count = std::min(kKeysPerRefresh, sessionIds.size() - first);
+    std::vector<std::string> command{"EVAL", kKeepOrTake, std::to_string(count)};
+    for (std::size_t i = first; i < first + count; ++i) command.push_back(key(sessionIds[i]));
+    command.push_back(nodeId);
+    command.push_back(std::to_string(ttl_.count()));
+    commands.push_back(std::move(command));
+  }
   redis_.pipeline(commands);
 }
 

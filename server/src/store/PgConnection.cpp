@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "store/StoreError.h"
@@ -45,10 +46,16 @@ PgConnection::~PgConnection() {
 void PgConnection::ensureConnected() {
   if (PQstatus(conn_) == CONNECTION_OK) return;
   if (inTransaction_) throw StoreError("the connection to PostgreSQL broke inside a transaction");
+  const auto now = std::chrono::steady_clock::now();
+  if (now < retryAt_) throw StoreError("PostgreSQL is unreachable (retrying shortly)");
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
+    retryPause_ = std::min(std::chrono::seconds(30),
+                           retryPause_.count() == 0 ? std::chrono::seconds(1) : retryPause_ * 2);
+    retryAt_ = std::chrono::steady_clock::now() + retryPause_;
     throw StoreError("cannot reconnect to PostgreSQL: " + connectionError(conn_));
   }
+  retryPause_ = std::chrono::seconds(0);
 }
 
 void PgConnection::fail(std::string_view what, pg_result* result) {

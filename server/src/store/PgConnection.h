@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -13,8 +14,10 @@ namespace parley::store {
 // One libpq connection (the only place parleyd talks to libpq besides PgResult). Errors
 // throw StoreError with PostgreSQL's message and SQLSTATE. A connection that broke is
 // re-established before the next statement that is not inside a transaction; inside a
-// transaction the statement fails instead, so no half of a transaction runs twice.
-// Not thread-safe: one owner thread per instance.
+// transaction the statement fails instead, so no half of a transaction runs twice. After a
+// failed reconnect, statements fail at once for a growing pause (1 s doubling to 30 s) so a
+// PostgreSQL that is unreachable does not hold the calling thread for the connect timeout
+// on every statement. Not thread-safe: one owner thread per instance.
 class PgConnection {
  public:
   // `url` is a libpq connection URI or key=value string. parleyd's defaults (a 5 s
@@ -41,6 +44,8 @@ class PgConnection {
 
   pg_conn* conn_ = nullptr;
   bool inTransaction_ = false;
+  std::chrono::steady_clock::time_point retryAt_{};
+  std::chrono::seconds retryPause_{0};
 };
 
 }  // namespace parley::store

@@ -123,7 +123,8 @@ TEST_F(ClusterRedisTest, NodesPlacingTogetherAgreeOnOneOwner) {
 
 TEST_F(ClusterRedisTest, TheOwnerKeepsItsLiveSessionsAndTakesUnplacedOnes) {
   NodeRegistry registry(redis_, 60s, prefix_);
-  SessionDirectory sessions(redis_, registry, 500ms, prefix_);
+  // A TTL far above a refresh period, so a machine that stalls a while does not fail this.
+  SessionDirectory sessions(redis_, registry, 2000ms, prefix_);
   registry.publish(node("a", 0));
   registry.publish(node("b", 9));
   ASSERT_EQ(sessions.ownerOf("kept")->id, "a");
@@ -133,12 +134,27 @@ TEST_F(ClusterRedisTest, TheOwnerKeepsItsLiveSessionsAndTakesUnplacedOnes) {
   EXPECT_EQ(sessions.currentOwner("kept")->id, "a");
   EXPECT_EQ(sessions.currentOwner("unplaced")->id, "b");
   // Refreshed, a key outlives its TTL; not refreshed, it goes.
-  for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(500ms);
     sessions.refresh("a", {"kept"});
   }
   EXPECT_EQ(sessions.currentOwner("kept")->id, "a");
   EXPECT_FALSE(sessions.currentOwner("unplaced"));
+}
+
+TEST_F(ClusterRedisTest, ARefreshOfManySessionsKeepsEveryOne) {
+  NodeRegistry registry(redis_, 60s, prefix_);
+  SessionDirectory sessions(redis_, registry, 60s, prefix_);
+  registry.publish(node("a", 0));
+  registry.publish(node("b", 0));
+  // More than one script call's worth of keys, one of them another node's.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1203; ++i) ids.push_back("s" + std::to_string(i));
+  redis_.command({"SET", sessions.key("s700"), "b"});
+  sessions.refresh("a", ids);
+  for (const auto& id : ids)
+    EXPECT_EQ(redis_.command({"GET", sessions.key(id)}).string, id == "s700" ? "b" : "a") << id;
+  EXPECT_GT(redis_.command({"PTTL", sessions.key("s1202")}).integer, 0);
 }
 
 }  // namespace

@@ -104,6 +104,41 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerCutsTheConnection) {
   expectSameProject(*found, makeProject("42"));
 }
 
+TEST_F(PostgresStoreTest, AfterAFailedReconnectStatementsFailAtOnceUntilThePauseEnds) {
+  PostgresStore store(url(), "n1");
+  store.insertProject(makeProject("42"));
+  PgConnection admin(PostgresTestServer::instance().adminUrl());
+  const std::string db = stores_.postgresDatabase();
+  admin.execScript(("ALTER DATABASE " + db + " ALLOW_CONNECTIONS false").c_str());
+  admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+             PgParams().add(db));
+  // The backend ends soon after pg_terminate_backend returns: a statement or two may still
+  // run, then one finds the connection gone, then the reconnect is refused.
+  std::string refused;
+  for (int i = 0; i < 50 && !contains(refused, "cannot reconnect"); ++i) {
+    try {
+      store.findProject("42");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } catch (const StoreError& e) {
+      refused = e.what();
+    }
+  }
+  ASSERT_TRUE(contains(refused, "cannot reconnect to PostgreSQL")) << refused;
+  // Within the pause the store does not try again: it says so.
+  const std::string paused = storeErrorOf([&] { store.findProject("42"); });
+  EXPECT_TRUE(contains(paused, "unreachable (retrying shortly)")) << paused;
+  admin.execScript(("ALTER DATABASE " + db + " ALLOW_CONNECTIONS true").c_str());
+  std::optional<Project> found;
+  for (int i = 0; i < 60 && !found; ++i) {
+    try {
+      found = store.findProject("42");
+    } catch (const StoreError&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_TRUE(found) << "reconnected once the pause was over";
+}
+
 TEST_F(PostgresStoreTest, EachNodeClosesOutOnlyItsOwnOpenSubjects) {
   PostgresStore a(url(), "node-a");
   PostgresStore b(url(), "node-b");

@@ -70,6 +70,7 @@ class TestStores {
 
   const std::string& sqlitePath() const { return path_; }
   const std::string& postgresUrl() const { return url_; }
+  const std::string& postgresDatabase() const { return name_; }
 
  private:
   Backend backend_;
