@@ -189,10 +189,17 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
-  test('drain: OpenTok.js clients (sessionMigration) move to another node without leaving; the media gap is printed', T, async (t) => {
-    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
-    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+  test('drain: OpenTok.js clients (sessionMigration) move to another node without leaving, and webhooks see one connection; the media gap is printed', T, async (t) => {
+    const [browser, web, receiver0] = await Promise.all([launchBrowser(), startStaticServer(), startReceiver()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close(), receiver0.close()]));
+    const sdk0 = sdkOn(nodes[0]);
+    for (const group of ['connection', 'stream']) {
+      for (const event of ['created', 'destroyed']) {
+        await promisify(sdk0.registerCallback.bind(sdk0))({ group, event, url: receiver0.url('/drain') });
+      }
+    }
     const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const hooks = () => receiver0.received.filter((p) => p.sessionId === sessionId && p._path === '/drain').map((p) => `${p.event}:${p.connection?.id ?? p.stream?.id}`).sort();
     const oldUrl = await messagingUrlVia(nodes[0], sessionId);
     const owner = nodeFor(oldUrl.replace(/^ws/, 'http'));
     const pages = [];
@@ -200,7 +207,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
       const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client: 'opentok' });
       t.after(() => page.close());
       const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token, sessionOptions: { sessionMigration: true } });
+      page.connectionId = await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token, sessionOptions: { sessionMigration: true } });
       pages.push(page);
     }
     const [sender, receiver] = pages;
@@ -237,6 +244,19 @@ describe('three nodes on PostgreSQL and Redis', () => {
     for (const p of pages) assert.deepEqual(await p.events({ event: 'sessionDisconnected' }), []);
     const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
     assert.equal(listed.find((n) => n.id === owner.nodeId).draining, true);
+    // The move is invisible to webhooks too: both old sockets have closed on the drained
+    // node, yet each connection and the stream were created once and not destroyed.
+    const connectionIds = pages.map((p) => p.connectionId);
+    const expected = [...connectionIds.map((c) => `connectionCreated:${c}`), `streamCreated:${published.streamId}`].sort();
+    await delay(1000); // a stray "destroyed" would be posted within the callback retry time
+    assert.deepEqual(hooks(), expected);
+    // When the clients leave, the new owner sends each "destroyed" once.
+    for (const p of pages) await p.close();
+    const ended = [...expected, ...connectionIds.map((c) => `connectionDestroyed:${c}`), `streamDestroyed:${published.streamId}`].sort();
+    const deadline = Date.now() + 20000;
+    while (hooks().length < ended.length && Date.now() < deadline) await delay(200);
+    await delay(500);
+    assert.deepEqual(hooks(), ended);
     let gap = 0;
     for (let i = 1; i < samples.length; ++i) {
       if (samples[i][1] > samples[i - 1][1]) continue;

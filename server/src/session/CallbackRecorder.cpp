@@ -17,6 +17,12 @@ namespace {
 // Subjects closed out per store round trip: bounds memory after a crash with many open.
 constexpr std::size_t kCloseOutBatch = 256;
 
+// Only the client holding the token can show it: what lets a moving client's subject change
+// node (docs/cluster.md), never a client-chosen id alone.
+std::string proofOf(const Connection& connection) {
+  return connection.tokenDigest.empty() ? std::string() : core::Crypto::toHex(connection.tokenDigest);
+}
+
 }  // namespace
 
 CallbackRecorder::CallbackRecorder(store::Store& store, Nudge nudge, NowMs now, NewId newId)
@@ -27,14 +33,14 @@ CallbackRecorder::CallbackRecorder(store::Store& store, Nudge nudge, NowMs now, 
 
 void CallbackRecorder::connectionCreated(const Connection& connection) {
   opened(
-      {"connection", connection.sessionId, connection.id, connection.apiKey},
+      {"connection", connection.sessionId, connection.id, connection.apiKey, proofOf(connection)},
       [&](std::int64_t nowMs) { return CallbackPayload::connectionCreated(connection, nowMs); },
       [&] { return connection.toWebhookJson(); });
 }
 
 void CallbackRecorder::connectionDestroyed(const Connection& connection,
                                            const std::string& reason) {
-  closed({"connection", connection.sessionId, connection.id, connection.apiKey},
+  closed({"connection", connection.sessionId, connection.id, connection.apiKey, {}},
          [&](std::int64_t nowMs) {
            return CallbackPayload::connectionDestroyed(connection, reason, nowMs);
          });
@@ -42,14 +48,14 @@ void CallbackRecorder::connectionDestroyed(const Connection& connection,
 
 void CallbackRecorder::streamCreated(const Stream& stream, const Connection& owner) {
   opened(
-      {"stream", owner.sessionId, stream.id, owner.apiKey},
+      {"stream", owner.sessionId, stream.id, owner.apiKey, proofOf(owner)},
       [&](std::int64_t nowMs) { return CallbackPayload::streamCreated(stream, owner, nowMs); },
       [&] { return CallbackPayload::streamJson(stream, owner); });
 }
 
 void CallbackRecorder::streamDestroyed(const Stream& stream, const Connection& owner,
                                        const std::string& reason) {
-  closed({"stream", owner.sessionId, stream.id, owner.apiKey}, [&](std::int64_t nowMs) {
+  closed({"stream", owner.sessionId, stream.id, owner.apiKey, {}}, [&](std::int64_t nowMs) {
     return CallbackPayload::streamDestroyed(stream, owner, reason, nowMs);
   });
 }
@@ -115,10 +121,15 @@ void CallbackRecorder::opened(const Subject& subject, const Build& build,
                              ? std::vector<store::OutboxEntry>{}
                              : entriesFor(callbacks, subject.apiKey, build(nowMs), nowMs);
     if (track) {
-      store_.enqueueAndOpen(
+      const auto outcome = store_.enqueueAndOpen(
           entries, store::OpenSubject{std::string(subject.kind), subject.sessionId, subject.id,
-                                      subject.apiKey, json().dump(), nowMs});
-      open_.insert(keyOf(subject));
+                                      subject.apiKey, json().dump(), nowMs, subject.proof});
+      if (outcome != store::OpenOutcome::Conflict) open_.insert(keyOf(subject));
+      if (outcome == store::OpenOutcome::MovedIn) {
+        obs::Logger::info("webhooks: a moving client's subject came to this node",
+                          {{"sessionId", subject.sessionId}, {"kind", subject.kind}});
+        return;
+      }
     } else {
       store_.enqueueDeliveries(entries);
     }
@@ -138,8 +149,10 @@ void CallbackRecorder::closed(const Subject& subject, const Build& build) {
     const std::int64_t nowMs = now_();
     const auto entries = entriesFor(callbacks, subject.apiKey, build(nowMs), nowMs);
     if (tracked != open_.end()) {
-      store_.enqueueAndClose(entries, subject.kind, subject.sessionId, subject.id);
       open_.erase(tracked);
+      // Not held here any more: another node sends its "destroyed" (the client moved there,
+      // or that node took this one over and closed it out).
+      if (!store_.enqueueAndClose(entries, subject.kind, subject.sessionId, subject.id)) return;
     } else {
       store_.enqueueDeliveries(entries);
     }
@@ -167,7 +180,7 @@ std::size_t CallbackRecorder::closeOutOpen(std::string_view reasonDetail) {
                                                   std::string(reasonDetail), nowMs),
                        nowMs);
         store_.enqueueAndClose(entries, subject.kind, subject.sessionId, subject.id);
-        open_.erase(keyOf({subject.kind, subject.sessionId, subject.id, subject.apiKey}));
+        open_.erase(keyOf({subject.kind, subject.sessionId, subject.id, subject.apiKey, {}}));
         events += entries.empty() ? 0 : 1;
         ++closedOut;
       }

@@ -73,6 +73,7 @@ class CallbackRecorder final : public SessionEventListener {
     const std::string& sessionId;
     const std::string& id;
     const std::string& apiKey;
+    std::string proof;  // store::OpenSubject::proof; empty for "destroyed"
   };
   // "created": enqueues for every matching registration, and records the subject as open
   // when its "destroyed" event has listeners. `json` gives the subject's webhook object.

@@ -180,6 +180,11 @@ ALTER TABLE callbacks_v8 RENAME TO callbacks;
 ALTER TABLE callback_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE callback_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Same columns as on PostgreSQL, where a moving client's subject changes node.
+    Migration{10, "proof of who may take an open subject over",
+              R"sql(
+ALTER TABLE open_subjects ADD COLUMN proof TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 bool schemaIsEmpty(sqlite3* db) {

@@ -129,6 +129,10 @@ CREATE INDEX archives_by_project ON archives(api_key, created_at_ms DESC);
 CREATE INDEX archives_by_session ON archives(session_id, created_at_ms DESC);
 CREATE INDEX archives_by_status ON archives(status, node_id);
 )sql"},
+    Migration{2, "proof of who may take an open subject over (session migration)",
+              R"sql(
+ALTER TABLE open_subjects ADD COLUMN proof TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 bool versionTableExists(PgConnection& connection) {

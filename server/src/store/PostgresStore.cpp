@@ -486,17 +486,36 @@ void PostgresStore::enqueueDeliveries(const std::vector<OutboxEntry>& entries) {
   });
 }
 
-void PostgresStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
-                                   const OpenSubject& subject) {
-  asOperation("enqueueAndOpen", [&] {
+OpenOutcome PostgresStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                                          const OpenSubject& subject) {
+  return asOperation("enqueueAndOpen", [&] {
     PgTransaction transaction(connection_);
+    const PgParams key = PgParams().add(subject.kind).add(subject.sessionId).add(subject.id);
+    PgResult held = connection_.exec(
+        "SELECT node_id, proof FROM open_subjects "
+        "WHERE kind = $1 AND session_id = $2 AND subject_id = $3 FOR UPDATE",
+        key);
+    if (held.rows() == 1 && held.text(0, 0) != nodeId_) {
+      if (!subject.proof.empty() && held.text(0, 1) == subject.proof) {
+        // The same client, moving here: one "created" was sent, its "destroyed" is now ours.
+        connection_.exec(
+            "UPDATE open_subjects SET node_id = $4 "
+            "WHERE kind = $1 AND session_id = $2 AND subject_id = $3",
+            PgParams().add(subject.kind).add(subject.sessionId).add(subject.id).add(nodeId_));
+        transaction.commit();
+        return OpenOutcome::MovedIn;
+      }
+      insertDeliveries(entries);
+      transaction.commit();
+      return OpenOutcome::Conflict;
+    }
     insertDeliveries(entries);
     connection_.exec(
         "INSERT INTO open_subjects (kind, session_id, subject_id, api_key, subject_json, "
-        "opened_at_ms, node_id) VALUES ($1, $2, $3, $4, $5, $6::bigint, $7) "
+        "opened_at_ms, node_id, proof) VALUES ($1, $2, $3, $4, $5, $6::bigint, $7, $8) "
         "ON CONFLICT (kind, session_id, subject_id) DO UPDATE SET api_key = EXCLUDED.api_key, "
         "subject_json = EXCLUDED.subject_json, opened_at_ms = EXCLUDED.opened_at_ms, "
-        "node_id = EXCLUDED.node_id",
+        "node_id = EXCLUDED.node_id, proof = EXCLUDED.proof",
         PgParams()
             .add(subject.kind)
             .add(subject.sessionId)
@@ -504,20 +523,25 @@ void PostgresStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
             .add(subject.apiKey)
             .add(subject.json)
             .add(subject.openedAtMs)
-            .add(nodeId_));
+            .add(nodeId_)
+            .add(subject.proof));
     transaction.commit();
+    return OpenOutcome::Opened;
   });
 }
 
-void PostgresStore::enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+bool PostgresStore::enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
                                     std::string_view sessionId, std::string_view id) {
-  asOperation("enqueueAndClose", [&] {
+  return asOperation("enqueueAndClose", [&] {
     PgTransaction transaction(connection_);
+    PgResult removed = connection_.exec(
+        "DELETE FROM open_subjects "
+        "WHERE kind = $1 AND session_id = $2 AND subject_id = $3 AND node_id = $4 RETURNING 1",
+        PgParams().add(kind).add(sessionId).add(id).add(nodeId_));
+    if (removed.rows() == 0) return false;  // rolled back by the transaction's destructor
     insertDeliveries(entries);
-    connection_.exec(
-        "DELETE FROM open_subjects WHERE kind = $1 AND session_id = $2 AND subject_id = $3",
-        PgParams().add(kind).add(sessionId).add(id));
     transaction.commit();
+    return true;
   });
 }
 

@@ -68,7 +68,7 @@ constexpr std::string_view kDueDeliveries =
     "ORDER BY next_attempt_at_ms, id LIMIT ?2";
 constexpr std::string_view kOpenSubject =
     "INSERT OR REPLACE INTO open_subjects (kind, session_id, subject_id, api_key, subject_json, "
-    "opened_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "opened_at_ms, proof) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr std::string_view kCloseSubject =
     "DELETE FROM open_subjects WHERE kind = ?1 AND session_id = ?2 AND subject_id = ?3";
 constexpr std::string_view kOpenSubjects =
@@ -610,9 +610,10 @@ void SqliteStore::enqueueDeliveries(const std::vector<OutboxEntry>& entries) {
   });
 }
 
-void SqliteStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
-                                 const OpenSubject& subject) {
-  asOperation("enqueueAndOpen", [&] {
+// One node owns a SQLite file: every row is its own, so a subject is always opened here.
+OpenOutcome SqliteStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                                        const OpenSubject& subject) {
+  return asOperation("enqueueAndOpen", [&] {
     SqliteTransaction transaction(db_);
     insertDeliveries(entries);
     StatementUse insert(statement(kOpenSubject));
@@ -621,21 +622,25 @@ void SqliteStore::enqueueAndOpen(const std::vector<OutboxEntry>& entries,
         .bind(3, subject.id)
         .bind(4, subject.apiKey)
         .bind(5, subject.json)
-        .bind(6, subject.openedAtMs);
+        .bind(6, subject.openedAtMs)
+        .bind(7, subject.proof);
     insert->run();
     transaction.commit();
+    return OpenOutcome::Opened;
   });
 }
 
-void SqliteStore::enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+bool SqliteStore::enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
                                   std::string_view sessionId, std::string_view id) {
-  asOperation("enqueueAndClose", [&] {
+  return asOperation("enqueueAndClose", [&] {
     SqliteTransaction transaction(db_);
-    insertDeliveries(entries);
     StatementUse remove(statement(kCloseSubject));
     remove->bind(1, kind).bind(2, sessionId).bind(3, id);
     remove->run();
+    if (sqlite3_changes(db_) == 0) return false;  // rolled back: nothing to write
+    insertDeliveries(entries);
     transaction.commit();
+    return true;
   });
 }
 

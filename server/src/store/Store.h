@@ -78,12 +78,16 @@ class Store {
   // ---- webhook outbox ----
   // Inserts all entries (ids ignored) in one transaction.
   virtual void enqueueDeliveries(const std::vector<OutboxEntry>& entries) = 0;
-  // Enqueues `entries` and records `subject` as open (replacing a row with its key), in
-  // one transaction.
-  virtual void enqueueAndOpen(const std::vector<OutboxEntry>& entries,
-                              const OpenSubject& subject) = 0;
-  // Enqueues `entries` and forgets the open subject with that key, in one transaction.
-  virtual void enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
+  // Enqueues `entries` and records `subject` as open on this node (replacing a row of
+  // this node with its key), in one transaction. A row with its key held by another node
+  // moves here instead when it has the same non-empty proof, and nothing is enqueued (a
+  // client moving between nodes, docs/cluster.md); with another proof it stays.
+  virtual OpenOutcome enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                                     const OpenSubject& subject) = 0;
+  // Enqueues `entries` and forgets the open subject with that key, in one transaction, if
+  // this node holds it. If not (it moved to another node, or a node that took this one over
+  // closed it out) nothing changes and the answer is false.
+  virtual bool enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
                                std::string_view sessionId, std::string_view id) = 0;
   // This node's open subjects, streams before connections (a connection's streams end
   // before it), oldest first.

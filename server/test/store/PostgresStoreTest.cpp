@@ -143,14 +143,49 @@ TEST_F(PostgresStoreTest, EachNodeClosesOutOnlyItsOwnOpenSubjects) {
   PostgresStore a(url(), "node-a");
   PostgresStore b(url(), "node-b");
   a.insertProject(makeProject("1234"));
-  a.enqueueAndOpen({}, OpenSubject{"connection", "s1", "ca", "1234", "{}", 1});
-  b.enqueueAndOpen({}, OpenSubject{"connection", "s1", "cb", "1234", "{}", 2});
+  a.enqueueAndOpen({}, OpenSubject{"connection", "s1", "ca", "1234", "{}", 1, ""});
+  b.enqueueAndOpen({}, OpenSubject{"connection", "s1", "cb", "1234", "{}", 2, ""});
   ASSERT_EQ(a.openSubjects(10).size(), 1u);
   EXPECT_EQ(a.openSubjects(10).at(0).id, "ca");
   EXPECT_EQ(b.openSubjects(10).at(0).id, "cb");
-  // Either node may record the "destroyed" event of a subject the other opened.
-  a.enqueueAndClose({}, "connection", "s1", "cb");
-  EXPECT_TRUE(b.openSubjects(10).empty());
+  // A node sends the "destroyed" event only of a subject it holds.
+  EXPECT_FALSE(a.enqueueAndClose({}, "connection", "s1", "cb"));
+  EXPECT_EQ(b.openSubjects(10).size(), 1u);
+}
+
+TEST_F(PostgresStoreTest, ASubjectMovesToAnotherNodeOnlyWithItsProof) {
+  PostgresStore a(url(), "node-a");
+  PostgresStore b(url(), "node-b");
+  PostgresStore c(url(), "node-c");
+  a.insertProject(makeProject("1234"));
+  OutboxEntry created;
+  created.apiKey = "1234";
+  created.url = "http://created/";
+  created.body = "{}";
+  created.nextAttemptAtMs = 1;
+  auto moving = OpenSubject{"connection", "s1", "c1", "1234", "{}", 1, "digest-of-its-token"};
+  EXPECT_EQ(a.enqueueAndOpen({created}, moving), OpenOutcome::Opened);
+  // The same client on node b (session migration): the subject moves, no second "created".
+  EXPECT_EQ(b.enqueueAndOpen({created}, moving), OpenOutcome::MovedIn);
+  EXPECT_EQ(a.countDeliveries(), 1u);
+  EXPECT_TRUE(a.openSubjects(10).empty());
+  ASSERT_EQ(b.openSubjects(10).size(), 1u);
+  // Someone else using that id on node c (another token): its "created" goes out, but the
+  // subject stays b's.
+  auto other = moving;
+  other.proof = "digest-of-another-token";
+  EXPECT_EQ(c.enqueueAndOpen({created}, other), OpenOutcome::Conflict);
+  EXPECT_EQ(a.countDeliveries(), 2u);
+  EXPECT_TRUE(c.openSubjects(10).empty());
+  // No proof, no move.
+  other.proof = "";
+  EXPECT_EQ(c.enqueueAndOpen({}, other), OpenOutcome::Conflict);
+  // When the old socket on a closes, a sends nothing; b sends the one "destroyed".
+  EXPECT_FALSE(a.enqueueAndClose({created}, "connection", "s1", "c1"));
+  EXPECT_FALSE(c.enqueueAndClose({created}, "connection", "s1", "c1"));
+  EXPECT_EQ(a.countDeliveries(), 2u);
+  EXPECT_TRUE(b.enqueueAndClose({created}, "connection", "s1", "c1"));
+  EXPECT_EQ(a.countDeliveries(), 3u);
 }
 
 TEST_F(PostgresStoreTest, ANodesReleaseLeavesOtherNodesClaimsAlone) {

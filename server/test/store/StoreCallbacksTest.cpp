@@ -279,11 +279,13 @@ TEST_P(StoreCallbacksTest, EventIdsAreKeptWithTheirRows) {
 
 OpenSubject subject(std::string kind, std::string id, std::int64_t at, std::string session = "s1") {
   return OpenSubject{std::move(kind), std::move(session), std::move(id),
-                     "1234",          R"({"id":"x"})",    at};
+                     "1234",          R"({"id":"x"})",    at,          ""};
 }
 
 TEST_P(StoreCallbacksTest, OpenSubjectsComeAndGoWithTheirEvents) {
-  store_->enqueueAndOpen({makeEntry("http://created/", 1)}, subject("connection", "c1", 10));
+  EXPECT_EQ(
+      store_->enqueueAndOpen({makeEntry("http://created/", 1)}, subject("connection", "c1", 10)),
+      OpenOutcome::Opened);
   store_->enqueueAndOpen({}, subject("connection", "c2", 20));
   store_->enqueueAndOpen({}, subject("stream", "st1", 30));
   store_->enqueueAndOpen({}, subject("stream", "st0", 5, "s2"));
@@ -300,8 +302,10 @@ TEST_P(StoreCallbacksTest, OpenSubjectsComeAndGoWithTheirEvents) {
   EXPECT_EQ(open[2].sessionId, "s1");
   EXPECT_EQ(store_->openSubjects(1).size(), 1u);
 
-  store_->enqueueAndClose({makeEntry("http://destroyed/", 2)}, "connection", "s1", "c1");
-  store_->enqueueAndClose({}, "stream", "s1", "st0");  // st0 is in s2: stays
+  EXPECT_TRUE(
+      store_->enqueueAndClose({makeEntry("http://destroyed/", 2)}, "connection", "s1", "c1"));
+  // st0 is in s2: it stays, and with nothing to close nothing is enqueued.
+  EXPECT_FALSE(store_->enqueueAndClose({makeEntry("http://never/", 3)}, "stream", "s1", "st0"));
   EXPECT_EQ(store_->countDeliveries(), 2u);
   EXPECT_EQ(store_->openSubjects(10).size(), 3u);
 }
