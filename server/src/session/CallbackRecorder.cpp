@@ -20,7 +20,8 @@ constexpr std::size_t kCloseOutBatch = 256;
 // Only the client holding the token can show it: what lets a moving client's subject change
 // node (docs/cluster.md), never a client-chosen id alone.
 std::string proofOf(const Connection& connection) {
-  return connection.tokenDigest.empty() ? std::string() : core::Crypto::toHex(connection.tokenDigest);
+  return connection.tokenDigest.empty() ? std::string()
+                                        : core::Crypto::toHex(connection.tokenDigest);
 }
 
 }  // namespace

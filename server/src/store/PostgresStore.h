@@ -48,7 +48,8 @@ class PostgresStore final : public Store {
   std::vector<CallbackRegistration> callbacksFor(std::string_view apiKey, std::string_view group,
                                                  std::string_view event) override;
   void enqueueDeliveries(const std::vector<OutboxEntry>& entries) override;
-  OpenOutcome enqueueAndOpen(const std::vector<OutboxEntry>& entries, const OpenSubject& subject) override;
+  OpenOutcome enqueueAndOpen(const std::vector<OutboxEntry>& entries,
+                             const OpenSubject& subject) override;
   bool enqueueAndClose(const std::vector<OutboxEntry>& entries, std::string_view kind,
                        std::string_view sessionId, std::string_view id) override;
   std::vector<OpenSubject> openSubjects(std::size_t limit) override;

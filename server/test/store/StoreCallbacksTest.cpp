@@ -278,8 +278,8 @@ TEST_P(StoreCallbacksTest, EventIdsAreKeptWithTheirRows) {
 }
 
 OpenSubject subject(std::string kind, std::string id, std::int64_t at, std::string session = "s1") {
-  return OpenSubject{std::move(kind), std::move(session), std::move(id),
-                     "1234",          R"({"id":"x"})",    at,          ""};
+  return OpenSubject{
+      std::move(kind), std::move(session), std::move(id), "1234", R"({"id":"x"})", at, ""};
 }
 
 TEST_P(StoreCallbacksTest, OpenSubjectsComeAndGoWithTheirEvents) {
