@@ -98,6 +98,8 @@ export class Publisher extends EventDispatcher {
   private videoEnabled: boolean;
   private streamId: string | undefined;
   private readonly links = new Map<string, PeerLink>();
+  /** Peer connections to the server this publisher's session moved away from (migrate()). */
+  private retiring: PeerLink[] = [];
   /** Publisher audio fallback (`audioFallback.publisher`), and its once-a-second check. */
   private readonly fallback: PublisherAudioFallback | undefined;
   private fallbackTimer: ReturnType<typeof setInterval> | undefined;
@@ -412,36 +414,13 @@ export class Publisher extends EventDispatcher {
     }
     const streamId = uuid();
     this.streamId = streamId;
-    const settings = media.videoTrack?.getSettings() ?? {};
-    const channels: StreamChannel[] = publisherChannels({
-      ...(media.audioTrack ? { audio: { active: this.audioEnabled } } : {}),
-      ...(media.videoTrack
-        ? {
-          video: {
-            active: this.videoEnabled,
-            width: settings.width ?? 640,
-            height: settings.height ?? 480,
-            source: media.videoType ?? 'camera',
-            fitMode: this.properties.fitMode ?? (media.videoType === 'screen' ? 'contain' : 'cover'),
-            ...(this.properties.frameRate ? { frameRate: this.properties.frameRate } : {}),
-          },
-        }
-        : {}),
-    });
     const done = new Promise<OTError | undefined>((resolve) => {
       this.publishDone = resolve;
     });
     this.publishTimer = setTimeout(() => {
       this.publishDone?.(new OTError(ErrorNames.TIMEOUT, `Could not publish in a reasonable amount of time (${PUBLISH_TIMEOUT_MS / 1000} s)`, ExceptionCodes.UNABLE_TO_PUBLISH));
     }, PUBLISH_TIMEOUT_MS);
-    const createOptions: Parameters<typeof streamCreate>[1] = { streamId, name: this.properties.name ?? '', channels };
-    const fallback = this.properties.audioFallback;
-    const publisherFallback = fallback?.publisher ?? this.properties.audioFallbackEnabled;
-    if (publisherFallback !== undefined) createOptions.publisherAudioFallbackEnabled = publisherFallback;
-    // As in OpenTok.js: subscribers of a camera may lose its video for bandwidth, of a screen not.
-    createOptions.subscriberAudioFallbackEnabled = fallback?.subscriber ?? media.videoType !== 'screen';
-    if (this.properties.minVideoBitrate) createOptions.minBitrate = this.properties.minVideoBitrate;
-    createOptions.e2ee = session.encryption !== undefined;
+    const createOptions = this.streamCreateOptions(session, media, streamId);
     session.request(streamCreate(session.ref, createOptions)).then(
       (reply) => {
         if (reply.ok) return;
@@ -559,6 +538,32 @@ export class Publisher extends EventDispatcher {
     for (const link of this.links.values()) if (!link.iceConnected) void link.negotiate({ iceRestart: true });
   }
 
+  /**
+   * @internal The session moved to another server (session migration, docs/cluster.md): the
+   * same stream is created there and the server there offers new peer connections; the old
+   * ones keep sending to the servers' clients that have not moved yet until retireLinks().
+   */
+  migrate(): void {
+    const session = this.session;
+    const media = this.media;
+    const streamId = this.streamId;
+    if (!session || !media || !streamId || this.state !== 'published') return;
+    for (const link of this.links.values()) this.retiring.push(link);
+    this.links.clear();
+    session.request(streamCreate(session.ref, this.streamCreateOptions(session, media, streamId))).then(
+      (reply) => {
+        if (!reply.ok) log.warn(`publisher ${streamId}: the new server refused the stream (${reply.reason ?? reply.status})`);
+      },
+      (err) => log.warn(`publisher ${streamId}: stream create on the new server not sent: ${String(err?.message ?? err)}`),
+    );
+  }
+
+  /** @internal The move is over: the peer connections to the old server close. */
+  retireLinks(): void {
+    for (const link of this.retiring) link.close();
+    this.retiring = [];
+  }
+
   /** @internal */
   get mediaStream(): MediaStream | undefined {
     return this.media?.stream;
@@ -570,6 +575,35 @@ export class Publisher extends EventDispatcher {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /** The `stream create` of the stream this publisher sends, with its current state. */
+  private streamCreateOptions(session: SessionPort, media: CapturedMedia, streamId: string): Parameters<typeof streamCreate>[1] {
+    const settings = media.videoTrack?.getSettings() ?? {};
+    const channels: StreamChannel[] = publisherChannels({
+      ...(media.audioTrack ? { audio: { active: this.audioEnabled } } : {}),
+      ...(media.videoTrack
+        ? {
+          video: {
+            active: this.videoEnabled,
+            width: settings.width ?? 640,
+            height: settings.height ?? 480,
+            source: media.videoType ?? 'camera',
+            fitMode: this.properties.fitMode ?? (media.videoType === 'screen' ? 'contain' : 'cover'),
+            ...(this.properties.frameRate ? { frameRate: this.properties.frameRate } : {}),
+          },
+        }
+        : {}),
+    });
+    const createOptions: Parameters<typeof streamCreate>[1] = { streamId, name: this.properties.name ?? '', channels };
+    const fallback = this.properties.audioFallback;
+    const publisherFallback = fallback?.publisher ?? this.properties.audioFallbackEnabled;
+    if (publisherFallback !== undefined) createOptions.publisherAudioFallbackEnabled = publisherFallback;
+    // As in OpenTok.js: subscribers of a camera may lose its video for bandwidth, of a screen not.
+    createOptions.subscriberAudioFallbackEnabled = fallback?.subscriber ?? media.videoType !== 'screen';
+    if (this.properties.minVideoBitrate) createOptions.minBitrate = this.properties.minVideoBitrate;
+    createOptions.e2ee = session.encryption !== undefined;
+    return createOptions;
+  }
 
   private createLink(session: SessionPort, streamId: string, key: string, subscriberId: string | undefined, content: JsonObject, simulcast: boolean): PeerLink {
     const media = this.media!;
@@ -768,6 +802,7 @@ export class Publisher extends EventDispatcher {
   private closeLinks(): void {
     for (const link of this.links.values()) link.close();
     this.links.clear();
+    this.retireLinks();
   }
 
   private onTrackEnded(): void {

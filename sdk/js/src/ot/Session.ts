@@ -55,6 +55,12 @@ export interface SessionOptions {
    * encrypted only when the session was created with `e2ee` and a secret is set.
    */
   encryptionSecret?: string;
+  /**
+   * Move to another server without a disconnection when the server asks (a Parley cluster
+   * node draining: `notification` with reason serverRotation, docs/cluster.md). On unless
+   * false; OpenTok.js needs `sessionMigration: true` for the same.
+   */
+  sessionMigration?: boolean;
 }
 
 /** What is wrong with an iceConfig by OpenTok.js's rules, or undefined when nothing is. */
@@ -94,6 +100,8 @@ export interface Capabilities {
 type State = 'disconnected' | 'connecting' | 'connected' | 'disconnecting';
 
 const CONNECT_ATTEMPTS = 3;
+/** How long after moving to a new server the socket to the old one stays open (its clients move too). */
+const MIGRATION_GRACE_MS = 10000;
 const CONNECT_RETRY_MS = 3000;
 
 const noCapabilities = (): Capabilities => capabilitiesFrom([]);
@@ -146,6 +154,10 @@ export class Session extends EventDispatcher implements SessionPort {
   private heldSignals: Array<{ from: string; type?: string; data?: unknown }> = [];
   private early: RumorFrame[] | null = null;
   private ownCreated: (() => void) | undefined;
+  /** While moving to another server: the socket to the old one (migrate()). */
+  private rotating: RumorSocket | undefined;
+  /** …and, once moved, the connections and streams the new server has shown. */
+  private confirmed: Set<string> | undefined;
   private sessionMuted = false;
   private keyRing: SessionKeyRing | undefined;
 
@@ -585,18 +597,9 @@ export class Session extends EventDispatcher implements SessionPort {
     const ownSeen = new Promise<void>((resolve) => {
       this.ownCreated = resolve;
     });
-    socket.on('message', (frame) => this.onFrame(frame));
-    socket.on('reconnecting', () => {
-      if (this.isConnected()) this.trigger('sessionReconnecting');
+    this.wire(socket, (frame) => {
+      if (socket === this.socket) this.onFrame(frame);
     });
-    socket.on('reconnected', () => {
-      if (!this.isConnected()) return;
-      this.trigger('sessionReconnected');
-      for (const p of this.publishers) p.onReconnected();
-      for (const s of this.subscribers.values()) s.onReconnected();
-    });
-    socket.on('close', (closeInfo) => this.onSocketClosed(socket, closeInfo));
-    socket.on('error', (err) => log.debug(`socket: ${err.message}`));
     try {
       await socket.connect();
     } catch (err) {
@@ -648,6 +651,110 @@ export class Session extends EventDispatcher implements SessionPort {
     await ownSeen;
   }
 
+  /** The handlers every signaling socket gets; `onMessage` decides which frames count. */
+  private wire(socket: RumorSocket, onMessage: (frame: RumorFrame) => void): void {
+    socket.on('message', onMessage);
+    socket.on('reconnecting', () => {
+      if (socket === this.socket && this.isConnected()) this.trigger('sessionReconnecting');
+    });
+    socket.on('reconnected', () => {
+      if (socket !== this.socket || !this.isConnected()) return;
+      this.trigger('sessionReconnected');
+      for (const p of this.publishers) p.onReconnected();
+      for (const s of this.subscribers.values()) s.onReconnected();
+    });
+    socket.on('close', (closeInfo) => this.onSocketClosed(socket, closeInfo));
+    socket.on('error', (err) => log.debug(`socket: ${err.message}`));
+  }
+
+  /**
+   * Session migration (docs/cluster.md): the server this client is on asked it to move. The
+   * client fetches session info again, which names the new server, connects there with the
+   * same connection id, publishes its streams there under the same ids and subscribes again
+   * to each stream once it is there; the old socket stays open for MIGRATION_GRACE_MS so the
+   * old server's clients that have not moved yet keep their media, and meanwhile its news of
+   * clients leaving it (to move) is not passed on. The app sees nothing.
+   */
+  private async migrate(): Promise<void> {
+    const old = this.socket;
+    if (!old || !this.info || this.currentState !== 'connected' || this.rotating || this.options.sessionMigration === false) return;
+    this.rotating = old;
+    log.info('the server asks this client to move to another server');
+    let socket: RumorSocket | undefined;
+    try {
+      const info = await getSessionInfo({
+        apiUrl: this.env.apiUrl(),
+        sessionId: this.sessionId,
+        token: this.token,
+        connectionId: old.connectionId,
+        proxyUrl: this.env.proxyUrl(),
+        apiKey: this.apiKey,
+        clientVersion: this.env.clientVersion,
+      });
+      if (info.webSocketUrl === this.info.webSocketUrl) throw new Error('session info names the same server');
+      if (this.socket !== old || this.currentState !== 'connected') throw new Error('no longer connected');
+      const early: RumorFrame[] = [];
+      let moved = false;
+      const next = new RumorSocket({
+        url: info.webSocketUrl,
+        connectionId: old.connectionId,
+        notifyDisconnectAddress: info.symphonyAddress,
+        topics: [sessionTopic(this.ref)],
+        reconnection: info.reconnection,
+      });
+      socket = next;
+      this.wire(next, (frame) => {
+        if (!moved) early.push(frame);
+        else if (next === this.socket) this.onFrame(frame);
+      });
+      await next.connect();
+      const capabilities = ['forceMute'];
+      if (info.renegotiation) capabilities.push('renegotiation');
+      if (info.e2ee && hasInsertableStreams()) capabilities.push('e2ee');
+      const reply = await requestRaptor(next, info.symphonyAddress, connectionCreate(this.ref, {
+        connectionId: old.connectionId,
+        userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',
+        clientVersion: this.env.clientVersion,
+        capabilities,
+        ...(this.options.connectionEventsSuppressed ? { connectionEventsSuppressed: true } : {}),
+      }), { headers: tokenHeader(this.token) });
+      if (!reply.ok) throw new Error(`connection create: ${reply.reason ?? reply.status}`);
+      const state = parseSessionState(reply.body ?? '');
+      if (this.socket !== old || this.currentState !== 'connected') throw new Error('no longer connected');
+      // From here on the new server is the session for this client.
+      this.socket = next;
+      this.info = info;
+      moved = true;
+      this.confirmed = new Set();
+      for (const c of state.connections) this.handleEvent({ kind: 'connectionCreated', connection: c }, 'created', undefined);
+      for (const p of this.publishers) p.migrate();
+      for (const s of state.streams) this.handleEvent({ kind: 'streamCreated', stream: s }, 'created', undefined);
+      for (const frame of early) this.onFrame(frame);
+      setTimeout(() => this.finishMigration(old), MIGRATION_GRACE_MS);
+    } catch (err) {
+      log.warn(`moving to another server failed (${String((err as Error)?.message ?? err)}); staying until this one closes`);
+      if (socket && socket !== this.socket) void socket.disconnect().then(() => undefined, () => undefined);
+      this.rotating = undefined;
+    }
+  }
+
+  /** The grace after a move is over: the old socket closes, and who has not reached the new server has left. */
+  private finishMigration(old: RumorSocket): void {
+    if (this.rotating !== old) return;
+    this.rotating = undefined;
+    const confirmed = this.confirmed ?? new Set<string>();
+    this.confirmed = undefined;
+    void old.disconnect().then(() => undefined, () => undefined);
+    for (const p of this.publishers) p.retireLinks();
+    if (this.currentState !== 'connected') return;
+    for (const s of this.streams.toArray()) {
+      if (!confirmed.has(s.streamId) && !this.isOwnStream(s)) this.handleEvent({ kind: 'streamDeleted', streamId: s.streamId, reason: 'clientDisconnected' }, 'deleted', undefined);
+    }
+    for (const c of this.connections.toArray()) {
+      if (!confirmed.has(c.connectionId) && c !== this.connection) this.handleEvent({ kind: 'connectionDeleted', connectionId: c.connectionId, reason: 'clientDisconnected' }, 'deleted', undefined);
+    }
+  }
+
   private setOwnConnection(c: OTConnection): void {
     this.connection = c;
     this.capabilities = capabilitiesFrom(c.permissions);
@@ -674,6 +781,10 @@ export class Session extends EventDispatcher implements SessionPort {
     const wasConnected = this.currentState === 'connected' || this.currentState === 'disconnecting';
     this.currentState = 'disconnected';
     this.socket = undefined;
+    const rotating = this.rotating;
+    this.rotating = undefined;
+    this.confirmed = undefined;
+    if (rotating && rotating.state !== 'closed') void rotating.disconnect().then(() => undefined, () => undefined);
     const publishers = [...this.publishers];
     const subscribers = [...this.subscribers.values()];
     this.publishers.clear();
@@ -720,6 +831,7 @@ export class Session extends EventDispatcher implements SessionPort {
     const connected = this.currentState === 'connected';
     switch (ev.kind) {
       case 'connectionCreated': {
+        this.confirmed?.add(ev.connection.id);
         const isNew = !this.connections.has(ev.connection.id);
         const c = this.addConnection(ev.connection);
         if (ev.connection.id === this.socket?.connectionId) {
@@ -733,6 +845,8 @@ export class Session extends EventDispatcher implements SessionPort {
         return;
       }
       case 'connectionDeleted': {
+        // The old server's clients leave it to move, like this one: not news for the app.
+        if (this.rotating && this.socket === this.rotating) return;
         if (ev.connectionId === this.connection?.connectionId) {
           const socket = this.socket;
           this.socket = undefined;
@@ -747,6 +861,12 @@ export class Session extends EventDispatcher implements SessionPort {
         return;
       }
       case 'streamCreated': {
+        this.confirmed?.add(ev.stream.id);
+        // Moved: a stream we knew is on the new server now; subscribe to it there.
+        if (this.confirmed && this.streams.has(ev.stream.id)) {
+          for (const sub of this.getSubscribersForStream(ev.stream.id)) sub.migrate();
+          return;
+        }
         const s = this.addStream(ev.stream);
         if (!s) return;
         // Our own stream is the Publisher's event only (OpenTok.js does the same).
@@ -758,6 +878,7 @@ export class Session extends EventDispatcher implements SessionPort {
         return;
       }
       case 'streamDeleted':
+        if (this.rotating && this.socket === this.rotating) return;
         this.removeStream(ev.streamId, ev.reason || 'clientDisconnected');
         return;
       case 'streamUpdated': {
@@ -808,6 +929,9 @@ export class Session extends EventDispatcher implements SessionPort {
       }
       case 'signal':
         this.onSignal(from, ev.type, ev.data);
+        return;
+      case 'notification':
+        if (ev.reason === 'serverRotation') void this.migrate();
         return;
       case 'archiveCreated':
         this.trigger('archiveStarted', { id: ev.archive.id, name: ev.archive.name });

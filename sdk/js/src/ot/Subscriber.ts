@@ -57,6 +57,10 @@ export class Subscriber extends EventDispatcher {
   private qualityHintAt = 0;
   private volume: number;
   private link: PeerLink | undefined;
+  /** While moving to another server (migrate()): the old peer connection, playing on. */
+  private replacing: PeerLink | undefined;
+  /** …and the new one's tracks, shown once it decodes. */
+  private incoming: MediaStream | undefined;
   private remote: MediaStream | undefined;
   private connected = false;
   private destroyed = false;
@@ -358,6 +362,18 @@ export class Subscriber extends EventDispatcher {
     if (this.link && !this.link.iceConnected && this.session?.routed) void this.link.negotiate({ iceRestart: true });
   }
 
+  /**
+   * @internal The session moved to another server and the stream is there (session migration,
+   * docs/cluster.md): subscribe again there. The old peer connection plays on until the new one
+   * has decoded media, then the element switches to the new tracks.
+   */
+  migrate(): void {
+    if (!this.session || this.destroyed || this.local || this.replacing) return;
+    this.replacing = this.link;
+    this.link = undefined;
+    this.sendCreate();
+  }
+
   /** @internal Tears down without telling the server (the stream or session is gone). */
   teardown(reason: string, { removeElement = true }: { removeElement?: boolean } = {}): void {
     if (this.destroyed) return;
@@ -367,6 +383,8 @@ export class Subscriber extends EventDispatcher {
     this.meter?.stop();
     this.link?.close();
     this.link = undefined;
+    this.replacing?.close();
+    this.replacing = undefined;
     this.session = null;
     if (removeElement) this.widget.destroy();
     else this.widget.setStream(null);
@@ -434,11 +452,20 @@ export class Subscriber extends EventDispatcher {
     });
     const encryption = session.encryption;
     link.on('track', (e) => {
+      if (link !== this.link) return;
       // Chromium wants the encoded streams taken before the first frame arrives.
       if (encryption) decryptReceiver(e.receiver, encryption, this.stream.connection.connectionId, link.name, (o) => this.onDecrypt(o));
+      if (this.replacing) {
+        this.incoming ??= new MediaStream();
+        this.incoming.addTrack(e.track);
+        return;
+      }
       this.onTrack(e);
     });
     link.on('state', (state) => {
+      // A peer connection this subscriber moved away from says nothing to the app.
+      if (link !== this.link) return;
+      if ((state === 'connected' || state === 'completed') && this.replacing) void this.switchWhenDecoding(link);
       if (state === 'connected' || state === 'completed') this.maybeFinish();
       if (state === 'disconnected' && this.connected) this.trigger('disconnected', { reason: 'networkDisconnected' });
       if (state === 'failed' && this.done) {
@@ -446,9 +473,44 @@ export class Subscriber extends EventDispatcher {
       }
     });
     link.on('error', (err) => {
+      if (link !== this.link) return;
       if (this.done) this.fail(new OTError(ErrorNames.SET_REMOTE_DESCRIPTION_FAILED, err.message, ExceptionCodes.UNABLE_TO_SUBSCRIBE));
     });
     return link;
+  }
+
+  /** Shows the new peer connection's tracks once it has decoded media (or after 5 s), then closes the old one. */
+  private async switchWhenDecoding(link: PeerLink): Promise<void> {
+    const wantsVideo = this.stream.hasVideo && this.videoWanted;
+    for (let waited = 0; waited < 5000; waited += 50) {
+      if (link !== this.link || this.destroyed) return;
+      if (await receiving(link.pc, wantsVideo ? 'video' : 'audio')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (link !== this.link || this.destroyed || !this.replacing) return;
+    const old = this.replacing;
+    this.replacing = undefined;
+    const incoming = this.incoming;
+    this.incoming = undefined;
+    if (incoming) {
+      for (const track of incoming.getVideoTracks()) track.enabled = this.videoWanted;
+      // The same MediaStream, its tracks swapped: the element plays on without a reload.
+      if (this.remote) {
+        for (const track of this.remote.getTracks()) this.remote.removeTrack(track);
+        for (const track of incoming.getTracks()) this.remote.addTrack(track);
+      } else {
+        this.remote = incoming;
+        this.widget.setStream(incoming);
+      }
+      const receiver = link.pc.getReceivers().find((r) => r.track.kind === 'audio');
+      if (receiver) {
+        this.meter?.stop();
+        this.meter = new AudioLevelMeter(AudioLevelMeter.forReceiver(receiver), (audioLevel) => this.trigger('audioLevelUpdated', { audioLevel }));
+        this.updateMeter();
+      }
+    }
+    old?.close();
+    log.debug(`${link.name}: moved to the new server`);
   }
 
   /** OpenTok.js's events: the first frame whose tag fails, then the first that decrypts again. */
@@ -630,4 +692,19 @@ function summariseInbound(report: RTCStatsReport, previous: InboundMark | undefi
     out.video.totalBitrate = Math.max(0, Math.round(((withHeaders - previous.videoWithHeaders) * 8) / seconds));
   }
   return out;
+}
+
+/** Whether the peer connection has decoded video (or received audio) yet. */
+async function receiving(pc: RTCPeerConnection, kind: 'audio' | 'video'): Promise<boolean> {
+  let yes = false;
+  try {
+    const report = await pc.getStats();
+    report.forEach((s: any) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== kind) return;
+      if (kind === 'video' ? (s.framesDecoded ?? 0) > 0 : (s.packetsReceived ?? 0) > 0) yes = true;
+    });
+  } catch {
+    // closed meanwhile
+  }
+  return yes;
 }
