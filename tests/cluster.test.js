@@ -287,6 +287,52 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await drainScenario(t, 'parley');
   });
 
+  test('kill -9 of the owner: parley.js pages move to a live node by themselves and video resumes', T, async (t) => {
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    // The pages reach the cluster through another node, as through a load balancer.
+    const entry = nodes.find((n) => n !== owner);
+    const pages = [];
+    for (const name of ['sender', 'receiver']) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client: 'parley' });
+      t.after(() => page.close());
+      const token = sdkOn(entry).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: entry.url, apiKey: project.apiKey, sessionId, token });
+      pages.push(page);
+    }
+    const [sender, receiver] = pages;
+    const published = await sender.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
+    const subscribed = await receiver.subscribe(published.streamId);
+    assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
+    await receiver.waitForFrames(published.streamId, 20);
+
+    const index = nodes.indexOf(owner);
+    await owner.terminate('SIGKILL');
+    nodes[index] = null;
+    // Back to three nodes for the tests after this one, whatever happens here.
+    t.after(async () => {
+      if (!nodes[index]) nodes[index] = await startNode(index);
+    });
+    const killedAt = Date.now();
+    // Its record expires within 5 s; the pages then find the session placed on a live node.
+    for (const p of pages) await p.waitForEvent({ event: 'sessionReconnected' }, { timeoutMs: 40000 });
+    const frames = () => receiver.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
+    const before = await frames();
+    await receiver.waitForFrames(published.streamId, before + 30, { timeoutMs: 40000 }).catch((err) => {
+      throw new Error(`${err.message}${sender.diagnostics()}${receiver.diagnostics()}`);
+    });
+    t.diagnostic(`video resumed ${Date.now() - killedAt} ms after kill -9`);
+    console.log(`# kill -9 to resumed video (parley.js): ${Date.now() - killedAt} ms`);
+    for (const p of pages) assert.deepEqual(await p.events({ event: 'sessionDisconnected' }), []);
+    const live = nodes.filter((n) => n);
+    const connections = await Promise.all(live.map(async (n) => metricValue(await getMetrics(n.url), 'parley_connections')));
+    assert.equal(connections.reduce((a, b) => a + b, 0), 2, `both clients are on live nodes: ${connections}`);
+    for (const p of pages) await p.call('disconnect');
+  });
+
   test("a killed owner's sessions are placed again on a live node, and another node sends its webhooks", T, async (t) => {
     const receiver = await startReceiver();
     t.after(() => receiver.close());

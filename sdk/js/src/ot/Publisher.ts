@@ -645,7 +645,8 @@ export class Publisher extends EventDispatcher {
       for (const t of link.pc.getTransceivers()) encryptSender(t.sender, encryption, ownConnectionId, this.frameCounter, link.name);
     }
     link.on('state', (state) => {
-      if (state === 'failed' && this.session && !link.isClosed) {
+      // A link to a server the session moved away from (retiring) is not restarted.
+      if (state === 'failed' && this.session && !link.isClosed && this.links.get(key) === link) {
         log.warn(`${link.name}: ICE failed; restarting`);
         void link.negotiate({ iceRestart: true });
       }

@@ -102,6 +102,8 @@ type State = 'disconnected' | 'connecting' | 'connected' | 'disconnecting';
 const CONNECT_ATTEMPTS = 3;
 /** How long after moving to a new server the socket to the old one stays open (its clients move too). */
 const MIGRATION_GRACE_MS = 10000;
+/** How long a client whose socket dropped looks for another server naming its session. */
+const SEEK_SERVER_MS = 30000;
 const CONNECT_RETRY_MS = 3000;
 
 const noCapabilities = (): Capabilities => capabilitiesFrom([]);
@@ -156,6 +158,8 @@ export class Session extends EventDispatcher implements SessionPort {
   private ownCreated: (() => void) | undefined;
   /** While moving to another server: the socket to the old one (migrate()). */
   private rotating: RumorSocket | undefined;
+  /** The dropped socket for which another server is being looked for (seekNewServer()). */
+  private seeking: RumorSocket | undefined;
   /** …and, once moved, the connections and streams the new server has shown. */
   private confirmed: Set<string> | undefined;
   private sessionMuted = false;
@@ -655,7 +659,9 @@ export class Session extends EventDispatcher implements SessionPort {
   private wire(socket: RumorSocket, onMessage: (frame: RumorFrame) => void): void {
     socket.on('message', onMessage);
     socket.on('reconnecting', () => {
-      if (socket === this.socket && this.isConnected()) this.trigger('sessionReconnecting');
+      if (socket !== this.socket || !this.isConnected()) return;
+      this.trigger('sessionReconnecting');
+      void this.seekNewServer(socket);
     });
     socket.on('reconnected', () => {
       if (socket !== this.socket || !this.isConnected()) return;
@@ -668,6 +674,35 @@ export class Session extends EventDispatcher implements SessionPort {
   }
 
   /**
+   * The socket dropped and is trying to reconnect. If its server is gone for good (a cluster
+   * node killed), session info soon names another one (docs/cluster.md): move there as in a
+   * migration rather than wait for the reconnection window to run out.
+   */
+  private async seekNewServer(socket: RumorSocket): Promise<void> {
+    if (this.options.sessionMigration === false || this.seeking === socket) return;
+    this.seeking = socket;
+    let back = false;
+    const onBack = (): void => {
+      back = true;
+    };
+    socket.on('reconnected', onBack);
+    const deadline = Date.now() + SEEK_SERVER_MS;
+    try {
+      while (!back && socket === this.socket && this.isConnected() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+        if (back || socket !== this.socket || !this.isConnected()) break;
+        if (this.rotating) continue;
+        if (await this.migrate({ lost: true })) break;
+      }
+    } finally {
+      socket.off('reconnected', onBack);
+      this.seeking = undefined;
+    }
+    // Its reconnection gave up meanwhile, and no other server took the session: it is over.
+    if (socket === this.socket && socket.state === 'closed' && this.isConnected()) this.ended('networkDisconnected');
+  }
+
+  /**
    * Session migration (docs/cluster.md): the server this client is on asked it to move. The
    * client fetches session info again, which names the new server, connects there with the
    * same connection id, publishes its streams there under the same ids and subscribes again
@@ -675,11 +710,11 @@ export class Session extends EventDispatcher implements SessionPort {
    * old server's clients that have not moved yet keep their media, and meanwhile its news of
    * clients leaving it (to move) is not passed on. The app sees nothing.
    */
-  private async migrate(): Promise<void> {
+  private async migrate({ lost = false }: { lost?: boolean } = {}): Promise<boolean> {
     const old = this.socket;
-    if (!old || !this.info || this.currentState !== 'connected' || this.rotating || this.options.sessionMigration === false) return;
+    if (!old || !this.info || this.currentState !== 'connected' || this.rotating || this.options.sessionMigration === false) return false;
     this.rotating = old;
-    log.info('the server asks this client to move to another server');
+    if (!lost) log.info('the server asks this client to move to another server');
     let socket: RumorSocket | undefined;
     try {
       const info = await getSessionInfo({
@@ -731,10 +766,22 @@ export class Session extends EventDispatcher implements SessionPort {
       for (const s of state.streams) this.handleEvent({ kind: 'streamCreated', stream: s }, 'created', undefined);
       for (const frame of early) this.onFrame(frame);
       setTimeout(() => this.finishMigration(old), MIGRATION_GRACE_MS);
+      if (lost) {
+        // Its server is gone: nothing is left to keep for the others, and the app was told
+        // the session was reconnecting.
+        log.info('the server was lost; the session goes on on another server');
+        void old.disconnect().then(() => undefined, () => undefined);
+        for (const p of this.publishers) p.retireLinks();
+        this.trigger('sessionReconnected');
+      }
+      return true;
     } catch (err) {
-      log.warn(`moving to another server failed (${String((err as Error)?.message ?? err)}); staying until this one closes`);
+      const why = String((err as Error)?.message ?? err);
+      if (!lost) log.warn(`moving to another server failed (${why}); staying until this one closes`);
+      else log.debug(`no other server yet (${why})`);
       if (socket && socket !== this.socket) void socket.disconnect().then(() => undefined, () => undefined);
       this.rotating = undefined;
+      return false;
     }
   }
 
@@ -770,6 +817,8 @@ export class Session extends EventDispatcher implements SessionPort {
 
   private onSocketClosed(socket: RumorSocket, info: RumorCloseInfo): void {
     if (socket !== this.socket) return;
+    // Another server may still take the session: seekNewServer() decides.
+    if (this.seeking === socket && !info.byClient) return;
     if (this.currentState === 'connected') {
       log.warn(`signaling socket closed (${info.code} ${info.reason})`);
       this.ended('networkDisconnected');
