@@ -159,6 +159,48 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.equal(execFileSync('redis-cli', ['-s', socket, 'EXISTS', `parley:session:${made}`], { encoding: 'utf8' }).trim(), '0');
   });
 
+  test("an archive's download link from any node works: links share one key, and the nodes without the file redirect to the one with it", T, async () => {
+    const sdk = sdkOn(nodes[1]);
+    const { sessionId } = await createSession(sdk, { mediaMode: 'routed' });
+    const started = await promisify(sdk.startArchive.bind(sdk))(sessionId, { name: 'anywhere', outputMode: 'individual' });
+    await promisify(sdkOn(nodes[2]).stopArchive.bind(sdkOn(nodes[2])))(started.id);
+    const holder = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const deadline = Date.now() + 30000;
+    let archive;
+    do {
+      await delay(250);
+      archive = await promisify(sdkOn(nodes[0]).getArchive.bind(sdkOn(nodes[0])))(started.id);
+    } while (archive.status !== 'available' && Date.now() < deadline);
+    assert.equal(archive.status, 'available', JSON.stringify(archive));
+    const bodies = [];
+    for (const via of nodes) {
+      const got = await promisify(sdkOn(via).getArchive.bind(sdkOn(via)))(started.id);
+      const link = new URL(got.url);
+      assert.equal(link.port, new URL(via.url).port, 'each node links to itself');
+      const direct = await fetch(got.url, { redirect: 'manual' });
+      if (via === holder) {
+        assert.equal(direct.status, 200);
+      } else {
+        assert.equal(direct.status, 307, `${via.nodeId}: ${direct.status}`);
+        const location = new URL(direct.headers.get('location'));
+        assert.equal(location.port, new URL(holder.url).port, 'sent to the node that recorded it');
+        assert.equal(location.pathname + location.search, link.pathname + link.search);
+      }
+      await direct.arrayBuffer();
+      const full = await fetch(got.url);
+      assert.equal(full.status, 200);
+      bodies.push(Buffer.from(await full.arrayBuffer()));
+      const part = await fetch(got.url, { headers: { Range: 'bytes=0-9' } });
+      assert.equal(part.status, 206);
+      assert.equal(Buffer.from(await part.arrayBuffer()).length, 10);
+    }
+    assert.ok(bodies[0].length > 0);
+    for (const b of bodies) assert.ok(b.equals(bodies[0]), 'the same file through every node');
+    // A tampered link is refused wherever it lands.
+    const tampered = (await promisify(sdk.getArchive.bind(sdk))(started.id)).url.replace(/signature=./, 'signature=0');
+    assert.equal((await fetch(tampered, { redirect: 'manual' })).status, 403);
+  });
+
   test('OpenTok.js and parley.js behind two non-owner nodes meet on the owner and see each other', T, async (t) => {
     const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
     t.after(() => Promise.allSettled([browser.close(), web.close()]));

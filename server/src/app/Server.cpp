@@ -19,6 +19,7 @@
 #include "cluster/ClusterNode.h"
 #include "cluster/RedisError.h"
 #include "core/Clock.h"
+#include "core/Crypto.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
@@ -93,6 +94,16 @@ int Server::run() {
     store = store::openStore(storeLocation);
     Logger::info("store opened",
                  {{"store", storeLocation.describe()}, {"nodeId", storeLocation.nodeId}});
+    // Nodes sharing a database sign with one key: a link handed out by one node works on
+    // every other (docs/cluster.md). The first node's key wins.
+    if (!storeLocation.postgresUrl.empty()) {
+      const std::string shared =
+          store->settingOrInsert("url-signing-key", core::Crypto::toHex(*urlSigningKey));
+      auto bytes = core::Crypto::fromHex(shared);
+      if (!bytes || bytes->size() != UrlSigningKey::kBytes)
+        throw store::StoreError("the shared URL-signing key in the database is malformed");
+      urlSigningKey = std::move(*bytes);
+    }
     ProjectAdmin projects(*store);
     if (!config_.apiKey.empty()) {
       if (projects.ensure(config_.apiKey, config_.apiSecret, "default"))
@@ -331,6 +342,8 @@ int Server::run() {
     });
     api->setSessionOwnerUrl(
         [&clusterNode](const std::string& sessionId) { return clusterNode->ownerUrl(sessionId); });
+    api->setArchiveNodeUrl(
+        [&clusterNode](const std::string& nodeId) { return clusterNode->otherNodeUrl(nodeId); });
   }
   if (demo.exposed) {
     Logger::warn("the demo is enabled where others can reach it (" + demo.exposure +

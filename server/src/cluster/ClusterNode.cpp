@@ -199,6 +199,17 @@ std::string ClusterNode::ownerUrl(const std::string& sessionId) {
   }
 }
 
+std::string ClusterNode::otherNodeUrl(const std::string& nodeId) {
+  if (redisDown_ || nodeId == settings_.nodeId) return {};
+  try {
+    auto node = registry_.find(nodeId);
+    return node ? node->publicUrl : std::string();
+  } catch (const RedisError& e) {
+    redisTrouble(e);
+    return {};
+  }
+}
+
 std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& request,
                                                   const http::PathParams& params, bool& place) {
   if (!startsWith(request.path, "/v2/project/")) return std::nullopt;
@@ -222,9 +233,9 @@ std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& reque
     return session.string;
   }
   // An archive's actions (stop, layout, streams) act where its session is recorded.
-  if (auto id = params.find("id"); id != params.end() &&
-                                   startsWith(request.path, base + "/archive/") &&
-                                   request.method != "GET" && request.method != "DELETE") {
+  if (auto id = params.find("archiveId"); id != params.end() &&
+                                          startsWith(request.path, base + "/archive/") &&
+                                          request.method != "GET" && request.method != "DELETE") {
     if (auto archive = store_.findArchive(key->second, id->second)) return archive->sessionId;
   }
   return std::nullopt;

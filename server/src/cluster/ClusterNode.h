@@ -73,6 +73,8 @@ class ClusterNode {
 
   // Session info: the public URL of the node holding `sessionId` ("" for this one).
   std::string ownerUrl(const std::string& sessionId);
+  // The public URL of live node `nodeId`; "" for this node, a node not alive, or no Redis.
+  std::string otherNodeUrl(const std::string& nodeId);
   // REST: the owner's deferred answer when the request's session lives on another node.
   std::optional<http::HttpResponse> routeRest(http::HttpRequest& request,
                                               const http::PathParams& params);

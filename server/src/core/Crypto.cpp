@@ -95,6 +95,25 @@ std::string Crypto::toHex(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> Crypto::fromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = digit(hex[i]);
+    const int low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>((high << 4) | low));
+  }
+  return out;
+}
+
 bool Crypto::constantTimeEquals(std::string_view a, std::string_view b) {
   // The length is not secret (MACs have fixed sizes); only the contents are.
   if (a.size() != b.size()) return false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ class Crypto {
   // `count` random letters and digits: ICE ufrags and passwords, msid ids.
   static std::string randomAlphanumeric(std::size_t count);
   static std::string toHex(std::string_view bytes);  // lowercase
+  // The bytes of an even number of hex digits (either case); nullopt for anything else.
+  static std::optional<std::string> fromHex(std::string_view hex);
   // Compares without leaking the position of the first difference through timing.
   static bool constantTimeEquals(std::string_view a, std::string_view b);
   // Random UUID v4, lowercase and hyphenated.

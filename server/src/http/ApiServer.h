@@ -81,6 +81,10 @@ class ApiServer {
   void setSessionOwnerUrl(SessionInfoHandler::OwnerUrl ownerUrl) {
     sessionInfo_.setOwnerUrl(std::move(ownerUrl));
   }
+  // In a cluster: where a download of an archive another node holds is redirected.
+  void setArchiveNodeUrl(ArchiveDownloadHandler::NodeUrl nodeUrl) {
+    if (archiveDownloads_) archiveDownloads_->setNodeUrl(std::move(nodeUrl));
+  }
 
  private:
   // Answers the request; `cors` receives the route's CORS policy.

@@ -95,6 +95,14 @@ HttpResponse ArchiveDownloadHandler::download(const HttpRequest& request, const 
   const auto archive = store_.findArchive(apiKey, archiveId);
   if (!archive || archive->status != "available" || !safeFileStem(archiveId)) return notFound();
   // Composed archives are one MP4 (what OpenTok delivers), individual ones a ZIP.
+  if (nodeUrl_ && !archive->nodeId.empty()) {
+    if (const std::string holder = nodeUrl_(archive->nodeId); !holder.empty()) {
+      HttpResponse r = HttpResponse::empty(307);
+      r.setHeader("Location", holder + request.target);
+      addDownloadHeaders(r);
+      return r;
+    }
+  }
   const bool composed = archive->outputMode == "composed";
   const std::string extension = composed ? ".mp4" : ".zip";
   const char* contentType = composed ? "video/mp4" : "application/zip";

@@ -33,6 +33,12 @@ class ArchiveDownloadHandler {
   HttpResponse download(const HttpRequest& request, const std::string& apiKey,
                         const std::string& archiveId) const;
 
+  // In a cluster: the public URL of the live node `nodeId` if it is another node than this
+  // one, else "". A download of an archive recorded there is redirected to it (its file is
+  // in that node's data dir; every node verifies the link with the cluster's shared key).
+  using NodeUrl = std::function<std::string(const std::string& nodeId)>;
+  void setNodeUrl(NodeUrl nodeUrl) { nodeUrl_ = std::move(nodeUrl); }
+
   // What a link's signature covers.
   static std::string resource(const std::string& apiKey, const std::string& archiveId);
 
@@ -41,6 +47,7 @@ class ArchiveDownloadHandler {
   std::string archivesDir_;
   std::string signingKey_;
   NowSeconds now_;
+  NodeUrl nodeUrl_;
 };
 
 }  // namespace parley::http

@@ -30,6 +30,9 @@ struct ArchiveRecord {
   std::int64_t durationMs = 0;
   std::string sha256;
   std::string streamsJson = "[]";
+  // The node that records it and holds its file (PostgreSQL, several nodes); read-only here:
+  // a store writes its own node id. Empty on SQLite.
+  std::string nodeId;
 };
 
 // One page of a project's archives, newest first, and how many there are in all.

@@ -185,6 +185,10 @@ ALTER TABLE callback_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT
               R"sql(
 ALTER TABLE open_subjects ADD COLUMN proof TEXT NOT NULL DEFAULT '';
 )sql"},
+    Migration{11, "settings shared by the nodes of a database",
+              R"sql(
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql"},
 };
 
 bool schemaIsEmpty(sqlite3* db) {

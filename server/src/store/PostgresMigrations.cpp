@@ -133,6 +133,10 @@ CREATE INDEX archives_by_status ON archives(status, node_id);
               R"sql(
 ALTER TABLE open_subjects ADD COLUMN proof TEXT NOT NULL DEFAULT '';
 )sql"},
+    Migration{3, "settings shared by the nodes (the URL-signing key)",
+              R"sql(
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql"},
 };
 
 bool versionTableExists(PgConnection& connection) {

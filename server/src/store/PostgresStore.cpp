@@ -128,6 +128,7 @@ ArchiveRecord readArchive(const PgResult& r, int row) {
   a.durationMs = r.int64(row, 18);
   a.sha256 = r.text(row, 19);
   a.streamsJson = r.text(row, 20);
+  a.nodeId = r.text(row, 21);  // every SELECT names it after kArchiveColumns
   return a;
 }
 
@@ -216,6 +217,19 @@ bool PostgresStore::insertProjectIfNone(const Project& project) {
             .affected() > 0;
     transaction.commit();
     return inserted;
+  });
+}
+
+std::string PostgresStore::settingOrInsert(std::string_view name, std::string_view value) {
+  return asOperation("settingOrInsert", [&] {
+    const PgParams params = PgParams().add(name).add(value);
+    PgResult r = connection_.exec(
+        "WITH inserted AS (INSERT INTO settings (name, value) VALUES ($1, $2) "
+        "ON CONFLICT (name) DO NOTHING RETURNING value) "
+        "SELECT value FROM inserted UNION ALL SELECT value FROM settings WHERE name = $1",
+        params);
+    if (r.rows() == 0) throw StoreError("setting " + std::string(name) + " vanished");
+    return r.text(0, 0);
   });
 }
 
@@ -320,7 +334,7 @@ std::optional<ArchiveRecord> PostgresStore::findArchive(std::string_view apiKey,
                                                         std::string_view id) {
   return asOperation("findArchive", [&]() -> std::optional<ArchiveRecord> {
     PgResult r = connection_.exec(
-        sql("SELECT ", kArchiveColumns, " FROM archives WHERE api_key = $1 AND id = $2"),
+        sql("SELECT ", kArchiveColumns, ", node_id FROM archives WHERE api_key = $1 AND id = $2"),
         PgParams().add(apiKey).add(id));
     if (r.rows() == 0) return std::nullopt;
     return readArchive(r, 0);
@@ -339,15 +353,15 @@ ArchivePage PostgresStore::listArchives(std::string_view apiKey, std::string_vie
                 "SELECT count(*) FROM archives WHERE api_key = $1 AND ($2 = '' OR session_id = $2)",
                 PgParams().add(apiKey).add(sessionId))
             .int64(0, 0));
-    page.items = readArchives(
-        connection_.exec(sql("SELECT ", kArchiveColumns,
-                             " FROM archives WHERE api_key = $1 AND ($2 = '' OR session_id = $2) "
-                             "ORDER BY created_at_ms DESC, id LIMIT $4::bigint OFFSET $3::bigint"),
-                         PgParams()
-                             .add(apiKey)
-                             .add(sessionId)
-                             .add(static_cast<std::int64_t>(boundedLimit(offset)))
-                             .add(static_cast<std::int64_t>(boundedLimit(count)))));
+    page.items = readArchives(connection_.exec(
+        sql("SELECT ", kArchiveColumns,
+            ", node_id FROM archives WHERE api_key = $1 AND ($2 = '' OR session_id = $2) "
+            "ORDER BY created_at_ms DESC, id LIMIT $4::bigint OFFSET $3::bigint"),
+        PgParams()
+            .add(apiKey)
+            .add(sessionId)
+            .add(static_cast<std::int64_t>(boundedLimit(offset)))
+            .add(static_cast<std::int64_t>(boundedLimit(count)))));
     transaction.commit();
     return page;
   });
@@ -366,7 +380,7 @@ std::vector<ArchiveRecord> PostgresStore::archivesWithStatus(std::string_view st
   return asOperation("archivesWithStatus", [&] {
     return readArchives(connection_.exec(
         sql("SELECT ", kArchiveColumns,
-            " FROM archives WHERE status = $1 AND node_id = $2 ORDER BY created_at_ms"),
+            ", node_id FROM archives WHERE status = $1 AND node_id = $2 ORDER BY created_at_ms"),
         PgParams().add(status).add(nodeId_)));
   });
 }

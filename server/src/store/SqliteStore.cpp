@@ -354,6 +354,27 @@ bool SqliteStore::insertProjectIfNone(const Project& project) {
   });
 }
 
+std::string SqliteStore::settingOrInsert(std::string_view name, std::string_view value) {
+  return asOperation("settingOrInsert", [&] {
+    SqliteTransaction transaction(db_);
+    {
+      StatementUse insert(
+          statement("INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)"));
+      insert->bind(1, name).bind(2, value);
+      insert->run();
+    }
+    std::string stored;
+    {
+      StatementUse query(statement("SELECT value FROM settings WHERE name = ?1"));
+      query->bind(1, name);
+      if (!query->step()) throw StoreError("setting " + std::string(name) + " vanished");
+      stored = query->columnText(0);
+    }
+    transaction.commit();
+    return stored;
+  });
+}
+
 bool SqliteStore::updateProjectSecret(std::string_view apiKey, std::string_view secret) {
   return asOperation("updateProjectSecret", [&] {
     StatementUse update(statement(kUpdateProjectSecret));

@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
   std::optional<Project> findProject(std::string_view apiKey) override;
   std::vector<Project> listProjects() override;
   void insertProject(const Project& project) override;
+  std::string settingOrInsert(std::string_view name, std::string_view value) override;
   bool insertProjectIfNone(const Project& project) override;
   bool updateProjectSecret(std::string_view apiKey, std::string_view secret) override;
   bool updateProjectVideoCodec(std::string_view apiKey, std::string_view codec) override;

@@ -30,6 +30,9 @@ class Store {
   // Inserts `project` only if there is no project at all, atomically (nodes starting
   // together on an empty database create one default project); false if there was one.
   virtual bool insertProjectIfNone(const Project& project) = 0;
+  // The value stored under `name`, storing `value` first when there is none: whoever comes
+  // first wins, and every node sharing the database gets the same (a cluster's URL-signing key).
+  virtual std::string settingOrInsert(std::string_view name, std::string_view value) = 0;
   // Returns false when no such project.
   virtual bool updateProjectSecret(std::string_view apiKey, std::string_view secret) = 0;
   // `codec` is "", "vp8", "vp9" or "h264"; returns false when no such project.

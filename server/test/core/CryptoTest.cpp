@@ -36,6 +36,16 @@ TEST(CryptoTest, RandomBytesHaveRequestedSize) {
   EXPECT_NE(Crypto::randomBytes(16), Crypto::randomBytes(16));
 }
 
+TEST(CryptoTest, FromHexUndoesToHexAndRefusesTheRest) {
+  const std::string bytes("\x00\x7f\x80\xff", 4);
+  EXPECT_EQ(Crypto::fromHex(Crypto::toHex(bytes)), bytes);
+  EXPECT_EQ(Crypto::fromHex("ABcd"), std::string("\xab\xcd"));
+  EXPECT_EQ(Crypto::fromHex(""), std::string());
+  EXPECT_FALSE(Crypto::fromHex("abc"));
+  EXPECT_FALSE(Crypto::fromHex("zz"));
+  EXPECT_FALSE(Crypto::fromHex("0g"));
+}
+
 TEST(CryptoTest, ConstantTimeEquals) {
   EXPECT_TRUE(Crypto::constantTimeEquals("", ""));
   EXPECT_TRUE(Crypto::constantTimeEquals("abc", "abc"));

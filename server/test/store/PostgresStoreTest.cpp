@@ -73,6 +73,36 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
   EXPECT_EQ(store.schemaVersion(), PostgresStore::latestSchemaVersion());
 }
 
+TEST_F(PostgresStoreTest, NodesStartingTogetherShareOneSetting) {
+  { PostgresStore migrated(url(), "n0"); }
+  std::vector<std::thread> nodes;
+  std::vector<std::string> values(4);
+  for (int i = 0; i < 4; ++i) {
+    nodes.emplace_back([&, i] {
+      PostgresStore store(url(), "n" + std::to_string(i));
+      values[static_cast<std::size_t>(i)] =
+          store.settingOrInsert("url-signing-key", "from-n" + std::to_string(i));
+    });
+  }
+  for (auto& t : nodes) t.join();
+  for (const auto& v : values) EXPECT_EQ(v, values[0]);
+  EXPECT_TRUE(values[0].starts_with("from-n"));
+}
+
+TEST_F(PostgresStoreTest, AnArchiveNamesTheNodeThatRecordsIt) {
+  PostgresStore a(url(), "node-a");
+  PostgresStore b(url(), "node-b");
+  a.insertProject(makeProject("1234"));
+  a.insertSession(makeSession("s1", "1234"));
+  ArchiveRecord archive;
+  archive.id = "arch-1";
+  archive.apiKey = "1234";
+  archive.sessionId = "s1";
+  a.insertArchive(archive);
+  EXPECT_EQ(b.findArchive("1234", "arch-1").value().nodeId, "node-a");
+  EXPECT_EQ(b.listArchives("1234", "", 0, 10).items.at(0).nodeId, "node-a");
+}
+
 TEST_F(PostgresStoreTest, AnUnreachableServerIsAClearError) {
   // Port 1 on loopback: nothing listens there.
   const std::string message =

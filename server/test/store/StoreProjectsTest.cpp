@@ -42,6 +42,12 @@ TEST_P(StoreProjectsTest, InsertFindAndListProjects) {
   expectSameProject(all[1], later);
 }
 
+TEST_P(StoreProjectsTest, ASettingKeepsTheFirstValueStored) {
+  EXPECT_EQ(store_->settingOrInsert("url-signing-key", "first"), "first");
+  EXPECT_EQ(store_->settingOrInsert("url-signing-key", "second"), "first");
+  EXPECT_EQ(store_->settingOrInsert("other", "x"), "x");
+}
+
 TEST_P(StoreProjectsTest, TextValuesAreBoundNotSpliced) {
   auto& store = *store_;
   Project tricky{"k'1", "se'cr\"et", "O'Brien'); DROP TABLE projects; --", 1};
