@@ -231,6 +231,26 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
+  // A sender and a receiver page of `client` (parley or opentok) connected through `via`
+  // (their proxy URL), the receiver decoding the sender's 320x240 video.
+  async function senderAndReceiver(t, browser, web, { client, via, sessionId, sessionOptions }) {
+    const pages = [];
+    for (const name of ['sender', 'receiver']) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+      t.after(() => page.close());
+      const token = sdkOn(via).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      page.connectionId = await page.connect({ proxyUrl: via.url, apiKey: project.apiKey, sessionId, token, ...(sessionOptions ? { sessionOptions } : {}) });
+      pages.push(page);
+    }
+    const [sender, receiver] = pages;
+    const published = await sender.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
+    const subscribed = await receiver.subscribe(published.streamId);
+    assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
+    await receiver.waitForFrames(published.streamId, 20);
+    return { pages, sender, receiver, published };
+  }
+
   // Drains the owner of a session with a publisher and a subscriber of `client` on it; they
   // must move to another node with no sign of it for the page or for webhooks. The drained
   // node is restarted at the end, so the cluster has three nodes again.
@@ -247,20 +267,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const hooks = () => receiver0.received.filter((p) => p.sessionId === sessionId && p._path === '/drain').map((p) => `${p.event}:${p.connection?.id ?? p.stream?.id}`).sort();
     const oldUrl = await messagingUrlVia(nodes[0], sessionId);
     const owner = nodeFor(oldUrl.replace(/^ws/, 'http'));
-    const pages = [];
-    for (const name of ['sender', 'receiver']) {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-      t.after(() => page.close());
-      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      page.connectionId = await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token, ...(sessionOptions ? { sessionOptions } : {}) });
-      pages.push(page);
-    }
-    const [sender, receiver] = pages;
-    const published = await sender.publish({ width: 320, height: 240 });
-    assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
-    const subscribed = await receiver.subscribe(published.streamId);
-    assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
-    await receiver.waitForFrames(published.streamId, 20);
+    const { pages, sender, receiver, published } = await senderAndReceiver(t, browser, web, { client, via: owner, sessionId, sessionOptions });
     assert.equal(metricValue(await getMetrics(owner.url), 'parley_connections'), 2);
 
     // Frames the receiver has decoded, sampled every 100 ms from the drain on.
@@ -336,20 +343,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
     // The pages reach the cluster through another node, as through a load balancer.
     const entry = nodes.find((n) => n !== owner);
-    const pages = [];
-    for (const name of ['sender', 'receiver']) {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client: 'parley' });
-      t.after(() => page.close());
-      const token = sdkOn(entry).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      await page.connect({ proxyUrl: entry.url, apiKey: project.apiKey, sessionId, token });
-      pages.push(page);
-    }
-    const [sender, receiver] = pages;
-    const published = await sender.publish({ width: 320, height: 240 });
-    assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
-    const subscribed = await receiver.subscribe(published.streamId);
-    assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
-    await receiver.waitForFrames(published.streamId, 20);
+    const { pages, sender, receiver, published } = await senderAndReceiver(t, browser, web, { client: 'parley', via: entry, sessionId });
 
     const index = nodes.indexOf(owner);
     await owner.terminate('SIGKILL');

@@ -4,27 +4,17 @@
 // connectionDestroyed or streamDestroyed for the clients that leave the old server to move too.
 // Who never reaches the new server within the grace has left, and only then is announced.
 // A real OT.Session talks to two scripted servers (support/fakeRumorServer.mjs).
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { OT } from '../dist/parley.mjs';
-import { connectionObject, streamObject, fakeServer, connectTo, route, flush } from './support/fakeRumorServer.mjs';
+import { connectionObject, streamObject, fakeServer, connectTo, route, flush, restoreGlobalsAfter } from './support/fakeRumorServer.mjs';
 
 const settle = async () => {
   for (let i = 0; i < 10; ++i) await flush();
 };
 
 describe('parley.js session migration', () => {
-  const saved = {};
-  before(() => {
-    saved.WebSocket = globalThis.WebSocket;
-    saved.fetch = globalThis.fetch;
-    OT.setLogLevel(OT.NONE);
-  });
-  after(() => {
-    globalThis.WebSocket = saved.WebSocket;
-    globalThis.fetch = saved.fetch;
-  });
+  restoreGlobalsAfter();
 
   // Old server: this client, carol (stream s-carol) and dave (stream s-dave). New server: this
   // client and carol with her stream; dave never arrives.

@@ -4,23 +4,13 @@
 // `streamCreated` handler (OpenTok's sample apps do) rely on it, or they subscribe to themselves.
 //
 // A real OT.Session connects to a scripted server (support/fakeRumorServer.mjs).
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { OT } from '../dist/parley.mjs';
-import { connectionObject, streamObject, fakeServer, connectTo, flush } from './support/fakeRumorServer.mjs';
+import { connectionObject, streamObject, fakeServer, connectTo, flush, restoreGlobalsAfter } from './support/fakeRumorServer.mjs';
 
 describe('Session stream events leave out the client\'s own streams (as OpenTok.js)', () => {
-  const saved = {};
-  before(() => {
-    saved.WebSocket = globalThis.WebSocket;
-    saved.fetch = globalThis.fetch;
-    OT.setLogLevel(OT.NONE);
-  });
-  after(() => {
-    globalThis.WebSocket = saved.WebSocket;
-    globalThis.fetch = saved.fetch;
-  });
+  restoreGlobalsAfter();
 
   test('streams announced while connected: only other connections\' make a Session streamCreated', async (t) => {
     const sessionId = '1_MX4xMjM0NTY3OH5-own-stream-created';

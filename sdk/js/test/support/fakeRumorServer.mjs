@@ -2,6 +2,8 @@
 // request and globalThis.WebSocket is a fake Rumor endpoint that answers connection create with
 // a session state and then sends whatever the test scripts (docs/protocol.md §5.2, §7.3, §7.4).
 // Several servers can stand side by side (session migration); each has a host of its own.
+import { before, after } from 'node:test';
+
 import { OT, RumorType, encodeRumorFrame, decodeRumorFrame, parseRaptorMessage } from '../../dist/parley.mjs';
 
 export const API_KEY = '12345678';
@@ -151,4 +153,19 @@ export async function connectTo(server, sessionId, options = {}) {
   await new Promise((resolve, reject) => session.connect('T1==unit', (err) => (err ? reject(err) : resolve())));
   await flush();
   return { session, seen };
+}
+
+// Inside a describe(): quiets the SDK's log and puts back the WebSocket and fetch that
+// route() replaces once the tests are done.
+export function restoreGlobalsAfter() {
+  const saved = {};
+  before(() => {
+    saved.WebSocket = globalThis.WebSocket;
+    saved.fetch = globalThis.fetch;
+    OT.setLogLevel(OT.NONE);
+  });
+  after(() => {
+    globalThis.WebSocket = saved.WebSocket;
+    globalThis.fetch = saved.fetch;
+  });
 }
