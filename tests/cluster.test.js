@@ -369,6 +369,28 @@ describe('three nodes on PostgreSQL and Redis', () => {
     for (const p of pages) await p.call('disconnect');
   });
 
+  test('kill -9 of the owner: OpenTok.js pages are told the session ended, and connecting again lands on a live node', T, async (t) => {
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const entry = nodes.find((n) => n !== owner);
+    const { pages } = await senderAndReceiver(t, browser, web, { client: 'opentok', via: entry, sessionId });
+    const index = nodes.indexOf(owner);
+    await owner.terminate('SIGKILL');
+    nodes[index] = null;
+    t.after(async () => {
+      if (!nodes[index]) nodes[index] = await startNode(index);
+    });
+    const killedAt = Date.now();
+    for (const p of pages) await p.waitForEvent({ event: 'sessionDisconnected' }, { timeoutMs: 60000 });
+    console.log(`# kill -9 to sessionDisconnected (OpenTok.js): ${Date.now() - killedAt} ms`);
+    // The app connects again: session info now names a live node, and media flows there.
+    const again = await senderAndReceiver(t, browser, web, { client: 'opentok', via: entry, sessionId });
+    assert.ok(again.published.streamId);
+    console.log(`# kill -9 to video on a live node (OpenTok.js, connecting again): ${Date.now() - killedAt} ms`);
+  });
+
   test("a killed owner's sessions are placed again on a live node, and another node sends its webhooks", T, async (t) => {
     const receiver = await startReceiver();
     t.after(() => receiver.close());
