@@ -1,0 +1,78 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "media/srtp/SrtpSession.h"
+
+namespace parley::media {
+
+// One direction of a media pipe between two nodes (docs/cluster.md, "Sessions that span
+// nodes"): the stream a publication forwards crosses once from the node that receives it to
+// a node whose subscribers want it, as UDP datagrams to that node's media port.
+//
+// A datagram is an 8-byte pipe header — 0x50 (a first byte no protocol on a media port uses,
+// RFC 7983), the version, the pipe id (which pipe, and so which key) and two reserved bytes —
+// then the forwarded RTP packet, protected with SRTP AEAD_AES_128_GCM (RFC 7714) under the
+// pipe's own key. What the receiving node needs besides the packet (the track, the simulcast
+// layer, whether it starts a keyframe) travels as one extra CSRC at the head of the CSRC
+// list, so the GCM tag covers it with the rest of the header; it is removed again on the
+// way out. Keys are made by the sending node and handed to the other over the control
+// channel; a pipe id names one key in one direction.
+//
+// One instance per direction and thread. encode() and decode() work in caller buffers and
+// do not allocate (SrtpSession allocates once per new SSRC).
+class NodePipeCodec {
+ public:
+  static constexpr uint8_t kMarker = 0x50;
+  static constexpr uint8_t kVersion = 1;
+  static constexpr size_t kHeaderSize = 8;
+  // Room encode() needs past the RTP packet: the header, the metadata CSRC, the GCM tag.
+  static constexpr size_t kOverhead = kHeaderSize + 4 + srtp::SrtpSession::kMaxTrailer;
+  static constexpr size_t kKeySize = srtp::srtpKeyMaterialSize(srtp::SrtpProfile::AeadAes128Gcm);
+  using Key = std::array<uint8_t, kKeySize>;
+
+  struct Metadata {
+    uint8_t track = 0;  // the publication's producer index
+    uint8_t layer = 0;  // simulcast layer
+    bool keyframe = false;
+  };
+
+  enum class Direction { Send, Receive };
+
+  // nullptr when the key cannot be used (an OpenSSL failure).
+  static std::unique_ptr<NodePipeCodec> create(Direction direction, uint32_t pipeId,
+                                               const Key& key);
+  // A fresh random key (core::Crypto).
+  static Key newKey();
+
+  // Writes the datagram for `rtp` into `out`; its size, or 0 when `rtp` is not an RTP
+  // packet, already carries 15 CSRCs, or `out` is too small (rtp.size() + kOverhead fits).
+  size_t encode(std::span<const uint8_t> rtp, const Metadata& meta, std::span<uint8_t> out);
+
+  // Checks and opens a datagram in place: on success `rtp` is the forwarded packet as it was
+  // given to encode() (a view into `datagram`) and `meta` what came with it. False for
+  // anything else — another pipe, a tampered or replayed datagram, malformed bytes — and
+  // never a crash on any input.
+  bool decode(std::span<uint8_t> datagram, std::span<const uint8_t>& rtp, Metadata& meta);
+
+  // The pipe id of a datagram, without checking it (to find its pipe); false when the bytes
+  // are not a pipe datagram.
+  static bool peekPipeId(std::span<const uint8_t> datagram, uint32_t& pipeId);
+
+  uint32_t pipeId() const { return pipeId_; }
+  Direction direction() const { return direction_; }
+
+ private:
+  NodePipeCodec(Direction direction, uint32_t pipeId, std::unique_ptr<srtp::SrtpSession> srtp)
+      : direction_(direction), pipeId_(pipeId), srtp_(std::move(srtp)) {}
+
+  Direction direction_;
+  uint32_t pipeId_;
+  std::unique_ptr<srtp::SrtpSession> srtp_;
+};
+
+}  // namespace parley::media

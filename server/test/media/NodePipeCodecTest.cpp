@@ -1,0 +1,126 @@
+#include "media/NodePipeCodec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace parley::media {
+namespace {
+
+// An RTP packet: version 2, `csrcs` CSRCs, a one-byte header extension, `payload` bytes.
+std::vector<uint8_t> rtpPacket(uint16_t seq, uint32_t ssrc, uint8_t csrcs = 0,
+                               size_t payload = 1000) {
+  std::vector<uint8_t> p{static_cast<uint8_t>(0x90 | csrcs),
+                         0x80 | 96,
+                         uint8_t(seq >> 8),
+                         uint8_t(seq),
+                         0,
+                         0,
+                         0x10,
+                         0x00,
+                         uint8_t(ssrc >> 24),
+                         uint8_t(ssrc >> 16),
+                         uint8_t(ssrc >> 8),
+                         uint8_t(ssrc)};
+  for (uint8_t i = 0; i < csrcs; ++i) p.insert(p.end(), {0, 0, 0, static_cast<uint8_t>(i + 1)});
+  p.insert(p.end(), {0xBE, 0xDE, 0x00, 0x01, 0x10, 0x42, 0x00, 0x00});  // id 1, one byte
+  for (size_t i = 0; i < payload; ++i) p.push_back(static_cast<uint8_t>(i * 7));
+  return p;
+}
+
+class NodePipeCodecTest : public ::testing::Test {
+ protected:
+  NodePipeCodec::Key key_ = NodePipeCodec::newKey();
+  std::unique_ptr<NodePipeCodec> sender_ =
+      NodePipeCodec::create(NodePipeCodec::Direction::Send, 7, key_);
+  std::unique_ptr<NodePipeCodec> receiver_ =
+      NodePipeCodec::create(NodePipeCodec::Direction::Receive, 7, key_);
+
+  std::vector<uint8_t> encode(const std::vector<uint8_t>& rtp, NodePipeCodec::Metadata meta) {
+    std::vector<uint8_t> out(rtp.size() + NodePipeCodec::kOverhead);
+    out.resize(sender_->encode(rtp, meta, out));
+    return out;
+  }
+};
+
+TEST_F(NodePipeCodecTest, APacketAndItsMetadataCrossUnchanged) {
+  for (uint8_t csrcs : {0, 2}) {
+    const auto rtp = rtpPacket(static_cast<uint16_t>(100 + csrcs), 0x11223344, csrcs);
+    auto datagram = encode(rtp, {3, 2, true});
+    ASSERT_FALSE(datagram.empty());
+    EXPECT_EQ(datagram[0], NodePipeCodec::kMarker);
+    uint32_t id = 0;
+    ASSERT_TRUE(NodePipeCodec::peekPipeId(datagram, id));
+    EXPECT_EQ(id, 7u);
+    std::span<const uint8_t> out;
+    NodePipeCodec::Metadata meta;
+    ASSERT_TRUE(receiver_->decode(datagram, out, meta));
+    EXPECT_EQ(std::vector<uint8_t>(out.begin(), out.end()), rtp);
+    EXPECT_EQ(meta.track, 3);
+    EXPECT_EQ(meta.layer, 2);
+    EXPECT_TRUE(meta.keyframe);
+  }
+}
+
+TEST_F(NodePipeCodecTest, TheWireCarriesNoPayloadInClear) {
+  const auto rtp = rtpPacket(1, 5, 0, 200);
+  const auto datagram = encode(rtp, {});
+  // The payload's bytes do not appear as they are (GCM encrypts them).
+  const std::vector<uint8_t> tail(rtp.end() - 32, rtp.end());
+  EXPECT_EQ(std::search(datagram.begin(), datagram.end(), tail.begin(), tail.end()),
+            datagram.end());
+}
+
+TEST_F(NodePipeCodecTest, TamperedReplayedOrForeignDatagramsAreRefused) {
+  const auto rtp = rtpPacket(500, 9);
+  const auto good = encode(rtp, {1, 0, false});
+  std::span<const uint8_t> out;
+  NodePipeCodec::Metadata meta;
+  // Every single bit flipped past the pipe header (metadata CSRC included) fails the tag.
+  for (size_t i = NodePipeCodec::kHeaderSize; i < good.size(); i += 13) {
+    auto bad = good;
+    bad[i] ^= 0x04;
+    EXPECT_FALSE(receiver_->decode(bad, out, meta)) << "byte " << i;
+  }
+  // Another pipe's id, another key, a reserved byte set, a truncated datagram.
+  auto other = good;
+  other[5] ^= 1;
+  EXPECT_FALSE(receiver_->decode(other, out, meta));
+  auto stranger =
+      NodePipeCodec::create(NodePipeCodec::Direction::Receive, 7, NodePipeCodec::newKey());
+  auto copy = good;
+  EXPECT_FALSE(stranger->decode(copy, out, meta));
+  auto reserved = good;
+  reserved[7] = 1;
+  EXPECT_FALSE(receiver_->decode(reserved, out, meta));
+  auto cut = good;
+  cut.resize(20);
+  EXPECT_FALSE(receiver_->decode(cut, out, meta));
+  // The genuine one passes once; the same datagram again is a replay.
+  copy = good;
+  EXPECT_TRUE(receiver_->decode(copy, out, meta));
+  copy = good;
+  EXPECT_FALSE(receiver_->decode(copy, out, meta));
+}
+
+TEST_F(NodePipeCodecTest, WhatIsNotAnRtpPacketIsNotSent) {
+  std::vector<uint8_t> out(2000);
+  EXPECT_EQ(sender_->encode(std::vector<uint8_t>(8, 0x80), {}, out), 0u);  // too short
+  auto v1 = rtpPacket(1, 1);
+  v1[0] = 0x40 | (v1[0] & 0x3F);  // version 1
+  EXPECT_EQ(sender_->encode(v1, {}, out), 0u);
+  EXPECT_EQ(sender_->encode(rtpPacket(1, 1, 15, 10), {}, out), 0u);  // no room for a CSRC
+  std::vector<uint8_t> small(100);
+  EXPECT_EQ(sender_->encode(rtpPacket(1, 1), {}, small), 0u);
+  // A receiving codec does not send, a sending one does not open.
+  auto datagram = encode(rtpPacket(2, 1), {});
+  std::span<const uint8_t> rtp;
+  NodePipeCodec::Metadata meta;
+  EXPECT_FALSE(sender_->decode(datagram, rtp, meta));
+  EXPECT_EQ(receiver_->encode(rtpPacket(3, 1), {}, out), 0u);
+}
+
+}  // namespace
+}  // namespace parley::media
