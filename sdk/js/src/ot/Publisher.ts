@@ -547,7 +547,9 @@ export class Publisher extends EventDispatcher {
     const session = this.session;
     const media = this.media;
     const streamId = this.streamId;
-    if (!session || !media || !streamId || this.state !== 'published') return;
+    // Also while its first stream create is on its way: whichever server announces the
+    // stream first completes the publish.
+    if (!session || !media || !streamId || (this.state !== 'published' && this.state !== 'publishing')) return;
     for (const link of this.links.values()) this.retiring.push(link);
     this.links.clear();
     session.request(streamCreate(session.ref, this.streamCreateOptions(session, media, streamId))).then(
