@@ -104,4 +104,28 @@ describe('parley.js session migration', () => {
     assert.deepEqual(seen.destroyed, ['s-dave']);
     assert.equal(old.closed, false);
   });
+
+  test('its server dies: the client moves as soon as session info names another one', async (t) => {
+    const sessionId = '1_MX4xMjM0NTY3OH5-server-lost';
+    const state = (cid) => ({ connection: [connectionObject(cid), connectionObject('carol')], stream: [streamObject('s-carol', 'carol')], archive: [] });
+    const old = fakeServer({ sessionId, host: 'old.unit.test', reconnection: true, state });
+    const next = fakeServer({ sessionId, host: 'new.unit.test', reconnection: true, state });
+    const { session, seen } = await connectTo(old, sessionId);
+    t.after(() => session.disconnect());
+    let infoFrom = old;
+    route([old, next], () => infoFrom);
+    old.kill();
+    await settle();
+    assert.equal(seen.reconnecting, 1);
+    // Session info still names the dead server (its record has not expired): the client waits.
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.equal(next.opened, false);
+    infoFrom = next;
+    const deadline = Date.now() + 5000;
+    while (seen.reconnected === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(seen.reconnected, 1, 'sessionReconnected once it is on the new server');
+    assert.equal(next.connectionId, session.connection.connectionId, 'with the same connection id');
+    assert.deepEqual(seen.disconnected, []);
+    assert.deepEqual(seen.destroyed, []);
+  });
 });

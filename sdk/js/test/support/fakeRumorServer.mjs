@@ -10,7 +10,7 @@ export const API_KEY = '12345678';
 export const SYMPHONY = 'symphony.unit.test';
 export const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-const sessionInfo = (sessionId, host) => [{
+const sessionInfo = (sessionId, host, reconnection) => [{
   session_id: sessionId,
   partner_id: API_KEY,
   messaging_url: `ws://${host}/rumorwebsocketsv2`,
@@ -18,7 +18,7 @@ const sessionInfo = (sessionId, host) => [{
   symphony_address: SYMPHONY,
   media_server_hostname: 'mantis.unit.test',
   ice_servers: [],
-  properties: { p2p: { preference: { value: 'disabled' } }, reconnection: false, renegotiation: false },
+  properties: { p2p: { preference: { value: 'disabled' } }, reconnection, renegotiation: false },
 }];
 
 export const connectionObject = (id) => ({ id, creationTime: 1700000000000, data: `name=${id}`, permissions: ['publish', 'subscribe'] });
@@ -35,7 +35,9 @@ export const streamObject = (id, connectionId) => ({
 
 // The server side of one client's WebSocket. `state(cid)` builds the session state that answers
 // connection create; after it the client's own `connection created` follows.
-export function fakeServer({ sessionId, state, host = 'rumor.unit.test' }) {
+// `reconnection`: session info's properties.reconnection. kill() drops the socket as a dead
+// server would (code 1006), and every later socket to it fails the same way.
+export function fakeServer({ sessionId, state, host = 'rumor.unit.test', reconnection = false }) {
   const base = `/v2/partner/${API_KEY}/session/${sessionId}`;
   let ws;
   let cid;
@@ -51,6 +53,7 @@ export function fakeServer({ sessionId, state, host = 'rumor.unit.test' }) {
     payload: JSON.stringify(payload),
   });
   const requests = [];
+  let dead = false;
 
   class FakeWebSocket {
     constructor(url) {
@@ -58,6 +61,13 @@ export function fakeServer({ sessionId, state, host = 'rumor.unit.test' }) {
       this.readyState = 0;
       this.binaryType = 'blob';
       this.listeners = new Map();
+      if (dead) {
+        setImmediate(() => {
+          this.readyState = 3;
+          this.fire('close', { code: 1006, reason: '', wasClean: false });
+        });
+        return;
+      }
       ws = this;
       setImmediate(() => {
         this.readyState = 1;
@@ -108,7 +118,12 @@ export function fakeServer({ sessionId, state, host = 'rumor.unit.test' }) {
 
   return {
     host,
-    info: sessionInfo(sessionId, host),
+    info: sessionInfo(sessionId, host, reconnection),
+    kill() {
+      dead = true;
+      ws.readyState = 3;
+      ws.fire('close', { code: 1006, reason: '', wasClean: false });
+    },
     FakeWebSocket,
     requests,
     get connectionId() {
@@ -150,6 +165,10 @@ export async function connectTo(server, sessionId, options = {}) {
   session.on('streamDestroyed', (e) => seen.destroyed.push(e.stream.streamId));
   session.on('connectionDestroyed', (e) => seen.connectionDestroyed.push(e.connection.connectionId));
   session.on('sessionDisconnected', (e) => seen.disconnected.push(e.reason));
+  seen.reconnecting = 0;
+  seen.reconnected = 0;
+  session.on('sessionReconnecting', () => ++seen.reconnecting);
+  session.on('sessionReconnected', () => ++seen.reconnected);
   await new Promise((resolve, reject) => session.connect('T1==unit', (err) => (err ? reject(err) : resolve())));
   await flush();
   return { session, seen };
