@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "media/Demux.h"
+#include "media/NodePipeReceiver.h"
 #include "media/WebRtcTransport.h"
 #include "media/stun/StunMessage.h"
 #include "obs/Logger.h"
@@ -273,6 +274,18 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
     it->second->onStun(*msg, from, nowUs_ / 1000);
     return;
   }
+  if (kind == PacketKind::NodePipe) {
+    uint32_t pipeId = 0;
+    auto pipe = NodePipeCodec::peekPipeId(std::span<const uint8_t>(data, size), pipeId)
+                    ? nodePipes_.find(pipeId)
+                    : nodePipes_.end();
+    if (pipe == nodePipes_.end()) {
+      counters_.datagramsDropped.add();
+      return;
+    }
+    pipe->second->onDatagram(data, size, from, nowUs_);
+    return;
+  }
   auto it = byAddress_.find(from.key());
   if (it == byAddress_.end()) {
     counters_.datagramsDropped.add();
@@ -291,6 +304,14 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
     default:
       counters_.datagramsDropped.add();
   }
+}
+
+void Worker::registerNodePipe(NodePipeReceiver* receiver) {
+  nodePipes_[receiver->pipeId()] = receiver;
+}
+
+void Worker::unregisterNodePipe(uint32_t pipeId) {
+  nodePipes_.erase(pipeId);
 }
 
 void Worker::tick() {

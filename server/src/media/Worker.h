@@ -25,6 +25,8 @@
 
 namespace parley::media {
 
+class NodePipeReceiver;
+
 // A media worker: one thread, one event loop, one UDP port. Owns the routers of the
 // sessions placed on it. Datagrams are read in batches, demultiplexed (RFC 7983) and handed
 // to the transport they belong to (by ICE ufrag for STUN, by remote address otherwise);
@@ -87,6 +89,10 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   // The transport non-STUN datagrams from `from` go to (tests, fuzzers).
   WebRtcTransport* transportAt(const net::SocketAddress& from) const;
   size_t mappedAddresses() const { return byAddress_.size(); }
+  // Pipe datagrams from other nodes (NodePipeCodec) go to the receiver registered under their
+  // pipe id; the caller keeps it alive until it unregisters it. Worker thread only.
+  void registerNodePipe(NodePipeReceiver* receiver);
+  void unregisterNodePipe(uint32_t pipeId);
 
   // Handles one datagram as if it had arrived on the socket (used by the loop and by
   // tests/benchmarks that drive a worker without a thread).
@@ -136,6 +142,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
       byAddress_;
   // The ufrag each transport is registered under, so removing one does not scan byUfrag_.
   std::unordered_map<WebRtcTransport*, std::string> registrations_;
+  std::unordered_map<uint32_t, NodePipeReceiver*> nodePipes_;
 };
 
 }  // namespace parley::media

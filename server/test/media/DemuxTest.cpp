@@ -19,6 +19,8 @@ TEST(DemuxTest, ClassifiesByFirstByteRanges) {
       EXPECT_EQ(k, PacketKind::Dtls) << b;
     else if (b >= 128 && b <= 191)
       EXPECT_EQ(k, PacketKind::Rtp) << b;
+    else if (b == 0x50)
+      EXPECT_EQ(k, PacketKind::NodePipe) << b;  // another node's pipe (NodePipeCodec)
     else
       EXPECT_EQ(k, PacketKind::Unknown) << b;
   }

@@ -1,0 +1,25 @@
+#include "media/NodePipeSink.h"
+
+#include <span>
+
+namespace parley::media {
+
+void NodePipeSink::onPacket(const Packet& packet) {
+  if (packet.track > 0xFF || packet.layer > 0xFF) {
+    ++dropped_;
+    return;
+  }
+  uint8_t* slot = out_.reserve();
+  const size_t size = codec_->encode(
+      std::span<const uint8_t>(packet.rtp.data(), packet.rtp.size()),
+      {static_cast<uint8_t>(packet.track), static_cast<uint8_t>(packet.layer), packet.keyframe},
+      std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
+  if (size == 0) {
+    ++dropped_;
+    return;
+  }
+  out_.commit(size, peer_);
+  ++sent_;
+}
+
+}  // namespace parley::media

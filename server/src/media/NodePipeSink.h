@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "media/MediaSink.h"
+#include "media/NodePipeCodec.h"
+#include "media/net/PacketSink.h"
+#include "media/net/SocketAddress.h"
+
+namespace parley::media {
+
+// The sending end of a pipe between nodes (NodePipeCodec): attached to a publication like any
+// sink, it sends each forwarded packet once, as a pipe datagram, to the worker of the other
+// node that mirrors the publication — through the origin worker's own socket, in its batch.
+class NodePipeSink final : public MediaSink {
+ public:
+  NodePipeSink(std::unique_ptr<NodePipeCodec> codec, net::PacketSink& out, net::SocketAddress peer)
+      : codec_(std::move(codec)), out_(out), peer_(peer) {}
+
+  void onPacket(const Packet& packet) override;
+  void onSourceGone() override { gone_ = true; }
+
+  uint64_t sent() const { return sent_; }
+  uint64_t dropped() const { return dropped_; }  // too large, or not RTP
+  bool sourceGone() const { return gone_; }
+
+ private:
+  std::unique_ptr<NodePipeCodec> codec_;
+  net::PacketSink& out_;
+  net::SocketAddress peer_;
+  uint64_t sent_ = 0;
+  uint64_t dropped_ = 0;
+  bool gone_ = false;
+};
+
+}  // namespace parley::media

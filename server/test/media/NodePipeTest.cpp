@@ -1,0 +1,165 @@
+// A stream crossing between two workers over UDP as between two nodes: the origin worker's
+// NodePipeSink sends each packet once, the other worker hands the pipe datagrams to its
+// NodePipeReceiver, and the mirror publication there fans them out (here to one sink).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "MediaTestSupport.h"
+#include "media/MediaPipe.h"
+#include "media/NodePipeCodec.h"
+#include "media/NodePipeReceiver.h"
+#include "media/NodePipeSink.h"
+#include "media/Producer.h"
+#include "media/Publication.h"
+#include "media/Router.h"
+#include "media/Worker.h"
+
+namespace parley::media {
+namespace {
+
+struct NoEvents final : WorkerEvents {
+  void publicationConnected(const std::string&, const std::string&) override {}
+  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
+  void subscriptionConnected(const std::string&, const std::string&) override {}
+  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
+};
+
+// Records what the mirror fans out (worker thread) for the test thread.
+class RecordingSink final : public MediaSink {
+ public:
+  void onPacket(const Packet& p) override {
+    std::lock_guard lock(mutex);
+    seqs.push_back(p.rtp.sequenceNumber());
+    keyframes.push_back(p.keyframe);
+  }
+  void onSourceGone() override {}
+  size_t count() {
+    std::lock_guard lock(mutex);
+    return seqs.size();
+  }
+  std::mutex mutex;
+  std::vector<uint16_t> seqs;
+  std::vector<bool> keyframes;
+};
+
+TrackDescription videoTrack() {
+  TrackDescription t;
+  t.kind = sdp::MediaKind::Video;
+  t.mid = "1";
+  t.codecs.push_back(testsupport::codec(96, "VP8", 90000));
+  t.layers.push_back({0x1000, 0, ""});
+  return t;
+}
+
+std::vector<uint8_t> packet(uint16_t seq) {
+  std::vector<uint8_t> p{0x80, 96, uint8_t(seq >> 8), uint8_t(seq), 0, 0, 0, 0, 0, 0, 0x10, 0};
+  p.resize(900, 0x11);
+  return p;
+}
+
+template <class Fn>
+void onWorker(Worker& w, Fn fn) {
+  std::promise<void> done;
+  w.post([&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+bool waitFor(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+TEST(NodePipeTest, AStreamCrossesOnceAndTheMirrorFansItOut) {
+  NoEvents events;
+  Worker origin(0, Worker::Settings{}, events);
+  Worker mirror(1, Worker::Settings{}, events);
+  origin.start();
+  mirror.start();
+  const auto key = NodePipeCodec::newKey();
+  const auto originAddress = net::SocketAddress::parse("127.0.0.1", origin.port()).value();
+  const auto mirrorAddress = net::SocketAddress::parse("127.0.0.1", mirror.port()).value();
+
+  auto pipe = std::make_shared<MediaPipe>();
+  RecordingSink sink;
+  NodePipeReceiver receiver(NodePipeCodec::create(NodePipeCodec::Direction::Receive, 9, key), pipe,
+                            originAddress);
+  onWorker(mirror, [&] {
+    Router& r = mirror.router("session");
+    Publication& copy = r.addPublication(std::make_unique<Publication>(
+        r, "stream", std::vector<TrackDescription>{videoTrack()}, pipe));
+    r.attach(copy, sink);
+    mirror.registerNodePipe(&receiver);
+  });
+
+  Producer producer(videoTrack());
+  NodePipeSink out(NodePipeCodec::create(NodePipeCodec::Direction::Send, 9, key), origin,
+                   mirrorAddress);
+  onWorker(origin, [&] {
+    for (uint16_t seq = 100; seq < 150; ++seq) {
+      const auto bytes = packet(seq);
+      auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+      out.onPacket(MediaSink::Packet{producer, 0, 0, seq == 100, *rtp, Worker::steadyNowUs()});
+    }
+    origin.socket().flush();
+  });
+  ASSERT_TRUE(waitFor([&] { return sink.count() == 50; })) << sink.count() << " of 50";
+  EXPECT_EQ(out.sent(), 50u);
+  {
+    std::lock_guard lock(sink.mutex);
+    for (size_t i = 0; i < 50; ++i) EXPECT_EQ(sink.seqs[i], 100 + i);
+    EXPECT_TRUE(sink.keyframes[0]);
+    EXPECT_FALSE(sink.keyframes[1]);
+  }
+
+  // Another pipe id is dropped by the worker; from another address, even with the right key,
+  // the receiver refuses it undecrypted.
+  Worker stranger(2, Worker::Settings{}, events);
+  stranger.start();
+  NodePipeSink forged(NodePipeCodec::create(NodePipeCodec::Direction::Send, 9, key), stranger,
+                      mirrorAddress);
+  NodePipeSink otherPipe(NodePipeCodec::create(NodePipeCodec::Direction::Send, 10, key), origin,
+                         mirrorAddress);
+  onWorker(origin, [&] {
+    const auto bytes = packet(501);
+    auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+    otherPipe.onPacket(MediaSink::Packet{producer, 0, 0, false, *rtp, Worker::steadyNowUs()});
+    origin.socket().flush();
+  });
+  onWorker(stranger, [&] {
+    const auto bytes = packet(500);
+    auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+    forged.onPacket(MediaSink::Packet{producer, 0, 0, false, *rtp, Worker::steadyNowUs()});
+    stranger.socket().flush();
+  });
+  std::atomic<uint64_t> refused{0};
+  ASSERT_TRUE(waitFor([&] {
+    onWorker(mirror, [&] { refused = receiver.refused(); });
+    return refused == 1;
+  }));
+  EXPECT_EQ(sink.count(), 50u);
+
+  onWorker(mirror, [&] {
+    mirror.unregisterNodePipe(9);
+    mirror.router("session").removePublication("stream");
+  });
+  stranger.stop();
+  mirror.stop();
+  origin.stop();
+}
+
+}  // namespace
+}  // namespace parley::media
