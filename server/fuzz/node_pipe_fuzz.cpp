@@ -1,6 +1,6 @@
-// What arrives on a media port as a pipe datagram from another node (media/NodePipeCodec):
-// any bytes are refused or opened without a crash, and anything the sender encodes opens
-// again to the same packet and metadata.
+// What arrives on a media port as a pipe datagram from another node (media/NodePipeCodec),
+// media or feedback: any bytes are refused or opened without a crash, and anything the sender
+// encodes opens again to the same packet and metadata.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   uint32_t id = 0;
   (void)NodePipeCodec::peekPipeId(datagram, id);
   (void)receiver->decode(datagram, rtp, meta);
+  std::vector<std::uint8_t> again(data, data + size);
+  std::uint8_t layer = 0;
+  (void)receiver->decodeKeyframeRequest(again, layer);
 
   // The same bytes as an RTP packet to send: if the sender takes them, they come back.
   auto sender = NodePipeCodec::create(NodePipeCodec::Direction::Send, 42, key);

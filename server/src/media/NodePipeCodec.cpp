@@ -80,6 +80,44 @@ size_t NodePipeCodec::encode(std::span<const uint8_t> rtp, const Metadata& meta,
   return kHeaderSize + size;
 }
 
+size_t NodePipeCodec::encodeKeyframeRequest(uint8_t layer, std::span<uint8_t> out) {
+  constexpr size_t kPli = 12;
+  if (direction_ != Direction::Send ||
+      out.size() < kHeaderSize + kPli + srtp::SrtpSession::kMaxTrailer)
+    return 0;
+  uint8_t* header = out.data();
+  header[0] = kMarker;
+  header[1] = kVersion;
+  writeU32(header + 2, pipeId_);
+  header[6] = 1;  // feedback
+  header[7] = 0;
+  // RTCP PLI (RFC 4585 §6.3.1): FMT 1, PT 206, length 2; the layer as the media SSRC.
+  uint8_t* pli = out.data() + kHeaderSize;
+  pli[0] = 0x81;
+  pli[1] = 206;
+  pli[2] = 0;
+  pli[3] = 2;
+  writeU32(pli + 4, pipeId_);
+  writeU32(pli + 8, layer);
+  size_t size = kPli;
+  if (!srtp_->protectRtcp(pli, size, out.size() - kHeaderSize)) return 0;
+  return kHeaderSize + size;
+}
+
+bool NodePipeCodec::decodeKeyframeRequest(std::span<uint8_t> datagram, uint8_t& layer) {
+  uint32_t id = 0;
+  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_) return false;
+  if (datagram[6] != 1 || datagram[7] != 0) return false;
+  uint8_t* pli = datagram.data() + kHeaderSize;
+  size_t size = datagram.size() - kHeaderSize;
+  if (!srtp_->unprotectRtcp(pli, size)) return false;
+  if (size != 12 || pli[0] != 0x81 || pli[1] != 206 || readU32(pli + 4) != pipeId_) return false;
+  const uint32_t value = readU32(pli + 8);
+  if (value > 0xFF) return false;
+  layer = static_cast<uint8_t>(value);
+  return true;
+}
+
 bool NodePipeCodec::decode(std::span<uint8_t> datagram, std::span<const uint8_t>& rtp,
                            Metadata& meta) {
   uint32_t id = 0;

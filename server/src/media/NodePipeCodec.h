@@ -59,6 +59,13 @@ class NodePipeCodec {
   // never a crash on any input.
   bool decode(std::span<uint8_t> datagram, std::span<const uint8_t>& rtp, Metadata& meta);
 
+  // Feedback, the other way (a pipe of its own, with its own id and key): a keyframe request
+  // for one simulcast layer, as an SRTCP-protected PLI behind the pipe header (its sixth byte
+  // 1 instead of 0). encodeKeyframeRequest() returns the datagram's size (0: `out` too small);
+  // decodeKeyframeRequest() is false for anything but an authentic, fresh request.
+  size_t encodeKeyframeRequest(uint8_t layer, std::span<uint8_t> out);
+  bool decodeKeyframeRequest(std::span<uint8_t> datagram, uint8_t& layer);
+
   // The pipe id of a datagram, without checking it (to find its pipe); false when the bytes
   // are not a pipe datagram.
   static bool peekPipeId(std::span<const uint8_t> datagram, uint32_t& pipeId);

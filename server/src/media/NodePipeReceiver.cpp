@@ -18,4 +18,12 @@ void NodePipeReceiver::onDatagram(uint8_t* data, size_t size, const net::SocketA
   pipe_->signal();
 }
 
+void NodePipeReceiver::requestKeyframe(size_t layer) {
+  if (!feedback_ || !out_ || layer > 0xFF) return;
+  uint8_t* slot = out_->reserve();
+  const size_t size = feedback_->encodeKeyframeRequest(
+      static_cast<uint8_t>(layer), std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
+  if (size) out_->commit(size, origin_);
+}
+
 }  // namespace parley::media

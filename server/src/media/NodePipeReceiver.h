@@ -6,6 +6,8 @@
 
 #include "media/MediaPipe.h"
 #include "media/NodePipeCodec.h"
+#include "media/NodePipeEndpoint.h"
+#include "media/net/PacketSink.h"
 #include "media/net/SocketAddress.h"
 
 namespace parley::media {
@@ -14,16 +16,25 @@ namespace parley::media {
 // worker hands it the pipe datagrams that name its pipe id; it takes them only from the
 // origin worker's address, checks and opens them (NodePipeCodec) and pushes the packets into
 // the MediaPipe the mirror Publication drains — the path a stream crossing between workers
-// of one node takes, so the mirror fans out the same way. Worker thread only.
-class NodePipeReceiver {
+// of one node takes, so the mirror fans out the same way. With feedback enabled it also
+// sends the mirror's keyframe requests back to the origin. Worker thread only.
+class NodePipeReceiver final : public NodePipeEndpoint {
  public:
   NodePipeReceiver(std::unique_ptr<NodePipeCodec> codec, std::shared_ptr<MediaPipe> pipe,
                    net::SocketAddress origin)
       : codec_(std::move(codec)), pipe_(std::move(pipe)), origin_(origin) {}
 
-  uint32_t pipeId() const { return codec_->pipeId(); }
-  // One datagram that named this pipe; `data` is opened in place.
-  void onDatagram(uint8_t* data, size_t size, const net::SocketAddress& from, int64_t nowUs);
+  uint32_t pipeId() const override { return codec_->pipeId(); }
+  void onDatagram(uint8_t* data, size_t size, const net::SocketAddress& from,
+                  int64_t nowUs) override;
+
+  // Keyframe requests go back to the origin through `out` (this worker) with `feedback`, a
+  // sending codec of the feedback pipe. Until then requestKeyframe() does nothing.
+  void enableFeedback(std::unique_ptr<NodePipeCodec> feedback, net::PacketSink& out) {
+    feedback_ = std::move(feedback);
+    out_ = &out;
+  }
+  void requestKeyframe(size_t layer);
 
   uint64_t received() const { return received_; }
   // From another address, failing the check, or finding the pipe full.
@@ -33,6 +44,8 @@ class NodePipeReceiver {
   std::unique_ptr<NodePipeCodec> codec_;
   std::shared_ptr<MediaPipe> pipe_;
   net::SocketAddress origin_;
+  std::unique_ptr<NodePipeCodec> feedback_;
+  net::PacketSink* out_ = nullptr;
   uint64_t received_ = 0;
   uint64_t refused_ = 0;
 };

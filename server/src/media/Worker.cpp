@@ -4,7 +4,8 @@
 #include <chrono>
 
 #include "media/Demux.h"
-#include "media/NodePipeReceiver.h"
+#include "media/NodePipeCodec.h"
+#include "media/NodePipeEndpoint.h"
 #include "media/WebRtcTransport.h"
 #include "media/stun/StunMessage.h"
 #include "obs/Logger.h"
@@ -306,8 +307,8 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
   }
 }
 
-void Worker::registerNodePipe(NodePipeReceiver* receiver) {
-  nodePipes_[receiver->pipeId()] = receiver;
+void Worker::registerNodePipe(NodePipeEndpoint* endpoint) {
+  nodePipes_[endpoint->pipeId()] = endpoint;
 }
 
 void Worker::unregisterNodePipe(uint32_t pipeId) {

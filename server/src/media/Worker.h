@@ -25,7 +25,7 @@
 
 namespace parley::media {
 
-class NodePipeReceiver;
+class NodePipeEndpoint;
 
 // A media worker: one thread, one event loop, one UDP port. Owns the routers of the
 // sessions placed on it. Datagrams are read in batches, demultiplexed (RFC 7983) and handed
@@ -89,9 +89,9 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   // The transport non-STUN datagrams from `from` go to (tests, fuzzers).
   WebRtcTransport* transportAt(const net::SocketAddress& from) const;
   size_t mappedAddresses() const { return byAddress_.size(); }
-  // Pipe datagrams from other nodes (NodePipeCodec) go to the receiver registered under their
+  // Pipe datagrams from other nodes (NodePipeCodec) go to the endpoint registered under their
   // pipe id; the caller keeps it alive until it unregisters it. Worker thread only.
-  void registerNodePipe(NodePipeReceiver* receiver);
+  void registerNodePipe(NodePipeEndpoint* endpoint);
   void unregisterNodePipe(uint32_t pipeId);
 
   // Handles one datagram as if it had arrived on the socket (used by the loop and by
@@ -142,7 +142,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
       byAddress_;
   // The ufrag each transport is registered under, so removing one does not scan byUfrag_.
   std::unordered_map<WebRtcTransport*, std::string> registrations_;
-  std::unordered_map<uint32_t, NodePipeReceiver*> nodePipes_;
+  std::unordered_map<uint32_t, NodePipeEndpoint*> nodePipes_;
 };
 
 }  // namespace parley::media

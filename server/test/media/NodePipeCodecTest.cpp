@@ -105,6 +105,30 @@ TEST_F(NodePipeCodecTest, TamperedReplayedOrForeignDatagramsAreRefused) {
   EXPECT_FALSE(receiver_->decode(copy, out, meta));
 }
 
+TEST_F(NodePipeCodecTest, KeyframeRequestsGoBackAuthenticated) {
+  std::vector<uint8_t> out(200);
+  out.resize(sender_->encodeKeyframeRequest(2, out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[6], 1) << "marked as feedback";
+  // Not media: the media decoder refuses it.
+  std::span<const uint8_t> rtp;
+  NodePipeCodec::Metadata meta;
+  auto asMedia = out;
+  EXPECT_FALSE(receiver_->decode(asMedia, rtp, meta));
+  auto tampered = out;
+  tampered[tampered.size() - 20] ^= 1;
+  uint8_t layer = 0;
+  EXPECT_FALSE(receiver_->decodeKeyframeRequest(tampered, layer));
+  auto good = out;
+  ASSERT_TRUE(receiver_->decodeKeyframeRequest(good, layer));
+  EXPECT_EQ(layer, 2);
+  good = out;
+  EXPECT_FALSE(receiver_->decodeKeyframeRequest(good, layer)) << "a replay";
+  // Media is not a keyframe request either.
+  auto media = encode(rtpPacket(9, 9), {});
+  EXPECT_FALSE(receiver_->decodeKeyframeRequest(media, layer));
+}
+
 TEST_F(NodePipeCodecTest, WhatIsNotAnRtpPacketIsNotSent) {
   std::vector<uint8_t> out(2000);
   EXPECT_EQ(sender_->encode(std::vector<uint8_t>(8, 0x80), {}, out), 0u);  // too short

@@ -14,6 +14,7 @@
 #include "MediaTestSupport.h"
 #include "media/MediaPipe.h"
 #include "media/NodePipeCodec.h"
+#include "media/NodePipeFeedbackReceiver.h"
 #include "media/NodePipeReceiver.h"
 #include "media/NodePipeSink.h"
 #include "media/Producer.h"
@@ -156,6 +157,66 @@ TEST(NodePipeTest, AStreamCrossesOnceAndTheMirrorFansItOut) {
     mirror.unregisterNodePipe(9);
     mirror.router("session").removePublication("stream");
   });
+  stranger.stop();
+  mirror.stop();
+  origin.stop();
+}
+
+TEST(NodePipeTest, TheMirrorsKeyframeRequestsReachTheOrigin) {
+  NoEvents events;
+  Worker origin(0, Worker::Settings{}, events);
+  Worker mirror(1, Worker::Settings{}, events);
+  origin.start();
+  mirror.start();
+  const auto mediaKey = NodePipeCodec::newKey();
+  const auto feedbackKey = NodePipeCodec::newKey();
+  const auto originAddress = net::SocketAddress::parse("127.0.0.1", origin.port()).value();
+  const auto mirrorAddress = net::SocketAddress::parse("127.0.0.1", mirror.port()).value();
+
+  std::atomic<int> requested{0};
+  std::atomic<size_t> lastLayer{99};
+  NodePipeFeedbackReceiver feedback(
+      NodePipeCodec::create(NodePipeCodec::Direction::Receive, 21, feedbackKey), mirrorAddress,
+      [&](size_t layer) {
+        lastLayer = layer;
+        ++requested;
+      });
+  onWorker(origin, [&] { origin.registerNodePipe(&feedback); });
+
+  auto pipe = std::make_shared<MediaPipe>();
+  NodePipeReceiver receiver(NodePipeCodec::create(NodePipeCodec::Direction::Receive, 20, mediaKey),
+                            pipe, originAddress);
+  onWorker(mirror, [&] {
+    receiver.enableFeedback(NodePipeCodec::create(NodePipeCodec::Direction::Send, 21, feedbackKey),
+                            mirror);
+    pipe->requestKeyframe = [&receiver](size_t layer) { receiver.requestKeyframe(layer); };
+    mirror.registerNodePipe(&receiver);
+    pipe->requestKeyframe(1);
+    mirror.socket().flush();
+  });
+  ASSERT_TRUE(waitFor([&] { return requested == 1; }));
+  EXPECT_EQ(lastLayer, 1u);
+
+  // A request from another worker, even with the key, is refused.
+  Worker stranger(2, Worker::Settings{}, events);
+  stranger.start();
+  NodePipeReceiver impostor(NodePipeCodec::create(NodePipeCodec::Direction::Receive, 22, mediaKey),
+                            pipe, originAddress);
+  onWorker(stranger, [&] {
+    impostor.enableFeedback(NodePipeCodec::create(NodePipeCodec::Direction::Send, 21, feedbackKey),
+                            stranger);
+    impostor.requestKeyframe(0);
+    stranger.socket().flush();
+  });
+  std::atomic<uint64_t> refused{0};
+  ASSERT_TRUE(waitFor([&] {
+    onWorker(origin, [&] { refused = feedback.refused(); });
+    return refused == 1;
+  }));
+  EXPECT_EQ(requested, 1);
+
+  onWorker(origin, [&] { origin.unregisterNodePipe(21); });
+  onWorker(mirror, [&] { mirror.unregisterNodePipe(20); });
   stranger.stop();
   mirror.stop();
   origin.stop();
