@@ -217,6 +217,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     }
     const published = await pages[0].publish({ width: 320, height: 240 });
     assert.ok(published.ok, JSON.stringify(published) + pages[0].diagnostics());
+    await pages[1].waitForEvent({ event: 'streamCreated', streamId: published.streamId });
     const subscribed = await pages[1].subscribe(published.streamId);
     assert.ok(subscribed.ok, JSON.stringify(subscribed) + pages[1].diagnostics());
     await pages[1].waitForFrames(published.streamId, 20);
@@ -245,6 +246,9 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const [sender, receiver] = pages;
     const published = await sender.publish({ width: 320, height: 240 });
     assert.ok(published.ok, JSON.stringify(published) + sender.diagnostics());
+    // The sender's publish completes on its own stream's announcement; the receiver's may
+    // come a little later (a busy machine).
+    await receiver.waitForEvent({ event: 'streamCreated', streamId: published.streamId });
     const subscribed = await receiver.subscribe(published.streamId);
     assert.ok(subscribed.ok, JSON.stringify(subscribed) + receiver.diagnostics());
     await receiver.waitForFrames(published.streamId, 20);
