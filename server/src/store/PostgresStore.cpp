@@ -222,14 +222,17 @@ bool PostgresStore::insertProjectIfNone(const Project& project) {
 
 std::string PostgresStore::settingOrInsert(std::string_view name, std::string_view value) {
   return asOperation("settingOrInsert", [&] {
-    const PgParams params = PgParams().add(name).add(value);
-    PgResult r = connection_.exec(
-        "WITH inserted AS (INSERT INTO settings (name, value) VALUES ($1, $2) "
-        "ON CONFLICT (name) DO NOTHING RETURNING value) "
-        "SELECT value FROM inserted UNION ALL SELECT value FROM settings WHERE name = $1",
-        params);
-    if (r.rows() == 0) throw StoreError("setting " + std::string(name) + " vanished");
-    return r.text(0, 0);
+    PgResult inserted = connection_.exec(
+        "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING "
+        "RETURNING value",
+        PgParams().add(name).add(value));
+    if (inserted.rows() == 1) return inserted.text(0, 0);
+    // Another node's row: a statement of its own, so that its snapshot (taken after the
+    // insert waited for that node's transaction) sees it. One statement with both would not.
+    PgResult stored =
+        connection_.exec("SELECT value FROM settings WHERE name = $1", PgParams().add(name));
+    if (stored.rows() == 0) throw StoreError("setting " + std::string(name) + " vanished");
+    return stored.text(0, 0);
   });
 }
 
