@@ -232,6 +232,18 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
+  // kill -9 of `node`; the node is started again after the test, whatever happens in it, so
+  // the tests after it have three nodes. Returns when it was killed.
+  async function killNode(t, node) {
+    const index = nodes.indexOf(node);
+    await node.terminate('SIGKILL');
+    nodes[index] = null;
+    t.after(async () => {
+      if (!nodes[index]) nodes[index] = await startNode(index);
+    });
+    return Date.now();
+  }
+
   // A sender and a receiver page of `client` (parley or opentok) connected through `via`
   // (their proxy URL), the receiver decoding the sender's 320x240 video.
   async function senderAndReceiver(t, browser, web, { client, via, sessionId, sessionOptions }) {
@@ -349,14 +361,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const entry = nodes.find((n) => n !== owner);
     const { pages, sender, receiver, published } = await senderAndReceiver(t, browser, web, { client: 'parley', via: entry, sessionId });
 
-    const index = nodes.indexOf(owner);
-    await owner.terminate('SIGKILL');
-    nodes[index] = null;
-    // Back to three nodes for the tests after this one, whatever happens here.
-    t.after(async () => {
-      if (!nodes[index]) nodes[index] = await startNode(index);
-    });
-    const killedAt = Date.now();
+    const killedAt = await killNode(t, owner);
     // Its record expires within 5 s; the pages then find the session placed on a live node.
     for (const p of pages) await p.waitForEvent({ event: 'sessionReconnected' }, { timeoutMs: 40000 });
     const frames = () => receiver.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
@@ -380,13 +385,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
     const entry = nodes.find((n) => n !== owner);
     const { pages } = await senderAndReceiver(t, browser, web, { client: 'opentok', via: entry, sessionId });
-    const index = nodes.indexOf(owner);
-    await owner.terminate('SIGKILL');
-    nodes[index] = null;
-    t.after(async () => {
-      if (!nodes[index]) nodes[index] = await startNode(index);
-    });
-    const killedAt = Date.now();
+    const killedAt = await killNode(t, owner);
     for (const p of pages) await p.waitForEvent({ event: 'sessionDisconnected' }, { timeoutMs: 60000 });
     console.log(`# kill -9 to sessionDisconnected (OpenTok.js): ${Date.now() - killedAt} ms`);
     // The app connects again: session info now names a live node, and media flows there.
@@ -404,9 +403,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const first = await messagingUrlVia(nodes[0], sessionId);
     const owner = nodeFor(first.replace(/^ws/, 'http'));
     const client = await joinAt(first, sessionId, 'carol');
-    const index = nodes.indexOf(owner);
-    await owner.terminate('SIGKILL');
-    nodes[index] = null;
+    await killNode(t, owner);
     await client.closed;
     const survivor = nodes.find((n) => n);
     // Within the node TTL (5 s) its record expires; the next ask places the session anew.
@@ -429,7 +426,6 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const listed = runCliJson(['node', 'list', '--redis', redis.url], {});
     assert.equal(listed.length, 2);
     await rejoined.close();
-    nodes[index] = await startNode(index);
   });
 
   test('Redis hanging for longer than the node timeout: each node answers for itself, and no live node is taken over', T, async (t) => {
