@@ -12,6 +12,7 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { promisify } from 'node:util';
 import OpenTok from 'opentok';
 
@@ -393,6 +394,23 @@ describe('three nodes on PostgreSQL and Redis', () => {
     // flows there.
     const gone = Date.now() + 15000;
     while (runCliJson(['node', 'list', '--redis', redis.url], {}).length === 3 && Date.now() < gone) await delay(250);
+    // A new socket meant for the dead node is refused, not served apart from the session's owner.
+    const upgrade = await new Promise((resolve, reject) => {
+      const req = http.request(`${entry.url}/${new URL(owner.url).host}/rumorwebsocketsv2`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(101);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(upgrade, 404);
     const again = await senderAndReceiver(t, browser, web, { client: 'opentok', via: entry, sessionId });
     assert.ok(again.published.streamId);
     console.log(`# kill -9 to video on a live node (OpenTok.js, connecting again): ${Date.now() - killedAt} ms`);

@@ -275,7 +275,12 @@ int Server::run() {
       [&](http::HttpRequest& r) -> std::shared_ptr<http::WebSocketHandler> {
         api->prepare(r);
         if (clusterNode) {
-          if (auto relay = clusterNode->relayFor(r)) return relay;
+          bool refuse = false;
+          if (auto relay = clusterNode->relayFor(r, refuse)) return relay;
+          // A new socket gets a 404 (the client asks session info again, which names a live
+          // node); a reconnection goes on to signaling, which does not know its socket and
+          // closes it with 1011, telling the client at once that its connection is gone.
+          if (refuse && r.queryParam("reconnect").value_or("") != "true") return nullptr;
         }
         return signaling.accept(r);
       });

@@ -263,13 +263,18 @@ std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& requ
   }
 }
 
-std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRequest& request) {
+std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRequest& request,
+                                                              bool& refuse) {
+  refuse = false;
   if (request.proxiedHost.empty() || redisDown_) return nullptr;
+  if (auto own = core::HttpUrl::parse(settings_.publicUrl);
+      own && own->hostHeader() == request.proxiedHost)
+    return nullptr;
   try {
     for (const auto& node : registry_.list()) {
-      if (node.id == settings_.nodeId) continue;
       auto url = core::HttpUrl::parse(node.publicUrl);
       if (!url || url->hostHeader() != request.proxiedHost) continue;
+      if (node.id == settings_.nodeId) return nullptr;
       if (url->secure) {
         // The relay speaks ws:// only: nodes reach each other on a private network.
         obs::Logger::warn("cannot relay a socket to a node with an https public URL",
@@ -280,6 +285,11 @@ std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRe
       if (!request.query.empty()) target += "?" + request.query;
       return std::make_shared<WebSocketRelay>(io_, target);
     }
+    refuse = true;
+    obs::Metrics::instance()
+        .counter("parley_cluster_refused_sockets_total",
+                 "Sockets meant for a node that is not (or no longer) in the cluster")
+        .add();
   } catch (const RedisError& e) {
     redisTrouble(e);
   }

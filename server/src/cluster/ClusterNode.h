@@ -88,8 +88,10 @@ class ClusterNode {
     nodeGone_ = std::move(gone);
   }
   // A WebSocket upgrade whose proxied host (docs/protocol.md §5.5) is another live node:
-  // a relay to that node's socket; null to serve it here.
-  std::shared_ptr<http::WebSocketHandler> relayFor(const http::HttpRequest& request);
+  // a relay to that node's socket; null to serve it here — unless `refuse` is set: the host
+  // is no live node's nor this one's (a node that died), and serving the socket here would
+  // split its session from the session's owner.
+  std::shared_ptr<http::WebSocketHandler> relayFor(const http::HttpRequest& request, bool& refuse);
   const std::string& nodeId() const { return settings_.nodeId; }
 
  private:
