@@ -274,11 +274,11 @@ std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRe
     for (const auto& node : registry_.list()) {
       auto url = core::HttpUrl::parse(node.publicUrl);
       if (!url || url->hostHeader() != request.proxiedHost) continue;
-      if (node.id == settings_.nodeId) return nullptr;
       if (url->secure) {
         // The relay speaks ws:// only: nodes reach each other on a private network.
         obs::Logger::warn("cannot relay a socket to a node with an https public URL",
                           {{"node", node.id}});
+        refuse = true;  // serving it here would split the session from its owner
         return nullptr;
       }
       std::string target = "ws://" + url->hostHeader() + request.path;

@@ -98,7 +98,9 @@ HttpResponse ArchiveDownloadHandler::download(const HttpRequest& request, const 
   if (nodeUrl_ && !archive->nodeId.empty()) {
     if (const std::string holder = nodeUrl_(archive->nodeId); !holder.empty()) {
       HttpResponse r = HttpResponse::empty(307);
-      r.setHeader("Location", holder + request.target);
+      // The path and query as routed (never an absolute-form target): the host stays the holder's.
+      r.setHeader("Location",
+                  holder + request.path + (request.query.empty() ? "" : "?" + request.query));
       addDownloadHeaders(r);
       return r;
     }

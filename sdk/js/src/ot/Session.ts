@@ -609,19 +609,9 @@ export class Session extends EventDispatcher implements SessionPort {
     } catch (err) {
       throw new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, `Could not open the signaling socket: ${String((err as Error)?.message ?? err)}`, ExceptionCodes.CONNECT_FAILED), true);
     }
-    const capabilities = ['forceMute'];
-    if (info.renegotiation) capabilities.push('renegotiation');
-    if (info.e2ee && hasInsertableStreams()) capabilities.push('e2ee');
-    const createOptions: Parameters<typeof connectionCreate>[1] = {
-      connectionId,
-      userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',
-      clientVersion: this.env.clientVersion,
-      capabilities,
-    };
-    if (this.options.connectionEventsSuppressed) createOptions.connectionEventsSuppressed = true;
     let reply: RaptorReply;
     try {
-      reply = await requestRaptor(socket, info.symphonyAddress, connectionCreate(this.ref, createOptions), { headers: tokenHeader(this.token) });
+      reply = await requestRaptor(socket, info.symphonyAddress, connectionCreate(this.ref, this.connectionCreateOptions(info, connectionId)), { headers: tokenHeader(this.token) });
     } catch (err) {
       throw new ConnectFailure(new OTError(ErrorNames.CONNECT_FAILED, `No answer to connection create: ${String((err as Error)?.message ?? err)}`, ExceptionCodes.CONNECT_FAILED), true);
     }
@@ -653,6 +643,21 @@ export class Session extends EventDispatcher implements SessionPort {
     this.early = null;
     for (const frame of early) this.onFrame(frame, true);
     await ownSeen;
+  }
+
+  /** The `connection create` this client sends to a server (on connect, and on moving to another). */
+  private connectionCreateOptions(info: SessionInfo, connectionId: string): Parameters<typeof connectionCreate>[1] {
+    const capabilities = ['forceMute'];
+    if (info.renegotiation) capabilities.push('renegotiation');
+    if (info.e2ee && hasInsertableStreams()) capabilities.push('e2ee');
+    const options: Parameters<typeof connectionCreate>[1] = {
+      connectionId,
+      userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',
+      clientVersion: this.env.clientVersion,
+      capabilities,
+    };
+    if (this.options.connectionEventsSuppressed) options.connectionEventsSuppressed = true;
+    return options;
   }
 
   /** The handlers every signaling socket gets; `onMessage` decides which frames count. */
@@ -743,16 +748,7 @@ export class Session extends EventDispatcher implements SessionPort {
         else if (next === this.socket) this.onFrame(frame);
       });
       await next.connect();
-      const capabilities = ['forceMute'];
-      if (info.renegotiation) capabilities.push('renegotiation');
-      if (info.e2ee && hasInsertableStreams()) capabilities.push('e2ee');
-      const reply = await requestRaptor(next, info.symphonyAddress, connectionCreate(this.ref, {
-        connectionId: old.connectionId,
-        userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : 'parley.js',
-        clientVersion: this.env.clientVersion,
-        capabilities,
-        ...(this.options.connectionEventsSuppressed ? { connectionEventsSuppressed: true } : {}),
-      }), { headers: tokenHeader(this.token) });
+      const reply = await requestRaptor(next, info.symphonyAddress, connectionCreate(this.ref, this.connectionCreateOptions(info, old.connectionId)), { headers: tokenHeader(this.token) });
       if (!reply.ok) throw new Error(`connection create: ${reply.reason ?? reply.status}`);
       const state = parseSessionState(reply.body ?? '');
       if (this.socket !== old || this.currentState !== 'connected') throw new Error('no longer connected');
