@@ -16,7 +16,8 @@ import http from 'node:http';
 import { promisify } from 'node:util';
 import OpenTok from 'opentok';
 
-import { startParleyd, request, createSession, getSessionInfo, makeTempDir, removeDir, runCliJson, getMetrics, metricValue } from './lib/parleyd.js';
+import { startParleyd, request, createSession, getSessionInfo, makeTempDir, removeDir, runCliJson, getMetrics, metricValue, restJwt } from './lib/parleyd.js';
+import { mediaStatsOf } from './lib/parleyd-browser.js';
 import { startPostgres } from './lib/postgres.js';
 import { startRedis } from './lib/redis.js';
 import { RumorClient } from './lib/rumor.js';
@@ -37,7 +38,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
   const nodeFor = (url) => nodes.find((n) => n && new URL(n.url).port === new URL(url).port);
   const sdkOn = (node) => new OpenTok(project.apiKey, project.apiSecret, { apiUrl: node.url });
 
-  async function startNode(i) {
+  async function startNode(i, extraArgs = []) {
     const dir = makeTempDir();
     dirs.push(dir);
     const node = await startParleyd({
@@ -47,7 +48,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
       // A killed node is taken over after 2 s of silence (default 30 s); SIGTERM drains for
       // 3 s at most (default 30 s) before the node stops.
       extraArgs: ['--store', storeUrl, '--redis', redis.url, '--node-id', `n${i + 1}`, '--node-timeout', '2000', '--drain-timeout', '3000',
-        '--allow-private-callbacks', '--callback-retry-ms', '200'],
+        '--allow-private-callbacks', '--callback-retry-ms', '200', ...extraArgs],
     });
     return Object.assign(node, { nodeId: `n${i + 1}` });
   }
@@ -231,6 +232,90 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const relayed = metricValue(await getMetrics(viaA.url), 'parley_cluster_relayed_sockets_total') ?? 0;
     const relayedB = metricValue(await getMetrics(viaB.url), 'parley_cluster_relayed_sockets_total') ?? 0;
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
+  });
+
+  // The three nodes again, stopped cleanly and started with `extraArgs`.
+  async function restartNodes(extraArgs) {
+    for (let i = 0; i < nodes.length; ++i) {
+      await nodes[i].stop();
+      nodes[i] = await startNode(i, extraArgs);
+    }
+  }
+
+  test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node', T, async (t) => {
+    // Every subscriber transport goes to another node once a node holds one transport.
+    await restartNodes(['--cascade-above', '1']);
+    t.after(() => restartNodes([]));
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const others = nodes.filter((n) => n !== owner);
+    const pages = [];
+    for (const [name, client] of [['publisher', 'parley'], ['ot-viewer', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'parley']]) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+      t.after(() => page.close().catch(() => {}));
+      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
+      pages.push(page);
+    }
+    const [publisher, ...viewers] = pages;
+    const published = await publisher.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + publisher.diagnostics());
+    for (const viewer of viewers) {
+      await viewer.waitForEvent({ event: 'streamCreated', streamId: published.streamId });
+      const subscribed = await viewer.subscribe(published.streamId);
+      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
+    }
+    for (const viewer of viewers) {
+      await viewer.waitForFrames(published.streamId, 20).catch((err) => {
+        throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner:\n${owner.logTail?.() ?? ''}`);
+      });
+    }
+    // Signaling is all on the owner; its workers hold only the publisher's transport, and
+    // the three subscriber transports are on the other two nodes (one of them holds two).
+    const transports = async (n) => metricValue(await getMetrics(n.url), 'parley_media_transports');
+    assert.equal(metricValue(await getMetrics(owner.url), 'parley_connections'), 4);
+    assert.equal(await transports(owner), 1);
+    const hosted = [];
+    for (const n of others) hosted.push(await transports(n));
+    assert.deepEqual([...hosted].sort(), [1, 2], `subscriber transports on the other nodes: ${hosted}`);
+    const pair = others[hosted.indexOf(2)];
+    // Over three seconds: the owner sends each packet it receives once per node (twice), not
+    // once per subscriber (three times), and each of the two nodes takes it once.
+    const sample = async () => {
+      const [o, a, b] = await Promise.all([owner, ...others].map((n) => getMetrics(n.url)));
+      return {
+        received: metricValue(o, 'parley_media_rtp_received_total'),
+        piped: metricValue(o, 'parley_media_node_pipe_sent_total'),
+        takenA: metricValue(a, 'parley_media_node_pipe_received_total'),
+        takenB: metricValue(b, 'parley_media_node_pipe_received_total'),
+      };
+    };
+    const first = await sample();
+    await delay(3000);
+    const last = await sample();
+    const d = Object.fromEntries(Object.keys(first).map((k) => [k, last[k] - first[k]]));
+    t.diagnostic(`owner ${owner.nodeId}, over 3 s: ${JSON.stringify(d)}`);
+    for (const n of nodes) t.diagnostic(`${n.nodeId} relayed ${metricValue(await getMetrics(n.url), 'parley_cluster_relayed_sockets_total')}`);
+    assert.ok(d.received > 50, JSON.stringify(d));
+    const ratio = (x) => (x / d.received).toFixed(2);
+    assert.ok(d.piped > 1.6 * d.received && d.piped < 2.4 * d.received, `the owner sent ${ratio(d.piped)} pipe packets per packet received`);
+    for (const taken of [d.takenA, d.takenB]) {
+      assert.ok(taken > 0.8 * d.received && taken < 1.2 * d.received, `a node took ${ratio(taken)} pipe packets per packet the owner received`);
+    }
+    // Subscriber stats on the owner name the nodes hosting them.
+    const stats = await mediaStatsOf({ server: owner, apiKey: project.apiKey, restJwt: () => restJwt(project.apiKey, project.apiSecret) }, sessionId);
+    const listed = stats.subscriptions.map((s) => s.node).filter(Boolean).sort();
+    assert.deepEqual(listed, [...others.map((n) => n.nodeId), pair.nodeId].sort());
+    // When the viewers leave, what they left on the other nodes goes too.
+    for (const viewer of viewers) {
+      await viewer.call('disconnect');
+      await viewer.close();
+    }
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && (await transports(others[0])) + (await transports(others[1])) > 0) await delay(250);
+    assert.deepEqual([await transports(others[0]), await transports(others[1])], [0, 0]);
   });
 
   // kill -9 of `node`; the node is started again after the test, whatever happens in it, so

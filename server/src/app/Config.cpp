@@ -53,6 +53,10 @@ constexpr FlagSpec kFlags[] = {
     {"--node-timeout", "PARLEY_NODE_TIMEOUT", "MS",
      "a cluster node silent this long is taken over by another: its webhooks are closed out, "
      "its claims released, its recordings failed (default 30000)"},
+    {"--cascade-above", "PARLEY_CASCADE_ABOVE", "N",
+     "in a cluster, once this node's media workers hold N transports, new subscriber "
+     "transports go to the least loaded other node, and each stream crosses there once "
+     "(default 0: never)"},
     {"--drain-timeout", "PARLEY_DRAIN_TIMEOUT", "MS",
      "in a cluster, SIGTERM first moves clients to other nodes for up to this long "
      "(default 30000; 0: stop at once)"},
@@ -258,6 +262,9 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
     if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0)
       return bad("expected a postgresql:// URL");
     c.store = value;
+  } else if (flag == "--cascade-above") {
+    if (!parseInt<std::size_t>(value, c.cascadeAbove, 0, 1000000))
+      return bad("expected 0 to 1000000 transports");
   } else if (flag == "--drain-timeout") {
     long long ms = 0;
     if (!parseInt<long long>(value, ms, 0, 3600000)) return bad("expected 0 to 3600000 ms");

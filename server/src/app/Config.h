@@ -45,6 +45,7 @@ struct Config {
   std::chrono::milliseconds reconnectGrace{30000};
   std::chrono::milliseconds nodeTimeout{30000};   // --node-timeout (cluster takeover)
   std::chrono::milliseconds drainTimeout{30000};  // --drain-timeout (SIGTERM in a cluster)
+  std::size_t cascadeAbove = 0;                   // --cascade-above (0: never)
   std::chrono::milliseconds joinTimeout{10000};
   std::size_t maxTcpConnections = 10000;  // 0 → bounded by the file descriptor limit only
   std::size_t maxTcpPerIp = 256;          // 0 → unlimited

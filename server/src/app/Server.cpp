@@ -164,6 +164,7 @@ int Server::run() {
     sfuSettings.sessionSpread = config_.rtcSessionSpread;
     sfuSettings.announceUdp = config_.rtcUdp;
     sfuSettings.announceTcp = config_.rtcTcp;
+    sfuSettings.cascadeAbove = config_.cascadeAbove;
     sfu = std::make_unique<media::Sfu>(io, sfuSettings);
   } catch (const std::exception& e) {
     Logger::error("cannot start the media workers", {{"error", e.what()}});
@@ -326,9 +327,20 @@ int Server::run() {
     clusterSettings.rtcIp = config_.effectiveRtcIp();
     clusterSettings.rtcPort = config_.rtcPort;
     clusterSettings.takeoverAfter = config_.nodeTimeout;
+    clusterSettings.describeMedia = [&sfu](cluster::NodeRecord& r) {
+      r.mediaIp = sfu->settings().announcedIp;
+      r.mediaFingerprint = sfu->fingerprint();
+      for (const auto& w : sfu->workers())
+        r.mediaWorkers.push_back({w->port(), w->tcpPort(), static_cast<std::int64_t>(w->load())});
+    };
     clusterNode = std::make_unique<cluster::ClusterNode>(
         io, clusterSettings, sessions, *store,
         [&api](http::HttpRequest& r) { return api->handle(r); });
+    // Cascading: subscriber transports on other nodes' workers (docs/cluster.md).
+    clusterNode->onMedia(
+        [&sfu](const std::string& from, const core::Json& m) { sfu->onNodeMessage(from, m); },
+        [&sfu](const std::set<std::string>& live) { sfu->keepNodes(live); });
+    sfu->setNodeLink(&clusterNode->mediaLink());
     try {
       clusterNode->start();
     } catch (const cluster::RedisError& e) {
@@ -374,7 +386,10 @@ int Server::run() {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   auto shutDown = [&](int signal) {
     Logger::info("shutting down", {{"signal", signal}});
-    if (clusterNode) clusterNode->stop();
+    if (clusterNode) {
+      clusterNode->stop();
+      sfu->setNodeLink(nullptr);
+    }
     httpServer.stop();
     heapTrimmer.stop();
     loopLag.stop();

@@ -43,6 +43,10 @@ ClusterNode::ClusterNode(boost::asio::io_context& io, Settings settings,
       registry_(redis_, settings_.nodeTtl, settings_.keyPrefix, settings_.takeoverAfter),
       directory_(redis_, registry_, settings_.sessionTtl, settings_.keyPrefix),
       forwarder_(io, redis_, forwarderSettings(settings_), std::move(local)),
+      media_(io, redis_,
+             MediaRelay::Settings{settings_.nodeId, settings_.redisUrl, settings_.keyPrefix,
+                                  settings_.heartbeat},
+             [this] { return !redisDown_; }),
       io_(io),
       timer_(io) {}
 
@@ -63,6 +67,7 @@ NodeRecord ClusterNode::selfRecord() const {
   r.draining = draining_;
   r.startedAtMs = startedAtMs_;
   r.heartbeatAtMs = core::Clock::nowMs();
+  if (settings_.describeMedia) settings_.describeMedia(r);
   return r;
 }
 
@@ -71,6 +76,7 @@ void ClusterNode::start() {
   healthySinceMs_ = startedAtMs_;
   registry_.publish(selfRecord());  // throws: a node that cannot reach Redis does not start
   forwarder_.start();
+  media_.start();
   auto& metrics = obs::Metrics::instance();
   metrics.gauge("parley_cluster_redis_up", "1 while this node reaches Redis",
                 [this] { return redisDown_ ? 0.0 : 1.0; });
@@ -84,6 +90,10 @@ void ClusterNode::stop() {
   stopped_ = true;
   timer_.cancel();
   forwarder_.stop();
+  media_.stop();
+  for (auto& weak : relays_)
+    if (auto relay = weak.lock()) relay->shutdown();
+  relays_.clear();
   try {
     registry_.remove(settings_.nodeId);
   } catch (const RedisError&) {
@@ -108,6 +118,14 @@ void ClusterNode::heartbeat() {
   try {
     if (!draining_ && registry_.drainRequested(settings_.nodeId)) drain();
     registry_.publish(selfRecord());
+    {
+      auto nodes = registry_.list();
+      std::set<std::string> live;
+      for (const auto& n : nodes) live.insert(n.id);
+      live.insert(settings_.nodeId);
+      media_.setNodes(std::move(nodes));
+      if (liveNodes_) liveNodes_(live);
+    }
     // A draining node keeps nothing: its clients are moving to other nodes.
     if (draining_)
       releaseAndNotify();
@@ -283,7 +301,10 @@ std::shared_ptr<http::WebSocketHandler> ClusterNode::relayFor(const http::HttpRe
       }
       std::string target = "ws://" + url->hostHeader() + request.path;
       if (!request.query.empty()) target += "?" + request.query;
-      return std::make_shared<WebSocketRelay>(io_, target);
+      std::erase_if(relays_, [](const auto& r) { return r.expired(); });
+      auto relay = std::make_shared<WebSocketRelay>(io_, target);
+      relays_.push_back(relay);
+      return relay;
     }
     refuse = true;
     obs::Metrics::instance()

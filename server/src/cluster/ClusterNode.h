@@ -6,15 +6,18 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "cluster/MediaRelay.h"
 #include "cluster/NodeRecord.h"
 #include "cluster/NodeRegistry.h"
 #include "cluster/RedisConnection.h"
 #include "cluster/RequestForwarder.h"
 #include "cluster/SessionDirectory.h"
+#include "cluster/WebSocketRelay.h"
 #include "http/HttpRequest.h"
 #include "http/HttpResponse.h"
 #include "http/Router.h"
@@ -50,6 +53,8 @@ class ClusterNode {
     std::chrono::milliseconds redisTimeout{500};
     std::chrono::milliseconds forwardTimeout{5000};
     std::string keyPrefix = "parley:";  // of every key and channel in Redis
+    // Fills in the media part of this node's record (its workers, for cascading).
+    std::function<void(NodeRecord&)> describeMedia;
   };
 
   ClusterNode(boost::asio::io_context& io, Settings settings, session::SessionManager& sessions,
@@ -94,6 +99,16 @@ class ClusterNode {
   std::shared_ptr<http::WebSocketHandler> relayFor(const http::HttpRequest& request, bool& refuse);
   const std::string& nodeId() const { return settings_.nodeId; }
 
+  // Cascading (docs/cluster.md, "Sessions that span nodes"): the SFU's link to the other
+  // nodes; media messages for this node go to `deliver`, and after each heartbeat
+  // `liveNodes` hears which nodes are alive (this one included).
+  media::NodeLink& mediaLink() { return media_; }
+  void onMedia(MediaRelay::Deliver deliver,
+               std::function<void(const std::set<std::string>&)> liveNodes) {
+    media_.setDeliver(std::move(deliver));
+    liveNodes_ = std::move(liveNodes);
+  }
+
  private:
   void heartbeat();
   void scheduleHeartbeat();
@@ -115,6 +130,10 @@ class ClusterNode {
   NodeRegistry registry_;
   SessionDirectory directory_;
   RequestForwarder forwarder_;
+  MediaRelay media_;
+  std::function<void(const std::set<std::string>&)> liveNodes_;
+  // Relayed sockets, closed when the node stops (each holds its client's connection).
+  std::vector<std::weak_ptr<WebSocketRelay>> relays_;
   boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   std::int64_t startedAtMs_ = 0;

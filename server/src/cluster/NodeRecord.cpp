@@ -7,6 +7,10 @@
 namespace parley::cluster {
 
 std::string NodeRecord::toJson() const {
+  core::Json workers = core::Json::array();
+  for (const auto& w : mediaWorkers)
+    workers.push(core::Json::object(
+        {{"udpPort", w.udpPort}, {"tcpPort", w.tcpPort}, {"transports", w.transports}}));
   return core::Json::object({{"id", id},
                              {"publicUrl", publicUrl},
                              {"rtcIp", rtcIp},
@@ -16,7 +20,10 @@ std::string NodeRecord::toJson() const {
                              {"streams", streams},
                              {"draining", draining},
                              {"startedAtMs", startedAtMs},
-                             {"heartbeatAtMs", heartbeatAtMs}})
+                             {"heartbeatAtMs", heartbeatAtMs},
+                             {"mediaIp", mediaIp},
+                             {"mediaFingerprint", mediaFingerprint},
+                             {"mediaWorkers", workers}})
       .dump();
 }
 
@@ -37,6 +44,20 @@ std::optional<NodeRecord> NodeRecord::fromJson(std::string_view text) {
   r.draining = json->getBool("draining").value_or(false);
   r.startedAtMs = json->getInt("startedAtMs").value_or(0);
   r.heartbeatAtMs = json->getInt("heartbeatAtMs").value_or(0);
+  r.mediaIp = json->getString("mediaIp").value_or("");
+  r.mediaFingerprint = json->getString("mediaFingerprint").value_or("");
+  if (const core::Json* workers = json->find("mediaWorkers"); workers && workers->isArray()) {
+    for (const auto& w : workers->items()) {
+      if (!w.isObject() || r.mediaWorkers.size() >= kMaxMediaWorkers) return std::nullopt;
+      MediaWorker m;
+      m.udpPort = static_cast<int>(w.getInt("udpPort").value_or(0));
+      m.tcpPort = static_cast<int>(w.getInt("tcpPort").value_or(0));
+      m.transports = w.getInt("transports").value_or(0);
+      if (m.udpPort <= 0 || m.udpPort > 65535 || m.tcpPort < 0 || m.tcpPort > 65535)
+        return std::nullopt;
+      r.mediaWorkers.push_back(m);
+    }
+  }
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::cluster {
 
@@ -19,6 +20,16 @@ struct NodeRecord {
   bool draining = false;  // takes no new sessions
   std::int64_t startedAtMs = 0;
   std::int64_t heartbeatAtMs = 0;
+  // Its media workers, for transports another node places here (cascading).
+  struct MediaWorker {
+    int udpPort = 0;
+    int tcpPort = 0;
+    std::int64_t transports = 0;
+  };
+  std::string mediaIp;
+  std::string mediaFingerprint;  // its DTLS certificate
+  std::vector<MediaWorker> mediaWorkers;
+  static constexpr std::size_t kMaxMediaWorkers = 256;
 
   std::string toJson() const;
   // nullopt for text that is not a node record (another program's key, say).

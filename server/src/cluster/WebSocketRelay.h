@@ -26,6 +26,8 @@ class WebSocketRelay : public http::WebSocketHandler,
   void onOpen(std::shared_ptr<http::WebSocketSink> sink) override;
   void onMessage(std::string message, bool binary) override;
   void onClose() override;
+  // Closes both sockets (the node is stopping): the client then reconnects elsewhere.
+  void shutdown() { closeBoth(1001); }
 
  private:
   void closeBoth(std::uint16_t code);

@@ -23,6 +23,10 @@ MediaCounters MediaCounters::forWorker(unsigned index) {
       m.counter("parley_media_datagrams_sent_total", "UDP datagrams sent by media workers", l),
       m.counter("parley_media_send_messages_total",
                 "Send messages carrying them (a UDP GSO message carries several)", l),
+      m.counter("parley_media_node_pipe_sent_total",
+                "Packets sent over pipes to other nodes (each stream once per node)", l),
+      m.counter("parley_media_node_pipe_received_total", "Packets taken from pipes of other nodes",
+                l),
   };
 }
 

@@ -17,6 +17,9 @@ struct MediaCounters {
   // What the worker's socket sent, and in how many messages (fewer with UDP GSO).
   obs::Metrics::Counter& datagramsSent;
   obs::Metrics::Counter& messagesSent;
+  // Packets that crossed a pipe between nodes: sent here as the origin, taken as a mirror.
+  obs::Metrics::Counter& nodePipeSent;
+  obs::Metrics::Counter& nodePipeReceived;
 
   static MediaCounters forWorker(unsigned index);
 };

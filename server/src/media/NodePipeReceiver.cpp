@@ -15,6 +15,7 @@ void NodePipeReceiver::onDatagram(uint8_t* data, size_t size, const net::SocketA
     return;
   }
   ++received_;
+  if (counted_) counted_->add();
   pipe_->signal();
 }
 

@@ -9,6 +9,7 @@
 #include "media/NodePipeEndpoint.h"
 #include "media/net/PacketSink.h"
 #include "media/net/SocketAddress.h"
+#include "obs/Metrics.h"
 
 namespace parley::media {
 
@@ -20,9 +21,10 @@ namespace parley::media {
 // sends the mirror's keyframe requests back to the origin. Worker thread only.
 class NodePipeReceiver final : public NodePipeEndpoint {
  public:
+  // `counted` (optional): a counter each packet taken adds one to (the worker's metrics).
   NodePipeReceiver(std::unique_ptr<NodePipeCodec> codec, std::shared_ptr<MediaPipe> pipe,
-                   net::SocketAddress origin)
-      : codec_(std::move(codec)), pipe_(std::move(pipe)), origin_(origin) {}
+                   net::SocketAddress origin, obs::Metrics::Counter* counted = nullptr)
+      : codec_(std::move(codec)), pipe_(std::move(pipe)), origin_(origin), counted_(counted) {}
 
   uint32_t pipeId() const override { return codec_->pipeId(); }
   void onDatagram(uint8_t* data, size_t size, const net::SocketAddress& from,
@@ -44,6 +46,7 @@ class NodePipeReceiver final : public NodePipeEndpoint {
   std::unique_ptr<NodePipeCodec> codec_;
   std::shared_ptr<MediaPipe> pipe_;
   net::SocketAddress origin_;
+  obs::Metrics::Counter* counted_;
   std::unique_ptr<NodePipeCodec> feedback_;
   net::PacketSink* out_ = nullptr;
   uint64_t received_ = 0;

@@ -20,6 +20,7 @@ void NodePipeSink::onPacket(const Packet& packet) {
   }
   out_.commit(size, peer_);
   ++sent_;
+  if (counted_) counted_->add();
 }
 
 }  // namespace parley::media

@@ -7,6 +7,7 @@
 #include "media/NodePipeCodec.h"
 #include "media/net/PacketSink.h"
 #include "media/net/SocketAddress.h"
+#include "obs/Metrics.h"
 
 namespace parley::media {
 
@@ -15,8 +16,12 @@ namespace parley::media {
 // node that mirrors the publication — through the origin worker's own socket, in its batch.
 class NodePipeSink final : public MediaSink {
  public:
-  NodePipeSink(std::unique_ptr<NodePipeCodec> codec, net::PacketSink& out, net::SocketAddress peer)
-      : codec_(std::move(codec)), out_(out), peer_(peer) {}
+  // `counted` (optional): a counter each packet sent adds one to (the worker's metrics).
+  NodePipeSink(std::unique_ptr<NodePipeCodec> codec, net::PacketSink& out, net::SocketAddress peer,
+               obs::Metrics::Counter* counted = nullptr)
+      : codec_(std::move(codec)), out_(out), peer_(peer), counted_(counted) {}
+
+  uint32_t pipeId() const { return codec_->pipeId(); }
 
   void onPacket(const Packet& packet) override;
   void onSourceGone() override { gone_ = true; }
@@ -29,6 +34,7 @@ class NodePipeSink final : public MediaSink {
   std::unique_ptr<NodePipeCodec> codec_;
   net::PacketSink& out_;
   net::SocketAddress peer_;
+  obs::Metrics::Counter* counted_;
   uint64_t sent_ = 0;
   uint64_t dropped_ = 0;
   bool gone_ = false;

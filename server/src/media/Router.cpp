@@ -14,6 +14,7 @@ Router::Router(Worker& worker, std::string sessionId)
       videoAlignment_(worker.socket().segmentation() ? kVideoAlignment : 0) {}
 
 Router::~Router() {
+  for (auto& [id, pipe] : nodePipes_) worker_.unregisterNodePipe(pipe.endpoint->pipeId());
   for (auto& [id, s] : subscriptions_) worker_.unregisterTransport(&s->transport());
   for (auto& [id, p] : publications_)
     if (p->hasTransport()) worker_.unregisterTransport(&p->transport());
@@ -65,6 +66,11 @@ void Router::removePublication(const std::string& streamId) {
   if (it->second->hasTransport()) worker_.unregisterTransport(&it->second->transport());
   std::erase_if(taps_, [&](const auto& t) { return t.second.publication == it->second.get(); });
   std::erase_if(pipes_, [&](const auto& t) { return t.second.publication == it->second.get(); });
+  for (auto n = nodePipes_.begin(); n != nodePipes_.end();) {
+    auto next = std::next(n);
+    if (n->second.publication == it->second.get()) dropNodePipe(n);
+    n = next;
+  }
   publications_.erase(it);
 }
 
@@ -149,6 +155,53 @@ void Router::removePipe(uint64_t pipeId) {
   for (auto& [id, pub] : publications_)
     if (pub.get() == it->second.publication) detach(*pub, *it->second.sink);
   pipes_.erase(it);  // closes the ring
+}
+
+bool Router::addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSink> sink,
+                         std::unique_ptr<NodePipeFeedbackReceiver> feedback) {
+  Publication* p = publication(streamId);
+  const uint32_t pipeId = sink->pipeId();
+  if (!p || p->mirrored() || nodePipes_.count(pipeId) || !worker_.registerNodePipe(feedback.get()))
+    return false;
+  attach(*p, *sink);
+  nodePipes_[pipeId] = NodePipe{p, std::move(sink), std::move(feedback)};
+  return true;
+}
+
+bool Router::addNodeMirror(const std::string& streamId, std::vector<TrackDescription> tracks,
+                           std::unique_ptr<NodePipeReceiver> receiver,
+                           std::shared_ptr<MediaPipe> pipe) {
+  const uint32_t pipeId = receiver->pipeId();
+  if (nodePipes_.count(pipeId) || !worker_.registerNodePipe(receiver.get())) return false;
+  NodePipeReceiver* end = receiver.get();
+  // The receiver outlives the publication's use of the pipe: both go in removePublication.
+  pipe->requestKeyframe = [end](size_t layer) { end->requestKeyframe(layer); };
+  Publication& p =
+      addPublication(std::make_unique<Publication>(*this, streamId, std::move(tracks), pipe));
+  nodePipes_[pipeId] = NodePipe{&p, nullptr, std::move(receiver)};
+  return true;
+}
+
+void Router::removeNodePipe(uint32_t pipeId) {
+  auto it = nodePipes_.find(pipeId);
+  if (it == nodePipes_.end()) return;
+  if (!it->second.sink) {
+    // A mirror: the publication goes, and the receiver with it.
+    for (auto& [id, pub] : publications_)
+      if (pub.get() == it->second.publication) {
+        removePublication(id);
+        return;
+      }
+  }
+  dropNodePipe(it);
+}
+
+void Router::dropNodePipe(std::map<uint32_t, NodePipe>::iterator it) {
+  if (it->second.sink)
+    for (auto& [id, pub] : publications_)
+      if (pub.get() == it->second.publication) detach(*pub, *it->second.sink);
+  worker_.unregisterNodePipe(it->second.endpoint->pipeId());
+  nodePipes_.erase(it);
 }
 
 void Router::requestKeyFrame(const std::string& streamId) {

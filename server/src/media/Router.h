@@ -10,6 +10,9 @@
 #include "media/MediaCounters.h"
 #include "media/MediaPipe.h"
 #include "media/MediaSink.h"
+#include "media/NodePipeFeedbackReceiver.h"
+#include "media/NodePipeReceiver.h"
+#include "media/NodePipeSink.h"
 #include "media/PipeSink.h"
 #include "media/Publication.h"
 #include "media/RecordingTap.h"
@@ -79,6 +82,16 @@ class Router {
   // attached until removed or until the publication goes (the pipe is then closed).
   bool addPipe(const std::string& streamId, uint64_t pipeId, std::shared_ptr<MediaPipe> pipe);
   void removePipe(uint64_t pipeId);
+  // The same across nodes (docs/cluster.md, "Sessions that span nodes"). At the origin: a
+  // pipe sink to the mirroring node and the end its keyframe requests come back to. At the
+  // mirror: a publication fed by `receiver`. Each end is registered with the worker under
+  // its pipe id until removed (by the sink's or receiver's pipe id) or until its publication
+  // goes. False, and nothing added, when the stream is missing or the pipe id is taken.
+  bool addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSink> sink,
+                   std::unique_ptr<NodePipeFeedbackReceiver> feedback);
+  bool addNodeMirror(const std::string& streamId, std::vector<TrackDescription> tracks,
+                     std::unique_ptr<NodePipeReceiver> receiver, std::shared_ptr<MediaPipe> pipe);
+  void removeNodePipe(uint32_t pipeId);
   size_t tapCount() const { return taps_.size(); }
   void requestKeyFrame(const std::string& streamId);
 
@@ -115,6 +128,13 @@ class Router {
     std::unique_ptr<PipeSink> sink;
   };
   std::map<uint64_t, Pipe> pipes_;
+  struct NodePipe {
+    const Publication* publication = nullptr;
+    std::unique_ptr<NodePipeSink> sink;          // origin only
+    std::unique_ptr<NodePipeEndpoint> endpoint;  // registered with the worker
+  };
+  std::map<uint32_t, NodePipe> nodePipes_;  // by the sink's or receiver's pipe id
+  void dropNodePipe(std::map<uint32_t, NodePipe>::iterator it);
   // Only publications with at least one sink have an entry.
   std::unordered_map<const Publication*, std::vector<MediaSink*>> sinks_;
 };

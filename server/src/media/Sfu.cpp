@@ -3,16 +3,20 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstring>
 #include <limits>
 
 #include "core/Crypto.h"
 #include "media/ByteOrder.h"
 #include "media/Consumer.h"
+#include "media/DescriptionJson.h"
+#include "media/NodePipeCodec.h"
 #include "media/Publication.h"
 #include "media/RandomSsrc.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
 #include "media/WebRtcTransport.h"
+#include "media/WorkerCommands.h"
 #include "obs/Logger.h"
 
 namespace parley::media {
@@ -146,7 +150,8 @@ void Sfu::onSubscription(unsigned worker, const std::string& sessionId,
 Sfu::Sfu(boost::asio::io_context& control, Settings settings)
     : control_(control),
       settings_(std::move(settings)),
-      certificate_(dtls::DtlsCertificate::generate()) {
+      certificate_(dtls::DtlsCertificate::generate()),
+      host_(workers_, certificate_) {
   if (settings_.workers == 0) settings_.workers = 1;
   for (unsigned i = 0; i < settings_.workers; ++i) {
     Worker::Settings ws;
@@ -215,6 +220,18 @@ SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag,
   e.iceUfrag = std::move(ufrag);
   e.icePassword = std::move(password);
   e.fingerprint = certificate_->fingerprintSha256();
+  return e;
+}
+
+SdpNegotiator::LocalEndpoint Sfu::endpoint(const SubscriptionInfo& info) const {
+  if (info.node.empty()) return endpoint(info.worker, info.localUfrag, info.localPassword);
+  SdpNegotiator::LocalEndpoint e;
+  e.ip = info.remote.ip;
+  e.udpPort = settings_.announceUdp ? info.remote.udpPort : 0;
+  e.tcpPort = settings_.announceTcp ? info.remote.tcpPort : 0;
+  e.iceUfrag = info.localUfrag;
+  e.icePassword = info.localPassword;
+  e.fingerprint = info.remote.fingerprint;
   return e;
 }
 
@@ -311,17 +328,24 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   if (subscriptions_.count(k)) unsubscribe(sessionId, subscriberId);
 
   SubscriptionInfo info;
-  const unsigned home = place(sessionId);
-  info.worker = subscriptionWorker(home);
   info.streamId = streamId;
-  ++assigned_[info.worker];
-  if (info.worker != pub->second.worker) {
-    if (!ensureMirror(sessionId, streamId, pub->second, info.worker)) {
-      --assigned_[info.worker];
-      info.worker = pub->second.worker;
-      ++assigned_[info.worker];
-    } else {
-      info.mirrored = true;
+  if (auto target = cascadeTarget(sessionId, streamId);
+      target && ensureRemoteMirror(sessionId, streamId, pub->second, *target)) {
+    info.node = target->nodeId;
+    info.remote = *target;
+    info.worker = target->worker;
+  } else {
+    const unsigned home = place(sessionId);
+    info.worker = subscriptionWorker(home);
+    ++assigned_[info.worker];
+    if (info.worker != pub->second.worker) {
+      if (!ensureMirror(sessionId, streamId, pub->second, info.worker)) {
+        --assigned_[info.worker];
+        info.worker = pub->second.worker;
+        ++assigned_[info.worker];
+      } else {
+        info.mirrored = true;
+      }
     }
   }
   info.tracks = pub->second.tracks;
@@ -331,7 +355,7 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   }
   info.localUfrag = randomToken(8);
   info.localPassword = randomToken(24);
-  auto local = endpoint(info.worker, info.localUfrag, info.localPassword);
+  auto local = endpoint(info);
   Negotiation n;
   n.ok = true;
   n.sdp = SdpNegotiator::offerSubscriber(outgoing(info), streamId, local, info.version);
@@ -339,31 +363,39 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   for (auto& c : SdpNegotiator::candidates(local)) n.candidates.push_back("candidate:" + c);
   subscriptions_[k] = info;
 
+  WorkerCommands::NewSubscription order;
+  order.routerKey = sessionId;
+  order.streamId = streamId;
+  order.subscriberId = subscriberId;
+  order.ssrcs = info.ssrcs;
+  order.trackIds = info.trackIds;
+  order.ufrag = info.localUfrag;
+  order.password = info.localPassword;
+  order.audio = audio;
+  order.video = video;
+  if (!info.node.empty()) {
+    core::Json ssrcs = core::Json::array();
+    for (uint32_t ssrc : order.ssrcs) ssrcs.push(core::Json(static_cast<long long>(ssrc)));
+    core::Json trackIds = core::Json::array();
+    for (const auto& id : order.trackIds) trackIds.push(core::Json(id));
+    tellNode(info.node, core::Json::object({{"type", "subscribe"},
+                                            {"session", sessionId},
+                                            {"stream", streamId},
+                                            {"subscriber", subscriberId},
+                                            {"worker", static_cast<long long>(info.worker)},
+                                            {"ssrcs", ssrcs},
+                                            {"trackIds", trackIds},
+                                            {"ufrag", order.ufrag},
+                                            {"password", order.password},
+                                            {"audio", audio},
+                                            {"video", video}}));
+    Logger::info("subscriber transport placed on another node",
+                 {{"sessionId", sessionId}, {"subscriberId", subscriberId}, {"node", info.node}});
+    return n;
+  }
   Worker* w = workers_[info.worker].get();
-  auto certificate = certificate_;
-  auto ssrcs = info.ssrcs;
-  auto trackIds = info.trackIds;
-  std::string ufrag = info.localUfrag;
-  std::string password = info.localPassword;
-  auto alive = alive_;
-  w->post([this, alive, w, sessionId, streamId, subscriberId, ssrcs, trackIds, ufrag, password,
-           certificate, audio, video] {
-    Router& r = w->router(sessionId);
-    Publication* p = r.publication(streamId);
-    if (!p) {
-      // The stream went away while the command was on its way.
-      subscriptionClosed(sessionId, subscriberId, "stream gone");
-      return;
-    }
-    std::vector<std::unique_ptr<Consumer>> consumers;
-    for (size_t i = 0; i < p->producers().size() && i < ssrcs.size(); ++i)
-      consumers.push_back(std::make_unique<Consumer>(*p->producers()[i], ssrcs[i], trackIds[i]));
-    auto transport =
-        std::make_unique<WebRtcTransport>("sub:" + subscriberId, ufrag, password, certificate, *w);
-    Subscription& s = r.addSubscription(std::make_unique<Subscription>(
-        r, subscriberId, *p, std::move(transport), std::move(consumers)));
-    s.setEnabled(sdp::MediaKind::Audio, audio);
-    s.setEnabled(sdp::MediaKind::Video, video);
+  w->post([w, order = std::move(order), certificate = certificate_] {
+    WorkerCommands::addSubscription(*w, order, certificate);
   });
   return n;
 }
@@ -379,19 +411,38 @@ MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
   const bool restart = !info.remoteUfrag.empty() && info.remoteUfrag != answer->remote.iceUfrag;
   info.remoteUfrag = answer->remote.iceUfrag;
   TransportDescription remote = answer->remote;
-  onSubscription(info.worker, sessionId, subscriberId,
-                 [remote, restart, ufrag = info.localUfrag, password = info.localPassword,
-                  accepted = std::move(answer->acceptedPayloadTypes)](Subscription& s) {
-                   if (restart) s.transport().restartIce(ufrag, password, remote);
-                   s.transport().setRemote(remote);
-                   for (auto& c : s.consumers()) {
-                     auto types = accepted.find(c->producer().track().mid);
-                     if (types != accepted.end()) c->setAcceptedPayloadTypes(types->second);
-                   }
-                 });
+  remoteDescription(info, sessionId, subscriberId, remote, restart, false,
+                    std::move(answer->acceptedPayloadTypes));
   Negotiation n;
   n.ok = true;
   return n;
+}
+
+void Sfu::remoteDescription(const SubscriptionInfo& info, const std::string& sessionId,
+                            const std::string& subscriberId, const TransportDescription& remote,
+                            bool restart, bool fromOffer,
+                            std::map<std::string, std::vector<uint8_t>> payloadTypes) {
+  core::Json types = core::Json::object();
+  if (!info.node.empty())
+    for (const auto& [mid, list] : payloadTypes) {
+      core::Json pts = core::Json::array();
+      for (uint8_t pt : list) pts.push(core::Json(static_cast<long long>(pt)));
+      types.set(mid, pts);
+    }
+  Worker* w = workers_[info.node.empty() ? info.worker : 0].get();
+  onAnySubscription(
+      info, sessionId, subscriberId,
+      core::Json::object({{"type", "remote"},
+                          {"remote", DescriptionJson::transport(remote)},
+                          {"restart", restart},
+                          {"fromOffer", fromOffer},
+                          {"ufrag", info.localUfrag},
+                          {"password", info.localPassword},
+                          {"payloadTypes", types}}),
+      [w, remote, restart, fromOffer, ufrag = info.localUfrag, password = info.localPassword,
+       payloadTypes = std::move(payloadTypes)](Subscription& s) {
+        WorkerCommands::setRemote(*w, s, remote, restart, fromOffer, ufrag, password, payloadTypes);
+      });
 }
 
 MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
@@ -408,7 +459,7 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
     info.localPassword = randomToken(24);
   }
   info.remoteUfrag = offer->remote.iceUfrag;
-  auto local = endpoint(info.worker, info.localUfrag, info.localPassword);
+  auto local = endpoint(info);
   Negotiation n;
   std::map<std::string, std::vector<uint8_t>> kept;
   n.sdp =
@@ -417,25 +468,10 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   n.ok = true;
   n.sdpMid = info.tracks.empty() ? "0" : info.tracks.front().mid;
   for (auto& c : SdpNegotiator::candidates(local)) n.candidates.push_back("candidate:" + c);
-  Worker* w = workers_[info.worker].get();
   TransportDescription remote = offer->remote;
   // In our answer we take the role the offer leaves us: actpass → we are passive (server).
   remote.dtlsRole = dtls::DtlsRole::Server;
-  onSubscription(
-      info.worker, sessionId, subscriberId,
-      [w, remote, restart, ufrag = info.localUfrag, password = info.localPassword,
-       kept = std::move(kept)](Subscription& s) {
-        if (restart) {
-          s.transport().restartIce(ufrag, password, remote);
-          w->registerTransport(&s.transport());  // under the new ufrag
-        }
-        s.transport().setRemote(remote);
-        // What the answer kept is what this subscriber can decode.
-        for (auto& c : s.consumers()) {
-          auto types = kept.find(c->producer().track().mid);
-          c->setAcceptedPayloadTypes(types == kept.end() ? std::vector<uint8_t>{} : types->second);
-        }
-      });
+  remoteDescription(info, sessionId, subscriberId, remote, restart, true, std::move(kept));
   return n;
 }
 
@@ -458,6 +494,13 @@ void Sfu::unpublish(const std::string& sessionId, const std::string& streamId) {
     }
     mirrors_.erase(m);
   }
+  // The pipes to other nodes went with the publication on its worker.
+  if (auto m = remoteMirrors_.find(key(sessionId, streamId)); m != remoteMirrors_.end()) {
+    for (const auto& [node, mirror] : m->second)
+      tellNode(node, core::Json::object(
+                         {{"type", "unmirror"}, {"session", sessionId}, {"stream", streamId}}));
+    remoteMirrors_.erase(m);
+  }
   release(sessionId);
 }
 
@@ -465,9 +508,16 @@ void Sfu::unsubscribe(const std::string& sessionId, const std::string& subscribe
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
   const SubscriptionInfo info = std::move(it->second);
+  subscriptions_.erase(it);
+  if (!info.node.empty()) {
+    tellNode(info.node,
+             core::Json::object(
+                 {{"type", "unsubscribe"}, {"session", sessionId}, {"subscriber", subscriberId}}));
+    releaseRemoteMirror(sessionId, info.streamId, info.node);
+    return;
+  }
   Worker* w = workers_[info.worker].get();
   --assigned_[info.worker];
-  subscriptions_.erase(it);
   w->post([w, sessionId, subscriberId] {
     if (Router* r = w->findRouter(sessionId)) r->removeSubscription(subscriberId);
   });
@@ -548,6 +598,171 @@ void Sfu::releaseMirror(const std::string& sessionId, const std::string& streamI
   });
 }
 
+std::optional<NodeLink::RemoteWorker> Sfu::cascadeTarget(const std::string& sessionId,
+                                                         const std::string& streamId) {
+  if (!link_ || settings_.cascadeAbove == 0) return std::nullopt;
+  size_t transports = 0;
+  for (size_t n : assigned_) transports += n;
+  if (transports < settings_.cascadeAbove) return std::nullopt;
+  std::map<std::string, unsigned> mirroring;
+  if (auto m = remoteMirrors_.find(key(sessionId, streamId)); m != remoteMirrors_.end())
+    for (const auto& [node, mirror] : m->second) mirroring[node] = mirror.worker;
+  return link_->pickWorker(mirroring);
+}
+
+bool Sfu::ensureRemoteMirror(const std::string& sessionId, const std::string& streamId,
+                             const PublicationInfo& publication, NodeLink::RemoteWorker& remote) {
+  auto& mirrors = remoteMirrors_[key(sessionId, streamId)];
+  if (auto it = mirrors.find(remote.nodeId); it != mirrors.end()) {
+    if (it->second.worker != remote.worker) {
+      auto worker = link_->findWorker(remote.nodeId, it->second.worker);
+      if (!worker) return false;
+      remote = *worker;
+    }
+    ++it->second.subscribers;
+    return true;
+  }
+  auto peer = net::SocketAddress::parse(remote.ip, remote.udpPort);
+  if (!peer) return false;
+  auto randomPipeId = [] {
+    uint32_t id = 0;
+    while (id == 0) {
+      const std::string bytes = core::Crypto::randomBytes(4);
+      std::memcpy(&id, bytes.data(), sizeof id);
+    }
+    return id;
+  };
+  const uint32_t pipeId = randomPipeId();
+  const uint32_t feedbackPipeId = randomPipeId();
+  const auto mediaKey = NodePipeCodec::newKey();
+  const auto feedbackKey = NodePipeCodec::newKey();
+  auto hex = [](const NodePipeCodec::Key& k) {
+    return core::Crypto::toHex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+  };
+  core::Json tracks = core::Json::array();
+  for (const auto& t : publication.tracks) tracks.push(DescriptionJson::track(t));
+  Worker* origin = workers_[publication.worker].get();
+  const bool sent =
+      link_ &&
+      link_->send(remote.nodeId,
+                  core::Json::object({{"type", "mirror"},
+                                      {"session", sessionId},
+                                      {"stream", streamId},
+                                      {"worker", static_cast<long long>(remote.worker)},
+                                      {"pipe", static_cast<long long>(pipeId)},
+                                      {"key", hex(mediaKey)},
+                                      {"feedbackPipe", static_cast<long long>(feedbackPipeId)},
+                                      {"feedbackKey", hex(feedbackKey)},
+                                      {"originIp", settings_.announcedIp},
+                                      {"originPort", static_cast<long long>(origin->port())},
+                                      {"tracks", tracks}}));
+  if (!sent) {
+    if (mirrors.empty()) remoteMirrors_.erase(key(sessionId, streamId));
+    return false;
+  }
+  mirrors[remote.nodeId] = RemoteMirror{remote.worker, pipeId, 1};
+  origin->post([origin, sessionId, streamId, pipeId, feedbackPipeId, mediaKey, feedbackKey,
+                peer = *peer] {
+    Router* r = origin->findRouter(sessionId);
+    auto send = NodePipeCodec::create(NodePipeCodec::Direction::Send, pipeId, mediaKey);
+    auto feedback =
+        NodePipeCodec::create(NodePipeCodec::Direction::Receive, feedbackPipeId, feedbackKey);
+    if (!r || !send || !feedback) return;
+    auto sink = std::make_unique<NodePipeSink>(std::move(send), *origin, peer,
+                                               &origin->counters().nodePipeSent);
+    auto keyframes = std::make_unique<NodePipeFeedbackReceiver>(
+        std::move(feedback), peer, [origin, sessionId, streamId](size_t layer) {
+          if (Router* router = origin->findRouter(sessionId))
+            if (Publication* p = router->publication(streamId))
+              p->requestKeyFrame(layer, origin->nowUs());
+        });
+    if (!r->addNodePipe(streamId, std::move(sink), std::move(keyframes)))
+      Logger::warn("no pipe to another node", {{"sessionId", sessionId}, {"streamId", streamId}});
+  });
+  Logger::info("stream mirrored to another node",
+               {{"sessionId", sessionId},
+                {"streamId", streamId},
+                {"node", remote.nodeId},
+                {"worker", static_cast<long long>(remote.worker)}});
+  return true;
+}
+
+void Sfu::releaseRemoteMirror(const std::string& sessionId, const std::string& streamId,
+                              const std::string& nodeId) {
+  auto m = remoteMirrors_.find(key(sessionId, streamId));
+  if (m == remoteMirrors_.end()) return;
+  auto it = m->second.find(nodeId);
+  if (it == m->second.end() || --it->second.subscribers > 0) return;
+  const uint32_t pipeId = it->second.pipeId;
+  m->second.erase(it);
+  if (m->second.empty()) remoteMirrors_.erase(m);
+  tellNode(nodeId, core::Json::object(
+                       {{"type", "unmirror"}, {"session", sessionId}, {"stream", streamId}}));
+  if (auto pub = publications_.find(key(sessionId, streamId)); pub != publications_.end()) {
+    Worker* origin = workers_[pub->second.worker].get();
+    origin->post([origin, sessionId, pipeId] {
+      if (Router* r = origin->findRouter(sessionId)) r->removeNodePipe(pipeId);
+    });
+  }
+}
+
+template <class Fn>
+void Sfu::onAnySubscription(const SubscriptionInfo& info, const std::string& sessionId,
+                            const std::string& subscriberId, core::Json command, Fn fn) {
+  if (info.node.empty()) {
+    onSubscription(info.worker, sessionId, subscriberId, std::move(fn));
+    return;
+  }
+  command.set("session", core::Json(sessionId));
+  command.set("subscriber", core::Json(subscriberId));
+  tellNode(info.node, command);
+}
+
+void Sfu::tellNode(const std::string& nodeId, const core::Json& message) {
+  if (link_) link_->send(nodeId, message);
+}
+
+void Sfu::hostedSubscriptionEnded(const std::string& sessionId, const std::string& subscriberId,
+                                  const std::string& reason) {
+  auto it = subscriptions_.find(key(sessionId, subscriberId));
+  if (it == subscriptions_.end()) return;
+  const std::string node = it->second.node;
+  const std::string streamId = it->second.streamId;
+  subscriptions_.erase(it);
+  releaseRemoteMirror(sessionId, streamId, node);
+  if (events_) events_->subscriptionFailed(sessionId, subscriberId, reason);
+}
+
+void Sfu::onNodeMessage(const std::string& from, const core::Json& message) {
+  auto type = message.getString("type");
+  if (type == "closed" || type == "suspended") {
+    // News of a subscription this node placed on `from`: only `from` can give it.
+    auto sessionId = message.getString("session");
+    auto subscriberId = message.getString("subscriber");
+    auto it = sessionId && subscriberId ? subscriptions_.find(key(*sessionId, *subscriberId))
+                                        : subscriptions_.end();
+    if (it == subscriptions_.end() || it->second.node != from) return;
+    if (type == "closed") {
+      auto reason = message.getString("reason").value_or("closed");
+      hostedSubscriptionEnded(*sessionId, *subscriberId, reason.substr(0, 200));
+    } else if (auto suspended = message.getBool("suspended"); suspended && events_) {
+      events_->subscriberVideoSuspended(*sessionId, *subscriberId, *suspended);
+    }
+    return;
+  }
+  host_.handle(from, message);
+}
+
+void Sfu::keepNodes(const std::set<std::string>& live) {
+  host_.keepOwners(live);
+  std::vector<std::pair<std::string, std::string>> lost;
+  for (const auto& [k, info] : subscriptions_)
+    if (!info.node.empty() && !live.count(info.node))
+      lost.emplace_back(k.substr(0, k.find('/')), k.substr(k.find('/') + 1));
+  for (const auto& [sessionId, subscriberId] : lost)
+    hostedSubscriptionEnded(sessionId, subscriberId, "media node left");
+}
+
 void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId,
                             TrackKind kind, bool active) {
   auto it = publications_.find(key(sessionId, streamId));
@@ -612,24 +827,30 @@ void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& su
                              TrackKind kind, bool active) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  onSubscription(it->second.worker, sessionId, subscriberId,
-                 [kind, active](Subscription& s) { s.setEnabled(kindOf(kind), active); });
+  onAnySubscription(it->second, sessionId, subscriberId,
+                    core::Json::object({{"type", "track"},
+                                        {"kind", kind == TrackKind::Audio ? "audio" : "video"},
+                                        {"active", active}}),
+                    [kind, active](Subscription& s) { s.setEnabled(kindOf(kind), active); });
 }
 
 void Sfu::setSubscriberVideoFallback(const std::string& sessionId, const std::string& subscriberId,
                                      bool allowed) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  onSubscription(it->second.worker, sessionId, subscriberId,
-                 [allowed](Subscription& s) { s.setVideoFallback(allowed); });
+  onAnySubscription(it->second, sessionId, subscriberId,
+                    core::Json::object({{"type", "fallback"}, {"allowed", allowed}}),
+                    [allowed](Subscription& s) { s.setVideoFallback(allowed); });
 }
 
 void Sfu::setSubscriberFrameRate(const std::string& sessionId, const std::string& subscriberId,
                                  double preferredFps, bool restricted) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  onSubscription(
-      it->second.worker, sessionId, subscriberId,
+  onAnySubscription(
+      it->second, sessionId, subscriberId,
+      core::Json::object(
+          {{"type", "frameRate"}, {"fps", preferredFps}, {"restricted", restricted}}),
       [preferredFps, restricted](Subscription& s) { s.setFrameRate(preferredFps, restricted); });
 }
 
@@ -637,10 +858,14 @@ void Sfu::setSubscriberPreferredSize(const std::string& sessionId, const std::st
                                      uint32_t width, uint32_t height, uint32_t fullWidth) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
-  onSubscription(it->second.worker, sessionId, subscriberId,
-                 [width, height, fullWidth](Subscription& s) {
-                   s.setPreferredSize(width, height, fullWidth);
-                 });
+  onAnySubscription(it->second, sessionId, subscriberId,
+                    core::Json::object({{"type", "size"},
+                                        {"width", static_cast<long long>(width)},
+                                        {"height", static_cast<long long>(height)},
+                                        {"fullWidth", static_cast<long long>(fullWidth)}}),
+                    [width, height, fullWidth](Subscription& s) {
+                      s.setPreferredSize(width, height, fullWidth);
+                    });
 }
 
 core::Json Sfu::sessionStats(const std::string& sessionId) {
@@ -675,6 +900,16 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
               ? core::Json()
               : core::Json(static_cast<long long>((Worker::steadyNowUs() - cache.takenUs) / 1000)));
   out.set("nextSnapshot", core::Json(static_cast<long long>(next)));
+  // Subscriptions hosted by other nodes: listed with their node, counted there.
+  if (core::Json* subs = out.find("subscriptions")) {
+    const std::string prefix = sessionId + "/";
+    for (auto it = subscriptions_.lower_bound(prefix);
+         it != subscriptions_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+      if (!it->second.node.empty())
+        subs->push(core::Json::object({{"subscriberId", it->first.substr(prefix.size())},
+                                       {"streamId", it->second.streamId},
+                                       {"node", it->second.node}}));
+  }
   return out;
 }
 
@@ -760,7 +995,12 @@ void Sfu::subscriptionClosed(const std::string& sessionId, const std::string& su
                              const std::string& reason) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, subscriberId, reason] {
-    if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;
+    if (!*alive) return;
+    if (host_.hosts(sessionId)) {
+      host_.subscriptionClosed(sessionId, subscriberId, reason);
+      return;
+    }
+    if (!subscriptions_.count(key(sessionId, subscriberId))) return;
     unsubscribe(sessionId, subscriberId);
     if (events_) events_->subscriptionFailed(sessionId, subscriberId, reason);
   });
@@ -770,7 +1010,12 @@ void Sfu::subscriptionVideoSuspended(const std::string& sessionId, const std::st
                                      bool suspended) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, subscriberId, suspended] {
-    if (!*alive || !subscriptions_.count(key(sessionId, subscriberId))) return;
+    if (!*alive) return;
+    if (host_.hosts(sessionId)) {
+      host_.subscriptionVideoSuspended(sessionId, subscriberId, suspended);
+      return;
+    }
+    if (!subscriptions_.count(key(sessionId, subscriberId))) return;
     if (events_) events_->subscriberVideoSuspended(sessionId, subscriberId, suspended);
   });
 }

@@ -4,10 +4,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "media/CascadeHost.h"
 #include "media/MediaService.h"
+#include "media/NodeLink.h"
 #include "media/SdpNegotiator.h"
 #include "media/TrackDescription.h"
 #include "media/Worker.h"
@@ -35,6 +38,10 @@ class Sfu final : public MediaService, public WorkerEvents {
     bool announceUdp =
         true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
     bool announceTcp = true;
+    // Cascading (docs/cluster.md): once this node's workers hold this many media transports,
+    // new subscriber transports go to another node's workers when the NodeLink finds one
+    // (0: never).
+    size_t cascadeAbove = 0;
   };
   // The STUN server port announced in session info (next to the workers' ports).
   uint16_t stunPort() const { return workers_.front()->stunPort(); }
@@ -46,6 +53,21 @@ class Sfu final : public MediaService, public WorkerEvents {
   void stop();
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
   const std::string& fingerprint() const { return certificate_->fingerprintSha256(); }
+  const Settings& settings() const { return settings_; }
+
+  // ---- cascading across nodes (docs/cluster.md, "Sessions that span nodes") ----
+  // The cluster's side; null (the default) keeps every transport on this node.
+  void setNodeLink(NodeLink* link) {
+    link_ = link;
+    host_.setLink(link);
+  }
+  // A message another node sent: a command for what it placed here, or news of what this
+  // node placed there. Malformed or foreign ones are dropped (logged).
+  void onNodeMessage(const std::string& from, const core::Json& message);
+  // The nodes alive now: what this node hosts for the others is dropped, and its
+  // subscriptions on the others fail.
+  void keepNodes(const std::set<std::string>& live);
+  const CascadeHost& host() const { return host_; }
 
   // MediaService
   void setEvents(Events* events) override { events_ = events; }
@@ -106,6 +128,8 @@ class Sfu final : public MediaService, public WorkerEvents {
     std::vector<std::string> trackIds;
     std::string localUfrag, localPassword, remoteUfrag;
     uint64_t version = 2;
+    std::string node;  // the node whose worker hosts it ("": this one; `worker` is then ours)
+    NodeLink::RemoteWorker remote;  // that worker
   };
   struct Placement {
     unsigned worker = 0;
@@ -123,9 +147,37 @@ class Sfu final : public MediaService, public WorkerEvents {
   bool ensureMirror(const std::string& sessionId, const std::string& streamId,
                     const PublicationInfo& publication, unsigned worker);
   void releaseMirror(const std::string& sessionId, const std::string& streamId, unsigned worker);
+  // The same towards another node: the first subscription there makes the mirror (a pipe
+  // from the publication's worker, keys sent over the NodeLink). `remote` is updated to the
+  // worker that already mirrors the stream there. False when the node cannot be sent to.
+  bool ensureRemoteMirror(const std::string& sessionId, const std::string& streamId,
+                          const PublicationInfo& publication, NodeLink::RemoteWorker& remote);
+  void releaseRemoteMirror(const std::string& sessionId, const std::string& streamId,
+                           const std::string& nodeId);
+  // Where a new subscription of the stream goes when this node cascades; nullopt: here.
+  std::optional<NodeLink::RemoteWorker> cascadeTarget(const std::string& sessionId,
+                                                      const std::string& streamId);
+  // Runs `fn(Subscription&)` where the subscription lives: on our worker, or as `command`
+  // (with the session and subscriber added) sent to the node hosting it.
+  template <class Fn>
+  void onAnySubscription(const SubscriptionInfo& info, const std::string& sessionId,
+                         const std::string& subscriberId, core::Json command, Fn fn);
+  // Hands the peer's side of a subscription's transport to where the subscription lives
+  // (WorkerCommands::setRemote).
+  void remoteDescription(const SubscriptionInfo& info, const std::string& sessionId,
+                         const std::string& subscriberId, const TransportDescription& remote,
+                         bool restart, bool fromOffer,
+                         std::map<std::string, std::vector<uint8_t>> payloadTypes);
+  // Sends `message` to node `nodeId`, if this node is still linked to the others.
+  void tellNode(const std::string& nodeId, const core::Json& message);
+  // Forgets a subscription hosted by another node that ended there, and says so upward.
+  void hostedSubscriptionEnded(const std::string& sessionId, const std::string& subscriberId,
+                               const std::string& reason);
   void release(const std::string& sessionId);
   SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag,
                                         std::string password) const;
+  // The endpoint of a subscription: ours, or the other node's worker hosting it.
+  SdpNegotiator::LocalEndpoint endpoint(const SubscriptionInfo& info) const;
   std::vector<SdpNegotiator::OutgoingTrack> outgoing(const SubscriptionInfo& info) const;
   // Runs `fn(Publication&)` / `fn(Subscription&)` on the object's worker, if it still exists.
   template <class Fn>
@@ -171,6 +223,15 @@ class Sfu final : public MediaService, public WorkerEvents {
   // key(session, stream) → the workers its publication is mirrored to.
   std::map<std::string, std::map<unsigned, MirrorInfo>> mirrors_;
   uint64_t lastPipeId_ = 0;
+  struct RemoteMirror {
+    unsigned worker = 0;  // the other node's
+    uint32_t pipeId = 0;  // media, this node → that one
+    size_t subscribers = 0;
+  };
+  // key(session, stream) → the nodes its publication is mirrored to.
+  std::map<std::string, std::map<std::string, RemoteMirror>> remoteMirrors_;
+  NodeLink* link_ = nullptr;
+  CascadeHost host_;
   // Publications and subscriptions given to each worker (placement reads it: the workers'
   // own counts lag behind commands still on their way).
   std::vector<size_t> assigned_;   // placed sessions whose stats were asked for

@@ -307,8 +307,8 @@ void Worker::dispatch(uint8_t* data, size_t size, const net::SocketAddress& from
   }
 }
 
-void Worker::registerNodePipe(NodePipeEndpoint* endpoint) {
-  nodePipes_[endpoint->pipeId()] = endpoint;
+bool Worker::registerNodePipe(NodePipeEndpoint* endpoint) {
+  return nodePipes_.try_emplace(endpoint->pipeId(), endpoint).second;
 }
 
 void Worker::unregisterNodePipe(uint32_t pipeId) {

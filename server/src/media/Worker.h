@@ -91,7 +91,8 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   size_t mappedAddresses() const { return byAddress_.size(); }
   // Pipe datagrams from other nodes (NodePipeCodec) go to the endpoint registered under their
   // pipe id; the caller keeps it alive until it unregisters it. Worker thread only.
-  void registerNodePipe(NodePipeEndpoint* endpoint);
+  // False when another endpoint holds the pipe id.
+  bool registerNodePipe(NodePipeEndpoint* endpoint);
   void unregisterNodePipe(uint32_t pipeId);
 
   // Handles one datagram as if it had arrived on the socket (used by the loop and by
