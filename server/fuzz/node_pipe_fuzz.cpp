@@ -1,6 +1,7 @@
 // What arrives on a media port as a pipe datagram from another node (media/NodePipeCodec),
 // media or feedback: any bytes are refused or opened without a crash, and anything the sender
-// encodes opens again to the same packet and metadata.
+// encodes opens again to the same packet and metadata (its own sequence number and SSRC
+// restored).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -24,11 +25,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> again(data, data + size);
   std::uint8_t layer = 0;
   (void)receiver->decodeKeyframeRequest(again, layer);
+  std::vector<std::uint8_t> third(data, data + size);
+  std::uint8_t track = 0;
+  std::uint16_t lost[NodePipeCodec::kMaxNacked];
+  (void)NodePipeCodec::peekFeedbackKind(third);
+  (void)receiver->decodeNack(third, track, layer, lost);
 
   // The same bytes as an RTP packet to send: if the sender takes them, they come back.
   auto sender = NodePipeCodec::create(NodePipeCodec::Direction::Send, 42, key);
   auto fresh = NodePipeCodec::create(NodePipeCodec::Direction::Receive, 42, key);
-  const NodePipeCodec::Metadata sent{size > 0 ? data[0] : std::uint8_t{0}, 1, (size & 1) != 0};
+  const NodePipeCodec::Metadata sent{
+      size > 0 ? data[0] : std::uint8_t{0},
+      static_cast<std::uint8_t>(size % (NodePipeCodec::kMaxLayer + 1)), (size & 1) != 0};
   std::vector<std::uint8_t> out(size + NodePipeCodec::kOverhead);
   const std::size_t n = sender->encode(std::span<const std::uint8_t>(data, size), sent, out);
   if (n == 0) return 0;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <span>
 
 #include "record/PacketRing.h"
 
@@ -36,6 +37,10 @@ class MediaPipe {
   // Set once before the pipe is shared: asks the origin for a keyframe of one video layer.
   // Called on the mirror's worker; it posts to the origin's.
   std::function<void(size_t layer)> requestKeyframe;
+  // Set only when packets can be lost on the way (a pipe from another node): the mirror
+  // then notes gaps and asks the origin for them again. Called on the mirror's worker.
+  std::function<void(size_t track, size_t layer, std::span<const uint16_t> lost)>
+      requestRetransmission;
 
  private:
   record::PacketRing ring_;

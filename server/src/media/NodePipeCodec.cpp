@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/Crypto.h"
+#include "media/rtcp/GenericNack.h"
 
 namespace parley::media {
 
@@ -53,9 +54,9 @@ bool NodePipeCodec::peekPipeId(std::span<const uint8_t> datagram, uint32_t& pipe
 size_t NodePipeCodec::encode(std::span<const uint8_t> rtp, const Metadata& meta,
                              std::span<uint8_t> out) {
   if (direction_ != Direction::Send || rtp.size() < kFixedRtpHeader) return 0;
-  if ((rtp[0] >> 6) != 2) return 0;
+  if ((rtp[0] >> 6) != 2 || meta.layer > kMaxLayer) return 0;
   const uint8_t csrcs = rtp[0] & 0x0F;
-  if (csrcs == 15 || rtp.size() < kFixedRtpHeader + kCsrcSize * csrcs) return 0;
+  if (csrcs > 13 || rtp.size() < kFixedRtpHeader + kCsrcSize * csrcs) return 0;
   if (out.size() < rtp.size() + kOverhead) return 0;
 
   uint8_t* header = out.data();
@@ -65,17 +66,24 @@ size_t NodePipeCodec::encode(std::span<const uint8_t> rtp, const Metadata& meta,
   header[6] = 0;
   header[7] = 0;
 
-  // The packet with the metadata as its first CSRC.
+  // The packet under the pipe's SSRC and sequence number; its own and the metadata lead
+  // the CSRC list.
   uint8_t* packet = out.data() + kHeaderSize;
   std::memcpy(packet, rtp.data(), kFixedRtpHeader);
-  packet[0] = static_cast<uint8_t>((rtp[0] & 0xF0) | (csrcs + 1));
-  packet[kFixedRtpHeader] = meta.track;
-  packet[kFixedRtpHeader + 1] = meta.layer;
-  packet[kFixedRtpHeader + 2] = meta.keyframe ? 1 : 0;
-  packet[kFixedRtpHeader + 3] = 0;
-  std::memcpy(packet + kFixedRtpHeader + kCsrcSize, rtp.data() + kFixedRtpHeader,
+  packet[0] = static_cast<uint8_t>((rtp[0] & 0xF0) | (csrcs + 2));
+  const uint16_t sequence = nextSequence_++;
+  packet[2] = static_cast<uint8_t>(sequence >> 8);
+  packet[3] = static_cast<uint8_t>(sequence);
+  writeU32(packet + 8, pipeId_);
+  uint8_t* m = packet + kFixedRtpHeader;
+  m[0] = meta.track;
+  m[1] = static_cast<uint8_t>((meta.layer << 1) | (meta.keyframe ? 1 : 0));
+  m[2] = rtp[2];  // the packet's own sequence number
+  m[3] = rtp[3];
+  std::memcpy(m + kCsrcSize, rtp.data() + 8, 4);  // and SSRC
+  std::memcpy(packet + kFixedRtpHeader + 2 * kCsrcSize, rtp.data() + kFixedRtpHeader,
               rtp.size() - kFixedRtpHeader);
-  size_t size = rtp.size() + kCsrcSize;
+  size_t size = rtp.size() + 2 * kCsrcSize;
   if (!srtp_->protectRtp(packet, size, out.size() - kHeaderSize)) return 0;
   return kHeaderSize + size;
 }
@@ -123,24 +131,71 @@ bool NodePipeCodec::decode(std::span<uint8_t> datagram, std::span<const uint8_t>
   uint32_t id = 0;
   if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_) return false;
   if (datagram[6] != 0 || datagram[7] != 0) return false;
-  if (datagram.size() < kHeaderSize + kFixedRtpHeader + kCsrcSize + kGcmTag) return false;
+  if (datagram.size() < kHeaderSize + kFixedRtpHeader + 2 * kCsrcSize + kGcmTag) return false;
   uint8_t* packet = datagram.data() + kHeaderSize;
+  // Only the pipe's own SSRC: one SRTP stream per pipe, whatever a datagram claims.
+  if (readU32(packet + 8) != pipeId_) return false;
   size_t size = datagram.size() - kHeaderSize;
   if (!srtp_->unprotectRtp(packet, size)) return false;
   // Authentic from here on; still checked, as any code change on the sender could break it.
   const uint8_t csrcs = packet[0] & 0x0F;
-  if (csrcs == 0 || size < kFixedRtpHeader + kCsrcSize * csrcs) return false;
+  if (csrcs < 2 || size < kFixedRtpHeader + kCsrcSize * csrcs) return false;
   const uint8_t* m = packet + kFixedRtpHeader;
-  if (m[2] > 1 || m[3] != 0) return false;
   meta.track = m[0];
-  meta.layer = m[1];
-  meta.keyframe = m[2] == 1;
-  // Drop the metadata CSRC: the fixed header moves up over it.
-  std::memmove(packet + kCsrcSize, packet, kFixedRtpHeader);
-  packet += kCsrcSize;
-  packet[0] = static_cast<uint8_t>((packet[0] & 0xF0) | (csrcs - 1));
-  rtp = std::span<const uint8_t>(packet, size - kCsrcSize);
+  meta.layer = m[1] >> 1;
+  meta.keyframe = (m[1] & 1) != 0;
+  // The packet's own sequence number and SSRC back in place, then the fixed header moves up
+  // over the two metadata CSRCs.
+  packet[2] = m[2];
+  packet[3] = m[3];
+  std::memcpy(packet + 8, m + kCsrcSize, 4);
+  std::memmove(packet + 2 * kCsrcSize, packet, kFixedRtpHeader);
+  packet += 2 * kCsrcSize;
+  packet[0] = static_cast<uint8_t>((packet[0] & 0xF0) | (csrcs - 2));
+  rtp = std::span<const uint8_t>(packet, size - 2 * kCsrcSize);
   return true;
+}
+
+uint8_t NodePipeCodec::peekFeedbackKind(std::span<const uint8_t> datagram) {
+  uint32_t id = 0;
+  if (!peekPipeId(datagram, id) || datagram[7] != 0 || datagram[6] > 2) return 0;
+  return datagram[6];
+}
+
+size_t NodePipeCodec::encodeNack(uint8_t track, uint8_t layer, std::span<const uint16_t> lost,
+                                 std::span<uint8_t> out) {
+  if (direction_ != Direction::Send || lost.empty() || lost.size() > kMaxNacked ||
+      out.size() < kHeaderSize + srtp::SrtpSession::kMaxTrailer)
+    return 0;
+  uint8_t* header = out.data();
+  header[0] = kMarker;
+  header[1] = kVersion;
+  writeU32(header + 2, pipeId_);
+  header[6] = 2;  // retransmission request
+  header[7] = 0;
+  // The track and layer as the media SSRC.
+  const size_t room = out.size() - kHeaderSize - srtp::SrtpSession::kMaxTrailer;
+  size_t size = rtcp::GenericNack::build(out.data() + kHeaderSize, room, pipeId_,
+                                         (uint32_t{track} << 8) | layer, lost.data(), lost.size());
+  if (size == 0 || !srtp_->protectRtcp(out.data() + kHeaderSize, size, out.size() - kHeaderSize))
+    return 0;
+  return kHeaderSize + size;
+}
+
+size_t NodePipeCodec::decodeNack(std::span<uint8_t> datagram, uint8_t& track, uint8_t& layer,
+                                 std::span<uint16_t> lost) {
+  uint32_t id = 0;
+  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
+      datagram[6] != 2 || datagram[7] != 0 || lost.size() < kMaxNacked)
+    return 0;
+  uint8_t* rtcp = datagram.data() + kHeaderSize;
+  size_t size = datagram.size() - kHeaderSize;
+  if (!srtp_->unprotectRtcp(rtcp, size)) return 0;
+  auto nack = rtcp::GenericNack::parse(rtcp, size);
+  if (!nack || nack->senderSsrc() != pipeId_ || nack->mediaSsrc() > 0xFFFF) return 0;
+  track = static_cast<uint8_t>(nack->mediaSsrc() >> 8);
+  layer = static_cast<uint8_t>(nack->mediaSsrc());
+  return nack->lostSequenceNumbers(lost.data(), kMaxNacked);
 }
 
 }  // namespace parley::media

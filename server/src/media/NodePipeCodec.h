@@ -17,27 +17,33 @@ namespace parley::media {
 // A datagram is an 8-byte pipe header — 0x50 (a first byte no protocol on a media port uses,
 // RFC 7983), the version, the pipe id (which pipe, and so which key) and two reserved bytes —
 // then the forwarded RTP packet, protected with SRTP AEAD_AES_128_GCM (RFC 7714) under the
-// pipe's own key. What the receiving node needs besides the packet (the track, the simulcast
-// layer, whether it starts a keyframe) travels as one extra CSRC at the head of the CSRC
-// list, so the GCM tag covers it with the rest of the header; it is removed again on the
-// way out. Keys are made by the sending node and handed to the other over the control
-// channel; a pipe id names one key in one direction.
+// pipe's own key. The packet crosses under the pipe's own SSRC (its id) and sequence
+// numbers, so no two datagrams of a pipe share a GCM nonce whatever a publisher sends (a
+// sequence number used twice, say); its own SSRC and sequence number travel in two extra
+// CSRCs at the head of the CSRC list, with what the receiving node needs besides the packet
+// (the track, the simulcast layer, whether it starts a keyframe), so the GCM tag covers them
+// with the rest of the header; decode() puts the packet back as it was. Keys are made by the
+// sending node and handed to the other over the control channel; a pipe id names one key in
+// one direction.
 //
 // One instance per direction and thread. encode() and decode() work in caller buffers and
 // do not allocate (SrtpSession allocates once per new SSRC).
 class NodePipeCodec {
  public:
   static constexpr uint8_t kMarker = 0x50;
-  static constexpr uint8_t kVersion = 1;
+  static constexpr uint8_t kVersion = 2;
   static constexpr size_t kHeaderSize = 8;
-  // Room encode() needs past the RTP packet: the header, the metadata CSRC, the GCM tag.
-  static constexpr size_t kOverhead = kHeaderSize + 4 + srtp::SrtpSession::kMaxTrailer;
+  // Room encode() needs past the RTP packet: the header, the two metadata CSRCs, the tag.
+  static constexpr size_t kOverhead = kHeaderSize + 8 + srtp::SrtpSession::kMaxTrailer;
+  static constexpr uint8_t kMaxLayer = 127;
+  // Sequence numbers one retransmission request carries at most.
+  static constexpr size_t kMaxNacked = 64;
   static constexpr size_t kKeySize = srtp::srtpKeyMaterialSize(srtp::SrtpProfile::AeadAes128Gcm);
   using Key = std::array<uint8_t, kKeySize>;
 
   struct Metadata {
     uint8_t track = 0;  // the publication's producer index
-    uint8_t layer = 0;  // simulcast layer
+    uint8_t layer = 0;  // simulcast layer, up to kMaxLayer
     bool keyframe = false;
   };
 
@@ -50,7 +56,8 @@ class NodePipeCodec {
   static Key newKey();
 
   // Writes the datagram for `rtp` into `out`; its size, or 0 when `rtp` is not an RTP
-  // packet, already carries 15 CSRCs, or `out` is too small (rtp.size() + kOverhead fits).
+  // packet, already carries more than 13 CSRCs, `meta.layer` is above kMaxLayer, or `out` is
+  // too small (rtp.size() + kOverhead fits).
   size_t encode(std::span<const uint8_t> rtp, const Metadata& meta, std::span<uint8_t> out);
 
   // Checks and opens a datagram in place: on success `rtp` is the forwarded packet as it was
@@ -65,6 +72,17 @@ class NodePipeCodec {
   // decodeKeyframeRequest() is false for anything but an authentic, fresh request.
   size_t encodeKeyframeRequest(uint8_t layer, std::span<uint8_t> out);
   bool decodeKeyframeRequest(std::span<uint8_t> datagram, uint8_t& layer);
+  // A retransmission request for packets of one track and layer that did not cross (their
+  // original sequence numbers, increasing), as an SRTCP-protected generic NACK (RFC 4585)
+  // behind the pipe header (sixth byte 2). Its size, or 0 when `lost` is empty or longer
+  // than kMaxNacked or `out` is too small. decodeNack() writes the sequence numbers into
+  // `lost` (kMaxNacked of room) and returns how many; 0 for anything not authentic and fresh.
+  size_t encodeNack(uint8_t track, uint8_t layer, std::span<const uint16_t> lost,
+                    std::span<uint8_t> out);
+  size_t decodeNack(std::span<uint8_t> datagram, uint8_t& track, uint8_t& layer,
+                    std::span<uint16_t> lost);
+  // Which feedback a datagram carries, without checking it (0: none, 1: keyframe, 2: NACK).
+  static uint8_t peekFeedbackKind(std::span<const uint8_t> datagram);
 
   // The pipe id of a datagram, without checking it (to find its pipe); false when the bytes
   // are not a pipe datagram.
@@ -80,6 +98,7 @@ class NodePipeCodec {
   Direction direction_;
   uint32_t pipeId_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
+  uint16_t nextSequence_ = 0;  // the pipe's own, for the packets it sends
 };
 
 }  // namespace parley::media

@@ -1,5 +1,6 @@
 #include "media/NodePipeReceiver.h"
 
+#include <algorithm>
 #include <span>
 
 namespace parley::media {
@@ -25,6 +26,24 @@ void NodePipeReceiver::requestKeyframe(size_t layer) {
   const size_t size = feedback_->encodeKeyframeRequest(
       static_cast<uint8_t>(layer), std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
   if (size) out_->commit(size, origin_);
+}
+
+}  // namespace parley::media
+
+namespace parley::media {
+
+void NodePipeReceiver::requestRetransmission(size_t track, size_t layer,
+                                             std::span<const uint16_t> lost) {
+  if (!feedback_ || !out_ || track > 0xFF || layer > NodePipeCodec::kMaxLayer) return;
+  while (!lost.empty()) {
+    const auto part = lost.first(std::min(lost.size(), NodePipeCodec::kMaxNacked));
+    uint8_t* slot = out_->reserve();
+    const size_t size =
+        feedback_->encodeNack(static_cast<uint8_t>(track), static_cast<uint8_t>(layer), part,
+                              std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
+    if (size) out_->commit(size, origin_);
+    lost = lost.subspan(part.size());
+  }
 }
 
 }  // namespace parley::media

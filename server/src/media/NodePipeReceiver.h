@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "media/MediaPipe.h"
 #include "media/NodePipeCodec.h"
@@ -37,6 +38,8 @@ class NodePipeReceiver final : public NodePipeEndpoint {
     out_ = &out;
   }
   void requestKeyframe(size_t layer);
+  // Asks the origin again for packets of a track and layer that did not cross.
+  void requestRetransmission(size_t track, size_t layer, std::span<const uint16_t> lost);
 
   uint64_t received() const { return received_; }
   // From another address, failing the check, or finding the pipe full.

@@ -5,7 +5,7 @@
 namespace parley::media {
 
 void NodePipeSink::onPacket(const Packet& packet) {
-  if (packet.track > 0xFF || packet.layer > 0xFF) {
+  if (packet.track > 0xFF || packet.layer > NodePipeCodec::kMaxLayer) {
     ++dropped_;
     return;
   }

@@ -118,10 +118,18 @@ void Producer::readAudioLevel(const rtp::RtpPacket& packet, int64_t nowUs) {
   if ((*ext)[0] & 0x80) voiceUs_ = nowUs;
 }
 
-void Producer::acceptPiped(const rtp::RtpPacket& packet, size_t index, bool keyframe,
-                           int64_t nowUs) {
-  if (index >= layers_.size()) return;
+bool Producer::acceptPiped(const rtp::RtpPacket& packet, size_t index, bool keyframe, int64_t nowUs,
+                           bool lossy) {
+  if (index >= layers_.size()) return false;
   Layer& layer = layers_[index];
+  if (lossy) {
+    const int64_t nowMs = nowUs / 1000;
+    if (layer.buffer->find(packet.sequenceNumber(), nowMs)) {
+      ++duplicates_;
+      return false;
+    }
+    layer.nack->onPacket(packet.sequenceNumber(), nowMs);
+  }
   layer.buffer->store(packet.data(), packet.size(), nowUs / 1000);
   layer.stats->onPacket(packet.sequenceNumber(), packet.timestamp(), packet.size(), nowUs);
   layer.lastPacketUs = nowUs;
@@ -131,6 +139,7 @@ void Producer::acceptPiped(const rtp::RtpPacket& packet, size_t index, bool keyf
     layer.lastKeyframeUs = nowUs;
     ++layer.keyframes;
   }
+  return true;
 }
 
 std::optional<Producer::Received> Producer::receive(rtp::RtpPacket& packet, uint8_t* data,

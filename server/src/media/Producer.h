@@ -54,7 +54,10 @@ class Producer {
 
   // A mirror's producer (another worker's copy of this track, fed through a MediaPipe) takes
   // what the origin's producer forwarded: kept for retransmission and counted, as received.
-  void acceptPiped(const rtp::RtpPacket& packet, size_t layer, bool keyframe, int64_t nowUs);
+  // With `lossy` (a pipe from another node) gaps are noted for NACKs and a packet already
+  // taken is refused (false): a retransmission that crossed twice.
+  bool acceptPiped(const rtp::RtpPacket& packet, size_t layer, bool keyframe, int64_t nowUs,
+                   bool lossy = false);
 
   size_t layerCount() const { return layers_.size(); }
   Layer& layer(size_t i) { return layers_[i]; }

@@ -1,5 +1,7 @@
 #include "media/Publication.h"
 
+#include <span>
+
 #include "media/ByteOrder.h"
 #include "media/RandomSsrc.h"
 #include "media/Router.h"
@@ -16,6 +18,7 @@ namespace parley::media {
 
 namespace {
 constexpr int64_t kNackIntervalUs = 20000;
+constexpr int64_t kPipeRttMs = 10;
 constexpr int64_t kFeedbackIntervalUs = 50000;
 constexpr int64_t kReportIntervalUs = 1000000;
 constexpr int64_t kKeyframeRequestIntervalUs = 300000;
@@ -79,15 +82,16 @@ void Publication::drainPipe() {
   // At most one ring's worth per wake-up: an origin that keeps pushing cannot hold this
   // worker here. What it pushed meanwhile signalled again, so the rest comes next turn.
   size_t budget = MediaPipe::kCapacity;
+  const bool lossy = static_cast<bool>(pipe_->requestRetransmission);
   while (budget-- > 0) {
     const record::PacketRing::Packet* in = ring.front();
     if (!in) break;
     if (!in->senderReport && in->track < producers_.size()) {
       if (auto rtp = rtp::RtpPacket::parse(in->bytes.data(), in->size)) {
         Producer& producer = *producers_[in->track];
-        producer.acceptPiped(*rtp, in->layer, in->keyframe, nowUs);
-        router_.route(*this,
-                      MediaSink::Packet{producer, in->track, in->layer, in->keyframe, *rtp, nowUs});
+        if (producer.acceptPiped(*rtp, in->layer, in->keyframe, nowUs, lossy))
+          router_.route(
+              *this, MediaSink::Packet{producer, in->track, in->layer, in->keyframe, *rtp, nowUs});
       }
     }
     ring.pop();
@@ -196,6 +200,10 @@ void Publication::onRtcp(WebRtcTransport&, const uint8_t* data, size_t size, int
 }
 
 void Publication::tick(int64_t nowUs) {
+  if (pipe_ && pipe_->requestRetransmission && nowUs - lastNackUs_ >= kNackIntervalUs) {
+    lastNackUs_ = nowUs;
+    askPipeAgain(nowUs);
+  }
   if (!transport_) return;
   transport_->tick(nowUs / 1000);
   if (!transport_->connected()) return;
@@ -210,6 +218,29 @@ void Publication::tick(int64_t nowUs) {
   if (nowUs - lastReportUs_ >= kReportIntervalUs) {
     lastReportUs_ = nowUs;
     sendReports(nowUs);
+  }
+}
+
+void Publication::askPipeAgain(int64_t nowUs) {
+  uint16_t lost[64];
+  for (size_t t = 0; t < producers_.size(); ++t) {
+    Producer& producer = *producers_[t];
+    for (size_t i = 0; i < producer.layerCount(); ++i) {
+      auto& layer = producer.layer(i);
+      if (producer.track().nack) {
+        // The round trip between nodes is short; the generator spaces its retries by it.
+        const size_t n = layer.nack->collect(nowUs / 1000, kPipeRttMs, lost, 64);
+        if (n) {
+          pipe_->requestRetransmission(t, i, std::span<const uint16_t>(lost, n));
+          nacksSent_ += n;
+          router_.counters().nacksSent.add(n);
+        }
+      }
+      if (layer.nack->keyFrameNeeded()) {
+        layer.nack->clearKeyFrameRequest();
+        if (producer.isVideo()) requestKeyFrame(i, nowUs);
+      }
+    }
   }
 }
 

@@ -68,6 +68,8 @@ class Publication final : public WebRtcTransport::Listener {
   void sendReports(int64_t nowUs);
   void waitForPipe();
   void drainPipe();
+  // A mirror fed from another node: NACKs for what did not cross, over the pipe's feedback.
+  void askPipeAgain(int64_t nowUs);
 
   Router& router_;
   std::string streamId_;

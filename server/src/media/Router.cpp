@@ -163,6 +163,10 @@ bool Router::addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSi
   const uint32_t pipeId = sink->pipeId();
   if (!p || p->mirrored() || nodePipes_.count(pipeId) || !worker_.registerNodePipe(feedback.get()))
     return false;
+  feedback->onRetransmissionRequest(
+      [this, pipeId](uint8_t track, uint8_t layer, std::span<const uint16_t> lost) {
+        retransmitOverPipe(pipeId, track, layer, lost);
+      });
   attach(*p, *sink);
   nodePipes_[pipeId] = NodePipe{p, std::move(sink), std::move(feedback)};
   return true;
@@ -176,6 +180,9 @@ bool Router::addNodeMirror(const std::string& streamId, std::vector<TrackDescrip
   NodePipeReceiver* end = receiver.get();
   // The receiver outlives the publication's use of the pipe: both go in removePublication.
   pipe->requestKeyframe = [end](size_t layer) { end->requestKeyframe(layer); };
+  pipe->requestRetransmission = [end](size_t track, size_t layer, std::span<const uint16_t> lost) {
+    end->requestRetransmission(track, layer, lost);
+  };
   Publication& p =
       addPublication(std::make_unique<Publication>(*this, streamId, std::move(tracks), pipe));
   nodePipes_[pipeId] = NodePipe{&p, nullptr, std::move(receiver)};
@@ -194,6 +201,28 @@ void Router::removeNodePipe(uint32_t pipeId) {
       }
   }
   dropNodePipe(it);
+}
+
+void Router::retransmitOverPipe(uint32_t pipeId, uint8_t track, uint8_t layer,
+                                std::span<const uint16_t> lost) {
+  auto it = nodePipes_.find(pipeId);
+  if (it == nodePipes_.end() || !it->second.sink) return;
+  const Publication* p = it->second.publication;
+  if (track >= p->producers().size()) return;
+  Producer& producer = *p->producers()[track];
+  if (layer >= producer.layerCount()) return;
+  auto& buffer = *producer.layer(layer).buffer;
+  const int64_t now = nowUs();
+  for (uint16_t seq : lost) {
+    // Each sequence number once per interval, whoever asks (the pipe's or a subscriber's).
+    if (!buffer.markResent(seq, now / 1000)) continue;
+    auto stored = buffer.find(seq, now / 1000);
+    auto rtp =
+        stored ? rtp::RtpPacket::parse(stored->packet.data(), stored->packet.size()) : std::nullopt;
+    if (!rtp) continue;
+    it->second.sink->onPacket(MediaSink::Packet{producer, track, layer, false, *rtp, now});
+    counters().retransmissions.add();
+  }
 }
 
 void Router::dropNodePipe(std::map<uint32_t, NodePipe>::iterator it) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -135,6 +136,10 @@ class Router {
   };
   std::map<uint32_t, NodePipe> nodePipes_;  // by the sink's or receiver's pipe id
   void dropNodePipe(std::map<uint32_t, NodePipe>::iterator it);
+  // Sends packets the mirror at the other end of pipe `pipeId` asked for again, from the
+  // publication's retransmission buffer, through that pipe only.
+  void retransmitOverPipe(uint32_t pipeId, uint8_t track, uint8_t layer,
+                          std::span<const uint16_t> lost);
   // Only publications with at least one sink have an entry.
   std::unordered_map<const Publication*, std::vector<MediaSink*>> sinks_;
 };

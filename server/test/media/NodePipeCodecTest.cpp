@@ -146,5 +146,59 @@ TEST_F(NodePipeCodecTest, WhatIsNotAnRtpPacketIsNotSent) {
   EXPECT_EQ(receiver_->encode(rtpPacket(3, 1), {}, out), 0u);
 }
 
+TEST_F(NodePipeCodecTest, APipeNumbersItsOwnPacketsSoASequenceNumberUsedTwiceStillCrosses) {
+  // A publisher may send one sequence number twice with different payloads: the pipe's own
+  // numbering keeps their GCM nonces apart, and both open to what was sent.
+  auto first = rtpPacket(300, 0xAABBCCDD, 0, 40);
+  auto second = first;
+  second.back() ^= 0xFF;
+  const auto a = encode(first, {0, 1, false});
+  const auto b = encode(second, {0, 1, false});
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  // On the wire: the pipe's SSRC (its id) and consecutive sequence numbers of its own.
+  const uint8_t* ha = a.data() + NodePipeCodec::kHeaderSize;
+  const uint8_t* hb = b.data() + NodePipeCodec::kHeaderSize;
+  EXPECT_EQ((uint32_t{ha[8]} << 24) | (ha[9] << 16) | (ha[10] << 8) | ha[11], 7u);
+  EXPECT_EQ(((hb[2] << 8) | hb[3]) - ((ha[2] << 8) | ha[3]), 1);
+  for (const auto* pair : {&a, &b}) {
+    auto copy = *pair;
+    std::span<const uint8_t> out;
+    NodePipeCodec::Metadata meta;
+    ASSERT_TRUE(receiver_->decode(copy, out, meta));
+    EXPECT_EQ(std::vector<uint8_t>(out.begin(), out.end()), pair == &a ? first : second);
+  }
+  // A layer above the limit is not sent.
+  std::vector<uint8_t> big(2000);
+  EXPECT_EQ(sender_->encode(first, {0, NodePipeCodec::kMaxLayer + 1, false}, big), 0u);
+}
+
+TEST_F(NodePipeCodecTest, RetransmissionRequestsGoBackAuthenticated) {
+  const std::vector<uint16_t> lost{65530, 65533, 2, 3, 40};
+  std::vector<uint8_t> out(400);
+  out.resize(sender_->encodeNack(3, 2, lost, out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(NodePipeCodec::peekFeedbackKind(out), 2);
+  uint8_t track = 0, layer = 0;
+  uint16_t got[NodePipeCodec::kMaxNacked];
+  auto tampered = out;
+  tampered[tampered.size() - 20] ^= 1;
+  EXPECT_EQ(receiver_->decodeNack(tampered, track, layer, got), 0u);
+  auto good = out;
+  ASSERT_EQ(receiver_->decodeNack(good, track, layer, got), lost.size());
+  EXPECT_EQ(std::vector<uint16_t>(got, got + lost.size()), lost);
+  EXPECT_EQ(track, 3);
+  EXPECT_EQ(layer, 2);
+  good = out;
+  EXPECT_EQ(receiver_->decodeNack(good, track, layer, got), 0u) << "a replay";
+  // Not a keyframe request, and nothing for an empty or oversized list.
+  good = out;
+  EXPECT_FALSE(receiver_->decodeKeyframeRequest(good, layer));
+  std::vector<uint8_t> room(1000);
+  EXPECT_EQ(sender_->encodeNack(0, 0, {}, room), 0u);
+  const std::vector<uint16_t> many(NodePipeCodec::kMaxNacked + 1, 1);
+  EXPECT_EQ(sender_->encodeNack(0, 0, many, room), 0u);
+}
+
 }  // namespace
 }  // namespace parley::media

@@ -3,6 +3,7 @@
 // NodePipeReceiver, and the mirror publication there fans them out (here to one sink).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -20,7 +21,9 @@
 #include "media/Producer.h"
 #include "media/Publication.h"
 #include "media/Router.h"
+#include "media/WebRtcTransport.h"
 #include "media/Worker.h"
+#include "media/dtls/DtlsCertificate.h"
 
 namespace parley::media {
 namespace {
@@ -221,6 +224,91 @@ TEST(NodePipeTest, TheMirrorsKeyframeRequestsReachTheOrigin) {
   onWorker(origin, [&] { origin.unregisterNodePipe(21); });
   onWorker(mirror, [&] { mirror.unregisterNodePipe(20); });
   stranger.stop();
+  mirror.stop();
+  origin.stop();
+}
+
+// The way the cluster wires a pipe (Router::addNodePipe at the origin, addNodeMirror at the
+// mirror): a packet that does not cross is noticed by the mirror, asked for again over the
+// pipe's feedback, and resent from the origin publication's buffer through that pipe only.
+TEST(NodePipeTest, APacketThatDidNotCrossIsAskedForAndSentAgain) {
+  NoEvents events;
+  Worker origin(0, Worker::Settings{}, events);
+  Worker mirror(1, Worker::Settings{}, events);
+  origin.start();
+  mirror.start();
+  const auto mediaKey = NodePipeCodec::newKey();
+  const auto feedbackKey = NodePipeCodec::newKey();
+  const auto originAddress = net::SocketAddress::parse("127.0.0.1", origin.port()).value();
+  const auto mirrorAddress = net::SocketAddress::parse("127.0.0.1", mirror.port()).value();
+  TrackDescription track = videoTrack();
+  track.nack = true;
+
+  RecordingSink sink;
+  onWorker(mirror, [&] {
+    auto pipe = std::make_shared<MediaPipe>();
+    auto receiver = std::make_unique<NodePipeReceiver>(
+        NodePipeCodec::create(NodePipeCodec::Direction::Receive, 31, mediaKey), pipe,
+        originAddress);
+    receiver->enableFeedback(NodePipeCodec::create(NodePipeCodec::Direction::Send, 32, feedbackKey),
+                             mirror);
+    Router& r = mirror.router("node:a/session");
+    ASSERT_TRUE(r.addNodeMirror("stream", {track}, std::move(receiver), pipe));
+    r.attach(*r.publication("stream"), sink);
+  });
+  std::atomic<uint64_t> keyframeRequests{0};
+  onWorker(origin, [&] {
+    Router& r = origin.router("session");
+    auto transport =
+        std::make_unique<WebRtcTransport>("pub:stream", "ufrag123", "password1234567890123456",
+                                          dtls::DtlsCertificate::generate(), origin);
+    r.addPublication(std::make_unique<Publication>(
+        r, "stream", std::vector<TrackDescription>{track}, std::move(transport)));
+    auto sink = std::make_unique<NodePipeSink>(
+        NodePipeCodec::create(NodePipeCodec::Direction::Send, 31, mediaKey), origin, mirrorAddress);
+    auto feedback = std::make_unique<NodePipeFeedbackReceiver>(
+        NodePipeCodec::create(NodePipeCodec::Direction::Receive, 32, feedbackKey), mirrorAddress,
+        [&](size_t) { ++keyframeRequests; });
+    ASSERT_TRUE(r.addNodePipe("stream", std::move(sink), std::move(feedback)));
+    // A second pipe under the same id is refused.
+    EXPECT_FALSE(
+        r.addNodePipe("stream",
+                      std::make_unique<NodePipeSink>(
+                          NodePipeCodec::create(NodePipeCodec::Direction::Send, 31, mediaKey),
+                          origin, mirrorAddress),
+                      std::make_unique<NodePipeFeedbackReceiver>(
+                          NodePipeCodec::create(NodePipeCodec::Direction::Receive, 33, feedbackKey),
+                          mirrorAddress, [](size_t) {})));
+  });
+  // The publication takes 30 packets (kept in its buffer) and forwards all but one: 105 is
+  // lost on the way.
+  onWorker(origin, [&] {
+    Router& r = origin.router("session");
+    Publication& p = *r.publication("stream");
+    Producer& producer = *p.producers()[0];
+    for (uint16_t seq = 100; seq < 130; ++seq) {
+      const auto bytes = packet(seq);
+      auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+      producer.layer(0).buffer->store(bytes.data(), bytes.size(), Worker::steadyNowUs() / 1000);
+      if (seq != 105)
+        r.route(p, MediaSink::Packet{producer, 0, 0, seq == 100, *rtp, Worker::steadyNowUs()});
+    }
+    origin.socket().flush();
+  });
+  ASSERT_TRUE(waitFor([&] { return sink.count() == 30; })) << sink.count() << " of 30";
+  {
+    std::lock_guard lock(sink.mutex);
+    EXPECT_EQ(std::count(sink.seqs.begin(), sink.seqs.end(), 105), 1) << "crossed once more";
+    EXPECT_EQ(sink.seqs.back(), 105);
+  }
+  EXPECT_GE(origin.counters().retransmissions.value(), 1u);
+  EXPECT_GE(mirror.counters().nacksSent.value(), 1u);
+  onWorker(mirror, [&] { mirror.router("node:a/session").removeNodePipe(31); });
+  onWorker(mirror, [&] {
+    EXPECT_EQ(mirror.router("node:a/session").publication("stream"), nullptr);
+    mirror.removeRouterIfEmpty("node:a/session");
+  });
+  onWorker(origin, [&] { origin.router("session").removePublication("stream"); });
   mirror.stop();
   origin.stop();
 }
