@@ -94,6 +94,10 @@ describe('three nodes on PostgreSQL and Redis', () => {
     for (const n of listed) {
       assert.ok(nodeFor(n.publicUrl), `${n.publicUrl} is one of ours`);
       assert.ok(n.heartbeatAgoMs < 5000, JSON.stringify(n));
+      // Its media workers, for transports other nodes place on it (cascading).
+      assert.equal(n.mediaIp, '127.0.0.1');
+      assert.ok(n.mediaWorkers >= 1, JSON.stringify(n));
+      assert.equal(n.mediaTransports, 0);
     }
     for (const n of nodes) assert.equal(metricValue(await getMetrics(n.url), 'parley_cluster_redis_up'), 1);
   });

@@ -267,6 +267,8 @@ int nodeCommand(const Args& a, bool json) {
   Json list = Json::array();
   std::string human = nodes.empty() ? "No live nodes.\n" : "";
   for (const auto& n : nodes) {
+    std::int64_t transports = 0;
+    for (const auto& w : n.mediaWorkers) transports += w.transports;
     list.push(Json::object({{"id", n.id},
                             {"publicUrl", n.publicUrl},
                             {"rtcIp", n.rtcIp},
@@ -276,9 +278,13 @@ int nodeCommand(const Args& a, bool json) {
                             {"streams", n.streams},
                             {"draining", n.draining},
                             {"upSeconds", (now - n.startedAtMs) / 1000},
-                            {"heartbeatAgoMs", now - n.heartbeatAtMs}}));
+                            {"heartbeatAgoMs", now - n.heartbeatAtMs},
+                            {"mediaIp", n.mediaIp},
+                            {"mediaWorkers", static_cast<std::int64_t>(n.mediaWorkers.size())},
+                            {"mediaTransports", transports}}));
     human += n.id + "  " + n.publicUrl + "  connections " + std::to_string(n.connections) +
              ", sessions " + std::to_string(n.sessions) + ", streams " + std::to_string(n.streams) +
+             ", media transports " + std::to_string(transports) +
              (n.draining ? "  (draining)" : "") + "\n";
   }
   print(json, list, human);
