@@ -124,7 +124,11 @@ void ClusterNode::heartbeat() {
       for (const auto& n : nodes) live.insert(n.id);
       live.insert(settings_.nodeId);
       media_.setNodes(std::move(nodes));
-      if (liveNodes_) liveNodes_(live);
+      // After a Redis outage every record has expired: the others get the time to write
+      // theirs again before what this node hosts for them, or has on them, is dropped.
+      const auto settled = settings_.nodeTtl.count() + 2 * settings_.heartbeat.count();
+      if (liveNodes_ && !redisDown_ && core::Clock::nowMs() - healthySinceMs_ >= settled)
+        liveNodes_(live);
     }
     // A draining node keeps nothing: its clients are moving to other nodes.
     if (draining_)

@@ -329,25 +329,8 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
 
   SubscriptionInfo info;
   info.streamId = streamId;
-  if (auto target = cascadeTarget(sessionId, streamId);
-      target && ensureRemoteMirror(sessionId, streamId, pub->second, *target)) {
-    info.node = target->nodeId;
-    info.remote = *target;
-    info.worker = target->worker;
-  } else {
-    const unsigned home = place(sessionId);
-    info.worker = subscriptionWorker(home);
-    ++assigned_[info.worker];
-    if (info.worker != pub->second.worker) {
-      if (!ensureMirror(sessionId, streamId, pub->second, info.worker)) {
-        --assigned_[info.worker];
-        info.worker = pub->second.worker;
-        ++assigned_[info.worker];
-      } else {
-        info.mirrored = true;
-      }
-    }
-  }
+  info.audio = audio;
+  info.video = video;
   info.tracks = pub->second.tracks;
   for (size_t i = 0; i < info.tracks.size(); ++i) {
     info.ssrcs.push_back(randomSsrc());
@@ -355,14 +338,41 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   }
   info.localUfrag = randomToken(8);
   info.localPassword = randomToken(24);
+  placeSubscription(sessionId, subscriberId, info, pub->second);
   auto local = endpoint(info);
   Negotiation n;
   n.ok = true;
   n.sdp = SdpNegotiator::offerSubscriber(outgoing(info), streamId, local, info.version);
   n.sdpMid = info.tracks.empty() ? "0" : info.tracks.front().mid;
   for (auto& c : SdpNegotiator::candidates(local)) n.candidates.push_back("candidate:" + c);
-  subscriptions_[k] = info;
+  subscriptions_[k] = std::move(info);
+  return n;
+}
 
+void Sfu::placeSubscription(const std::string& sessionId, const std::string& subscriberId,
+                            SubscriptionInfo& info, const PublicationInfo& publication) {
+  const std::string& streamId = info.streamId;
+  info.node.clear();
+  info.mirrored = false;
+  if (auto target = cascadeTarget(sessionId, streamId);
+      target && ensureRemoteMirror(sessionId, streamId, publication, *target)) {
+    info.node = target->nodeId;
+    info.remote = *target;
+    info.worker = target->worker;
+  } else {
+    const unsigned home = place(sessionId);
+    info.worker = subscriptionWorker(home);
+    ++assigned_[info.worker];
+    if (info.worker != publication.worker) {
+      if (!ensureMirror(sessionId, streamId, publication, info.worker)) {
+        --assigned_[info.worker];
+        info.worker = publication.worker;
+        ++assigned_[info.worker];
+      } else {
+        info.mirrored = true;
+      }
+    }
+  }
   WorkerCommands::NewSubscription order;
   order.routerKey = sessionId;
   order.streamId = streamId;
@@ -371,8 +381,8 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
   order.trackIds = info.trackIds;
   order.ufrag = info.localUfrag;
   order.password = info.localPassword;
-  order.audio = audio;
-  order.video = video;
+  order.audio = info.audio;
+  order.video = info.video;
   if (!info.node.empty()) {
     core::Json ssrcs = core::Json::array();
     for (uint32_t ssrc : order.ssrcs) ssrcs.push(core::Json(static_cast<long long>(ssrc)));
@@ -387,17 +397,16 @@ MediaService::Negotiation Sfu::subscribe(const std::string& sessionId, const std
                                             {"trackIds", trackIds},
                                             {"ufrag", order.ufrag},
                                             {"password", order.password},
-                                            {"audio", audio},
-                                            {"video", video}}));
+                                            {"audio", info.audio},
+                                            {"video", info.video}}));
     Logger::info("subscriber transport placed on another node",
                  {{"sessionId", sessionId}, {"subscriberId", subscriberId}, {"node", info.node}});
-    return n;
+    return;
   }
   Worker* w = workers_[info.worker].get();
   w->post([w, order = std::move(order), certificate = certificate_] {
     WorkerCommands::addSubscription(*w, order, certificate);
   });
-  return n;
 }
 
 MediaService::Negotiation Sfu::subscriberAnswer(const std::string& sessionId,
@@ -453,10 +462,34 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
   auto offer = SdpNegotiator::readSubscriberOffer(offerSdp);
   if (!offer) return failure(offer.error().message);
   SubscriptionInfo& info = it->second;
-  const bool restart = offer->remote.iceUfrag != info.remoteUfrag;
+  bool restart = offer->remote.iceUfrag != info.remoteUfrag;
   if (restart) {
     info.localUfrag = randomToken(8);
     info.localPassword = randomToken(24);
+  }
+  // Its transport was on a node that is gone: an ICE restart places it anew (here or on
+  // another node), and the answer names the new place and its DTLS certificate, so the
+  // browser starts DTLS again there.
+  if (!info.node.empty() && restart &&
+      (info.orphaned || !link_ || !link_->findWorker(info.node, info.worker))) {
+    auto pub = publications_.find(key(sessionId, info.streamId));
+    if (pub == publications_.end()) return failure("stream has no media at the SFU");
+    if (!info.orphaned) {
+      // Alive but out of reach or draining: what it holds for this subscription goes.
+      tellNode(info.node, core::Json::object({{"type", "unsubscribe"},
+                                              {"session", sessionId},
+                                              {"subscriber", subscriberId}}));
+      releaseRemoteMirror(sessionId, info.streamId, info.node);
+    }
+    const std::string gone = info.node;
+    info.orphaned = false;
+    placeSubscription(sessionId, subscriberId, info, pub->second);
+    restart = false;  // a fresh transport: nothing to restart
+    Logger::info("subscriber transport placed again: its node is gone",
+                 {{"sessionId", sessionId},
+                  {"subscriberId", subscriberId},
+                  {"from", gone},
+                  {"to", info.node.empty() ? std::string("here") : info.node}});
   }
   info.remoteUfrag = offer->remote.iceUfrag;
   auto local = endpoint(info);
@@ -510,6 +543,7 @@ void Sfu::unsubscribe(const std::string& sessionId, const std::string& subscribe
   const SubscriptionInfo info = std::move(it->second);
   subscriptions_.erase(it);
   if (!info.node.empty()) {
+    if (info.orphaned) return;  // its node, and what it held there, are gone
     tellNode(info.node,
              core::Json::object(
                  {{"type", "unsubscribe"}, {"session", sessionId}, {"subscriber", subscriberId}}));
@@ -728,8 +762,9 @@ void Sfu::hostedSubscriptionEnded(const std::string& sessionId, const std::strin
   if (it == subscriptions_.end()) return;
   const std::string node = it->second.node;
   const std::string streamId = it->second.streamId;
+  const bool orphaned = it->second.orphaned;
   subscriptions_.erase(it);
-  releaseRemoteMirror(sessionId, streamId, node);
+  if (!orphaned) releaseRemoteMirror(sessionId, streamId, node);
   if (events_) events_->subscriptionFailed(sessionId, subscriberId, reason);
 }
 
@@ -755,12 +790,13 @@ void Sfu::onNodeMessage(const std::string& from, const core::Json& message) {
 
 void Sfu::keepNodes(const std::set<std::string>& live) {
   host_.keepOwners(live);
-  std::vector<std::pair<std::string, std::string>> lost;
-  for (const auto& [k, info] : subscriptions_)
-    if (!info.node.empty() && !live.count(info.node))
-      lost.emplace_back(k.substr(0, k.find('/')), k.substr(k.find('/') + 1));
-  for (const auto& [sessionId, subscriberId] : lost)
-    hostedSubscriptionEnded(sessionId, subscriberId, "media node left");
+  // Subscriptions on a node that left wait for their client's ICE restart, which places
+  // them anew (subscriberOffer); the stream no longer crosses to that node.
+  for (auto& [k, info] : subscriptions_) {
+    if (info.node.empty() || info.orphaned || live.count(info.node)) continue;
+    info.orphaned = true;
+    releaseRemoteMirror(k.substr(0, k.find('/')), info.streamId, info.node);
+  }
 }
 
 void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& streamId,
@@ -827,6 +863,7 @@ void Sfu::setSubscriberTrack(const std::string& sessionId, const std::string& su
                              TrackKind kind, bool active) {
   auto it = subscriptions_.find(key(sessionId, subscriberId));
   if (it == subscriptions_.end()) return;
+  (kind == TrackKind::Audio ? it->second.audio : it->second.video) = active;
   onAnySubscription(it->second, sessionId, subscriberId,
                     core::Json::object({{"type", "track"},
                                         {"kind", kind == TrackKind::Audio ? "audio" : "video"},

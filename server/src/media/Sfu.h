@@ -128,7 +128,9 @@ class Sfu final : public MediaService, public WorkerEvents {
     std::vector<std::string> trackIds;
     std::string localUfrag, localPassword, remoteUfrag;
     uint64_t version = 2;
-    std::string node;  // the node whose worker hosts it ("": this one; `worker` is then ours)
+    bool audio = true, video = true;  // enabled tracks (subscribeToAudio/Video)
+    std::string node;       // the node whose worker hosts it ("": this one; `worker` is then ours)
+    bool orphaned = false;  // that node left; the next ICE restart places it anew
     NodeLink::RemoteWorker remote;  // that worker
   };
   struct Placement {
@@ -154,6 +156,10 @@ class Sfu final : public MediaService, public WorkerEvents {
                           const PublicationInfo& publication, NodeLink::RemoteWorker& remote);
   void releaseRemoteMirror(const std::string& sessionId, const std::string& streamId,
                            const std::string& nodeId);
+  // Places a subscription (its stream, SSRCs, track ids, credentials and tracks set) on a
+  // worker here or, when cascading, on another node, and makes it there.
+  void placeSubscription(const std::string& sessionId, const std::string& subscriberId,
+                         SubscriptionInfo& info, const PublicationInfo& publication);
   // Where a new subscription of the stream goes when this node cascades; nullopt: here.
   std::optional<NodeLink::RemoteWorker> cascadeTarget(const std::string& sessionId,
                                                       const std::string& streamId);

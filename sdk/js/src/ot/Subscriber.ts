@@ -37,6 +37,9 @@ export interface SubscriberProperties {
 
 const SUBSCRIBE_TIMEOUT_MS = 30000;
 
+/** How long a routed subscriber's ICE may stay `disconnected` before it restarts ICE. */
+const ICE_RESTART_AFTER_MS = 2000;
+
 export class Subscriber extends EventDispatcher {
   readonly id: string;
   readonly element: HTMLElement | null;
@@ -65,6 +68,7 @@ export class Subscriber extends EventDispatcher {
   private connected = false;
   private destroyed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private iceRestartTimer: ReturnType<typeof setTimeout> | undefined;
   private done: CompletionHandler | undefined;
   private meter: AudioLevelMeter | undefined;
   private readonly local: boolean;
@@ -357,6 +361,16 @@ export class Subscriber extends EventDispatcher {
     if (routed) void this.link.negotiate({ iceRestart: true });
   }
 
+  private restartIceSoon(link: PeerLink, afterMs: number): void {
+    if (!this.session?.routed || link.isClosed) return;
+    clearTimeout(this.iceRestartTimer);
+    this.iceRestartTimer = setTimeout(() => {
+      if (link !== this.link || link.isClosed || link.iceConnected || this.destroyed) return;
+      log.warn(`${link.name}: ICE ${link.pc.iceConnectionState}; restarting`);
+      void link.negotiate({ iceRestart: true });
+    }, afterMs);
+  }
+
   /** @internal After a signaling reconnection, a routed subscriber re-offers if ICE is down (docs/protocol.md §8.5). */
   onReconnected(): void {
     if (this.link && !this.link.iceConnected && this.session?.routed) void this.link.negotiate({ iceRestart: true });
@@ -380,6 +394,7 @@ export class Subscriber extends EventDispatcher {
     this.destroyed = true;
     Subscriber.live.delete(this);
     clearTimeout(this.timer);
+    clearTimeout(this.iceRestartTimer);
     this.meter?.stop();
     this.link?.close();
     this.link = undefined;
@@ -468,6 +483,9 @@ export class Subscriber extends EventDispatcher {
       if ((state === 'connected' || state === 'completed') && this.replacing) void this.switchWhenDecoding(link);
       if (state === 'connected' || state === 'completed') this.maybeFinish();
       if (state === 'disconnected' && this.connected) this.trigger('disconnected', { reason: 'networkDisconnected' });
+      // Media lost with the socket up: the routed subscriber restarts ICE itself, as OpenTok.js
+      // does (docs/protocol.md §8.5); the server may answer from another media node.
+      if ((state === 'disconnected' || state === 'failed') && !this.done) this.restartIceSoon(link, state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
       if (state === 'failed' && this.done) {
         this.fail(new OTError(ErrorNames.ICE_WORKFLOW_FAILED, 'The subscriber\'s ICE negotiation failed', ExceptionCodes.SUBSCRIBER_ICE_WORKFLOW_FAILED));
       }
