@@ -6,7 +6,6 @@
 
 #include "cluster/RedisConnection.h"
 #include "cluster/RedisError.h"
-#include "core/Clock.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 
@@ -68,19 +67,29 @@ void MediaRelay::take(const std::string& payload) {
 }
 
 void MediaRelay::setNodes(std::vector<NodeRecord> nodes) {
+  const auto now = std::chrono::steady_clock::now();
+  std::map<std::string, std::chrono::steady_clock::time_point> renewed;
   for (const auto& n : nodes) {
     auto old = std::find_if(nodes_.begin(), nodes_.end(),
                             [&](const NodeRecord& o) { return o.id == n.id; });
-    if (old == nodes_.end() || old->heartbeatAtMs != n.heartbeatAtMs)
+    // When this node saw the record change, on its own clock: nodes' clocks may differ.
+    if (old == nodes_.end() || old->heartbeatAtMs != n.heartbeatAtMs) {
       placedSinceRecord_.erase(n.id);
+      renewed[n.id] = now;
+    } else if (auto seen = renewedAt_.find(n.id); seen != renewedAt_.end()) {
+      renewed[n.id] = seen->second;
+    }
   }
+  renewedAt_ = std::move(renewed);
   nodes_ = std::move(nodes);
 }
 
 bool MediaRelay::usable(const NodeRecord& n) const {
-  const auto fresh = 3 * settings_.heartbeat.count();
+  // Silent for three heartbeats (plus the one between two listings): passed over.
+  auto seen = renewedAt_.find(n.id);
   return n.id != settings_.nodeId && !n.draining && !n.mediaWorkers.empty() && !n.mediaIp.empty() &&
-         !n.mediaFingerprint.empty() && core::Clock::nowMs() - n.heartbeatAtMs <= fresh;
+         !n.mediaFingerprint.empty() && seen != renewedAt_.end() &&
+         std::chrono::steady_clock::now() - seen->second <= 4 * settings_.heartbeat;
 }
 
 media::NodeLink::RemoteWorker MediaRelay::describe(const NodeRecord& n, unsigned worker) {

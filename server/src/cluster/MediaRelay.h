@@ -29,7 +29,8 @@ class MediaRelay final : public media::NodeLink {
     std::string nodeId;
     std::string redisUrl;
     std::string prefix = "parley:";
-    std::chrono::milliseconds heartbeat{1000};  // a record older than 3 of these is passed over
+    std::chrono::milliseconds heartbeat{
+        1000};  // a record not renewed for 3 of these is passed over
     std::size_t maxMessageBytes = 1024 * 1024;
   };
   using Deliver = std::function<void(const std::string& from, const core::Json& message)>;
@@ -72,6 +73,8 @@ class MediaRelay final : public media::NodeLink {
   std::vector<NodeRecord> nodes_;
   // Transports placed on a node since its record was last renewed (its count lags).
   std::map<std::string, std::int64_t> placedSinceRecord_;
+  // When this node last saw each node's record renewed (its own steady clock).
+  std::map<std::string, std::chrono::steady_clock::time_point> renewedAt_;
 };
 
 }  // namespace parley::cluster
