@@ -56,8 +56,9 @@ void MediaRelay::take(const std::string& payload) {
   auto envelope = core::Json::parse(payload);
   const core::Json* message = envelope ? envelope->find("message") : nullptr;
   auto from = envelope ? envelope->getString("from") : std::nullopt;
+  // A node id never holds '/' (--node-id): hosted objects are keyed "node:<id>/<session>".
   if (!message || !message->isObject() || !from || from->empty() || from->size() > 200 ||
-      *from == settings_.nodeId) {
+      from->find('/') != std::string::npos || *from == settings_.nodeId) {
     messageCounter("malformed").add();
     obs::Logger::warn("malformed media message from the cluster", {});
     return;

@@ -50,11 +50,14 @@ std::optional<NodeRecord> NodeRecord::fromJson(std::string_view text) {
     for (const auto& w : workers->items()) {
       if (!w.isObject() || r.mediaWorkers.size() >= kMaxMediaWorkers) return std::nullopt;
       MediaWorker m;
-      m.udpPort = static_cast<int>(w.getInt("udpPort").value_or(0));
-      m.tcpPort = static_cast<int>(w.getInt("tcpPort").value_or(0));
+      // Checked before narrowing: 2^32 + 1 is no port 1.
+      const auto udp = w.getInt("udpPort").value_or(0);
+      const auto tcp = w.getInt("tcpPort").value_or(0);
       m.transports = w.getInt("transports").value_or(0);
-      if (m.udpPort <= 0 || m.udpPort > 65535 || m.tcpPort < 0 || m.tcpPort > 65535)
+      if (udp <= 0 || udp > 65535 || tcp < 0 || tcp > 65535 || m.transports < 0)
         return std::nullopt;
+      m.udpPort = static_cast<int>(udp);
+      m.tcpPort = static_cast<int>(tcp);
       r.mediaWorkers.push_back(m);
     }
   }

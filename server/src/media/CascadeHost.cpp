@@ -63,9 +63,19 @@ bool CascadeHost::handle(const std::string& from, const Json& c) {
   } else {
     done = setting(from, *type, c);
   }
-  if (!done)
+  if (!done) {
     Logger::warn("media command from another node dropped",
                  {{"node", from}, {"type", type.value_or("")}});
+    // A subscription that cannot be made here is reported closed, so that its owner does
+    // not wait for it.
+    auto sessionId = id(c, "session");
+    auto subscriber = id(c, "subscriber");
+    if (type == "subscribe" && sessionId && subscriber && link_)
+      link_->send(from, Json::object({{"type", "closed"},
+                                      {"session", *sessionId},
+                                      {"subscriber", *subscriber},
+                                      {"reason", "refused by the media node"}}));
+  }
   return done;
 }
 
@@ -73,12 +83,16 @@ CascadeHost::HostedSession* CascadeHost::session(const std::string& from, const 
                                                  bool create) {
   auto sessionId = id(c, "session");
   if (!sessionId) return nullptr;
+  // Keys of two owners must never meet: an owner with '/' in its id could otherwise name
+  // another's session ("a" + "b/c" and "a/b" + "c").
+  if (from.empty() || from.find('/') != std::string::npos) return nullptr;
   const std::string k = routerKey(from, *sessionId);
   auto it = sessions_.find(k);
   if (it == sessions_.end()) {
     if (!create) return nullptr;
     it = sessions_.emplace(k, HostedSession{from, *sessionId, {}, {}}).first;
   }
+  if (it->second.owner != from || it->second.sessionId != *sessionId) return nullptr;
   return &it->second;
 }
 

@@ -656,8 +656,12 @@ bool Sfu::ensureRemoteMirror(const std::string& sessionId, const std::string& st
     ++it->second.subscribers;
     return true;
   }
+  auto giveUp = [&] {
+    if (mirrors.empty()) remoteMirrors_.erase(key(sessionId, streamId));
+    return false;
+  };
   auto peer = net::SocketAddress::parse(remote.ip, remote.udpPort);
-  if (!peer) return false;
+  if (!peer) return giveUp();
   auto randomPipeId = [] {
     uint32_t id = 0;
     while (id == 0) {
@@ -674,7 +678,13 @@ bool Sfu::ensureRemoteMirror(const std::string& sessionId, const std::string& st
     return core::Crypto::toHex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
   };
   core::Json tracks = core::Json::array();
-  for (const auto& t : publication.tracks) tracks.push(DescriptionJson::track(t));
+  for (const auto& t : publication.tracks) {
+    // A track the other node would refuse (a publisher's overlong cname or fmtp, say) stays
+    // here: the subscription is then placed on this node.
+    core::Json track = DescriptionJson::track(t);
+    if (!DescriptionJson::readTrack(track)) return giveUp();
+    tracks.push(std::move(track));
+  }
   Worker* origin = workers_[publication.worker].get();
   const bool sent =
       link_ &&
@@ -690,10 +700,7 @@ bool Sfu::ensureRemoteMirror(const std::string& sessionId, const std::string& st
                                       {"originIp", settings_.announcedIp},
                                       {"originPort", static_cast<long long>(origin->port())},
                                       {"tracks", tracks}}));
-  if (!sent) {
-    if (mirrors.empty()) remoteMirrors_.erase(key(sessionId, streamId));
-    return false;
-  }
+  if (!sent) return giveUp();
   mirrors[remote.nodeId] = RemoteMirror{remote.worker, pipeId, 1};
   origin->post([origin, sessionId, streamId, pipeId, feedbackPipeId, mediaKey, feedbackKey,
                 peer = *peer] {
