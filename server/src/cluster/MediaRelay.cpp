@@ -107,12 +107,19 @@ media::NodeLink::RemoteWorker MediaRelay::describe(const NodeRecord& n, unsigned
 std::optional<media::NodeLink::RemoteWorker> MediaRelay::pickWorker(
     const std::map<std::string, unsigned>& mirroring) {
   if (redisUp_ && !redisUp_()) return std::nullopt;
+  // A worker's load: what its node's last record said, plus what this node placed on it
+  // since.
+  auto placed = [this](const std::string& node, size_t worker) -> std::int64_t {
+    auto it = placedSinceRecord_.find(node);
+    return it != placedSinceRecord_.end() && worker < it->second.size() ? it->second[worker] : 0;
+  };
   const NodeRecord* best = nullptr;
   std::int64_t bestLoad = std::numeric_limits<std::int64_t>::max();
   for (const auto& n : nodes_) {
     if (!usable(n)) continue;
-    std::int64_t load = placedSinceRecord_[n.id];
-    for (const auto& w : n.mediaWorkers) load += w.transports;
+    std::int64_t load = 0;
+    for (size_t i = 0; i < n.mediaWorkers.size(); ++i)
+      load += n.mediaWorkers[i].transports + placed(n.id, i);
     if (load < bestLoad) {
       best = &n;
       bestLoad = load;
@@ -124,10 +131,13 @@ std::optional<media::NodeLink::RemoteWorker> MediaRelay::pickWorker(
       m != mirroring.end() && m->second < best->mediaWorkers.size()) {
     worker = m->second;  // the stream already crosses to that worker
   } else {
+    auto load = [&](unsigned i) { return best->mediaWorkers[i].transports + placed(best->id, i); };
     for (unsigned i = 1; i < best->mediaWorkers.size(); ++i)
-      if (best->mediaWorkers[i].transports < best->mediaWorkers[worker].transports) worker = i;
+      if (load(i) < load(worker)) worker = i;
   }
-  ++placedSinceRecord_[best->id];
+  auto& counts = placedSinceRecord_[best->id];
+  counts.resize(std::max(counts.size(), best->mediaWorkers.size()));
+  ++counts[worker];
   return describe(*best, worker);
 }
 

@@ -71,8 +71,9 @@ class MediaRelay final : public media::NodeLink {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   RedisSubscriber subscriber_;
   std::vector<NodeRecord> nodes_;
-  // Transports placed on a node since its record was last renewed (its count lags).
-  std::map<std::string, std::int64_t> placedSinceRecord_;
+  // Transports placed on each worker of a node since its record was last renewed (its
+  // counts lag).
+  std::map<std::string, std::vector<std::int64_t>> placedSinceRecord_;  // per worker
   // When this node last saw each node's record renewed (its own steady clock).
   std::map<std::string, std::chrono::steady_clock::time_point> renewedAt_;
 };

@@ -156,6 +156,22 @@ TEST_F(MediaRelayTest, PlacementsSinceTheLastRecordCountUntilItIsRenewed) {
   EXPECT_EQ(relay_.pickWorker({})->nodeId, "b") << "a 2, b 2: the first listed";
 }
 
+TEST_F(MediaRelayTest, PlacementsSinceTheLastRecordCountPerWorker) {
+  // One node, two idle workers: a burst between two records alternates between them
+  // instead of piling on the first.
+  relay_.setNodes({mediaNode("a", {0, 0})});
+  std::vector<unsigned> workers;
+  for (int i = 0; i < 4; ++i) workers.push_back(relay_.pickWorker({})->worker);
+  EXPECT_EQ(workers, (std::vector<unsigned>{0, 1, 0, 1}));
+  // Worker 1 busier by its record: the placements since count on top of it.
+  NodeRecord renewed = mediaNode("a", {0, 2});
+  renewed.heartbeatAtMs += 1;
+  relay_.setNodes({renewed});
+  workers.clear();
+  for (int i = 0; i < 3; ++i) workers.push_back(relay_.pickWorker({})->worker);
+  EXPECT_EQ(workers, (std::vector<unsigned>{0, 0, 0})) << "0+0, 0+1, 0+2 against 2: worker 0 until tied";
+}
+
 TEST_F(MediaRelayTest, ANodeThatMirrorsTheStreamGetsItOnTheMirroringWorker) {
   relay_.setNodes({mediaNode("a", {0, 5, 9}), mediaNode("b", {20, 20})});
   auto picked = relay_.pickWorker({{"a", 2}});
