@@ -317,10 +317,10 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const frames = (v) => v.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
     const killedAt = await killNode(t, pair);
     const cascadeLog = (n) => n.stderr.split('\n').filter((l) => /subscriber|mirror|media|node left|ICE|DTLS/i.test(l)).slice(-40).join('\n');
-    // Each viewer decodes again by its client's ICE restart. Chromium once (in about ten
-    // runs) kept an OpenTok.js subscriber's old DTLS association through the restart and got
-    // no media; an app then subscribes again, which must work at once. How each viewer came
-    // back is printed.
+    // Each viewer decodes again by its client's ICE restart. Once in about ten runs an
+    // OpenTok.js subscriber got no media after its restart although the answer named the new
+    // node (cause not found yet; the logs below are printed for it); an app then subscribes
+    // again, which must work at once. How each viewer came back is printed.
     const survivor = others.find((n) => n !== pair);
     for (const viewer of viewers) {
       const before = await frames(viewer);
