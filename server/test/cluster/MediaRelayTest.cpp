@@ -169,7 +169,8 @@ TEST_F(MediaRelayTest, PlacementsSinceTheLastRecordCountPerWorker) {
   relay_.setNodes({renewed});
   workers.clear();
   for (int i = 0; i < 3; ++i) workers.push_back(relay_.pickWorker({})->worker);
-  EXPECT_EQ(workers, (std::vector<unsigned>{0, 0, 0})) << "0+0, 0+1, 0+2 against 2: worker 0 until tied";
+  EXPECT_EQ(workers, (std::vector<unsigned>{0, 0, 0}))
+      << "0+0, 0+1, 0+2 against 2: worker 0 until tied";
 }
 
 TEST_F(MediaRelayTest, ANodeThatMirrorsTheStreamGetsItOnTheMirroringWorker) {
