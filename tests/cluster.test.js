@@ -238,121 +238,6 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.ok(relayed + relayedB >= 1, `relayed sockets: ${relayed} + ${relayedB}`);
   });
 
-  // The three nodes again, stopped cleanly and started with `extraArgs`.
-  async function restartNodes(extraArgs) {
-    for (let i = 0; i < nodes.length; ++i) {
-      await nodes[i]?.stop();
-      nodes[i] = await startNode(i, extraArgs);
-    }
-  }
-
-  test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {
-    // Every subscriber transport goes to another node once a node holds one transport.
-    await restartNodes(['--cascade-above', '1']);
-    t.after(() => restartNodes([]));
-    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
-    t.after(() => Promise.allSettled([browser.close(), web.close()]));
-    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
-    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
-    const others = nodes.filter((n) => n !== owner);
-    const pages = [];
-    for (const [name, client] of [['publisher', 'parley'], ['ot-viewer', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'parley']]) {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-      t.after(() => page.close().catch(() => {}));
-      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
-      pages.push(page);
-    }
-    const [publisher, ...viewers] = pages;
-    const published = await publisher.publish({ width: 320, height: 240 });
-    assert.ok(published.ok, JSON.stringify(published) + publisher.diagnostics());
-    for (const viewer of viewers) {
-      await viewer.waitForEvent({ event: 'streamCreated', streamId: published.streamId });
-      const subscribed = await viewer.subscribe(published.streamId);
-      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
-    }
-    for (const viewer of viewers) {
-      await viewer.waitForFrames(published.streamId, 20).catch((err) => {
-        throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner:\n${owner.logTail?.() ?? ''}`);
-      });
-    }
-    // Signaling is all on the owner; its workers hold only the publisher's transport, and
-    // the three subscriber transports are on the other two nodes (one of them holds two).
-    const transports = async (n) => metricValue(await getMetrics(n.url), 'parley_media_transports');
-    assert.equal(metricValue(await getMetrics(owner.url), 'parley_connections'), 4);
-    assert.equal(await transports(owner), 1);
-    const hosted = [];
-    for (const n of others) hosted.push(await transports(n));
-    assert.deepEqual([...hosted].sort(), [1, 2], `subscriber transports on the other nodes: ${hosted}`);
-    const pair = others[hosted.indexOf(2)];
-    // Over three seconds the stream crosses once per node, not once per subscriber: what the
-    // owner pipes is what the two nodes take, and the node with two subscribers takes as much
-    // as the node with one. (Not all the owner receives crosses: bandwidth probes stop there.)
-    const sample = async () => {
-      const [o, a, b] = await Promise.all([owner, pair, others.find((n) => n !== pair)].map((n) => getMetrics(n.url)));
-      return {
-        received: metricValue(o, 'parley_media_rtp_received_total'),
-        piped: metricValue(o, 'parley_media_node_pipe_sent_total'),
-        takenByPair: metricValue(a, 'parley_media_node_pipe_received_total'),
-        takenBySingle: metricValue(b, 'parley_media_node_pipe_received_total'),
-      };
-    };
-    const first = await sample();
-    await delay(3000);
-    const last = await sample();
-    const d = Object.fromEntries(Object.keys(first).map((k) => [k, last[k] - first[k]]));
-    t.diagnostic(`owner ${owner.nodeId}, over 3 s: ${JSON.stringify(d)}`);
-    assert.ok(d.received > 50 && d.piped > d.received, JSON.stringify(d));
-    const taken = d.takenByPair + d.takenBySingle;
-    assert.ok(Math.abs(d.piped - taken) <= 0.05 * d.piped, `piped ${d.piped}, taken ${taken}`);
-    assert.ok(Math.abs(d.takenByPair - d.takenBySingle) <= 0.1 * d.takenBySingle,
-      `the node with two subscribers took ${d.takenByPair}, the one with one ${d.takenBySingle}`);
-    // Subscriber stats on the owner name the nodes hosting them.
-    const stats = await mediaStatsOf({ server: owner, apiKey: project.apiKey, restJwt: () => restJwt(project.apiKey, project.apiSecret) }, sessionId);
-    const listed = stats.subscriptions.map((s) => s.node).filter(Boolean).sort();
-    assert.deepEqual(listed, [...others.map((n) => n.nodeId), pair.nodeId].sort());
-    // kill -9 of the node hosting two subscribers (OpenTok.js's and a parley.js one, the first
-    // and third placed): once the owner sees it silent, each subscriber's ICE restart (its
-    // client's own, when media stops) places it again, and video resumes.
-    const frames = (v) => v.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
-    const killedAt = await killNode(t, pair);
-    const cascadeLog = (n) => n.stderr.split('\n').filter((l) => /subscriber|mirror|media|node left|ICE|DTLS/i.test(l)).slice(-40).join('\n');
-    // Each viewer decodes again by its client's ICE restart. Once in about ten runs an
-    // OpenTok.js subscriber got no media after its restart although the answer named the new
-    // node (cause not found yet; the logs below are printed for it); an app then subscribes
-    // again, which must work at once. How each viewer came back is printed.
-    const survivor = others.find((n) => n !== pair);
-    for (const viewer of viewers) {
-      const before = await frames(viewer);
-      const byRestart = await viewer.waitForFrames(published.streamId, before + 30, { timeoutMs: 40000 }).then(() => true, () => false);
-      if (!byRestart) {
-        console.log(`# cascade: ${viewer.name} did not decode again after its ICE restart; subscribing again\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-        assert.ok((await viewer.call('unsubscribe', [published.streamId])).ok);
-        const again = await viewer.subscribe(published.streamId);
-        assert.ok(again.ok, JSON.stringify(again) + viewer.diagnostics());
-        await viewer.waitForFrames(published.streamId, 20, { timeoutMs: 30000 }).catch((err) => {
-          throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-        });
-      }
-      t.diagnostic(`${viewer.name}: ${byRestart ? 'decoding (its ICE restart, if it needed one, was enough)' : 'decoding after subscribing again'}`);
-    }
-    t.diagnostic(`kill -9 of a node hosting two subscribers to video again on every viewer: ${Date.now() - killedAt} ms`);
-    console.log(`# cascade: kill -9 of a hosting node to video resumed: ${Date.now() - killedAt} ms`);
-    // Both subscriptions of the dead node were placed again when their clients restarted ICE.
-    const placedAgain = (owner.stdout + owner.stderr).split('\n').filter((l) => l.includes('subscriber transport placed again'));
-    assert.equal(placedAgain.length, 2, placedAgain.join('\n'));
-    others.splice(others.indexOf(pair), 1);
-    assert.equal(await transports(others[0]), 3, 'all three subscribers on the node left');
-    // When the viewers leave, what they left on the other node goes too.
-    for (const viewer of viewers) {
-      await viewer.call('disconnect');
-      await viewer.close();
-    }
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline && (await transports(others[0])) + (await transports(owner)) > 1) await delay(250);
-    assert.deepEqual([await transports(others[0]), await transports(owner)], [0, 1], 'only the publisher is left');
-  });
-
   // kill -9 of `node`; the node is started again after the test, whatever happens in it, so
   // the tests after it have three nodes. Returns when it was killed.
   async function killNode(t, node) {
@@ -616,5 +501,118 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const frame = await dave.waitForMessage('signal', '/signal/', { timeout: 10000 });
     assert.equal(frame.raptor.content.data, 'after the hang');
     await dave.close();
+  });
+
+  // The three nodes again, stopped cleanly (all at once) and started with `extraArgs`.
+  async function restartNodes(extraArgs) {
+    await Promise.all(nodes.map((n) => n?.stop()));
+    for (let i = 0; i < nodes.length; ++i) nodes[i] = await startNode(i, extraArgs);
+  }
+
+  test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {
+    // Every subscriber transport goes to another node once a node holds one transport. The
+    // last test of the file: the nodes are not restarted without cascading after it.
+    await restartNodes(['--cascade-above', '1']);
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const others = nodes.filter((n) => n !== owner);
+    const pages = [];
+    for (const [name, client] of [['publisher', 'parley'], ['ot-viewer', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'parley']]) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+      t.after(() => page.close().catch(() => {}));
+      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
+      pages.push(page);
+    }
+    const [publisher, ...viewers] = pages;
+    const published = await publisher.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + publisher.diagnostics());
+    for (const viewer of viewers) {
+      await viewer.waitForEvent({ event: 'streamCreated', streamId: published.streamId });
+      const subscribed = await viewer.subscribe(published.streamId);
+      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
+    }
+    for (const viewer of viewers) {
+      await viewer.waitForFrames(published.streamId, 20).catch((err) => {
+        throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner:\n${owner.logTail?.() ?? ''}`);
+      });
+    }
+    // Signaling is all on the owner; its workers hold only the publisher's transport, and
+    // the three subscriber transports are on the other two nodes (one of them holds two).
+    const transports = async (n) => metricValue(await getMetrics(n.url), 'parley_media_transports');
+    assert.equal(metricValue(await getMetrics(owner.url), 'parley_connections'), 4);
+    assert.equal(await transports(owner), 1);
+    const hosted = [];
+    for (const n of others) hosted.push(await transports(n));
+    assert.deepEqual([...hosted].sort(), [1, 2], `subscriber transports on the other nodes: ${hosted}`);
+    const pair = others[hosted.indexOf(2)];
+    // Over three seconds the stream crosses once per node, not once per subscriber: what the
+    // owner pipes is what the two nodes take, and the node with two subscribers takes as much
+    // as the node with one. (Not all the owner receives crosses: bandwidth probes stop there.)
+    const sample = async () => {
+      const [o, a, b] = await Promise.all([owner, pair, others.find((n) => n !== pair)].map((n) => getMetrics(n.url)));
+      return {
+        received: metricValue(o, 'parley_media_rtp_received_total'),
+        piped: metricValue(o, 'parley_media_node_pipe_sent_total'),
+        takenByPair: metricValue(a, 'parley_media_node_pipe_received_total'),
+        takenBySingle: metricValue(b, 'parley_media_node_pipe_received_total'),
+      };
+    };
+    const first = await sample();
+    await delay(3000);
+    const last = await sample();
+    const d = Object.fromEntries(Object.keys(first).map((k) => [k, last[k] - first[k]]));
+    t.diagnostic(`owner ${owner.nodeId}, over 3 s: ${JSON.stringify(d)}`);
+    assert.ok(d.received > 50 && d.piped > d.received, JSON.stringify(d));
+    const taken = d.takenByPair + d.takenBySingle;
+    assert.ok(Math.abs(d.piped - taken) <= 0.05 * d.piped, `piped ${d.piped}, taken ${taken}`);
+    assert.ok(Math.abs(d.takenByPair - d.takenBySingle) <= 0.1 * d.takenBySingle,
+      `the node with two subscribers took ${d.takenByPair}, the one with one ${d.takenBySingle}`);
+    // Subscriber stats on the owner name the nodes hosting them.
+    const stats = await mediaStatsOf({ server: owner, apiKey: project.apiKey, restJwt: () => restJwt(project.apiKey, project.apiSecret) }, sessionId);
+    const listed = stats.subscriptions.map((s) => s.node).filter(Boolean).sort();
+    assert.deepEqual(listed, [...others.map((n) => n.nodeId), pair.nodeId].sort());
+    // kill -9 of the node hosting two subscribers (OpenTok.js's and a parley.js one, the first
+    // and third placed): once the owner sees it silent, each subscriber's ICE restart (its
+    // client's own, when media stops) places it again, and video resumes.
+    const frames = (v) => v.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
+    const killedAt = await killNode(t, pair);
+    const cascadeLog = (n) => n.stderr.split('\n').filter((l) => /subscriber|mirror|media|node left|ICE|DTLS/i.test(l)).slice(-40).join('\n');
+    // Each viewer decodes again by its client's ICE restart. Once in about ten runs an
+    // OpenTok.js subscriber got no media after its restart although the answer named the new
+    // node (cause not found yet; the logs below are printed for it); an app then subscribes
+    // again, which must work at once. How each viewer came back is printed.
+    const survivor = others.find((n) => n !== pair);
+    for (const viewer of viewers) {
+      const before = await frames(viewer);
+      const byRestart = await viewer.waitForFrames(published.streamId, before + 30, { timeoutMs: 40000 }).then(() => true, () => false);
+      if (!byRestart) {
+        console.log(`# cascade: ${viewer.name} did not decode again after its ICE restart; subscribing again\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
+        assert.ok((await viewer.call('unsubscribe', [published.streamId])).ok);
+        const again = await viewer.subscribe(published.streamId);
+        assert.ok(again.ok, JSON.stringify(again) + viewer.diagnostics());
+        await viewer.waitForFrames(published.streamId, 20, { timeoutMs: 30000 }).catch((err) => {
+          throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
+        });
+      }
+      t.diagnostic(`${viewer.name}: ${byRestart ? 'decoding (its ICE restart, if it needed one, was enough)' : 'decoding after subscribing again'}`);
+    }
+    t.diagnostic(`kill -9 of a node hosting two subscribers to video again on every viewer: ${Date.now() - killedAt} ms`);
+    console.log(`# cascade: kill -9 of a hosting node to video resumed: ${Date.now() - killedAt} ms`);
+    // Both subscriptions of the dead node were placed again when their clients restarted ICE.
+    const placedAgain = (owner.stdout + owner.stderr).split('\n').filter((l) => l.includes('subscriber transport placed again'));
+    assert.equal(placedAgain.length, 2, placedAgain.join('\n'));
+    others.splice(others.indexOf(pair), 1);
+    assert.equal(await transports(others[0]), 3, 'all three subscribers on the node left');
+    // When the viewers leave, what they left on the other node goes too.
+    for (const viewer of viewers) {
+      await viewer.call('disconnect');
+      await viewer.close();
+    }
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && (await transports(others[0])) + (await transports(owner)) > 1) await delay(250);
+    assert.deepEqual([await transports(others[0]), await transports(owner)], [0, 1], 'only the publisher is left');
   });
 });
