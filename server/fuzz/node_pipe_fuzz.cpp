@@ -1,6 +1,6 @@
 // What arrives on a media port as a pipe datagram from another node (media/NodePipeCodec),
-// media or feedback: any bytes are refused or opened without a crash, and anything the sender
-// encodes opens again to the same packet and metadata (its own sequence number and SSRC
+// media, keepalive or feedback: any bytes are refused or opened without a crash, and anything the
+// sender encodes opens again to the same packet and metadata (its own sequence number and SSRC
 // restored).
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint16_t lost[NodePipeCodec::kMaxNacked];
   (void)NodePipeCodec::peekFeedbackKind(third);
   (void)receiver->decodeNack(third, track, layer, lost);
+  std::vector<std::uint8_t> fourth(data, data + size);
+  (void)NodePipeCodec::isKeepalive(fourth);
+  (void)receiver->decodeKeepalive(fourth);
 
   // The same bytes as an RTP packet to send: if the sender takes them, they come back.
   auto sender = NodePipeCodec::create(NodePipeCodec::Direction::Send, 42, key);

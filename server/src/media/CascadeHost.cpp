@@ -216,7 +216,7 @@ bool CascadeHost::subscribe(const std::string& from, const Json& c) {
     return false;
   const std::string k = routerKey(from, s->sessionId);
   if (s->subscriptions.count(*subscriber)) removeSubscription(*s, k, *subscriber);
-  s->subscriptions[*subscriber] = static_cast<unsigned>(*worker);
+  s->subscriptions[*subscriber] = {static_cast<unsigned>(*worker), *stream};
   ++subscriptionCount_;
   order.routerKey = k;
   order.streamId = *stream;
@@ -241,7 +241,7 @@ Worker* CascadeHost::subscriptionWorker(const std::string& from, const Json& c, 
   if (it == s->subscriptions.end()) return nullptr;
   k = routerKey(from, s->sessionId);
   subscriberId = *subscriber;
-  return workers_[it->second].get();
+  return workers_[it->second.worker].get();
 }
 
 bool CascadeHost::setRemote(const std::string& from, const Json& c) {
@@ -333,7 +333,7 @@ void CascadeHost::removeSubscription(HostedSession& s, const std::string& k,
                                      const std::string& subscriberId) {
   auto it = s.subscriptions.find(subscriberId);
   if (it == s.subscriptions.end()) return;
-  Worker* w = workers_[it->second].get();
+  Worker* w = workers_[it->second.worker].get();
   w->post([w, k, subscriberId] {
     if (Router* r = w->findRouter(k)) {
       r->removeSubscription(subscriberId);
@@ -375,6 +375,29 @@ void CascadeHost::subscriptionVideoSuspended(const std::string& k, const std::st
 void CascadeHost::tell(const std::string& k, Json message) {
   auto it = sessions_.find(k);
   if (it != sessions_.end() && link_) link_->send(it->second.owner, message);
+}
+
+void CascadeHost::mirrorStarved(const std::string& k, const std::string& streamId,
+                                uint32_t pipeId) {
+  auto it = sessions_.find(k);
+  if (it == sessions_.end()) return;
+  HostedSession& s = it->second;
+  auto mirror = s.mirrors.find(streamId);
+  if (mirror == s.mirrors.end() || mirror->second.pipeId != pipeId) return;
+  Logger::warn("stream from another node stopped arriving; its subscribers here are closed",
+               {{"node", s.owner}, {"sessionId", s.sessionId}, {"streamId", streamId}});
+  std::vector<std::string> fed;
+  for (const auto& [subscriber, hosted] : s.subscriptions)
+    if (hosted.stream == streamId) fed.push_back(subscriber);
+  for (const auto& subscriber : fed) {
+    tell(k, Json::object({{"type", "closed"},
+                          {"session", s.sessionId},
+                          {"subscriber", subscriber},
+                          {"reason", "stream from the owner stopped arriving"}}));
+    removeSubscription(s, k, subscriber);
+  }
+  removeMirror(s, k, streamId);
+  dropIfEmpty(k);
 }
 
 void CascadeHost::keepOwners(const std::set<std::string>& live) {

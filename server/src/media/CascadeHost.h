@@ -48,6 +48,11 @@ class CascadeHost {
                           const std::string& reason);
   void subscriptionVideoSuspended(const std::string& routerKey, const std::string& subscriberId,
                                   bool suspended);
+  // A mirror the worker found starved (its origin went silent) and removed: every
+  // subscription it fed is closed and reported closed to the owner, whose client's ICE
+  // restart then places it anew. Nothing when the mirror was replaced meanwhile (another
+  // pipe id).
+  void mirrorStarved(const std::string& routerKey, const std::string& streamId, uint32_t pipeId);
   // Drops everything hosted for nodes not in `live` (they died or left).
   void keepOwners(const std::set<std::string>& live);
 
@@ -58,7 +63,11 @@ class CascadeHost {
   struct HostedSession {
     std::string owner;
     std::string sessionId;
-    std::map<std::string, unsigned> subscriptions;  // subscriber → worker
+    struct Subscribed {
+      unsigned worker = 0;
+      std::string stream;
+    };
+    std::map<std::string, Subscribed> subscriptions;  // by subscriber
     struct Mirror {
       unsigned worker = 0;
       uint32_t pipeId = 0;

@@ -198,4 +198,43 @@ size_t NodePipeCodec::decodeNack(std::span<uint8_t> datagram, uint8_t& track, ui
   return nack->lostSequenceNumbers(lost.data(), kMaxNacked);
 }
 
+size_t NodePipeCodec::encodeKeepalive(std::span<uint8_t> out) {
+  constexpr size_t kEmptyReport = 8;
+  if (direction_ != Direction::Send ||
+      out.size() < kHeaderSize + kEmptyReport + srtp::SrtpSession::kMaxTrailer)
+    return 0;
+  uint8_t* header = out.data();
+  header[0] = kMarker;
+  header[1] = kVersion;
+  writeU32(header + 2, pipeId_);
+  header[6] = kKeepaliveKind;
+  header[7] = 0;
+  // RTCP RR (RFC 3550 §6.4.2) with no report blocks: V=2, RC=0, PT 201, length 1.
+  uint8_t* rr = out.data() + kHeaderSize;
+  rr[0] = 0x80;
+  rr[1] = 201;
+  rr[2] = 0;
+  rr[3] = 1;
+  writeU32(rr + 4, pipeId_);
+  size_t size = kEmptyReport;
+  if (!srtp_->protectRtcp(rr, size, out.size() - kHeaderSize)) return 0;
+  return kHeaderSize + size;
+}
+
+bool NodePipeCodec::isKeepalive(std::span<const uint8_t> datagram) {
+  uint32_t id = 0;
+  return peekPipeId(datagram, id) && datagram[6] == kKeepaliveKind && datagram[7] == 0;
+}
+
+bool NodePipeCodec::decodeKeepalive(std::span<uint8_t> datagram) {
+  uint32_t id = 0;
+  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
+      !isKeepalive(datagram))
+    return false;
+  uint8_t* rr = datagram.data() + kHeaderSize;
+  size_t size = datagram.size() - kHeaderSize;
+  if (!srtp_->unprotectRtcp(rr, size)) return false;
+  return size == 8 && rr[0] == 0x80 && rr[1] == 201 && readU32(rr + 4) == pipeId_;
+}
+
 }  // namespace parley::media

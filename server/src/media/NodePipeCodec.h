@@ -38,6 +38,8 @@ class NodePipeCodec {
   static constexpr uint8_t kMaxLayer = 127;
   // Sequence numbers one retransmission request carries at most.
   static constexpr size_t kMaxNacked = 64;
+  // The header's sixth byte of a keepalive (0 media, 1 keyframe request, 2 NACK).
+  static constexpr uint8_t kKeepaliveKind = 3;
   static constexpr size_t kKeySize = srtp::srtpKeyMaterialSize(srtp::SrtpProfile::AeadAes128Gcm);
   using Key = std::array<uint8_t, kKeySize>;
 
@@ -83,6 +85,16 @@ class NodePipeCodec {
                     std::span<uint16_t> lost);
   // Which feedback a datagram carries, without checking it (0: none, 1: keyframe, 2: NACK).
   static uint8_t peekFeedbackKind(std::span<const uint8_t> datagram);
+
+  // A keepalive, the media direction's sign of life while no packet crosses (a publisher
+  // sending nothing, say): an SRTCP-protected empty receiver report behind the pipe header
+  // (sixth byte 3), so a node whose pipe went silent can tell a dead origin from a quiet
+  // stream. encodeKeepalive() returns the datagram's size (0: `out` too small);
+  // isKeepalive() looks without checking; decodeKeepalive() is true only for an authentic,
+  // fresh keepalive of this pipe.
+  size_t encodeKeepalive(std::span<uint8_t> out);
+  static bool isKeepalive(std::span<const uint8_t> datagram);
+  bool decodeKeepalive(std::span<uint8_t> datagram);
 
   // The pipe id of a datagram, without checking it (to find its pipe); false when the bytes
   // are not a pipe datagram.

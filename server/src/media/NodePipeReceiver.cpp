@@ -8,10 +8,24 @@ namespace parley::media {
 void NodePipeReceiver::onDatagram(uint8_t* data, size_t size, const net::SocketAddress& from,
                                   int64_t nowUs) {
   // Only the origin's worker sends on this pipe: anything else is not even decrypted.
+  const std::span<uint8_t> datagram(data, size);
+  if (from == origin_ && NodePipeCodec::isKeepalive(datagram)) {
+    if (!codec_->decodeKeepalive(datagram)) {
+      ++refused_;
+      return;
+    }
+    ++keepalives_;
+    lastHeardUs_ = nowUs;
+    return;
+  }
   std::span<const uint8_t> rtp;
   NodePipeCodec::Metadata meta;
-  if (!(from == origin_) || !codec_->decode(std::span<uint8_t>(data, size), rtp, meta) ||
-      !pipe_->ring().push(rtp, nowUs, meta.track, meta.layer, meta.keyframe)) {
+  if (!(from == origin_) || !codec_->decode(datagram, rtp, meta)) {
+    ++refused_;
+    return;
+  }
+  lastHeardUs_ = nowUs;
+  if (!pipe_->ring().push(rtp, nowUs, meta.track, meta.layer, meta.keyframe)) {
     ++refused_;
     return;
   }

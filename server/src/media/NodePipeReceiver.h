@@ -41,6 +41,11 @@ class NodePipeReceiver final : public NodePipeEndpoint {
   // Asks the origin again for packets of a track and layer that did not cross.
   void requestRetransmission(size_t track, size_t layer, std::span<const uint16_t> lost);
 
+  // When the origin was last heard from (an authentic packet or keepalive), on the worker's
+  // clock; 0 before anything came.
+  int64_t lastHeardUs() const { return lastHeardUs_; }
+  uint64_t keepalives() const { return keepalives_; }
+
   uint64_t received() const { return received_; }
   // From another address, failing the check, or finding the pipe full.
   uint64_t refused() const { return refused_; }
@@ -54,6 +59,8 @@ class NodePipeReceiver final : public NodePipeEndpoint {
   net::PacketSink* out_ = nullptr;
   uint64_t received_ = 0;
   uint64_t refused_ = 0;
+  uint64_t keepalives_ = 0;
+  int64_t lastHeardUs_ = 0;
 };
 
 }  // namespace parley::media

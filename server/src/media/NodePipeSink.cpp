@@ -20,7 +20,16 @@ void NodePipeSink::onPacket(const Packet& packet) {
   }
   out_.commit(size, peer_);
   ++sent_;
+  lastSentUs_ = packet.arrivalUs;
   if (counted_) counted_->add();
+}
+
+void NodePipeSink::tick(int64_t nowUs) {
+  if (nowUs - lastSentUs_ < kKeepaliveIntervalUs) return;
+  uint8_t* slot = out_.reserve();
+  const size_t size = codec_->encodeKeepalive(std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
+  if (size) out_.commit(size, peer_);
+  lastSentUs_ = nowUs;
 }
 
 }  // namespace parley::media

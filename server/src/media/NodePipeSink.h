@@ -23,8 +23,14 @@ class NodePipeSink final : public MediaSink {
 
   uint32_t pipeId() const { return codec_->pipeId(); }
 
+  // A keepalive goes out when nothing has crossed for this long (NodePipeCodec), so the
+  // mirroring node can tell a quiet stream from a pipe whose origin stopped.
+  static constexpr int64_t kKeepaliveIntervalUs = 1'000'000;
+
   void onPacket(const Packet& packet) override;
   void onSourceGone() override { gone_ = true; }
+  // Called every worker tick: sends a keepalive when the pipe has been quiet.
+  void tick(int64_t nowUs);
 
   uint64_t sent() const { return sent_; }
   uint64_t dropped() const { return dropped_; }  // too large, or not RTP
@@ -37,6 +43,7 @@ class NodePipeSink final : public MediaSink {
   obs::Metrics::Counter* counted_;
   uint64_t sent_ = 0;
   uint64_t dropped_ = 0;
+  int64_t lastSentUs_ = 0;
   bool gone_ = false;
 };
 

@@ -185,7 +185,7 @@ bool Router::addNodeMirror(const std::string& streamId, std::vector<TrackDescrip
   };
   Publication& p =
       addPublication(std::make_unique<Publication>(*this, streamId, std::move(tracks), pipe));
-  nodePipes_[pipeId] = NodePipe{&p, nullptr, std::move(receiver)};
+  nodePipes_[pipeId] = NodePipe{&p, nullptr, std::move(receiver), end, nowUs()};
   return true;
 }
 
@@ -264,9 +264,22 @@ void Router::subscriptionVideoSuspended(Subscription& s, bool suspended) {
 void Router::tick(int64_t nowUs) {
   std::vector<std::pair<std::string, std::string>> closedPublications;
   std::vector<std::pair<std::string, std::string>> closedSubscriptions;
+  std::vector<std::pair<std::string, uint32_t>> starvedMirrors;
   for (auto& [id, p] : publications_) {
     p->tick(nowUs);
     if (p->closed()) closedPublications.emplace_back(id, p->closeReason());
+  }
+  for (auto& [pipeId, n] : nodePipes_) {
+    if (n.sink) {
+      n.sink->tick(nowUs);
+    } else if (n.receiver && nowUs - std::max(n.receiver->lastHeardUs(), n.sinceUs) >
+                                 worker_.mirrorStarvedAfterUs()) {
+      starvedMirrors.emplace_back(n.publication->streamId(), pipeId);
+    }
+  }
+  for (auto& [streamId, pipeId] : starvedMirrors) {
+    removeNodePipe(pipeId);
+    worker_.events().mirrorStarved(sessionId_, streamId, pipeId);
   }
   for (auto& [id, s] : subscriptions_) {
     s->tick(nowUs);

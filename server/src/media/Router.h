@@ -93,6 +93,11 @@ class Router {
   bool addNodeMirror(const std::string& streamId, std::vector<TrackDescription> tracks,
                      std::unique_ptr<NodePipeReceiver> receiver, std::shared_ptr<MediaPipe> pipe);
   void removeNodePipe(uint32_t pipeId);
+  // A mirror whose origin has not been heard from for the worker's
+  // Settings::mirrorStarvedAfterUs (no packet, no keepalive: the origin sends one every
+  // second) is starved: its origin stopped or cannot reach this node. tick() removes it and
+  // reports it (WorkerEvents::mirrorStarved), so that the subscribers it fed are closed
+  // rather than left on frozen video with ICE still up.
   size_t tapCount() const { return taps_.size(); }
   void requestKeyFrame(const std::string& streamId);
 
@@ -133,6 +138,8 @@ class Router {
     const Publication* publication = nullptr;
     std::unique_ptr<NodePipeSink> sink;          // origin only
     std::unique_ptr<NodePipeEndpoint> endpoint;  // registered with the worker
+    NodePipeReceiver* receiver = nullptr;        // mirror only: `endpoint`
+    int64_t sinceUs = 0;                         // mirror only: when it was added
   };
   std::map<uint32_t, NodePipe> nodePipes_;  // by the sink's or receiver's pipe id
   void dropNodePipe(std::map<uint32_t, NodePipe>::iterator it);

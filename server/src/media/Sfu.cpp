@@ -1064,4 +1064,12 @@ void Sfu::subscriptionVideoSuspended(const std::string& sessionId, const std::st
   });
 }
 
+void Sfu::mirrorStarved(const std::string& routerKey, const std::string& streamId,
+                        uint32_t pipeId) {
+  auto alive = alive_;
+  boost::asio::post(control_, [this, alive, routerKey, streamId, pipeId] {
+    if (*alive) host_.mirrorStarved(routerKey, streamId, pipeId);
+  });
+}
+
 }  // namespace parley::media

@@ -212,6 +212,8 @@ class Sfu final : public MediaService, public WorkerEvents {
                           const std::string& reason) override;
   void subscriptionVideoSuspended(const std::string& sessionId, const std::string& subscriberId,
                                   bool suspended) override;
+  void mirrorStarved(const std::string& routerKey, const std::string& streamId,
+                     uint32_t pipeId) override;
 
   boost::asio::io_context& control_;
   Settings settings_;

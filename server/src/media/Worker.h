@@ -43,6 +43,10 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
     // info announces). It must not be a transport port: a browser drops ICE responses
     // that come from its STUN server's address. -1: none.
     int stunPort = -1;
+    // A mirror of a stream from another node that hears nothing from its origin for this
+    // long (no packet, no keepalive; the origin sends one a second) is removed as starved
+    // (Router::tick, WorkerEvents::mirrorStarved).
+    int64_t mirrorStarvedAfterUs = 5'000'000;
   };
 
   static constexpr size_t kMaxTcpConnections = 1024;
@@ -82,6 +86,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   int64_t nowUs() const { return nowUs_; }
   bool dropForTest();
   unsigned testLossPercent() const { return settings_.testLossPercent; }
+  int64_t mirrorStarvedAfterUs() const { return settings_.mirrorStarvedAfterUs; }
   // Registers `t` under its local ufrag (again after an ICE restart); its tuples are mapped
   // as it learns them. Unregistering forgets them all.
   void registerTransport(WebRtcTransport* t);

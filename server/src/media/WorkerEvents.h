@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace parley::media {
@@ -21,6 +22,11 @@ class WorkerEvents {
   virtual void subscriptionVideoSuspended(const std::string& /*sessionId*/,
                                           const std::string& /*subscriberId*/, bool /*suspended*/) {
   }
+  // A mirror of a stream from another node (pipe `pipeId`) heard nothing from its origin for
+  // Worker::Settings::mirrorStarvedAfterUs and was removed; the subscriptions it fed get nothing
+  // more.
+  virtual void mirrorStarved(const std::string& /*routerKey*/, const std::string& /*streamId*/,
+                             uint32_t /*pipeId*/) {}
 };
 
 }  // namespace parley::media

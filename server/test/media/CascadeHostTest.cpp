@@ -179,8 +179,12 @@ struct Seen {
 class CascadeHostTest : public ::testing::Test {
  protected:
   CascadeHostTest() {
+    // The mirrors here are fed by nothing: the workers must not find them starved, however
+    // slowly a test runs (starvation has a test of its own, NodePipeTest).
+    Worker::Settings settings;
+    settings.mirrorStarvedAfterUs = 3600'000'000;
     for (unsigned i = 0; i < 2; ++i) {
-      workers_.push_back(std::make_unique<Worker>(i, Worker::Settings{}, events_));
+      workers_.push_back(std::make_unique<Worker>(i, settings, events_));
       workers_.back()->start();
     }
     host_.setLink(&link_);
@@ -604,6 +608,50 @@ TEST_F(CascadeHostTest, ASubscriptionToAMirrorTheWorkerCouldNotMakeIsReportedClo
   EXPECT_FALSE(seen(0, keyB).router);
   EXPECT_TRUE(seen(0, keyA_).mirror);
   EXPECT_EQ(host_.mirrorCount(), 1u);
+}
+
+TEST_F(CascadeHostTest, AStarvedMirrorClosesTheSubscriptionsItFedAndTellsTheOwner) {
+  ASSERT_TRUE(host_.handle("node-a", mirrorCommand("s1", "cam", 0, 7)));
+  ASSERT_TRUE(host_.handle("node-a", mirrorCommand("s1", "screen", 1, 9)));
+  ASSERT_TRUE(host_.handle("node-a", subscribeCommand("s1", "cam", "sub", 0)));
+  ASSERT_TRUE(host_.handle("node-a", subscribeCommand("s1", "cam", "sub2", 0)));
+  ASSERT_TRUE(host_.handle("node-a", subscribeCommand("s1", "screen", "sub3", 1)));
+  // News naming another pipe (the owner mirrored the stream anew meanwhile), another owner's
+  // router or an unknown stream changes nothing.
+  host_.mirrorStarved(keyA_, "cam", 8);
+  host_.mirrorStarved(CascadeHost::routerKey("node-b", "s1"), "cam", 7);
+  host_.mirrorStarved(keyA_, "mic", 7);
+  EXPECT_EQ(host_.mirrorCount(), 2u);
+  EXPECT_EQ(host_.subscriptionCount(), 3u);
+  EXPECT_TRUE(link_.sent.empty());
+
+  host_.mirrorStarved(keyA_, "cam", 7);
+  EXPECT_EQ(host_.mirrorCount(), 1u);
+  EXPECT_EQ(host_.subscriptionCount(), 1u);
+  ASSERT_EQ(link_.sent.size(), 2u);
+  std::set<std::string> told;
+  for (const auto& [node, m] : link_.sent) {
+    EXPECT_EQ(node, "node-a");
+    EXPECT_EQ(m.getString("type"), "closed");
+    EXPECT_EQ(m.getString("session"), "s1");
+    told.insert(m.getString("subscriber").value_or(""));
+  }
+  EXPECT_EQ(told, (std::set<std::string>{"sub", "sub2"}));
+  const Seen cam = seen(0, keyA_, "cam", "sub");
+  EXPECT_FALSE(cam.mirror);
+  EXPECT_FALSE(cam.subscription);
+  EXPECT_FALSE(seen(0, keyA_, "cam", "sub2").subscription);
+  const Seen screen = seen(1, keyA_, "screen", "sub3");
+  EXPECT_TRUE(screen.mirror);
+  EXPECT_TRUE(screen.subscription);
+  // Reported once: the same news again finds nothing.
+  host_.mirrorStarved(keyA_, "cam", 7);
+  EXPECT_EQ(link_.sent.size(), 2u);
+  // The other stream starving too leaves nothing of the session.
+  host_.mirrorStarved(keyA_, "screen", 9);
+  EXPECT_FALSE(host_.hosts(keyA_));
+  EXPECT_EQ(routersOn(0), 0u);
+  EXPECT_EQ(routersOn(1), 0u);
 }
 
 }  // namespace

@@ -201,4 +201,51 @@ TEST_F(NodePipeCodecTest, RetransmissionRequestsGoBackAuthenticated) {
 }
 
 }  // namespace
+TEST_F(NodePipeCodecTest, KeepalivesCrossAuthenticatedAndOnce) {
+  std::vector<uint8_t> out(200);
+  out.resize(sender_->encodeKeepalive(out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[6], NodePipeCodec::kKeepaliveKind);
+  EXPECT_TRUE(NodePipeCodec::isKeepalive(out));
+  // Neither media nor feedback.
+  std::span<const uint8_t> rtp;
+  NodePipeCodec::Metadata meta;
+  auto asMedia = out;
+  EXPECT_FALSE(receiver_->decode(asMedia, rtp, meta));
+  uint8_t layer = 0;
+  auto asFeedback = out;
+  EXPECT_FALSE(receiver_->decodeKeyframeRequest(asFeedback, layer));
+  EXPECT_EQ(NodePipeCodec::peekFeedbackKind(out), 0);
+
+  auto tampered = out;
+  tampered[tampered.size() - 20] ^= 1;
+  EXPECT_FALSE(receiver_->decodeKeepalive(tampered));
+  auto good = out;
+  EXPECT_TRUE(receiver_->decodeKeepalive(good));
+  good = out;
+  EXPECT_FALSE(receiver_->decodeKeepalive(good)) << "a replay";
+  // A second keepalive is fresh.
+  std::vector<uint8_t> next(200);
+  next.resize(sender_->encodeKeepalive(next));
+  EXPECT_TRUE(receiver_->decodeKeepalive(next));
+
+  // Media is not a keepalive; a receiving codec sends none; too little room gives none.
+  auto media = encode(rtpPacket(9, 9), {});
+  EXPECT_FALSE(NodePipeCodec::isKeepalive(media));
+  EXPECT_FALSE(receiver_->decodeKeepalive(media));
+  std::vector<uint8_t> room(200);
+  EXPECT_EQ(receiver_->encodeKeepalive(room), 0u);
+  std::vector<uint8_t> small(20);
+  EXPECT_EQ(sender_->encodeKeepalive(small), 0u);
+  // A keepalive naming this pipe under another key is refused, and so is another pipe's.
+  auto other = NodePipeCodec::create(NodePipeCodec::Direction::Send, 7, NodePipeCodec::newKey());
+  std::vector<uint8_t> foreign(200);
+  foreign.resize(other->encodeKeepalive(foreign));
+  EXPECT_FALSE(receiver_->decodeKeepalive(foreign));
+  auto stranger = NodePipeCodec::create(NodePipeCodec::Direction::Send, 8, key_);
+  std::vector<uint8_t> elsewhere(200);
+  elsewhere.resize(stranger->encodeKeepalive(elsewhere));
+  EXPECT_FALSE(receiver_->decodeKeepalive(elsewhere));
+}
+
 }  // namespace parley::media

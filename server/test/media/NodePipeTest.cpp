@@ -313,5 +313,119 @@ TEST(NodePipeTest, APacketThatDidNotCrossIsAskedForAndSentAgain) {
   origin.stop();
 }
 
+// Keepalives and starvation: a pipe with nothing to send still sends a keepalive every
+// second, which keeps its mirror; a mirror that hears nothing for the worker's
+// mirrorStarvedAfterUs (its origin died or cannot reach it) is removed and reported, so the
+// node hosting it can close the subscribers it fed.
+TEST(NodePipeTest, AQuietPipeSendsKeepalivesAndAMirrorWhoseOriginFallsSilentIsRemoved) {
+  struct StarvedEvents final : WorkerEvents {
+    void publicationConnected(const std::string&, const std::string&) override {}
+    void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
+    void subscriptionConnected(const std::string&, const std::string&) override {}
+    void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
+    void mirrorStarved(const std::string& key, const std::string& stream, uint32_t pipe) override {
+      std::lock_guard lock(mutex);
+      starved.push_back(key + " " + stream + " " + std::to_string(pipe));
+    }
+    std::vector<std::string> taken() {
+      std::lock_guard lock(mutex);
+      return starved;
+    }
+    std::mutex mutex;
+    std::vector<std::string> starved;
+  };
+  StarvedEvents events;
+  Worker origin(0, Worker::Settings{}, events);
+  // The ticks below run on clocks of their own; the worker's real ones must never reach the
+  // limit first, however slowly this test runs.
+  Worker::Settings slow;
+  slow.mirrorStarvedAfterUs = 3600'000'000;
+  Worker mirror(1, slow, events);
+  origin.start();
+  mirror.start();
+  const auto mediaKey = NodePipeCodec::newKey();
+  const auto feedbackKey = NodePipeCodec::newKey();
+  const auto originAddress = net::SocketAddress::parse("127.0.0.1", origin.port()).value();
+  const auto mirrorAddress = net::SocketAddress::parse("127.0.0.1", mirror.port()).value();
+  const std::string key = "node:a/session";
+
+  NodePipeReceiver* heard = nullptr;   // the mirror's receiver (its router owns it)
+  NodePipeReceiver* silent = nullptr;  // a second mirror whose origin never sends
+  int64_t added = 0;                   // when, on the mirror worker's clock
+  onWorker(mirror, [&] {
+    Router& r = mirror.router(key);
+    added = r.nowUs();
+    auto pipe = std::make_shared<MediaPipe>();
+    auto receiver = std::make_unique<NodePipeReceiver>(
+        NodePipeCodec::create(NodePipeCodec::Direction::Receive, 41, mediaKey), pipe,
+        originAddress);
+    heard = receiver.get();
+    ASSERT_TRUE(r.addNodeMirror("stream", {videoTrack()}, std::move(receiver), pipe));
+    auto otherPipe = std::make_shared<MediaPipe>();
+    auto other = std::make_unique<NodePipeReceiver>(
+        NodePipeCodec::create(NodePipeCodec::Direction::Receive, 43, mediaKey), otherPipe,
+        originAddress);
+    silent = other.get();
+    ASSERT_TRUE(r.addNodeMirror("quiet", {videoTrack()}, std::move(other), otherPipe));
+  });
+  // The origin's publication sends nothing; its pipe sends keepalives by the worker's ticks.
+  onWorker(origin, [&] {
+    Router& r = origin.router("session");
+    auto transport =
+        std::make_unique<WebRtcTransport>("pub:stream", "ufrag123", "password1234567890123456",
+                                          dtls::DtlsCertificate::generate(), origin);
+    r.addPublication(std::make_unique<Publication>(
+        r, "stream", std::vector<TrackDescription>{videoTrack()}, std::move(transport)));
+    ASSERT_TRUE(
+        r.addNodePipe("stream",
+                      std::make_unique<NodePipeSink>(
+                          NodePipeCodec::create(NodePipeCodec::Direction::Send, 41, mediaKey),
+                          origin, mirrorAddress),
+                      std::make_unique<NodePipeFeedbackReceiver>(
+                          NodePipeCodec::create(NodePipeCodec::Direction::Receive, 42, feedbackKey),
+                          mirrorAddress, [](size_t) {})));
+  });
+  std::atomic<uint64_t> keepalives{0};
+  ASSERT_TRUE(waitFor([&] {
+    onWorker(mirror, [&] { keepalives = heard->keepalives(); });
+    return keepalives >= 2;
+  }));
+
+  // On the mirror's clock. Just short of the limit after the mirrors were added, both stay;
+  // past it, the silent one goes (it counts from when it was added) and the one that heard
+  // keepalives since stays; past the limit after its last keepalive, it goes too.
+  const int64_t limit = mirror.mirrorStarvedAfterUs();
+  onWorker(mirror, [&] {
+    Router& r = mirror.router(key);
+    EXPECT_EQ(silent->lastHeardUs(), 0);
+    EXPECT_GT(heard->lastHeardUs(), added + 500'000) << "two keepalives, a second apart";
+    r.tick(added + limit - 100'000);
+    EXPECT_NE(r.publication("stream"), nullptr);
+    EXPECT_NE(r.publication("quiet"), nullptr);
+  });
+  EXPECT_TRUE(events.taken().empty());
+  onWorker(mirror, [&] {
+    Router& r = mirror.router(key);
+    r.tick(added + limit + 100'000);
+    EXPECT_NE(r.publication("stream"), nullptr);
+    EXPECT_EQ(r.publication("quiet"), nullptr);
+  });
+  EXPECT_EQ(events.taken(), std::vector<std::string>{key + " quiet 43"});
+  onWorker(mirror, [&] {
+    Router& r = mirror.router(key);
+    r.tick(heard->lastHeardUs() + limit + 100'000);
+    EXPECT_EQ(r.publication("stream"), nullptr);
+  });
+  EXPECT_EQ(events.taken(), (std::vector<std::string>{key + " quiet 43", key + " stream 41"}));
+  // The pipe ids are no longer registered: the origin's next keepalive is dropped unread.
+  const uint64_t droppedBefore = mirror.counters().datagramsDropped.value();
+  ASSERT_TRUE(waitFor([&] { return mirror.counters().datagramsDropped.value() > droppedBefore; }));
+
+  onWorker(mirror, [&] { mirror.removeRouterIfEmpty(key); });
+  onWorker(origin, [&] { origin.router("session").removePublication("stream"); });
+  mirror.stop();
+  origin.stop();
+}
+
 }  // namespace
 }  // namespace parley::media
