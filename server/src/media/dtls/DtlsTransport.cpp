@@ -250,7 +250,7 @@ std::optional<DtlsRole> DtlsTransport::role() const {
 }
 
 void DtlsTransport::receive(const uint8_t* data, size_t size) {
-  if (state_ != State::Connecting && state_ != State::Connected) return;
+  if (!ssl_ || (state_ != State::Connecting && state_ != State::Connected)) return;
   if (!data || size < kRecordHeaderSize || size > kMaxDatagramSize) return;
   // The memory BIO is a byte stream: keep exactly one datagram in it so that OpenSSL's
   // datagram reads never see two glued together or the tail of an earlier one.
@@ -397,7 +397,7 @@ void DtlsTransport::drainRecords() {
 }
 
 std::optional<std::chrono::milliseconds> DtlsTransport::timeout() {
-  if (state_ != State::Connecting && state_ != State::Connected) return std::nullopt;
+  if (!ssl_ || (state_ != State::Connecting && state_ != State::Connected)) return std::nullopt;
   timeval left{};
   if (DTLSv1_get_timeout(ssl_, &left) != 1) return std::nullopt;
   const int64_t us = static_cast<int64_t>(left.tv_sec) * 1000000 + left.tv_usec;
@@ -405,7 +405,7 @@ std::optional<std::chrono::milliseconds> DtlsTransport::timeout() {
 }
 
 void DtlsTransport::handleTimeout() {
-  if (state_ != State::Connecting && state_ != State::Connected) return;
+  if (!ssl_ || (state_ != State::Connecting && state_ != State::Connected)) return;
   if (state_ == State::Connected && !holdBuffers()) return;
   ERR_clear_error();
   if (DTLSv1_handle_timeout(ssl_) < 0) {
@@ -417,6 +417,10 @@ void DtlsTransport::handleTimeout() {
 }
 
 void DtlsTransport::close() {
+  if (!ssl_) {
+    state_ = State::Closed;
+    return;
+  }
   if (state_ == State::Connected && holdBuffers()) {
     ERR_clear_error();
     (void)SSL_shutdown(ssl_);
@@ -424,6 +428,14 @@ void DtlsTransport::close() {
   }
   if (state_ != State::Failed) state_ = State::Closed;
   releaseBuffers();
+}
+
+void DtlsTransport::release() {
+  if (!ssl_ || state_ != State::Connected) return;
+  SSL_free(ssl_);  // also frees both BIOs; sends nothing
+  ssl_ = nullptr;
+  rbio_ = nullptr;
+  ERR_clear_error();
 }
 
 void DtlsTransport::abandon(std::string_view reason) {

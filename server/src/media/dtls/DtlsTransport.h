@@ -89,6 +89,17 @@ class DtlsTransport {
   // Sends close_notify if connected; the transport then ignores everything. No callback.
   void close();
 
+  // Frees all of OpenSSL's state for this connection (about 40 KB: the handshake buffer it
+  // keeps to retransmit a flight, the SSL object, the record ciphers, the peer's
+  // certificate). Only for a caller that knows the peer has finished its handshake too —
+  // it sent SRTP protected with the exported keys — so that it will never retransmit its
+  // last flight, the one thing a connected DTLS-SRTP endpoint must answer. What could still
+  // come (alerts, application data) is then dropped unread: a peer that goes away is
+  // noticed by ICE consent instead of close_notify. The state stays Connected. Nothing
+  // unless Connected.
+  void release();
+  bool released() const { return ssl_ == nullptr; }
+
   State state() const { return state_; }
   std::optional<DtlsRole> role() const;
   // The negotiated profile once connected (kept after Closed).

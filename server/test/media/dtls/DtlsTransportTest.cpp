@@ -526,6 +526,36 @@ TEST_F(DtlsTransportTest, CloseBeforeConnectingSendsNothing) {
   EXPECT_FALSE(client_.timeout());
 }
 
+TEST_F(DtlsTransportTest, AReleasedTransportStaysConnectedAndDropsWhatComesLater) {
+  exchangeFingerprints();
+  startBoth();
+  // Not before the handshake is over: nothing is released while connecting.
+  server_.release();
+  EXPECT_FALSE(server_.released());
+  pump();
+  expectConnected(SrtpProfile::AeadAes128Gcm);
+  server_.release();
+  EXPECT_TRUE(server_.released());
+  EXPECT_EQ(State::Connected, server_.state());
+  EXPECT_EQ(SrtpProfile::AeadAes128Gcm, server_.profile());
+  EXPECT_EQ(DtlsRole::Server, server_.role());
+  server_.release();  // twice is harmless
+  // The client's close_notify and anything else are dropped unread: no answer, no news.
+  client_.close();
+  ASSERT_FALSE(clientPeer_.outbox.empty());
+  const size_t sent = serverPeer_.sent;
+  pump();
+  for (const auto& d : garbage()) server_.receive(d.data(), d.size());
+  EXPECT_EQ(State::Connected, server_.state());
+  EXPECT_EQ(0, serverPeer_.closed);
+  EXPECT_TRUE(serverPeer_.failures.empty());
+  EXPECT_FALSE(server_.timeout());
+  server_.handleTimeout();
+  server_.close();  // nothing to send it with
+  EXPECT_EQ(State::Closed, server_.state());
+  EXPECT_EQ(sent, serverPeer_.sent);
+}
+
 TEST_F(DtlsTransportTest, TransportsOnSeveralThreads) {
   // The shared SSL_CTX and BIO method are built under concurrency without trouble.
   auto fresh = DtlsCertificate::generate();
