@@ -95,7 +95,11 @@ describe(`routed sessions through the SFU (${clientLabel(client)} in Chromium)`,
     for (const s of stats.subscriptions) {
       const video = s.consumers.find((c) => c.kind === 'video');
       assert.ok(video.forwarded > 30, `forwarded video to ${s.subscriberId}: ${JSON.stringify(s)}`);
+      // The subscriber sent SRTCP, so OpenSSL's state for its transport is gone; publishers
+      // keep theirs (their close_notify is news: docs/media.md).
+      assert.equal(s.transport.dtlsFreed, true, JSON.stringify(s.transport));
     }
+    for (const p of stats.publications) assert.equal(p.transport.dtlsFreed, false, JSON.stringify(p.transport));
     // Audio levels come from the ssrc-audio-level extension (the fake microphone beeps).
     await waitUntil(async () => {
       const st = await mediaStats(sessionId);

@@ -52,7 +52,8 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
                          {"bytesIn", static_cast<long long>(st.bytesIn)},
                          {"packetsOut", static_cast<long long>(st.packetsOut)},
                          {"bytesOut", static_cast<long long>(st.bytesOut)},
-                         {"srtpErrors", static_cast<long long>(st.srtpErrors)}});
+                         {"srtpErrors", static_cast<long long>(st.srtpErrors)},
+                         {"dtlsFreed", t.dtlsFreed()}});
   };
   Json pubs = Json::array();
   Json subs = Json::array();

@@ -44,6 +44,8 @@ Subscription::Subscription(Router& router, std::string subscriberId, Publication
       transport_(std::move(transport)),
       sink_(router, publication, *transport_, std::move(consumers)) {
   transport_->setListener(*this);
+  // Subscribers are many; each one's leaving reaches the SFU through signaling.
+  transport_->freeDtlsOnceUp();
   localSsrc_ = randomSsrc();
 }
 

@@ -140,9 +140,8 @@ void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp,
       return;
     }
     // Authentic SRTCP or SRTP: the peer has the keys, so its handshake is over and it will
-    // never retransmit its last flight. OpenSSL's state for the connection goes
-    // (DtlsTransport::release, about 40 KB per transport).
-    if (!dtls_->released()) dtls_->release();
+    // never retransmit its last flight (freeDtlsOnceUp).
+    if (freeDtlsOnceUp_ && !dtls_->released()) dtls_->release();
     if (listener_) listener_->onRtcp(*this, data, size, nowUs);
     return;
   }
@@ -150,7 +149,7 @@ void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp,
     ++stats_.srtpErrors;
     return;
   }
-  if (!dtls_->released()) dtls_->release();
+  if (freeDtlsOnceUp_ && !dtls_->released()) dtls_->release();
   auto packet = rtp::RtpPacket::parse(data, size);
   if (!packet) return;
   if (listener_) listener_->onRtp(*this, *packet, nowUs);

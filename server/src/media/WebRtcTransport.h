@@ -65,6 +65,14 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   const std::string& id() const { return id_; }
   // The owner (publication or subscription) that gets this transport's news.
   void setListener(Listener& listener) { listener_ = &listener; }
+  // Frees OpenSSL's state for the connection (DtlsTransport::release, about 40 KB) once the
+  // peer's first authentic SRTP or SRTCP packet shows its handshake is over. Its later
+  // close_notify then goes unseen: only for transports whose peer's leaving other news
+  // reports (a subscriber's client unsubscribes or its socket closes; ICE consent after
+  // 30 s otherwise). Subscriptions, which are many, set it; publications, few and WHIP
+  // publishers among them, keep close_notify.
+  void freeDtlsOnceUp() { freeDtlsOnceUp_ = true; }
+  bool dtlsFreed() const { return dtls_->released(); }
   const std::string& localUfrag() const { return ice_.localUfrag(); }
   // The browser's side (from its offer or answer); starts DTLS in the role it implies.
   void setRemote(const TransportDescription& remote);
@@ -136,6 +144,7 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   std::unique_ptr<srtp::SrtpSession> srtpOut_;
   std::optional<srtp::SrtpProfile> profile_;
   bool dtlsStarted_ = false;
+  bool freeDtlsOnceUp_ = false;
   dtls::DtlsRole role_ = dtls::DtlsRole::Server;
   bool closed_ = false;
   Stats stats_;
