@@ -12,7 +12,9 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenTok from 'opentok';
 
@@ -165,7 +167,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     assert.equal(execFileSync('redis-cli', ['-s', socket, 'EXISTS', `parley:session:${made}`], { encoding: 'utf8' }).trim(), '0');
   });
 
-  test("an archive's download link from any node works: links share one key, and the nodes without the file redirect to the one with it", T, async () => {
+  test("an archive's download link from any node works: links share one key, and the nodes without the file redirect to the one with it; deleting it through any node removes the file", T, async () => {
     const sdk = sdkOn(nodes[1]);
     const { sessionId } = await createSession(sdk, { mediaMode: 'routed' });
     const started = await promisify(sdk.startArchive.bind(sdk))(sessionId, { name: 'anywhere', outputMode: 'individual' });
@@ -205,6 +207,14 @@ describe('three nodes on PostgreSQL and Redis', () => {
     // A tampered link is refused wherever it lands.
     const tampered = (await promisify(sdk.getArchive.bind(sdk))(started.id)).url.replace(/signature=./, 'signature=0');
     assert.equal((await fetch(tampered, { redirect: 'manual' })).status, 403);
+    // Deleted through a node that does not hold the file: the request goes to the holder,
+    // which removes the record and its file.
+    const file = join(holder.dataDir, 'archives', `${started.id}.zip`);
+    assert.ok(existsSync(file), file);
+    const other = nodes.find((n) => n !== holder);
+    await promisify(sdkOn(other).deleteArchive.bind(sdkOn(other)))(started.id);
+    assert.ok(!existsSync(file), `${holder.nodeId} still has ${file}`);
+    await assert.rejects(promisify(sdkOn(holder).getArchive.bind(sdkOn(holder)))(started.id));
   });
 
   test('OpenTok.js and parley.js behind two non-owner nodes meet on the owner and see each other', T, async (t) => {

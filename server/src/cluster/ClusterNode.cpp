@@ -263,10 +263,27 @@ std::optional<std::string> ClusterNode::sessionOf(const http::HttpRequest& reque
   return std::nullopt;
 }
 
+std::optional<std::string> ClusterNode::archiveHolder(const http::HttpRequest& request,
+                                                      const http::PathParams& params) {
+  const auto key = params.find("apiKey");
+  const auto id = params.find("archiveId");
+  if (request.method != "DELETE" || key == params.end() || id == params.end() ||
+      request.path != "/v2/project/" + key->second + "/archive/" + id->second)
+    return std::nullopt;
+  // Before the route authenticates, as for sessions: one database read for an archive of
+  // the project in the path, one Redis read for its node; the holder authenticates.
+  const auto archive = store_.findArchive(key->second, id->second);
+  if (!archive || archive->nodeId.empty() || archive->nodeId == settings_.nodeId)
+    return std::nullopt;
+  if (!registry_.find(archive->nodeId)) return std::nullopt;  // gone: deleted here
+  return archive->nodeId;
+}
+
 std::optional<http::HttpResponse> ClusterNode::routeRest(http::HttpRequest& request,
                                                          const http::PathParams& params) {
   if (redisDown_) return std::nullopt;
   try {
+    if (auto holder = archiveHolder(request, params)) return forwarder_.forward(request, *holder);
     bool place = false;
     auto sessionId = sessionOf(request, params, place);
     if (!sessionId || sessionId->empty()) return std::nullopt;

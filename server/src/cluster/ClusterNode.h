@@ -118,6 +118,10 @@ class ClusterNode {
   // that start something (an archive, a broadcast) and so place the session if no node has it.
   std::optional<std::string> sessionOf(const http::HttpRequest& request,
                                        const http::PathParams& params, bool& place);
+  // Deleting an archive removes its file, which only the node that recorded it holds: that
+  // node, when it is another live one.
+  std::optional<std::string> archiveHolder(const http::HttpRequest& request,
+                                           const http::PathParams& params);
   std::string broadcastKey(const std::string& id) const {
     return settings_.keyPrefix + "broadcast:" + id;
   }
