@@ -51,6 +51,14 @@ bool NodePipeCodec::peekPipeId(std::span<const uint8_t> datagram, uint32_t& pipe
   return true;
 }
 
+void NodePipeCodec::writeHeader(uint8_t* out, uint8_t kind) const {
+  out[0] = kMarker;
+  out[1] = kVersion;
+  writeU32(out + 2, pipeId_);
+  out[6] = kind;
+  out[7] = 0;
+}
+
 size_t NodePipeCodec::encode(std::span<const uint8_t> rtp, const Metadata& meta,
                              std::span<uint8_t> out) {
   if (direction_ != Direction::Send || rtp.size() < kFixedRtpHeader) return 0;
@@ -59,12 +67,7 @@ size_t NodePipeCodec::encode(std::span<const uint8_t> rtp, const Metadata& meta,
   if (csrcs > 13 || rtp.size() < kFixedRtpHeader + kCsrcSize * csrcs) return 0;
   if (out.size() < rtp.size() + kOverhead) return 0;
 
-  uint8_t* header = out.data();
-  header[0] = kMarker;
-  header[1] = kVersion;
-  writeU32(header + 2, pipeId_);
-  header[6] = 0;
-  header[7] = 0;
+  writeHeader(out.data(), 0);  // media
 
   // The packet under the pipe's SSRC and sequence number; its own and the metadata lead
   // the CSRC list.
@@ -93,12 +96,7 @@ size_t NodePipeCodec::encodeKeyframeRequest(uint8_t layer, std::span<uint8_t> ou
   if (direction_ != Direction::Send ||
       out.size() < kHeaderSize + kPli + srtp::SrtpSession::kMaxTrailer)
     return 0;
-  uint8_t* header = out.data();
-  header[0] = kMarker;
-  header[1] = kVersion;
-  writeU32(header + 2, pipeId_);
-  header[6] = 1;  // feedback
-  header[7] = 0;
+  writeHeader(out.data(), 1);  // keyframe request
   // RTCP PLI (RFC 4585 §6.3.1): FMT 1, PT 206, length 2; the layer as the media SSRC.
   uint8_t* pli = out.data() + kHeaderSize;
   pli[0] = 0x81;
@@ -167,12 +165,7 @@ size_t NodePipeCodec::encodeNack(uint8_t track, uint8_t layer, std::span<const u
   if (direction_ != Direction::Send || lost.empty() || lost.size() > kMaxNacked ||
       out.size() < kHeaderSize + srtp::SrtpSession::kMaxTrailer)
     return 0;
-  uint8_t* header = out.data();
-  header[0] = kMarker;
-  header[1] = kVersion;
-  writeU32(header + 2, pipeId_);
-  header[6] = 2;  // retransmission request
-  header[7] = 0;
+  writeHeader(out.data(), 2);  // retransmission request
   // The track and layer as the media SSRC.
   const size_t room = out.size() - kHeaderSize - srtp::SrtpSession::kMaxTrailer;
   size_t size = rtcp::GenericNack::build(out.data() + kHeaderSize, room, pipeId_,
@@ -203,12 +196,7 @@ size_t NodePipeCodec::encodeKeepalive(std::span<uint8_t> out) {
   if (direction_ != Direction::Send ||
       out.size() < kHeaderSize + kEmptyReport + srtp::SrtpSession::kMaxTrailer)
     return 0;
-  uint8_t* header = out.data();
-  header[0] = kMarker;
-  header[1] = kVersion;
-  writeU32(header + 2, pipeId_);
-  header[6] = kKeepaliveKind;
-  header[7] = 0;
+  writeHeader(out.data(), kKeepaliveKind);
   // RTCP RR (RFC 3550 §6.4.2) with no report blocks: V=2, RC=0, PT 201, length 1.
   uint8_t* rr = out.data() + kHeaderSize;
   rr[0] = 0x80;

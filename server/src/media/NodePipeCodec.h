@@ -104,6 +104,10 @@ class NodePipeCodec {
   Direction direction() const { return direction_; }
 
  private:
+  // The 8-byte pipe header; `kind` is its sixth byte (0 media, 1 keyframe request, 2 NACK,
+  // kKeepaliveKind).
+  void writeHeader(uint8_t* out, uint8_t kind) const;
+
   NodePipeCodec(Direction direction, uint32_t pipeId, std::unique_ptr<srtp::SrtpSession> srtp)
       : direction_(direction), pipeId_(pipeId), srtp_(std::move(srtp)) {}
 
