@@ -201,6 +201,29 @@ describe('WHIP publishers in a routed session', () => {
     }
   });
 
+  test('WHEP: a player that closes without DELETE is removed once it is quiet after its close_notify, before ICE consent runs out', T, async (t) => {
+    const [client] = testClients();
+    const sessionId = await be.createSession({ mediaMode: 'routed' });
+    const pub = await publisherPage(t, client, sessionId);
+    const published = await pub.publish({ resolution: '320x240', width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published));
+    const player = await whipPage(t);
+    const viewed = await player.evaluate(([url, tok]) => window.whip.view(url, tok), [viewEndpoint(sessionId, published.streamId), be.token(sessionId, { role: 'subscriber' })]);
+    assert.equal(viewed.status, 201, JSON.stringify(viewed));
+    let got;
+    await waitUntil(async () => (got = await player.evaluate(() => window.whip.received())).framesDecoded >= 10,
+      { timeoutMs: 30000, message: 'the WHEP player decodes' }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(got)}`); });
+    assert.equal((await restView(sessionId)).connections.length, 2);
+    // The subscriber's transport no longer reads DTLS (docs/media.md), so the close_notify
+    // is only a hint; the quiet after it (7 s) ends the viewer, where ICE consent takes 30 s.
+    const closedAt = Date.now();
+    await player.evaluate(() => window.whip.pc.close());
+    await waitUntil(async () => (await restView(sessionId)).connections.length === 1,
+      { timeoutMs: 25000, message: 'the closed player removed before ICE consent runs out (30 s)' })
+      .catch((e) => { throw new Error(`${e.message}${be.logTail(3000)}`); });
+    t.diagnostic(`WHEP player closed to removed: ${Date.now() - closedAt} ms`);
+  });
+
   test('WHEP refusals: an unknown stream, no or a bad token, a publish-only token, a relayed session', T, async (t) => {
     const sessionId = await be.createSession({ mediaMode: 'routed' });
     const relayed = await be.createSession({ mediaMode: 'relayed' });

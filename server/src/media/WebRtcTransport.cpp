@@ -108,7 +108,10 @@ bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::Socket
                                  {"valid", o.valid},
                                  {"useCandidate", request.useCandidate()},
                                  {"response", static_cast<long long>(o.responseSize)}});
-  if (o.valid) addTuple(from);
+  if (o.valid) {
+    ++authentic_;
+    addTuple(from);
+  }
   if (o.selectedChanged)
     Logger::debug("ice: selected address", {{"transport", id_}, {"address", from.toString()}});
   if (o.valid && !dtlsStarted_ && role_ == dtls::DtlsRole::Client && !closed_) {
@@ -121,6 +124,10 @@ bool WebRtcTransport::onStun(const stun::StunMessage& request, const net::Socket
 void WebRtcTransport::onDtls(const uint8_t* data, size_t size, const net::SocketAddress& from) {
   (void)from;
   if (closed_) return;
+  if (dtls_->released()) {
+    if (dtls::DtlsTransport::looksLikeAlert(data, size)) alertSeen_ = true;
+    return;
+  }
   const auto before = dtls_->state();
   dtls_->receive(data, size);
   if (dtls_->state() != before)
@@ -141,6 +148,7 @@ void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp,
     }
     // Authentic SRTCP or SRTP: the peer has the keys, so its handshake is over and it will
     // never retransmit its last flight (freeDtlsOnceUp).
+    ++authentic_;
     if (freeDtlsOnceUp_ && !dtls_->released()) dtls_->release();
     if (listener_) listener_->onRtcp(*this, data, size, nowUs);
     return;
@@ -149,6 +157,7 @@ void WebRtcTransport::onSrtp(uint8_t* data, size_t size, bool isRtcp,
     ++stats_.srtpErrors;
     return;
   }
+  ++authentic_;
   if (freeDtlsOnceUp_ && !dtls_->released()) dtls_->release();
   auto packet = rtp::RtpPacket::parse(data, size);
   if (!packet) return;
@@ -180,7 +189,21 @@ void WebRtcTransport::tick(int64_t nowMs) {
   if (dtls_->state() == dtls::DtlsTransport::State::Connecting) {
     if (auto t = dtls_->timeout(); t && t->count() <= 0) dtls_->handleTimeout();
   }
-  if (ice_.consentExpired(nowMs)) close("consent expired");
+  if (ice_.consentExpired(nowMs)) {
+    close("consent expired");
+    return;
+  }
+  if (alertSeen_) {
+    if (alertSeenAtMs_ == 0) {
+      alertSeenAtMs_ = nowMs;
+      authenticAtAlert_ = authentic_;
+    } else if (authentic_ != authenticAtAlert_) {
+      alertSeen_ = false;  // still there: the alert was stray or forged
+      alertSeenAtMs_ = 0;
+    } else if (nowMs - alertSeenAtMs_ >= kQuietAfterAlertMs) {
+      close("peer closed DTLS and went quiet");
+    }
+  }
 }
 
 void WebRtcTransport::onDtlsSend(const uint8_t* data, size_t size) {

@@ -73,6 +73,11 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   // publishers among them, keep close_notify.
   void freeDtlsOnceUp() { freeDtlsOnceUp_ = true; }
   bool dtlsFreed() const { return dtls_->released(); }
+  // What stands in for that close_notify: once DTLS is freed, a datagram shaped like an
+  // alert from the peer, followed by nothing authentic (a valid ICE check, SRTP, SRTCP) for
+  // this long, closes the transport. A live peer checks ICE consent at least every 6 s
+  // (RFC 7675), so a forged alert cannot close it.
+  static constexpr int64_t kQuietAfterAlertMs = 7000;
   const std::string& localUfrag() const { return ice_.localUfrag(); }
   // The browser's side (from its offer or answer); starts DTLS in the role it implies.
   void setRemote(const TransportDescription& remote);
@@ -145,6 +150,10 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
   std::optional<srtp::SrtpProfile> profile_;
   bool dtlsStarted_ = false;
   bool freeDtlsOnceUp_ = false;
+  uint64_t authentic_ = 0;     // valid ICE checks, SRTP and SRTCP packets so far
+  bool alertSeen_ = false;     // after DTLS was freed (kQuietAfterAlertMs)
+  int64_t alertSeenAtMs_ = 0;  // the tick that noticed it
+  uint64_t authenticAtAlert_ = 0;
   dtls::DtlsRole role_ = dtls::DtlsRole::Server;
   bool closed_ = false;
   Stats stats_;

@@ -438,6 +438,15 @@ void DtlsTransport::release() {
   ERR_clear_error();
 }
 
+bool DtlsTransport::looksLikeAlert(const uint8_t* data, size_t size) {
+  // Record header (RFC 6347 §4.1): type, version, epoch, sequence number, length.
+  if (!data || size < kRecordHeaderSize || data[0] != 21 || data[1] != 0xfe || data[2] != 0xfd)
+    return false;
+  const unsigned epoch = (unsigned{data[3]} << 8) | data[4];
+  const size_t length = (size_t{data[11]} << 8) | data[12];
+  return epoch != 0 && length > 0 && kRecordHeaderSize + length <= size;
+}
+
 void DtlsTransport::abandon(std::string_view reason) {
   ERR_clear_error();
   (void)SSL_shutdown(ssl_);

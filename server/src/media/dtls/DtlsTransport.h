@@ -99,6 +99,9 @@ class DtlsTransport {
   // unless Connected.
   void release();
   bool released() const { return ssl_ == nullptr; }
+  // Whether a datagram is shaped like a DTLS 1.2 alert record of an encrypted epoch (what a
+  // closing peer sends: close_notify), without reading it: after release() nothing can.
+  static bool looksLikeAlert(const uint8_t* data, size_t size);
 
   State state() const { return state_; }
   std::optional<DtlsRole> role() const;

@@ -541,8 +541,18 @@ TEST_F(DtlsTransportTest, AReleasedTransportStaysConnectedAndDropsWhatComesLater
   EXPECT_EQ(DtlsRole::Server, server_.role());
   server_.release();  // twice is harmless
   // The client's close_notify and anything else are dropped unread: no answer, no news.
+  // What is left to see is its shape: an alert record of the encrypted epoch.
   client_.close();
   ASSERT_FALSE(clientPeer_.outbox.empty());
+  const Datagram& goodbye = clientPeer_.outbox.front();
+  EXPECT_TRUE(DtlsTransport::looksLikeAlert(goodbye.data(), goodbye.size()));
+  Datagram epochZero = goodbye;
+  epochZero[3] = epochZero[4] = 0;  // a plaintext alert: no peer that finished sends one
+  EXPECT_FALSE(DtlsTransport::looksLikeAlert(epochZero.data(), epochZero.size()));
+  Datagram truncated(goodbye.begin(), goodbye.end() - 1);  // shorter than its length says
+  EXPECT_FALSE(DtlsTransport::looksLikeAlert(truncated.data(), truncated.size()));
+  for (const auto& d : garbage())
+    if (!d.empty() && d[0] != 21) EXPECT_FALSE(DtlsTransport::looksLikeAlert(d.data(), d.size()));
   const size_t sent = serverPeer_.sent;
   pump();
   for (const auto& d : garbage()) server_.receive(d.data(), d.size());
