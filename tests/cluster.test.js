@@ -519,10 +519,85 @@ describe('three nodes on PostgreSQL and Redis', () => {
     for (let i = 0; i < nodes.length; ++i) nodes[i] = await startNode(i, extraArgs);
   }
 
-  test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {
-    // Every subscriber transport goes to another node once a node holds one transport. The
-    // last test of the file: the nodes are not restarted without cascading after it.
+  let cascading = false;
+
+  test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others; the owner stands for it through a pipe; when all leave, nothing is left on the other nodes', { timeout: 150000 }, async (t) => {
+    // Every new transport goes to another node once a node holds one. The cascade tests are
+    // the last of the file: the nodes are not restarted without cascading after them.
     await restartNodes(['--cascade-above', '1']);
+    cascading = true;
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const others = nodes.filter((n) => n !== owner);
+    const pages = [];
+    for (const [name, client] of [['anchor', 'parley'], ['remote-publisher', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'opentok']]) {
+      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+      t.after(() => page.close().catch(() => {}));
+      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
+      pages.push(page);
+    }
+    const [anchor, remotePublisher, ...viewers] = pages;
+    const transports = async (n) => metricValue(await getMetrics(n.url), 'parley_media_transports');
+    // The first publisher's transport is the owner's one; the second goes to another node.
+    const first = await anchor.publish({ width: 320, height: 240 });
+    assert.ok(first.ok, JSON.stringify(first) + anchor.diagnostics());
+    const published = await remotePublisher.publish({ width: 320, height: 240 });
+    assert.ok(published.ok, JSON.stringify(published) + remotePublisher.diagnostics());
+    const mediaStats = () => mediaStatsOf({ server: owner, apiKey: project.apiKey, restJwt: () => restJwt(project.apiKey, project.apiSecret) }, sessionId);
+    const listed = (await mediaStats()).publications.find((p) => p.streamId === published.streamId);
+    const host = others.find((n) => n.nodeId === listed?.node);
+    assert.ok(host, `the second publisher's transport is on another node: ${JSON.stringify(listed)}`);
+    assert.equal(await transports(owner), 1, 'the owner holds the first publisher\'s transport only');
+    for (const viewer of viewers) {
+      await viewer.waitForEvent({ event: 'streamCreated', streamId: published.streamId });
+      const subscribed = await viewer.subscribe(published.streamId);
+      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
+    }
+    const cascadeLog = (n) => n.stderr.split('\n').filter((l) => /publish|subscriber|mirror|media|ICE|DTLS/i.test(l)).slice(-40).join('\n');
+    for (const viewer of viewers) {
+      await viewer.waitForFrames(published.streamId, 20, { timeoutMs: 30000 }).catch((err) => {
+        throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- host ${host.nodeId}:\n${cascadeLog(host)}`);
+      });
+    }
+    // The viewers' transports are on the other nodes too (the owner still holds one), and
+    // the stream comes to the owner from the node hosting its publisher, to be piped on.
+    assert.equal(await transports(owner), 1);
+    let elsewhere = 0;
+    for (const n of others) elsewhere += await transports(n);
+    assert.equal(elsewhere, 3, 'the second publisher and both viewers are on the other nodes');
+    const piped = async () => ({
+      intoOwner: metricValue(await getMetrics(owner.url), 'parley_media_node_pipe_received_total'),
+      fromHost: metricValue(await getMetrics(host.url), 'parley_media_node_pipe_sent_total'),
+    });
+    const before = await piped();
+    await delay(2000);
+    const after = await piped();
+    t.diagnostic(`over 2 s: the host piped ${after.fromHost - before.fromHost}, the owner took ${after.intoOwner - before.intoOwner}`);
+    assert.ok(after.intoOwner - before.intoOwner > 50, JSON.stringify({ before, after }));
+    // When everyone leaves, nothing is left on the other nodes.
+    for (const viewer of viewers) {
+      await viewer.call('disconnect');
+      await viewer.close();
+    }
+    assert.ok((await remotePublisher.call('unpublish')).ok);
+    await anchor.waitForEvent({ event: 'streamDestroyed', streamId: published.streamId });
+    const deadline = Date.now() + 15000;
+    const left = async () => Promise.all([owner, ...others].map(transports));
+    while (Date.now() < deadline && (await left()).join() !== '1,0,0') await delay(250);
+    assert.deepEqual(await left(), [1, 0, 0], 'only the first publisher\'s transport is left');
+    // The next test counts transports from nothing.
+    await Promise.all([anchor, remotePublisher].map((p) => p.call('disconnect')));
+    const gone = Date.now() + 15000;
+    while (Date.now() < gone && (await left()).join() !== '0,0,0') await delay(250);
+    assert.deepEqual(await left(), [0, 0, 0]);
+  });
+
+  test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {
+    // Every subscriber transport goes to another node once a node holds one transport.
+    if (!cascading) await restartNodes(['--cascade-above', '1']);
     const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
     t.after(() => Promise.allSettled([browser.close(), web.close()]));
     const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });

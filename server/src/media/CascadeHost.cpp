@@ -4,7 +4,6 @@
 
 #include "core/Crypto.h"
 #include "media/DescriptionJson.h"
-#include "media/MediaPipe.h"
 #include "media/NodePipeCodec.h"
 #include "media/NodePipeReceiver.h"
 #include "media/Router.h"
@@ -44,6 +43,25 @@ std::optional<uint32_t> pipeId(const Json& c, std::string_view field) {
   return static_cast<uint32_t>(*v);
 }
 
+// A stream's tracks as DescriptionJson writes them: 1 to kMaxTracks.
+std::optional<std::vector<TrackDescription>> readTracks(const Json& list) {
+  if (!list.isArray() || list.size() == 0 || list.size() > kMaxTracks) return std::nullopt;
+  std::vector<TrackDescription> tracks;
+  for (const auto& t : list.items()) {
+    auto track = DescriptionJson::readTrack(t);
+    if (!track) return std::nullopt;
+    tracks.push_back(std::move(*track));
+  }
+  return tracks;
+}
+
+// ICE credentials of ours as the owner chose them (RFC 8839 lengths, bounded).
+bool validCredentials(const std::optional<std::string>& ufrag,
+                      const std::optional<std::string>& password) {
+  return ufrag && ufrag->size() >= 4 && ufrag->size() <= 64 && password && password->size() >= 22 &&
+         password->size() <= 64;
+}
+
 }  // namespace
 
 bool CascadeHost::handle(const std::string& from, const Json& c) {
@@ -60,6 +78,14 @@ bool CascadeHost::handle(const std::string& from, const Json& c) {
     done = setRemote(from, c);
   } else if (*type == "unsubscribe") {
     done = unsubscribe(from, c);
+  } else if (*type == "publish") {
+    done = publish(from, c);
+  } else if (*type == "publisherRemote") {
+    done = publisherRemote(from, c);
+  } else if (*type == "publisherTrack") {
+    done = publisherTrack(from, c);
+  } else if (*type == "unpublish") {
+    done = unpublish(from, c);
   } else {
     done = setting(from, *type, c);
   }
@@ -74,6 +100,13 @@ bool CascadeHost::handle(const std::string& from, const Json& c) {
       link_->send(from, Json::object({{"type", "closed"},
                                       {"session", *sessionId},
                                       {"subscriber", *subscriber},
+                                      {"reason", "refused by the media node"}}));
+    // Likewise a publication.
+    auto stream = id(c, "stream");
+    if (type == "publish" && sessionId && stream && link_)
+      link_->send(from, Json::object({{"type", "unpublished"},
+                                      {"session", *sessionId},
+                                      {"stream", *stream},
                                       {"reason", "refused by the media node"}}));
   }
   return done;
@@ -90,7 +123,7 @@ CascadeHost::HostedSession* CascadeHost::session(const std::string& from, const 
   auto it = sessions_.find(k);
   if (it == sessions_.end()) {
     if (!create) return nullptr;
-    it = sessions_.emplace(k, HostedSession{from, *sessionId, {}, {}}).first;
+    it = sessions_.emplace(k, HostedSession{from, *sessionId, {}, {}, {}}).first;
   }
   if (it->second.owner != from || it->second.sessionId != *sessionId) return nullptr;
   return &it->second;
@@ -108,46 +141,27 @@ bool CascadeHost::mirror(const std::string& from, const Json& c) {
   const Json* tracksJson = c.find("tracks");
   if (!stream || !worker || *worker < 0 || static_cast<size_t>(*worker) >= workers_.size() ||
       !media || !feedback || !mediaKey || !feedbackKey || !originIp || !originPort ||
-      *originPort <= 0 || *originPort > 65535 || !tracksJson || !tracksJson->isArray() ||
-      tracksJson->size() == 0 || tracksJson->size() > kMaxTracks || mirrorCount_ >= kMaxMirrors)
+      *originPort <= 0 || *originPort > 65535 || !tracksJson || mirrorCount_ >= kMaxMirrors)
     return false;
   auto origin = net::SocketAddress::parse(*originIp, static_cast<uint16_t>(*originPort));
-  if (!origin) return false;
-  std::vector<TrackDescription> tracks;
-  for (const auto& t : tracksJson->items()) {
-    auto track = DescriptionJson::readTrack(t);
-    if (!track) return false;
-    tracks.push_back(std::move(*track));
-  }
+  auto tracks = readTracks(*tracksJson);
+  if (!origin || !tracks) return false;
   HostedSession* s = session(from, c, true);
   if (!s) return false;
   const std::string k = routerKey(from, s->sessionId);
   if (s->mirrors.count(*stream)) removeMirror(*s, k, *stream);  // the owner made it anew
-  std::shared_ptr<MediaPipe> pipe;
-  try {
-    pipe = std::make_shared<MediaPipe>();
-  } catch (const std::exception& e) {
-    Logger::warn("no pipe for a stream from another node", {{"error", e.what()}});
-    dropIfEmpty(k);
-    return false;
-  }
   s->mirrors[*stream] = {static_cast<unsigned>(*worker), *media};
   ++mirrorCount_;
   Worker* w = workers_[static_cast<size_t>(*worker)].get();
-  w->post([w, k, streamId = *stream, tracks = std::move(tracks), pipe, media = *media,
-           feedback = *feedback, mediaKey = *mediaKey, feedbackKey = *feedbackKey,
-           origin = *origin]() mutable {
-    auto receiveCodec = NodePipeCodec::create(NodePipeCodec::Direction::Receive, media, mediaKey);
-    auto feedbackCodec =
-        NodePipeCodec::create(NodePipeCodec::Direction::Send, feedback, feedbackKey);
-    if (!receiveCodec || !feedbackCodec) return;  // OpenSSL failed; the mirror stays silent
-    auto receiver = std::make_unique<NodePipeReceiver>(std::move(receiveCodec), pipe, origin,
-                                                       &w->counters().nodePipeReceived);
-    receiver->enableFeedback(std::move(feedbackCodec), *w);
-    Router& r = w->router(k);
-    if (!r.addNodeMirror(streamId, std::move(tracks), std::move(receiver), pipe))
-      Logger::warn("pipe id of another node taken", {{"streamId", streamId}});
-  });
+  const WorkerCommands::NodePipeKeys keys{*media, *mediaKey, *feedback, *feedbackKey};
+  w->post(
+      [w, k, streamId = *stream, tracks = std::move(*tracks), keys, origin = *origin]() mutable {
+        if (!WorkerCommands::addNodeMirror(*w, k, streamId, std::move(tracks), keys, origin)) {
+          // The mirror stays missing: its subscriptions are reported closed when they come.
+          Logger::warn("no mirror of a stream from another node", {{"streamId", streamId}});
+          w->removeRouterIfEmpty(k);
+        }
+      });
   Logger::info("stream mirrored from another node", {{"node", from},
                                                      {"sessionId", s->sessionId},
                                                      {"streamId", *stream},
@@ -193,9 +207,8 @@ bool CascadeHost::subscribe(const std::string& from, const Json& c) {
   const Json* ssrcs = c.find("ssrcs");
   const Json* trackIds = c.find("trackIds");
   if (!stream || !subscriber || !worker || *worker < 0 ||
-      static_cast<size_t>(*worker) >= workers_.size() || !ufrag || ufrag->size() < 4 ||
-      ufrag->size() > 64 || !password || password->size() < 22 || password->size() > 64 || !audio ||
-      !video || !ssrcs || !ssrcs->isArray() || !trackIds || !trackIds->isArray() ||
+      static_cast<size_t>(*worker) >= workers_.size() || !validCredentials(ufrag, password) ||
+      !audio || !video || !ssrcs || !ssrcs->isArray() || !trackIds || !trackIds->isArray() ||
       ssrcs->size() > kMaxTracks || ssrcs->size() != trackIds->size() ||
       subscriptionCount_ >= kMaxSubscriptions)
     return false;
@@ -346,7 +359,8 @@ void CascadeHost::removeSubscription(HostedSession& s, const std::string& k,
 
 void CascadeHost::dropIfEmpty(const std::string& k) {
   auto it = sessions_.find(k);
-  if (it != sessions_.end() && it->second.subscriptions.empty() && it->second.mirrors.empty())
+  if (it != sessions_.end() && it->second.subscriptions.empty() && it->second.mirrors.empty() &&
+      it->second.publications.empty())
     sessions_.erase(it);
 }
 
@@ -410,8 +424,157 @@ void CascadeHost::keepOwners(const std::set<std::string>& live) {
                  {{"node", s.owner}, {"sessionId", s.sessionId}});
     while (!s.subscriptions.empty()) removeSubscription(s, k, s.subscriptions.begin()->first);
     while (!s.mirrors.empty()) removeMirror(s, k, s.mirrors.begin()->first);
+    while (!s.publications.empty()) removePublication(s, s.publications.begin()->first);
     sessions_.erase(k);
   }
+}
+
+// ---- publications whose transport the owner placed here
+
+bool CascadeHost::publish(const std::string& from, const Json& c) {
+  auto stream = id(c, "stream");
+  auto worker = c.getInt("worker");
+  auto ufrag = c.getString("ufrag");
+  auto password = c.getString("password");
+  const Json* remoteJson = c.find("remote");
+  auto remote = remoteJson ? DescriptionJson::readTransport(*remoteJson) : std::nullopt;
+  const Json* tracksJson = c.find("tracks");
+  auto tracks = tracksJson ? readTracks(*tracksJson) : std::nullopt;
+  auto media = pipeId(c, "pipe");
+  auto feedback = pipeId(c, "feedbackPipe");
+  auto mediaKey = key(c, "key");
+  auto feedbackKey = key(c, "feedbackKey");
+  auto targetIp = c.getString("targetIp");
+  auto targetPort = c.getInt("targetPort");
+  if (!stream || !worker || *worker < 0 || static_cast<size_t>(*worker) >= workers_.size() ||
+      !validCredentials(ufrag, password) || !remote || !tracks || !media || !feedback ||
+      !mediaKey || !feedbackKey || !targetIp || !targetPort || *targetPort <= 0 ||
+      *targetPort > 65535 || publicationCount_ >= kMaxPublications)
+    return false;
+  // The pipe goes to the owner's worker, as the owner names it (nodes trust each other as
+  // far as Redis is trusted: docs/cluster.md).
+  auto target = net::SocketAddress::parse(*targetIp, static_cast<uint16_t>(*targetPort));
+  if (!target) return false;
+  HostedSession* s = session(from, c, true);
+  if (!s) return false;
+  const std::string k = routerKey(from, s->sessionId);
+  const std::string pk = publisherRouterKey(from, s->sessionId);
+  if (s->publications.count(*stream)) removePublication(*s, *stream);  // made anew
+  s->publications[*stream] = static_cast<unsigned>(*worker);
+  publisherRouters_[pk] = k;
+  ++publicationCount_;
+  Worker* w = workers_[static_cast<size_t>(*worker)].get();
+  const WorkerCommands::NodePipeKeys keys{*media, *mediaKey, *feedback, *feedbackKey};
+  w->post([w, pk, streamId = *stream, ufrag = *ufrag, password = *password, remote = *remote,
+           tracks = std::move(*tracks), keys, target = *target,
+           certificate = certificate_]() mutable {
+    WorkerCommands::addPublication(*w, pk, streamId, ufrag, password, remote, std::move(tracks),
+                                   certificate);
+    if (!WorkerCommands::addNodePipe(*w, pk, streamId, keys, target)) {
+      // Without its pipe the stream reaches nobody: closed, which the owner hears of.
+      w->router(pk).removePublication(streamId);
+      w->events().publicationClosed(pk, streamId, "no pipe to the owner");
+    }
+  });
+  Logger::info("publisher transport hosted for another node",
+               {{"node", from},
+                {"sessionId", s->sessionId},
+                {"streamId", *stream},
+                {"worker", static_cast<long long>(*worker)}});
+  return true;
+}
+
+Worker* CascadeHost::publicationWorker(const std::string& from, const Json& c, std::string& k,
+                                       std::string& streamId) {
+  HostedSession* s = session(from, c, false);
+  auto stream = id(c, "stream");
+  if (!s || !stream) return nullptr;
+  auto it = s->publications.find(*stream);
+  if (it == s->publications.end()) return nullptr;
+  k = routerKey(from, s->sessionId);
+  streamId = *stream;
+  return workers_[it->second].get();
+}
+
+bool CascadeHost::publisherRemote(const std::string& from, const Json& c) {
+  std::string k, streamId;
+  Worker* w = publicationWorker(from, c, k, streamId);
+  const Json* remoteJson = c.find("remote");
+  auto remote = remoteJson ? DescriptionJson::readTransport(*remoteJson) : std::nullopt;
+  auto ufrag = c.getString("ufrag");
+  auto password = c.getString("password");
+  if (!w || !remote || !validCredentials(ufrag, password)) return false;
+  const std::string pk = publisherRouterKey(sessions_.at(k).owner, sessions_.at(k).sessionId);
+  w->post([w, pk, streamId, remote = *remote, ufrag = *ufrag, password = *password] {
+    Router* r = w->findRouter(pk);
+    if (Publication* p = r ? r->publication(streamId) : nullptr)
+      WorkerCommands::restartPublication(*w, *p, ufrag, password, remote);
+  });
+  return true;
+}
+
+bool CascadeHost::publisherTrack(const std::string& from, const Json& c) {
+  std::string k, streamId;
+  Worker* w = publicationWorker(from, c, k, streamId);
+  auto kind = c.getString("kind");
+  auto active = c.getBool("active");
+  if (!w || !active || (kind != "audio" && kind != "video")) return false;
+  const auto mediaKind = kind == "audio" ? sdp::MediaKind::Audio : sdp::MediaKind::Video;
+  const std::string pk = publisherRouterKey(sessions_.at(k).owner, sessions_.at(k).sessionId);
+  w->post([w, pk, streamId, mediaKind, paused = !*active] {
+    Router* r = w->findRouter(pk);
+    if (Publication* p = r ? r->publication(streamId) : nullptr) p->setPaused(mediaKind, paused);
+  });
+  return true;
+}
+
+bool CascadeHost::unpublish(const std::string& from, const Json& c) {
+  std::string k, streamId;
+  if (!publicationWorker(from, c, k, streamId)) return false;
+  removePublication(sessions_.at(k), streamId);
+  dropIfEmpty(k);
+  return true;
+}
+
+void CascadeHost::removePublication(HostedSession& s, const std::string& streamId) {
+  auto it = s.publications.find(streamId);
+  if (it == s.publications.end()) return;
+  Worker* w = workers_[it->second].get();
+  const std::string pk = publisherRouterKey(s.owner, s.sessionId);
+  w->post([w, pk, streamId] {
+    if (Router* r = w->findRouter(pk)) {
+      r->removePublication(streamId);  // its pipe to the owner with it
+      w->removeRouterIfEmpty(pk);
+    }
+  });
+  s.publications.erase(it);
+  --publicationCount_;
+  if (s.publications.empty()) publisherRouters_.erase(pk);
+}
+
+void CascadeHost::publicationConnected(const std::string& pk, const std::string& streamId) {
+  auto r = publisherRouters_.find(pk);
+  if (r == publisherRouters_.end()) return;
+  auto it = sessions_.find(r->second);
+  if (it == sessions_.end() || !it->second.publications.count(streamId)) return;
+  tell(r->second,
+       Json::object(
+           {{"type", "published"}, {"session", it->second.sessionId}, {"stream", streamId}}));
+}
+
+void CascadeHost::publicationClosed(const std::string& pk, const std::string& streamId,
+                                    const std::string& reason) {
+  auto r = publisherRouters_.find(pk);
+  if (r == publisherRouters_.end()) return;
+  const std::string k = r->second;
+  auto it = sessions_.find(k);
+  if (it == sessions_.end() || !it->second.publications.count(streamId)) return;
+  tell(k, Json::object({{"type", "unpublished"},
+                        {"session", it->second.sessionId},
+                        {"stream", streamId},
+                        {"reason", reason}}));
+  removePublication(it->second, streamId);
+  dropIfEmpty(k);
 }
 
 }  // namespace parley::media

@@ -161,8 +161,8 @@ bool Router::addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSi
                          std::unique_ptr<NodePipeFeedbackReceiver> feedback) {
   Publication* p = publication(streamId);
   const uint32_t pipeId = sink->pipeId();
-  if (!p || p->mirrored() || nodePipes_.count(pipeId) || !worker_.registerNodePipe(feedback.get()))
-    return false;
+  // A mirror may be an origin too: the one standing for a publication another node hosts.
+  if (!p || nodePipes_.count(pipeId) || !worker_.registerNodePipe(feedback.get())) return false;
   feedback->onRetransmissionRequest(
       [this, pipeId](uint8_t track, uint8_t layer, std::span<const uint16_t> lost) {
         retransmitOverPipe(pipeId, track, layer, lost);

@@ -83,8 +83,9 @@ class Router {
   // attached until removed or until the publication goes (the pipe is then closed).
   bool addPipe(const std::string& streamId, uint64_t pipeId, std::shared_ptr<MediaPipe> pipe);
   void removePipe(uint64_t pipeId);
-  // The same across nodes (docs/cluster.md, "Sessions that span nodes"). At the origin: a
-  // pipe sink to the mirroring node and the end its keyframe requests come back to. At the
+  // The same across nodes (docs/cluster.md, "Sessions that span nodes"). At the origin (a
+  // publication, or a mirror fed from another node): a pipe sink to the mirroring node and
+  // the end its keyframe requests come back to. At the
   // mirror: a publication fed by `receiver`. Each end is registered with the worker under
   // its pipe id until removed (by the sink's or receiver's pipe id) or until its publication
   // goes. False, and nothing added, when the stream is missing or the pipe id is taken.

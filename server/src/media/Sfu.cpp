@@ -33,6 +33,48 @@ sdp::MediaKind kindOf(TrackKind k) {
   return k == TrackKind::Audio ? sdp::MediaKind::Audio : sdp::MediaKind::Video;
 }
 
+// Fresh ids and keys for a pipe between nodes; ids are never 0.
+WorkerCommands::NodePipeKeys newPipeKeys() {
+  auto randomPipeId = [] {
+    uint32_t id = 0;
+    while (id == 0) {
+      const std::string bytes = core::Crypto::randomBytes(4);
+      std::memcpy(&id, bytes.data(), sizeof id);
+    }
+    return id;
+  };
+  WorkerCommands::NodePipeKeys keys;
+  keys.media = randomPipeId();
+  keys.mediaKey = NodePipeCodec::newKey();
+  keys.feedback = randomPipeId();
+  keys.feedbackKey = NodePipeCodec::newKey();
+  return keys;
+}
+
+std::string hex(const NodePipeCodec::Key& k) {
+  return core::Crypto::toHex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+}
+
+// A pipe's fields as CascadeHost reads them.
+void setPipeFields(core::Json& command, const WorkerCommands::NodePipeKeys& keys) {
+  command.set("pipe", core::Json(static_cast<long long>(keys.media)));
+  command.set("key", core::Json(hex(keys.mediaKey)));
+  command.set("feedbackPipe", core::Json(static_cast<long long>(keys.feedback)));
+  command.set("feedbackKey", core::Json(hex(keys.feedbackKey)));
+}
+
+// A stream's tracks for another node; nullopt when one would be refused there (a
+// publisher's overlong cname or fmtp, say): the stream's media then stays on this node.
+std::optional<core::Json> tracksForNode(const std::vector<TrackDescription>& tracks) {
+  core::Json out = core::Json::array();
+  for (const auto& t : tracks) {
+    core::Json track = DescriptionJson::track(t);
+    if (!DescriptionJson::readTrack(track)) return std::nullopt;
+    out.push(std::move(track));
+  }
+  return out;
+}
+
 MediaService::Negotiation failure(std::string error) {
   MediaService::Negotiation n;
   n.error = std::move(error);
@@ -224,16 +266,21 @@ SdpNegotiator::LocalEndpoint Sfu::endpoint(unsigned worker, std::string ufrag,
   return e;
 }
 
+SdpNegotiator::LocalEndpoint Sfu::endpoint(const NodeLink::RemoteWorker& remote, std::string ufrag,
+                                           std::string password) const {
+  SdpNegotiator::LocalEndpoint e;
+  e.ip = remote.ip;
+  e.udpPort = settings_.announceUdp ? remote.udpPort : 0;
+  e.tcpPort = settings_.announceTcp ? remote.tcpPort : 0;
+  e.iceUfrag = std::move(ufrag);
+  e.icePassword = std::move(password);
+  e.fingerprint = remote.fingerprint;
+  return e;
+}
+
 SdpNegotiator::LocalEndpoint Sfu::endpoint(const SubscriptionInfo& info) const {
   if (info.node.empty()) return endpoint(info.worker, info.localUfrag, info.localPassword);
-  SdpNegotiator::LocalEndpoint e;
-  e.ip = info.remote.ip;
-  e.udpPort = settings_.announceUdp ? info.remote.udpPort : 0;
-  e.tcpPort = settings_.announceTcp ? info.remote.tcpPort : 0;
-  e.iceUfrag = info.localUfrag;
-  e.icePassword = info.localPassword;
-  e.fingerprint = info.remote.fingerprint;
-  return e;
+  return endpoint(info.remote, info.localUfrag, info.localPassword);
 }
 
 MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
@@ -245,30 +292,29 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
   std::string ufrag = renegotiation ? existing->second.localUfrag : randomToken(8);
   std::string password = renegotiation ? existing->second.localPassword : randomToken(24);
   const unsigned worker = renegotiation ? existing->second.worker : place(sessionId);
-  if (!renegotiation) ++assigned_[worker];
+  // A new publisher's transport goes to another node's worker when this node cascades; its
+  // stream then comes here through a pipe, to a mirror on `worker`.
+  std::optional<NodeLink::RemoteWorker> target;
+  if (renegotiation && !existing->second.node.empty())
+    target = existing->second.remote;
+  else if (!renegotiation && cascading())
+    target = link_->pickWorker({});
+  auto local = [&] {
+    return target ? endpoint(*target, ufrag, password) : endpoint(worker, ufrag, password);
+  };
   // First parse with the current credentials to learn whether the peer restarts ICE.
-  auto answer = SdpNegotiator::answerPublisher(offerSdp, endpoint(worker, ufrag, password));
+  auto answer = SdpNegotiator::answerPublisher(offerSdp, local());
   if (!answer) {
-    if (!renegotiation) {
-      --assigned_[worker];
-      release(sessionId);
-    }
+    if (!renegotiation) release(sessionId);
     return failure(answer.error().message);
   }
   bool restart = renegotiation && answer->remote.iceUfrag != existing->second.remoteUfrag;
   if (restart) {
     ufrag = randomToken(8);
     password = randomToken(24);
-    answer = SdpNegotiator::answerPublisher(offerSdp, endpoint(worker, ufrag, password));
+    answer = SdpNegotiator::answerPublisher(offerSdp, local());
     if (!answer) return failure(answer.error().message);
   }
-
-  Negotiation n;
-  n.ok = true;
-  n.sdp = answer->sdp;
-  n.sdpMid = answer->tracks.empty() ? "0" : answer->tracks.front().mid;
-  for (auto& c : SdpNegotiator::candidates(endpoint(worker, ufrag, password)))
-    n.candidates.push_back("candidate:" + c);
 
   if (renegotiation) {
     // Same transport; a restart changes the ICE credentials. New tracks or SSRCs of a
@@ -278,40 +324,102 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
       info.localUfrag = ufrag;
       info.localPassword = password;
       info.remoteUfrag = answer->remote.iceUfrag;
-      Worker* w = workers_[worker].get();
       TransportDescription remote = answer->remote;
-      onPublication(worker, sessionId, streamId, [w, ufrag, password, remote](Publication& p) {
-        p.transport().restartIce(ufrag, password, remote);
-        w->registerTransport(&p.transport());  // under the new ufrag
+      if (!info.node.empty()) {
+        tellNode(info.node, core::Json::object({{"type", "publisherRemote"},
+                                                {"session", sessionId},
+                                                {"stream", streamId},
+                                                {"ufrag", ufrag},
+                                                {"password", password},
+                                                {"remote", DescriptionJson::transport(remote)}}));
+      } else {
+        Worker* w = workers_[worker].get();
+        onPublication(worker, sessionId, streamId, [w, ufrag, password, remote](Publication& p) {
+          WorkerCommands::restartPublication(*w, p, ufrag, password, remote);
+        });
+      }
+    }
+  } else {
+    PublicationInfo info;
+    info.worker = worker;
+    info.tracks = answer->tracks;
+    info.localUfrag = ufrag;
+    info.localPassword = password;
+    info.remoteUfrag = answer->remote.iceUfrag;
+    if (target && !placeRemotePublication(sessionId, streamId, info, *target, answer->remote)) {
+      // Here after all, answered with our own worker.
+      target.reset();
+      answer = SdpNegotiator::answerPublisher(offerSdp, local());
+      if (!answer) {
+        release(sessionId);
+        return failure(answer.error().message);
+      }
+      info.tracks = answer->tracks;
+    }
+    publications_[k] = info;
+    if (!target) {
+      ++assigned_[worker];
+      Worker* w = workers_[worker].get();
+      w->post([w, sessionId, streamId, ufrag, password, remote = answer->remote,
+               tracks = answer->tracks, certificate = certificate_]() mutable {
+        WorkerCommands::addPublication(*w, sessionId, streamId, ufrag, password, remote,
+                                       std::move(tracks), certificate);
       });
     }
-    return n;
+    Logger::info("publisher negotiated", {{"sessionId", sessionId},
+                                          {"streamId", streamId},
+                                          {"tracks", static_cast<long long>(answer->tracks.size())},
+                                          {"worker", static_cast<long long>(worker)},
+                                          {"node", target ? target->nodeId : std::string("here")}});
   }
 
-  PublicationInfo info;
-  info.worker = worker;
-  info.tracks = answer->tracks;
-  info.localUfrag = ufrag;
-  info.localPassword = password;
-  info.remoteUfrag = answer->remote.iceUfrag;
-  publications_[k] = info;
-  Worker* w = workers_[worker].get();
-  auto certificate = certificate_;
-  TransportDescription remote = answer->remote;
-  std::vector<TrackDescription> tracks = answer->tracks;
-  w->post([w, sessionId, streamId, ufrag, password, remote, tracks, certificate]() mutable {
-    Router& r = w->router(sessionId);
-    auto transport =
-        std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password, certificate, *w);
-    Publication& p = r.addPublication(
-        std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
-    p.transport().setRemote(remote);
-  });
-  Logger::info("publisher negotiated", {{"sessionId", sessionId},
-                                        {"streamId", streamId},
-                                        {"tracks", static_cast<long long>(answer->tracks.size())},
-                                        {"worker", static_cast<long long>(worker)}});
+  Negotiation n;
+  n.ok = true;
+  n.sdp = answer->sdp;
+  n.sdpMid = answer->tracks.empty() ? "0" : answer->tracks.front().mid;
+  for (auto& c : SdpNegotiator::candidates(local())) n.candidates.push_back("candidate:" + c);
   return n;
+}
+
+bool Sfu::placeRemotePublication(const std::string& sessionId, const std::string& streamId,
+                                 PublicationInfo& info, const NodeLink::RemoteWorker& remote,
+                                 const TransportDescription& peer) {
+  auto tracks = tracksForNode(info.tracks);
+  auto origin = net::SocketAddress::parse(remote.ip, remote.udpPort);
+  if (!link_ || !tracks || !origin) return false;
+  const auto keys = newPipeKeys();
+  Worker* mirror = workers_[info.worker].get();
+  core::Json command = core::Json::object({{"type", "publish"},
+                                           {"session", sessionId},
+                                           {"stream", streamId},
+                                           {"worker", static_cast<long long>(remote.worker)},
+                                           {"ufrag", info.localUfrag},
+                                           {"password", info.localPassword},
+                                           {"remote", DescriptionJson::transport(peer)},
+                                           {"tracks", *tracks},
+                                           {"targetIp", settings_.announcedIp},
+                                           {"targetPort", static_cast<long long>(mirror->port())}});
+  setPipeFields(command, keys);
+  if (!link_->send(remote.nodeId, command)) return false;
+  info.node = remote.nodeId;
+  info.remote = remote;
+  info.pipeId = keys.media;
+  mirror->post([mirror, sessionId, streamId, tracks = info.tracks, keys, origin = *origin] {
+    if (!WorkerCommands::addNodeMirror(*mirror, sessionId, streamId, tracks, keys, origin))
+      mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
+  });
+  Logger::info("publisher transport placed on another node",
+               {{"sessionId", sessionId}, {"streamId", streamId}, {"node", remote.nodeId}});
+  return true;
+}
+
+void Sfu::remotePublicationEnded(const std::string& sessionId, const std::string& streamId,
+                                 const std::string& reason) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end()) return;
+  it->second.hostDone = true;
+  unpublish(sessionId, streamId);
+  if (events_) events_->publicationFailed(sessionId, streamId, reason);
 }
 
 std::vector<SdpNegotiator::OutgoingTrack> Sfu::outgoing(const SubscriptionInfo& info) const {
@@ -362,7 +470,8 @@ void Sfu::placeSubscription(const std::string& sessionId, const std::string& sub
     info.worker = target->worker;
   } else {
     const unsigned home = place(sessionId);
-    info.worker = subscriptionWorker(home);
+    // A stream from another node is mirrored on one worker here; its subscriptions stay on it.
+    info.worker = publication.node.empty() ? subscriptionWorker(home) : publication.worker;
     ++assigned_[info.worker];
     if (info.worker != publication.worker) {
       if (!ensureMirror(sessionId, streamId, publication, info.worker)) {
@@ -513,7 +622,12 @@ void Sfu::unpublish(const std::string& sessionId, const std::string& streamId) {
   auto it = publications_.find(key(sessionId, streamId));
   if (it == publications_.end()) return;
   Worker* w = workers_[it->second.worker].get();
-  --assigned_[it->second.worker];
+  if (it->second.node.empty())
+    --assigned_[it->second.worker];
+  else if (!it->second.hostDone)
+    tellNode(
+        it->second.node,
+        core::Json::object({{"type", "unpublish"}, {"session", sessionId}, {"stream", streamId}}));
   publications_.erase(it);
   w->post([w, sessionId, streamId] {
     if (Router* r = w->findRouter(sessionId)) r->removePublication(streamId);
@@ -633,12 +747,16 @@ void Sfu::releaseMirror(const std::string& sessionId, const std::string& streamI
   });
 }
 
-std::optional<NodeLink::RemoteWorker> Sfu::cascadeTarget(const std::string& sessionId,
-                                                         const std::string& streamId) {
-  if (!link_ || settings_.cascadeAbove == 0) return std::nullopt;
+bool Sfu::cascading() const {
+  if (!link_ || settings_.cascadeAbove == 0) return false;
   size_t transports = 0;
   for (size_t n : assigned_) transports += n;
-  if (transports < settings_.cascadeAbove) return std::nullopt;
+  return transports >= settings_.cascadeAbove;
+}
+
+std::optional<NodeLink::RemoteWorker> Sfu::cascadeTarget(const std::string& sessionId,
+                                                         const std::string& streamId) {
+  if (!cascading()) return std::nullopt;
   std::map<std::string, unsigned> mirroring;
   if (auto m = remoteMirrors_.find(key(sessionId, streamId)); m != remoteMirrors_.end())
     for (const auto& [node, mirror] : m->second) mirroring[node] = mirror.worker;
@@ -662,63 +780,23 @@ bool Sfu::ensureRemoteMirror(const std::string& sessionId, const std::string& st
     return false;
   };
   auto peer = net::SocketAddress::parse(remote.ip, remote.udpPort);
-  if (!peer) return giveUp();
-  auto randomPipeId = [] {
-    uint32_t id = 0;
-    while (id == 0) {
-      const std::string bytes = core::Crypto::randomBytes(4);
-      std::memcpy(&id, bytes.data(), sizeof id);
-    }
-    return id;
-  };
-  const uint32_t pipeId = randomPipeId();
-  const uint32_t feedbackPipeId = randomPipeId();
-  const auto mediaKey = NodePipeCodec::newKey();
-  const auto feedbackKey = NodePipeCodec::newKey();
-  auto hex = [](const NodePipeCodec::Key& k) {
-    return core::Crypto::toHex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
-  };
-  core::Json tracks = core::Json::array();
-  for (const auto& t : publication.tracks) {
-    // A track the other node would refuse (a publisher's overlong cname or fmtp, say) stays
-    // here: the subscription is then placed on this node.
-    core::Json track = DescriptionJson::track(t);
-    if (!DescriptionJson::readTrack(track)) return giveUp();
-    tracks.push(std::move(track));
-  }
+  auto tracks = tracksForNode(publication.tracks);
+  if (!peer || !tracks || !link_) return giveUp();
+  const auto keys = newPipeKeys();
   Worker* origin = workers_[publication.worker].get();
-  const bool sent =
-      link_ &&
-      link_->send(remote.nodeId,
-                  core::Json::object({{"type", "mirror"},
-                                      {"session", sessionId},
-                                      {"stream", streamId},
-                                      {"worker", static_cast<long long>(remote.worker)},
-                                      {"pipe", static_cast<long long>(pipeId)},
-                                      {"key", hex(mediaKey)},
-                                      {"feedbackPipe", static_cast<long long>(feedbackPipeId)},
-                                      {"feedbackKey", hex(feedbackKey)},
-                                      {"originIp", settings_.announcedIp},
-                                      {"originPort", static_cast<long long>(origin->port())},
-                                      {"tracks", tracks}}));
-  if (!sent) return giveUp();
-  mirrors[remote.nodeId] = RemoteMirror{remote.worker, pipeId, 1};
-  origin->post([origin, sessionId, streamId, pipeId, feedbackPipeId, mediaKey, feedbackKey,
-                peer = *peer] {
-    Router* r = origin->findRouter(sessionId);
-    auto send = NodePipeCodec::create(NodePipeCodec::Direction::Send, pipeId, mediaKey);
-    auto feedback =
-        NodePipeCodec::create(NodePipeCodec::Direction::Receive, feedbackPipeId, feedbackKey);
-    if (!r || !send || !feedback) return;
-    auto sink = std::make_unique<NodePipeSink>(std::move(send), *origin, peer,
-                                               &origin->counters().nodePipeSent);
-    auto keyframes = std::make_unique<NodePipeFeedbackReceiver>(
-        std::move(feedback), peer, [origin, sessionId, streamId](size_t layer) {
-          if (Router* router = origin->findRouter(sessionId))
-            if (Publication* p = router->publication(streamId))
-              p->requestKeyFrame(layer, origin->nowUs());
-        });
-    if (!r->addNodePipe(streamId, std::move(sink), std::move(keyframes)))
+  core::Json command = core::Json::object({{"type", "mirror"},
+                                           {"session", sessionId},
+                                           {"stream", streamId},
+                                           {"worker", static_cast<long long>(remote.worker)},
+                                           {"originIp", settings_.announcedIp},
+                                           {"originPort", static_cast<long long>(origin->port())},
+                                           {"tracks", *tracks}});
+  setPipeFields(command, keys);
+  if (!link_->send(remote.nodeId, command)) return giveUp();
+  mirrors[remote.nodeId] = RemoteMirror{remote.worker, keys.media, 1};
+  // From the publication, or from the mirror that stands for it when another node hosts it.
+  origin->post([origin, sessionId, streamId, keys, peer = *peer] {
+    if (!WorkerCommands::addNodePipe(*origin, sessionId, streamId, keys, peer))
       Logger::warn("no pipe to another node", {{"sessionId", sessionId}, {"streamId", streamId}});
   });
   Logger::info("stream mirrored to another node",
@@ -793,11 +871,36 @@ void Sfu::onNodeMessage(const std::string& from, const core::Json& message) {
     }
     return;
   }
+  if (type == "published" || type == "unpublished") {
+    // News of a publication this node placed on `from`: only `from` can give it.
+    auto sessionId = message.getString("session");
+    auto streamId = message.getString("stream");
+    auto it = sessionId && streamId ? publications_.find(key(*sessionId, *streamId))
+                                    : publications_.end();
+    if (it == publications_.end() || it->second.node != from) return;
+    if (type == "published") {
+      if (events_) events_->publicationReady(*sessionId, *streamId);
+    } else {
+      auto reason = message.getString("reason").value_or("closed");
+      remotePublicationEnded(*sessionId, *streamId, reason.substr(0, 200));
+    }
+    return;
+  }
   host_.handle(from, message);
 }
 
 void Sfu::keepNodes(const std::set<std::string>& live) {
   host_.keepOwners(live);
+  // Publishers whose transport was on a node that left have lost their media: they end,
+  // and their clients (told the stream's media stopped) publish again, here or elsewhere.
+  std::vector<std::pair<std::string, std::string>> lost;
+  for (const auto& [k, info] : publications_)
+    if (!info.node.empty() && !live.count(info.node))
+      lost.emplace_back(k.substr(0, k.rfind('/')), k.substr(k.rfind('/') + 1));
+  for (const auto& [sessionId, streamId] : lost) {
+    publications_[key(sessionId, streamId)].hostDone = true;
+    remotePublicationEnded(sessionId, streamId, "its media node left");
+  }
   // Subscriptions on a node that left wait for their client's ICE restart, which places
   // them anew (subscriberOffer); the stream no longer crosses to that node.
   for (auto& [k, info] : subscriptions_) {
@@ -811,6 +914,15 @@ void Sfu::setPublisherTrack(const std::string& sessionId, const std::string& str
                             TrackKind kind, bool active) {
   auto it = publications_.find(key(sessionId, streamId));
   if (it == publications_.end()) return;
+  if (!it->second.node.empty()) {
+    tellNode(it->second.node,
+             core::Json::object({{"type", "publisherTrack"},
+                                 {"session", sessionId},
+                                 {"stream", streamId},
+                                 {"kind", kind == TrackKind::Audio ? "audio" : "video"},
+                                 {"active", active}}));
+    return;
+  }
   onPublication(it->second.worker, sessionId, streamId,
                 [kind, active](Publication& p) { p.setPaused(kindOf(kind), !active); });
 }
@@ -945,7 +1057,16 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
               ? core::Json()
               : core::Json(static_cast<long long>((Worker::steadyNowUs() - cache.takenUs) / 1000)));
   out.set("nextSnapshot", core::Json(static_cast<long long>(next)));
-  // Subscriptions hosted by other nodes: listed with their node, counted there.
+  // Publications and subscriptions hosted by other nodes: listed with their node, counted
+  // there.
+  if (core::Json* pubs = out.find("publications")) {
+    const std::string prefix = sessionId + "/";
+    for (auto it = publications_.lower_bound(prefix);
+         it != publications_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+      if (!it->second.node.empty())
+        pubs->push(core::Json::object(
+            {{"streamId", it->first.substr(prefix.size())}, {"node", it->second.node}}));
+  }
   if (core::Json* subs = out.find("subscriptions")) {
     const std::string prefix = sessionId + "/";
     for (auto it = subscriptions_.lower_bound(prefix);
@@ -1019,7 +1140,12 @@ void Sfu::statsArrived(const std::string& sessionId, uint64_t number, int64_t ta
 void Sfu::publicationConnected(const std::string& sessionId, const std::string& streamId) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, streamId] {
-    if (*alive && events_ && publications_.count(key(sessionId, streamId)))
+    if (!*alive) return;
+    if (host_.hostsPublications(sessionId)) {
+      host_.publicationConnected(sessionId, streamId);
+      return;
+    }
+    if (events_ && publications_.count(key(sessionId, streamId)))
       events_->publicationReady(sessionId, streamId);
   });
 }
@@ -1028,7 +1154,12 @@ void Sfu::publicationClosed(const std::string& sessionId, const std::string& str
                             const std::string& reason) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, sessionId, streamId, reason] {
-    if (!*alive || !publications_.count(key(sessionId, streamId))) return;
+    if (!*alive) return;
+    if (host_.hostsPublications(sessionId)) {
+      host_.publicationClosed(sessionId, streamId, reason);
+      return;
+    }
+    if (!publications_.count(key(sessionId, streamId))) return;
     unpublish(sessionId, streamId);
     if (events_) events_->publicationFailed(sessionId, streamId, reason);
   });
@@ -1069,7 +1200,15 @@ void Sfu::mirrorStarved(const std::string& routerKey, const std::string& streamI
                         uint32_t pipeId) {
   auto alive = alive_;
   boost::asio::post(control_, [this, alive, routerKey, streamId, pipeId] {
-    if (*alive) host_.mirrorStarved(routerKey, streamId, pipeId);
+    if (!*alive) return;
+    // The mirror standing for a publication another node hosts: its stream stopped coming.
+    auto pub = publications_.find(key(routerKey, streamId));
+    if (pub != publications_.end() && !pub->second.node.empty() && pub->second.pipeId == pipeId) {
+      unpublish(routerKey, streamId);
+      if (events_) events_->publicationFailed(routerKey, streamId, "its media node went silent");
+      return;
+    }
+    host_.mirrorStarved(routerKey, streamId, pipeId);
   });
 }
 

@@ -39,8 +39,8 @@ class Sfu final : public MediaService, public WorkerEvents {
         true;  // which candidates the SFU offers (ICE-TCP only behind UDP-blocking networks)
     bool announceTcp = true;
     // Cascading (docs/cluster.md): once this node's workers hold this many media transports,
-    // new subscriber transports go to another node's workers when the NodeLink finds one
-    // (0: never).
+    // new publisher and subscriber transports go to another node's workers when the NodeLink
+    // finds one (0: never).
     size_t cascadeAbove = 0;
   };
   // The STUN server port announced in session info (next to the workers' ports).
@@ -115,9 +115,15 @@ class Sfu final : public MediaService, public WorkerEvents {
     uint64_t owed = 0;            // the request to post when that one is answered (0: none)
   };
   struct PublicationInfo {
+    // Ours: the worker of its transport, or (when another node hosts that) of the mirror its
+    // stream is piped to, which stands for it here.
     unsigned worker = 0;
     std::vector<TrackDescription> tracks;
     std::string localUfrag, localPassword, remoteUfrag;
+    std::string node;               // the node hosting its transport ("": this one)
+    NodeLink::RemoteWorker remote;  // that node's worker
+    uint32_t pipeId = 0;            // the pipe from there to the mirror here
+    bool hostDone = false;          // that node has dropped it already (nothing to tell)
   };
   struct SubscriptionInfo {
     unsigned worker = 0;
@@ -163,6 +169,18 @@ class Sfu final : public MediaService, public WorkerEvents {
   // Where a new subscription of the stream goes when this node cascades; nullopt: here.
   std::optional<NodeLink::RemoteWorker> cascadeTarget(const std::string& sessionId,
                                                       const std::string& streamId);
+  // Whether this node's workers hold enough transports to cascade (and it can).
+  bool cascading() const;
+  // Has the publisher's transport made on `remote` (a `publish` command) with its stream
+  // piped to a mirror on our `info.worker`; fills info.node/remote/pipeId. False (nothing
+  // sent, nothing made) when the node cannot be sent to or would refuse the tracks.
+  bool placeRemotePublication(const std::string& sessionId, const std::string& streamId,
+                              PublicationInfo& info, const NodeLink::RemoteWorker& remote,
+                              const TransportDescription& peer);
+  // A publication whose transport another node hosted ended there (news, or that node
+  // left): it ends here too, and the session hears why.
+  void remotePublicationEnded(const std::string& sessionId, const std::string& streamId,
+                              const std::string& reason);
   // Runs `fn(Subscription&)` where the subscription lives: on our worker, or as `command`
   // (with the session and subscriber added) sent to the node hosting it.
   template <class Fn>
@@ -181,6 +199,8 @@ class Sfu final : public MediaService, public WorkerEvents {
                                const std::string& reason);
   void release(const std::string& sessionId);
   SdpNegotiator::LocalEndpoint endpoint(unsigned worker, std::string ufrag,
+                                        std::string password) const;
+  SdpNegotiator::LocalEndpoint endpoint(const NodeLink::RemoteWorker& remote, std::string ufrag,
                                         std::string password) const;
   // The endpoint of a subscription: ours, or the other node's worker hosting it.
   SdpNegotiator::LocalEndpoint endpoint(const SubscriptionInfo& info) const;

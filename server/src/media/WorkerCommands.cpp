@@ -1,6 +1,10 @@
 #include "media/WorkerCommands.h"
 
 #include "media/Consumer.h"
+#include "media/MediaPipe.h"
+#include "media/NodePipeFeedbackReceiver.h"
+#include "media/NodePipeReceiver.h"
+#include "media/NodePipeSink.h"
 #include "media/Publication.h"
 #include "media/Router.h"
 #include "media/Subscription.h"
@@ -45,6 +49,68 @@ void WorkerCommands::setRemote(Worker& w, Subscription& s, const TransportDescri
     else if (fromOffer)
       c->setAcceptedPayloadTypes({});  // what the answer kept is what it can decode
   }
+}
+
+Publication& WorkerCommands::addPublication(
+    Worker& w, const std::string& routerKey, const std::string& streamId, const std::string& ufrag,
+    const std::string& password, const TransportDescription& remote,
+    std::vector<TrackDescription> tracks,
+    std::shared_ptr<const dtls::DtlsCertificate> certificate) {
+  Router& r = w.router(routerKey);
+  auto transport = std::make_unique<WebRtcTransport>("pub:" + streamId, ufrag, password,
+                                                     std::move(certificate), w);
+  Publication& p = r.addPublication(
+      std::make_unique<Publication>(r, streamId, std::move(tracks), std::move(transport)));
+  p.transport().setRemote(remote);
+  return p;
+}
+
+void WorkerCommands::restartPublication(Worker& w, Publication& p, const std::string& ufrag,
+                                        const std::string& password,
+                                        const TransportDescription& remote) {
+  if (!p.hasTransport()) return;
+  p.transport().restartIce(ufrag, password, remote);
+  w.registerTransport(&p.transport());  // under the new ufrag
+}
+
+bool WorkerCommands::addNodePipe(Worker& w, const std::string& routerKey,
+                                 const std::string& streamId, const NodePipeKeys& keys,
+                                 const net::SocketAddress& peer) {
+  Router* r = w.findRouter(routerKey);
+  auto send = NodePipeCodec::create(NodePipeCodec::Direction::Send, keys.media, keys.mediaKey);
+  auto feedback =
+      NodePipeCodec::create(NodePipeCodec::Direction::Receive, keys.feedback, keys.feedbackKey);
+  if (!r || !send || !feedback) return false;
+  auto sink = std::make_unique<NodePipeSink>(std::move(send), w, peer, &w.counters().nodePipeSent);
+  Worker* worker = &w;
+  auto keyframes = std::make_unique<NodePipeFeedbackReceiver>(
+      std::move(feedback), peer, [worker, routerKey, streamId](size_t layer) {
+        if (Router* router = worker->findRouter(routerKey))
+          if (Publication* p = router->publication(streamId))
+            p->requestKeyFrame(layer, worker->nowUs());
+      });
+  return r->addNodePipe(streamId, std::move(sink), std::move(keyframes));
+}
+
+bool WorkerCommands::addNodeMirror(Worker& w, const std::string& routerKey,
+                                   const std::string& streamId,
+                                   std::vector<TrackDescription> tracks, const NodePipeKeys& keys,
+                                   const net::SocketAddress& origin) {
+  std::shared_ptr<MediaPipe> pipe;
+  try {
+    pipe = std::make_shared<MediaPipe>();
+  } catch (const std::exception&) {
+    return false;  // no eventfd: the mirror is not made
+  }
+  auto receive =
+      NodePipeCodec::create(NodePipeCodec::Direction::Receive, keys.media, keys.mediaKey);
+  auto feedback =
+      NodePipeCodec::create(NodePipeCodec::Direction::Send, keys.feedback, keys.feedbackKey);
+  if (!receive || !feedback) return false;
+  auto receiver = std::make_unique<NodePipeReceiver>(std::move(receive), pipe, origin,
+                                                     &w.counters().nodePipeReceived);
+  receiver->enableFeedback(std::move(feedback), w);
+  return w.router(routerKey).addNodeMirror(streamId, std::move(tracks), std::move(receiver), pipe);
 }
 
 }  // namespace parley::media

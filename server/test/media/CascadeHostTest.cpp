@@ -151,6 +151,38 @@ Json remoteCommand(const std::string& session, const std::string& subscriber) {
        {"payloadTypes", Json::object({{"0", Json::array({111})}, {"1", Json::array({96})}})}});
 }
 
+// As Sfu::placeRemotePublication writes it: the publisher's transport here, its stream
+// piped to the owner's worker.
+Json publishCommand(const std::string& session, const std::string& stream, long long worker,
+                    long long pipe) {
+  TransportDescription remote;
+  remote.iceUfrag = "pubr";
+  remote.icePassword = "publisherpasswordpubpwd";
+  remote.fingerprintHash = "sha-256";
+  remote.fingerprint = "AB:CD:EF";
+  return Json::object({{"type", "publish"},
+                       {"session", session},
+                       {"stream", stream},
+                       {"worker", worker},
+                       {"ufrag", "ufrg5678"},
+                       {"password", "abcdefghijklmnopqrstuvwx"},
+                       {"remote", DescriptionJson::transport(remote)},
+                       {"tracks", tracksJson()},
+                       {"pipe", pipe},
+                       {"key", kKeyHex},
+                       {"feedbackPipe", pipe + 1},
+                       {"feedbackKey", kFeedbackKeyHex},
+                       {"targetIp", "127.0.0.1"},
+                       {"targetPort", 9}});
+}
+
+Json streamCommand(const std::string& type, const std::string& session, const std::string& stream,
+                   std::initializer_list<std::pair<std::string_view, Json>> more = {}) {
+  Json c = Json::object({{"type", type}, {"session", session}, {"stream", stream}});
+  for (const auto& [k, v] : more) c.set(k, v);
+  return c;
+}
+
 Json with(Json json, std::string_view key, Json value) {
   json.set(key, std::move(value));
   return json;
@@ -174,6 +206,9 @@ struct Seen {
   bool videoAccepts102 = false;
   uint8_t maxTemporalLayer = 0;
   size_t routers = 0;
+  bool published = false;  // the stream's publication there, with a publisher's transport
+  bool videoPaused = false;
+  size_t sinks = 0;  // what the publication feeds (a node pipe to the owner, say)
 };
 
 class CascadeHostTest : public ::testing::Test {
@@ -206,6 +241,11 @@ class CascadeHostTest : public ::testing::Test {
         s.router = true;
         Publication* p = r->publication(stream);
         s.mirror = p && p->mirrored();
+        s.published = p && p->hasTransport();
+        if (p) {
+          s.sinks = r->sinkCount(*p);
+          if (Producer* v = p->producer(sdp::MediaKind::Video)) s.videoPaused = v->paused();
+        }
         if (Subscription* sub = r->subscription(subscriber)) {
           s.subscription = true;
           if (Consumer* a = sub->consumer(sdp::MediaKind::Audio)) {
@@ -652,6 +692,131 @@ TEST_F(CascadeHostTest, AStarvedMirrorClosesTheSubscriptionsItFedAndTellsTheOwne
   EXPECT_FALSE(host_.hosts(keyA_));
   EXPECT_EQ(routersOn(0), 0u);
   EXPECT_EQ(routersOn(1), 0u);
+}
+
+TEST_F(CascadeHostTest, MalformedPublishesAreRefusedMakeNothingAndAreReportedToTheOwner) {
+  const std::vector<Json> bad = {
+      without(publishCommand("s1", "cam", 0, 7), "remote"),
+      without(publishCommand("s1", "cam", 0, 7), "tracks"),
+      without(publishCommand("s1", "cam", 0, 7), "targetIp"),
+      with(publishCommand("s1", "cam", 0, 7), "worker", 2),
+      with(publishCommand("s1", "cam", 0, 7), "worker", -1),
+      with(publishCommand("s1", "cam", 0, 7), "password", "short"),
+      with(publishCommand("s1", "cam", 0, 7), "ufrag", "ab"),
+      with(publishCommand("s1", "cam", 0, 7), "key", "abcd"),
+      with(publishCommand("s1", "cam", 0, 7), "pipe", 0),
+      with(publishCommand("s1", "cam", 0, 7), "targetPort", 70000),
+      with(publishCommand("s1", "cam", 0, 7), "targetIp", "not an address"),
+      with(publishCommand("s1", "cam", 0, 7), "tracks", Json::array()),
+      with(publishCommand("s1", "cam", 0, 7), "remote", Json::object({{"role", "actpass"}})),
+  };
+  for (const auto& c : bad) EXPECT_FALSE(host_.handle("node-a", c)) << c.dump();
+  EXPECT_EQ(host_.publicationCount(), 0u);
+  EXPECT_FALSE(host_.hosts(keyA_));
+  EXPECT_EQ(routersOn(0), 0u);
+  EXPECT_EQ(routersOn(1), 0u);
+  // Each refusal is news for the owner, which would otherwise wait for the publisher.
+  ASSERT_EQ(link_.sent.size(), bad.size());
+  for (const auto& [node, m] : link_.sent) {
+    EXPECT_EQ(node, "node-a");
+    EXPECT_EQ(m.getString("type"), "unpublished");
+    EXPECT_EQ(m.getString("stream"), "cam");
+  }
+}
+
+TEST_F(CascadeHostTest, APublisherTransportIsMadeOnTheNamedWorkerAndPipedToTheOwner) {
+  ASSERT_TRUE(host_.handle("node-a", publishCommand("s1", "cam", 1, 7)));
+  EXPECT_EQ(host_.publicationCount(), 1u);
+  EXPECT_TRUE(host_.hosts(keyA_));
+  const std::string pubKey = CascadeHost::publisherRouterKey("node-a", "s1");
+  EXPECT_EQ(pubKey, "node-pub:node-a/s1");
+  EXPECT_TRUE(host_.hostsPublications(pubKey));
+  EXPECT_FALSE(host_.hostsPublications(keyA_));
+  const Seen s = seen(1, pubKey);
+  EXPECT_TRUE(s.published);
+  EXPECT_FALSE(s.mirror);
+  EXPECT_EQ(s.sinks, 1u) << "the pipe to the owner";
+  EXPECT_FALSE(seen(0, pubKey).router);
+  EXPECT_FALSE(seen(1, keyA_).router) << "publications live apart from mirrors";
+
+  // The same stream mirrored here for subscribers placed here: no clash.
+  ASSERT_TRUE(host_.handle("node-a", mirrorCommand("s1", "cam", 1, 20)));
+  ASSERT_TRUE(host_.handle("node-a", subscribeCommand("s1", "cam", "sub", 1)));
+  EXPECT_TRUE(seen(1, keyA_).mirror);
+  EXPECT_TRUE(seen(1, keyA_).subscription);
+  EXPECT_TRUE(seen(1, pubKey).published);
+
+  // The owner pauses video, restarts ICE; another owner can do neither, nor unpublish.
+  EXPECT_TRUE(host_.handle("node-a", streamCommand("publisherTrack", "s1", "cam",
+                                                   {{"kind", "video"}, {"active", false}})));
+  EXPECT_TRUE(seen(1, pubKey).videoPaused);
+  EXPECT_FALSE(host_.handle("node-a", streamCommand("publisherTrack", "s1", "cam",
+                                                    {{"kind", "data"}, {"active", true}})));
+  EXPECT_FALSE(host_.handle("node-b", streamCommand("publisherTrack", "s1", "cam",
+                                                    {{"kind", "video"}, {"active", true}})));
+  EXPECT_TRUE(seen(1, pubKey).videoPaused);
+  const Json remote = *publishCommand("s1", "cam", 1, 7).find("remote");
+  const Json restart = streamCommand(
+      "publisherRemote", "s1", "cam",
+      {{"ufrag", "newufrag"}, {"password", "anotherpasswordanother1"}, {"remote", remote}});
+  EXPECT_TRUE(host_.handle("node-a", restart));
+  EXPECT_FALSE(host_.handle("node-b", restart));
+  EXPECT_FALSE(host_.handle("node-a", with(restart, "password", "short")));
+  EXPECT_FALSE(host_.handle("node-a", with(restart, "stream", "mic")));
+  EXPECT_FALSE(host_.handle("node-b", streamCommand("unpublish", "s1", "cam")));
+  EXPECT_TRUE(seen(1, pubKey).published);
+  EXPECT_TRUE(link_.sent.empty());
+
+  EXPECT_TRUE(host_.handle("node-a", streamCommand("unpublish", "s1", "cam")));
+  EXPECT_EQ(host_.publicationCount(), 0u);
+  EXPECT_FALSE(host_.hostsPublications(pubKey));
+  EXPECT_FALSE(seen(1, pubKey).router);
+  EXPECT_FALSE(host_.handle("node-a", streamCommand("unpublish", "s1", "cam")));
+  EXPECT_TRUE(host_.hosts(keyA_)) << "the mirror and its subscription stay";
+}
+
+TEST_F(CascadeHostTest, AHostedPublicationsNewsGoesToItsOwnerAndAClosedOneIsForgotten) {
+  ASSERT_TRUE(host_.handle("node-a", publishCommand("s1", "cam", 0, 7)));
+  const std::string pubKey = CascadeHost::publisherRouterKey("node-a", "s1");
+  // News of what is not hosted goes nowhere.
+  host_.publicationConnected(keyA_, "cam");
+  host_.publicationConnected(pubKey, "screen");
+  host_.publicationClosed(CascadeHost::publisherRouterKey("node-b", "s1"), "cam", "ice timeout");
+  EXPECT_TRUE(link_.sent.empty());
+
+  host_.publicationConnected(pubKey, "cam");
+  ASSERT_EQ(link_.sent.size(), 1u);
+  EXPECT_EQ(link_.sent[0].first, "node-a");
+  EXPECT_EQ(link_.sent[0].second.getString("type"), "published");
+  EXPECT_EQ(link_.sent[0].second.getString("session"), "s1");
+  EXPECT_EQ(link_.sent[0].second.getString("stream"), "cam");
+
+  host_.publicationClosed(pubKey, "cam", "dtls close_notify");
+  ASSERT_EQ(link_.sent.size(), 2u);
+  const Json& m = link_.sent[1].second;
+  EXPECT_EQ(m.getString("type"), "unpublished");
+  EXPECT_EQ(m.getString("stream"), "cam");
+  EXPECT_EQ(m.getString("reason"), "dtls close_notify");
+  EXPECT_EQ(host_.publicationCount(), 0u);
+  EXPECT_FALSE(host_.hosts(keyA_));
+  EXPECT_EQ(routersOn(0), 0u);
+  // Reported once.
+  host_.publicationClosed(pubKey, "cam", "dtls close_notify");
+  EXPECT_EQ(link_.sent.size(), 2u);
+}
+
+TEST_F(CascadeHostTest, PublicationsOfANodeThatLeftAreDropped) {
+  ASSERT_TRUE(host_.handle("node-a", publishCommand("s1", "cam", 0, 7)));
+  ASSERT_TRUE(host_.handle("node-b", publishCommand("s1", "cam", 1, 9)));
+  host_.keepOwners({"node-b"});
+  EXPECT_EQ(host_.publicationCount(), 1u);
+  EXPECT_FALSE(seen(0, CascadeHost::publisherRouterKey("node-a", "s1")).router);
+  EXPECT_TRUE(seen(1, CascadeHost::publisherRouterKey("node-b", "s1")).published);
+  host_.keepOwners({});
+  EXPECT_EQ(host_.publicationCount(), 0u);
+  EXPECT_EQ(routersOn(0), 0u);
+  EXPECT_EQ(routersOn(1), 0u);
+  EXPECT_TRUE(link_.sent.empty());
 }
 
 }  // namespace
