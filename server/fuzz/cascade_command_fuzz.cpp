@@ -6,7 +6,8 @@
 //
 // Besides the sanitizers, the harness checks that what DescriptionJson reads it writes back
 // to something it reads to the same, and that after the input, once the owner is dropped
-// (keepOwners({})), nothing is left: no mirror, no subscription, no router, no transport.
+// (keepOwners({})), nothing is left: no mirror, no subscription, no publication, no router, no
+// transport.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -65,7 +66,8 @@ class Harness {
     }
     host_.keepOwners({});
     drain();
-    if (host_.mirrorCount() != 0 || host_.subscriptionCount() != 0) __builtin_trap();
+    if (host_.mirrorCount() != 0 || host_.subscriptionCount() != 0 || host_.publicationCount() != 0)
+      __builtin_trap();
     for (auto& w : workers_)
       if (!w->routers().empty() || w->load() != 0) __builtin_trap();
   }
@@ -82,6 +84,13 @@ class Harness {
       host_.subscriptionVideoSuspended(key, *subscriber, true);
       if (c.getBool("closeAfter").value_or(false))
         host_.subscriptionClosed(key, *subscriber, "fuzz");
+    }
+    // And about the publication it names.
+    auto stream = c.getString("stream");
+    if (session && stream) {
+      const std::string key = CascadeHost::publisherRouterKey(kOwner, *session);
+      host_.publicationConnected(key, *stream);
+      if (c.getBool("closeAfter").value_or(false)) host_.publicationClosed(key, *stream, "fuzz");
     }
     drain();
   }
