@@ -521,7 +521,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
 
   let cascading = false;
 
-  test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others; the owner stands for it through a pipe; when all leave, nothing is left on the other nodes', { timeout: 150000 }, async (t) => {
+  test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others, the owner standing for it through a pipe; kill -9 of that node ends the stream, and published again it lands on the node left; when all leave, nothing is left on the other nodes', { timeout: 240000 }, async (t) => {
     // Every new transport goes to another node once a node holds one. The cascade tests are
     // the last of the file: the nodes are not restarted without cascading after them.
     await restartNodes(['--cascade-above', '1']);
@@ -577,13 +577,41 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const after = await piped();
     t.diagnostic(`over 2 s: the host piped ${after.fromHost - before.fromHost}, the owner took ${after.intoOwner - before.intoOwner}`);
     assert.ok(after.intoOwner - before.intoOwner > 50, JSON.stringify({ before, after }));
+    // kill -9 of the node hosting the publisher's transport: once the owner counts it gone,
+    // the stream ends for everyone (its media stopped); the client publishes again, now on
+    // the node left, and the viewers decode the new stream.
+    const hostIndex = nodes.indexOf(host);
+    const killedAt = await killNode(t, host);
+    await anchor.waitForEvent({ event: 'streamDestroyed', streamId: published.streamId }, { timeoutMs: 45000 });
+    t.diagnostic(`kill -9 of the publisher's node to streamDestroyed: ${Date.now() - killedAt} ms`);
+    const survivor = others.find((n) => n !== host);
+    const again = await remotePublisher.publish({ width: 320, height: 240 });
+    assert.ok(again.ok, JSON.stringify(again) + remotePublisher.diagnostics());
+    const relisted = (await mediaStats()).publications.find((p) => p.streamId === again.streamId);
+    assert.equal(relisted?.node, survivor.nodeId, JSON.stringify(relisted));
+    for (const viewer of viewers) {
+      await viewer.waitForEvent({ event: 'streamCreated', streamId: again.streamId });
+      const subscribed = await viewer.subscribe(again.streamId);
+      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
+    }
+    for (const viewer of viewers) {
+      await viewer.waitForFrames(again.streamId, 20, { timeoutMs: 30000 }).catch((err) => {
+        throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
+      });
+    }
+    t.diagnostic(`kill -9 of the publisher's node to video of the stream published again: ${Date.now() - killedAt} ms`);
+    console.log(`# cascade: kill -9 of a publisher's node to video of its stream published again: ${Date.now() - killedAt} ms`);
+    // The killed node comes back, cascading, for the next test; the others see it within a
+    // few heartbeats.
+    nodes[hostIndex] = await startNode(hostIndex, ['--cascade-above', '1']);
+    others.splice(others.indexOf(host), 1, nodes[hostIndex]);
     // When everyone leaves, nothing is left on the other nodes.
     for (const viewer of viewers) {
       await viewer.call('disconnect');
       await viewer.close();
     }
     assert.ok((await remotePublisher.call('unpublish')).ok);
-    await anchor.waitForEvent({ event: 'streamDestroyed', streamId: published.streamId });
+    await anchor.waitForEvent({ event: 'streamDestroyed', streamId: again.streamId });
     const deadline = Date.now() + 15000;
     const left = async () => Promise.all([owner, ...others].map(transports));
     while (Date.now() < deadline && (await left()).join() !== '1,0,0') await delay(250);
@@ -593,6 +621,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const gone = Date.now() + 15000;
     while (Date.now() < gone && (await left()).join() !== '0,0,0') await delay(250);
     assert.deepEqual(await left(), [0, 0, 0]);
+    await delay(3000);  // the restarted node's record seen by the others
   });
 
   test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {

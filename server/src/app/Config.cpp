@@ -54,9 +54,9 @@ constexpr FlagSpec kFlags[] = {
      "a cluster node silent this long is taken over by another: its webhooks are closed out, "
      "its claims released, its recordings failed (default 30000)"},
     {"--cascade-above", "PARLEY_CASCADE_ABOVE", "N",
-     "in a cluster, once this node's media workers hold N transports, new subscriber "
-     "transports go to the least loaded other node, and each stream crosses there once "
-     "(default 0: never)"},
+     "in a cluster, once this node's media workers hold N transports, new publisher and "
+     "subscriber transports go to the least loaded other node, and each stream crosses "
+     "there once (default 0: never)"},
     {"--drain-timeout", "PARLEY_DRAIN_TIMEOUT", "MS",
      "in a cluster, SIGTERM first moves clients to other nodes for up to this long "
      "(default 30000; 0: stop at once)"},
