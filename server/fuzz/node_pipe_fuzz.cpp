@@ -1,7 +1,7 @@
 // What arrives on a media port as a pipe datagram from another node (media/NodePipeCodec),
-// media, keepalive or feedback: any bytes are refused or opened without a crash, and anything the
-// sender encodes opens again to the same packet and metadata (its own sequence number and SSRC
-// restored).
+// media, keepalive, sender report or feedback: any bytes are refused or opened without a crash, and
+// anything the sender encodes opens again to the same packet and metadata (its own sequence number
+// and SSRC restored).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -33,6 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> fourth(data, data + size);
   (void)NodePipeCodec::isKeepalive(fourth);
   (void)receiver->decodeKeepalive(fourth);
+  std::vector<std::uint8_t> fifth(data, data + size);
+  NodePipeCodec::SenderReport report;
+  (void)NodePipeCodec::isSenderReport(fifth);
+  (void)receiver->decodeSenderReport(fifth, report);
 
   // The same bytes as an RTP packet to send: if the sender takes them, they come back.
   auto sender = NodePipeCodec::create(NodePipeCodec::Direction::Send, 42, key);
@@ -42,11 +46,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       static_cast<std::uint8_t>(size % (NodePipeCodec::kMaxLayer + 1)), (size & 1) != 0};
   std::vector<std::uint8_t> out(size + NodePipeCodec::kOverhead);
   const std::size_t n = sender->encode(std::span<const std::uint8_t>(data, size), sent, out);
-  if (n == 0) return 0;
-  out.resize(n);
-  if (!fresh->decode(out, rtp, meta)) __builtin_trap();
-  if (rtp.size() != size || std::memcmp(rtp.data(), data, size) != 0) __builtin_trap();
-  if (meta.track != sent.track || meta.layer != sent.layer || meta.keyframe != sent.keyframe)
-    __builtin_trap();
+  if (n != 0) {
+    out.resize(n);
+    if (!fresh->decode(out, rtp, meta)) __builtin_trap();
+    if (rtp.size() != size || std::memcmp(rtp.data(), data, size) != 0) __builtin_trap();
+    if (meta.track != sent.track || meta.layer != sent.layer || meta.keyframe != sent.keyframe)
+      __builtin_trap();
+  }
+  // A sender report made of the bytes comes back the same.
+  if (size >= 14) {
+    NodePipeCodec::SenderReport in{data[0], static_cast<std::uint8_t>(data[1] & 0x7F), 0, 0};
+    std::memcpy(&in.ntpTimestamp, data + 2, 8);
+    std::memcpy(&in.rtpTimestamp, data + 10, 4);
+    std::vector<std::uint8_t> sr(200);
+    sr.resize(sender->encodeSenderReport(in, sr));
+    NodePipeCodec::SenderReport back;
+    if (sr.empty() || !fresh->decodeSenderReport(sr, back)) __builtin_trap();
+    if (back.track != in.track || back.layer != in.layer || back.ntpTimestamp != in.ntpTimestamp ||
+        back.rtpTimestamp != in.rtpTimestamp)
+      __builtin_trap();
+  }
   return 0;
 }

@@ -225,4 +225,51 @@ bool NodePipeCodec::decodeKeepalive(std::span<uint8_t> datagram) {
   return size == 8 && rr[0] == 0x80 && rr[1] == 201 && readU32(rr + 4) == pipeId_;
 }
 
+size_t NodePipeCodec::encodeSenderReport(const SenderReport& report, std::span<uint8_t> out) {
+  constexpr size_t kReport = 28;
+  if (direction_ != Direction::Send || report.layer > kMaxLayer ||
+      out.size() < kHeaderSize + kReport + srtp::SrtpSession::kMaxTrailer)
+    return 0;
+  writeHeader(out.data(), kSenderReportKind);
+  // RTCP SR with no report blocks: V=2, RC=0, PT 200, length 6.
+  uint8_t* sr = out.data() + kHeaderSize;
+  sr[0] = 0x80;
+  sr[1] = 200;
+  sr[2] = 0;
+  sr[3] = 6;
+  writeU32(sr + 4, pipeId_);
+  writeU32(sr + 8, static_cast<uint32_t>(report.ntpTimestamp >> 32));
+  writeU32(sr + 12, static_cast<uint32_t>(report.ntpTimestamp));
+  writeU32(sr + 16, report.rtpTimestamp);
+  writeU32(sr + 20, (uint32_t{report.track} << 8) | report.layer);  // the packet count's place
+  writeU32(sr + 24, 0);
+  size_t size = kReport;
+  if (!srtp_->protectRtcp(sr, size, out.size() - kHeaderSize)) return 0;
+  return kHeaderSize + size;
+}
+
+bool NodePipeCodec::isSenderReport(std::span<const uint8_t> datagram) {
+  uint32_t id = 0;
+  return peekPipeId(datagram, id) && datagram[6] == kSenderReportKind && datagram[7] == 0;
+}
+
+bool NodePipeCodec::decodeSenderReport(std::span<uint8_t> datagram, SenderReport& report) {
+  uint32_t id = 0;
+  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
+      !isSenderReport(datagram))
+    return false;
+  uint8_t* sr = datagram.data() + kHeaderSize;
+  size_t size = datagram.size() - kHeaderSize;
+  if (!srtp_->unprotectRtcp(sr, size)) return false;
+  const uint32_t trackAndLayer = size == 28 ? readU32(sr + 20) : 0xFFFFFFFF;
+  if (size != 28 || sr[0] != 0x80 || sr[1] != 200 || readU32(sr + 4) != pipeId_ ||
+      trackAndLayer > 0xFFFF || (trackAndLayer & 0xFF) > kMaxLayer)
+    return false;
+  report.track = static_cast<uint8_t>(trackAndLayer >> 8);
+  report.layer = static_cast<uint8_t>(trackAndLayer & 0xFF);
+  report.ntpTimestamp = (uint64_t{readU32(sr + 8)} << 32) | readU32(sr + 12);
+  report.rtpTimestamp = readU32(sr + 16);
+  return true;
+}
+
 }  // namespace parley::media

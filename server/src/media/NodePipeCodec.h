@@ -40,6 +40,7 @@ class NodePipeCodec {
   static constexpr size_t kMaxNacked = 64;
   // The header's sixth byte of a keepalive (0 media, 1 keyframe request, 2 NACK).
   static constexpr uint8_t kKeepaliveKind = 3;
+  static constexpr uint8_t kSenderReportKind = 4;
   static constexpr size_t kKeySize = srtp::srtpKeyMaterialSize(srtp::SrtpProfile::AeadAes128Gcm);
   using Key = std::array<uint8_t, kKeySize>;
 
@@ -96,6 +97,23 @@ class NodePipeCodec {
   static bool isKeepalive(std::span<const uint8_t> datagram);
   bool decodeKeepalive(std::span<uint8_t> datagram);
 
+  // A sender report of one track and layer of the stream (its NTP time and RTP timestamp, as
+  // the publisher sent them), so that what reads a mirror (a recording) keeps audio and
+  // video in step as it would at the origin: an SRTCP-protected SR (RFC 3550 §6.4.1) whose
+  // SSRC is the pipe's id and whose packet count carries the track and layer, behind the
+  // pipe header (sixth byte kSenderReportKind). encodeSenderReport() returns the datagram's
+  // size (0: `out` too small, or a layer above kMaxLayer); decodeSenderReport() is true
+  // only for an authentic, fresh report of this pipe.
+  struct SenderReport {
+    uint8_t track = 0;
+    uint8_t layer = 0;
+    uint64_t ntpTimestamp = 0;  // 32.32 fixed point
+    uint32_t rtpTimestamp = 0;
+  };
+  size_t encodeSenderReport(const SenderReport& report, std::span<uint8_t> out);
+  static bool isSenderReport(std::span<const uint8_t> datagram);
+  bool decodeSenderReport(std::span<uint8_t> datagram, SenderReport& report);
+
   // The pipe id of a datagram, without checking it (to find its pipe); false when the bytes
   // are not a pipe datagram.
   static bool peekPipeId(std::span<const uint8_t> datagram, uint32_t& pipeId);
@@ -105,7 +123,7 @@ class NodePipeCodec {
 
  private:
   // The 8-byte pipe header; `kind` is its sixth byte (0 media, 1 keyframe request, 2 NACK,
-  // kKeepaliveKind).
+  // kKeepaliveKind, kSenderReportKind).
   void writeHeader(uint8_t* out, uint8_t kind) const;
 
   NodePipeCodec(Direction direction, uint32_t pipeId, std::unique_ptr<srtp::SrtpSession> srtp)

@@ -18,6 +18,18 @@ void NodePipeReceiver::onDatagram(uint8_t* data, size_t size, const net::SocketA
     lastHeardUs_ = nowUs;
     return;
   }
+  if (from == origin_ && NodePipeCodec::isSenderReport(datagram)) {
+    NodePipeCodec::SenderReport report;
+    if (!codec_->decodeSenderReport(datagram, report) ||
+        !pipe_->ring().pushSenderReport(report.track, report.ntpTimestamp, report.rtpTimestamp,
+                                        nowUs, report.layer)) {
+      ++refused_;
+      return;
+    }
+    lastHeardUs_ = nowUs;
+    pipe_->signal();
+    return;
+  }
   std::span<const uint8_t> rtp;
   NodePipeCodec::Metadata meta;
   if (!(from == origin_) || !codec_->decode(datagram, rtp, meta)) {

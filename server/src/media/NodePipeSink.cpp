@@ -24,6 +24,16 @@ void NodePipeSink::onPacket(const Packet& packet) {
   if (counted_) counted_->add();
 }
 
+void NodePipeSink::onSenderReport(const SenderReport& report) {
+  if (report.track > 0xFF || report.layer > NodePipeCodec::kMaxLayer) return;
+  uint8_t* slot = out_.reserve();
+  const size_t size = codec_->encodeSenderReport(
+      {static_cast<uint8_t>(report.track), static_cast<uint8_t>(report.layer), report.ntpTimestamp,
+       report.rtpTimestamp},
+      std::span<uint8_t>(slot, net::PacketSink::kSlotSize));
+  if (size) out_.commit(size, peer_);
+}
+
 void NodePipeSink::tick(int64_t nowUs) {
   if (nowUs - lastSentUs_ < kKeepaliveIntervalUs) return;
   uint8_t* slot = out_.reserve();

@@ -28,6 +28,7 @@ class NodePipeSink final : public MediaSink {
   static constexpr int64_t kKeepaliveIntervalUs = 1'000'000;
 
   void onPacket(const Packet& packet) override;
+  void onSenderReport(const SenderReport& report) override;
   void onSourceGone() override { gone_ = true; }
   // Called every worker tick: sends a keepalive when the pipe has been quiet.
   void tick(int64_t nowUs);

@@ -15,6 +15,14 @@ void PipeSink::onPacket(const Packet& packet) {
     pipe_->signal();
 }
 
+void PipeSink::onSenderReport(const SenderReport& report) {
+  if (report.track > 0xFF || report.layer > 0xFF) return;
+  if (pipe_->ring().pushSenderReport(static_cast<uint8_t>(report.track), report.ntpTimestamp,
+                                     report.rtpTimestamp, report.arrivalUs,
+                                     static_cast<uint8_t>(report.layer)))
+    pipe_->signal();
+}
+
 void PipeSink::onSourceGone() {
   pipe_->ring().close();
   pipe_->signal();

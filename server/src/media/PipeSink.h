@@ -16,6 +16,9 @@ class PipeSink final : public MediaSink {
   ~PipeSink() override;
 
   void onPacket(const Packet& packet) override;
+  // Sender reports cross too: what reads the mirror (a recording) keeps audio and video in
+  // step by them.
+  void onSenderReport(const SenderReport& report) override;
   void onSourceGone() override;
 
  private:

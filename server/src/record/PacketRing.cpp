@@ -43,13 +43,13 @@ void PacketRing::publish() {
 }
 
 bool PacketRing::pushSenderReport(uint8_t track, uint64_t ntpTimestamp, uint32_t rtpTimestamp,
-                                  int64_t arrivalUs) {
+                                  int64_t arrivalUs, uint8_t layer) {
   Packet* slot = claim();
   if (!slot) return false;
   slot->arrivalUs = arrivalUs;
   slot->size = 12;
   slot->track = track;
-  slot->layer = 0;
+  slot->layer = layer;
   slot->keyframe = false;
   slot->senderReport = true;
   for (int i = 0; i < 8; ++i) slot->bytes[i] = static_cast<uint8_t>(ntpTimestamp >> (56 - 8 * i));

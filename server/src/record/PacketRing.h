@@ -54,8 +54,9 @@ class PacketRing {
             bool keyframe) {
     return push(rtp, arrivalUs, track, layer, keyframe, Shift{});
   }
+  // `layer`: the simulcast layer whose RTP stream it reports (what a mirror needs).
   bool pushSenderReport(uint8_t track, uint64_t ntpTimestamp, uint32_t rtpTimestamp,
-                        int64_t arrivalUs);
+                        int64_t arrivalUs, uint8_t layer = 0);
   // No packet follows; the consumer drains what is queued, then sees finished().
   void close();
 

@@ -248,4 +248,45 @@ TEST_F(NodePipeCodecTest, KeepalivesCrossAuthenticatedAndOnce) {
   EXPECT_FALSE(receiver_->decodeKeepalive(elsewhere));
 }
 
+TEST_F(NodePipeCodecTest, SenderReportsCrossAuthenticatedWithTheirTrackAndLayer) {
+  const NodePipeCodec::SenderReport sent{1, 2, 0x0123456789ABCDEFull, 0xFEDCBA98u};
+  std::vector<uint8_t> out(200);
+  out.resize(sender_->encodeSenderReport(sent, out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[6], NodePipeCodec::kSenderReportKind);
+  EXPECT_TRUE(NodePipeCodec::isSenderReport(out));
+  EXPECT_FALSE(NodePipeCodec::isKeepalive(out));
+  auto asKeepalive = out;
+  EXPECT_FALSE(receiver_->decodeKeepalive(asKeepalive));
+  std::span<const uint8_t> rtp;
+  NodePipeCodec::Metadata meta;
+  auto asMedia = out;
+  EXPECT_FALSE(receiver_->decode(asMedia, rtp, meta));
+
+  NodePipeCodec::SenderReport got;
+  auto tampered = out;
+  tampered[NodePipeCodec::kHeaderSize + 12] ^= 1;  // the NTP time, encrypted
+  EXPECT_FALSE(receiver_->decodeSenderReport(tampered, got));
+  auto good = out;
+  ASSERT_TRUE(receiver_->decodeSenderReport(good, got));
+  EXPECT_EQ(got.track, 1);
+  EXPECT_EQ(got.layer, 2);
+  EXPECT_EQ(got.ntpTimestamp, sent.ntpTimestamp);
+  EXPECT_EQ(got.rtpTimestamp, sent.rtpTimestamp);
+  good = out;
+  EXPECT_FALSE(receiver_->decodeSenderReport(good, got)) << "a replay";
+
+  // A layer the pipe cannot carry gives nothing; nor does a receiving codec, or too little
+  // room; another key's report is refused.
+  std::vector<uint8_t> room(200);
+  EXPECT_EQ(sender_->encodeSenderReport({0, NodePipeCodec::kMaxLayer + 1, 1, 1}, room), 0u);
+  EXPECT_EQ(receiver_->encodeSenderReport(sent, room), 0u);
+  std::vector<uint8_t> small(40);
+  EXPECT_EQ(sender_->encodeSenderReport(sent, small), 0u);
+  auto other = NodePipeCodec::create(NodePipeCodec::Direction::Send, 7, NodePipeCodec::newKey());
+  std::vector<uint8_t> foreign(200);
+  foreign.resize(other->encodeSenderReport(sent, foreign));
+  EXPECT_FALSE(receiver_->decodeSenderReport(foreign, got));
+}
+
 }  // namespace parley::media

@@ -43,14 +43,23 @@ class RecordingSink final : public MediaSink {
     seqs.push_back(p.rtp.sequenceNumber());
     keyframes.push_back(p.keyframe);
   }
+  void onSenderReport(const SenderReport& r) override {
+    std::lock_guard lock(mutex);
+    reports.push_back(r);
+  }
   void onSourceGone() override {}
   size_t count() {
     std::lock_guard lock(mutex);
     return seqs.size();
   }
+  size_t reportCount() {
+    std::lock_guard lock(mutex);
+    return reports.size();
+  }
   std::mutex mutex;
   std::vector<uint16_t> seqs;
   std::vector<bool> keyframes;
+  std::vector<SenderReport> reports;
 };
 
 TrackDescription videoTrack() {
@@ -129,6 +138,23 @@ TEST(NodePipeTest, AStreamCrossesOnceAndTheMirrorFansItOut) {
     EXPECT_FALSE(sink.keyframes[1]);
   }
 
+  // The publisher's sender reports cross too, and the mirror's sinks get them as the
+  // origin's did (a recording keeps audio and video in step by them); one naming a layer the
+  // mirror's track does not have reaches nobody.
+  onWorker(origin, [&] {
+    out.onSenderReport({0, 0, 0x1122334455667788ull, 90000, Worker::steadyNowUs()});
+    out.onSenderReport({0, 3, 1, 1, Worker::steadyNowUs()});
+    origin.socket().flush();
+  });
+  ASSERT_TRUE(waitFor([&] { return sink.reportCount() == 1; }));
+  {
+    std::lock_guard lock(sink.mutex);
+    EXPECT_EQ(sink.reports[0].track, 0u);
+    EXPECT_EQ(sink.reports[0].layer, 0u);
+    EXPECT_EQ(sink.reports[0].ntpTimestamp, 0x1122334455667788ull);
+    EXPECT_EQ(sink.reports[0].rtpTimestamp, 90000u);
+  }
+
   // Another pipe id is dropped by the worker; from another address, even with the right key,
   // the receiver refuses it undecrypted.
   Worker stranger(2, Worker::Settings{}, events);
@@ -158,6 +184,7 @@ TEST(NodePipeTest, AStreamCrossesOnceAndTheMirrorFansItOut) {
     return refused == 1;
   }));
   EXPECT_EQ(sink.count(), 50u);
+  EXPECT_EQ(sink.reportCount(), 1u) << "the report of a layer the mirror lacks went nowhere";
 
   onWorker(mirror, [&] {
     mirror.unregisterNodePipe(9);
