@@ -35,7 +35,8 @@ const std::string kOwner = "fuzz-owner";
 // The owner's end: what the host tells it is dropped.
 class DiscardingLink final : public NodeLink {
  public:
-  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>&) override {
+  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>&,
+                                         const std::string&) override {
     return std::nullopt;
   }
   std::optional<RemoteWorker> findWorker(const std::string&, unsigned) override {

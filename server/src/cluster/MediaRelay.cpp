@@ -105,7 +105,7 @@ media::NodeLink::RemoteWorker MediaRelay::describe(const NodeRecord& n, unsigned
 }
 
 std::optional<media::NodeLink::RemoteWorker> MediaRelay::pickWorker(
-    const std::map<std::string, unsigned>& mirroring) {
+    const std::map<std::string, unsigned>& mirroring, const std::string& avoid) {
   if (redisUp_ && !redisUp_()) return std::nullopt;
   // A worker's load: what its node's last record said, plus what this node placed on it
   // since.
@@ -116,7 +116,7 @@ std::optional<media::NodeLink::RemoteWorker> MediaRelay::pickWorker(
   const NodeRecord* best = nullptr;
   std::int64_t bestLoad = std::numeric_limits<std::int64_t>::max();
   for (const auto& n : nodes_) {
-    if (!usable(n)) continue;
+    if (!usable(n) || n.id == avoid) continue;
     std::int64_t load = 0;
     for (size_t i = 0; i < n.mediaWorkers.size(); ++i)
       load += n.mediaWorkers[i].transports + placed(n.id, i);

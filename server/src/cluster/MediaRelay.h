@@ -50,7 +50,8 @@ class MediaRelay final : public media::NodeLink {
   void setNodes(std::vector<NodeRecord> nodes);
 
   // media::NodeLink
-  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>& mirroring) override;
+  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>& mirroring,
+                                         const std::string& avoid = "") override;
   std::optional<RemoteWorker> findWorker(const std::string& nodeId, unsigned worker) override;
   bool send(const std::string& nodeId, const core::Json& message) override;
 

@@ -25,11 +25,11 @@ class NodeLink {
   };
 
   virtual ~NodeLink() = default;
-  // A worker for a new subscriber transport on the least loaded other node; on a node that
+  // A worker for a new transport on the least loaded other node but `avoid`; on a node that
   // already mirrors the stream, the worker named in `mirroring` (node id → worker), so the
   // stream crosses once per node. nullopt: no other node can take it.
-  virtual std::optional<RemoteWorker> pickWorker(
-      const std::map<std::string, unsigned>& mirroring) = 0;
+  virtual std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>& mirroring,
+                                                 const std::string& avoid = "") = 0;
   // The worker `worker` of node `nodeId` if that node is alive.
   virtual std::optional<RemoteWorker> findWorker(const std::string& nodeId, unsigned worker) = 0;
   // Sends `message` to node `nodeId` (in order with the others sent to it); false when it

@@ -34,6 +34,8 @@ class Publication final : public WebRtcTransport::Listener {
   ~Publication() override;
 
   bool mirrored() const { return pipe_ != nullptr; }
+  // A mirror's pipe (null for the original).
+  const std::shared_ptr<MediaPipe>& pipe() const { return pipe_; }
   // Only a publication that is not a mirror has one.
   bool hasTransport() const { return transport_ != nullptr; }
 

@@ -172,20 +172,50 @@ bool Router::addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSi
   return true;
 }
 
+namespace {
+
+// What the mirror asks of its origin goes through `end`, its pipe's receiving end (which
+// outlives the publication's use of the pipe: both go in removePublication).
+void askThrough(MediaPipe& pipe, NodePipeReceiver* end) {
+  pipe.requestKeyframe = [end](size_t layer) { end->requestKeyframe(layer); };
+  pipe.requestRetransmission = [end](size_t track, size_t layer, std::span<const uint16_t> lost) {
+    end->requestRetransmission(track, layer, lost);
+  };
+}
+
+}  // namespace
+
 bool Router::addNodeMirror(const std::string& streamId, std::vector<TrackDescription> tracks,
                            std::unique_ptr<NodePipeReceiver> receiver,
-                           std::shared_ptr<MediaPipe> pipe) {
+                           std::shared_ptr<MediaPipe> pipe, bool keepWhenStarved) {
   const uint32_t pipeId = receiver->pipeId();
   if (nodePipes_.count(pipeId) || !worker_.registerNodePipe(receiver.get())) return false;
   NodePipeReceiver* end = receiver.get();
-  // The receiver outlives the publication's use of the pipe: both go in removePublication.
-  pipe->requestKeyframe = [end](size_t layer) { end->requestKeyframe(layer); };
-  pipe->requestRetransmission = [end](size_t track, size_t layer, std::span<const uint16_t> lost) {
-    end->requestRetransmission(track, layer, lost);
-  };
+  askThrough(*pipe, end);
   Publication& p =
       addPublication(std::make_unique<Publication>(*this, streamId, std::move(tracks), pipe));
-  nodePipes_[pipeId] = NodePipe{&p, nullptr, std::move(receiver), end, nowUs()};
+  nodePipes_[pipeId] =
+      NodePipe{&p, nullptr, std::move(receiver), end, nowUs(), keepWhenStarved, false};
+  return true;
+}
+
+bool Router::refeedNodeMirror(const std::string& streamId,
+                              std::unique_ptr<NodePipeReceiver> receiver) {
+  Publication* p = publication(streamId);
+  if (!p || !p->mirrored()) return false;
+  auto old = std::find_if(nodePipes_.begin(), nodePipes_.end(), [p](const auto& n) {
+    return n.second.publication == p && !n.second.sink;
+  });
+  const uint32_t pipeId = receiver->pipeId();
+  if (old == nodePipes_.end() || nodePipes_.count(pipeId) ||
+      !worker_.registerNodePipe(receiver.get()))
+    return false;
+  const bool keep = old->second.keep;
+  worker_.unregisterNodePipe(old->first);
+  nodePipes_.erase(old);
+  NodePipeReceiver* end = receiver.get();
+  askThrough(*p->pipe(), end);
+  nodePipes_[pipeId] = NodePipe{p, nullptr, std::move(receiver), end, nowUs(), keep, false};
   return true;
 }
 
@@ -269,18 +299,26 @@ void Router::tick(int64_t nowUs) {
     p->tick(nowUs);
     if (p->closed()) closedPublications.emplace_back(id, p->closeReason());
   }
+  std::vector<std::pair<std::string, uint32_t>> keptStarved;
   for (auto& [pipeId, n] : nodePipes_) {
     if (n.sink) {
       n.sink->tick(nowUs);
     } else if (n.receiver && nowUs - std::max(n.receiver->lastHeardUs(), n.sinceUs) >
                                  worker_.mirrorStarvedAfterUs()) {
-      starvedMirrors.emplace_back(n.publication->streamId(), pipeId);
+      if (!n.keep) {
+        starvedMirrors.emplace_back(n.publication->streamId(), pipeId);
+      } else if (!n.starvedReported) {
+        n.starvedReported = true;
+        keptStarved.emplace_back(n.publication->streamId(), pipeId);
+      }
     }
   }
   for (auto& [streamId, pipeId] : starvedMirrors) {
     removeNodePipe(pipeId);
     worker_.events().mirrorStarved(sessionId_, streamId, pipeId);
   }
+  for (auto& [streamId, pipeId] : keptStarved)
+    worker_.events().mirrorStarved(sessionId_, streamId, pipeId);
   for (auto& [id, s] : subscriptions_) {
     s->tick(nowUs);
     if (s->closed()) closedSubscriptions.emplace_back(id, s->closeReason());

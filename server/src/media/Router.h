@@ -91,8 +91,16 @@ class Router {
   // goes. False, and nothing added, when the stream is missing or the pipe id is taken.
   bool addNodePipe(const std::string& streamId, std::unique_ptr<NodePipeSink> sink,
                    std::unique_ptr<NodePipeFeedbackReceiver> feedback);
+  // `keepWhenStarved`: the mirror standing for a publication another node hosts (on the
+  // session's owner): its starvation is reported once and it stays, so that its subscribers
+  // stay attached while the publisher is placed anew and the mirror fed again.
   bool addNodeMirror(const std::string& streamId, std::vector<TrackDescription> tracks,
-                     std::unique_ptr<NodePipeReceiver> receiver, std::shared_ptr<MediaPipe> pipe);
+                     std::unique_ptr<NodePipeReceiver> receiver, std::shared_ptr<MediaPipe> pipe,
+                     bool keepWhenStarved = false);
+  // The mirror of `streamId` fed from now on by `receiver` (another pipe, from another node),
+  // the old pipe unregistered. False, and nothing changed, when there is no such mirror or
+  // the pipe id is taken. `receiver` must feed the mirror's own MediaPipe.
+  bool refeedNodeMirror(const std::string& streamId, std::unique_ptr<NodePipeReceiver> receiver);
   void removeNodePipe(uint32_t pipeId);
   // A mirror whose origin has not been heard from for the worker's
   // Settings::mirrorStarvedAfterUs (no packet, no keepalive: the origin sends one every
@@ -141,6 +149,8 @@ class Router {
     std::unique_ptr<NodePipeEndpoint> endpoint;  // registered with the worker
     NodePipeReceiver* receiver = nullptr;        // mirror only: `endpoint`
     int64_t sinceUs = 0;                         // mirror only: when it was added
+    bool keep = false;                           // mirror only: kept when starved
+    bool starvedReported = false;
   };
   std::map<uint32_t, NodePipe> nodePipes_;  // by the sink's or receiver's pipe id
   void dropNodePipe(std::map<uint32_t, NodePipe>::iterator it);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -309,6 +310,20 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
     return failure(answer.error().message);
   }
   bool restart = renegotiation && answer->remote.iceUfrag != existing->second.remoteUfrag;
+  // A publisher whose media node was lost (or cannot be reached) is placed anew at its ICE
+  // restart, on another node; the answer names the new place and its DTLS certificate, so
+  // the browser starts DTLS again there.
+  bool placeAgain = false;
+  if (restart && !existing->second.node.empty() &&
+      (existing->second.orphaned || !link_ ||
+       !link_->findWorker(existing->second.node, existing->second.remote.worker))) {
+    target = link_ ? link_->pickWorker({}, existing->second.node) : std::nullopt;
+    if (!target) {
+      remotePublicationEnded(sessionId, streamId, "no media node left for its publisher");
+      return failure("no media node for the publisher");
+    }
+    placeAgain = true;
+  }
   if (restart) {
     ufrag = randomToken(8);
     password = randomToken(24);
@@ -325,7 +340,23 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
       info.localPassword = password;
       info.remoteUfrag = answer->remote.iceUfrag;
       TransportDescription remote = answer->remote;
-      if (!info.node.empty()) {
+      if (placeAgain) {
+        if (!info.hostDone)
+          tellNode(info.node,
+                   core::Json::object(
+                       {{"type", "unpublish"}, {"session", sessionId}, {"stream", streamId}}));
+        const std::string gone = info.node;
+        if (!placeRemotePublication(sessionId, streamId, info, *target, remote, true)) {
+          info.hostDone = true;
+          remotePublicationEnded(sessionId, streamId, "its publisher could not be placed again");
+          return failure("the publisher could not be placed again");
+        }
+        info.orphaned = false;
+        info.hostDone = false;
+        Logger::info(
+            "publisher transport placed again: its node is lost",
+            {{"sessionId", sessionId}, {"streamId", streamId}, {"from", gone}, {"to", info.node}});
+      } else if (!info.node.empty()) {
         tellNode(info.node, core::Json::object({{"type", "publisherRemote"},
                                                 {"session", sessionId},
                                                 {"stream", streamId},
@@ -383,7 +414,7 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
 
 bool Sfu::placeRemotePublication(const std::string& sessionId, const std::string& streamId,
                                  PublicationInfo& info, const NodeLink::RemoteWorker& remote,
-                                 const TransportDescription& peer) {
+                                 const TransportDescription& peer, bool refeed) {
   auto tracks = tracksForNode(info.tracks);
   auto origin = net::SocketAddress::parse(remote.ip, remote.udpPort);
   if (!link_ || !tracks || !origin) return false;
@@ -404,13 +435,47 @@ bool Sfu::placeRemotePublication(const std::string& sessionId, const std::string
   info.node = remote.nodeId;
   info.remote = remote;
   info.pipeId = keys.media;
-  mirror->post([mirror, sessionId, streamId, tracks = info.tracks, keys, origin = *origin] {
-    if (!WorkerCommands::addNodeMirror(*mirror, sessionId, streamId, tracks, keys, origin))
-      mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
+  // The mirror stays when starved: its subscribers wait there while the publisher is placed
+  // anew (orphanPublication).
+  mirror->post([mirror, sessionId, streamId, tracks = info.tracks, keys, origin = *origin, refeed] {
+    const bool made =
+        refeed ? WorkerCommands::refeedNodeMirror(*mirror, sessionId, streamId, keys, origin)
+               : WorkerCommands::addNodeMirror(*mirror, sessionId, streamId, tracks, keys, origin,
+                                               true);
+    if (!made) mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
   });
   Logger::info("publisher transport placed on another node",
                {{"sessionId", sessionId}, {"streamId", streamId}, {"node", remote.nodeId}});
   return true;
+}
+
+void Sfu::orphanPublication(const std::string& sessionId, const std::string& streamId,
+                            const std::string& why) {
+  auto it = publications_.find(key(sessionId, streamId));
+  if (it == publications_.end() || it->second.node.empty() || it->second.orphaned) return;
+  PublicationInfo& info = it->second;
+  // Alive but out of reach: it lets go of the publisher (which then restarts ICE).
+  if (!info.hostDone)
+    tellNode(info.node, core::Json::object(
+                            {{"type", "unpublish"}, {"session", sessionId}, {"stream", streamId}}));
+  info.hostDone = true;
+  info.orphaned = true;
+  const uint64_t epoch = ++info.orphanEpoch;
+  Logger::warn(
+      "publisher's media node lost; its ICE restart will place it anew",
+      {{"sessionId", sessionId}, {"streamId", streamId}, {"node", info.node}, {"why", why}});
+  auto timer = std::make_shared<boost::asio::steady_timer>(
+      control_, std::chrono::milliseconds(kPublisherRestartGraceMs));
+  auto alive = alive_;
+  timer->async_wait(
+      [this, alive, timer, sessionId, streamId, epoch](const boost::system::error_code& ec) {
+        if (ec || !*alive) return;
+        auto p = publications_.find(key(sessionId, streamId));
+        if (p == publications_.end() || !p->second.orphaned || p->second.orphanEpoch != epoch)
+          return;
+        remotePublicationEnded(sessionId, streamId,
+                               "its media node was lost and the publisher did not come back");
+      });
 }
 
 void Sfu::remotePublicationEnded(const std::string& sessionId, const std::string& streamId,
@@ -877,7 +942,8 @@ void Sfu::onNodeMessage(const std::string& from, const core::Json& message) {
     auto streamId = message.getString("stream");
     auto it = sessionId && streamId ? publications_.find(key(*sessionId, *streamId))
                                     : publications_.end();
-    if (it == publications_.end() || it->second.node != from) return;
+    // While orphaned the old node's news is stale: the publisher is being placed anew.
+    if (it == publications_.end() || it->second.node != from || it->second.orphaned) return;
     if (type == "published") {
       if (events_) events_->publicationReady(*sessionId, *streamId);
     } else {
@@ -891,16 +957,16 @@ void Sfu::onNodeMessage(const std::string& from, const core::Json& message) {
 
 void Sfu::keepNodes(const std::set<std::string>& live) {
   host_.keepOwners(live);
-  // Publishers whose transport was on a node that left have lost their media: they end,
-  // and their clients (told the stream's media stopped) publish again, here or elsewhere.
+  // Publishers whose transport was on a node that left wait for their client's ICE restart,
+  // which places them anew; their streams go on meanwhile (frozen).
   std::vector<std::pair<std::string, std::string>> lost;
-  for (const auto& [k, info] : publications_)
-    if (!info.node.empty() && !live.count(info.node))
+  for (auto& [k, info] : publications_)
+    if (!info.node.empty() && !info.orphaned && !live.count(info.node)) {
+      info.hostDone = true;
       lost.emplace_back(k.substr(0, k.rfind('/')), k.substr(k.rfind('/') + 1));
-  for (const auto& [sessionId, streamId] : lost) {
-    publications_[key(sessionId, streamId)].hostDone = true;
-    remotePublicationEnded(sessionId, streamId, "its media node left");
-  }
+    }
+  for (const auto& [sessionId, streamId] : lost)
+    orphanPublication(sessionId, streamId, "its node left");
   // Subscriptions on a node that left wait for their client's ICE restart, which places
   // them anew (subscriberOffer); the stream no longer crosses to that node.
   for (auto& [k, info] : subscriptions_) {
@@ -1204,8 +1270,7 @@ void Sfu::mirrorStarved(const std::string& routerKey, const std::string& streamI
     // The mirror standing for a publication another node hosts: its stream stopped coming.
     auto pub = publications_.find(key(routerKey, streamId));
     if (pub != publications_.end() && !pub->second.node.empty() && pub->second.pipeId == pipeId) {
-      unpublish(routerKey, streamId);
-      if (events_) events_->publicationFailed(routerKey, streamId, "its media node went silent");
+      orphanPublication(routerKey, streamId, "its stream stopped arriving");
       return;
     }
     host_.mirrorStarved(routerKey, streamId, pipeId);

@@ -124,7 +124,15 @@ class Sfu final : public MediaService, public WorkerEvents {
     NodeLink::RemoteWorker remote;  // that node's worker
     uint32_t pipeId = 0;            // the pipe from there to the mirror here
     bool hostDone = false;          // that node has dropped it already (nothing to tell)
+    // That node left or its stream stopped coming: the publisher's ICE restart places it
+    // anew, within kPublisherRestartGraceMs.
+    bool orphaned = false;
+    uint64_t orphanEpoch = 0;  // which orphaning a grace timer belongs to
   };
+  // How long a publisher whose media node was lost has to restart ICE (and so be placed
+  // anew) before its stream ends. OpenTok.js and parley.js restart within seconds of their
+  // media path failing.
+  static constexpr int64_t kPublisherRestartGraceMs = 20000;
   struct SubscriptionInfo {
     unsigned worker = 0;
     bool mirrored = false;  // on another worker than the publication, fed by a mirror
@@ -174,9 +182,15 @@ class Sfu final : public MediaService, public WorkerEvents {
   // Has the publisher's transport made on `remote` (a `publish` command) with its stream
   // piped to a mirror on our `info.worker`; fills info.node/remote/pipeId. False (nothing
   // sent, nothing made) when the node cannot be sent to or would refuse the tracks.
+  // `refeed`: the publisher is placed anew, and the mirror it had here is fed by the new pipe.
   bool placeRemotePublication(const std::string& sessionId, const std::string& streamId,
                               PublicationInfo& info, const NodeLink::RemoteWorker& remote,
-                              const TransportDescription& peer);
+                              const TransportDescription& peer, bool refeed = false);
+  // The node hosting a publication left, or its stream stopped coming: the mirror here and
+  // its subscribers stay, waiting for the publisher's ICE restart to place it anew; the
+  // stream ends if none comes within kPublisherRestartGraceMs.
+  void orphanPublication(const std::string& sessionId, const std::string& streamId,
+                         const std::string& why);
   // A publication whose transport another node hosted ended there (news, or that node
   // left): it ends here too, and the session hears why.
   void remotePublicationEnded(const std::string& sessionId, const std::string& streamId,

@@ -95,22 +95,40 @@ bool WorkerCommands::addNodePipe(Worker& w, const std::string& routerKey,
 bool WorkerCommands::addNodeMirror(Worker& w, const std::string& routerKey,
                                    const std::string& streamId,
                                    std::vector<TrackDescription> tracks, const NodePipeKeys& keys,
-                                   const net::SocketAddress& origin) {
+                                   const net::SocketAddress& origin, bool keepWhenStarved) {
   std::shared_ptr<MediaPipe> pipe;
   try {
     pipe = std::make_shared<MediaPipe>();
   } catch (const std::exception&) {
     return false;  // no eventfd: the mirror is not made
   }
+  auto receiver = nodePipeReceiver(w, pipe, keys, origin);
+  return receiver && w.router(routerKey).addNodeMirror(streamId, std::move(tracks),
+                                                       std::move(receiver), pipe, keepWhenStarved);
+}
+
+bool WorkerCommands::refeedNodeMirror(Worker& w, const std::string& routerKey,
+                                      const std::string& streamId, const NodePipeKeys& keys,
+                                      const net::SocketAddress& origin) {
+  Router* r = w.findRouter(routerKey);
+  Publication* p = r ? r->publication(streamId) : nullptr;
+  if (!p || !p->mirrored()) return false;
+  auto receiver = nodePipeReceiver(w, p->pipe(), keys, origin);
+  return receiver && r->refeedNodeMirror(streamId, std::move(receiver));
+}
+
+std::unique_ptr<NodePipeReceiver> WorkerCommands::nodePipeReceiver(
+    Worker& w, std::shared_ptr<MediaPipe> pipe, const NodePipeKeys& keys,
+    const net::SocketAddress& origin) {
   auto receive =
       NodePipeCodec::create(NodePipeCodec::Direction::Receive, keys.media, keys.mediaKey);
   auto feedback =
       NodePipeCodec::create(NodePipeCodec::Direction::Send, keys.feedback, keys.feedbackKey);
-  if (!receive || !feedback) return false;
-  auto receiver = std::make_unique<NodePipeReceiver>(std::move(receive), pipe, origin,
+  if (!receive || !feedback) return nullptr;  // OpenSSL failed
+  auto receiver = std::make_unique<NodePipeReceiver>(std::move(receive), std::move(pipe), origin,
                                                      &w.counters().nodePipeReceived);
   receiver->enableFeedback(std::move(feedback), w);
-  return w.router(routerKey).addNodeMirror(streamId, std::move(tracks), std::move(receiver), pipe);
+  return receiver;
 }
 
 }  // namespace parley::media

@@ -14,6 +14,8 @@
 
 namespace parley::media {
 
+class MediaPipe;
+class NodePipeReceiver;
 class Publication;
 class Subscription;
 class Worker;
@@ -74,10 +76,25 @@ class WorkerCommands {
   static bool addNodePipe(Worker& worker, const std::string& routerKey, const std::string& streamId,
                           const NodePipeKeys& keys, const net::SocketAddress& peer);
   // At the mirror: a publication of `streamId` fed by datagrams from the origin worker at
-  // `origin` only. False when OpenSSL failed or the pipe id is taken.
+  // `origin` only (Router::addNodeMirror: `keepWhenStarved` for the owner's mirror of a
+  // publication another node hosts). False when OpenSSL failed or the pipe id is taken.
   static bool addNodeMirror(Worker& worker, const std::string& routerKey,
                             const std::string& streamId, std::vector<TrackDescription> tracks,
-                            const NodePipeKeys& keys, const net::SocketAddress& origin);
+                            const NodePipeKeys& keys, const net::SocketAddress& origin,
+                            bool keepWhenStarved = false);
+  // That mirror fed from now on by another pipe, from `origin` (its publisher placed anew).
+  // False when there is no such mirror, OpenSSL failed or the pipe id is taken.
+  static bool refeedNodeMirror(Worker& worker, const std::string& routerKey,
+                               const std::string& streamId, const NodePipeKeys& keys,
+                               const net::SocketAddress& origin);
+
+ private:
+  // The receiving end of a pipe into `pipe`, answering the origin on the pipe's feedback
+  // direction; null when OpenSSL failed.
+  static std::unique_ptr<NodePipeReceiver> nodePipeReceiver(Worker& worker,
+                                                            std::shared_ptr<MediaPipe> pipe,
+                                                            const NodePipeKeys& keys,
+                                                            const net::SocketAddress& origin);
 };
 
 }  // namespace parley::media

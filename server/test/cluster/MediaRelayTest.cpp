@@ -156,6 +156,16 @@ TEST_F(MediaRelayTest, PlacementsSinceTheLastRecordCountUntilItIsRenewed) {
   EXPECT_EQ(relay_.pickWorker({})->nodeId, "b") << "a 2, b 2: the first listed";
 }
 
+TEST_F(MediaRelayTest, TheNodeToAvoidIsNeverPicked) {
+  // A publisher placed anew after its node went silent must not land there again, however
+  // idle that node looks.
+  relay_.setNodes({mediaNode("a", {0}), mediaNode("b", {5})});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(relay_.pickWorker({}, "a")->nodeId, "b");
+  EXPECT_EQ(relay_.pickWorker({})->nodeId, "a");
+  relay_.setNodes({mediaNode("a", {0})});
+  EXPECT_FALSE(relay_.pickWorker({}, "a")) << "the only other node is the one to avoid";
+}
+
 TEST_F(MediaRelayTest, PlacementsSinceTheLastRecordCountPerWorker) {
   // One node, two idle workers: a burst between two records alternates between them
   // instead of piling on the first.

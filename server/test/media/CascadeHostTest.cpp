@@ -58,7 +58,8 @@ class RecordingEvents final : public WorkerEvents {
 // The cluster as the host sees it: only send() is used, and recorded.
 class RecordingLink final : public NodeLink {
  public:
-  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>&) override {
+  std::optional<RemoteWorker> pickWorker(const std::map<std::string, unsigned>&,
+                                         const std::string&) override {
     return std::nullopt;
   }
   std::optional<RemoteWorker> findWorker(const std::string&, unsigned) override {

@@ -23,6 +23,7 @@
 #include "media/Router.h"
 #include "media/WebRtcTransport.h"
 #include "media/Worker.h"
+#include "media/WorkerCommands.h"
 #include "media/dtls/DtlsCertificate.h"
 
 namespace parley::media {
@@ -452,6 +453,107 @@ TEST(NodePipeTest, AQuietPipeSendsKeepalivesAndAMirrorWhoseOriginFallsSilentIsRe
   onWorker(origin, [&] { origin.router("session").removePublication("stream"); });
   mirror.stop();
   origin.stop();
+}
+
+TEST(NodePipeTest, AMirrorKeptWhenStarvedIsReportedOnceAndFedAgainThroughAnotherPipe) {
+  // The owner's mirror of a publication another node hosts: when that node goes silent the
+  // mirror stays, its subscribers still attached, until the publisher is placed anew and a
+  // pipe from the new node feeds it.
+  struct StarvedEvents final : WorkerEvents {
+    void publicationConnected(const std::string&, const std::string&) override {}
+    void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
+    void subscriptionConnected(const std::string&, const std::string&) override {}
+    void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
+    void mirrorStarved(const std::string&, const std::string& stream, uint32_t pipe) override {
+      std::lock_guard lock(mutex);
+      starved.push_back(stream + " " + std::to_string(pipe));
+    }
+    std::vector<std::string> taken() {
+      std::lock_guard lock(mutex);
+      return starved;
+    }
+    std::mutex mutex;
+    std::vector<std::string> starved;
+  };
+  StarvedEvents events;
+  Worker::Settings slow;
+  slow.mirrorStarvedAfterUs = 3600'000'000;  // only the ticks below starve it
+  Worker first(0, Worker::Settings{}, events);
+  Worker second(1, Worker::Settings{}, events);
+  Worker mirror(2, slow, events);
+  first.start();
+  second.start();
+  mirror.start();
+  const auto address = [](const Worker& w) {
+    return net::SocketAddress::parse("127.0.0.1", w.port()).value();
+  };
+  WorkerCommands::NodePipeKeys before{41, NodePipeCodec::newKey(), 42, NodePipeCodec::newKey()};
+  WorkerCommands::NodePipeKeys after{51, NodePipeCodec::newKey(), 52, NodePipeCodec::newKey()};
+  RecordingSink sink;
+  onWorker(mirror, [&] {
+    ASSERT_TRUE(WorkerCommands::addNodeMirror(mirror, "session", "stream", {videoTrack()}, before,
+                                              address(first), true));
+    Router& r = mirror.router("session");
+    r.attach(*r.publication("stream"), sink);
+  });
+  Producer producer(videoTrack());
+  auto send = [&](Worker& from, uint32_t pipeId, const NodePipeCodec::Key& key, uint16_t firstSeq) {
+    NodePipeSink out(NodePipeCodec::create(NodePipeCodec::Direction::Send, pipeId, key), from,
+                     address(mirror));
+    onWorker(from, [&] {
+      for (uint16_t seq = firstSeq; seq < firstSeq + 10; ++seq) {
+        const auto bytes = packet(seq);
+        auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+        out.onPacket(MediaSink::Packet{producer, 0, 0, false, *rtp, Worker::steadyNowUs()});
+      }
+      from.socket().flush();
+    });
+  };
+  send(first, 41, before.mediaKey, 100);
+  ASSERT_TRUE(waitFor([&] { return sink.count() == 10; })) << sink.count();
+
+  // Starved: reported once, and kept.
+  const int64_t limit = mirror.mirrorStarvedAfterUs();
+  int64_t now = 0;
+  onWorker(mirror, [&] {
+    Router& r = mirror.router("session");
+    now = r.nowUs() + limit + 100'000;
+    r.tick(now);
+    r.tick(now + 1'000'000);
+    EXPECT_NE(r.publication("stream"), nullptr);
+  });
+  EXPECT_EQ(events.taken(), std::vector<std::string>{"stream 41"});
+
+  // Fed again, from another worker under another pipe: the same subscribers get its packets;
+  // the old pipe is unregistered (what still comes on it is dropped unread).
+  onWorker(mirror, [&] {
+    EXPECT_TRUE(
+        WorkerCommands::refeedNodeMirror(mirror, "session", "stream", after, address(second)));
+    EXPECT_FALSE(
+        WorkerCommands::refeedNodeMirror(mirror, "session", "nothing", after, address(second)));
+  });
+  send(second, 51, after.mediaKey, 110);
+  ASSERT_TRUE(waitFor([&] { return sink.count() == 20; })) << sink.count();
+  const uint64_t droppedBefore = mirror.counters().datagramsDropped.value();
+  send(first, 41, before.mediaKey, 120);
+  ASSERT_TRUE(
+      waitFor([&] { return mirror.counters().datagramsDropped.value() >= droppedBefore + 10; }));
+  EXPECT_EQ(sink.count(), 20u);
+  {
+    std::lock_guard lock(sink.mutex);
+    EXPECT_EQ(sink.seqs.back(), 119);
+  }
+  // The new pipe starves on its own count, and is reported under its own id.
+  onWorker(mirror, [&] { mirror.router("session").tick(now + 2 * limit); });
+  EXPECT_EQ(events.taken(), (std::vector<std::string>{"stream 41", "stream 51"}));
+
+  onWorker(mirror, [&] {
+    mirror.router("session").removePublication("stream");
+    mirror.removeRouterIfEmpty("session");
+  });
+  mirror.stop();
+  second.stop();
+  first.stop();
 }
 
 }  // namespace
