@@ -521,7 +521,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
 
   let cascading = false;
 
-  test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others, the owner standing for it through a pipe; kill -9 of that node: the publisher is placed again on the node left and the same stream plays on; when all leave, nothing is left on the other nodes', { timeout: 240000 }, async (t) => {
+  test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others, the owner standing for it through a pipe; kill -9 of that node: the publisher (OpenTok.js, then parley.js) is placed again on the node left and the same stream plays on; when all leave, nothing is left on the other nodes', { timeout: 300000 }, async (t) => {
     // Every new transport goes to another node once a node holds one. The cascade tests are
     // the last of the file: the nodes are not restarted without cascading after them.
     await restartNodes(['--cascade-above', '1']);
@@ -577,48 +577,74 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const after = await piped();
     t.diagnostic(`over 2 s: the host piped ${after.fromHost - before.fromHost}, the owner took ${after.intoOwner - before.intoOwner}`);
     assert.ok(after.intoOwner - before.intoOwner > 50, JSON.stringify({ before, after }));
-    // kill -9 of the node hosting the publisher's transport: once the owner counts it gone,
+    // kill -9 of the node hosting a publisher's transport: once the owner counts it gone,
     // the publisher's own ICE restart places it on the node left, the owner's mirror of the
     // stream is fed from there, and the viewers (those the dead node hosted placed again by
-    // their own ICE restarts) decode the same stream: nobody sees it end.
-    const hostIndex = nodes.indexOf(host);
-    const survivor = others.find((n) => n !== host);
-    const framesOf = (v) => v.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
-    const counts = await Promise.all(viewers.map(framesOf));
-    const killedAt = await killNode(t, host);
-    for (const [i, viewer] of viewers.entries()) {
-      await viewer.waitForFrames(published.streamId, counts[i] + 30, { timeoutMs: 45000 }).catch((err) => {
-        throw new Error(`${err.message}${viewer.diagnostics()}${remotePublisher.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-      });
+    // their own ICE restarts) decode the same streams: nobody sees one end. The killed node
+    // then comes back, cascading.
+    const watched = [published.streamId];
+    const framesOf = (v, sid) => v.page.evaluate((id) => window.parley.subscriberVideo(id).frames, sid);
+    const killHostOf = async (streamId, client) => {
+      const listedNow = (await mediaStats()).publications.find((p) => p.streamId === streamId);
+      const victim = others.find((n) => n.nodeId === listedNow?.node);
+      assert.ok(victim, `the ${client} publisher is on another node: ${JSON.stringify(listedNow)}`);
+      const survivor = others.find((n) => n !== victim);
+      const index = nodes.indexOf(victim);
+      const counts = await Promise.all(viewers.map((v) => Promise.all(watched.map((sid) => framesOf(v, sid)))));
+      const killedAt = await killNode(t, victim);
+      for (const [i, viewer] of viewers.entries()) {
+        for (const [w, sid] of watched.entries()) {
+          await viewer.waitForFrames(sid, counts[i][w] + 30, { timeoutMs: 45000 }).catch(async (err) => {
+            const pipes = async (n) => (await getMetrics(n.url)).split('\n').filter((l) => /node_pipe|rtp_received|rtp_sent/.test(l) && !l.startsWith('#')).join('\n');
+            throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n${await pipes(owner)}\n${JSON.stringify((await mediaStats()).publications.map((p) => ({ streamId: p.streamId, node: p.node, layers: p.tracks?.map((tr) => tr.layers.map((l) => [l.ssrc, l.packets, l.keyframes])) })))}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}\n${await pipes(survivor)}`);
+          });
+        }
+      }
+      t.diagnostic(`kill -9 of the ${client} publisher's node to video of the same streams on every viewer: ${Date.now() - killedAt} ms`);
+      console.log(`# cascade: kill -9 of a publisher's node (${client}) to its stream decoded again: ${Date.now() - killedAt} ms`);
+      const placedAgain = (owner.stdout + owner.stderr).split('\n').filter((l) => l.includes('publisher transport placed again') && l.includes(streamId));
+      assert.equal(placedAgain.length, 1, placedAgain.join('\n'));
+      const relisted = (await mediaStats()).publications.find((p) => p.streamId === streamId);
+      assert.equal(relisted?.node, survivor.nodeId, JSON.stringify(relisted));
+      for (const sid of watched) assert.deepEqual(await anchor.events({ event: 'streamDestroyed', streamId: sid }), [], 'no stream ended');
+      nodes[index] = await startNode(index, ['--cascade-above', '1']);
+      others.splice(others.indexOf(victim), 1, nodes[index]);
+      await delay(3000);  // the restarted node's record seen by the others
+    };
+    await killHostOf(published.streamId, 'OpenTok.js');
+    // The same with a parley.js publisher, placed on another node too (the owner still holds
+    // one transport), whose stream the viewers decode beside the first.
+    const parleyPublisher = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: 'remote-parley', client: 'parley' });
+    t.after(() => parleyPublisher.close().catch(() => {}));
+    await parleyPublisher.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token: sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: 'name=remote-parley' }) });
+    const second = await parleyPublisher.publish({ width: 320, height: 240 });
+    assert.ok(second.ok, JSON.stringify(second) + parleyPublisher.diagnostics());
+    for (const viewer of viewers) {
+      await viewer.waitForEvent({ event: 'streamCreated', streamId: second.streamId });
+      const subscribed = await viewer.subscribe(second.streamId);
+      assert.ok(subscribed.ok, JSON.stringify(subscribed) + viewer.diagnostics());
+      await viewer.waitForFrames(second.streamId, 20, { timeoutMs: 30000 });
     }
-    t.diagnostic(`kill -9 of the publisher's node to video of the same stream on every viewer: ${Date.now() - killedAt} ms`);
-    console.log(`# cascade: kill -9 of a publisher's node to its stream decoded again: ${Date.now() - killedAt} ms`);
-    const placedAgain = (owner.stdout + owner.stderr).split('\n').filter((l) => l.includes('publisher transport placed again') && l.includes(sessionId));
-    assert.equal(placedAgain.length, 1, placedAgain.join('\n'));
-    const relisted = (await mediaStats()).publications.find((p) => p.streamId === published.streamId);
-    assert.equal(relisted?.node, survivor.nodeId, JSON.stringify(relisted));
-    assert.deepEqual(await anchor.events({ event: 'streamDestroyed', streamId: published.streamId }), [], 'the stream never ended');
-    // The killed node comes back, cascading, for the next test; the others see it within a
-    // few heartbeats.
-    nodes[hostIndex] = await startNode(hostIndex, ['--cascade-above', '1']);
-    others.splice(others.indexOf(host), 1, nodes[hostIndex]);
+    watched.push(second.streamId);
+    await killHostOf(second.streamId, 'parley.js');
     // When everyone leaves, nothing is left on the other nodes.
     for (const viewer of viewers) {
       await viewer.call('disconnect');
       await viewer.close();
     }
     assert.ok((await remotePublisher.call('unpublish')).ok);
+    assert.ok((await parleyPublisher.call('unpublish')).ok);
     await anchor.waitForEvent({ event: 'streamDestroyed', streamId: published.streamId });
+    await anchor.waitForEvent({ event: 'streamDestroyed', streamId: second.streamId });
     const deadline = Date.now() + 15000;
     const left = async () => Promise.all([owner, ...others].map(transports));
     while (Date.now() < deadline && (await left()).join() !== '1,0,0') await delay(250);
     assert.deepEqual(await left(), [1, 0, 0], 'only the first publisher\'s transport is left');
     // The next test counts transports from nothing.
-    await Promise.all([anchor, remotePublisher].map((p) => p.call('disconnect')));
+    await Promise.all([anchor, remotePublisher, parleyPublisher].map((p) => p.call('disconnect')));
     const gone = Date.now() + 15000;
     while (Date.now() < gone && (await left()).join() !== '0,0,0') await delay(250);
     assert.deepEqual(await left(), [0, 0, 0]);
-    await delay(3000);  // the restarted node's record seen by the others
   });
 
   test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {

@@ -72,6 +72,7 @@ class Json {
   // Array access.
   std::size_t size() const { return items_.size(); }
   const Json& at(std::size_t i) const { return items_[i]; }
+  Json& at(std::size_t i) { return items_[i]; }
   const std::vector<Json>& items() const { return items_; }
   Json& push(Json v);
 

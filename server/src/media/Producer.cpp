@@ -133,6 +133,8 @@ bool Producer::acceptPiped(const rtp::RtpPacket& packet, size_t index, bool keyf
   layer.buffer->store(packet.data(), packet.size(), nowUs / 1000);
   layer.stats->onPacket(packet.sequenceNumber(), packet.timestamp(), packet.size(), nowUs);
   layer.lastPacketUs = nowUs;
+  // Learnt as the origin learnt it (a publisher placed anew on another node needs it).
+  if (layer.ssrc == 0) layer.ssrc = packet.ssrc();
   if (!packet.payload().empty()) lastPayloadType_ = packet.payloadType();
   if (!isVideo() && track_.ext.audioLevel) readAudioLevel(packet, nowUs);
   if (keyframe) {

@@ -219,6 +219,12 @@ bool Router::refeedNodeMirror(const std::string& streamId,
   return true;
 }
 
+bool Router::fedFromNode(const Publication& p) const {
+  for (const auto& [id, n] : nodePipes_)
+    if (n.publication == &p && !n.sink) return true;
+  return false;
+}
+
 void Router::removeNodePipe(uint32_t pipeId) {
   auto it = nodePipes_.find(pipeId);
   if (it == nodePipes_.end()) return;

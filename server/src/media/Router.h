@@ -102,6 +102,8 @@ class Router {
   // the pipe id is taken. `receiver` must feed the mirror's own MediaPipe.
   bool refeedNodeMirror(const std::string& streamId, std::unique_ptr<NodePipeReceiver> receiver);
   void removeNodePipe(uint32_t pipeId);
+  // Whether `p` is a mirror fed by a pipe from another node.
+  bool fedFromNode(const Publication& p) const;
   // A mirror whose origin has not been heard from for the worker's
   // Settings::mirrorStarvedAfterUs (no packet, no keepalive: the origin sends one every
   // second) is starved: its origin stopped or cannot reach this node. tick() removes it and

@@ -102,7 +102,9 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
   Json subs = Json::array();
   if (Router* r = w->findRouter(sessionId)) {
     for (auto& [id, p] : r->publications()) {
-      if (p->mirrored()) continue;  // another worker's copy, listed where it lives
+      // Another worker's copy is listed where it lives; the one standing for a publication
+      // another node hosts is listed here (its transport is there).
+      if (p->mirrored() && !r->fedFromNode(*p)) continue;
       Json tracks = Json::array();
       for (auto& prod : p->producers()) {
         Json layers = Json::array();
@@ -129,12 +131,13 @@ core::Json buildSessionStats(Worker* w, const std::string& sessionId) {
         }
         tracks.push(track);
       }
-      pubs.push(Json::object({{"streamId", id},
-                              {"transport", transportJson(p->transport())},
-                              {"nacksSent", static_cast<long long>(p->nacksSent())},
-                              {"keyframeRequests", static_cast<long long>(p->keyframeRequests())},
-                              {"transportFeedback", static_cast<long long>(p->feedbackSent())},
-                              {"tracks", tracks}}));
+      pubs.push(
+          Json::object({{"streamId", id},
+                        {"transport", p->hasTransport() ? transportJson(p->transport()) : Json()},
+                        {"nacksSent", static_cast<long long>(p->nacksSent())},
+                        {"keyframeRequests", static_cast<long long>(p->keyframeRequests())},
+                        {"transportFeedback", static_cast<long long>(p->feedbackSent())},
+                        {"tracks", tracks}}));
     }
     for (auto& [id, s] : r->subscriptions()) {
       Json consumers = Json::array();
@@ -431,19 +434,49 @@ bool Sfu::placeRemotePublication(const std::string& sessionId, const std::string
                                            {"targetIp", settings_.announcedIp},
                                            {"targetPort", static_cast<long long>(mirror->port())}});
   setPipeFields(command, keys);
-  if (!link_->send(remote.nodeId, command)) return false;
-  info.node = remote.nodeId;
-  info.remote = remote;
-  info.pipeId = keys.media;
-  // The mirror stays when starved: its subscribers wait there while the publisher is placed
-  // anew (orphanPublication).
-  mirror->post([mirror, sessionId, streamId, tracks = info.tracks, keys, origin = *origin, refeed] {
-    const bool made =
-        refeed ? WorkerCommands::refeedNodeMirror(*mirror, sessionId, streamId, keys, origin)
-               : WorkerCommands::addNodeMirror(*mirror, sessionId, streamId, tracks, keys, origin,
-                                               true);
-    if (!made) mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
-  });
+  if (refeed) {
+    // Placed anew: the publisher's browser no longer names its simulcast layers in its packets
+    // (RID and MID go once the first node acknowledged them), so the new node is told the
+    // SSRCs the mirror here learnt. Read on the mirror's worker, then sent from here.
+    info.node = remote.nodeId;
+    info.remote = remote;
+    info.pipeId = keys.media;
+    auto alive = alive_;
+    mirror->post([this, alive, mirror, sessionId, streamId, keys, origin = *origin, command,
+                  nodeId = remote.nodeId, tracks = info.tracks]() mutable {
+      if (!WorkerCommands::refeedNodeMirror(*mirror, sessionId, streamId, keys, origin)) {
+        mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
+        return;
+      }
+      Router* r = mirror->findRouter(sessionId);
+      if (Publication* p = r ? r->publication(streamId) : nullptr)
+        for (size_t t = 0; t < tracks.size() && t < p->producers().size(); ++t)
+          for (size_t l = 0; l < tracks[t].layers.size() && l < p->producers()[t]->layerCount();
+               ++l)
+            if (tracks[t].layers[l].ssrc == 0)
+              tracks[t].layers[l].ssrc = p->producers()[t]->layer(l).ssrc;
+      boost::asio::post(control_, [this, alive, sessionId, streamId, command, nodeId,
+                                   tracks = std::move(tracks)]() mutable {
+        if (!*alive) return;
+        auto it = publications_.find(key(sessionId, streamId));
+        if (it == publications_.end() || it->second.node != nodeId) return;  // moved on
+        if (auto json = tracksForNode(tracks)) command.set("tracks", std::move(*json));
+        if (!link_ || !link_->send(nodeId, command))
+          remotePublicationEnded(sessionId, streamId, "its publisher could not be placed again");
+      });
+    });
+  } else {
+    if (!link_->send(remote.nodeId, command)) return false;
+    info.node = remote.nodeId;
+    info.remote = remote;
+    info.pipeId = keys.media;
+    // The mirror stays when starved: its subscribers wait there while the publisher is
+    // placed anew (orphanPublication).
+    mirror->post([mirror, sessionId, streamId, tracks = info.tracks, keys, origin = *origin] {
+      if (!WorkerCommands::addNodeMirror(*mirror, sessionId, streamId, tracks, keys, origin, true))
+        mirror->events().publicationClosed(sessionId, streamId, "no mirror of the stream");
+    });
+  }
   Logger::info("publisher transport placed on another node",
                {{"sessionId", sessionId}, {"streamId", streamId}, {"node", remote.nodeId}});
   return true;
@@ -1128,10 +1161,18 @@ core::Json Sfu::sessionStats(const std::string& sessionId) {
   if (core::Json* pubs = out.find("publications")) {
     const std::string prefix = sessionId + "/";
     for (auto it = publications_.lower_bound(prefix);
-         it != publications_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
-      if (!it->second.node.empty())
-        pubs->push(core::Json::object(
-            {{"streamId", it->first.substr(prefix.size())}, {"node", it->second.node}}));
+         it != publications_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (it->second.node.empty()) continue;
+      const std::string streamId = it->first.substr(prefix.size());
+      // The mirror standing for it here, if the snapshot has it yet.
+      core::Json* listed = nullptr;
+      for (size_t i = 0; i < pubs->size(); ++i)
+        if (pubs->at(i).getString("streamId") == streamId) listed = &pubs->at(i);
+      if (listed)
+        listed->set("node", core::Json(it->second.node));
+      else
+        pubs->push(core::Json::object({{"streamId", streamId}, {"node", it->second.node}}));
+    }
   }
   if (core::Json* subs = out.find("subscriptions")) {
     const std::string prefix = sessionId + "/";

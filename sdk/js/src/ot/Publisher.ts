@@ -79,6 +79,8 @@ const CONTENT_HINTS: readonly string[] = ['', 'motion', 'detail', 'text'];
 type PublisherState = 'capturing' | 'ready' | 'publishing' | 'published' | 'failed' | 'destroyed';
 
 const PUBLISH_TIMEOUT_MS = 15000;
+/** How long a routed publisher's ICE may stay `disconnected` before it restarts ICE. */
+const ICE_RESTART_AFTER_MS = 2000;
 
 /** Fires `streamCreated` and `streamDestroyed` for the stream it publishes; its Session does not. */
 export class Publisher extends EventDispatcher {
@@ -646,11 +648,24 @@ export class Publisher extends EventDispatcher {
     if (encryption && ownConnectionId) {
       for (const t of link.pc.getTransceivers()) encryptSender(t.sender, encryption, ownConnectionId, this.frameCounter, link.name);
     }
+    let restartTimer: ReturnType<typeof setTimeout> | undefined;
     link.on('state', (state) => {
       // A link to a server the session moved away from (retiring) is not restarted.
-      if (state === 'failed' && this.session && !link.isClosed && this.links.get(key) === link) {
+      const current = () => this.session && !link.isClosed && this.links.get(key) === link;
+      if (state === 'failed' && current()) {
+        clearTimeout(restartTimer);
         log.warn(`${link.name}: ICE failed; restarting`);
         void link.negotiate({ iceRestart: true });
+      }
+      // Media lost with the socket up: a routed publisher restarts ICE after a short wait, as
+      // OpenTok.js does; the server may answer from another media node (docs/cluster.md).
+      if (state === 'disconnected' && session.routed && current()) {
+        clearTimeout(restartTimer);
+        restartTimer = setTimeout(() => {
+          if (!current() || link.iceConnected) return;
+          log.warn(`${link.name}: ICE ${link.pc.iceConnectionState}; restarting`);
+          void link.negotiate({ iceRestart: true });
+        }, ICE_RESTART_AFTER_MS);
       }
     });
     this.links.set(key, link);
