@@ -522,24 +522,32 @@ describe('three nodes on PostgreSQL and Redis', () => {
 
   let cascading = false;
 
+  // A browser, a routed session and a page per [name, client] connected to its owner, for
+  // the cascade tests; `others` are the nodes that do not own it.
+  async function cascadeSession(t, clients) {
+    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
+    t.after(() => Promise.allSettled([browser.close(), web.close()]));
+    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
+    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
+    const pages = [];
+    for (const [name, client] of clients) pages.push(await cascadePage(t, browser, web, { sessionId, owner, name, client }));
+    return { browser, web, sessionId, owner, others: nodes.filter((n) => n !== owner), pages };
+  }
+
+  async function cascadePage(t, browser, web, { sessionId, owner, name, client }) {
+    const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
+    t.after(() => page.close().catch(() => {}));
+    const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
+    await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
+    return page;
+  }
+
   test('cascade: a publisher whose transport is placed on another node is decoded by subscribers on the two others, the owner standing for it through a pipe; kill -9 of that node: the publisher (OpenTok.js, then parley.js) is placed again on the node left and the same stream plays on; when all leave, nothing is left on the other nodes', { timeout: 300000 }, async (t) => {
     // Every new transport goes to another node once a node holds one. The cascade tests are
     // the last of the file: the nodes are not restarted without cascading after them.
     await restartNodes(['--cascade-above', '1']);
     cascading = true;
-    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
-    t.after(() => Promise.allSettled([browser.close(), web.close()]));
-    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
-    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
-    const others = nodes.filter((n) => n !== owner);
-    const pages = [];
-    for (const [name, client] of [['anchor', 'parley'], ['remote-publisher', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'opentok']]) {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-      t.after(() => page.close().catch(() => {}));
-      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
-      pages.push(page);
-    }
+    const { browser, web, sessionId, owner, others, pages } = await cascadeSession(t, [['anchor', 'parley'], ['remote-publisher', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'opentok']]);
     const [anchor, remotePublisher, ...viewers] = pages;
     const transports = async (n) => metricValue(await getMetrics(n.url), 'parley_media_transports');
     // The first publisher's transport is the owner's one; the second goes to another node.
@@ -642,9 +650,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
     await killHostOf(published.streamId, 'OpenTok.js');
     // The same with a parley.js publisher, placed on another node too (the owner still holds
     // one transport), whose stream the viewers decode beside the first.
-    const parleyPublisher = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name: 'remote-parley', client: 'parley' });
-    t.after(() => parleyPublisher.close().catch(() => {}));
-    await parleyPublisher.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token: sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: 'name=remote-parley' }) });
+    const parleyPublisher = await cascadePage(t, browser, web, { sessionId, owner, name: 'remote-parley', client: 'parley' });
     const second = await parleyPublisher.publish({ width: 320, height: 240 });
     assert.ok(second.ok, JSON.stringify(second) + parleyPublisher.diagnostics());
     for (const viewer of viewers) {
@@ -678,19 +684,7 @@ describe('three nodes on PostgreSQL and Redis', () => {
   test('cascade: subscribers placed on the two other nodes decode a stream published on the owner, which crosses once to each node; kill -9 of one of them: its subscribers are placed again and video resumes', { timeout: 180000 }, async (t) => {
     // Every subscriber transport goes to another node once a node holds one transport.
     if (!cascading) await restartNodes(['--cascade-above', '1']);
-    const [browser, web] = await Promise.all([launchBrowser(), startStaticServer()]);
-    t.after(() => Promise.allSettled([browser.close(), web.close()]));
-    const { sessionId } = await createSession(sdkOn(nodes[0]), { mediaMode: 'routed' });
-    const owner = nodeFor((await messagingUrlVia(nodes[0], sessionId)).replace(/^ws/, 'http'));
-    const others = nodes.filter((n) => n !== owner);
-    const pages = [];
-    for (const [name, client] of [['publisher', 'parley'], ['ot-viewer', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'parley']]) {
-      const page = await openClientPage(browser, { pageUrl: web.pageUrl('opentok-client'), name, client });
-      t.after(() => page.close().catch(() => {}));
-      const token = sdkOn(owner).generateToken(sessionId, { role: 'publisher', data: `name=${name}` });
-      await page.connect({ proxyUrl: owner.url, apiKey: project.apiKey, sessionId, token });
-      pages.push(page);
-    }
+    const { sessionId, owner, others, pages } = await cascadeSession(t, [['publisher', 'parley'], ['ot-viewer', 'opentok'], ['viewer-1', 'parley'], ['viewer-2', 'parley']]);
     const [publisher, ...viewers] = pages;
     const published = await publisher.publish({ width: 320, height: 240 });
     assert.ok(published.ok, JSON.stringify(published) + publisher.diagnostics());

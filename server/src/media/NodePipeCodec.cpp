@@ -191,84 +191,85 @@ size_t NodePipeCodec::decodeNack(std::span<uint8_t> datagram, uint8_t& track, ui
   return nack->lostSequenceNumbers(lost.data(), kMaxNacked);
 }
 
-size_t NodePipeCodec::encodeKeepalive(std::span<uint8_t> out) {
-  constexpr size_t kEmptyReport = 8;
+size_t NodePipeCodec::encodeReport(uint8_t kind, uint8_t packetType, std::span<const uint8_t> info,
+                                   std::span<uint8_t> out) {
+  const size_t report = 8 + info.size();
   if (direction_ != Direction::Send ||
-      out.size() < kHeaderSize + kEmptyReport + srtp::SrtpSession::kMaxTrailer)
+      out.size() < kHeaderSize + report + srtp::SrtpSession::kMaxTrailer)
     return 0;
-  writeHeader(out.data(), kKeepaliveKind);
-  // RTCP RR (RFC 3550 §6.4.2) with no report blocks: V=2, RC=0, PT 201, length 1.
-  uint8_t* rr = out.data() + kHeaderSize;
-  rr[0] = 0x80;
-  rr[1] = 201;
-  rr[2] = 0;
-  rr[3] = 1;
-  writeU32(rr + 4, pipeId_);
-  size_t size = kEmptyReport;
-  if (!srtp_->protectRtcp(rr, size, out.size() - kHeaderSize)) return 0;
+  writeHeader(out.data(), kind);
+  // RTCP (RFC 3550 §6.4) with no report blocks: V=2, RC=0, the length in words minus one.
+  uint8_t* r = out.data() + kHeaderSize;
+  r[0] = 0x80;
+  r[1] = packetType;
+  r[2] = 0;
+  r[3] = static_cast<uint8_t>(report / 4 - 1);
+  writeU32(r + 4, pipeId_);
+  if (!info.empty()) std::memcpy(r + 8, info.data(), info.size());
+  size_t size = report;
+  if (!srtp_->protectRtcp(r, size, out.size() - kHeaderSize)) return 0;
   return kHeaderSize + size;
+}
+
+bool NodePipeCodec::isKind(std::span<const uint8_t> datagram, uint8_t kind) {
+  uint32_t id = 0;
+  return peekPipeId(datagram, id) && datagram[6] == kind && datagram[7] == 0;
+}
+
+std::optional<std::span<const uint8_t>> NodePipeCodec::decodeReport(std::span<uint8_t> datagram,
+                                                                    uint8_t kind,
+                                                                    uint8_t packetType) {
+  uint32_t id = 0;
+  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
+      !isKind(datagram, kind))
+    return std::nullopt;
+  uint8_t* r = datagram.data() + kHeaderSize;
+  size_t size = datagram.size() - kHeaderSize;
+  if (!srtp_->unprotectRtcp(r, size)) return std::nullopt;
+  if (size < 8 || r[0] != 0x80 || r[1] != packetType || r[3] != size / 4 - 1 ||
+      readU32(r + 4) != pipeId_)
+    return std::nullopt;
+  return std::span<const uint8_t>(r + 8, size - 8);
+}
+
+size_t NodePipeCodec::encodeKeepalive(std::span<uint8_t> out) {
+  return encodeReport(kKeepaliveKind, 201, {}, out);  // an empty RR
 }
 
 bool NodePipeCodec::isKeepalive(std::span<const uint8_t> datagram) {
-  uint32_t id = 0;
-  return peekPipeId(datagram, id) && datagram[6] == kKeepaliveKind && datagram[7] == 0;
+  return isKind(datagram, kKeepaliveKind);
 }
 
 bool NodePipeCodec::decodeKeepalive(std::span<uint8_t> datagram) {
-  uint32_t id = 0;
-  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
-      !isKeepalive(datagram))
-    return false;
-  uint8_t* rr = datagram.data() + kHeaderSize;
-  size_t size = datagram.size() - kHeaderSize;
-  if (!srtp_->unprotectRtcp(rr, size)) return false;
-  return size == 8 && rr[0] == 0x80 && rr[1] == 201 && readU32(rr + 4) == pipeId_;
+  auto body = decodeReport(datagram, kKeepaliveKind, 201);
+  return body && body->empty();
 }
 
 size_t NodePipeCodec::encodeSenderReport(const SenderReport& report, std::span<uint8_t> out) {
-  constexpr size_t kReport = 28;
-  if (direction_ != Direction::Send || report.layer > kMaxLayer ||
-      out.size() < kHeaderSize + kReport + srtp::SrtpSession::kMaxTrailer)
-    return 0;
-  writeHeader(out.data(), kSenderReportKind);
-  // RTCP SR with no report blocks: V=2, RC=0, PT 200, length 6.
-  uint8_t* sr = out.data() + kHeaderSize;
-  sr[0] = 0x80;
-  sr[1] = 200;
-  sr[2] = 0;
-  sr[3] = 6;
-  writeU32(sr + 4, pipeId_);
-  writeU32(sr + 8, static_cast<uint32_t>(report.ntpTimestamp >> 32));
-  writeU32(sr + 12, static_cast<uint32_t>(report.ntpTimestamp));
-  writeU32(sr + 16, report.rtpTimestamp);
-  writeU32(sr + 20, (uint32_t{report.track} << 8) | report.layer);  // the packet count's place
-  writeU32(sr + 24, 0);
-  size_t size = kReport;
-  if (!srtp_->protectRtcp(sr, size, out.size() - kHeaderSize)) return 0;
-  return kHeaderSize + size;
+  if (report.layer > kMaxLayer) return 0;
+  // The sender info of an SR: NTP time, RTP timestamp, then the track and layer in the
+  // packet count's place, and no octet count.
+  std::array<uint8_t, 20> info{};
+  writeU32(info.data(), static_cast<uint32_t>(report.ntpTimestamp >> 32));
+  writeU32(info.data() + 4, static_cast<uint32_t>(report.ntpTimestamp));
+  writeU32(info.data() + 8, report.rtpTimestamp);
+  writeU32(info.data() + 12, (uint32_t{report.track} << 8) | report.layer);
+  return encodeReport(kSenderReportKind, 200, info, out);
 }
 
 bool NodePipeCodec::isSenderReport(std::span<const uint8_t> datagram) {
-  uint32_t id = 0;
-  return peekPipeId(datagram, id) && datagram[6] == kSenderReportKind && datagram[7] == 0;
+  return isKind(datagram, kSenderReportKind);
 }
 
 bool NodePipeCodec::decodeSenderReport(std::span<uint8_t> datagram, SenderReport& report) {
-  uint32_t id = 0;
-  if (direction_ != Direction::Receive || !peekPipeId(datagram, id) || id != pipeId_ ||
-      !isSenderReport(datagram))
-    return false;
-  uint8_t* sr = datagram.data() + kHeaderSize;
-  size_t size = datagram.size() - kHeaderSize;
-  if (!srtp_->unprotectRtcp(sr, size)) return false;
-  const uint32_t trackAndLayer = size == 28 ? readU32(sr + 20) : 0xFFFFFFFF;
-  if (size != 28 || sr[0] != 0x80 || sr[1] != 200 || readU32(sr + 4) != pipeId_ ||
-      trackAndLayer > 0xFFFF || (trackAndLayer & 0xFF) > kMaxLayer)
-    return false;
+  auto body = decodeReport(datagram, kSenderReportKind, 200);
+  if (!body || body->size() != 20) return false;
+  const uint32_t trackAndLayer = readU32(body->data() + 12);
+  if (trackAndLayer > 0xFFFF || (trackAndLayer & 0xFF) > kMaxLayer) return false;
   report.track = static_cast<uint8_t>(trackAndLayer >> 8);
   report.layer = static_cast<uint8_t>(trackAndLayer & 0xFF);
-  report.ntpTimestamp = (uint64_t{readU32(sr + 8)} << 32) | readU32(sr + 12);
-  report.rtpTimestamp = readU32(sr + 16);
+  report.ntpTimestamp = (uint64_t{readU32(body->data())} << 32) | readU32(body->data() + 4);
+  report.rtpTimestamp = readU32(body->data() + 8);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "media/srtp/SrtpSession.h"
@@ -125,6 +126,15 @@ class NodePipeCodec {
   // The 8-byte pipe header; `kind` is its sixth byte (0 media, 1 keyframe request, 2 NACK,
   // kKeepaliveKind, kSenderReportKind).
   void writeHeader(uint8_t* out, uint8_t kind) const;
+  // A pipe datagram of `kind` carrying an SRTCP-protected RTCP packet of `packetType` with no
+  // report blocks, SSRC the pipe id, then `info`; its size (0: `out` too small).
+  size_t encodeReport(uint8_t kind, uint8_t packetType, std::span<const uint8_t> info,
+                      std::span<uint8_t> out);
+  static bool isKind(std::span<const uint8_t> datagram, uint8_t kind);
+  // Opens such a datagram of this pipe in place: what follows the SSRC, or nullopt for
+  // anything but an authentic, fresh one.
+  std::optional<std::span<const uint8_t>> decodeReport(std::span<uint8_t> datagram, uint8_t kind,
+                                                       uint8_t packetType);
 
   NodePipeCodec(Direction direction, uint32_t pipeId, std::unique_ptr<srtp::SrtpSession> srtp)
       : direction_(direction), pipeId_(pipeId), srtp_(std::move(srtp)) {}

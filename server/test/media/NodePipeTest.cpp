@@ -345,23 +345,26 @@ TEST(NodePipeTest, APacketThatDidNotCrossIsAskedForAndSentAgain) {
 // second, which keeps its mirror; a mirror that hears nothing for the worker's
 // mirrorStarvedAfterUs (its origin died or cannot reach it) is removed and reported, so the
 // node hosting it can close the subscribers it fed.
+// The starved mirrors the workers report ("<router key> <stream> <pipe id>"), for the test
+// thread.
+struct StarvedEvents final : WorkerEvents {
+  void publicationConnected(const std::string&, const std::string&) override {}
+  void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
+  void subscriptionConnected(const std::string&, const std::string&) override {}
+  void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
+  void mirrorStarved(const std::string& key, const std::string& stream, uint32_t pipe) override {
+    std::lock_guard lock(mutex);
+    starved.push_back(key + " " + stream + " " + std::to_string(pipe));
+  }
+  std::vector<std::string> taken() {
+    std::lock_guard lock(mutex);
+    return starved;
+  }
+  std::mutex mutex;
+  std::vector<std::string> starved;
+};
+
 TEST(NodePipeTest, AQuietPipeSendsKeepalivesAndAMirrorWhoseOriginFallsSilentIsRemoved) {
-  struct StarvedEvents final : WorkerEvents {
-    void publicationConnected(const std::string&, const std::string&) override {}
-    void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-    void subscriptionConnected(const std::string&, const std::string&) override {}
-    void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-    void mirrorStarved(const std::string& key, const std::string& stream, uint32_t pipe) override {
-      std::lock_guard lock(mutex);
-      starved.push_back(key + " " + stream + " " + std::to_string(pipe));
-    }
-    std::vector<std::string> taken() {
-      std::lock_guard lock(mutex);
-      return starved;
-    }
-    std::mutex mutex;
-    std::vector<std::string> starved;
-  };
   StarvedEvents events;
   Worker origin(0, Worker::Settings{}, events);
   // The ticks below run on clocks of their own; the worker's real ones must never reach the
@@ -459,22 +462,6 @@ TEST(NodePipeTest, AMirrorKeptWhenStarvedIsReportedOnceAndFedAgainThroughAnother
   // The owner's mirror of a publication another node hosts: when that node goes silent the
   // mirror stays, its subscribers still attached, until the publisher is placed anew and a
   // pipe from the new node feeds it.
-  struct StarvedEvents final : WorkerEvents {
-    void publicationConnected(const std::string&, const std::string&) override {}
-    void publicationClosed(const std::string&, const std::string&, const std::string&) override {}
-    void subscriptionConnected(const std::string&, const std::string&) override {}
-    void subscriptionClosed(const std::string&, const std::string&, const std::string&) override {}
-    void mirrorStarved(const std::string&, const std::string& stream, uint32_t pipe) override {
-      std::lock_guard lock(mutex);
-      starved.push_back(stream + " " + std::to_string(pipe));
-    }
-    std::vector<std::string> taken() {
-      std::lock_guard lock(mutex);
-      return starved;
-    }
-    std::mutex mutex;
-    std::vector<std::string> starved;
-  };
   StarvedEvents events;
   Worker::Settings slow;
   slow.mirrorStarvedAfterUs = 3600'000'000;  // only the ticks below starve it
@@ -522,7 +509,7 @@ TEST(NodePipeTest, AMirrorKeptWhenStarvedIsReportedOnceAndFedAgainThroughAnother
     r.tick(now + 1'000'000);
     EXPECT_NE(r.publication("stream"), nullptr);
   });
-  EXPECT_EQ(events.taken(), std::vector<std::string>{"stream 41"});
+  EXPECT_EQ(events.taken(), std::vector<std::string>{"session stream 41"});
 
   // Fed again, from another worker under another pipe: the same subscribers get its packets;
   // the old pipe is unregistered (what still comes on it is dropped unread).
@@ -545,7 +532,7 @@ TEST(NodePipeTest, AMirrorKeptWhenStarvedIsReportedOnceAndFedAgainThroughAnother
   }
   // The new pipe starves on its own count, and is reported under its own id.
   onWorker(mirror, [&] { mirror.router("session").tick(now + 2 * limit); });
-  EXPECT_EQ(events.taken(), (std::vector<std::string>{"stream 41", "stream 51"}));
+  EXPECT_EQ(events.taken(), (std::vector<std::string>{"session stream 41", "session stream 51"}));
 
   onWorker(mirror, [&] {
     mirror.router("session").removePublication("stream");
