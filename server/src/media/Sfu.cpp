@@ -691,6 +691,11 @@ MediaService::Negotiation Sfu::subscriberOffer(const std::string& sessionId,
     }
     const std::string gone = info.node;
     info.orphaned = false;
+    // New RTP streams (same tracks): the browser's receivers knew the old ones' sequence
+    // numbers, timestamps and VP8 picture ids as the lost node rewrote them (after simulcast
+    // layer switches), which a fresh consumer cannot continue; under the old SSRCs its
+    // packets would look old to the browser, be received and never decoded.
+    for (uint32_t& ssrc : info.ssrcs) ssrc = randomSsrc();
     placeSubscription(sessionId, subscriberId, info, pub->second);
     restart = false;  // a fresh transport: nothing to restart
     Logger::info("subscriber transport placed again: its node is gone",
