@@ -616,24 +616,14 @@ describe('three nodes on PostgreSQL and Redis', () => {
       const index = nodes.indexOf(victim);
       const counts = await Promise.all(viewers.map((v) => Promise.all(watched.map((sid) => framesOf(v, sid)))));
       const killedAt = await killNode(t, victim);
-      // Once in about eight runs a parley.js viewer placed again got no media although its
-      // transport connected on the new node (the same open case as the subscriber test below:
-      // the viewer's inbound stats and both nodes' logs are printed when it happens); an app
-      // subscribes again then, which must work at once. How each viewer came back is printed.
+      // Each viewer decodes on by its own ICE restart, where it needed one. A viewer that does
+      // not is a failure; its inbound stats and both nodes' logs are printed.
       const pipes = async (n) => (await getMetrics(n.url)).split('\n').filter((l) => /node_pipe|rtp_received/.test(l) && !l.startsWith('#')).join('\n');
       for (const [i, viewer] of viewers.entries()) {
         for (const [w, sid] of watched.entries()) {
-          const byRestart = await viewer.waitForFrames(sid, counts[i][w] + 30, { timeoutMs: 40000 }).then(() => true, () => false);
-          if (!byRestart) {
-            console.log(`# cascade: ${viewer.name} got no media of ${sid} after the kill; subscribing again\n${JSON.stringify(await viewer.call('subscriberInbound', [sid]))}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n${await pipes(owner)}\n${JSON.stringify((await mediaStats()).publications.map((p) => ({ streamId: p.streamId, node: p.node, layers: p.tracks?.map((tr) => tr.layers.map((l) => [l.ssrc, l.packets, l.keyframes])) })))}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}\n${await pipes(survivor)}`);
-            assert.ok((await viewer.call('unsubscribe', [sid])).ok);
-            const again = await viewer.subscribe(sid);
-            assert.ok(again.ok, JSON.stringify(again) + viewer.diagnostics());
-            await viewer.waitForFrames(sid, 20, { timeoutMs: 30000 }).catch((err) => {
-              throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-            });
-          }
-          t.diagnostic(`${viewer.name}, ${sid.slice(0, 8)}: ${byRestart ? 'decoding on (its own ICE restart, if it needed one, was enough)' : 'decoding after subscribing again'}`);
+          await viewer.waitForFrames(sid, counts[i][w] + 30, { timeoutMs: 40000 }).catch(async (err) => {
+            throw new Error(`${err.message}\n${viewer.name} ${sid}: ${JSON.stringify(await viewer.call('subscriberInbound', [sid]))}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n${await pipes(owner)}\n${JSON.stringify((await mediaStats()).publications.map((p) => ({ streamId: p.streamId, node: p.node, layers: p.tracks?.map((tr) => tr.layers.map((l) => [l.ssrc, l.packets, l.keyframes])) })))}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}\n${await pipes(survivor)}`);
+          });
         }
       }
       t.diagnostic(`kill -9 of the ${client} publisher's node to video of the same streams on every viewer: ${Date.now() - killedAt} ms`);
@@ -739,24 +729,15 @@ describe('three nodes on PostgreSQL and Redis', () => {
     const frames = (v) => v.page.evaluate((sid) => window.parley.subscriberVideo(sid).frames, published.streamId);
     const killedAt = await killNode(t, pair);
     const cascadeLog = (n) => n.stderr.split('\n').filter((l) => /subscriber|mirror|media|node left|ICE|DTLS/i.test(l)).slice(-40).join('\n');
-    // Each viewer decodes again by its client's ICE restart. Once in about ten runs an
-    // OpenTok.js subscriber got no media after its restart although the answer named the new
-    // node (cause not found yet; the logs below are printed for it); an app then subscribes
-    // again, which must work at once. How each viewer came back is printed.
+    // Each viewer decodes again by its client's ICE restart (placed again with new SSRCs: see
+    // docs/cluster.md); one that does not is a failure, with its inbound stats and both
+    // nodes' logs.
     const survivor = others.find((n) => n !== pair);
     for (const viewer of viewers) {
       const before = await frames(viewer);
-      const byRestart = await viewer.waitForFrames(published.streamId, before + 30, { timeoutMs: 40000 }).then(() => true, () => false);
-      if (!byRestart) {
-        console.log(`# cascade: ${viewer.name} did not decode again after its ICE restart; subscribing again\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-        assert.ok((await viewer.call('unsubscribe', [published.streamId])).ok);
-        const again = await viewer.subscribe(published.streamId);
-        assert.ok(again.ok, JSON.stringify(again) + viewer.diagnostics());
-        await viewer.waitForFrames(published.streamId, 20, { timeoutMs: 30000 }).catch((err) => {
-          throw new Error(`${err.message}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
-        });
-      }
-      t.diagnostic(`${viewer.name}: ${byRestart ? 'decoding (its ICE restart, if it needed one, was enough)' : 'decoding after subscribing again'}`);
+      await viewer.waitForFrames(published.streamId, before + 30, { timeoutMs: 40000 }).catch(async (err) => {
+        throw new Error(`${err.message}\n${viewer.name}: ${JSON.stringify(await viewer.call('subscriberInbound', [published.streamId]))}${viewer.diagnostics()}\n--- owner ${owner.nodeId}:\n${cascadeLog(owner)}\n--- ${survivor.nodeId}:\n${cascadeLog(survivor)}`);
+      });
     }
     t.diagnostic(`kill -9 of a node hosting two subscribers to video again on every viewer: ${Date.now() - killedAt} ms`);
     console.log(`# cascade: kill -9 of a hosting node to video resumed: ${Date.now() - killedAt} ms`);
