@@ -86,19 +86,17 @@ void Publication::drainPipe() {
   while (budget-- > 0) {
     const record::PacketRing::Packet* in = ring.front();
     if (!in) break;
-    if (in->senderReport && in->track < producers_.size() && in->size >= 12) {
+    if (in->senderReport) {
       // As the origin had it from the publisher: its sinks here get it as they would there.
-      uint64_t ntp = 0;
-      uint32_t rtpTimestamp = 0;
-      for (int i = 0; i < 8; ++i) ntp = (ntp << 8) | in->bytes[i];
-      for (int i = 8; i < 12; ++i) rtpTimestamp = (rtpTimestamp << 8) | in->bytes[i];
-      Producer& producer = *producers_[in->track];
-      if (in->layer < producer.layerCount()) {
-        producer.layer(in->layer).stats->onSenderReport(ntp, nowUs);
+      auto sr = record::PacketRing::senderReportOf(*in);
+      Producer* producer = in->track < producers_.size() ? producers_[in->track].get() : nullptr;
+      if (sr && producer && in->layer < producer->layerCount()) {
+        producer->layer(in->layer).stats->onSenderReport(sr->ntpTimestamp, nowUs);
         router_.routeSenderReport(
-            *this, MediaSink::SenderReport{in->track, in->layer, ntp, rtpTimestamp, nowUs});
+            *this, MediaSink::SenderReport{in->track, in->layer, sr->ntpTimestamp, sr->rtpTimestamp,
+                                           nowUs});
       }
-    } else if (!in->senderReport && in->track < producers_.size()) {
+    } else if (in->track < producers_.size()) {
       if (auto rtp = rtp::RtpPacket::parse(in->bytes.data(), in->size)) {
         Producer& producer = *producers_[in->track];
         if (producer.acceptPiped(*rtp, in->layer, in->keyframe, nowUs, lossy))

@@ -296,13 +296,8 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
   std::string ufrag = renegotiation ? existing->second.localUfrag : randomToken(8);
   std::string password = renegotiation ? existing->second.localPassword : randomToken(24);
   const unsigned worker = renegotiation ? existing->second.worker : place(sessionId);
-  // A new publisher's transport goes to another node's worker when this node cascades; its
-  // stream then comes here through a pipe, to a mirror on `worker`.
-  std::optional<NodeLink::RemoteWorker> target;
-  if (renegotiation && !existing->second.node.empty())
-    target = existing->second.remote;
-  else if (!renegotiation && cascading())
-    target = link_->pickWorker({});
+  std::optional<NodeLink::RemoteWorker> target;  // the other node's worker for its transport
+  if (renegotiation && !existing->second.node.empty()) target = existing->second.remote;
   auto local = [&] {
     return target ? endpoint(*target, ufrag, password) : endpoint(worker, ufrag, password);
   };
@@ -311,6 +306,17 @@ MediaService::Negotiation Sfu::publisherOffer(const std::string& sessionId,
   if (!answer) {
     if (!renegotiation) release(sessionId);
     return failure(answer.error().message);
+  }
+  // A new publisher's transport goes to another node's worker when this node cascades (only
+  // for an offer that parsed: picking counts a placement there); its stream then comes here
+  // through a pipe, to a mirror on `worker`.
+  if (!renegotiation && cascading()) target = link_->pickWorker({});
+  if (!renegotiation && target) {
+    answer = SdpNegotiator::answerPublisher(offerSdp, local());
+    if (!answer) {
+      release(sessionId);
+      return failure(answer.error().message);
+    }
   }
   bool restart = renegotiation && answer->remote.iceUfrag != existing->second.remoteUfrag;
   // A publisher whose media node was lost (or cannot be reached) is placed anew at its ICE

@@ -42,6 +42,14 @@ void PacketRing::publish() {
   head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
+std::optional<PacketRing::SenderReport> PacketRing::senderReportOf(const Packet& packet) {
+  if (!packet.senderReport || packet.size < 12) return std::nullopt;
+  SenderReport r;
+  for (int i = 0; i < 8; ++i) r.ntpTimestamp = (r.ntpTimestamp << 8) | packet.bytes[i];
+  for (int i = 8; i < 12; ++i) r.rtpTimestamp = (r.rtpTimestamp << 8) | packet.bytes[i];
+  return r;
+}
+
 bool PacketRing::pushSenderReport(uint8_t track, uint64_t ntpTimestamp, uint32_t rtpTimestamp,
                                   int64_t arrivalUs, uint8_t layer) {
   Packet* slot = claim();

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace parley::record {
@@ -31,6 +32,13 @@ class PacketRing {
     bool senderReport = false;
     std::array<uint8_t, kMaxPacketSize> bytes;  // RTP header and payload, decrypted
   };
+  // A sender report's NTP time (32.32) and RTP timestamp, as pushSenderReport wrote them;
+  // nullopt for anything else.
+  struct SenderReport {
+    uint64_t ntpTimestamp = 0;
+    uint32_t rtpTimestamp = 0;
+  };
+  static std::optional<SenderReport> senderReportOf(const Packet& packet);
 
   // `capacity` is rounded up to a power of two (at least 2); all slots are allocated here.
   explicit PacketRing(size_t capacity);

@@ -10,14 +10,12 @@ std::optional<std::int64_t> TrackClock::zero() const {
 }
 
 void TrackClock::takeReport(const PacketRing::Packet& packet) {
-  if (packet.size < 12) return;
-  std::uint64_t ntp = 0;
-  for (int i = 0; i < 8; ++i) ntp = (ntp << 8) | packet.bytes[i];
-  std::uint32_t rtp = 0;
-  for (int i = 8; i < 12; ++i) rtp = (rtp << 8) | packet.bytes[i];
+  const auto sr = PacketRing::senderReportOf(packet);
+  if (!sr) return;
+  const std::uint64_t ntp = sr->ntpTimestamp;
   const auto ntpMs =
       static_cast<std::int64_t>((ntp >> 32) * 1000 + (((ntp & 0xffffffffu) * 1000) >> 32));
-  report = std::make_pair(ntpMs, rtp);
+  report = std::make_pair(ntpMs, sr->rtpTimestamp);
 }
 
 std::size_t TrackClock::alignTracks(std::span<TrackClock*> clocks) {
