@@ -48,9 +48,15 @@ bool HeapTrimmer::due(const Options& options, bool quiet, std::size_t freeBytes,
   return quiet || sinceLastTrim >= options.busyInterval;
 }
 
+bool HeapTrimmer::worthLooking(const Options& options, bool quiet, bool lookedThisQuietSpell,
+                               std::chrono::steady_clock::duration sinceLastLook) {
+  if (quiet) return !lookedThisQuietSpell;
+  return sinceLastLook >= options.busyInterval;
+}
+
 void HeapTrimmer::start() {
   stopped_ = false;
-  lastTrim_ = std::chrono::steady_clock::now();
+  lastTrim_ = lastLook_ = std::chrono::steady_clock::now();
   auto& metrics = obs::Metrics::instance();
   metrics.gauge("parley_heap_used_bytes", "Heap bytes allocated (glibc mallinfo2)",
                 [] { return static_cast<double>(usedHeapBytes()); });
@@ -77,8 +83,12 @@ void HeapTrimmer::check() {
   const std::uint64_t work = work_ ? work_() : 0;
   const bool quiet = work == lastWork_;
   lastWork_ = work;
-  const std::size_t free = freeHeapBytes();
   const auto now = std::chrono::steady_clock::now();
+  const bool look = worthLooking(options_, quiet, lookedThisQuietSpell_, now - lastLook_);
+  lookedThisQuietSpell_ = quiet && (lookedThisQuietSpell_ || look);
+  if (!look) return;
+  lastLook_ = now;
+  const std::size_t free = freeHeapBytes();
   if (!due(options_, quiet, free, now - lastTrim_)) return;
   lastTrim_ = now;
   if (!trim()) return;

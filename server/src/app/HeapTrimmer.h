@@ -32,6 +32,12 @@ class HeapTrimmer {
   static bool due(const Options& options, bool quiet, std::size_t freeBytes,
                   std::chrono::steady_clock::duration sinceLastTrim);
 
+  // Whether to walk the heap at all this interval: mallinfo2 visits every free chunk (over a
+  // millisecond once a thousand subscribers' state is on the heap), so a quiet server looks
+  // once per quiet spell and a busy one once per busyInterval.
+  static bool worthLooking(const Options& options, bool quiet, bool lookedThisQuietSpell,
+                           std::chrono::steady_clock::duration sinceLastLook);
+
   // `work` counts what the control thread has done; a trim waits for an interval in which
   // it did not move.
   HeapTrimmer(boost::asio::io_context& io, Options options, std::function<std::uint64_t()> work);
@@ -54,6 +60,8 @@ class HeapTrimmer {
   std::function<std::uint64_t()> work_;
   std::uint64_t lastWork_ = 0;
   std::chrono::steady_clock::time_point lastTrim_;
+  std::chrono::steady_clock::time_point lastLook_;
+  bool lookedThisQuietSpell_ = false;
   bool stopped_ = false;
 };
 

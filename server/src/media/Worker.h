@@ -52,7 +52,7 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   static constexpr size_t kMaxTcpConnections = 1024;
   // Datagrams queued before a flush: a packet fanned out to many subscribers fills it in one
   // go, and a frame's packets to one subscriber must meet in one flush to leave together.
-  static constexpr size_t kSendSlots = 2048;
+  static constexpr size_t kSendSlots = 8192;
 
   Worker(unsigned index, Settings settings, WorkerEvents& events);
   ~Worker() override;

@@ -71,8 +71,14 @@ void Recorder::run() {
     }
     std::unique_lock lock(mutex_);
     live_ -= finished;
-    if (written == 0 && !stopping)
-      wake_.wait_for(lock, idleWait_, [this] { return stopping_ || !incoming_.empty(); });
+    const auto woken = [this] { return stopping_ || !incoming_.empty(); };
+    // With nothing to poll, only add() or the destructor can give it work: it sleeps until
+    // then instead of waking every idleWait for nothing (200 times a second, on a core a
+    // media worker may need).
+    if (streams.empty() && !stopping)
+      wake_.wait(lock, woken);
+    else if (written == 0 && !stopping)
+      wake_.wait_for(lock, idleWait_, woken);
   }
 }
 

@@ -16,7 +16,7 @@ namespace parley::record {
 // A recorder thread: drains the rings that media workers' recording taps fill and hands the
 // packets to each stream's writer, so file I/O never runs on a worker. The workers never
 // wake it (that could block them): it polls its rings, sleeping `idleWait` when they are all
-// empty.
+// empty, and sleeps until a stream is added when it has none.
 class Recorder {
  public:
   explicit Recorder(std::chrono::milliseconds idleWait = std::chrono::milliseconds(5));

@@ -24,5 +24,15 @@ TEST(HeapTrimmerTest, ABusyServerStillTrimsNowAndThen) {
   EXPECT_FALSE(HeapTrimmer::due(o, false, o.minFreeBytes - 1, 1h));
 }
 
+TEST(HeapTrimmerTest, WalksTheHeapOncePerQuietSpellAndRarelyWhenBusy) {
+  // mallinfo2 walks every free chunk: a busy server with a large heap must not pay for it
+  // every interval.
+  const HeapTrimmer::Options o;
+  EXPECT_TRUE(HeapTrimmer::worthLooking(o, true, false, 1s)) << "a quiet spell begins";
+  EXPECT_FALSE(HeapTrimmer::worthLooking(o, true, true, 1h)) << "nothing moved since";
+  EXPECT_FALSE(HeapTrimmer::worthLooking(o, false, false, o.busyInterval - 1ms));
+  EXPECT_TRUE(HeapTrimmer::worthLooking(o, false, true, o.busyInterval));
+}
+
 }  // namespace
 }  // namespace parley::app

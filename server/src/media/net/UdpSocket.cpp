@@ -1,6 +1,7 @@
 #include "media/net/UdpSocket.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/udp.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@ UdpSocket::UdpSocket(const std::string& ip, uint16_t port, size_t sendSlots)
   socklen_t len = sizeof(bound);
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
   localPort_ = SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&bound), len).port();
+  sendFd_ = openSendSocket(bound, len);
+  if (sendFd_ < 0) sendFd_ = fd_;
   for (size_t i = 0; i < kBatch; ++i) {
     receiveIov_[i] = iovec{receiveBuffers_[i].data(), kReceiveSize};
     std::memset(&receiveHeaders_[i], 0, sizeof(mmsghdr));
@@ -52,7 +55,36 @@ UdpSocket::UdpSocket(const std::string& ip, uint16_t port, size_t sendSlots)
 }
 
 UdpSocket::~UdpSocket() {
+  if (sendFd_ >= 0 && sendFd_ != fd_) ::close(sendFd_);
   if (fd_ >= 0) ::close(fd_);
+}
+
+int UdpSocket::openSendSocket(const sockaddr_storage& bound, socklen_t length) {
+  // Every datagram the kernel frees after sending it wakes the sending socket's waiters
+  // (write space), and the worker's epoll watch is one: a lock and a callback per message.
+  // A second socket on the same address that nobody waits on sends without that. The two
+  // share the port as a reuseport group whose program hands every incoming datagram to
+  // the first, the receiving socket. That one was bound alone before, so a port in use
+  // still fails, and a socket without SO_REUSEPORT still cannot bind it; one of the same
+  // user with SO_REUSEPORT could join the group, but would receive nothing.
+  const int on = 1;
+  if (::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) return -1;
+  const int fd = ::socket(bound.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sock_filter toFirst[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+  sock_fprog program{1, toFirst};
+  const bool joined =
+      fd >= 0 && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == 0 &&
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&bound), length) == 0 &&
+      ::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof(program)) == 0;
+  if (!joined) {
+    if (fd >= 0) ::close(fd);
+    const int off = 0;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &off, sizeof(off));
+    return -1;
+  }
+  int size = 4 * 1024 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  return fd;
 }
 
 size_t UdpSocket::receiveBatch() {
@@ -186,7 +218,7 @@ void UdpSocket::flushSegmented() {
 void UdpSocket::sendAll(mmsghdr* headers, size_t count, bool segmented) {
   size_t sent = 0;
   while (sent < count) {
-    int n = ::sendmmsg(fd_, headers + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT);
+    int n = ::sendmmsg(sendFd_, headers + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int error = errno;
@@ -214,7 +246,7 @@ void UdpSocket::sendAll(mmsghdr* headers, size_t count, bool segmented) {
 void UdpSocket::sendGroupOneByOne(size_t group) {
   const msghdr& h = sendHeaders_[group].msg_hdr;
   for (size_t i = 0; i < h.msg_iovlen; ++i) {
-    if (::sendto(fd_, h.msg_iov[i].iov_base, h.msg_iov[i].iov_len, MSG_DONTWAIT,
+    if (::sendto(sendFd_, h.msg_iov[i].iov_base, h.msg_iov[i].iov_len, MSG_DONTWAIT,
                  static_cast<const sockaddr*>(h.msg_name), h.msg_namelen) < 0) {
       ++sendErrors_;
     } else {

@@ -36,7 +36,10 @@ class UdpSocket : public PacketSink {
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
 
+  // The receiving socket (the one to watch for input). Sends leave from a second socket on
+  // the same address when the kernel allows it (see openSendSocket).
   int fd() const { return fd_; }
+  bool separateSender() const { return sendFd_ != fd_; }
   uint16_t localPort() const { return localPort_; }
 
   // Reads up to kBatch datagrams; returns how many (0 when none are waiting).
@@ -64,7 +67,11 @@ class UdpSocket : public PacketSink {
   void sendAll(mmsghdr* headers, size_t count, bool segmented);
   void sendGroupOneByOne(size_t group);
 
+  // A send-only socket sharing the port, or -1 (sends then use fd_).
+  int openSendSocket(const sockaddr_storage& bound, socklen_t length);
+
   int fd_ = -1;
+  int sendFd_ = -1;
   uint16_t localPort_ = 0;
   bool gso_ = true;
   std::array<std::array<uint8_t, kReceiveSize>, kBatch> receiveBuffers_{};

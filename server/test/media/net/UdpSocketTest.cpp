@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -207,6 +208,96 @@ TEST(UdpSocketBindTest, InvalidAddressThrows) {
 TEST(UdpSocketBindTest, PortInUseThrows) {
   auto first = std::make_unique<UdpSocket>("127.0.0.1", 0);
   EXPECT_THROW(std::make_unique<UdpSocket>("127.0.0.1", first->localPort()), std::runtime_error);
+}
+
+// A socket of its own (not a UdpSocket) bound to 127.0.0.1:`port`, with SO_REUSEPORT when
+// asked; -1 if the bind failed.
+int bindPlain(uint16_t port, bool reusePort) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  if (reusePort) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+  auto at = SocketAddress::parse("127.0.0.1", port);
+  if (::bind(fd, at->sockaddrPtr(), at->length()) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(UdpSocketBindTest, ASocketJoiningThePortGetsNothing) {
+  // Sends leave from a second socket sharing the port: a plain socket still cannot bind it,
+  // and one that joins with SO_REUSEPORT (same user only) receives none of its datagrams.
+  auto first = std::make_unique<UdpSocket>("127.0.0.1", 0);
+  EXPECT_TRUE(first->separateSender());
+  EXPECT_EQ(bindPlain(first->localPort(), false), -1);
+  const int joined = bindPlain(first->localPort(), true);
+  ASSERT_GE(joined, 0);
+  const int peer = bindPlain(0, false);
+  auto to = SocketAddress::parse("127.0.0.1", first->localPort());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(::sendto(peer, "y", 1, 0, to->sockaddrPtr(), to->length()), 1);
+  size_t received = 0;
+  for (int idle = 0; received < 50 && idle < 20;) {
+    pollfd w{first->fd(), POLLIN, 0};
+    if (::poll(&w, 1, 50) <= 0) {
+      ++idle;
+      continue;
+    }
+    received += first->receiveBatch();
+  }
+  EXPECT_EQ(received, 50u);
+  pollfd j{joined, POLLIN, 0};
+  EXPECT_EQ(::poll(&j, 1, 0), 0);
+  ::close(joined);
+  ::close(peer);
+}
+
+TEST(UdpSocketBindTest, EveryIncomingDatagramReachesTheReceivingSocket) {
+  // The send-only socket shares the port: without the group's program, the kernel would
+  // hand about half the peers (by address hash) to it, and their datagrams would be lost.
+  for (const char* ip : {"127.0.0.1", "0.0.0.0"}) {
+    auto s = std::make_unique<UdpSocket>(ip, 0);
+    ASSERT_TRUE(s->separateSender()) << ip;
+    auto to = SocketAddress::parse("127.0.0.1", s->localPort());
+    constexpr size_t kPeers = 16;
+    constexpr size_t kEach = 8;
+    std::vector<int> peers;
+    for (size_t p = 0; p < kPeers; ++p) {
+      peers.push_back(bindPlain(0, false));
+      ASSERT_GE(peers.back(), 0);
+    }
+    size_t received = 0;
+    for (size_t p = 0; p < kPeers; ++p) {
+      for (size_t i = 0; i < kEach; ++i)
+        ASSERT_EQ(::sendto(peers[p], "x", 1, 0, to->sockaddrPtr(), to->length()), 1);
+      for (int idle = 0; received < (p + 1) * kEach && idle < 20;) {
+        pollfd w{s->fd(), POLLIN, 0};
+        if (::poll(&w, 1, 50) <= 0) {
+          ++idle;
+          continue;
+        }
+        received += s->receiveBatch();
+      }
+      // The answer leaves from the same port, and reaches the peer.
+      sockaddr_storage local{};
+      socklen_t length = sizeof(local);
+      ::getsockname(peers[p], reinterpret_cast<sockaddr*>(&local), &length);
+      queue(*s, p, 20, SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&local), length));
+      s->flush();
+      pollfd r{peers[p], POLLIN, 0};
+      ASSERT_EQ(::poll(&r, 1, 2000), 1) << ip;
+      sockaddr_storage from{};
+      socklen_t fromLength = sizeof(from);
+      uint8_t answer[64];
+      ASSERT_EQ(::recvfrom(peers[p], answer, sizeof(answer), 0, reinterpret_cast<sockaddr*>(&from),
+                           &fromLength),
+                20);
+      EXPECT_EQ(SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&from), fromLength).port(),
+                s->localPort());
+    }
+    EXPECT_EQ(received, kPeers * kEach) << ip;
+    for (int fd : peers) ::close(fd);
+  }
 }
 
 TEST(UdpSocketBindTest, BindsTheRequestedPort) {
