@@ -12,12 +12,12 @@ namespace parley::media {
 namespace {
 
 // The outgoing packets a consumer can map back for a NACK: what its producer keeps, since a
-// retransmission comes from there (an audio producer keeps a few packets, a video one a
-// thousand).
+// retransmission comes from there (an audio producer keeps a few packets, a video one up
+// to a thousand).
 size_t rewriteHistory(const Producer& producer) {
   size_t slots = 0;
   for (size_t i = 0; i < producer.layerCount(); ++i)
-    if (const auto& buffer = producer.layer(i).buffer) slots = std::max(slots, buffer->slots());
+    if (const auto& buffer = producer.layer(i).buffer) slots = std::max(slots, buffer->maxSlots());
   return slots ? slots : rtp::SequenceRewriter::kHistorySize;
 }
 

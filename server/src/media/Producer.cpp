@@ -9,6 +9,16 @@
 
 namespace parley::media {
 
+namespace {
+// Retransmission history per layer. Video: up to about 1 s at 10 Mbit/s (the buffer grows
+// to what its own rate needs, rtp/RetransmissionBuffer.h); audio is not retransmitted
+// (Opus FEC covers it) and keeps a few packets.
+constexpr size_t kVideoHistoryMax = 1024;
+constexpr size_t kVideoHistoryFirst = 64;
+constexpr size_t kAudioHistory = 16;
+constexpr size_t kMaxPacketSize = 1500;
+}  // namespace
+
 Producer::Producer(TrackDescription track) : track_(std::move(track)) {
   codecByPayloadType_.fill(CodecKind::Other);
   for (const auto& c : track_.codecs) {
@@ -33,8 +43,9 @@ Producer::Producer(TrackDescription track) : track_(std::move(track)) {
     layer.rid = l.rid;
     layer.stats = std::make_unique<rtp::ReceiveStatistics>(l.ssrc, track_.clockRate());
     layer.nack = std::make_unique<rtp::NackGenerator>();
-    // Audio is not retransmitted (Opus FEC covers it); video keeps ~1 s at 2.5 Mbps.
-    layer.buffer = std::make_unique<rtp::RetransmissionBuffer>(track_.isVideo() ? 1024 : 16);
+    layer.buffer = track_.isVideo() ? std::make_unique<rtp::RetransmissionBuffer>(
+                                          kVideoHistoryMax, kMaxPacketSize, kVideoHistoryFirst)
+                                    : std::make_unique<rtp::RetransmissionBuffer>(kAudioHistory);
     layers_.push_back(std::move(layer));
   }
 }

@@ -15,10 +15,28 @@ constexpr int64_t kResetDistance = 16384;
 
 }  // namespace
 
-RetransmissionBuffer::RetransmissionBuffer(size_t slots, size_t maxPacketSize)
-    : maxPacketSize_(std::max<size_t>(maxPacketSize, kRtpHeaderSize)),
-      slots_(std::clamp<size_t>(slots, 1, kMaxSlots)),
+RetransmissionBuffer::RetransmissionBuffer(size_t maxSlots, size_t maxPacketSize, size_t firstSlots)
+    : maxSlots_(std::clamp<size_t>(maxSlots, 1, kMaxSlots)),
+      maxPacketSize_(std::max<size_t>(maxPacketSize, kRtpHeaderSize)),
+      slots_(firstSlots == 0 ? maxSlots_ : std::clamp<size_t>(firstSlots, 1, maxSlots_)),
       bytes_(new uint8_t[slots_.size() * maxPacketSize_]) {}
+
+void RetransmissionBuffer::grow() {
+  const size_t bigger = std::min(slots_.size() * 2, maxSlots_);
+  std::vector<Slot> slots(bigger);
+  std::unique_ptr<uint8_t[]> bytes(new uint8_t[bigger * maxPacketSize_]);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& from = slots_[i];
+    if (from.seq < 0) continue;
+    const size_t to = static_cast<size_t>(from.seq) % bigger;
+    // Doubling keeps distinct packets apart; a cap that is not a double may not.
+    if (slots[to].seq > from.seq) continue;
+    slots[to] = from;
+    std::memcpy(bytes.get() + to * maxPacketSize_, bytes_.get() + i * maxPacketSize_, from.size);
+  }
+  slots_.swap(slots);
+  bytes_.swap(bytes);
+}
 
 int64_t RetransmissionBuffer::extend(uint16_t seq) const {
   // Nearest to the newest stored packet: handles the 65535 -> 0 wrap both ways.
@@ -44,6 +62,10 @@ void RetransmissionBuffer::store(const uint8_t* rtp, size_t size, int64_t nowMs)
   }
   if (highest_ - ext >= static_cast<int64_t>(slots_.size()))
     return;  // its slot holds a newer packet
+  const Slot& taken = slots_[static_cast<size_t>(ext) % slots_.size()];
+  if (taken.seq >= 0 && taken.seq < ext && nowMs - taken.storedMs < kDefaultMaxAgeMs &&
+      slots_.size() < maxSlots_)
+    grow();  // it would evict a packet a NACK may still ask for
   const size_t index = static_cast<size_t>(ext) % slots_.size();
   Slot& slot = slots_[index];
   if (slot.seq == ext) return;  // duplicate

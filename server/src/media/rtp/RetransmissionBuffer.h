@@ -10,10 +10,16 @@
 namespace parley::media::rtp {
 
 // The recently received (unprotected) RTP packets of one stream, kept to answer NACKs
-// from its consumers. All slots are allocated by the constructor; store() copies into
-// them, so nothing is allocated per packet. A packet lives in slot (extended seq % slots)
-// until a newer packet takes that slot; find() only returns a slot that holds exactly the
-// asked-for sequence number, so an evicted or never-stored packet is simply absent.
+// from its consumers. A packet lives in slot (extended seq % slots) until a newer packet
+// takes that slot; find() only returns a slot that holds exactly the asked-for sequence
+// number, so an evicted or never-stored packet is simply absent.
+//
+// It starts small and doubles (up to maxSlots) when a packet would evict one younger than
+// kDefaultMaxAgeMs, so it holds about a second of the stream at its own rate: 128 slots
+// for a 1 Mbit/s video, 64 for a thumbnail layer, instead of 1,024 full-size slots (1.5 MB)
+// for every video layer, most of them touched and never asked for. Growing allocates, once
+// per doubling, as a stream starts or speeds up; store() copies into the slots, so a
+// stream at a steady rate allocates nothing per packet.
 // Single-threaded; times are passed in by the caller (milliseconds).
 class RetransmissionBuffer {
  public:
@@ -27,8 +33,9 @@ class RetransmissionBuffer {
     uint32_t resendCount;
   };
 
-  // slots is clamped to 1..32768; a power of two keeps slot = seq % slots across wraps.
-  explicit RetransmissionBuffer(size_t slots = 1024, size_t maxPacketSize = 1500);
+  // maxSlots is clamped to 1..32768, firstSlots to 1..maxSlots (0: maxSlots from the start).
+  explicit RetransmissionBuffer(size_t maxSlots = 1024, size_t maxPacketSize = 1500,
+                                size_t firstSlots = 0);
 
   // Copies the packet, keyed by the sequence number in its bytes 2-3. Packets shorter than
   // an RTP fixed header or longer than maxPacketSize are not stored, nor are duplicates or
@@ -48,6 +55,7 @@ class RetransmissionBuffer {
                   int64_t minResendIntervalMs = kDefaultMinResendIntervalMs);
 
   size_t slots() const { return slots_.size(); }
+  size_t maxSlots() const { return maxSlots_; }
   size_t maxPacketSize() const { return maxPacketSize_; }
 
  private:
@@ -62,7 +70,10 @@ class RetransmissionBuffer {
   // The slot holding exactly `seq`, or null.
   const Slot* slotFor(uint16_t seq) const;
   int64_t extend(uint16_t seq) const;
+  // Doubles the slots (up to maxSlots_), each stored packet moved to its new slot.
+  void grow();
 
+  size_t maxSlots_;
   size_t maxPacketSize_;
   std::vector<Slot> slots_;
   // slots_.size() * maxPacketSize_, left uninitialised: only bytes store() wrote are read,
