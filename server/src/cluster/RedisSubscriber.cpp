@@ -4,6 +4,7 @@
 
 #include "cluster/RedisConnection.h"
 #include "cluster/RedisError.h"
+#include "core/ThreadName.h"
 #include "obs/Logger.h"
 
 namespace parley::cluster {
@@ -25,7 +26,10 @@ RedisSubscriber::~RedisSubscriber() {
 void RedisSubscriber::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::nameThisThread("redis-news");
+    run();
+  });
 }
 
 void RedisSubscriber::stop() {

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "core/ThreadName.h"
 #include "media/Demux.h"
 #include "media/NodePipeCodec.h"
 #include "media/NodePipeEndpoint.h"
@@ -71,6 +72,7 @@ void Worker::start() {
   if (stunSocket_) waitStunReadable();
   armTimer();
   thread_ = std::thread([this] {
+    core::nameThisThread("media-" + std::to_string(index_));
     Logger::info("media worker started", {{"worker", static_cast<long long>(index_)},
                                           {"port", static_cast<long long>(port())}});
     io_.run();

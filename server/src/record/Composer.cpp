@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/ThreadName.h"
 #include "record/ComposerInput.h"
 #include "record/Mp4FileMuxer.h"
 
@@ -55,7 +56,11 @@ std::unique_ptr<Composer> Composer::create(Outputs outputs, Settings settings,
                                            compose::Layout layout, Finished onFinished,
                                            std::string* error) {
   auto c = build(std::move(outputs), settings, std::move(layout), std::move(onFinished), error);
-  if (c) c->thread_ = std::thread([raw = c.get()] { raw->run(); });
+  if (c)
+    c->thread_ = std::thread([raw = c.get()] {
+      core::nameThisThread("composer");
+      raw->run();
+    });
   return c;
 }
 

@@ -2,9 +2,15 @@
 
 #include <utility>
 
+#include "core/ThreadName.h"
+
 namespace parley::record {
 
-JobThread::JobThread() : thread_([this] { run(); }) {}
+JobThread::JobThread()
+    : thread_([this] {
+        core::nameThisThread("packager");
+        run();
+      }) {}
 
 JobThread::~JobThread() {
   {

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "core/ThreadName.h"
+
 namespace parley::record {
 
 namespace {
@@ -11,7 +13,10 @@ constexpr size_t kBatch = 256;
 }  // namespace
 
 Recorder::Recorder(std::chrono::milliseconds idleWait)
-    : idleWait_(idleWait), thread_([this] { run(); }) {}
+    : idleWait_(idleWait), thread_([this] {
+        core::nameThisThread("recorder");
+        run();
+      }) {}
 
 Recorder::~Recorder() {
   {

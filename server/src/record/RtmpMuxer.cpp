@@ -10,6 +10,7 @@ extern "C" {
 #include <algorithm>
 #include <chrono>
 
+#include "core/ThreadName.h"
 #include "record/FfmpegError.h"
 
 namespace parley::record {
@@ -59,7 +60,10 @@ bool RtmpMuxer::start(const AVCodecContext* video, const AVCodecContext* audio,
     audioTimeBase_[0] = audio->time_base.num;
     audioTimeBase_[1] = audio->time_base.den;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::nameThisThread("broadcast-rtmp");
+    run();
+  });
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/Clock.h"
+#include "core/ThreadName.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 #include "store/StoreError.h"
@@ -84,7 +85,10 @@ void CallbackDeliverer::start() {
   stopping_ = false;
   obs::Metrics::instance().gauge("parley_callbacks_pending", "Webhooks waiting in the outbox",
                                  [this] { return double(pending()); });
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::nameThisThread("webhooks");
+    run();
+  });
 }
 
 void CallbackDeliverer::stop(std::chrono::milliseconds drain) {
