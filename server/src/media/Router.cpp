@@ -44,6 +44,7 @@ Subscription& Router::addSubscription(std::unique_ptr<Subscription> s) {
   worker_.registerTransport(&ref.transport());
   if (Publication* p = ref.publication()) attach(*p, ref.sink());
   subscriptions_[ref.subscriberId()] = std::move(s);
+  tickOrder_.push_back(&ref);
   return ref;
 }
 
@@ -79,6 +80,7 @@ void Router::removeSubscription(const std::string& subscriberId) {
   if (it == subscriptions_.end()) return;
   if (Publication* p = it->second->publication()) detach(*p, it->second->sink());
   worker_.unregisterTransport(&it->second->transport());
+  std::erase(tickOrder_, it->second.get());
   subscriptions_.erase(it);
 }
 
@@ -325,9 +327,15 @@ void Router::tick(int64_t nowUs) {
   }
   for (auto& [streamId, pipeId] : keptStarved)
     worker_.events().mirrorStarved(sessionId_, streamId, pipeId);
-  for (auto& [id, s] : subscriptions_) {
+  const size_t subscriptions = tickOrder_.size();
+  const size_t visits = subscriptions <= kTickAllUpTo
+                            ? subscriptions
+                            : (subscriptions + kTickSlices - 1) / kTickSlices;
+  for (size_t i = 0; i < visits; ++i) {
+    if (tickCursor_ >= subscriptions) tickCursor_ = 0;
+    Subscription* s = tickOrder_[tickCursor_++];
     s->tick(nowUs);
-    if (s->closed()) closedSubscriptions.emplace_back(id, s->closeReason());
+    if (s->closed()) closedSubscriptions.emplace_back(s->subscriberId(), s->closeReason());
   }
   // Reported after the loops: the control thread removes the session objects, which
   // then tells this router to remove them too (idempotent).

@@ -29,7 +29,14 @@ void WebRtcSink::onPacket(const Packet& packet) {
     if (&c->producer() != &packet.producer) continue;
     uint8_t* slot = transport_.reserve();
     size_t size = c->prepare(packet.rtp, packet.layer, packet.keyframe, slot, packet.arrivalUs);
-    if (size == 0) continue;
+    if (size == 0) {
+      // A consumer that drops packets for want of a keyframe asks for one now (the
+      // publication throttles), not at its subscription's next tick, which in a large
+      // session comes every 100 ms.
+      if (source_ && c->enabled() && !c->suspended())
+        if (auto layer = c->keyframeLayer()) source_->requestKeyFrame(*layer, packet.arrivalUs);
+      continue;
+    }
     if (router_.videoAlignment() && c->isVideo())
       size = rtp::RtpPadding::alignTo(slot, size,
                                       net::PacketSink::kSlotSize - srtp::SrtpSession::kMaxTrailer,

@@ -201,7 +201,9 @@ TEST_F(RecordingTapTest, TheWarmPacketPathAllocatesNothing) {
     send(false);
     while (ring->front()) ring->pop();
   };
-  for (int i = 0; i < 200; ++i) round();
+  // Warm: 3 s of the stream, long enough for the retransmission history to have grown to
+  // the rate (about 670 video packets a second here: its 1,024 slots).
+  for (int i = 0; i < 1000; ++i) round();
   // `send` reuses its buffers, so once warm everything it allocates is the path's.
   const uint64_t before = ring->pushed();
   size_t allocations = 0;

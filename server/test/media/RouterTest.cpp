@@ -76,5 +76,30 @@ TEST_F(MediaRouterTest, ASubscriptionOutlivingItsPublicationTouchesNothingOfIt) 
   EXPECT_TRUE(router.empty());
 }
 
+// A large router's tick visits a slice of its subscriptions (each every tenth tick); a
+// small one visits all of them every tick.
+TEST_F(MediaRouterTest, ALargeRouterTicksItsSubscriptionsInSlices) {
+  Publication& p = router.addPublication(
+      std::make_unique<Publication>(router, "stream", tracks(), transport("pub")));
+  auto addClosed = [&](size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      const std::string id = "sub" + std::to_string(i);
+      Subscription& s = router.addSubscription(std::make_unique<Subscription>(
+          router, id, p, transport(id), std::vector<std::unique_ptr<Consumer>>{}));
+      s.onTransportClosed(s.transport(), "test");  // the next tick that visits it removes it
+    }
+  };
+  const int64_t now = worker.nowUs();
+  addClosed(20);
+  router.tick(now);
+  EXPECT_TRUE(router.subscriptions().empty()) << "a small router: all at once";
+
+  addClosed(100);
+  router.tick(now);
+  EXPECT_EQ(router.subscriptions().size(), 90u);
+  for (int i = 0; i < 9; ++i) router.tick(now + 10000 * (i + 1));
+  EXPECT_TRUE(router.subscriptions().empty()) << "every one visited within ten ticks";
+}
+
 }  // namespace
 }  // namespace parley::media
