@@ -33,8 +33,8 @@ void WebRtcSink::onPacket(const Packet& packet) {
       // A consumer that drops packets for want of a keyframe asks for one now (the
       // publication throttles), not at its subscription's next tick, which in a large
       // session comes every 100 ms.
-      if (source_ && c->enabled() && !c->suspended())
-        if (auto layer = c->keyframeLayer()) source_->requestKeyFrame(*layer, packet.arrivalUs);
+      if (auto layer = c->keyframeLayer(); layer && source_)
+        source_->requestKeyFrame(*layer, packet.arrivalUs);
       continue;
     }
     if (router_.videoAlignment() && c->isVideo())

@@ -246,17 +246,25 @@ void Worker::onReadable() {
     size_t n = socket_.receiveBatch();
     if (n == 0) break;
     nowUs_ = steadyNowUs();
+    net::SocketAddress from = socket_.receivedFrom(0);
+    size_t run = 0;  // datagrams of the current peer dispatched since the last flush
     for (size_t i = 0; i < n; ++i) {
       uint8_t* data = socket_.received(i);
       const size_t size = socket_.receivedSize(i);
-      const net::SocketAddress from = socket_.receivedFrom(i);
       const bool endsFrame = Demux::classify(data, size) == PacketKind::Rtp && (data[1] & 0x80);
       dispatch(data, size, from);
+      ++run;
+      if (i + 1 == n) break;
       // What one peer's packets fanned out leaves once its run in the batch ends (or its
       // frame does), instead of waiting for every other peer's fan-out in the batch: under
       // load a batch holds many publishers' packets. Within a run, a frame's packets stay
       // together, so each subscriber's share still leaves as one segmented message.
-      if (i + 1 < n && (endsFrame || !(socket_.receivedFrom(i + 1) == from))) socket_.flush();
+      net::SocketAddress next = socket_.receivedFrom(i + 1);
+      if (endsFrame || !(next == from) || run == kFlushRunEvery) {
+        socket_.flush();
+        run = 0;
+      }
+      from = next;
     }
     socket_.flush();
     if (n < net::UdpSocket::kBatch) break;

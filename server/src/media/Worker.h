@@ -53,6 +53,11 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
   // Datagrams queued before a flush: a packet fanned out to many subscribers fills it in one
   // go, and a frame's packets to one subscriber must meet in one flush to leave together.
   static constexpr size_t kSendSlots = 8192;
+  // A peer's run of packets in a receive batch is flushed at least every this many packets:
+  // a frame of up to 8 packets still leaves as one message per subscriber, and a keyframe
+  // burst (20 packets and more) fills the queue only 8 x subscribers deep, not the whole
+  // burst deep (at 1.6 KB a slot, that depth is the queue's resident memory).
+  static constexpr size_t kFlushRunEvery = 8;
 
   Worker(unsigned index, Settings settings, WorkerEvents& events);
   ~Worker() override;

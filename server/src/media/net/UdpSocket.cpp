@@ -14,7 +14,7 @@ namespace parley::media::net {
 
 UdpSocket::UdpSocket(const std::string& ip, uint16_t port, size_t sendSlots)
     : sendSlots_(sendSlots ? sendSlots : 1),
-      sendBuffers_(sendSlots_),
+      sendBytes_(new uint8_t[sendSlots_ * kSlotSize]),
       sendSizes_(sendSlots_),
       sendAddrs_(sendSlots_),
       sendIov_(sendSlots_),
@@ -109,7 +109,7 @@ SocketAddress UdpSocket::receivedFrom(size_t i) const {
 
 uint8_t* UdpSocket::reserve() {
   if (queued_ == sendSlots_) flush();
-  return sendBuffers_[queued_].data();
+  return sendSlot(queued_);
 }
 
 void UdpSocket::commit(size_t size, const SocketAddress& to) {
@@ -131,7 +131,7 @@ void UdpSocket::flush() {
 
 void UdpSocket::flushEach() {
   for (size_t i = 0; i < queued_; ++i) {
-    sendIov_[i] = iovec{sendBuffers_[i].data(), sendSizes_[i]};
+    sendIov_[i] = iovec{sendSlot(i), sendSizes_[i]};
     msghdr& h = sendHeaders_[i].msg_hdr;
     h.msg_name = const_cast<sockaddr*>(sendAddrs_[i].sockaddrPtr());
     h.msg_namelen = sendAddrs_[i].length();
@@ -189,7 +189,7 @@ void UdpSocket::flushSegmented() {
   }
   for (size_t i = 0; i < queued_; ++i) {
     Group& g = groups_[slotGroup_[i]];
-    sendIov_[g.iov + g.bytes++] = iovec{sendBuffers_[i].data(), sendSizes_[i]};
+    sendIov_[g.iov + g.bytes++] = iovec{sendSlot(i), sendSizes_[i]};
   }
   for (size_t k = 0; k < groups_.size(); ++k) {
     const Group& g = groups_[k];

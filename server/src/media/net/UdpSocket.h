@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -81,7 +82,10 @@ class UdpSocket : public PacketSink {
 
   // The queue, sized once.
   size_t sendSlots_;
-  std::vector<std::array<uint8_t, kSlotSize>> sendBuffers_;
+  // sendSlots_ * kSlotSize bytes, left uninitialised: a page is touched only when a burst
+  // reaches its slots, so a deep queue costs memory only as deep as the load goes.
+  std::unique_ptr<uint8_t[]> sendBytes_;
+  uint8_t* sendSlot(size_t i) { return sendBytes_.get() + i * kSlotSize; }
   std::vector<size_t> sendSizes_;
   std::vector<SocketAddress> sendAddrs_;
   std::vector<iovec> sendIov_;
