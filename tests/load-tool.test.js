@@ -43,7 +43,7 @@ describe('parley load', () => {
     const help = runCli(['load', '--help']);
     assert.equal(help.code, 0, help.stderr);
     for (const option of ['--publishers', '--subscribers', '--video-codec', '--simulcast', '--duration',
-      '--ramp', '--server-pid', '--json', '--janus', '--busy-poll']) {
+      '--ramp', '--server-pid', '--json', '--janus', '--busy-poll', '--pacing']) {
       assert.match(help.stdout, new RegExp(option), `--help lacks ${option}`);
     }
     const bad = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--subscribers', 'many']);
@@ -55,6 +55,9 @@ describe('parley load', () => {
     const codec = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--video-codec', 'opus']);
     assert.equal(codec.code, 2);
     assert.match(codec.stderr, /vp8 or h264/);
+    const pacing = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--pacing', '0.5']);
+    assert.equal(pacing.code, 2);
+    assert.match(pacing.stderr, /--pacing is 0 \(off\) or 1 to 100/);
   });
 
   describe('against parleyd with two media workers and no slack per session', () => {
@@ -93,6 +96,7 @@ describe('parley load', () => {
       assert.equal(workers.size, 2, 'the session\'s subscriptions were not spread over both workers');
 
       const report = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+      assert.equal(report.config.pacing, 2.5);  // the default: paced as browsers do
       assert.equal(report.join.connectionsJoined, 5, JSON.stringify(report.join));
       assert.equal(report.join.connectionsFailed, 0, JSON.stringify(report.join));
       assert.equal(report.join.subscribersConnected, 4, JSON.stringify(report.join));
@@ -114,11 +118,13 @@ describe('parley load', () => {
       const done = await runLoad(['--url', server.url, '--api-key', server.apiKey,
         '--api-secret', server.apiSecret, '--video-codec', 'h264', '--simulcast',
         '--resolution', '640x360', '--subscriber-setup', 'passive', '--publishers', '1',
-        '--subscribers', '2', '--duration', '3', '--clips', clips, '--json', jsonFile]);
+        '--subscribers', '2', '--duration', '3', '--pacing', '0', '--clips', clips,
+        '--json', jsonFile]);
       assert.equal(done.code, 0, `parley load failed:\n${done.stderr}\n${done.stdout}`);
       const report = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
       assert.equal(report.config.videoCodec, 'h264');
       assert.equal(report.config.simulcast, true);
+      assert.equal(report.config.pacing, 0);
       assert.equal(report.join.subscribersConnected, 2, JSON.stringify(report.join));
       assert.equal(report.join.firstKeyframeMs.count, 2, JSON.stringify(report.join));
       assert.ok(report.media.videoPacketsReceived > 0, JSON.stringify(report.media));

@@ -32,6 +32,9 @@ std::string LoadOptions::usage() {
          "  --resolution WxH        publisher video size (default 640x480)\n"
          "  --video-bitrate BPS     clip bitrate (default by size, 800 kbit/s at 640x480)\n"
          "  --simulcast             three layers (1/4, 1/2 and full size)\n"
+         "  --pacing FACTOR         publishers pace video as browsers do, at FACTOR times the\n"
+         "                          clip's bitrate with 40 ms bursts (default 2.5, libwebrtc's);\n"
+         "                          0 sends each frame, keyframes too, in one burst\n"
          "  --no-audio, --no-video\n"
          "  --duration SECONDS      measurement time once everyone is connected (default 30)\n"
          "  --ramp PER_SECOND       connections started per second (default 20)\n"
@@ -157,6 +160,10 @@ std::optional<LoadOptions> LoadOptions::parse(int argc, char** argv, std::string
     } else if (arg == "--video-bitrate") {
       if (!whole(v, 50000, 20000000, o.videoBitrate))
         return bad("--video-bitrate is 50000 to 20000000 bit/s");
+    } else if (arg == "--pacing") {
+      if (!number(v, 0, 100, d) || (d > 0 && d < 1))
+        return bad("--pacing is 0 (off) or 1 to 100 times the clip's bitrate");
+      o.pacing = d;
     } else if (arg == "--duration") {
       if (!number(v, 1, 86400, d)) return bad("--duration is 1 to 86400 seconds");
       o.durationSeconds = d;

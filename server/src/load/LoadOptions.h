@@ -27,6 +27,7 @@ struct LoadOptions {
   uint16_t width = 640;
   uint16_t height = 480;
   uint32_t videoBitrate = 0;  // 0: the clip maker's default for the size
+  double pacing = 2.5;        // video pacing rate / the clip's mean bitrate (0: none)
   double durationSeconds = 30;
   double rampPerSecond = 20;  // connections started per second
   double connectTimeoutSeconds = 60;

@@ -153,6 +153,7 @@ LoadPeer::LoadPeer(Kind kind, std::shared_ptr<const media::dtls::DtlsCertificate
       s.clockRate = 90000;
       s.frames = layer;
       s.mid = media_->audio ? "1" : "0";
+      s.pacingFactor = media_->pacingFactor;
       published_.push_back(std::make_unique<PublishedTrack>(s, randomU32(), seq));
     }
   }
@@ -601,14 +602,16 @@ bool LoadPeer::tick(int64_t nowUs, int64_t unixUs) {
   return failure_.empty();
 }
 
-int64_t LoadPeer::sendDue(int64_t nowUs, int64_t unixUs, PacketBatch& batch) {
+int64_t LoadPeer::sendDue(int64_t nowUs, PacketBatch& batch) {
   if (!srtpOut_ || published_.empty()) return std::numeric_limits<int64_t>::max();
   int64_t next = std::numeric_limits<int64_t>::max();
-  const uint64_t ntp = AbsCaptureTime::ntpFromUnixUs(unixUs);
   for (auto& t : published_) {
     while (t->nextDueUs() <= nowUs) {
       batch.clear();
-      if (t->sendFrame(nowUs, ntp, batch) == 0 && batch.count() == 0) break;
+      // Stamped with the time it leaves, read anew for each send: the time the loop spent
+      // on other publishers before this one is not counted as the network's.
+      const uint64_t ntp = AbsCaptureTime::ntpFromUnixUs(AbsCaptureTime::nowUnixUs());
+      if (t->send(nowUs, ntp, batch) == 0) break;
       mmsghdr headers[PacketBatch::kSlots];
       iovec iov[PacketBatch::kSlots];
       size_t count = 0;

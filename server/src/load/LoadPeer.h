@@ -35,6 +35,7 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
     std::shared_ptr<const std::vector<PacketizedFrame>> audio;  // null: no audio
     // One clip per simulcast layer, lowest first; empty: no video.
     std::vector<std::shared_ptr<const std::vector<PacketizedFrame>>> video;
+    double pacingFactor = 0;  // video pacing rate / the clip's mean bitrate (0: none)
   };
   struct ReceivedTrack {
     uint32_t ssrc = 0;
@@ -66,7 +67,7 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   // Timers: ICE checks, DTLS retransmissions, RTCP reports. Returns false once failed.
   bool tick(int64_t nowUs, int64_t unixUs);
   // Publisher: sends what is due; returns the next due time (INT64_MAX: nothing to send).
-  int64_t sendDue(int64_t nowUs, int64_t unixUs, PacketBatch& batch);
+  int64_t sendDue(int64_t nowUs, PacketBatch& batch);
 
   bool connected() const { return srtpOut_ != nullptr; }
   bool failed() const { return !failure_.empty(); }

@@ -110,6 +110,7 @@ Json LoadReport::toJson() const {
                                {"videoCodec", videoCodec},
                                {"simulcast", simulcast},
                                {"audio", audio},
+                               {"pacing", number(pacing)},
                                {"durationSeconds", number(durationSeconds)}})},
       {"join", Json::object({{"connectionsJoined", count(connectionsJoined)},
                              {"connectionsFailed", count(connectionsFailed)},
@@ -199,11 +200,13 @@ std::string row(const char* label, const Distribution& d) {
 std::string LoadReport::table() const {
   std::string out;
   out += format("parley load: %s\n", url.c_str());
-  out +=
-      format("  %d publisher%s x %d subscriber%s each = %d subscribers, %s%s, audio %s, %s s\n",
-             publishers, publishers == 1 ? "" : "s", subscribersPerPublisher,
-             subscribersPerPublisher == 1 ? "" : "s", totalSubscribers, videoCodec.c_str(),
-             simulcast ? " simulcast" : "", audio ? "on" : "off", figure(durationSeconds).c_str());
+  out += format(
+      "  %d publisher%s x %d subscriber%s each = %d subscribers, %s%s, audio %s, %s s, "
+      "pacing %s\n",
+      publishers, publishers == 1 ? "" : "s", subscribersPerPublisher,
+      subscribersPerPublisher == 1 ? "" : "s", totalSubscribers, videoCodec.c_str(),
+      simulcast ? " simulcast" : "", audio ? "on" : "off", figure(durationSeconds).c_str(),
+      pacing > 0 ? (figure(pacing) + "x").c_str() : "off");
   out += "\n";
 
   out += header("Joining");

@@ -32,7 +32,8 @@ struct Distribution {
 // Distribution is {"count", "min", "p50", "p90", "p99", "max", "mean"}, its figures null
 // when count is 0):
 //   config       url, publishers, subscribersPerPublisher, totalSubscribers, videoCodec,
-//                simulcast, audio, durationSeconds
+//                simulcast, audio, pacing (video pacing rate / clip bitrate, 0: none),
+//                durationSeconds
 //   join         connectionsJoined, connectionsFailed, subscribersConnected,
 //                subscribersFailed, joinMs (Distribution: connect to joined),
 //                firstKeyframeMs (Distribution: subscribe to first keyframe), errors (the
@@ -60,6 +61,7 @@ struct LoadReport {
   std::string videoCodec;
   bool simulcast = false;
   bool audio = false;
+  double pacing = 0;
   double durationSeconds = 0;
 
   // Joining.

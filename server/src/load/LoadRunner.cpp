@@ -172,6 +172,7 @@ void LoadRunner::progress(const std::string& line) {
 
 void LoadRunner::prepareMedia() {
   media_.videoCodec = options_.videoCodec;
+  media_.pacingFactor = options_.pacing;
   if (options_.audio) {
     ClipSpec a;
     a.codec = ClipCodec::Opus;
@@ -443,6 +444,7 @@ LoadReport LoadRunner::run() {
   report.videoCodec = options_.video ? clipCodecName(options_.videoCodec) : "none";
   report.simulcast = options_.simulcast;
   report.audio = options_.audio;
+  report.pacing = options_.pacing;
 
   progress("preparing clips in " + options_.clipsDir);
   prepareMedia();

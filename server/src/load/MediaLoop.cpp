@@ -145,10 +145,7 @@ void MediaLoop::run() {
   while (!stopping_) {
     int64_t now = steadyUs();
     int64_t nextDue = std::numeric_limits<int64_t>::max();
-    if (!publishers_.empty()) {
-      const int64_t unix = unixUs();
-      for (LoadPeer* p : publishers_) nextDue = std::min(nextDue, p->sendDue(now, unix, batch_));
-    }
+    for (LoadPeer* p : publishers_) nextDue = std::min(nextDue, p->sendDue(now, batch_));
     if (now >= nextTick) {
       const int64_t unix = unixUs();
       for (auto& p : peers_) p->tick(now, unix);
@@ -162,10 +159,20 @@ void MediaLoop::run() {
     now = steadyUs();
     for (int i = 0; i < n; ++i) {
       auto* peer = static_cast<LoadPeer*>(events[i].data.ptr);
-      if (!peer)
+      if (!peer) {
         drainTasks();
-      else
-        readFrom(*peer, now);
+        continue;
+      }
+      readFrom(*peer, now);
+      // Frames fall due while a busy loop reads hundreds of sockets: sending them between
+      // reads keeps each publisher on its own clock, as separate browsers are. Sent only
+      // once the whole pass ends, every frame due in it would reach the server at once,
+      // and the server's queueing of that burst would be measured as its latency.
+      now = steadyUs();
+      if (now >= nextDue) {
+        nextDue = std::numeric_limits<int64_t>::max();
+        for (LoadPeer* p : publishers_) nextDue = std::min(nextDue, p->sendDue(now, batch_));
+      }
     }
   }
 }

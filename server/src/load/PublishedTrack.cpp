@@ -8,11 +8,56 @@
 
 namespace parley::load {
 
+namespace {
+
+// RTP header with the mid and abs-capture-time extensions, as writePacket() builds it.
+constexpr double kHeaderBytes = 28;
+
+// The clip's mean rate in bytes per second, headers included.
+double meanBytesPerSecond(const std::vector<PacketizedFrame>& frames, uint32_t clockRate) {
+  double bytes = 0;
+  double ticks = 0;
+  for (const PacketizedFrame& f : frames) {
+    for (const auto& p : f.payloads) bytes += kHeaderBytes + static_cast<double>(p.size());
+    ticks += f.duration;
+  }
+  return ticks > 0 ? bytes * clockRate / ticks : 0;
+}
+
+}  // namespace
+
 PublishedTrack::PublishedTrack(Settings settings, uint32_t firstTimestamp, uint16_t firstSequence)
     : settings_(std::move(settings)),
       timestamp_(firstTimestamp),
       sequence_(firstSequence),
-      history_(std::make_unique<std::array<Sent, kHistory>>()) {}
+      history_(std::make_unique<std::array<Sent, kHistory>>()) {
+  if (settings_.pacingFactor > 0 && settings_.frames)
+    pacingBytesPerSecond_ =
+        settings_.pacingFactor * meanBytesPerSecond(*settings_.frames, settings_.clockRate);
+  pacer_ = Pacer(pacingBytesPerSecond_);
+}
+
+int64_t PublishedTrack::nextDueUs() const {
+  if (framesWaiting_ == 0) return nextFrameUs_;
+  const PacketizedFrame& frame = (*settings_.frames)[frameIndex_];
+  const size_t size =
+      packet_ < frame.payloads.size() ? frame.payloads[packet_].size() + kHeaderBytes : 0;
+  return std::min(nextFrameUs_, pacer_.readyAtUs(size));
+}
+
+void PublishedTrack::captureDueFrames(int64_t nowUs) {
+  const auto& frames = *settings_.frames;
+  // A loop that fell far behind (a stalled thread) skips ahead instead of bursting.
+  if (nowUs - nextFrameUs_ > 200000) nextFrameUs_ = nowUs;
+  while (nowUs >= nextFrameUs_) {
+    const PacketizedFrame& next = frames[(frameIndex_ + framesWaiting_) % frames.size()];
+    nextFrameUs_ += static_cast<int64_t>(next.duration) * 1000000 / settings_.clockRate;
+    if (framesWaiting_ < kMaxWaitingFrames)
+      ++framesWaiting_;
+    else
+      ++framesDropped_;
+  }
+}
 
 size_t PublishedTrack::writePacket(const std::vector<uint8_t>& payload, bool marker,
                                    uint64_t captureNtp, uint8_t* out) {
@@ -47,10 +92,12 @@ size_t PublishedTrack::writePacket(const std::vector<uint8_t>& payload, bool mar
   return header + payload.size();
 }
 
-size_t PublishedTrack::sendFrame(int64_t nowUs, uint64_t captureNtp, PacketBatch& out) {
+size_t PublishedTrack::send(int64_t nowUs, uint64_t sendNtp, PacketBatch& out) {
   const auto& frames = *settings_.frames;
-  if (frames.empty() || nowUs < nextDueUs_) return 0;
-  if (keyframeWanted_) {
+  if (frames.empty()) return 0;
+  captureDueFrames(nowUs);
+  if (framesWaiting_ == 0) return 0;
+  if (packet_ == 0 && keyframeWanted_) {
     keyframeWanted_ = false;
     size_t i = frameIndex_;
     while (!frames[i].keyframe) {
@@ -61,11 +108,17 @@ size_t PublishedTrack::sendFrame(int64_t nowUs, uint64_t captureNtp, PacketBatch
   }
   const PacketizedFrame& frame = frames[frameIndex_];
   size_t count = 0;
-  for (size_t i = 0; i < frame.payloads.size(); ++i) {
+  while (packet_ < frame.payloads.size()) {
     uint8_t* slot = out.next();
-    if (!slot) break;  // the batch is full: the rest of the frame is lost, as on a full queue
-    size_t size = writePacket(frame.payloads[i], i + 1 == frame.payloads.size(), captureNtp, slot);
-    if (size == 0) continue;
+    if (!slot) break;  // the batch is full: the rest goes in the next one
+    const bool last = packet_ + 1 == frame.payloads.size();
+    size_t size = writePacket(frame.payloads[packet_], last, sendNtp, slot);
+    if (size == 0) {  // too large to send: skipped
+      ++packet_;
+      continue;
+    }
+    if (pacer_.readyAtUs(size) > nowUs) break;
+    pacer_.sent(nowUs, size);
     Sent& s = (*history_)[sequence_ % kHistory];
     s.sequence = sequence_;
     s.size = static_cast<uint16_t>(size);
@@ -75,16 +128,21 @@ size_t PublishedTrack::sendFrame(int64_t nowUs, uint64_t captureNtp, PacketBatch
     ++packetsSent_;
     bytesSent_ += size;
     ++count;
+    ++packet_;
   }
+  if (packet_ >= frame.payloads.size()) finishFrame();
+  return count;
+}
+
+void PublishedTrack::finishFrame() {
+  const PacketizedFrame& frame = (*settings_.frames)[frameIndex_];
   ++framesSent_;
   if (frame.keyframe && settings_.video) ++keyframesSent_;
   if (settings_.codec == ClipCodec::Vp8) pictureId_ = (pictureId_ + 1) & 0x7FFF;
   timestamp_ += frame.duration;
-  // A loop that fell far behind (a stalled thread) skips ahead instead of bursting.
-  const int64_t step = static_cast<int64_t>(frame.duration) * 1000000 / settings_.clockRate;
-  nextDueUs_ = nowUs - nextDueUs_ > 200000 ? nowUs + step : nextDueUs_ + step;
-  frameIndex_ = (frameIndex_ + 1) % frames.size();
-  return count;
+  frameIndex_ = (frameIndex_ + 1) % settings_.frames->size();
+  packet_ = 0;
+  --framesWaiting_;
 }
 
 size_t PublishedTrack::copyForRetransmission(uint16_t seq, uint8_t* out) const {

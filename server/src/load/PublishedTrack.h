@@ -8,16 +8,17 @@
 #include <vector>
 
 #include "load/ClipCodec.h"
+#include "load/Pacer.h"
 #include "load/PacketBatch.h"
 #include "load/RtpPacketizer.h"
 
 namespace parley::load {
 
 // One track a simulated publisher sends: a packetized clip played in a loop at its own
-// pace, each frame's packets sent together as a browser's pacer would let them out at this
-// rate, every packet stamped with abs-capture-time (the send time) so subscribers can
-// measure the end-to-end delay. Keeps the last packets for NACKs and restarts at the next
-// keyframe of the clip when asked for one.
+// pace, a frame's packets let out by a browser-like Pacer (an ordinary frame at once, a
+// keyframe spread out), every packet stamped with abs-capture-time set to its send time so
+// subscribers can measure the end-to-end delay. Keeps the last packets for NACKs and
+// restarts at the next keyframe of the clip when asked for one.
 class PublishedTrack {
  public:
   struct Settings {
@@ -28,6 +29,8 @@ class PublishedTrack {
     uint32_t clockRate = 48000;
     std::shared_ptr<const std::vector<PacketizedFrame>> frames;
     std::string mid;
+    // Pacing rate as a multiple of the clip's mean bitrate (0: each frame at once).
+    double pacingFactor = 0;
   };
   // Header extension ids the answer accepted (0: not sent).
   struct ExtensionIds {
@@ -37,18 +40,23 @@ class PublishedTrack {
 
   static constexpr size_t kMaxPacket = 1300;  // RTP header + payload, before SRTP
   static constexpr size_t kHistory = 512;
+  // Frames captured and not yet sent beyond this are dropped, as an encoder would skip them.
+  static constexpr size_t kMaxWaitingFrames = 30;
 
   PublishedTrack(Settings settings, uint32_t firstTimestamp, uint16_t firstSequence);
 
   const Settings& settings() const { return settings_; }
   void setExtensionIds(ExtensionIds ids) { ext_ = ids; }
-  void start(int64_t nowUs) { nextDueUs_ = nowUs; }
-  int64_t nextDueUs() const { return nextDueUs_; }
+  void start(int64_t nowUs) { nextFrameUs_ = nowUs; }
+  // When send() has something to do: the next frame's capture or the next paced packet.
+  int64_t nextDueUs() const;
+  // The pacing rate in bytes per second (0: none).
+  double pacingBytesPerSecond() const { return pacingBytesPerSecond_; }
 
-  // When the next frame is due (nowUs ≥ nextDueUs()): adds its RTP packets (not yet
-  // protected) to `out` and returns how many. `captureNtp`: the abs-capture-time to stamp
-  // (UQ32.32 NTP).
-  size_t sendFrame(int64_t nowUs, uint64_t captureNtp, PacketBatch& out);
+  // Captures the frames whose time has come and adds the RTP packets (not yet protected)
+  // of the oldest waiting frame that the pacer lets out now to `out`, stopping at the end
+  // of that frame; returns how many. `sendNtp`: the abs-capture-time to stamp (UQ32.32 NTP).
+  size_t send(int64_t nowUs, uint64_t sendNtp, PacketBatch& out);
 
   void requestKeyframe() { keyframeWanted_ = true; }
   // The packet with sequence number `seq` again, if still kept; its size, else 0.
@@ -58,11 +66,14 @@ class PublishedTrack {
   uint64_t bytesSent() const { return bytesSent_; }
   uint64_t framesSent() const { return framesSent_; }
   uint64_t keyframesSent() const { return keyframesSent_; }
+  uint64_t framesDropped() const { return framesDropped_; }
   uint32_t lastTimestamp() const { return timestamp_; }
 
  private:
   size_t writePacket(const std::vector<uint8_t>& payload, bool marker, uint64_t captureNtp,
                      uint8_t* out);
+  void captureDueFrames(int64_t nowUs);
+  void finishFrame();
 
   Settings settings_;
   ExtensionIds ext_;
@@ -70,8 +81,12 @@ class PublishedTrack {
   uint32_t timestamp_;
   uint16_t sequence_;
   uint16_t pictureId_ = 0;
-  int64_t nextDueUs_ = 0;
+  int64_t nextFrameUs_ = 0;
+  size_t framesWaiting_ = 0;  // captured, not yet wholly sent (the first one from packet_)
+  size_t packet_ = 0;         // the next packet of frames[frameIndex_]
   bool keyframeWanted_ = false;
+  double pacingBytesPerSecond_ = 0;
+  Pacer pacer_;
   struct Sent {
     uint16_t sequence = 0;
     uint16_t size = 0;
@@ -82,6 +97,7 @@ class PublishedTrack {
   uint64_t bytesSent_ = 0;
   uint64_t framesSent_ = 0;
   uint64_t keyframesSent_ = 0;
+  uint64_t framesDropped_ = 0;
 };
 
 }  // namespace parley::load

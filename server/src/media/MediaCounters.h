@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include "obs/Metrics.h"
 
 namespace parley::media {
@@ -20,6 +22,9 @@ struct MediaCounters {
   // Packets that crossed a pipe between nodes: sent here as the origin, taken as a mirror.
   obs::Metrics::Counter& nodePipeSent;
   obs::Metrics::Counter& nodePipeReceived;
+  // Forwarded packets counted on the worker's thread and added to rtpForwarded at its
+  // tick: a locked add per packet and subscriber was 2-3 % of the fan-out's CPU.
+  std::uint64_t rtpForwardedUnreported = 0;
 
   static MediaCounters forWorker(unsigned index);
 };

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <utility>
 
 #include "core/ThreadName.h"
 #include "media/Demux.h"
@@ -342,7 +343,8 @@ void Worker::tick() {
     ++it;
   }
   socket_.flush();
-  // The socket counts on this thread alone; /metrics gets the news every tick.
+  // The socket and the sinks count on this thread alone; /metrics gets the news every tick.
+  counters_.rtpForwarded.add(std::exchange(counters_.rtpForwardedUnreported, 0));
   counters_.datagramsSent.add(socket_.datagramsSent() - reportedDatagrams_);
   counters_.messagesSent.add(socket_.messagesSent() - reportedMessages_);
   reportedDatagrams_ = socket_.datagramsSent();

@@ -33,6 +33,9 @@ class RumorSocket final : public http::WebSocketHandler,
   const std::string& remote() const { return remote_; }
   std::string connectionId;  // the connection this socket speaks for, once proven
   std::string claimedId;     // CONNECT named someone else's connection; a token may still prove it
+  // It speaks for a connection its session accepted: the server's copy of Peer::joined, so
+  // that the periodic sweep of every socket needs no connection lookup.
+  bool joined = false;
   std::chrono::steady_clock::time_point openedAt;
   std::chrono::steady_clock::time_point lastInbound;
 

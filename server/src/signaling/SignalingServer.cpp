@@ -134,10 +134,12 @@ void SignalingServer::bind(Peer& peer, const std::shared_ptr<RumorSocket>& socke
     // The newest socket wins (§1.3) once it has proven it speaks for the connection; the
     // old one no longer does.
     peer.socket->connectionId.clear();
+    peer.socket->joined = false;
     peer.socket->close(1000);
   }
   peer.socket = socket;
   socket->connectionId = peer.connectionId;
+  socket->joined = peer.joined;
   // The reconnect credential is the socketId of the socket that holds the connection now:
   // a credential of a socket that lost the connection must not bring it back.
   if (socket->socketId() != peer.socketId) {
@@ -165,7 +167,10 @@ void SignalingServer::erasePeer(const std::string& connectionId) {
   auto it = peers_.find(connectionId);
   if (it == peers_.end()) return;
   if (!it->second.socketId.empty()) socketIds_.erase(it->second.socketId);
-  if (it->second.socket) it->second.socket->connectionId.clear();
+  if (it->second.socket) {
+    it->second.socket->connectionId.clear();
+    it->second.socket->joined = false;
+  }
   peers_.erase(it);
 }
 
@@ -294,6 +299,7 @@ session::Reply SignalingServer::claimByToken(const std::shared_ptr<RumorSocket>&
   again->second.socket = previous;  // so that bind() closes the old socket
   bind(again->second, socket);
   again->second.joined = true;
+  socket->joined = true;
   Logger::info("rumor: connection taken over by its own token",
                {{"connectionId", id}, {"remote", socket->remote()}});
   return result;
@@ -341,7 +347,10 @@ void SignalingServer::onMessageFrame(const std::shared_ptr<RumorSocket>& socket,
       result =
           sessions_.connect(connectionId, frame.header("X-TB-TOKEN-AUTH").value_or(""), request);
       if (result.status == 200) {
-        if (Peer* p = peerOf(*socket)) p->joined = true;
+        if (Peer* p = peerOf(*socket)) {
+          p->joined = true;
+          socket->joined = true;
+        }
       } else if (result.status == 403) {
         refuse(*socket, "rumor: connection create refused", connectionId);
       }
@@ -448,9 +457,7 @@ void SignalingServer::sweep(std::chrono::steady_clock::time_point now) {
     }
     // Whatever it sends (PINGs keep it from going silent), a socket that has not joined a
     // session by now is holding a file descriptor for nothing.
-    const Peer* peer = peerOf(*s);
-    if ((!peer || !peer->joined) && now - s->openedAt > settings_.joinTimeout)
-      closing.emplace_back(s, 4010);
+    if (!s->joined && now - s->openedAt > settings_.joinTimeout) closing.emplace_back(s, 4010);
   }
   for (const auto& [s, code] : closing) {
     const bool silent = now - s->lastInbound > settings_.silenceTimeout;

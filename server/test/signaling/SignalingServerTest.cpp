@@ -249,6 +249,30 @@ TEST_F(SignalingServerTest, SocketsThatNeverJoinAreClosedWhateverTheySend) {
   EXPECT_EQ(server_.socketCount(), 1u);
 }
 
+TEST_F(SignalingServerTest, TheSweepFollowsWhatEachSocketSpeaksForNow) {
+  // Left its connection and keeps the socket open with pings: nothing to hold it for.
+  Client left = open("s3");
+  ASSERT_EQ(join(left, "left", core::Role::Publisher, "a"), 200);
+  frame(left, Type::Disconnect, {});
+  // Dropped and came back: the new socket carries the joined connection without a CONNECT.
+  Client dropped = open("s4");
+  ASSERT_EQ(join(dropped, "dropped", core::Role::Publisher, "b"), 200);
+  dropped.handler->onClose();
+  Client back = open("s4", true);
+  // Joined, then its connection was taken over by a newer socket of the same client.
+  Client old = open("s5");
+  ASSERT_EQ(join(old, "moved", core::Role::Publisher, "c"), 200);
+  Client newer = open("s5");
+  frame(newer, Type::Connect, {{"uniqueId", "moved"}});
+  auto t0 = std::chrono::steady_clock::now();
+  for (Client* c : {&left, &back, &newer}) frame(*c, Type::Ping, {});
+  server_.sweep(t0 + std::chrono::milliseconds(6000));
+  EXPECT_EQ(left.sink->closeCode, 4010);
+  EXPECT_EQ(back.sink->closeCode, 0);
+  EXPECT_EQ(old.sink->closeCode, 1000);
+  EXPECT_EQ(newer.sink->closeCode, 0);
+}
+
 TEST_F(SignalingServerTest, UnacknowledgedMessagesAreResentOnReconnectionAndAcksRelease) {
   Client a = open("sa");
   ASSERT_EQ(join(a, "a", core::Role::Publisher, "a"), 200);
