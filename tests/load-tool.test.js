@@ -43,7 +43,7 @@ describe('parley load', () => {
     const help = runCli(['load', '--help']);
     assert.equal(help.code, 0, help.stderr);
     for (const option of ['--publishers', '--subscribers', '--video-codec', '--simulcast', '--duration',
-      '--ramp', '--server-pid', '--json', '--janus', '--busy-poll', '--pacing']) {
+      '--ramp', '--server-pid', '--json', '--janus', '--busy-poll', '--pacing', '--settle']) {
       assert.match(help.stdout, new RegExp(option), `--help lacks ${option}`);
     }
     const bad = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--subscribers', 'many']);
@@ -58,6 +58,9 @@ describe('parley load', () => {
     const pacing = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--pacing', '0.5']);
     assert.equal(pacing.code, 2);
     assert.match(pacing.stderr, /--pacing is 0 \(off\) or 1 to 100/);
+    const settle = runCli(['load', '--api-key', 'k', '--api-secret', 's', '--settle', '-1']);
+    assert.equal(settle.code, 2);
+    assert.match(settle.stderr, /--settle is 0 to 600 seconds/);
   });
 
   describe('against parleyd with two media workers and no slack per session', () => {

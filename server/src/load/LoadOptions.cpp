@@ -37,6 +37,9 @@ std::string LoadOptions::usage() {
          "                          0 sends each frame, keyframes too, in one burst\n"
          "  --no-audio, --no-video\n"
          "  --duration SECONDS      measurement time once everyone is connected (default 30)\n"
+         "  --settle SECONDS        wait this long after the last subscription receives, before\n"
+         "                          measuring (default 2): what the join storm left queued in the\n"
+         "                          server is not measured as its latency\n"
          "  --ramp PER_SECOND       connections started per second (default 20)\n"
          "  --connect-timeout S     give up on connections not up after this (default 60)\n"
          "  --threads N             media threads of the load tool (default 1)\n"
@@ -167,6 +170,9 @@ std::optional<LoadOptions> LoadOptions::parse(int argc, char** argv, std::string
     } else if (arg == "--duration") {
       if (!number(v, 1, 86400, d)) return bad("--duration is 1 to 86400 seconds");
       o.durationSeconds = d;
+    } else if (arg == "--settle") {
+      if (!number(v, 0, 600, d)) return bad("--settle is 0 to 600 seconds");
+      o.settleSeconds = d;
     } else if (arg == "--ramp") {
       if (!number(v, 0.1, 10000, d)) return bad("--ramp is 0.1 to 10000 per second");
       o.rampPerSecond = d;

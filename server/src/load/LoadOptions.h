@@ -29,6 +29,7 @@ struct LoadOptions {
   uint32_t videoBitrate = 0;  // 0: the clip maker's default for the size
   double pacing = 2.5;        // video pacing rate / the clip's mean bitrate (0: none)
   double durationSeconds = 30;
+  double settleSeconds = 2;   // after the last subscription receives, before measuring
   double rampPerSecond = 20;  // connections started per second
   double connectTimeoutSeconds = 60;
   unsigned threads = 1;
