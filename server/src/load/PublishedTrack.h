@@ -40,7 +40,8 @@ class PublishedTrack {
 
   static constexpr size_t kMaxPacket = 1300;  // RTP header + payload, before SRTP
   static constexpr size_t kHistory = 512;
-  // Frames captured and not yet sent beyond this are dropped, as an encoder would skip them.
+  // Captures beyond this many frames waiting for the pacer are not queued (framesDropped):
+  // the clip then plays late instead of growing a backlog without bound.
   static constexpr size_t kMaxWaitingFrames = 30;
 
   PublishedTrack(Settings settings, uint32_t firstTimestamp, uint16_t firstSequence);
