@@ -112,8 +112,14 @@ describe('parley load', () => {
       // The publisher's capture time crossed the SFU (and the pipe between its workers).
       assert.ok(report.latency.packets > 0, JSON.stringify(report.latency));
       assert.ok(report.publisher.packetsSent > 0, JSON.stringify(report.publisher));
+      // Every send of the window (frames and paced packets, video and audio) says how late
+      // it left; the counters cover the window, not the join (the first keyframe came before).
+      assert.ok(report.publisher.sendLateMs.count > 0, JSON.stringify(report.publisher));
+      // A keyframe every 2 s in the clip: at most 3 in a 4 s window.
+      assert.ok(report.publisher.keyframesSent <= 3, JSON.stringify(report.publisher));
       assert.ok(report.server.cpuSeconds > 0, JSON.stringify(report.server));
       assert.match(done.stdout, /End-to-end latency/);
+      assert.match(done.stdout, /send late \(ms\)/);
     });
 
     test('H.264 simulcast, subscribers as DTLS servers, API key and secret', async () => {

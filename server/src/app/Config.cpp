@@ -38,6 +38,10 @@ constexpr FlagSpec kFlags[] = {
      "media candidates offered: udp,tcp (default), udp or tcp (ICE-TCP only)"},
     {"--rtc-gso", "PARLEY_RTC_GSO", "on|off",
      "send a subscriber's packets of a frame as one segmented UDP message (default on)"},
+    {"--rtc-slice-us", "PARLEY_RTC_SLICE_US", "US",
+     "media workers ask the kernel for scheduler slices this short, so that they preempt "
+     "other threads as soon as a packet arrives (Linux 6.12+; default 100, 0: the kernel's "
+     "default)"},
     {"--rtc-session-spread", "PARLEY_RTC_SESSION_SPREAD", "N",
      "a session's new subscribers go to another worker once its own has N more media "
      "transports than the least loaded (default 64; 0: always the least loaded)"},
@@ -232,6 +236,9 @@ std::optional<std::string> apply(Config& c, std::string_view flag, const std::st
   } else if (flag == "--rtc-gso") {
     if (value != "on" && value != "off") return bad("must be on or off");
     c.rtcGso = value == "on";
+  } else if (flag == "--rtc-slice-us") {
+    if (!parseInt<unsigned>(value, c.rtcSliceUs, 0, 100000) || (c.rtcSliceUs && c.rtcSliceUs < 100))
+      return bad("must be 0 or 100..100000");
   } else if (flag == "--rtc-session-spread") {
     if (!parseInt<unsigned>(value, c.rtcSessionSpread, 0, 1000000))
       return bad("must be 0..1000000");

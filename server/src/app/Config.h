@@ -24,6 +24,7 @@ struct Config {
   unsigned rtcWorkers = 0;  // 0 → one per core
   unsigned rtcTestLossPercent = 0;
   bool rtcGso = true;
+  unsigned rtcSliceUs = 100;  // --rtc-slice-us; 0 → the kernel's default slice
   unsigned rtcSessionSpread = 64;
   bool rtcUdp = true;  // --rtc-protocols
   bool rtcTcp = true;

@@ -161,6 +161,7 @@ int Server::run() {
         config_.rtcWorkers ? config_.rtcWorkers : std::max(1u, std::thread::hardware_concurrency());
     sfuSettings.testLossPercent = config_.rtcTestLossPercent;
     sfuSettings.udpSegmentation = config_.rtcGso;
+    sfuSettings.schedulerSliceUs = config_.rtcSliceUs;
     sfuSettings.sessionSpread = config_.rtcSessionSpread;
     sfuSettings.announceUdp = config_.rtcUdp;
     sfuSettings.announceTcp = config_.rtcTcp;

@@ -97,6 +97,7 @@ LoadPeer::LoadPeer(Kind kind, std::shared_ptr<const media::dtls::DtlsCertificate
       localIp_(localIp),
       localUfrag_(randomToken(8)),
       localPwd_(randomToken(24)),
+      intervalRandom_(randomU32()),
       rtcpSsrc_(randomU32()),
       msid_(randomToken(12)) {
   // Always the controlling agent: a full ICE server that offers (Janus's subscriptions) also
@@ -370,10 +371,11 @@ void LoadPeer::addRemoteCandidate(const std::string& candidate) {
   parseCandidate(candidate, remoteIp_, remotePort_);
 }
 
-void LoadPeer::start(int64_t nowUs, LatencyHistogram* latency) {
+void LoadPeer::start(int64_t nowUs, LatencyHistogram* latency, LatencyHistogram* sendLateness) {
   startedUs_ = nowUs;
   nowUs_ = nowUs;
   latency_ = latency;
+  sendLateness_ = sendLateness;
   nextCheckUs_ = nowUs;
   lastResponseUs_ = nowUs;
   if (!weAreDtlsClient_) dtls_->start(media::dtls::DtlsRole::Server);
@@ -402,7 +404,14 @@ void LoadPeer::sendCheck(int64_t nowUs) {
       buf, sizeof buf, lastTransaction_, remoteUfrag_ + ":" + localUfrag_, remotePwd_, 0x6E7F1EFF,
       true, tieBreaker_);
   if (n) sendDatagram(buf, n);
-  nextCheckUs_ = nowUs + (iceConnected_ ? kConsentEveryUs : kCheckEveryUs);
+  // Consent checks at 0.8-1.2 times the interval, as RFC 7675 §5.1 asks: thousands of
+  // peers that joined in the same moment do not check in the same moment for ever after.
+  nextCheckUs_ = nowUs + (iceConnected_ ? randomized(kConsentEveryUs, 0.8, 1.2) : kCheckEveryUs);
+}
+
+int64_t LoadPeer::randomized(int64_t us, double low, double high) {
+  std::uniform_real_distribution<double> factor(low, high);
+  return static_cast<int64_t>(static_cast<double>(us) * factor(intervalRandom_));
 }
 
 void LoadPeer::handleStun(const uint8_t* data, size_t size) {
@@ -597,7 +606,8 @@ bool LoadPeer::tick(int64_t nowUs, int64_t unixUs) {
   if (auto t = dtls_->timeout(); t && t->count() <= 0) dtls_->handleTimeout();
   if (srtpOut_ && nowUs >= nextReportUs_) {
     sendReports(unixUs);
-    nextReportUs_ = nowUs + kReportEveryUs;
+    // RFC 3550 §6.3.1: 0.5-1.5 times the interval, so receivers do not report in step.
+    nextReportUs_ = nowUs + randomized(kReportEveryUs, 0.5, 1.5);
   }
   return failure_.empty();
 }
@@ -607,6 +617,7 @@ int64_t LoadPeer::sendDue(int64_t nowUs, PacketBatch& batch) {
   int64_t next = std::numeric_limits<int64_t>::max();
   for (auto& t : published_) {
     while (t->nextDueUs() <= nowUs) {
+      if (sendLateness_) sendLateness_->add(nowUs - t->nextDueUs());
       batch.clear();
       // Stamped with the time it leaves, read anew for each send: the time the loop spent
       // on other publishers before this one is not counted as the network's.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,9 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   std::optional<std::string> answer(const std::string& offerSdp, std::string* error);
 
   // ---- media loop thread ----
-  // `latency`: where end-to-end delays of received packets go (the loop's).
-  void start(int64_t nowUs, LatencyHistogram* latency);
+  // `latency` gets each received packet's end-to-end latency, `sendLateness` how late
+  // (µs) each of this publisher's sends left after it fell due (both the loop's).
+  void start(int64_t nowUs, LatencyHistogram* latency, LatencyHistogram* sendLateness);
   void addRemoteCandidate(const std::string& candidate);
   void receive(uint8_t* data, size_t size, int64_t nowUs, int64_t arrivalUnixUs);
   // Timers: ICE checks, DTLS retransmissions, RTCP reports. Returns false once failed.
@@ -99,6 +101,8 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   void sendReports(int64_t unixUs);
   void sendDatagram(const uint8_t* data, size_t size);
   void fail(std::string why);
+  // `us` scaled by a random factor in [low, high): each peer keeps a clock of its own.
+  int64_t randomized(int64_t us, double low, double high);
   bool detectKeyframe(const uint8_t* data, size_t size);
 
   Kind kind_;
@@ -121,6 +125,7 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   int64_t lastResponseUs_ = 0;
   int64_t nowUs_ = 0;  // the loop's clock at the last call
   int64_t nextReportUs_ = 0;
+  std::minstd_rand intervalRandom_;
   int64_t startedUs_ = 0;
   int64_t requestedUs_ = 0;
   std::optional<int64_t> connectedUs_;
@@ -130,6 +135,7 @@ class LoadPeer final : private media::dtls::DtlsTransport::Listener {
   std::unique_ptr<media::srtp::SrtpSession> srtpIn_;
   std::string failure_;
   LatencyHistogram* latency_ = nullptr;
+  LatencyHistogram* sendLateness_ = nullptr;
   uint32_t rtcpSsrc_ = 0;
 
   // Publisher.

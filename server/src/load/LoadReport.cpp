@@ -136,7 +136,8 @@ Json LoadReport::toJson() const {
                                   {"bitrateKbps", number(publisherBitrateKbps)},
                                   {"keyframesSent", count(keyframesSent)},
                                   {"plisReceived", count(plisReceived)},
-                                  {"nacksReceived", count(nacksReceived)}})},
+                                  {"nacksReceived", count(nacksReceived)},
+                                  {"sendLateMs", distribution(sendLateMs)}})},
       {"server", Json::object({{"pid", optional(serverPid)},
                                {"cpuPercent", optional(serverCpuPercent)},
                                {"cpuSeconds", optional(serverCpuSeconds)},
@@ -244,6 +245,7 @@ std::string LoadReport::table() const {
       static_cast<unsigned long long>(packetsSent), figure(publisherBitrateKbps).c_str(),
       static_cast<unsigned long long>(keyframesSent), static_cast<unsigned long long>(plisReceived),
       static_cast<unsigned long long>(nacksReceived));
+  out += row("  send late (ms)", sendLateMs);
 
   const auto opt = [](const std::optional<double>& v, const char* unit) {
     return v ? figure(*v) + unit : std::string("-");

@@ -46,7 +46,8 @@ struct Distribution {
 //                subscriber's arrival, one clock), packets (how many carried the
 //                extension), negativePackets (arrived "before" they were sent)
 //   publisher    packetsSent, bitrateKbps (all publishers), keyframesSent, plisReceived,
-//                nacksReceived
+//                nacksReceived (all counted within the window), sendLateMs (Distribution
+//                over sends: how long after falling due each left the tool)
 //   server       pid, cpuPercent (of one core), cpuSeconds, rssStartBytes, rssEndBytes,
 //                rssPeakBytes, rssPerSubscriberBytes ((end - start) / subscribers),
 //                cpuUsPerVideoPacket (server CPU µs per video packet the subscribers
@@ -95,6 +96,9 @@ struct LoadReport {
   std::uint64_t keyframesSent = 0;
   std::uint64_t plisReceived = 0;
   std::uint64_t nacksReceived = 0;
+  // How late each send left after it fell due (a frame's capture, a paced packet's turn):
+  // large when the tool's own thread is behind, and then the server gets bursts.
+  Distribution sendLateMs;
 
   // The server, when it runs on this machine and its pid is known.
   std::optional<int> serverPid;

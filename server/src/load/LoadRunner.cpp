@@ -316,7 +316,22 @@ void LoadRunner::measure(LoadReport& report) {
   std::optional<ProcessSampler> server;
   if (options_.serverPid) server.emplace(*options_.serverPid);
   ProcessSampler self(getpid());
-  std::map<const LoadPeer*, std::pair<uint64_t, uint64_t>> sentStart;  // packets, bytes
+  // What each publisher had sent and been asked for when the window opened.
+  struct PublisherCounts {
+    uint64_t packets = 0, bytes = 0, keyframes = 0, plis = 0, nacks = 0;
+  };
+  std::map<const LoadPeer*, PublisherCounts> sentStart;
+  auto countsOf = [](const LoadPeer& p) {
+    PublisherCounts c;
+    for (const auto& t : p.published()) {
+      c.packets += t->packetsSent();
+      c.bytes += t->bytesSent();
+      c.keyframes += t->keyframesSent();
+    }
+    c.plis = p.pliReceived();
+    c.nacks = p.nackedPackets();
+    return c;
+  };
 
   auto snapshotAll = [&](bool start) {
     for (auto& loop : loops_) {
@@ -324,12 +339,7 @@ void LoadRunner::measure(LoadReport& report) {
         const int64_t now = MediaLoop::unixUs();
         for (const auto& p : loop->peers()) {
           if (p->kind() == LoadPeer::Kind::Publisher) {
-            uint64_t packets = 0, bytes = 0;
-            for (const auto& t : p->published()) {
-              packets += t->packetsSent();
-              bytes += t->bytesSent();
-            }
-            if (start) sentStart[p.get()] = {packets, bytes};
+            if (start) sentStart[p.get()] = countsOf(*p);
             continue;
           }
           if (start) {
@@ -337,7 +347,10 @@ void LoadRunner::measure(LoadReport& report) {
             for (const auto& t : p->received()) w.start.push_back(t->stats.snapshot(now));
           }
         }
-        if (start) loop->latency().reset();
+        if (start) {
+          loop->latency().reset();
+          loop->sendLateness().reset();
+        }
       });
     }
   };
@@ -361,23 +374,20 @@ void LoadRunner::measure(LoadReport& report) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::vector<double> bitrates, rates, losses, jitters;
-  LatencyHistogram latency;
+  LatencyHistogram latency, sendLateness;
   uint64_t sentPackets = 0, sentBytes = 0;
   for (auto& loop : loops_) {
     loop->call([&] {
       const int64_t now = MediaLoop::unixUs();
       for (const auto& p : loop->peers()) {
         if (p->kind() == LoadPeer::Kind::Publisher) {
-          auto s = sentStart[p.get()];
-          for (const auto& t : p->published()) {
-            sentPackets += t->packetsSent();
-            sentBytes += t->bytesSent();
-            report.keyframesSent += t->keyframesSent();
-          }
-          sentPackets -= s.first;
-          sentBytes -= s.second;
-          report.plisReceived += p->pliReceived();
-          report.nacksReceived += p->nackedPackets();
+          const PublisherCounts from = sentStart[p.get()];
+          const PublisherCounts to = countsOf(*p);
+          sentPackets += to.packets - from.packets;
+          sentBytes += to.bytes - from.bytes;
+          report.keyframesSent += to.keyframes - from.keyframes;
+          report.plisReceived += to.plis - from.plis;
+          report.nacksReceived += to.nacks - from.nacks;
           continue;
         }
         auto w = windows.find(p.get());
@@ -409,6 +419,7 @@ void LoadRunner::measure(LoadReport& report) {
         jitters.push_back(jitter);
       }
       latency.merge(loop->latency());
+      sendLateness.merge(loop->sendLateness());
     });
   }
   report.bitrateKbps = Distribution::ofValues(bitrates);
@@ -416,6 +427,7 @@ void LoadRunner::measure(LoadReport& report) {
   report.lossPercent = Distribution::ofValues(losses);
   report.jitterMs = Distribution::ofValues(jitters);
   report.latencyMs = Distribution::of(latency, 0.001);
+  report.sendLateMs = Distribution::of(sendLateness, 0.001);
   report.latencyPackets = latency.count();
   report.latencyNegativePackets = latency.negativeCount();
   report.packetsSent = sentPackets;

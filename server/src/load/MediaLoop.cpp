@@ -96,7 +96,7 @@ void MediaLoop::add(std::shared_ptr<LoadPeer> peer) {
   ev.events = EPOLLIN;
   ev.data.ptr = peer.get();
   epoll_ctl(epoll_, EPOLL_CTL_ADD, peer->fd(), &ev);
-  peer->start(steadyUs(), &latency_);
+  peer->start(steadyUs(), &latency_, &sendLateness_);
   if (peer->kind() == LoadPeer::Kind::Publisher) publishers_.push_back(peer.get());
   peers_.push_back(std::move(peer));
 }
@@ -141,17 +141,16 @@ void MediaLoop::readFrom(LoadPeer& peer, int64_t nowUs) {
 
 void MediaLoop::run() {
   std::array<epoll_event, 256> events;
-  int64_t nextTick = 0;
   while (!stopping_) {
     int64_t now = steadyUs();
     int64_t nextDue = std::numeric_limits<int64_t>::max();
     for (LoadPeer* p : publishers_) nextDue = std::min(nextDue, p->sendDue(now, batch_));
-    if (now >= nextTick) {
-      const int64_t unix = unixUs();
-      for (auto& p : peers_) p->tick(now, unix);
-      nextTick = now + kTickEveryUs;
-    }
-    const int64_t wakeAt = std::min(nextDue, nextTick);
+    int64_t unix = 0;
+    ticker_.run(now, peers_.size(), [&](size_t i) {
+      if (unix == 0) unix = unixUs();
+      peers_[i]->tick(now, unix);
+    });
+    const int64_t wakeAt = std::min(nextDue, ticker_.nextDueUs(peers_.size()));
     int timeoutMs =
         busyPoll_ ? 0 : static_cast<int>(std::clamp<int64_t>((wakeAt - now + 999) / 1000, 0, 20));
     int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeoutMs);

@@ -14,12 +14,14 @@
 #include "load/LatencyHistogram.h"
 #include "load/LoadPeer.h"
 #include "load/PacketBatch.h"
+#include "load/SpreadTicker.h"
 
 namespace parley::load {
 
 // One thread of the load tool's media side: an epoll loop over its peers' sockets that
 // reads in batches (recvmmsg, with the kernel's receive time of each datagram), sends the
-// publishers' frames when due and runs the peers' timers every few milliseconds. Peers are
+// publishers' frames when due and runs each peer's timers every 20 ms, the peers spread
+// over those 20 ms (SpreadTicker). Peers are
 // added through post() and stay until the loop stops, so the pointers epoll holds are
 // always valid.
 class MediaLoop {
@@ -44,6 +46,7 @@ class MediaLoop {
   void add(std::shared_ptr<LoadPeer> peer);
   const std::vector<std::shared_ptr<LoadPeer>>& peers() const { return peers_; }
   LatencyHistogram& latency() { return latency_; }
+  LatencyHistogram& sendLateness() { return sendLateness_; }
   static int64_t steadyUs();
   static int64_t unixUs();
 
@@ -66,6 +69,8 @@ class MediaLoop {
   std::vector<std::shared_ptr<LoadPeer>> peers_;
   std::vector<LoadPeer*> publishers_;
   LatencyHistogram latency_;
+  LatencyHistogram sendLateness_;
+  SpreadTicker ticker_{kTickEveryUs};
   PacketBatch batch_;
   // Room for a whole coalesced (UDP GRO) message per slot: a server that sends a frame's
   // packets as one segmented message has them arrive as one.

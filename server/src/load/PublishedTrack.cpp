@@ -47,8 +47,18 @@ int64_t PublishedTrack::nextDueUs() const {
 
 void PublishedTrack::captureDueFrames(int64_t nowUs) {
   const auto& frames = *settings_.frames;
-  // A loop that fell far behind (a stalled thread) skips ahead instead of bursting.
-  if (nowUs - nextFrameUs_ > 200000) nextFrameUs_ = nowUs;
+  // A loop that fell far behind (a stalled thread) skips the missed captures instead of
+  // bursting them, by whole frame intervals: the track keeps its own phase. Restarting
+  // every such track at `nowUs` put all the publishers a stall had caught (the tool's
+  // thread busy with a storm of DTLS handshakes) in step for the rest of the run, each of
+  // their frames reaching the server in the same instant as all the others'.
+  const int64_t behind = nowUs - nextFrameUs_;
+  if (behind > kMaxBehindUs) {
+    const PacketizedFrame& next = frames[(frameIndex_ + framesWaiting_) % frames.size()];
+    const int64_t interval =
+        std::max<int64_t>(1, static_cast<int64_t>(next.duration) * 1000000 / settings_.clockRate);
+    nextFrameUs_ += behind / interval * interval;
+  }
   while (nowUs >= nextFrameUs_) {
     const PacketizedFrame& next = frames[(frameIndex_ + framesWaiting_) % frames.size()];
     nextFrameUs_ += static_cast<int64_t>(next.duration) * 1000000 / settings_.clockRate;

@@ -43,6 +43,8 @@ class PublishedTrack {
   // Captures beyond this many frames waiting for the pacer are not queued (framesDropped):
   // the clip then plays late instead of growing a backlog without bound.
   static constexpr size_t kMaxWaitingFrames = 30;
+  // Captures missed by more than this are skipped, not queued (see captureDueFrames).
+  static constexpr int64_t kMaxBehindUs = 200000;
 
   PublishedTrack(Settings settings, uint32_t firstTimestamp, uint16_t firstSequence);
 

@@ -206,6 +206,7 @@ Sfu::Sfu(boost::asio::io_context& control, Settings settings)
     ws.port = settings_.basePort == 0 ? 0 : static_cast<uint16_t>(settings_.basePort + i);
     ws.testLossPercent = settings_.testLossPercent;
     ws.udpSegmentation = settings_.udpSegmentation;
+    ws.schedulerSliceUs = settings_.schedulerSliceUs;
     if (i == 0)
       ws.stunPort =
           settings_.basePort == 0 ? 0 : settings_.basePort + static_cast<int>(settings_.workers);

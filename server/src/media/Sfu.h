@@ -30,7 +30,8 @@ class Sfu final : public MediaService, public WorkerEvents {
     uint16_t basePort = 5090;  // worker i listens on basePort + i (0: ephemeral)
     unsigned workers = 1;
     unsigned testLossPercent = 0;
-    bool udpSegmentation = true;  // UDP GSO (net::UdpSocket)
+    bool udpSegmentation = true;    // UDP GSO (net::UdpSocket)
+    unsigned schedulerSliceUs = 0;  // Worker::Settings::schedulerSliceUs
     // A session's new subscriptions go to the least loaded worker once its own worker has
     // this many more media transports (0: always the least loaded); the publication is then
     // mirrored there through a MediaPipe, crossing once per worker.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/SchedulerSlice.h"
 #include "core/ThreadName.h"
 #include "media/Demux.h"
 #include "media/NodePipeCodec.h"
@@ -74,8 +75,13 @@ void Worker::start() {
   armTimer();
   thread_ = std::thread([this] {
     core::nameThisThread("media-" + std::to_string(index_));
-    Logger::info("media worker started", {{"worker", static_cast<long long>(index_)},
-                                          {"port", static_cast<long long>(port())}});
+    const bool sliced =
+        settings_.schedulerSliceUs &&
+        core::requestSchedulerSlice(std::chrono::microseconds(settings_.schedulerSliceUs));
+    Logger::info("media worker started",
+                 {{"worker", static_cast<long long>(index_)},
+                  {"port", static_cast<long long>(port())},
+                  {"slice_us", static_cast<long long>(sliced ? settings_.schedulerSliceUs : 0)}});
     io_.run();
   });
 }

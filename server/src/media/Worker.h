@@ -39,6 +39,9 @@ class Worker final : public net::PacketSink, private WebRtcTransport::TupleListe
     uint16_t port = 0;
     unsigned testLossPercent = 0;  // test-only: share of RTP packets dropped each way
     bool udpSegmentation = true;   // UDP GSO for what the worker sends (net::UdpSocket)
+    // The scheduler slice the worker's thread asks for (core::requestSchedulerSlice); 0:
+    // the kernel's default.
+    unsigned schedulerSliceUs = 0;
     // A port that only answers plain STUN Binding requests (the STUN server the session
     // info announces). It must not be a transport port: a browser drops ICE responses
     // that come from its STUN server's address. -1: none.

@@ -16,6 +16,7 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
   EXPECT_EQ(c->listenHost, "127.0.0.1");
   EXPECT_EQ(c->listenPort, 5080);
   EXPECT_EQ(c->rtcPort, 5090);
+  EXPECT_EQ(c->rtcSliceUs, 100u);
   EXPECT_EQ(c->dataDir, "./parley-data");
   EXPECT_EQ(c->logLevel, "info");
   EXPECT_EQ(c->effectivePublicUrl(), "http://127.0.0.1:5080");
@@ -66,6 +67,8 @@ TEST(ConfigTest, BadInputIsRejectedWithTheFlagName) {
       {{"--listen", "nope"}, "--listen"},
       {{"--listen", "127.0.0.1:99999"}, "--listen"},
       {{"--rtc-port", "0"}, "--rtc-port"},
+      {{"--rtc-slice-us", "50"}, "--rtc-slice-us"},  // under the kernel's 0.1 ms floor
+      {{"--rtc-slice-us", "100001"}, "--rtc-slice-us"},
       {{"--log-level", "loud"}, "--log-level"},
       {{"--public-url", "ftp://x"}, "--public-url"},
       {{"--bogus"}, "--bogus"},
@@ -79,6 +82,16 @@ TEST(ConfigTest, BadInputIsRejectedWithTheFlagName) {
     ASSERT_FALSE(c.ok()) << k.args[0];
     EXPECT_NE(c.error().message.find(k.mentions), std::string::npos) << c.error().message;
   }
+}
+
+TEST(ConfigTest, SchedulerSliceFlagAndEnvironment) {
+  auto off = Config::parse({"--rtc-slice-us", "0"}, envOf({}));
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->rtcSliceUs, 0u);
+  auto env = Config::parse({}, envOf({{"PARLEY_RTC_SLICE_US", "250"}}));
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->rtcSliceUs, 250u);
+  EXPECT_NE(Config::usage().find("--rtc-slice-us"), std::string::npos);
 }
 
 TEST(ConfigTest, BadEnvironmentNamesTheVariable) {

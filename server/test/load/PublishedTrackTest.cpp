@@ -120,6 +120,23 @@ TEST(PublishedTrackTest, PacingSpreadsAKeyframeAndKeepsOrdinaryFramesWhole) {
   EXPECT_TRUE(sent.back().marker);
 }
 
+TEST(PublishedTrackTest, AStalledLoopSkipsTheMissedFramesAndKeepsTheTracksPhase) {
+  PublishedTrack t = track(0, 60);
+  auto batch = std::make_unique<PacketBatch>();
+  const int64_t phase = 12345;  // this track's first capture
+  t.start(phase);
+  EXPECT_EQ(t.send(phase, 0, *batch), 30u);
+  EXPECT_EQ(t.nextDueUs(), phase + kFrameUs);
+  // The loop comes back half a second later: one frame leaves (not the 15 missed), and the
+  // next capture is due on the track's own 33.3 ms grid, not half a frame after the stall.
+  const int64_t late = phase + 500000;
+  batch->clear();
+  EXPECT_EQ(t.send(late, 0, *batch), 3u);
+  EXPECT_EQ(t.nextDueUs(), phase + 16 * kFrameUs);
+  EXPECT_EQ(t.framesSent(), 2u);
+  EXPECT_EQ(t.framesDropped(), 0u);
+}
+
 TEST(PublishedTrackTest, AKeyframeRequestRestartsAtTheNextKeyframeOfTheClip) {
   PublishedTrack t = track(0, 10);
   auto batch = std::make_unique<PacketBatch>();
