@@ -60,6 +60,9 @@ LoadReport filledReport() {
   r.keyframesSent = 12;
   r.plisReceived = 3;
   r.nacksReceived = 4;
+  LatencyHistogram late;
+  for (int i = 0; i < 100; ++i) late.add(i < 99 ? 20 : 2500);  // µs
+  r.sendLateMs = Distribution::of(late, 0.001);
   r.serverPid = 4321;
   r.serverCpuPercent = 20.0;
   r.serverCpuSeconds = 6.0;
@@ -172,6 +175,8 @@ TEST(LoadReportTest, JsonParsesBackWithTheValues) {
   EXPECT_EQ(at(j, {"publisher", "keyframesSent"}).asInt(), 12);
   EXPECT_EQ(at(j, {"publisher", "plisReceived"}).asInt(), 3);
   EXPECT_EQ(at(j, {"publisher", "nacksReceived"}).asInt(), 4);
+  EXPECT_EQ(at(j, {"publisher", "sendLateMs", "count"}).asInt(), 100);
+  EXPECT_DOUBLE_EQ(at(j, {"publisher", "sendLateMs", "max"}).asDouble(), 2.5);
   EXPECT_EQ(at(j, {"server", "pid"}).asInt(), 4321);
   EXPECT_DOUBLE_EQ(at(j, {"server", "cpuPercent"}).asDouble(), 20.0);
   EXPECT_DOUBLE_EQ(at(j, {"server", "cpuSeconds"}).asDouble(), 6.0);
@@ -237,7 +242,7 @@ TEST(LoadReportTest, TableColumnsLineUp) {
       ++rows;
     }
   }
-  EXPECT_EQ(rows, 7);
+  EXPECT_EQ(rows, 8);  // send late (ms) included
 }
 
 TEST(LoadReportTest, TableOfAnEmptyRunSaysWhatIsUnknown) {

@@ -184,12 +184,24 @@ bool SrtpSession::cmCrypt(const Keys& keys, uint32_t ssrc, uint64_t index, uint8
          static_cast<size_t>(length) == size;
 }
 
+bool SrtpSession::gcmSetIv(EVP_CIPHER_CTX* ctx, const uint8_t* iv) {
+  // The key and direction stay from setup; only the 12-byte IV changes per packet. Given
+  // as the provider's "fixed IV" parameter with the length -1, which means a whole IV:
+  // EVP_CipherInit_ex does the same after asking the provider for the IV length through a
+  // parameter query on every call, 9 % of a media worker's time at 150 x 20. The IV takes
+  // effect (and resets GHASH) at the next update, as it would after an init.
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
+                                                           const_cast<uint8_t*>(iv), SIZE_MAX),
+                         OSSL_PARAM_construct_end()};
+  return EVP_CIPHER_CTX_set_params(ctx, params) == 1;
+}
+
 bool SrtpSession::gcmSeal(const Keys& keys, const uint8_t* iv, const uint8_t* aad1, size_t aad1Size,
                           const uint8_t* aad2, size_t aad2Size, uint8_t* data, size_t size,
                           uint8_t* tag) {
   EVP_CIPHER_CTX* ctx = keys.cipher;
   int length = 0;
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) != 1 ||
+  if (!gcmSetIv(ctx, iv) ||
       EVP_CipherUpdate(ctx, nullptr, &length, aad1, static_cast<int>(aad1Size)) != 1)
     return false;
   if (aad2Size > 0 &&
@@ -214,7 +226,7 @@ bool SrtpSession::gcmOpen(const Keys& keys, const uint8_t* iv, const uint8_t* aa
   int length = 0;
   uint8_t expected[kGcmTagSize];
   std::copy(tag, tag + kGcmTagSize, expected);
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) != 1 ||
+  if (!gcmSetIv(ctx, iv) ||
       EVP_CipherUpdate(ctx, nullptr, &length, aad1, static_cast<int>(aad1Size)) != 1)
     return false;
   if (aad2Size > 0 &&

@@ -101,6 +101,8 @@ class SrtpSession {
 
   // AES-CM (RFC 3711 §4.1.1) on data[0..size) in place, for packet index `index`.
   static bool cmCrypt(const Keys& keys, uint32_t ssrc, uint64_t index, uint8_t* data, size_t size);
+  // Sets the next packet's 12-byte GCM IV on a context keyed at setup.
+  static bool gcmSetIv(EVP_CIPHER_CTX* ctx, const uint8_t* iv);
   // AES-GCM with a 12-byte IV: the associated data is aad1 then aad2; data[0..size) is
   // en- or decrypted in place; the 16-byte tag is written (seal) or checked (open).
   static bool gcmSeal(const Keys& keys, const uint8_t* iv, const uint8_t* aad1, size_t aad1Size,
