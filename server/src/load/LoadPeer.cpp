@@ -617,12 +617,13 @@ int64_t LoadPeer::sendDue(int64_t nowUs, PacketBatch& batch) {
   int64_t next = std::numeric_limits<int64_t>::max();
   for (auto& t : published_) {
     while (t->nextDueUs() <= nowUs) {
-      if (sendLateness_) sendLateness_->add(nowUs - t->nextDueUs());
+      const int64_t dueUs = t->nextDueUs();
       batch.clear();
       // Stamped with the time it leaves, read anew for each send: the time the loop spent
       // on other publishers before this one is not counted as the network's.
       const uint64_t ntp = AbsCaptureTime::ntpFromUnixUs(AbsCaptureTime::nowUnixUs());
       if (t->send(nowUs, ntp, batch) == 0) break;
+      if (sendLateness_) sendLateness_->add(nowUs - dueUs);
       mmsghdr headers[PacketBatch::kSlots];
       iovec iov[PacketBatch::kSlots];
       size_t count = 0;
