@@ -616,8 +616,7 @@ int64_t LoadPeer::sendDue(int64_t nowUs, PacketBatch& batch) {
   if (!srtpOut_ || published_.empty()) return std::numeric_limits<int64_t>::max();
   int64_t next = std::numeric_limits<int64_t>::max();
   for (auto& t : published_) {
-    while (t->nextDueUs() <= nowUs) {
-      const int64_t dueUs = t->nextDueUs();
+    for (int64_t dueUs = t->nextDueUs(); dueUs <= nowUs; dueUs = t->nextDueUs()) {
       batch.clear();
       // Stamped with the time it leaves, read anew for each send: the time the loop spent
       // on other publishers before this one is not counted as the network's.

@@ -45,6 +45,11 @@ int64_t PublishedTrack::nextDueUs() const {
   return std::min(nextFrameUs_, pacer_.readyAtUs(size));
 }
 
+int64_t PublishedTrack::durationUs(const PacketizedFrame& frame) const {
+  // At least 1 µs: a frame of no duration must not stop the capture clock.
+  return std::max<int64_t>(1, static_cast<int64_t>(frame.duration) * 1000000 / settings_.clockRate);
+}
+
 void PublishedTrack::captureDueFrames(int64_t nowUs) {
   const auto& frames = *settings_.frames;
   // A loop that fell far behind (a stalled thread) skips the missed captures instead of
@@ -54,14 +59,11 @@ void PublishedTrack::captureDueFrames(int64_t nowUs) {
   // their frames reaching the server in the same instant as all the others'.
   const int64_t behind = nowUs - nextFrameUs_;
   if (behind > kMaxBehindUs) {
-    const PacketizedFrame& next = frames[(frameIndex_ + framesWaiting_) % frames.size()];
-    const int64_t interval =
-        std::max<int64_t>(1, static_cast<int64_t>(next.duration) * 1000000 / settings_.clockRate);
+    const int64_t interval = durationUs(frames[(frameIndex_ + framesWaiting_) % frames.size()]);
     nextFrameUs_ += behind / interval * interval;
   }
   while (nowUs >= nextFrameUs_) {
-    const PacketizedFrame& next = frames[(frameIndex_ + framesWaiting_) % frames.size()];
-    nextFrameUs_ += static_cast<int64_t>(next.duration) * 1000000 / settings_.clockRate;
+    nextFrameUs_ += durationUs(frames[(frameIndex_ + framesWaiting_) % frames.size()]);
     if (framesWaiting_ < kMaxWaitingFrames)
       ++framesWaiting_;
     else

@@ -73,6 +73,7 @@ class PublishedTrack {
   uint32_t lastTimestamp() const { return timestamp_; }
 
  private:
+  int64_t durationUs(const PacketizedFrame& frame) const;
   size_t writePacket(const std::vector<uint8_t>& payload, bool marker, uint64_t captureNtp,
                      uint8_t* out);
   void captureDueFrames(int64_t nowUs);

@@ -30,7 +30,7 @@ class SpreadTicker {
     }
     const auto into = static_cast<uint64_t>(nowUs - period * periodUs_);
     const auto upTo = static_cast<size_t>(into * count / static_cast<uint64_t>(periodUs_));
-    for (; next_ < upTo && next_ < count; ++next_) fn(next_);
+    for (; next_ < upTo; ++next_) fn(next_);  // upTo < count: `into` is under a period
   }
 
   // When the next index falls due, given `count` (for the caller's sleep).

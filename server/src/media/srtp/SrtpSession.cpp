@@ -188,7 +188,7 @@ bool SrtpSession::gcmSetIv(EVP_CIPHER_CTX* ctx, const uint8_t* iv) {
   // The key and direction stay from setup; only the 12-byte IV changes per packet. Given
   // as the provider's "fixed IV" parameter with the length -1, which means a whole IV:
   // EVP_CipherInit_ex does the same after asking the provider for the IV length through a
-  // parameter query on every call, 9 % of a media worker's time at 150 x 20. The IV takes
+  // parameter query on every call (about 35-40 ns of a 1 KB packet's 400). The IV takes
   // effect (and resets GHASH) at the next update, as it would after an init.
   OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
                                                            const_cast<uint8_t*>(iv), SIZE_MAX),
