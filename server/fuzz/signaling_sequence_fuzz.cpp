@@ -284,7 +284,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 11:
         clock += std::chrono::milliseconds(250 * (in.byte() % 64));
-        server->sweep(clock);
+        if (in.byte() & 1)
+          server->sweep(clock);
+        else
+          server->sweepStep(clock);
         break;
       case 12:
         if (Socket* s = pick(); s && !s->closeDelivered && !s->sink->closed)

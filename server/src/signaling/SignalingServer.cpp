@@ -171,6 +171,7 @@ void SignalingServer::erasePeer(const std::string& connectionId) {
     it->second.socket->connectionId.clear();
     it->second.socket->joined = false;
   }
+  away_.erase(connectionId);
   peers_.erase(it);
 }
 
@@ -435,48 +436,87 @@ void SignalingServer::onClosed(const std::shared_ptr<RumorSocket>& socket) {
     return;
   }
   peer->awaySince = std::chrono::steady_clock::now();
+  away_.insert(peer->connectionId);
   Logger::info("rumor socket lost; waiting for a reconnection",
                {{"connectionId", peer->connectionId}});
 }
 
 void SignalingServer::scheduleSweep() {
-  sweepTimer_.expires_after(std::chrono::milliseconds(500));
+  sweepTimer_.expires_after(kSweepStep);
   sweepTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    sweep(std::chrono::steady_clock::now());
+    sweepStep(std::chrono::steady_clock::now());
     scheduleSweep();
   });
 }
 
-void SignalingServer::sweep(std::chrono::steady_clock::time_point now) {
-  std::vector<std::pair<std::shared_ptr<RumorSocket>, std::uint16_t>> closing;
-  for (const auto& s : sockets_) {
-    if (now - s->lastInbound > settings_.silenceTimeout) {
-      closing.emplace_back(s, 4010);
-      continue;
-    }
-    // Whatever it sends (PINGs keep it from going silent), a socket that has not joined a
-    // session by now is holding a file descriptor for nothing.
-    if (!s->joined && now - s->openedAt > settings_.joinTimeout) closing.emplace_back(s, 4010);
+void SignalingServer::checkTimeouts(const std::shared_ptr<RumorSocket>& socket,
+                                    std::chrono::steady_clock::time_point now,
+                                    std::vector<std::shared_ptr<RumorSocket>>& closing) const {
+  if (now - socket->lastInbound > settings_.silenceTimeout) {
+    closing.push_back(socket);
+    return;
   }
-  for (const auto& [s, code] : closing) {
+  // Whatever it sends (PINGs keep it from going silent), a socket that has not joined a
+  // session by now is holding a file descriptor for nothing.
+  if (!socket->joined && now - socket->openedAt > settings_.joinTimeout) closing.push_back(socket);
+}
+
+void SignalingServer::closeTimedOut(const std::vector<std::shared_ptr<RumorSocket>>& closing,
+                                    std::chrono::steady_clock::time_point now) {
+  for (const auto& s : closing) {
     const bool silent = now - s->lastInbound > settings_.silenceTimeout;
     Logger::info(
         silent ? "rumor socket silent, closing" : "rumor socket did not join a session, closing",
         {{"connectionId", s->connectionId}, {"remote", s->remote()}});
-    s->close(code);
+    s->close(4010);
     // Do not wait for the close handshake of a peer that stopped talking.
     s->onClose();
   }
+}
+
+void SignalingServer::expireAway(std::chrono::steady_clock::time_point now) {
   std::vector<std::string> expired;
-  for (const auto& [id, peer] : peers_)
-    if (!peer.socket && peer.joined && now - peer.awaySince > settings_.reconnectGrace)
-      expired.push_back(id);
+  for (auto it = away_.begin(); it != away_.end();) {
+    auto peer = peers_.find(*it);
+    if (peer == peers_.end() || peer->second.socket || !peer->second.joined) {
+      it = away_.erase(it);  // gone, or came back
+      continue;
+    }
+    if (now - peer->second.awaySince > settings_.reconnectGrace) expired.push_back(*it);
+    ++it;
+  }
   for (const auto& id : expired) {
     Logger::info("connection did not come back", {{"connectionId", id}});
     erasePeer(id);
     sessions_.disconnect(id, "networkDisconnected");
   }
+}
+
+void SignalingServer::sweep(std::chrono::steady_clock::time_point now) {
+  std::vector<std::shared_ptr<RumorSocket>> closing;
+  for (const auto& s : sockets_) checkTimeouts(s, now, closing);
+  closeTimedOut(closing, now);
+  expireAway(now);
+}
+
+void SignalingServer::sweepStep(std::chrono::steady_clock::time_point now) {
+  std::vector<std::shared_ptr<RumorSocket>> closing;
+  if (!sockets_.empty()) {
+    std::size_t quota = (sockets_.size() + kSweepSteps - 1) / kSweepSteps;
+    // An aliasing pointer that owns nothing: only its address is compared.
+    const std::shared_ptr<RumorSocket> cursor(std::shared_ptr<RumorSocket>(),
+                                              const_cast<RumorSocket*>(sweepCursor_));
+    auto it = sockets_.upper_bound(cursor);
+    for (; quota > 0; --quota) {
+      if (it == sockets_.end()) it = sockets_.begin();  // quota <= size: no socket twice
+      checkTimeouts(*it, now, closing);
+      sweepCursor_ = it->get();
+      ++it;
+    }
+  }
+  closeTimedOut(closing, now);
+  if (++sweepStepsTaken_ % kSweepSteps == 0) expireAway(now);
 }
 
 }  // namespace parley::signaling

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "http/HttpRequest.h"
@@ -64,9 +65,17 @@ class SignalingServer final : public session::SessionOutput {
   void detach(const std::string& connectionId) override;
 
   std::size_t socketCount() const { return sockets_.size(); }
-  // Runs the timers' checks as of `now` (silence, join and reconnection timeouts); the
-  // server does this twice a second by itself.
+  // Runs the timers' checks as of `now` (silence, join and reconnection timeouts) on every
+  // socket and connection at once.
   void sweep(std::chrono::steady_clock::time_point now);
+  // What the server runs by itself every kSweepStep: the silence and join checks of the
+  // next 1/kSweepSteps of the sockets (so each socket is looked at about every 500 ms), and
+  // once per round the reconnection timeouts. One pass over thousands of sockets held the
+  // thread for milliseconds at a time (each socket a cache miss); a step holds it for tens
+  // of microseconds.
+  void sweepStep(std::chrono::steady_clock::time_point now);
+  static constexpr std::chrono::milliseconds kSweepStep{20};
+  static constexpr std::size_t kSweepSteps = 25;
 
  private:
   friend class RumorSocket;
@@ -106,6 +115,14 @@ class SignalingServer final : public session::SessionOutput {
                            const UnackedMessages::Message& message) const;
   void deliver(Peer& peer, const UnackedMessages::SharedMessage& message);
   void scheduleSweep();
+  // Adds `socket` to `closing` when it has been silent too long or has not joined in time.
+  void checkTimeouts(const std::shared_ptr<RumorSocket>& socket,
+                     std::chrono::steady_clock::time_point now,
+                     std::vector<std::shared_ptr<RumorSocket>>& closing) const;
+  void closeTimedOut(const std::vector<std::shared_ptr<RumorSocket>>& closing,
+                     std::chrono::steady_clock::time_point now);
+  // Ends the connections whose socket has been gone longer than the reconnection grace.
+  void expireAway(std::chrono::steady_clock::time_point now);
 
   boost::asio::io_context& io_;
   session::SessionManager& sessions_;
@@ -123,6 +140,13 @@ class SignalingServer final : public session::SessionOutput {
   using ById = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
   ById<Peer> peers_;             // by connection id (node-based: a Peer& stays valid)
   ById<std::string> socketIds_;  // socketId → connection id
+  // Connection ids whose socket closed while joined: the only peers the reconnection
+  // timeout concerns. Checked lazily (an id whose peer came back or is gone is dropped when
+  // next looked at), so at most one entry per peer.
+  std::unordered_set<std::string, IdHash, std::equal_to<>> away_;
+  // Where the last sweep step stopped: compared with the set's keys, never dereferenced.
+  const RumorSocket* sweepCursor_ = nullptr;
+  std::size_t sweepStepsTaken_ = 0;
   bool stopped_ = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/Clock.h"
 #include "core/SessionId.h"
 #include "core/TokenMinter.h"
@@ -78,6 +80,7 @@ class SignalingServerTest : public ::testing::Test {
   static SignalingServer::Settings settings() {
     SignalingServer::Settings s;
     s.joinTimeout = std::chrono::milliseconds(5000);
+    s.reconnectGrace = std::chrono::milliseconds(10000);  // shorter than the silence timeout
     return s;
   }
 
@@ -247,6 +250,62 @@ TEST_F(SignalingServerTest, SocketsThatNeverJoinAreClosedWhateverTheySend) {
   EXPECT_EQ(claimed.sink->closeCode, 4010);
   EXPECT_EQ(member.sink->closeCode, 0);
   EXPECT_EQ(server_.socketCount(), 1u);
+}
+
+TEST_F(SignalingServerTest, ASweepStepLooksAtItsShareOfTheSocketsOnly) {
+  std::vector<Client> idle;
+  for (int i = 0; i < 60; ++i) idle.push_back(open());
+  auto closed = [&] {
+    return std::count_if(idle.begin(), idle.end(),
+                         [](const Client& c) { return c.sink->closeCode == 4010; });
+  };
+  auto late = std::chrono::steady_clock::now() + std::chrono::milliseconds(6000);
+  server_.sweepStep(late);
+  EXPECT_EQ(closed(), 3) << "60 sockets over 25 steps: 3 a step";
+  EXPECT_EQ(server_.socketCount(), 57u);
+  for (std::size_t i = 0; i < 3 * SignalingServer::kSweepSteps; ++i) server_.sweepStep(late);
+  EXPECT_EQ(closed(), 60);
+  EXPECT_EQ(server_.socketCount(), 0u);
+}
+
+TEST_F(SignalingServerTest, OneRoundOfSweepStepsReachesEverySocket) {
+  // Wherever the one socket that never joined sits in the order, the round reaches it and
+  // leaves the others alone.
+  std::vector<Client> members;
+  for (int i = 0; i < 49; ++i) {
+    const std::string id = "m" + std::to_string(i);
+    members.push_back(open("socket-" + id));
+    ASSERT_EQ(join(members.back(), id, core::Role::Publisher, "a"), 200);
+  }
+  Client idle = open();
+  auto late = std::chrono::steady_clock::now() + std::chrono::milliseconds(6000);
+  for (std::size_t i = 0; i < SignalingServer::kSweepSteps; ++i) server_.sweepStep(late);
+  EXPECT_EQ(idle.sink->closeCode, 4010);
+  for (const Client& m : members) EXPECT_EQ(m.sink->closeCode, 0);
+  EXPECT_EQ(server_.socketCount(), 49u);
+}
+
+TEST_F(SignalingServerTest, AConnectionWhoseSocketStaysAwayEndsAfterTheGrace) {
+  Client gone = open("sg");
+  ASSERT_EQ(join(gone, "gone", core::Role::Publisher, "a"), 200);
+  Client back = open("sb");
+  ASSERT_EQ(join(back, "back", core::Role::Publisher, "b"), 200);
+  gone.handler->onClose();
+  back.handler->onClose();
+  Client again = open("sb", true);
+  auto withinGrace = std::chrono::steady_clock::now() + std::chrono::milliseconds(9000);
+  server_.sweep(withinGrace);
+  EXPECT_TRUE(sessions_.isConnected("gone"));
+  // The steps the server takes by itself check the connections once a round.
+  auto late = std::chrono::steady_clock::now() + std::chrono::milliseconds(11000);
+  for (std::size_t i = 1; i < SignalingServer::kSweepSteps; ++i) server_.sweepStep(late);
+  EXPECT_TRUE(sessions_.isConnected("gone"));
+  server_.sweepStep(late);
+  EXPECT_FALSE(sessions_.isConnected("gone"));
+  EXPECT_TRUE(sessions_.isConnected("back")) << "its socket came back";
+  EXPECT_EQ(again.sink->closeCode, 0);
+  auto tx = request(again, "signal", "/signal/1", Json::object({{"type", "x"}, {"data", "y"}}));
+  EXPECT_EQ(again.sink->status(tx), 200);
 }
 
 TEST_F(SignalingServerTest, TheSweepFollowsWhatEachSocketSpeaksForNow) {
