@@ -115,8 +115,10 @@ describe('parley load', () => {
       // Every send of the window (frames and paced packets, video and audio) says how late
       // it left; the counters cover the window, not the join (the first keyframe came before).
       assert.ok(report.publisher.sendLateMs.count > 0, JSON.stringify(report.publisher));
-      // A keyframe every 2 s in the clip: at most 3 in a 4 s window.
-      assert.ok(report.publisher.keyframesSent <= 3, JSON.stringify(report.publisher));
+      // Keyframes as a browser sends them: the clip's only one is its first frame (the clip
+      // lasts a minute), so none falls due in a 4 s window after the joins; one is allowed for
+      // a keyframe request the server might send in it. (With a keyframe every 2 s there were 2.)
+      assert.ok(report.publisher.keyframesSent <= 1, JSON.stringify(report.publisher));
       assert.ok(report.server.cpuSeconds > 0, JSON.stringify(report.server));
       assert.match(done.stdout, /End-to-end latency/);
       assert.match(done.stdout, /send late \(ms\)/);

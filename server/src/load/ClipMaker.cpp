@@ -37,11 +37,6 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-// Keyframe interval: 2 s of frames, as WebRTC senders roughly do on a clean network.
-std::string gop(const ClipSpec& spec) {
-  return std::to_string(std::max(1L, std::lround(spec.frameRate * 2)));
-}
-
 // The last lines of a log, for an error message.
 std::string tail(const std::string& path) {
   std::ifstream file(path);
@@ -80,6 +75,10 @@ std::optional<ClipSpec> ClipMaker::resolve(const ClipSpec& spec, std::string* er
     fail(error, "picture size must be even and between 16 and 4096 pixels a side");
     return std::nullopt;
   }
+  if (r.keyframeInterval < 1 || r.keyframeInterval > 100000) {
+    fail(error, "keyframe interval must be between 1 and 100000 frames");
+    return std::nullopt;
+  }
   if (!(r.frameRate >= 1 && r.frameRate <= 120)) {
     fail(error, "frame rate must be between 1 and 120");
     return std::nullopt;
@@ -104,7 +103,8 @@ std::string ClipMaker::fileName(const ClipSpec& spec) {
   if (r.codec == ClipCodec::Opus) return "opus-" + kilobits(r.bitrate) + "-" + seconds + ".ogg";
   return std::string(clipCodecName(r.codec)) + "-" + std::to_string(r.width) + "x" +
          std::to_string(r.height) + "-" + kilobits(r.bitrate) + "-" + number(r.frameRate) + "fps-" +
-         seconds + (r.codec == ClipCodec::Vp8 ? ".ivf" : ".h264");
+         seconds + "-k" + std::to_string(r.keyframeInterval) +
+         (r.codec == ClipCodec::Vp8 ? ".ivf" : ".h264");
 }
 
 std::vector<std::string> ClipMaker::ffmpegArguments(const ClipSpec& spec,
@@ -116,20 +116,21 @@ std::vector<std::string> ClipMaker::ffmpegArguments(const ClipSpec& spec,
                        "-c:a", "libopus", "-b:a", std::to_string(spec.bitrate), "-frame_duration",
                        "20", "-application", "voip", "-ac", "2", "-vn", "-f", "ogg"});
   } else {
-    a.insert(a.end(), {"-i",
-                       "testsrc2=size=" + std::to_string(spec.width) + "x" +
-                           std::to_string(spec.height) + ":rate=" + number(spec.frameRate),
-                       "-t", number(spec.seconds), "-pix_fmt", "yuv420p", "-b:v",
-                       std::to_string(spec.bitrate), "-g", gop(spec), "-an"});
+    a.insert(a.end(),
+             {"-i",
+              "testsrc2=size=" + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                  ":rate=" + number(spec.frameRate),
+              "-t", number(spec.seconds), "-pix_fmt", "yuv420p", "-b:v",
+              std::to_string(spec.bitrate), "-g", std::to_string(spec.keyframeInterval), "-an"});
     if (spec.codec == ClipCodec::Vp8) {
       a.insert(a.end(),
                {"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-auto-alt-ref", "0",
                 "-lag-in-frames", "0", "-error-resilient", "1", "-f", "ivf"});
     } else {
       // x264 has no "constrained_baseline" profile name; baseline without B-frames is it.
-      a.insert(a.end(),
-               {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v",
-                "baseline", "-bf", "0", "-x264-params", "aud=1:repeat-headers=1", "-f", "h264"});
+      a.insert(a.end(), {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+                         "-profile:v", "baseline", "-bf", "0", "-x264-params",
+                         "aud=1:repeat-headers=1:scenecut=0", "-f", "h264"});
     }
   }
   a.insert(a.end(), {"-y", output});

@@ -17,11 +17,16 @@ struct ClipSpec {
   uint32_t bitrate = 0;  // bit/s
   double frameRate = 30;
   double seconds = 10;
+  // Frames from one keyframe to the next: libwebrtc's encoders (VP8 and H.264 alike) use
+  // 3,000 and otherwise make one only when asked (PLI or FIR), so a browser on a clean
+  // network sends hardly any. A clip shorter than that has one, its first frame; the load
+  // tool answers a keyframe request by moving to the clip's next keyframe.
+  uint32_t keyframeInterval = 3000;
 };
 
 // Makes clips with Debian's ffmpeg, encoded as a browser would for WebRTC (real-time settings,
-// no B-frames or alt-ref frames, a keyframe every 2 s), and keeps them in a directory so that
-// later runs reuse them.
+// no B-frames or alt-ref frames, keyframes as ClipSpec::keyframeInterval says), and keeps them
+// in a directory so that later runs reuse them.
 class ClipMaker {
  public:
   // The name the clip gets in its directory, e.g. "vp8-640x480-800k-30fps-10s.ivf",

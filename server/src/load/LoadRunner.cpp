@@ -30,6 +30,11 @@ namespace parley::load {
 
 namespace {
 
+// A video clip's only keyframe is its first frame (ClipMaker): a publisher sends it when it
+// starts, when asked (PLI or FIR) and each time the clip loops. A minute keeps the loops
+// about as rare as a browser's own keyframes (one every 3,000 frames, 100 s, unless asked).
+constexpr double kVideoClipSeconds = 60;
+
 constexpr size_t kMaxPayload = 1100;  // RTP payload, as browsers keep under a 1200-byte MTU
 
 // The frames of a clip made (or found) in the clips directory.
@@ -192,6 +197,7 @@ void LoadRunner::prepareMedia() {
       v.codec = options_.videoCodec;
       v.width = w;
       v.height = h;
+      v.seconds = kVideoClipSeconds;
       if (options_.videoBitrate)
         v.bitrate = static_cast<uint32_t>(static_cast<uint64_t>(options_.videoBitrate) * w * h /
                                           (uint64_t(options_.width) * options_.height));

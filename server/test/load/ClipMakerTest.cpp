@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -60,17 +61,38 @@ class FakeFfmpeg {
 
 TEST(ClipMakerTest, NamesSayWhatTheClipHolds) {
   ClipSpec vp8{ClipCodec::Vp8, 640, 480, 0, 30, 10};
-  EXPECT_EQ(ClipMaker::fileName(vp8), "vp8-640x480-800k-30fps-10s.ivf");
+  EXPECT_EQ(ClipMaker::fileName(vp8), "vp8-640x480-800k-30fps-10s-k3000.ivf");
   ClipSpec h264{ClipCodec::H264, 1280, 720, 0, 30, 10};
-  EXPECT_EQ(ClipMaker::fileName(h264), "h264-1280x720-2000k-30fps-10s.h264");
+  EXPECT_EQ(ClipMaker::fileName(h264), "h264-1280x720-2000k-30fps-10s-k3000.h264");
   ClipSpec small{ClipCodec::Vp8, 320, 180, 0, 15, 2.5};
-  EXPECT_EQ(ClipMaker::fileName(small), "vp8-320x180-200k-15fps-2.5s.ivf");
+  EXPECT_EQ(ClipMaker::fileName(small), "vp8-320x180-200k-15fps-2.5s-k3000.ivf");
   ClipSpec opus{ClipCodec::Opus, 0, 0, 0, 30, 10};
   EXPECT_EQ(ClipMaker::fileName(opus), "opus-32k-10s.ogg");
   opus.bitrate = 64000;
   EXPECT_EQ(ClipMaker::fileName(opus), "opus-64k-10s.ogg");
   ClipSpec odd{ClipCodec::H264, 640, 360, 1234567, 29.97, 10};
-  EXPECT_EQ(ClipMaker::fileName(odd), "h264-640x360-1234567bps-29.97fps-10s.h264");
+  EXPECT_EQ(ClipMaker::fileName(odd), "h264-640x360-1234567bps-29.97fps-10s-k3000.h264");
+  ClipSpec everyTwoSeconds = vp8;
+  everyTwoSeconds.keyframeInterval = 60;
+  EXPECT_EQ(ClipMaker::fileName(everyTwoSeconds), "vp8-640x480-800k-30fps-10s-k60.ivf");
+}
+
+TEST(ClipMakerTest, AsksFfmpegForTheKeyframeIntervalAndNoSceneCutKeyframes) {
+  for (ClipCodec codec : {ClipCodec::Vp8, ClipCodec::H264}) {
+    ClipSpec spec{codec, 640, 480, 800000, 30, 60};
+    const auto args = ClipMaker::ffmpegArguments(spec, "/tmp/out");
+    auto g = std::find(args.begin(), args.end(), "-g");
+    ASSERT_NE(g, args.end());
+    ASSERT_NE(g + 1, args.end());
+    EXPECT_EQ(*(g + 1), "3000") << "libwebrtc's interval by default";
+    spec.keyframeInterval = 60;
+    const auto every60 = ClipMaker::ffmpegArguments(spec, "/tmp/out");
+    EXPECT_EQ(*(std::find(every60.begin(), every60.end(), "-g") + 1), "60");
+  }
+  const auto h264 = ClipMaker::ffmpegArguments({ClipCodec::H264, 640, 480, 800000, 30, 60}, "o");
+  auto params = std::find(h264.begin(), h264.end(), "-x264-params");
+  ASSERT_NE(params, h264.end());
+  EXPECT_NE((params + 1)->find("scenecut=0"), std::string::npos) << *(params + 1);
 }
 
 TEST(ClipMakerTest, RefusesSpecsOutOfRange) {
@@ -79,6 +101,8 @@ TEST(ClipMakerTest, RefusesSpecsOutOfRange) {
   EXPECT_FALSE(ClipMaker::resolve({ClipCodec::Vp8, 640, 480, 0, 0, 10}, &error));
   EXPECT_FALSE(ClipMaker::resolve({ClipCodec::Vp8, 640, 480, 0, 30, 0}, &error));
   EXPECT_FALSE(ClipMaker::resolve({ClipCodec::Opus, 0, 0, 1000, 30, 10}, &error));
+  EXPECT_FALSE(ClipMaker::resolve({ClipCodec::Vp8, 640, 480, 0, 30, 10, 0}, &error));
+  EXPECT_NE(error.find("keyframe interval"), std::string::npos) << error;
   TempDir dir;
   EXPECT_FALSE(ClipMaker::ensure(dir.path(), {ClipCodec::H264, 8, 8, 0, 30, 1}, &error));
   EXPECT_FALSE(error.empty());

@@ -1,7 +1,8 @@
 #pragma once
 
 // Real clips made once per test run by ClipMaker (Debian's ffmpeg) in a temporary directory
-// removed at exit: short (4 s, so that the 2 s keyframe interval shows twice) and small.
+// removed at exit: short and small, with a keyframe every 2 s (4 s: two keyframes, so that
+// moving to the next one can be tested).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ inline ClipSpec shortSpec(ClipCodec codec) {
     spec.height = 240;
   }
   spec.seconds = 4;
+  spec.keyframeInterval = 60;
   return spec;
 }
 
