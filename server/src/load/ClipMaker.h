@@ -29,7 +29,7 @@ struct ClipSpec {
 // in a directory so that later runs reuse them.
 class ClipMaker {
  public:
-  // The name the clip gets in its directory, e.g. "vp8-640x480-800k-30fps-10s.ivf",
+  // The name the clip gets in its directory, e.g. "vp8-640x480-800k-30fps-10s-k3000.ivf",
   // "h264-1280x720-2000k-30fps-10s.h264", "opus-32k-10s.ogg".
   static std::string fileName(const ClipSpec& spec);
 
