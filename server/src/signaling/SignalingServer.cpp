@@ -505,8 +505,7 @@ void SignalingServer::sweepStep(std::chrono::steady_clock::time_point now) {
   if (!sockets_.empty()) {
     std::size_t quota = (sockets_.size() + kSweepSteps - 1) / kSweepSteps;
     // An aliasing pointer that owns nothing: only its address is compared.
-    const std::shared_ptr<RumorSocket> cursor(std::shared_ptr<RumorSocket>(),
-                                              const_cast<RumorSocket*>(sweepCursor_));
+    const std::shared_ptr<RumorSocket> cursor(std::shared_ptr<RumorSocket>(), sweepCursor_);
     auto it = sockets_.upper_bound(cursor);
     for (; quota > 0; --quota) {
       if (it == sockets_.end()) it = sockets_.begin();  // quota <= size: no socket twice

@@ -145,7 +145,7 @@ class SignalingServer final : public session::SessionOutput {
   // next looked at), so at most one entry per peer.
   std::unordered_set<std::string, IdHash, std::equal_to<>> away_;
   // Where the last sweep step stopped: compared with the set's keys, never dereferenced.
-  const RumorSocket* sweepCursor_ = nullptr;
+  RumorSocket* sweepCursor_ = nullptr;
   std::size_t sweepStepsTaken_ = 0;
   bool stopped_ = false;
 };
