@@ -20,6 +20,13 @@ namespace parley::media {
 class Consumer {
  public:
   Consumer(Producer& producer, uint32_t ssrc, std::string trackId);
+  // Asks the CPU to fetch the fields prepare() reads and writes (WebRtcSink::prefetch).
+  void prefetch() const {
+    __builtin_prefetch(this);
+    __builtin_prefetch(&rewriter_);
+    __builtin_prefetch(&stats_);
+    __builtin_prefetch(&lastForwardUs_);
+  }
 
   Producer& producer() { return producer_; }
   const Producer& producer() const { return producer_; }

@@ -40,6 +40,12 @@ class MediaSink {
   virtual ~MediaSink() = default;
 
   virtual void onPacket(const Packet& packet) = 0;
+  // Asks the CPU to fetch what onPacket will read, a few sinks before the fan-out reaches
+  // this one (Router::route): stage 0 may read only this object's own fields, each later
+  // stage may follow the pointers the stage before fetched. Changes nothing; most sinks have
+  // nothing to fetch.
+  static constexpr int kPrefetchStages = 2;
+  virtual void prefetch(int stage) const { (void)stage; }
   // Most sinks send their own reports and have no use for the publisher's.
   virtual void onSenderReport(const SenderReport&) {}
   // The publication is being removed: its producers, which packets referred to, go with it.

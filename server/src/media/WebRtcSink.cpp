@@ -46,6 +46,13 @@ void WebRtcSink::onPacket(const Packet& packet) {
   }
 }
 
+void WebRtcSink::prefetch(int stage) const {
+  if (stage == 0) __builtin_prefetch(consumers_.data());
+  if (stage > 0)
+    for (const auto& c : consumers_) c->prefetch();
+  transport_.prefetchSend(stage);
+}
+
 void WebRtcSink::onSourceGone() {
   source_ = nullptr;
   consumers_.clear();

@@ -31,6 +31,7 @@ class WebRtcSink final : public MediaSink {
 
   // MediaSink
   void onPacket(const Packet& packet) override;
+  void prefetch(int stage) const override;
   void onSourceGone() override;
 
  private:

@@ -101,5 +101,73 @@ TEST_F(MediaRouterTest, ALargeRouterTicksItsSubscriptionsInSlices) {
   EXPECT_TRUE(router.subscriptions().empty()) << "every one visited within ten ticks";
 }
 
+// The fan-out fetches a few sinks ahead (MediaSink::prefetch): each sink still gets each
+// packet exactly once and in attach order, a sink's stages come before its packet and in
+// increasing order (the first sinks join the pipeline part-way), and nothing is fetched for
+// a sink after its packet; for lists shorter and longer than the pipeline.
+TEST_F(MediaRouterTest, TheFanOutFetchesAheadAndDeliversEachPacketOnceInOrder) {
+  struct Call {
+    size_t sink;
+    int stage;  // -1: onPacket
+  };
+  class ProbeSink final : public MediaSink {
+   public:
+    ProbeSink(size_t index, std::vector<Call>& calls) : index_(index), calls_(calls) {}
+    void onPacket(const Packet&) override { calls_.push_back({index_, -1}); }
+    void prefetch(int stage) const override { calls_.push_back({index_, stage}); }
+    void onSourceGone() override {}
+
+   private:
+    size_t index_;
+    std::vector<Call>& calls_;
+  };
+
+  Publication& p = router.addPublication(
+      std::make_unique<Publication>(router, "stream", tracks(), transport("pub")));
+  std::vector<uint8_t> bytes(40, 0);
+  bytes[0] = 0x80;
+  bytes[1] = 96;
+  auto rtp = rtp::RtpPacket::parse(bytes.data(), bytes.size());
+  ASSERT_TRUE(rtp);
+  const MediaSink::Packet packet{*p.producers()[1], 1, 0, false, *rtp, worker.nowUs()};
+  constexpr int kStages = MediaSink::kPrefetchStages;
+
+  for (size_t n = 0; n <= kStages + 4; ++n) {
+    std::vector<Call> calls;
+    std::vector<std::unique_ptr<ProbeSink>> sinks;
+    for (size_t i = 0; i < n; ++i) {
+      sinks.push_back(std::make_unique<ProbeSink>(i, calls));
+      router.attach(p, *sinks.back());
+    }
+    router.route(p, packet);
+
+    std::vector<size_t> delivered;
+    std::vector<int> lastStage(n, -1);
+    std::vector<int> stages(n, 0);
+    std::vector<bool> done(n, false);
+    for (const Call& c : calls) {
+      ASSERT_LT(c.sink, n);
+      if (c.stage < 0) {
+        delivered.push_back(c.sink);
+        done[c.sink] = true;
+        continue;
+      }
+      EXPECT_FALSE(done[c.sink]) << "n=" << n << ": sink " << c.sink << " fetched after its packet";
+      EXPECT_GT(c.stage, lastStage[c.sink]) << "n=" << n << ": sink " << c.sink;
+      EXPECT_LT(c.stage, kStages);
+      lastStage[c.sink] = c.stage;
+      ++stages[c.sink];
+    }
+    std::vector<size_t> inOrder(n);
+    for (size_t i = 0; i < n; ++i) inOrder[i] = i;
+    EXPECT_EQ(delivered, inOrder) << "n=" << n;
+    // The first sinks are reached before the pipeline fills; every later one is fetched
+    // through all its stages.
+    for (size_t i = kStages; i < n; ++i) EXPECT_EQ(stages[i], kStages) << "n=" << n;
+
+    for (auto& sink : sinks) router.detach(p, *sink);
+  }
+}
+
 }  // namespace
 }  // namespace parley::media
