@@ -4,6 +4,7 @@
 #include <malloc.h>
 #endif
 
+#include "core/TimerGrid.h"
 #include "obs/Metrics.h"
 
 namespace parley::app {
@@ -71,7 +72,7 @@ void HeapTrimmer::stop() {
 }
 
 void HeapTrimmer::schedule() {
-  timer_.expires_after(options_.interval);
+  timer_.expires_at(core::nextOnGrid(std::chrono::steady_clock::now(), options_.interval));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     check();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/TimerGrid.h"
 #include "obs/Metrics.h"
 
 namespace parley::app {
@@ -31,7 +32,7 @@ void LoopLagMonitor::stop() {
 }
 
 void LoopLagMonitor::schedule() {
-  due_ = std::chrono::steady_clock::now() + tick_;
+  due_ = core::nextOnGrid(std::chrono::steady_clock::now(), tick_);
   timer_.expires_at(due_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;

@@ -10,10 +10,12 @@ namespace parley::app {
 // client's message can wait before the thread gets to it. Exported on /metrics as the
 // largest lag since the previous scrape and a count of ticks later than 50 ms, so an
 // operator (or a load script) sees a busy control thread without guessing from outside.
+// The tick falls on the control thread's timer grid (core::nextOnGrid), with the Rumor
+// sweep's steps, so the two wake the thread once.
 class LoopLagMonitor {
  public:
   explicit LoopLagMonitor(boost::asio::io_context& io,
-                          std::chrono::milliseconds tick = std::chrono::milliseconds(10));
+                          std::chrono::milliseconds tick = std::chrono::milliseconds(20));
   ~LoopLagMonitor();
   void start();
   void stop();

@@ -20,6 +20,7 @@
 #include "cluster/RedisError.h"
 #include "core/Clock.h"
 #include "core/Crypto.h"
+#include "core/TimerGrid.h"
 #include "demo/Activation.h"
 #include "http/ApiServer.h"
 #include "http/HttpServer.h"
@@ -233,7 +234,8 @@ int Server::run() {
   session::WhipWhepClients whip(sessions, session::WhipWhepClients::Settings{});
   boost::asio::steady_timer archiveTimer(io);
   std::function<void()> archiveTick = [&] {
-    archiveTimer.expires_after(std::chrono::seconds(1));
+    archiveTimer.expires_at(
+        core::nextOnGrid(std::chrono::steady_clock::now(), std::chrono::seconds(1)));
     archiveTimer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       archives.tick();

@@ -2,6 +2,7 @@
 
 #include "core/ClientId.h"
 #include "core/FormData.h"
+#include "core/TimerGrid.h"
 #include "obs/Logger.h"
 #include "obs/Metrics.h"
 #include "signaling/RaptorMessage.h"
@@ -442,7 +443,7 @@ void SignalingServer::onClosed(const std::shared_ptr<RumorSocket>& socket) {
 }
 
 void SignalingServer::scheduleSweep() {
-  sweepTimer_.expires_after(kSweepStep);
+  sweepTimer_.expires_at(core::nextOnGrid(std::chrono::steady_clock::now(), kSweepStep));
   sweepTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     sweepStep(std::chrono::steady_clock::now());
