@@ -113,7 +113,7 @@ class WebRtcTransport final : public dtls::DtlsTransport::Listener {
     if (stage == 0) {
       __builtin_prefetch(&srtpOut_);
       __builtin_prefetch(&stats_);
-      __builtin_prefetch(&ice_.selected());
+      ice_.prefetchSelected();
     } else if (srtpOut_) {
       srtpOut_->prefetchProtect();
     }

@@ -39,6 +39,11 @@ class IceLiteAgent {
 
   bool hasSelected() const { return hasSelected_; }
   const net::SocketAddress& selected() const { return selected_; }
+  // Asks the CPU to fetch what a send reads: the selected address and whether there is one.
+  void prefetchSelected() const {
+    __builtin_prefetch(&selected_);
+    __builtin_prefetch(&hasSelected_);
+  }
   bool consentExpired(int64_t nowMs) const {
     return lastConsentMs_ != 0 && nowMs - lastConsentMs_ > kConsentTimeoutMs;
   }
