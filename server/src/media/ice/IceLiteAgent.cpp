@@ -8,6 +8,7 @@ void IceLiteAgent::restart(std::string localUfrag, std::string localPassword,
                            std::string remoteUfrag) {
   localUfrag_ = std::move(localUfrag);
   localPassword_ = std::move(localPassword);
+  localKey_ = stun::IntegrityKey(localPassword_);
   remoteUfrag_ = std::move(remoteUfrag);
   nominated_ = false;
 }
@@ -30,7 +31,7 @@ IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request,
     if (colon != std::string_view::npos && username->substr(0, colon) == localUfrag_)
       userOk = remoteUfrag_.empty() || username->substr(colon + 1) == remoteUfrag_;
   }
-  if (!userOk || !request.hasMessageIntegrity() || !request.checkIntegrity(localPassword_)) {
+  if (!userOk || !request.hasMessageIntegrity() || !request.checkIntegrity(localKey_)) {
     ++rejected_;
     // 401 for a wrong user or integrity (RFC 8489 §9.1.3); unauthenticated, so unsigned.
     if (username && request.hasMessageIntegrity())
@@ -45,7 +46,7 @@ IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request,
   // conflict it must resolve (RFC 8445 §7.3.1.1).
   if (!request.iceControlling() && request.iceControlled()) {
     o.responseSize = StunMessage::buildBindingError(out, capacity, request.transactionId(), 487,
-                                                    "Role Conflict", localPassword_);
+                                                    "Role Conflict", localKey_);
     return o;
   }
   o.valid = true;
@@ -63,7 +64,7 @@ IceLiteAgent::Outcome IceLiteAgent::handleRequest(const StunMessage& request,
     o.selectedChanged = true;
   }
   o.responseSize = StunMessage::buildBindingSuccess(out, capacity, request.transactionId(),
-                                                    from.toStun(), localPassword_);
+                                                    from.toStun(), localKey_);
   return o;
 }
 

@@ -18,7 +18,9 @@ class IceLiteAgent {
   static constexpr int64_t kConsentTimeoutMs = 30000;
 
   IceLiteAgent(std::string localUfrag, std::string localPassword)
-      : localUfrag_(std::move(localUfrag)), localPassword_(std::move(localPassword)) {}
+      : localUfrag_(std::move(localUfrag)),
+        localPassword_(std::move(localPassword)),
+        localKey_(localPassword_) {}
 
   const std::string& localUfrag() const { return localUfrag_; }
   const std::string& localPassword() const { return localPassword_; }
@@ -53,6 +55,7 @@ class IceLiteAgent {
  private:
   std::string localUfrag_;
   std::string localPassword_;
+  stun::IntegrityKey localKey_;  // localPassword_'s, for every check and answer
   std::string remoteUfrag_;
   net::SocketAddress selected_;
   bool hasSelected_ = false;

@@ -8,9 +8,10 @@
 
 namespace parley::media::srtp {
 
-// HMAC-SHA1 (RFC 2104) under one key, for SRTP/SRTCP authentication tags. The key's inner
-// and outer pad blocks are hashed once; each message then costs its own blocks plus two,
-// with no allocation. Wipes its key-derived state when destroyed.
+// HMAC-SHA1 (RFC 2104) under one key, for SRTP/SRTCP authentication tags and STUN's
+// MESSAGE-INTEGRITY (stun::IntegrityKey). The key's inner and outer pad blocks are hashed
+// once; each message then costs its own blocks plus two, with no allocation. Wipes its
+// key-derived state when destroyed.
 class HmacSha1 {
  public:
   static constexpr size_t kTagSize = Sha1::kDigestSize;

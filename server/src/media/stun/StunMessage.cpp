@@ -1,5 +1,6 @@
 #include "media/stun/StunMessage.h"
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -12,6 +13,7 @@ namespace {
 
 constexpr size_t kAttrHeader = 4;
 constexpr size_t kIntegritySize = 20;  // HMAC-SHA1
+static_assert(kIntegritySize == srtp::HmacSha1::kTagSize);
 constexpr size_t kFingerprintSize = 4;
 
 struct CrcTable {
@@ -170,25 +172,24 @@ bool StunMessage::checkFingerprint() const {
   return ByteOrder::read32(data_ + fingerprint_ + kAttrHeader) == expected;
 }
 
-bool StunMessage::checkIntegrity(std::string_view key) const {
+bool StunMessage::checkIntegrity(const IntegrityKey& key) const {
   if (integrity_ == 0) return false;
-  // TODO(perf): core::Crypto::hmacSha1 allocates (a copy of the message here plus its
-  // result string). This is the spot to switch to an incremental, allocation-free HMAC
-  // (header with adjusted length, then the body) for the packet path.
-  std::string covered(reinterpret_cast<const char*>(data_), integrity_);
-  uint8_t adjusted[2];
-  ByteOrder::write16(
-      adjusted, static_cast<uint16_t>(integrity_ + kAttrHeader + kIntegritySize - kHeaderSize));
-  covered[2] = static_cast<char>(adjusted[0]);
-  covered[3] = static_cast<char>(adjusted[1]);
-  const std::string mac = core::Crypto::hmacSha1(key, covered);
+  // The MAC covers the message up to the attribute with the header's length adjusted to
+  // end after it: the header is copied to adjust it, the rest is read where it lies.
+  std::array<uint8_t, kHeaderSize> header;
+  std::memcpy(header.data(), data_, kHeaderSize);
+  ByteOrder::write16(header.data() + 2, static_cast<uint16_t>(integrity_ + kAttrHeader +
+                                                              kIntegritySize - kHeaderSize));
+  std::array<uint8_t, srtp::HmacSha1::kTagSize> mac;
+  key.compute(header, {data_ + kHeaderSize, integrity_ - kHeaderSize}, mac.data());
+  const std::string_view expected(reinterpret_cast<const char*>(mac.data()), kIntegritySize);
   const std::string_view got(reinterpret_cast<const char*>(data_ + integrity_ + kAttrHeader),
                              kIntegritySize);
-  return core::Crypto::constantTimeEquals(mac, got);
+  return core::Crypto::constantTimeEquals(expected, got);
 }
 
 size_t StunMessage::buildBindingSuccess(uint8_t* out, size_t capacity, const uint8_t* transactionId,
-                                        const Address& mapped, std::string_view key) {
+                                        const Address& mapped, const IntegrityKey& key) {
   if (out == nullptr || transactionId == nullptr) return 0;
   if (mapped.family != 4 && mapped.family != 6) return 0;
   const size_t ipLen = mapped.family == 4 ? 4 : 16;
@@ -215,17 +216,14 @@ size_t StunMessage::buildBindingSuccess(uint8_t* out, size_t capacity, const uin
   return appendTrailer(out, pos, key);
 }
 
-size_t StunMessage::appendTrailer(uint8_t* out, size_t pos, std::string_view key) {
+size_t StunMessage::appendTrailer(uint8_t* out, size_t pos, const IntegrityKey& key) {
   if (!key.empty()) {
     // MESSAGE-INTEGRITY: the length field already counts up to the end of this attribute.
     ByteOrder::write16(out + 2,
                        static_cast<uint16_t>(pos + kAttrHeader + kIntegritySize - kHeaderSize));
-    // TODO(perf): allocates; see checkIntegrity.
-    const std::string mac =
-        core::Crypto::hmacSha1(key, std::string_view(reinterpret_cast<const char*>(out), pos));
     ByteOrder::write16(out + pos, kAttrMessageIntegrity);
     ByteOrder::write16(out + pos + 2, static_cast<uint16_t>(kIntegritySize));
-    std::memcpy(out + pos + kAttrHeader, mac.data(), kIntegritySize);
+    key.compute({out, pos}, {}, out + pos + kAttrHeader);
     pos += kAttrHeader + kIntegritySize;
   }
   ByteOrder::write16(out + 2,
@@ -239,7 +237,7 @@ size_t StunMessage::appendTrailer(uint8_t* out, size_t pos, std::string_view key
 
 size_t StunMessage::buildBindingError(uint8_t* out, size_t capacity, const uint8_t* transactionId,
                                       uint16_t code, std::string_view reason,
-                                      std::string_view key) {
+                                      const IntegrityKey& key) {
   if (out == nullptr || transactionId == nullptr) return 0;
   if (code < 300 || code > 699 || reason.size() > 763) return 0;
   const size_t errorLen = 4 + reason.size();
@@ -268,7 +266,7 @@ size_t StunMessage::buildBindingError(uint8_t* out, size_t capacity, const uint8
 }
 
 size_t StunMessage::buildBindingRequest(uint8_t* out, size_t capacity, const uint8_t* transactionId,
-                                        std::string_view username, std::string_view password,
+                                        std::string_view username, const IntegrityKey& password,
                                         uint32_t priority, bool useCandidate,
                                         uint64_t iceControllingTieBreaker) {
   if (out == nullptr || transactionId == nullptr) return 0;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "media/stun/IntegrityKey.h"
+
 namespace parley::media::stun {
 
 // A read-only view of one STUN message (RFC 5389 / RFC 8489) in a caller-owned datagram.
@@ -68,20 +70,20 @@ class StunMessage {
   // True when MESSAGE-INTEGRITY is present and is the HMAC-SHA1 (keyed with `key`: the
   // password for short-term credentials) of the message up to it, with the header length
   // adjusted to end after MESSAGE-INTEGRITY (RFC 5389 §15.4).
-  bool checkIntegrity(std::string_view key) const;
+  bool checkIntegrity(const IntegrityKey& key) const;
 
   // Writes a Binding success response (XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY keyed with
   // `key`, FINGERPRINT) for `transactionId` into `out`. Returns the size, or 0 when
   // `capacity` is too small or the address family is not 4 or 6.
   static size_t buildBindingSuccess(uint8_t* out, size_t capacity, const uint8_t* transactionId,
-                                    const Address& mapped, std::string_view key);
+                                    const Address& mapped, const IntegrityKey& key);
 
   // Writes a Binding error response with ERROR-CODE (`code` 300..699, `reason` at most 763
   // bytes), MESSAGE-INTEGRITY when `key` is not empty, and FINGERPRINT. Returns the size,
   // or 0 when it does not fit or the arguments are out of range.
   static size_t buildBindingError(uint8_t* out, size_t capacity, const uint8_t* transactionId,
                                   uint16_t code, std::string_view reason,
-                                  std::string_view key = {});
+                                  const IntegrityKey& key = {});
 
   // Writes an ICE connectivity check (RFC 8445 §7.1.2) as the controlling agent sends it:
   // a Binding request with USERNAME ("<their ufrag>:<our ufrag>", at most 513 bytes),
@@ -90,7 +92,7 @@ class StunMessage {
   // never sends checks; this is for tests and benchmarks that play the browser. Returns the
   // size, or 0 when it does not fit or the username is too long.
   static size_t buildBindingRequest(uint8_t* out, size_t capacity, const uint8_t* transactionId,
-                                    std::string_view username, std::string_view password,
+                                    std::string_view username, const IntegrityKey& password,
                                     uint32_t priority, bool useCandidate,
                                     uint64_t iceControllingTieBreaker);
 
@@ -101,7 +103,7 @@ class StunMessage {
   StunMessage(const uint8_t* data, size_t size) : data_(data), size_(size) {}
   // Appends MESSAGE-INTEGRITY (unless `key` is empty) and FINGERPRINT at `pos`, fixing up
   // the header length; the caller has checked the capacity. Returns the final size.
-  static size_t appendTrailer(uint8_t* out, size_t pos, std::string_view key);
+  static size_t appendTrailer(uint8_t* out, size_t pos, const IntegrityKey& key);
 
   // Offsets of the attribute *values* (0 = absent) and their lengths.
   const uint8_t* data_;

@@ -413,5 +413,56 @@ TEST(StunMessageTest, BuildBindingRequestRejectsBadArguments) {
   EXPECT_TRUE(m->checkFingerprint());
 }
 
+// A transport builds its key once and checks and signs every consent check with it: the
+// same key object gives the same answers as a password passed each time, on requests and on
+// the responses it signs; a password longer than SHA-1's block (hashed first, RFC 2104)
+// matches OpenSSL's HMAC; an empty one leaves MESSAGE-INTEGRITY out.
+TEST(StunMessageTest, OneIntegrityKeyChecksAndSignsManyMessages) {
+  const IntegrityKey key(kPassword);
+  const IntegrityKey other("VOkJxbRl1RmTxUk/WvJxBT");
+  for (int round = 0; round < 3; ++round) {
+    const auto m = StunMessage::parse(kSampleRequest.data(), kSampleRequest.size());
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->checkIntegrity(key));
+    EXPECT_FALSE(m->checkIntegrity(other));
+  }
+  const uint8_t tid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  StunMessage::Address mapped;
+  mapped.family = 4;
+  mapped.port = 32853;
+  mapped.ip[0] = 192;
+  mapped.ip[3] = 1;
+  uint8_t out[128];
+  const size_t n = StunMessage::buildBindingSuccess(out, sizeof out, tid, mapped, key);
+  ASSERT_GT(n, 0u);
+  const auto r = StunMessage::parse(out, n);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->checkIntegrity(kPassword));
+  EXPECT_FALSE(r->checkIntegrity(other));
+
+  const std::string longPassword(100, 'p');
+  const size_t signedSize = StunMessage::buildBindingRequest(
+      out, sizeof out, tid, "localUfrag:remote", longPassword, 100, true, 42);
+  ASSERT_GT(signedSize, 0u);
+  std::string prefix(reinterpret_cast<const char*>(out), signedSize - 32);
+  prefix[2] = 0;
+  prefix[3] = static_cast<char>(signedSize - 20 - 8);
+  EXPECT_EQ(core::Crypto::hmacSha1(longPassword, prefix),
+            std::string(reinterpret_cast<const char*>(out + signedSize - 28), 20));
+  const auto l = StunMessage::parse(out, signedSize);
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->checkIntegrity(IntegrityKey(longPassword)));
+
+  EXPECT_TRUE(IntegrityKey().empty());
+  EXPECT_TRUE(IntegrityKey("").empty());
+  EXPECT_FALSE(key.empty());
+  const size_t unsignedSize =
+      StunMessage::buildBindingError(out, sizeof out, tid, 400, "Bad Request", IntegrityKey(""));
+  const auto e = StunMessage::parse(out, unsignedSize);
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(e->hasMessageIntegrity());
+  EXPECT_TRUE(e->checkFingerprint());
+}
+
 }  // namespace
 }  // namespace parley::media::stun
