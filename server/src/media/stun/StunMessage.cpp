@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstring>
-#include <string>
 
 #include "core/Crypto.h"
 #include "media/ByteOrder.h"
